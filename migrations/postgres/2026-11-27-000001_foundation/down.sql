@@ -1,0 +1,10 @@
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE devices;
+DROP TABLE unit_owners;
+DROP TABLE units;
+DROP TABLE buildings;
+DROP TABLE estates;
+DROP TABLE memberships;
+DROP TABLE users;
+DROP TABLE organisations;

@@ -1,0 +1,130 @@
+//! Who is calling: passwords, tokens, sign-in throttling, and the extractors that make a handler's
+//! permission part of its signature. A handler that takes [`Reviewer`] cannot be reached by an owner.
+
+pub mod password;
+pub mod throttle;
+pub mod tokens;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use crate::db::accounts;
+use crate::db::registry::Viewer;
+use crate::domain::registry::Role;
+use crate::error::AppError;
+use crate::messages::Code;
+use crate::state::AppState;
+
+/// A signed-in caller whose session is live and whose account is active.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub session_id: String,
+}
+
+impl AuthUser {
+    /// The caller as a registry viewer, for scoped reads.
+    pub fn viewer(&self) -> Viewer {
+        Viewer { user_id: self.id.clone(), role: self.role }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, AppError> {
+    let value = req.headers().get(AUTHORIZATION).ok_or(AppError::new(Code::Unauthenticated))?;
+    let value = value.to_str().map_err(|_| AppError::new(Code::InvalidToken))?;
+    let (scheme, token) = value.split_once(' ').ok_or(AppError::new(Code::InvalidToken))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AppError::new(Code::InvalidToken));
+    }
+    Ok(token.trim().to_string())
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
+            let claims = state.tokens.verify(&token?).map_err(AppError::new)?;
+            let session_id = claims.sid.clone();
+            let found = state.db.read(move |conn| accounts::session_user(conn, &session_id)).await?;
+            // The session must still be live and belong to the token's subject.
+            let user =
+                found.filter(|u| u.user_id == claims.sub).ok_or(AppError::new(Code::SessionRevoked))?;
+            let role = user.role.parse().map_err(AppError::internal)?;
+            Ok(AuthUser {
+                id: user.user_id,
+                username: user.username,
+                display_name: user.display_name,
+                role,
+                session_id: claims.sid,
+            })
+        })
+    }
+}
+
+/// Declares an extractor that admits only the listed roles; others get 403 `forbidden`.
+macro_rules! role_guard {
+    ($(#[$doc:meta])* $name:ident: $($role:ident)|+) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub AuthUser);
+
+        impl $name {
+            /// The roles this guard admits.
+            pub const ROLES: &'static [Role] = &[$(Role::$role),+];
+        }
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+            fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+                let user = AuthUser::from_request(req, payload);
+                Box::pin(async move {
+                    let user = user.await?;
+                    if Self::ROLES.contains(&user.role) {
+                        Ok($name(user))
+                    } else {
+                        Err(AppError::new(Code::Forbidden))
+                    }
+                })
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = AuthUser;
+            fn deref(&self) -> &AuthUser {
+                &self.0
+            }
+        }
+    };
+}
+
+role_guard!(
+    /// The installation's administrator.
+    Admin: Admin
+);
+role_guard!(
+    /// Someone who may change the registry: an administrator, or a bureau reviewer within their
+    /// jurisdiction.
+    RegistryEditor: Admin | Reviewer
+);
+role_guard!(
+    /// A housing-bureau reviewer.
+    Reviewer: Reviewer
+);
+role_guard!(
+    /// Anyone whose work takes them to sites with a phone: technicians, property managers and
+    /// owners may enroll devices; so may reviewers inspecting on site.
+    DeviceHolder: Technician | PropertyManager | Owner | Reviewer
+);

@@ -1,0 +1,222 @@
+//! Configuration: documented defaults, then an optional TOML file, then `BAOXIU_*` environment
+//! variables. Secrets may also come from a file named by `BAOXIU_<NAME>_FILE`, and never show in
+//! `Debug` output.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// A value that must not reach a log.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"[redacted]\"")
+    }
+}
+
+/// Every setting of the server, each with its default.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on. Default `127.0.0.1:8080`; port 0 picks a free port.
+    pub bind: String,
+    /// Folder for the SQLite file, the JWT key and uploaded files. Default `./data`.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`. Default: `sqlite://<data_dir>/baoxiu.db`.
+    /// May hold a password, so it is treated as a secret (`BAOXIU_DATABASE_URL_FILE` works).
+    pub database_url: Option<Secret>,
+    /// Connections per pool. Default 16.
+    pub database_pool_size: u32,
+    /// HTTP worker threads. Default: one per core.
+    pub workers: Option<usize>,
+    /// Key for signing access tokens (at least 32 bytes). Default: generated on first start and
+    /// kept in `<data_dir>/jwt.key` (mode 0600), so restarts keep sessions valid.
+    pub jwt_secret: Option<Secret>,
+    /// `iss` claim of access tokens. Default `baoxiu`.
+    pub jwt_issuer: String,
+    /// `aud` claim of access tokens. Default `baoxiu-api`.
+    pub jwt_audience: String,
+    /// Access-token lifetime in seconds. Default 900 (15 minutes).
+    pub access_token_ttl_secs: u64,
+    /// Refresh-token lifetime in days. Default 30.
+    pub refresh_token_ttl_days: u64,
+    /// Consecutive failed sign-ins that lock an account. Default 5.
+    pub login_max_failures: u32,
+    /// Failed sign-ins from one client address, within the lockout window, that lock the address.
+    /// Default 20.
+    pub login_max_failures_per_address: u32,
+    /// How long an account or address stays locked, in seconds. Default 900.
+    pub login_lockout_secs: u64,
+    /// Delay added per recent failure before answering a failed sign-in, in milliseconds, capped at
+    /// five seconds. Default 250.
+    pub login_slowdown_ms: u64,
+    /// Largest JSON body accepted, in bytes. Default 262144 (256 KiB).
+    pub max_json_bytes: usize,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy). Default false.
+    pub trust_forwarded_for: bool,
+    /// `text` or `json` logs. Default `text`.
+    pub log_format: String,
+    /// Seconds to let in-flight requests finish on shutdown. Default 30.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            database_pool_size: 16,
+            workers: None,
+            jwt_secret: None,
+            jwt_issuer: "baoxiu".into(),
+            jwt_audience: "baoxiu-api".into(),
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            login_max_failures: 5,
+            login_max_failures_per_address: 20,
+            login_lockout_secs: 900,
+            login_slowdown_ms: 250,
+            max_json_bytes: 256 * 1024,
+            trust_forwarded_for: false,
+            log_format: "text".into(),
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// Secret settings that may also be read from a file named by `BAOXIU_<NAME>_FILE`.
+const SECRET_FILES: &[(&str, &str)] =
+    &[("BAOXIU_JWT_SECRET_FILE", "jwt_secret"), ("BAOXIU_DATABASE_URL_FILE", "database_url")];
+
+impl Config {
+    /// Loads defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// As [`Config::load`], with the environment passed in (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Config> {
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            anyhow::ensure!(path.exists(), "config file {} does not exist", path.display());
+            figment = figment.merge(Toml::file(path));
+        }
+        let baoxiu_env: Vec<(String, String)> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("BAOXIU_") && !k.ends_with("_FILE") && k != "BAOXIU_CONFIG")
+            .cloned()
+            .collect();
+        for (key, value) in &baoxiu_env {
+            let name = key.trim_start_matches("BAOXIU_").to_ascii_lowercase();
+            // Parsed as figment's Env provider would: numbers, booleans, else a string.
+            let value: figment::value::Value =
+                value.parse().unwrap_or_else(|_| figment::value::Value::from(value.as_str()));
+            figment = figment.merge(Serialized::default(&name, value));
+        }
+        for (var, field) in SECRET_FILES {
+            if let Some((_, path)) = env.iter().find(|(k, _)| k == var) {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {var}={path}: {e}"))?;
+                figment = figment.merge(Serialized::default(field, text.trim()));
+            }
+        }
+        let config: Config = figment.extract()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.database_pool_size >= 1, "database_pool_size must be at least 1");
+        anyhow::ensure!(self.access_token_ttl_secs >= 30, "access_token_ttl_secs must be at least 30");
+        anyhow::ensure!(self.login_max_failures >= 1, "login_max_failures must be at least 1");
+        anyhow::ensure!(
+            matches!(self.log_format.as_str(), "text" | "json"),
+            "log_format must be text or json"
+        );
+        if let Some(secret) = &self.jwt_secret {
+            anyhow::ensure!(secret.0.len() >= 32, "jwt_secret must be at least 32 bytes");
+        }
+        Ok(())
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data folder.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.0.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("baoxiu.db").display()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_documented_values() {
+        let c = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(c.data_dir, PathBuf::from("./data"));
+        assert_eq!(c.database_url(), "sqlite://./data/baoxiu.db");
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("baoxiu.toml");
+        std::fs::write(&file, "bind = \"0.0.0.0:9000\"\nlogin_max_failures = 7\n").unwrap();
+        let c = Config::load_from(Some(&file), env(&[("BAOXIU_BIND", "127.0.0.1:0")])).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:0");
+        assert_eq!(c.login_max_failures, 7);
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_print() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("key");
+        std::fs::write(&key, "a-very-long-secret-of-at-least-32-bytes!!\n").unwrap();
+        let c = Config::load_from(
+            None,
+            env(&[
+                ("BAOXIU_JWT_SECRET_FILE", key.to_str().unwrap()),
+                ("BAOXIU_DATABASE_URL", "postgres://u:pw@h/db"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.jwt_secret.as_ref().unwrap().0, "a-very-long-secret-of-at-least-32-bytes!!");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("a-very-long-secret") && !shown.contains("pw@"), "{shown}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("baoxiu.toml");
+        std::fs::write(&file, "bnd = \"x\"\n").unwrap();
+        assert!(Config::load_from(Some(&file), env(&[])).is_err());
+        assert!(Config::load_from(None, env(&[("BAOXIU_LOG_FORMAT", "xml")])).is_err());
+        assert!(Config::load_from(None, env(&[("BAOXIU_JWT_SECRET", "short")])).is_err());
+    }
+
+    #[test]
+    fn the_example_config_parses() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../baoxiu.example.toml");
+        let c = Config::load_from(Some(Path::new(example)), env(&[])).unwrap();
+        assert_eq!(c.bind, Config::default().bind);
+    }
+}

@@ -1,0 +1,303 @@
+//! Accounts, sessions, refresh tokens and devices.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{devices, memberships, refresh_tokens, sessions, users};
+use super::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+
+/// The current time as stored: UTC, to the microsecond (PostgreSQL's precision).
+pub fn now() -> NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    t.with_nanosecond_micros()
+}
+
+trait TruncateMicros {
+    fn with_nanosecond_micros(self) -> Self;
+}
+
+impl TruncateMicros for NaiveDateTime {
+    fn with_nanosecond_micros(self) -> Self {
+        use chrono::Timelike;
+        let micros = self.nanosecond() / 1_000 * 1_000;
+        self.with_nanosecond(micros).unwrap_or(self)
+    }
+}
+
+/// A new UUIDv7 id as text: time-ordered, so new rows append to the index.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A user as stored.
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub password_hash: String,
+    pub role: String,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A user to create.
+#[derive(Insertable, Debug)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub phone: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// What an authenticated request needs to know about its caller.
+#[derive(Queryable, Debug, Clone)]
+pub struct SessionUser {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+}
+
+/// Creates a user; a taken username is `username_taken`.
+pub fn insert_user(conn: &mut DbConnection, user: &NewUser<'_>) -> AppResult<()> {
+    let taken = users::table
+        .filter(users::username.eq(user.username))
+        .select(users::id)
+        .first::<String>(conn)
+        .optional()?
+        .is_some();
+    if taken {
+        return Err(AppError::new(Code::UsernameTaken));
+    }
+    diesel::insert_into(users::table).values(user).execute(conn)?;
+    Ok(())
+}
+
+pub fn find_user_by_username(conn: &mut DbConnection, username: &str) -> AppResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_user(conn: &mut DbConnection, id: &str) -> AppResult<Option<UserRow>> {
+    Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
+}
+
+pub fn list_users(conn: &mut DbConnection, limit: i64, offset: i64) -> AppResult<Vec<UserRow>> {
+    Ok(users::table
+        .order(users::username.asc())
+        .limit(limit)
+        .offset(offset)
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+/// Counts a failed sign-in; at `max_failures` in a row the account locks until `lock_until`.
+/// Returns the number of consecutive failures now on record.
+pub fn record_login_failure(
+    conn: &mut DbConnection,
+    user_id: &str,
+    max_failures: i32,
+    lock_until: NaiveDateTime,
+) -> AppResult<i32> {
+    let failures: i32 = diesel::update(users::table.find(user_id))
+        .set(users::failed_logins.eq(users::failed_logins + 1))
+        .execute(conn)
+        .and_then(|_| users::table.find(user_id).select(users::failed_logins).first(conn))?;
+    if failures >= max_failures {
+        diesel::update(users::table.find(user_id))
+            .set((users::locked_until.eq(Some(lock_until)), users::failed_logins.eq(0)))
+            .execute(conn)?;
+    }
+    Ok(failures)
+}
+
+/// A successful sign-in clears the failure count and any expired lock.
+pub fn record_login_success(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<NaiveDateTime>)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Starts a session (one login) and stores its first refresh token's hash.
+pub fn create_session(
+    conn: &mut DbConnection,
+    user_id: &str,
+    refresh_hash: &str,
+    refresh_expires: NaiveDateTime,
+) -> AppResult<String> {
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(sessions::table)
+        .values((sessions::id.eq(&id), sessions::user_id.eq(user_id), sessions::created_at.eq(at)))
+        .execute(conn)?;
+    insert_refresh_token(conn, &id, refresh_hash, at, refresh_expires)?;
+    Ok(id)
+}
+
+fn insert_refresh_token(
+    conn: &mut DbConnection,
+    session_id: &str,
+    hash: &str,
+    issued_at: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(hash),
+            refresh_tokens::session_id.eq(session_id),
+            refresh_tokens::issued_at.eq(issued_at),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// What presenting a refresh token led to.
+#[derive(Debug)]
+pub enum Rotation {
+    /// The token was current: it is now spent and `new_hash` is the session's current token.
+    Rotated { session_id: String, user: SessionUser },
+    /// Unknown or expired: nothing changed.
+    Invalid,
+    /// Already spent: somebody replayed it, so the whole session was revoked.
+    Reused,
+}
+
+/// Spends a refresh token and stores its successor, in the caller's transaction. A spent token that
+/// comes back means a copy leaked: the session (the token's whole family) is revoked.
+pub fn rotate_refresh_token(
+    conn: &mut DbConnection,
+    presented_hash: &str,
+    new_hash: &str,
+    new_expires: NaiveDateTime,
+) -> AppResult<Rotation> {
+    let at = now();
+    let found: Option<(String, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
+        refresh_tokens::table
+            .inner_join(sessions::table)
+            .filter(refresh_tokens::token_hash.eq(presented_hash))
+            .select((
+                refresh_tokens::session_id,
+                refresh_tokens::expires_at,
+                refresh_tokens::used_at,
+                sessions::revoked_at,
+            ))
+            .first(conn)
+            .optional()?;
+    let Some((session_id, expires_at, used_at, revoked_at)) = found else {
+        return Ok(Rotation::Invalid);
+    };
+    if used_at.is_some() {
+        revoke_session(conn, &session_id, "refresh_token_reused")?;
+        return Ok(Rotation::Reused);
+    }
+    if revoked_at.is_some() || expires_at <= at {
+        return Ok(Rotation::Invalid);
+    }
+    let Some(user) = session_user(conn, &session_id)? else {
+        return Ok(Rotation::Invalid);
+    };
+    diesel::update(refresh_tokens::table.find(presented_hash))
+        .set(refresh_tokens::used_at.eq(Some(at)))
+        .execute(conn)?;
+    insert_refresh_token(conn, &session_id, new_hash, at, new_expires)?;
+    Ok(Rotation::Rotated { session_id, user })
+}
+
+/// Ends a session: its access tokens stop working at once and its refresh tokens are dead.
+pub fn revoke_session(conn: &mut DbConnection, session_id: &str, reason: &str) -> AppResult<()> {
+    diesel::update(sessions::table.find(session_id).filter(sessions::revoked_at.is_null()))
+        .set((sessions::revoked_at.eq(Some(now())), sessions::revoke_reason.eq(Some(reason))))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The live session's user, if the session is neither revoked nor its account disabled: one indexed
+/// lookup per authenticated request.
+pub fn session_user(conn: &mut DbConnection, session_id: &str) -> AppResult<Option<SessionUser>> {
+    Ok(sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(users::active.eq(true))
+        .select((users::id, users::username, users::display_name, users::role))
+        .first(conn)
+        .optional()?)
+}
+
+/// The organisations an account belongs to.
+pub fn organisation_ids(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .select(memberships::organisation_id)
+        .order(memberships::organisation_id)
+        .load(conn)?)
+}
+
+/// An enrolled phone.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = devices)]
+pub struct DeviceRow {
+    pub id: String,
+    pub user_id: String,
+    pub name: String,
+    pub public_key: String,
+    pub enrolled_at: NaiveDateTime,
+    pub retired_at: Option<NaiveDateTime>,
+}
+
+/// Enrolls a device for a user; an id already enrolled (to anyone) is refused, so a device id is
+/// never silently moved between accounts.
+pub fn insert_device(conn: &mut DbConnection, device: &DeviceRow) -> AppResult<()> {
+    let exists = devices::table.find(&device.id).select(devices::id).first::<String>(conn).optional()?;
+    if exists.is_some() {
+        return Err(AppError::new(Code::DeviceAlreadyEnrolled));
+    }
+    diesel::insert_into(devices::table)
+        .values((
+            devices::id.eq(&device.id),
+            devices::user_id.eq(&device.user_id),
+            devices::name.eq(&device.name),
+            devices::public_key.eq(&device.public_key),
+            devices::enrolled_at.eq(device.enrolled_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn list_devices(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<DeviceRow>> {
+    Ok(devices::table
+        .filter(devices::user_id.eq(user_id))
+        .order(devices::enrolled_at.asc())
+        .select(DeviceRow::as_select())
+        .load(conn)?)
+}
+
+pub fn find_device(conn: &mut DbConnection, id: &str) -> AppResult<Option<DeviceRow>> {
+    Ok(devices::table.find(id).select(DeviceRow::as_select()).first(conn).optional()?)
+}
+
+/// Retires a device: it keeps its history but may sign nothing new.
+pub fn retire_device(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    diesel::update(devices::table.find(id).filter(devices::retired_at.is_null()))
+        .set(devices::retired_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Storage: one diesel code base over SQLite (embedded default) and PostgreSQL (production), the
+//! backend chosen by the database URL's scheme.
+//!
+//! SQLite gets two pools: many readers and a single writer. WAL mode lets readers run beside the
+//! writer, so reads never queue behind a write; writers queue in the pool instead of spinning on
+//! SQLite's busy lock. PostgreSQL uses one pool for both.
+
+pub mod accounts;
+pub mod registry;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+/// Migrations are compiled into the binary and run at start-up.
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL, for production and scale-out.
+    Postgres(PgConnection),
+    /// SQLite, the embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// `sqlite://path` or `sqlite::memory:`.
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend for a URL; anything else is an error, never a silently created file.
+    pub fn from_url(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!(
+                "unsupported database URL scheme in {:?}: use sqlite://PATH or postgres://…",
+                redact_url(url)
+            )
+        }
+    }
+}
+
+/// The URL without its password, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}://{}:***{}", &url[..scheme_end], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The path diesel's SQLite driver wants: `sqlite://data/baoxiu.db` → `data/baoxiu.db`.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+}
+
+type Manager = ConnectionManager<DbConnection>;
+/// A pooled connection.
+pub type Conn = PooledConnection<Manager>;
+
+/// Per-connection settings for SQLite: durable, concurrent, with foreign keys enforced.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            // synchronous=FULL: an acknowledged write survives power loss, even in WAL mode.
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; \
+                 PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// The database handle the service shares: cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    read: Pool<Manager>,
+    write: Pool<Manager>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects, creating the SQLite file's folder where needed, and runs pending migrations.
+    pub fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
+        let backend = Backend::from_url(url)?;
+        let timeout = Duration::from_secs(10);
+        let db = match backend {
+            Backend::Sqlite => {
+                let path = sqlite_path(url);
+                if let Some(parent) = std::path::Path::new(path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                }
+                let manager = || Manager::new(format!("sqlite://{path}"));
+                let write = Pool::builder()
+                    .max_size(1)
+                    .connection_timeout(timeout)
+                    .connection_customizer(Box::new(SqlitePragmas))
+                    .build(manager())?;
+                // The writer opens the file first so WAL mode is set before readers arrive.
+                let read = Pool::builder()
+                    .max_size(pool_size.max(2))
+                    .connection_timeout(timeout)
+                    .connection_customizer(Box::new(SqlitePragmas))
+                    .build(manager())?;
+                Db { read, write, backend }
+            }
+            Backend::Postgres => {
+                let pool = Pool::builder()
+                    .max_size(pool_size.max(2))
+                    .connection_timeout(timeout)
+                    .build(Manager::new(url))?;
+                Db { read: pool.clone(), write: pool, backend }
+            }
+        };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs the migrations not yet applied; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.write.get()?;
+        let applied = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        for version in &applied {
+            tracing::info!(%version, "applied migration");
+        }
+        Ok(applied.len())
+    }
+
+    /// Runs `f` on a reader connection, off the async executor.
+    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.read.clone();
+        run_blocking(move || f(&mut *pool.get()?)).await
+    }
+
+    /// Runs `f` in one write transaction: everything or nothing. On SQLite the transaction begins
+    /// IMMEDIATE, taking the write lock up front, so it can never fail half-way on a lock upgrade.
+    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.write.clone();
+        run_blocking(move || write_transaction(&mut *pool.get()?, f)).await
+    }
+
+    /// A reader connection, for synchronous callers such as the CLI and tests.
+    pub fn conn(&self) -> AppResult<Conn> {
+        Ok(self.write.get()?)
+    }
+
+    /// True when a trivial query succeeds.
+    pub async fn ping(&self) -> bool {
+        self.read(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await
+        .is_ok()
+    }
+}
+
+async fn run_blocking<T, F>(f: F) -> AppResult<T>
+where
+    F: FnOnce() -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(AppError::internal)?
+}
+
+/// One all-or-nothing write transaction on a connection of either backend.
+pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConnection) -> AppResult<T>,
+{
+    type Tm = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        // The multi-connection's transaction manager delegates to the inner connection's, so a
+        // transaction begun on the inner SQLite connection is committed through the outer one.
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Postgres(_) => Tm::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Tm::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            if let Err(rollback) = Tm::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_comes_from_the_scheme() {
+        assert_eq!(Backend::from_url("sqlite://data/x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::from_url("postgres://u@h/db").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::from_url("postgresql://u@h/db").unwrap(), Backend::Postgres);
+        let err = Backend::from_url("mysql://root:secret@h/db").unwrap_err().to_string();
+        assert!(err.contains("unsupported"), "{err}");
+        assert!(!err.contains("secret"), "password leaked: {err}");
+        assert!(Backend::from_url("data/baoxiu.db").is_err());
+    }
+
+    #[test]
+    fn migration_sets_have_the_same_names() {
+        let names = |dir: &str| {
+            let mut v: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+        let sqlite = names(&format!("{root}/sqlite"));
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, names(&format!("{root}/postgres")));
+    }
+
+    #[test]
+    fn sqlite_writes_are_durable_and_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let db = Db::connect(&url, 2).unwrap();
+        let mut conn = db.conn().unwrap();
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            journal_mode: String,
+        }
+        let row: Row = diesel::sql_query("PRAGMA journal_mode").get_result(&mut *conn).unwrap();
+        assert_eq!(row.journal_mode, "wal");
+        #[derive(QueryableByName)]
+        struct Sync {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let sync: Sync = diesel::sql_query("PRAGMA synchronous").get_result(&mut *conn).unwrap();
+        assert_eq!(sync.synchronous, 2, "FULL");
+    }
+}

@@ -1,0 +1,457 @@
+//! The registry: organisations, memberships, estates → buildings → units, and unit owners,
+//! with the object-level scoping every read goes through.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::accounts::{new_id, now};
+use super::schema::{buildings, estates, memberships, organisations, unit_owners, units, users};
+use super::DbConnection;
+use crate::domain::registry::{OrgKind, Role};
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+
+/// Who is looking: every registry read is filtered by what this account may see.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub user_id: String,
+    pub role: Role,
+}
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = organisations)]
+pub struct OrganisationRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub jurisdiction: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = estates)]
+pub struct EstateRow {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub jurisdiction: String,
+    pub developer_id: String,
+    pub property_manager_id: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = buildings)]
+pub struct BuildingRow {
+    pub id: String,
+    pub estate_id: String,
+    pub name: String,
+    pub class: String,
+    pub construction_cost_fen: i64,
+    pub design_life_years: i32,
+    pub handover_date: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+}
+
+/// Changes to a building; `None` leaves a field as it is.
+#[derive(AsChangeset, Debug, Default)]
+#[diesel(table_name = buildings)]
+pub struct BuildingChanges {
+    pub name: Option<String>,
+    pub class: Option<String>,
+    pub construction_cost_fen: Option<i64>,
+    pub design_life_years: Option<i32>,
+    pub handover_date: Option<Option<NaiveDate>>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = units)]
+pub struct UnitRow {
+    pub id: String,
+    pub building_id: String,
+    pub number: String,
+    pub floor: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// What a viewer may see, resolved once per request from their role and memberships:
+/// everything (admin); their bureau's jurisdictions (reviewer); estates their company built or
+/// manages (developer, property manager); their own units and what holds them (owner). Technicians
+/// see sites through their work orders, not the registry.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    All,
+    Jurisdictions(Vec<String>),
+    Developer(Vec<String>),
+    PropertyManager(Vec<String>),
+    Owner(OwnedUnits),
+    Nothing,
+}
+
+/// An owner's units with their buildings and estates.
+#[derive(Clone, Debug, Default)]
+pub struct OwnedUnits {
+    pub units: Vec<String>,
+    pub buildings: Vec<String>,
+    pub estates: Vec<String>,
+}
+
+/// Resolves what `viewer` may see.
+pub fn scope(conn: &mut DbConnection, viewer: &Viewer) -> AppResult<Scope> {
+    Ok(match viewer.role {
+        Role::Admin => Scope::All,
+        Role::Reviewer => Scope::Jurisdictions(reviewer_jurisdictions(conn, &viewer.user_id)?),
+        Role::Developer => Scope::Developer(my_organisations(conn, &viewer.user_id)?),
+        Role::PropertyManager => Scope::PropertyManager(my_organisations(conn, &viewer.user_id)?),
+        Role::Owner => {
+            let rows: Vec<(String, String, String)> = units::table
+                .inner_join(unit_owners::table)
+                .inner_join(buildings::table)
+                .filter(unit_owners::user_id.eq(&viewer.user_id))
+                .select((units::id, buildings::id, buildings::estate_id))
+                .load(conn)?;
+            let mut owned = OwnedUnits::default();
+            for (unit, building, estate) in rows {
+                owned.units.push(unit);
+                owned.buildings.push(building);
+                owned.estates.push(estate);
+            }
+            Scope::Owner(owned)
+        }
+        Role::Technician => Scope::Nothing,
+    })
+}
+
+fn my_organisations(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .select(memberships::organisation_id)
+        .load(conn)?)
+}
+
+/// Restricts a boxed query that joins `estates` to what a [`Scope`] allows. Owners are restricted on
+/// `$owner_column` against their owned `$owned` ids, so an owner sees their own unit, not the
+/// neighbours'.
+macro_rules! restrict {
+    ($query:expr, $scope:expr, $owner_column:expr, $owned:ident) => {
+        match $scope {
+            Scope::All => $query,
+            Scope::Jurisdictions(ids) => $query.filter(estates::jurisdiction.eq_any(ids.clone())),
+            Scope::Developer(ids) => $query.filter(estates::developer_id.eq_any(ids.clone())),
+            Scope::PropertyManager(ids) => {
+                $query.filter(estates::property_manager_id.assume_not_null().eq_any(ids.clone()))
+            }
+            Scope::Owner(owned) => $query.filter($owner_column.eq_any(owned.$owned.clone())),
+            Scope::Nothing => $query.filter(estates::id.is_null()),
+        }
+    };
+}
+
+/// The jurisdictions of the bureaus a reviewer belongs to.
+pub fn reviewer_jurisdictions(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+    let found: Vec<Option<String>> = organisations::table
+        .inner_join(memberships::table)
+        .filter(memberships::user_id.eq(user_id))
+        .filter(organisations::kind.eq(OrgKind::HousingBureau.as_str()))
+        .select(organisations::jurisdiction)
+        .load(conn)?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+// ---- organisations and memberships ----
+
+pub fn insert_organisation(conn: &mut DbConnection, org: &OrganisationRow) -> AppResult<()> {
+    diesel::insert_into(organisations::table)
+        .values((
+            organisations::id.eq(&org.id),
+            organisations::kind.eq(&org.kind),
+            organisations::name.eq(&org.name),
+            organisations::jurisdiction.eq(&org.jurisdiction),
+            organisations::created_at.eq(org.created_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Organisations the viewer may see: all for admins and reviewers, their own for everyone else.
+pub fn list_organisations(conn: &mut DbConnection, viewer: &Viewer) -> AppResult<Vec<OrganisationRow>> {
+    let mut query = organisations::table.select(OrganisationRow::as_select()).into_boxed();
+    if !matches!(viewer.role, Role::Admin | Role::Reviewer) {
+        query = query.filter(organisations::id.eq_any(my_organisations(conn, &viewer.user_id)?));
+    }
+    Ok(query.order((organisations::kind.asc(), organisations::name.asc())).load(conn)?)
+}
+
+pub fn find_organisation(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppResult<OrganisationRow> {
+    list_organisations_by_id(conn, viewer, id)?.ok_or(AppError::new(Code::NotFound))
+}
+
+fn list_organisations_by_id(
+    conn: &mut DbConnection,
+    viewer: &Viewer,
+    id: &str,
+) -> AppResult<Option<OrganisationRow>> {
+    let mut query = organisations::table
+        .filter(organisations::id.eq(id))
+        .select(OrganisationRow::as_select())
+        .into_boxed();
+    if !matches!(viewer.role, Role::Admin | Role::Reviewer) {
+        query = query.filter(organisations::id.eq_any(my_organisations(conn, &viewer.user_id)?));
+    }
+    Ok(query.first(conn).optional()?)
+}
+
+/// Adds a user to an organisation. The user's role must match the organisation's kind: a
+/// technician joins a repair unit, a reviewer a housing bureau.
+pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> AppResult<()> {
+    let kind: String = organisations::table.find(org_id).select(organisations::kind).first(conn)?;
+    let role: String = users::table.find(user_id).select(users::role).first(conn)?;
+    let role: Role = role.parse().map_err(AppError::internal)?;
+    if role.organisation_kind().map(OrgKind::as_str) != Some(kind.as_str()) {
+        return Err(AppError::invalid("user_id").detail("role does not fit this kind of organisation"));
+    }
+    let exists = memberships::table
+        .find((user_id, org_id))
+        .select(memberships::user_id)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_none() {
+        diesel::insert_into(memberships::table)
+            .values((
+                memberships::user_id.eq(user_id),
+                memberships::organisation_id.eq(org_id),
+                memberships::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+// ---- estates ----
+
+pub fn insert_estate(conn: &mut DbConnection, estate: &EstateRow) -> AppResult<()> {
+    require_org_kind(conn, &estate.developer_id, OrgKind::Developer, "developer_id")?;
+    if let Some(pm) = &estate.property_manager_id {
+        require_org_kind(conn, pm, OrgKind::PropertyManager, "property_manager_id")?;
+    }
+    diesel::insert_into(estates::table).values(estate).execute(conn)?;
+    Ok(())
+}
+
+fn require_org_kind(conn: &mut DbConnection, id: &str, kind: OrgKind, field: &str) -> AppResult<()> {
+    let found: Option<String> =
+        organisations::table.find(id).select(organisations::kind).first(conn).optional()?;
+    if found.as_deref() != Some(kind.as_str()) {
+        return Err(AppError::invalid(field));
+    }
+    Ok(())
+}
+
+pub fn list_estates(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<EstateRow>> {
+    let query = estates::table.select(EstateRow::as_select()).into_boxed();
+    Ok(restrict!(query, scope, estates::id, estates)
+        .order((estates::name.asc(), estates::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?)
+}
+
+/// One estate, or `not_found` when it does not exist *or* the viewer may not see it.
+pub fn find_estate(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppResult<EstateRow> {
+    let query = estates::table.filter(estates::id.eq(id)).select(EstateRow::as_select()).into_boxed();
+    Ok(restrict!(query, scope, estates::id, estates).first(conn)?)
+}
+
+// ---- buildings ----
+
+pub fn insert_building(conn: &mut DbConnection, building: &BuildingRow) -> AppResult<()> {
+    let exists = buildings::table
+        .filter(buildings::estate_id.eq(&building.estate_id))
+        .filter(buildings::name.eq(&building.name))
+        .select(buildings::id)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_some() {
+        return Err(AppError::new(Code::AlreadyExists).detail("name"));
+    }
+    diesel::insert_into(buildings::table).values(building).execute(conn)?;
+    Ok(())
+}
+
+pub fn list_buildings(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    estate_id: &str,
+) -> AppResult<Vec<BuildingRow>> {
+    let query = buildings::table
+        .inner_join(estates::table)
+        .filter(buildings::estate_id.eq(estate_id))
+        .select(BuildingRow::as_select())
+        .into_boxed();
+    Ok(restrict!(query, scope, buildings::id, buildings).order(buildings::name.asc()).load(conn)?)
+}
+
+/// One building with its estate's jurisdiction, or `not_found` when out of the viewer's scope.
+pub fn find_building(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppResult<(BuildingRow, String)> {
+    let query = buildings::table
+        .inner_join(estates::table)
+        .filter(buildings::id.eq(id))
+        .select((BuildingRow::as_select(), estates::jurisdiction))
+        .into_boxed();
+    Ok(restrict!(query, scope, buildings::id, buildings).first(conn)?)
+}
+
+pub fn update_building(conn: &mut DbConnection, id: &str, changes: &BuildingChanges) -> AppResult<()> {
+    if let Some(name) = &changes.name {
+        let estate_id: String = buildings::table.find(id).select(buildings::estate_id).first(conn)?;
+        let clash = buildings::table
+            .filter(buildings::estate_id.eq(estate_id))
+            .filter(buildings::name.eq(name))
+            .filter(buildings::id.ne(id))
+            .select(buildings::id)
+            .first::<String>(conn)
+            .optional()?;
+        if clash.is_some() {
+            return Err(AppError::new(Code::AlreadyExists).detail("name"));
+        }
+    }
+    diesel::update(buildings::table.find(id)).set(changes).execute(conn)?;
+    Ok(())
+}
+
+// ---- units and owners ----
+
+pub fn insert_unit(conn: &mut DbConnection, unit: &UnitRow) -> AppResult<()> {
+    let exists = units::table
+        .filter(units::building_id.eq(&unit.building_id))
+        .filter(units::number.eq(&unit.number))
+        .select(units::id)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_some() {
+        return Err(AppError::new(Code::AlreadyExists).detail("number"));
+    }
+    diesel::insert_into(units::table).values(unit).execute(conn)?;
+    Ok(())
+}
+
+pub fn list_units(conn: &mut DbConnection, scope: &Scope, building_id: &str) -> AppResult<Vec<UnitRow>> {
+    let query = units::table
+        .inner_join(buildings::table.inner_join(estates::table))
+        .filter(units::building_id.eq(building_id))
+        .select(UnitRow::as_select())
+        .into_boxed();
+    Ok(restrict!(query, scope, units::id, units)
+        .order((units::floor.asc(), units::number.asc()))
+        .load(conn)?)
+}
+
+/// The viewer's own units (owners), across buildings.
+pub fn my_units(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<UnitRow>> {
+    Ok(units::table
+        .inner_join(unit_owners::table)
+        .filter(unit_owners::user_id.eq(user_id))
+        .order(units::number.asc())
+        .select(UnitRow::as_select())
+        .load(conn)?)
+}
+
+pub fn find_unit(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppResult<UnitRow> {
+    let query = units::table
+        .inner_join(buildings::table.inner_join(estates::table))
+        .filter(units::id.eq(id))
+        .select(UnitRow::as_select())
+        .into_boxed();
+    Ok(restrict!(query, scope, units::id, units).first(conn)?)
+}
+
+/// Records `user_id` as an owner of the unit; the account must have the owner role.
+pub fn add_unit_owner(conn: &mut DbConnection, unit_id: &str, user_id: &str) -> AppResult<()> {
+    let role: Option<String> = users::table.find(user_id).select(users::role).first(conn).optional()?;
+    if role.as_deref() != Some(Role::Owner.as_str()) {
+        return Err(AppError::invalid("user_id"));
+    }
+    let exists = unit_owners::table
+        .find((unit_id, user_id))
+        .select(unit_owners::unit_id)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_none() {
+        diesel::insert_into(unit_owners::table)
+            .values((
+                unit_owners::unit_id.eq(unit_id),
+                unit_owners::user_id.eq(user_id),
+                unit_owners::created_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A fresh id for a registry row.
+pub fn fresh_id() -> String {
+    new_id()
+}
+
+// ---- natural-key lookups, for idempotent loading ----
+
+/// The id of the organisation of this kind and name.
+pub fn organisation_id_by_name(
+    conn: &mut DbConnection,
+    kind: OrgKind,
+    name: &str,
+) -> AppResult<Option<String>> {
+    Ok(organisations::table
+        .filter(organisations::kind.eq(kind.as_str()))
+        .filter(organisations::name.eq(name))
+        .select(organisations::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The id of the estate of this name in this jurisdiction.
+pub fn estate_id_by_name(
+    conn: &mut DbConnection,
+    jurisdiction: &str,
+    name: &str,
+) -> AppResult<Option<String>> {
+    Ok(estates::table
+        .filter(estates::jurisdiction.eq(jurisdiction))
+        .filter(estates::name.eq(name))
+        .select(estates::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The id of the building of this name in the estate.
+pub fn building_id_by_name(
+    conn: &mut DbConnection,
+    estate_id: &str,
+    name: &str,
+) -> AppResult<Option<String>> {
+    Ok(buildings::table
+        .filter(buildings::estate_id.eq(estate_id))
+        .filter(buildings::name.eq(name))
+        .select(buildings::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The id of the unit with this number in the building.
+pub fn unit_id_by_number(
+    conn: &mut DbConnection,
+    building_id: &str,
+    number: &str,
+) -> AppResult<Option<String>> {
+    Ok(units::table
+        .filter(units::building_id.eq(building_id))
+        .filter(units::number.eq(number))
+        .select(units::id)
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,52 @@
+//! Pure rules and the types that carry them: no actix, no diesel, no I/O.
+//!
+//! Each enum here is stored as its snake_case name and parsed at the edge, so code inside the service
+//! never handles a role or class as a bare string.
+
+pub mod registry;
+
+/// Declares a closed set of snake_case names with `as_str`, `FromStr`, serde and an OpenAPI schema.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The stored and wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::domain::UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($text => Ok($name::$variant),)*
+                    _ => Err(crate::domain::UnknownName(stringify!($name))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
+/// A stored name that is not one of the enum's values: the database holds something this build
+/// does not know, which is a bug or a botched migration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {0} name")]
+pub struct UnknownName(pub &'static str);

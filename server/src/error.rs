@@ -1,0 +1,150 @@
+//! The one error type of the service, and its JSON shape at the API edge:
+//! `{"error": "snake_case_code", "message": "…", "detail": "…"?}`.
+//!
+//! Causes (database errors, I/O) are logged, never sent: the caller gets the code and its text.
+
+use std::fmt;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::messages::{Code, Lang};
+
+/// An error that ends a request. Build it from a [`Code`]; add a `detail` only for facts the caller
+/// can act on (which field, which limit), never for internals.
+#[derive(Debug)]
+pub struct AppError {
+    /// What went wrong, as a stable code.
+    pub code: Code,
+    /// A short, non-sentence fact for the caller, such as the name of the offending field.
+    pub detail: Option<String>,
+    /// Seconds after which the caller may retry (429 and 503).
+    pub retry_after: Option<u64>,
+    /// The underlying cause, for the log only.
+    pub cause: Option<anyhow::Error>,
+}
+
+/// `Result` with [`AppError`].
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// An error with just a code.
+    pub fn new(code: Code) -> Self {
+        AppError { code, detail: None, retry_after: None, cause: None }
+    }
+
+    /// Adds a short fact for the caller.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Asks the caller to wait this many seconds.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// An internal error with its cause, which goes to the log only.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        AppError { cause: Some(cause.into()), ..AppError::new(Code::Internal) }
+    }
+
+    /// `invalid_input` naming the field at fault.
+    pub fn invalid(field: &str) -> Self {
+        AppError::new(Code::InvalidInput).detail(field)
+    }
+
+    /// The response body in the given language.
+    pub fn body(&self, lang: Lang) -> ErrorBody<'_> {
+        ErrorBody { error: self.code, message: self.code.text(lang), detail: self.detail.as_deref() }
+    }
+
+    /// The response in the given language.
+    pub fn response(&self, lang: Lang) -> HttpResponse {
+        let mut builder = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after {
+            builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        builder.json(self.body(lang))
+    }
+}
+
+/// The JSON every error answers with.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody<'a> {
+    /// Stable snake_case code, for programs.
+    #[schema(value_type = String, example = "not_found")]
+    pub error: Code,
+    /// Text for people, in zh-CN or English per `Accept-Language`.
+    pub message: &'a str,
+    /// Which field or limit, where that helps the caller fix the request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<&'a str>,
+}
+
+impl From<Code> for AppError {
+    fn from(code: Code) -> Self {
+        AppError::new(code)
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code.as_str())?;
+        if let Some(detail) = &self.detail {
+            write!(f, " ({detail})")?;
+        }
+        if let Some(cause) = &self.cause {
+            write!(f, ": {cause:#}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// Chinese by default; the language middleware re-renders in English where the caller asks.
+    fn error_response(&self) -> HttpResponse {
+        if self.code == Code::Internal || self.code == Code::ServiceUnavailable {
+            tracing::error!(error = %self, "request failed");
+        }
+        self.response(Lang::ZhCn)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &err {
+            Error::NotFound => AppError::new(Code::NotFound),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError { cause: Some(err.into()), ..AppError::new(Code::AlreadyExists) }
+            }
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                AppError { cause: Some(err.into()), ..AppError::new(Code::NotFound) }
+            }
+            // SQLite reports a writer that waited out its busy timeout as "database is locked".
+            Error::DatabaseError(_, info) if info.message().contains("locked") => {
+                AppError { cause: Some(err.into()), ..AppError::new(Code::ServiceUnavailable) }.retry_after(1)
+            }
+            _ => AppError::internal(err),
+        }
+    }
+}
+
+impl From<r2d2_error::PoolError> for AppError {
+    fn from(err: r2d2_error::PoolError) -> Self {
+        AppError { cause: Some(err.into()), ..AppError::new(Code::ServiceUnavailable) }.retry_after(1)
+    }
+}
+
+mod r2d2_error {
+    pub use diesel::r2d2::PoolError;
+}

@@ -1,0 +1,16 @@
+//! Baoxiu: the backend for claims on Shandong's property warranty fund 物业质量保修金.
+//!
+//! Layers, each in its own folder: `domain` (pure rules), `db` (diesel schema, rows, queries),
+//! `auth` (passwords, tokens, extractors), `api` (thin HTTP handlers), and `startup`, which wires
+//! them into a server.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod messages;
+pub mod startup;
+pub mod state;

@@ -1,0 +1,183 @@
+//! The `baoxiu` command: serve (default), migrate, load the demo estate, add a user.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use baoxiu::auth::password;
+use baoxiu::config::Config;
+use baoxiu::db::accounts::{self, new_id, now, NewUser};
+use baoxiu::db::{redact_url, registry, write_transaction, Db};
+use baoxiu::domain::registry::Role;
+use baoxiu::startup::Application;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "baoxiu", version, about = "Baoxiu 保修: warranty-fund repair claims backend")]
+struct Cli {
+    /// A TOML configuration file (see baoxiu.example.toml). Also BAOXIU_CONFIG.
+    #[arg(long, global = true, env = "BAOXIU_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve {
+        /// Load the demo estate first (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo estate (idempotent) and exit.
+    Demo {
+        /// Load this fixture instead of the built-in one.
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account, e.g. the first administrator of a real deployment. The password is read
+    /// from --password-file, or else from the first line of standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// admin, reviewer, developer, property_manager, owner or technician.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: String,
+        /// Organisation id to join (required for staff roles other than admin).
+        #[arg(long)]
+        organisation: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref()).context("loading configuration")?;
+    init_logging(&config);
+    match cli.command.unwrap_or(Command::Serve { demo: false }) {
+        Command::Serve { demo } => serve(config, demo),
+        Command::Migrate => {
+            let url = config.database_url();
+            // Connecting runs the migrations.
+            Db::connect(&url, 1)?;
+            println!("migrations applied to {}", redact_url(&url));
+            Ok(())
+        }
+        Command::Demo { file } => {
+            let db = Db::connect(&config.database_url(), 2)?;
+            load_demo(&db, file)
+        }
+        Command::User {
+            command: UserCommand::Add { username, role, display_name, organisation, phone, password_file },
+        } => {
+            let role: Role = role.parse().map_err(|_| anyhow::anyhow!("unknown role {role:?}"))?;
+            anyhow::ensure!(
+                baoxiu::api::valid_username(&username),
+                "username must be 3-64 letters, digits, '.', '_' or '-'"
+            );
+            anyhow::ensure!(
+                role.organisation_kind().is_some() == organisation.is_some(),
+                "--organisation is required for {role} and only for staff roles"
+            );
+            let password = match password_file {
+                Some(path) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string(),
+                None => {
+                    eprintln!("password (at least {} characters):", password::MIN_PASSWORD_CHARS);
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            anyhow::ensure!(password::acceptable(&password), "password too short");
+            let hash = password::hash(&password)?;
+            let db = Db::connect(&config.database_url(), 2)?;
+            let id = new_id();
+            let mut conn = db.conn()?;
+            write_transaction(&mut conn, |conn| {
+                accounts::insert_user(
+                    conn,
+                    &NewUser {
+                        id: &id,
+                        username: &username,
+                        display_name: &display_name,
+                        phone: phone.as_deref(),
+                        password_hash: &hash,
+                        role: role.as_str(),
+                        active: true,
+                        failed_logins: 0,
+                        created_at: now(),
+                    },
+                )?;
+                if let Some(org) = &organisation {
+                    registry::add_membership(conn, org, &id)?;
+                }
+                Ok(())
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {role} {username} ({id})");
+            Ok(())
+        }
+    }
+}
+
+fn load_demo(db: &Db, file: Option<PathBuf>) -> anyhow::Result<()> {
+    let text = match file {
+        Some(path) => {
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+        }
+        None => baoxiu::demo::DEMO_ESTATE.to_string(),
+    };
+    let report = baoxiu::demo::load(db, &text)?;
+    println!(
+        "demo estate loaded: {} organisations, {} accounts, {} buildings, {} units created \
+         (existing ones kept). Demo accounts: admin, reviewer, developer, property, owner, \
+         technician; password baoxiu-demo (demo only).",
+        report.organisations, report.users, report.buildings, report.units
+    );
+    Ok(())
+}
+
+fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let app = Application::build(config)?;
+        if demo {
+            let db = app.db().clone();
+            tokio::task::spawn_blocking(move || load_demo(&db, None)).await??;
+        }
+        app.run_until_stopped().await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}

@@ -1,0 +1,138 @@
+//! Every text a person reads, by stable code, in zh-CN and English, in one place.
+//!
+//! Handlers never build sentences: they name a [`Code`], and the API edge picks the text for the
+//! caller's language (zh-CN unless the request prefers English).
+
+use serde::Serialize;
+
+/// The language a message is shown in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// Simplified Chinese, the default.
+    ZhCn,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Picks the language from an `Accept-Language` header: English only when the first language
+    /// the caller names is English; Chinese for everything else, since Baoxiu's users read Chinese.
+    pub fn from_accept_language(header: Option<&str>) -> Lang {
+        let first = header
+            .and_then(|h| h.split(',').next())
+            .map(|tag| tag.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        match first {
+            Some(tag) if tag == "en" || tag.starts_with("en-") => Lang::En,
+            _ => Lang::ZhCn,
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $status:literal, $zh:literal, $en:literal; )*) => {
+        /// A stable, machine-readable reason, serialised as its snake_case name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, for tests and documentation.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The snake_case name that goes on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The HTTP status this code answers with.
+            pub fn status(self) -> u16 {
+                match self { $(Code::$variant => $status,)* }
+            }
+
+            /// The text a person reads.
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Code::$variant, Lang::ZhCn) => $zh, (Code::$variant, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The body is not valid JSON, or not the JSON this endpoint takes.
+    MalformedJson = "malformed_json", 400, "请求内容不是有效的 JSON 或格式不符。", "The request body is not valid JSON or does not have the expected shape.";
+    /// A field failed validation; `detail` names it.
+    InvalidInput = "invalid_input", 400, "提交的内容有误，请检查后重试。", "Some of the submitted data is not valid.";
+    /// An id in the path or body is not a well-formed id.
+    InvalidId = "invalid_id", 400, "编号格式不正确。", "The id is not well formed.";
+    /// The body is larger than this endpoint accepts.
+    PayloadTooLarge = "payload_too_large", 413, "提交的内容过大。", "The request body is too large.";
+    /// The body is not `application/json`.
+    UnsupportedMediaType = "unsupported_media_type", 415, "请以 JSON 格式提交。", "The request body must be JSON.";
+    /// No access token was presented.
+    Unauthenticated = "unauthenticated", 401, "请先登录。", "Please sign in first.";
+    /// The access token is malformed, tampered with, signed with another key or algorithm, or meant for another service.
+    InvalidToken = "invalid_token", 401, "登录凭证无效，请重新登录。", "The access token is not valid; please sign in again.";
+    /// The access token has expired or is not yet valid.
+    TokenExpired = "token_expired", 401, "登录已过期，请重新登录。", "Your session has expired; please sign in again.";
+    /// The session behind the token was signed out or revoked, or the account was disabled.
+    SessionRevoked = "session_revoked", 401, "登录已失效，请重新登录。", "This session has ended; please sign in again.";
+    /// Wrong username or password.
+    InvalidCredentials = "invalid_credentials", 401, "用户名或密码错误。", "Wrong username or password.";
+    /// Too many failed sign-ins for this account or from this address.
+    TooManyAttempts = "too_many_attempts", 429, "登录失败次数过多，请稍后再试。", "Too many failed sign-in attempts; please try again later.";
+    /// The refresh token is unknown or expired.
+    RefreshTokenInvalid = "refresh_token_invalid", 401, "续期凭证无效，请重新登录。", "The refresh token is not valid; please sign in again.";
+    /// A refresh token was used twice: the whole session has been revoked.
+    RefreshTokenReused = "refresh_token_reused", 401, "续期凭证被重复使用，为安全起见已注销该登录，请重新登录。", "A refresh token was used twice; the session has been ended for safety. Please sign in again.";
+    /// The caller's role may not do this.
+    Forbidden = "forbidden", 403, "您没有执行此操作的权限。", "You are not allowed to do this.";
+    /// The reviewer tried to act outside their jurisdiction.
+    OutsideJurisdiction = "outside_jurisdiction", 403, "该事项不在您的管辖范围内。", "This is outside your jurisdiction.";
+    /// Nothing with that id exists that the caller may see.
+    NotFound = "not_found", 404, "未找到该记录。", "Not found.";
+    /// The route does not exist.
+    NoSuchRoute = "no_such_route", 404, "请求的接口不存在。", "No such endpoint.";
+    /// The method is not allowed on this route.
+    MethodNotAllowed = "method_not_allowed", 405, "不支持该请求方式。", "Method not allowed.";
+    /// The username is already taken.
+    UsernameTaken = "username_taken", 409, "该用户名已被使用。", "That username is already taken.";
+    /// A record with the same natural key already exists.
+    AlreadyExists = "already_exists", 409, "该记录已存在。", "That record already exists.";
+    /// The device id is enrolled already, perhaps to another account.
+    DeviceAlreadyEnrolled = "device_already_enrolled", 409, "该设备已登记。", "That device is already enrolled.";
+    /// The device public key is not a valid Ed25519 key.
+    InvalidDeviceKey = "invalid_device_key", 400, "设备公钥无效。", "The device public key is not a valid Ed25519 key.";
+    /// The database is busy or unreachable; try again.
+    ServiceUnavailable = "service_unavailable", 503, "服务暂时繁忙，请稍后重试。", "The service is busy; please try again shortly.";
+    /// Something went wrong on our side; it has been logged.
+    Internal = "internal", 500, "服务器内部错误，已记录，请稍后重试。", "Something went wrong on our side; it has been logged.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_translated() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {}", code.as_str());
+            assert!(code.as_str().chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
+            assert!(!code.text(Lang::ZhCn).is_empty() && !code.text(Lang::En).is_empty());
+            assert!((400..600).contains(&code.status()));
+        }
+    }
+
+    #[test]
+    fn language_follows_the_first_preference() {
+        assert_eq!(Lang::from_accept_language(None), Lang::ZhCn);
+        assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::from_accept_language(Some("zh-CN,en;q=0.5")), Lang::ZhCn);
+        assert_eq!(Lang::from_accept_language(Some("EN")), Lang::En);
+    }
+}

@@ -1,0 +1,93 @@
+//! Wiring: configuration → database → HTTP server. `Application::build` binds (port 0 works) and
+//! reports the address, so tests run the real server.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use utoipa_actix_web::AppExt;
+
+use crate::api;
+use crate::auth::throttle::AddressThrottle;
+use crate::auth::tokens::{load_or_create_secret, TokenKeys};
+use crate::config::Config;
+use crate::db::{redact_url, Db};
+use crate::state::AppState;
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Connects to the database, runs migrations, loads or creates the signing key, and binds.
+    pub fn build(config: Config) -> anyhow::Result<Application> {
+        let url = config.database_url();
+        let db = Db::connect(&url, config.database_pool_size)?;
+        tracing::info!(database = %redact_url(&url), backend = ?db.backend(), "database ready");
+        Self::build_with_db(config, db)
+    }
+
+    /// As [`Application::build`], with a database already connected.
+    pub fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
+        let secret = load_or_create_secret(&config)?;
+        let state = web::Data::new(AppState {
+            tokens: TokenKeys::new(&secret, &config),
+            address_throttle: AddressThrottle::new(
+                config.login_max_failures_per_address,
+                Duration::from_secs(config.login_lockout_secs),
+            ),
+            db: db.clone(),
+            config: config.clone(),
+        });
+        let openapi = web::Data::new(api::openapi().to_json().map_err(|e| anyhow::anyhow!("openapi: {e}"))?);
+        let listener = TcpListener::bind(&config.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+        let port = listener.local_addr()?.port();
+        let json_limit = config.max_json_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .into_utoipa_app()
+                .configure(api::routes)
+                .into_app()
+                .app_data(state.clone())
+                .app_data(api::json_config(json_limit))
+                .app_data(api::path_config())
+                .app_data(api::query_config())
+                .app_data(openapi.clone())
+                .route("/api/openapi.json", web::get().to(serve_openapi))
+                .default_service(web::to(api::no_such_route))
+                .wrap(from_fn(api::middleware::request_context))
+        })
+        .listen(listener)?
+        .shutdown_timeout(config.shutdown_timeout_secs);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        tracing::info!(address = %config.bind, port, "listening");
+        Ok(Application { port, server: server.run(), db })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The database handle the server uses.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn serve_openapi(doc: web::Data<String>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(doc.get_ref().clone())
+}

@@ -1,0 +1,11 @@
+//! Baoxiu's sync protocol: the types an offline phone and the server agree on.
+//!
+//! This crate depends on serde and friends only, so the phone-side client and the server compute
+//! exactly the same amounts and hashes. See `PROTOCOL.md` for the wire rules.
+
+pub mod money;
+
+pub use money::{Money, MoneyError};
+
+/// The protocol versions this build speaks, oldest first.
+pub const SUPPORTED_VERSIONS: std::ops::RangeInclusive<u32> = 1..=1;
