@@ -148,3 +148,50 @@ impl From<r2d2_error::PoolError> for AppError {
 mod r2d2_error {
     pub use diesel::r2d2::PoolError;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn rendered(code: Code, lang: Lang) -> (u16, serde_json::Value) {
+        let res = AppError::new(code).response(lang);
+        let status = res.status().as_u16();
+        let bytes = res.into_body().try_into_bytes().unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    /// Pins every code's status and JSON in both languages: changing one is a visible API change.
+    #[test]
+    fn every_code_has_a_pinned_status_and_body() {
+        let table: Vec<serde_json::Value> = Code::ALL
+            .iter()
+            .map(|&code| {
+                let (status, zh) = rendered(code, Lang::ZhCn);
+                let (status_en, en) = rendered(code, Lang::En);
+                assert_eq!(status, status_en);
+                assert_eq!(zh["error"], code.as_str());
+                serde_json::json!({"status": status, "zh-CN": zh, "en": en})
+            })
+            .collect();
+        insta::assert_json_snapshot!(table);
+    }
+
+    #[test]
+    fn details_and_retry_after_reach_the_caller_but_causes_do_not() {
+        let err = AppError::internal(anyhow::anyhow!("password=hunter2 connection refused"));
+        let (_, body) = rendered(Code::Internal, Lang::En);
+        assert!(!body.to_string().contains("hunter2"));
+        assert!(err.to_string().contains("hunter2"), "the cause is kept for the log");
+        let res = AppError::new(Code::TooManyAttempts).retry_after(30).response(Lang::ZhCn);
+        assert_eq!(res.headers().get("retry-after").unwrap(), "30");
+        let invalid = AppError::invalid("floor");
+        assert_eq!(invalid.body(Lang::En).detail, Some("floor"));
+    }
+
+    #[test]
+    fn database_errors_map_to_codes() {
+        assert_eq!(AppError::from(diesel::result::Error::NotFound).code, Code::NotFound);
+        assert_eq!(AppError::from(diesel::result::Error::RollbackTransaction).code, Code::Internal);
+    }
+}

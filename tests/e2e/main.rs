@@ -1,1 +1,12 @@
+//! Baoxiu's end-to-end suite: one binary, the real server on port 0, HTTP all the way.
+//! Runs on SQLite, or on PostgreSQL when `BAOXIU_TEST_DATABASE_URL` is set.
 
+// A failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod devices;
+mod health;
+mod permissions;
+mod registry;
+mod tokens;

@@ -1,1 +1,201 @@
+//! Test support: the real server on port 0 with a fresh database per test.
+//!
+//! SQLite by default (a file in a temporary folder). Set `BAOXIU_TEST_DATABASE_URL` to a
+//! PostgreSQL server URL such as `postgres://postgres@127.0.0.1:5432` and each test gets its own
+//! new database there instead, dropped when the test ends.
 
+// Test support: a failed unwrap is a failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use baoxiu::config::{Config, Secret};
+use baoxiu::db::Db;
+use baoxiu::startup::Application;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// A running server and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Db,
+    pub data_dir: PathBuf,
+    /// The database this server uses.
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+/// Which backend this run tests.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("BAOXIU_TEST_DATABASE_URL").ok().filter(|v| !v.is_empty())
+}
+
+fn create_postgres_database(server: &str) -> (String, String) {
+    let name = format!("baoxiu_test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = PgConnection::establish(&format!("{}/postgres", server.trim_end_matches('/')))
+        .expect("cannot reach the PostgreSQL server named by BAOXIU_TEST_DATABASE_URL");
+    diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+    (name.clone(), format!("{}/{name}", server.trim_end_matches('/')))
+}
+
+/// Starts the server with the test defaults.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the server after `adjust` has changed the test configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let postgres = postgres_server().map(|server| {
+        let (name, _) = create_postgres_database(&server);
+        (server, name)
+    });
+    let database_url = match &postgres {
+        Some((server, name)) => format!("{}/{name}", server.trim_end_matches('/')),
+        None => format!("sqlite://{}/baoxiu.db", dir.path().display()),
+    };
+    let mut config = Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir: dir.path().to_path_buf(),
+        database_url: Some(Secret(database_url.clone())),
+        database_pool_size: 4,
+        workers: Some(1),
+        // Tests exercise the counting and locking, not the waiting.
+        login_slowdown_ms: 0,
+        shutdown_timeout_secs: 1,
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let app = Application::build(config).expect("server builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        data_dir: dir.path().to_path_buf(),
+        database_url,
+        _dir: dir,
+        postgres,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((server, name)) = self.postgres.take() {
+            // Best effort, on its own thread so no async worker blocks; FORCE ends the server's
+            // pooled connections.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut admin) =
+                    PgConnection::establish(&format!("{}/postgres", server.trim_end_matches('/')))
+                {
+                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin);
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// The `error` code of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+}
+
+/// Tokens from a sign-in.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub user_id: String,
+}
+
+/// The shared demo password.
+pub const DEMO_PASSWORD: &str = "baoxiu-demo";
+
+impl TestApp {
+    /// Loads the demo estate.
+    pub async fn load_demo(&self) {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || baoxiu::demo::load(&db, baoxiu::demo::DEMO_ESTATE).unwrap())
+            .await
+            .unwrap();
+    }
+
+    /// Sends a request; `token` becomes a bearer header, `body` JSON.
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Reply { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Signs in; panics unless it succeeds.
+    pub async fn login(&self, username: &str) -> Session {
+        self.login_with(username, DEMO_PASSWORD).await.unwrap_or_else(|r| panic!("login {username}: {r:?}"))
+    }
+
+    /// Signs in, returning the reply on failure.
+    pub async fn login_with(&self, username: &str, password: &str) -> Result<Session, Reply> {
+        let reply = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
+            .await;
+        if reply.status != StatusCode::OK {
+            return Err(reply);
+        }
+        Ok(Session {
+            access: reply.body["access_token"].as_str().unwrap().to_string(),
+            refresh: reply.body["refresh_token"].as_str().unwrap().to_string(),
+            user_id: reply.body["user"]["id"].as_str().unwrap().to_string(),
+        })
+    }
+
+    /// The demo estate's id, as the reviewer sees it.
+    pub async fn demo_estate(&self, token: &str) -> Value {
+        let estates = self.get("/api/v1/estates", token).await;
+        assert_eq!(estates.status, StatusCode::OK, "{:?}", estates.body);
+        estates.body["items"][0].clone()
+    }
+}

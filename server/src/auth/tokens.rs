@@ -86,7 +86,8 @@ impl TokenKeys {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature | ErrorKind::ImmatureSignature => Code::TokenExpired,
+                ErrorKind::ExpiredSignature => Code::TokenExpired,
+                // A token from the future is not a stale session but a forged or misdated one.
                 _ => Code::InvalidToken,
             })
     }

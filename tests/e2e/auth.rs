@@ -1,0 +1,184 @@
+use baoxiu_e2e::{spawn_app, spawn_app_with, DEMO_PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn reviewer_signs_in_and_sees_themself() {
+    let app = spawn_app().await;
+    app.load_demo().await;
+    let session = app.login("reviewer").await;
+    let me = app.get("/api/v1/me", &session.access).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["username"], "reviewer");
+    assert_eq!(me.body["role"], "reviewer");
+    assert_eq!(me.body["organisation_ids"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_the_same() {
+    let app = spawn_app().await;
+    app.load_demo().await;
+    let wrong = app.login_with("reviewer", "not-the-password").await.unwrap_err();
+    let unknown = app.login_with("nobody-here", "not-the-password").await.unwrap_err();
+    for reply in [&wrong, &unknown] {
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.code(), "invalid_credentials");
+    }
+    assert_eq!(wrong.body, unknown.body);
+}
+
+#[tokio::test]
+async fn malformed_and_oversize_bodies_are_refused_cleanly() {
+    let app = spawn_app_with(|c| c.max_json_bytes = 1024).await;
+    let login = format!("{}/api/v1/auth/login", app.address);
+    let cases = [
+        ("{\"username\": ", "application/json", StatusCode::BAD_REQUEST, "malformed_json"),
+        (
+            "{\"username\": \"a\", \"password\": \"b\", \"admin\": true}",
+            "application/json",
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+        (
+            "username=a",
+            "application/x-www-form-urlencoded",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+    ];
+    for (body, content_type, status, code) in cases {
+        let res =
+            app.client.post(&login).header("content-type", content_type).body(body).send().await.unwrap();
+        assert_eq!(res.status(), status, "{body}");
+        let json: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(json["error"], code, "{body}");
+    }
+    let huge = json!({"username": "x".repeat(4096), "password": "y"});
+    let res = app.client.post(&login).json(&huge).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
+    let app = spawn_app().await;
+    app.load_demo().await;
+    let first = app.login("owner").await;
+
+    let rotated = app
+        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": first.refresh})))
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK);
+    let second_refresh = rotated.body["refresh_token"].as_str().unwrap().to_string();
+    let second_access = rotated.body["access_token"].as_str().unwrap().to_string();
+    assert_ne!(second_refresh, first.refresh);
+    assert_eq!(app.get("/api/v1/me", &second_access).await.status, StatusCode::OK);
+
+    // The first refresh token comes back: a copy leaked, so the whole session ends.
+    let replay = app
+        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": first.refresh})))
+        .await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.code(), "refresh_token_reused");
+
+    let after = app
+        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": second_refresh})))
+        .await;
+    assert_eq!(after.code(), "refresh_token_invalid", "the newest token of the family is dead too");
+    let me = app.get("/api/v1/me", &second_access).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(me.code(), "session_revoked");
+
+    // Other sessions of the same person are untouched.
+    let other = app.login("owner").await;
+    assert_eq!(app.get("/api/v1/me", &other.access).await.status, StatusCode::OK);
+
+    let garbage =
+        app.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": "nope"}))).await;
+    assert_eq!(garbage.code(), "refresh_token_invalid");
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_at_once() {
+    let app = spawn_app().await;
+    app.load_demo().await;
+    let session = app.login("technician").await;
+    let out = app.call(Method::POST, "/api/v1/auth/logout", Some(&session.access), None).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/v1/me", &session.access).await.code(), "session_revoked");
+    let refresh = app
+        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": session.refresh})))
+        .await;
+    assert_eq!(refresh.code(), "refresh_token_invalid");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+    let app = spawn_app_with(|c| {
+        c.login_max_failures = 3;
+        c.login_lockout_secs = 600;
+    })
+    .await;
+    app.load_demo().await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.login_with("developer", "guess-guess").await.unwrap_err().code(),
+            "invalid_credentials"
+        );
+    }
+    let locked = app.login_with("developer", DEMO_PASSWORD).await.unwrap_err();
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(locked.code(), "too_many_attempts");
+    let retry: u64 = locked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((590..=600).contains(&retry), "{retry}");
+    // Another account is not affected.
+    app.login("property").await;
+}
+
+#[tokio::test]
+async fn a_successful_sign_in_resets_the_account_count() {
+    let app = spawn_app_with(|c| c.login_max_failures = 3).await;
+    app.load_demo().await;
+    for _ in 0..2 {
+        app.login_with("developer", "guess-guess").await.unwrap_err();
+    }
+    app.login("developer").await;
+    for _ in 0..2 {
+        app.login_with("developer", "guess-guess").await.unwrap_err();
+    }
+    app.login("developer").await;
+}
+
+#[tokio::test]
+async fn one_address_guessing_many_accounts_is_locked_out() {
+    let app = spawn_app_with(|c| {
+        c.login_max_failures = 100;
+        c.login_max_failures_per_address = 4;
+    })
+    .await;
+    app.load_demo().await;
+    for user in ["owner", "developer", "property", "technician"] {
+        assert_eq!(app.login_with(user, "guess-guess").await.unwrap_err().code(), "invalid_credentials");
+    }
+    let blocked = app.login_with("reviewer", DEMO_PASSWORD).await.unwrap_err();
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn a_locked_account_says_so_in_english_when_asked() {
+    let app = spawn_app_with(|c| c.login_max_failures = 1).await;
+    app.load_demo().await;
+    app.login_with("owner", "guess-guess").await.unwrap_err();
+    let res = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("accept-language", "en")
+        .json(&json!({"username": "owner", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"), "headers survive the language switch");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["message"], "Too many failed sign-in attempts; please try again later.");
+}

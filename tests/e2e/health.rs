@@ -1,0 +1,69 @@
+use baoxiu_e2e::spawn_app;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn health_and_ready_answer() {
+    let app = spawn_app().await;
+    let health = app.call(Method::GET, "/health", None, None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    let ready = app.call(Method::GET, "/ready", None, None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body, json!({"status": "ready"}));
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let reply = app.call(Method::GET, "/health", None, None).await;
+    let id = reply.headers.get("x-request-id").unwrap().to_str().unwrap();
+    assert_eq!(id.len(), 36);
+    let echoed = app
+        .client
+        .get(format!("{}/health", app.address))
+        .header("x-request-id", "phone-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.headers()["x-request-id"], "phone-42");
+}
+
+#[tokio::test]
+async fn unknown_routes_answer_in_the_error_shape_and_language() {
+    let app = spawn_app().await;
+    let zh = app.call(Method::GET, "/api/v1/nothing-here", None, None).await;
+    assert_eq!(zh.status, StatusCode::NOT_FOUND);
+    assert_eq!(zh.body, json!({"error": "no_such_route", "message": "请求的接口不存在。"}));
+    let en = app
+        .client
+        .get(format!("{}/api/v1/nothing-here", app.address))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = en.json().await.unwrap();
+    assert_eq!(body, json!({"error": "no_such_route", "message": "No such endpoint."}));
+}
+
+#[tokio::test]
+async fn openapi_lists_every_route() {
+    let app = spawn_app().await;
+    let doc = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let paths = doc.body["paths"].as_object().unwrap();
+    for (method, path) in crate::permissions::ROUTES.iter().map(|r| (r.method, r.openapi_path)).chain([
+        ("post", "/api/v1/auth/login"),
+        ("post", "/api/v1/auth/refresh"),
+        ("post", "/api/v1/auth/logout"),
+        ("get", "/health"),
+        ("get", "/ready"),
+    ]) {
+        let entry = paths.get(path).unwrap_or_else(|| panic!("{path} missing from the OpenAPI document"));
+        assert!(entry.get(method).is_some(), "{method} {path} missing from the OpenAPI document");
+    }
+    // And nothing in the document that the routing table of this test does not know.
+    assert_eq!(
+        paths.values().map(|p| p.as_object().unwrap().len()).sum::<usize>(),
+        crate::permissions::ROUTES.len() + 5
+    );
+}
