@@ -243,15 +243,13 @@ pub struct MeResponse {
 /// The signed-in account.
 #[utoipa::path(tag = "auth", responses((status = 200, body = MeResponse)), security(("bearer" = [])))]
 #[get("/me")]
-async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<MeResponse>> {
-    let id = user.id.clone();
-    let organisation_ids = state.db.read(move |conn| accounts::organisation_ids(conn, &id)).await?;
+async fn me(user: AuthUser) -> AppResult<web::Json<MeResponse>> {
     Ok(web::Json(MeResponse {
         id: user.id,
         username: user.username,
         display_name: user.display_name,
         role: user.role,
-        organisation_ids,
+        organisation_ids: user.organisation_ids,
     }))
 }
 

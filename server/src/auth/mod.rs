@@ -26,12 +26,14 @@ pub struct AuthUser {
     pub display_name: String,
     pub role: Role,
     pub session_id: String,
+    /// The organisations the account belongs to, read with the session.
+    pub organisation_ids: Vec<String>,
 }
 
 impl AuthUser {
     /// The caller as a registry viewer, for scoped reads.
     pub fn viewer(&self) -> Viewer {
-        Viewer { user_id: self.id.clone(), role: self.role }
+        Viewer { user_id: self.id.clone(), role: self.role, organisation_ids: self.organisation_ids.clone() }
     }
 }
 
@@ -56,10 +58,20 @@ impl FromRequest for AuthUser {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
             let claims = state.tokens.verify(&token?).map_err(AppError::new)?;
             let session_id = claims.sid.clone();
-            let found = state.db.read(move |conn| accounts::session_user(conn, &session_id)).await?;
+            // One trip to the database: the live session's user and their memberships.
+            let found = state
+                .db
+                .read(move |conn| match accounts::session_user(conn, &session_id)? {
+                    Some(user) => {
+                        let orgs = accounts::organisation_ids(conn, &user.user_id)?;
+                        Ok(Some((user, orgs)))
+                    }
+                    None => Ok(None),
+                })
+                .await?;
             // The session must still be live and belong to the token's subject.
-            let user =
-                found.filter(|u| u.user_id == claims.sub).ok_or(AppError::new(Code::SessionRevoked))?;
+            let (user, organisation_ids) =
+                found.filter(|(u, _)| u.user_id == claims.sub).ok_or(AppError::new(Code::SessionRevoked))?;
             let role = user.role.parse().map_err(AppError::internal)?;
             Ok(AuthUser {
                 id: user.user_id,
@@ -67,6 +79,7 @@ impl FromRequest for AuthUser {
                 display_name: user.display_name,
                 role,
                 session_id: claims.sid,
+                organisation_ids,
             })
         })
     }

@@ -16,6 +16,8 @@ use crate::messages::Code;
 pub struct Viewer {
     pub user_id: String,
     pub role: Role,
+    /// The organisations the viewer belongs to.
+    pub organisation_ids: Vec<String>,
 }
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -101,8 +103,8 @@ pub fn scope(conn: &mut DbConnection, viewer: &Viewer) -> AppResult<Scope> {
     Ok(match viewer.role {
         Role::Admin => Scope::All,
         Role::Reviewer => Scope::Jurisdictions(reviewer_jurisdictions(conn, &viewer.user_id)?),
-        Role::Developer => Scope::Developer(my_organisations(conn, &viewer.user_id)?),
-        Role::PropertyManager => Scope::PropertyManager(my_organisations(conn, &viewer.user_id)?),
+        Role::Developer => Scope::Developer(viewer.organisation_ids.clone()),
+        Role::PropertyManager => Scope::PropertyManager(viewer.organisation_ids.clone()),
         Role::Owner => {
             let rows: Vec<(String, String, String)> = units::table
                 .inner_join(unit_owners::table)
@@ -120,13 +122,6 @@ pub fn scope(conn: &mut DbConnection, viewer: &Viewer) -> AppResult<Scope> {
         }
         Role::Technician => Scope::Nothing,
     })
-}
-
-fn my_organisations(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
-    Ok(memberships::table
-        .filter(memberships::user_id.eq(user_id))
-        .select(memberships::organisation_id)
-        .load(conn)?)
 }
 
 /// Restricts a boxed query that joins `estates` to what a [`Scope`] allows. Owners are restricted on
@@ -177,7 +172,7 @@ pub fn insert_organisation(conn: &mut DbConnection, org: &OrganisationRow) -> Ap
 pub fn list_organisations(conn: &mut DbConnection, viewer: &Viewer) -> AppResult<Vec<OrganisationRow>> {
     let mut query = organisations::table.select(OrganisationRow::as_select()).into_boxed();
     if !matches!(viewer.role, Role::Admin | Role::Reviewer) {
-        query = query.filter(organisations::id.eq_any(my_organisations(conn, &viewer.user_id)?));
+        query = query.filter(organisations::id.eq_any(viewer.organisation_ids.clone()));
     }
     Ok(query.order((organisations::kind.asc(), organisations::name.asc())).load(conn)?)
 }
@@ -196,7 +191,7 @@ fn list_organisations_by_id(
         .select(OrganisationRow::as_select())
         .into_boxed();
     if !matches!(viewer.role, Role::Admin | Role::Reviewer) {
-        query = query.filter(organisations::id.eq_any(my_organisations(conn, &viewer.user_id)?));
+        query = query.filter(organisations::id.eq_any(viewer.organisation_ids.clone()));
     }
     Ok(query.first(conn).optional()?)
 }
