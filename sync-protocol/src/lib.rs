@@ -3,6 +3,7 @@
 //! This crate depends on serde and friends only, so the phone-side client and the server compute
 //! exactly the same amounts and hashes. See `PROTOCOL.md` for the wire rules.
 
+pub mod cost_sheet;
 pub mod money;
 
 pub use money::{Money, MoneyError};

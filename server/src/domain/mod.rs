@@ -3,6 +3,14 @@
 //! Each enum here is stored as its snake_case name and parsed at the edge, so code inside the service
 //! never handles a role or class as a bare string.
 
+pub mod articles;
+pub mod calendar;
+pub mod coverage;
+pub mod deadlines;
+pub mod deposit;
+pub mod fund;
+pub mod lifecycle;
+pub mod periods;
 pub mod registry;
 
 /// Declares a closed set of snake_case names with `as_str`, `FromStr`, serde and an OpenAPI schema.

@@ -1,0 +1,163 @@
+//! The repair cost sheet 物业维修工程费用清单 (Art. 22) and its arithmetic.
+//!
+//! The phone and the server must compute the same amounts to the fen, so the arithmetic lives here
+//! and nowhere else: a line's amount is quantity × unit price rounded half up to the fen; a total is
+//! the sum of the rounded line amounts (never a rounding of the unrounded sum, which could differ by
+//! a fen from what the lines show).
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::Money;
+
+/// What a line pays for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    /// Materials 材料费.
+    Material,
+    /// Labour 人工费.
+    Labour,
+    /// Machinery 机械费.
+    Machinery,
+    /// Anything else 其他费用.
+    Other,
+}
+
+/// Largest quantity on one line: far above any real repair, small enough that no product overflows.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+
+/// Quantities are exact to three decimal places (e.g. 12.345 m²).
+pub const QUANTITY_SCALE: u32 = 3;
+
+/// Why a line cannot be priced.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    /// Quantity zero, negative, above [`MAX_QUANTITY`], or finer than three places.
+    #[error("quantity must be positive, at most 1,000,000 and exact to 0.001")]
+    Quantity,
+    /// A negative unit price.
+    #[error("unit price must not be negative")]
+    UnitPrice,
+}
+
+/// Checks a quantity.
+pub fn check_quantity(quantity: Decimal) -> Result<Decimal, LineError> {
+    if quantity <= Decimal::ZERO
+        || quantity > Decimal::from(MAX_QUANTITY)
+        || quantity.normalize().scale() > QUANTITY_SCALE
+    {
+        return Err(LineError::Quantity);
+    }
+    Ok(quantity)
+}
+
+/// A line's amount: quantity × unit price, rounded half up to the fen.
+pub fn line_amount(quantity: Decimal, unit_price: Money) -> Result<Money, LineError> {
+    let quantity = check_quantity(quantity)?;
+    if unit_price.is_negative() {
+        return Err(LineError::UnitPrice);
+    }
+    Ok(unit_price.times(quantity))
+}
+
+/// The sum of line amounts.
+pub fn total(amounts: impl IntoIterator<Item = Money>) -> Money {
+    amounts.into_iter().sum()
+}
+
+/// Actual against budget for one line or a whole sheet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variance {
+    /// The approved budget 资金预算.
+    pub budget: Money,
+    /// What was actually spent.
+    pub actual: Money,
+    /// `actual − budget`: positive means over budget.
+    pub difference: Money,
+}
+
+impl Variance {
+    /// The variance of an actual amount against its budget.
+    pub fn of(budget: Money, actual: Money) -> Variance {
+        Variance { budget, actual, difference: actual - budget }
+    }
+
+    /// The variance of a whole sheet: the sum of its lines' variances.
+    pub fn sum(lines: impl IntoIterator<Item = Variance>) -> Variance {
+        lines.into_iter().fold(Variance::of(Money::ZERO, Money::ZERO), |acc, v| Variance {
+            budget: acc.budget + v.budget,
+            actual: acc.actual + v.actual,
+            difference: acc.difference + v.difference,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+    fn m(s: &str) -> Money {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn worked_examples() {
+        // 12.5 m² of waterproof membrane at ¥38.47: 480.875 → 480.88 (half up).
+        assert_eq!(line_amount(d("12.5"), m("38.47")).unwrap(), m("480.88"));
+        // 3 labour days at ¥350: exact.
+        assert_eq!(line_amount(d("3"), m("350.00")).unwrap(), m("1050.00"));
+        // 0.333 t of cement at ¥0.01: 0.00333 → 0.00.
+        assert_eq!(line_amount(d("0.333"), m("0.01")).unwrap(), m("0.00"));
+        // 1.5 at ¥0.01: 0.015 → 0.02.
+        assert_eq!(line_amount(d("1.5"), m("0.01")).unwrap(), m("0.02"));
+        let lines = [m("480.88"), m("1050.00"), m("0.02")];
+        assert_eq!(total(lines), m("1530.90"));
+    }
+
+    #[test]
+    fn bad_lines_are_refused() {
+        assert_eq!(line_amount(d("0"), m("1.00")), Err(LineError::Quantity));
+        assert_eq!(line_amount(d("-1"), m("1.00")), Err(LineError::Quantity));
+        assert_eq!(line_amount(d("1.0001"), m("1.00")), Err(LineError::Quantity));
+        assert_eq!(line_amount(d("1000001"), m("1.00")), Err(LineError::Quantity));
+        assert_eq!(line_amount(d("1"), m("-1.00")), Err(LineError::UnitPrice));
+    }
+
+    #[test]
+    fn variance_per_line_and_in_total() {
+        let a = Variance::of(m("1000.00"), m("1200.50"));
+        let b = Variance::of(m("500.00"), m("450.00"));
+        assert_eq!(a.difference, m("200.50"));
+        assert_eq!(b.difference, m("-50.00"));
+        let t = Variance::sum([a, b]);
+        assert_eq!((t.budget, t.actual, t.difference), (m("1500.00"), m("1650.50"), m("150.50")));
+    }
+
+    proptest! {
+        /// Money is exact: the total equals the sum of the rounded lines, each within half a fen of
+        /// the exact product.
+        #[test]
+        fn totals_are_sums_of_rounded_lines(
+            lines in prop::collection::vec((1i64..10_000_000, 0i64..100_000_000), 1..40)
+        ) {
+            let mut amounts = Vec::new();
+            let mut expected_fen = 0i64;
+            for (q_milli, price_fen) in lines {
+                let quantity = Decimal::new(q_milli, 3);
+                let price = Money::from_fen(price_fen);
+                let amount = line_amount(quantity, price).unwrap();
+                let exact = quantity * price.amount();
+                prop_assert!((amount.amount() - exact).abs() <= Decimal::new(5, 3));
+                expected_fen += amount.to_fen();
+                amounts.push(amount);
+            }
+            prop_assert_eq!(total(amounts).to_fen(), expected_fen);
+        }
+    }
+}
