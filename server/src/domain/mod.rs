@@ -12,6 +12,7 @@ pub mod fund;
 pub mod lifecycle;
 pub mod periods;
 pub mod registry;
+mod rules_doc;
 
 /// Declares a closed set of snake_case names with `as_str`, `FromStr`, serde and an OpenAPI schema.
 macro_rules! text_enum {
