@@ -64,6 +64,14 @@ pub struct Config {
     pub log_format: String,
     /// Seconds to let in-flight requests finish on shutdown. Default 30.
     pub shutdown_timeout_secs: u64,
+    /// Days the developer has to answer the bureau before the claim returns to the reviewer's
+    /// queue as "developer silent" (Art. 17). Default 7.
+    pub developer_reply_days: u32,
+    /// How legal deadlines count days: `calendar` (default) or `working` (skipping China's public
+    /// holidays and counting make-up working days).
+    pub deadline_days: String,
+    /// A holiday calendar in the format of `fixtures/holidays-cn.toml`. Default: the shipped one.
+    pub holiday_calendar: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -87,6 +95,9 @@ impl Default for Config {
             trust_forwarded_for: false,
             log_format: "text".into(),
             shutdown_timeout_secs: 30,
+            developer_reply_days: 7,
+            deadline_days: "calendar".into(),
+            holiday_calendar: None,
         }
     }
 }
@@ -144,6 +155,11 @@ impl Config {
             matches!(self.log_format.as_str(), "text" | "json"),
             "log_format must be text or json"
         );
+        anyhow::ensure!(
+            matches!(self.deadline_days.as_str(), "calendar" | "working"),
+            "deadline_days must be calendar or working"
+        );
+        anyhow::ensure!((1..=90).contains(&self.developer_reply_days), "developer_reply_days must be 1-90");
         if let Some(secret) = &self.jwt_secret {
             anyhow::ensure!(secret.0.len() >= 32, "jwt_secret must be at least 32 bytes");
         }

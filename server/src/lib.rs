@@ -14,3 +14,4 @@ pub mod error;
 pub mod messages;
 pub mod startup;
 pub mod state;
+pub mod tasks;

@@ -106,6 +106,26 @@ codes! {
     DeviceAlreadyEnrolled = "device_already_enrolled", 409, "该设备已登记。", "That device is already enrolled.";
     /// The device public key is not a valid Ed25519 key.
     InvalidDeviceKey = "invalid_device_key", 400, "设备公钥无效。", "The device public key is not a valid Ed25519 key.";
+    /// Someone changed the record first; `detail` carries the current version.
+    StaleVersion = "stale_version", 409, "该记录已被他人修改，请刷新后重试。", "Someone else changed this first; reload and try again.";
+    /// The claim cannot take this step in its present state; `detail` names the article.
+    StepOutOfOrder = "step_out_of_order", 409, "当前办理环节不允许此操作。", "This step is not possible at the claim's present stage.";
+    /// This role may not take this step; `detail` names the article.
+    StepNotForRole = "step_not_for_role", 403, "您的身份不能办理此环节。", "Your role may not take this step.";
+    /// The cost sheet lacks the applicant's signature (Art. 22).
+    CostSheetUnsigned = "cost_sheet_unsigned", 409, "费用清单须经申请人签章确认。", "The cost sheet must be signed by the applicant.";
+    /// An emergency claim needs its evidence and the signed cost sheet (Art. 25).
+    EmergencyEvidenceRequired = "emergency_evidence_required", 422, "紧急抢修垫资申请须附证据和经签章确认的费用清单。", "An emergency repair claim needs its evidence and the signed cost sheet.";
+    /// The defect is outside the warranty period (Art. 18).
+    OutOfWarranty = "out_of_warranty", 422, "该问题已超出保修期。", "The defect is outside the warranty period.";
+    /// The building had not been handed over when the defect was reported (Art. 18).
+    BeforeHandover = "before_handover", 422, "房屋尚未交付，保修期未开始。", "The building has not been handed over; no warranty period has begun.";
+    /// No warranty period for this item was agreed in the sales contract (Art. 18).
+    NoPeriodAgreed = "no_period_agreed", 422, "该项目的保修期限未在合同中约定。", "No warranty period for this item was agreed in the sales contract.";
+    /// The applicant may not apply for this part (Art. 20).
+    IneligibleApplicant = "ineligible_applicant", 422, "您不能就该部位提出保修金使用申请。", "You may not apply for this part of the building.";
+    /// The advanced amount does not equal the cost sheet's total.
+    AdvancedAmountMismatch = "advanced_amount_mismatch", 422, "垫资金额与费用清单合计不一致。", "The advanced amount does not match the cost sheet's total.";
     /// The database is busy or unreachable; try again.
     ServiceUnavailable = "service_unavailable", 503, "服务暂时繁忙，请稍后重试。", "The service is busy; please try again shortly.";
     /// Something went wrong on our side; it has been logged.

@@ -14,7 +14,7 @@ use crate::auth::throttle::AddressThrottle;
 use crate::auth::tokens::{load_or_create_secret, TokenKeys};
 use crate::config::Config;
 use crate::db::{redact_url, Db};
-use crate::state::AppState;
+use crate::state::{AppState, RuleSettings};
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -42,6 +42,7 @@ impl Application {
                 Duration::from_secs(config.login_lockout_secs),
             ),
             db: db.clone(),
+            rules: RuleSettings::from_config(&config)?,
             config: config.clone(),
         });
         let openapi = web::Data::new(api::openapi().to_json().map_err(|e| anyhow::anyhow!("openapi: {e}"))?);
@@ -69,6 +70,7 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(address = %config.bind, port, "listening");
+        tokio::spawn(crate::tasks::run_periodic(db.clone()));
         Ok(Application { port, server: server.run(), db })
     }
 

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod claims;
 mod devices;
 mod health;
 mod permissions;

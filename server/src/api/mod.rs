@@ -3,6 +3,7 @@
 //! route requests, so a route cannot exist without appearing in it.
 
 mod accounts;
+mod claims;
 pub use accounts::valid_username;
 mod devices;
 mod health;
@@ -47,6 +48,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::health).service(health::ready).service(
         utoipa_actix_web::scope("/api/v1")
             .configure(accounts::routes)
+            .configure(claims::routes)
             .configure(registry::routes)
             .configure(devices::routes),
     );

@@ -141,3 +141,17 @@ role_guard!(
     /// owners may enroll devices; so may reviewers inspecting on site.
     DeviceHolder: Technician | PropertyManager | Owner | Reviewer
 );
+role_guard!(
+    /// Someone who may file a claim: an owner for their unit, the property manager for common
+    /// parts (Art. 20), either of them for an emergency advance (Art. 25).
+    ClaimApplicant: Owner | PropertyManager
+);
+role_guard!(
+    /// Developer staff.
+    DeveloperStaff: Developer
+);
+role_guard!(
+    /// Staff of a repair unit: technicians, or property-manager staff where the bureau designated
+    /// the property manager to repair (Art. 21).
+    RepairUnitStaff: Technician | PropertyManager
+);

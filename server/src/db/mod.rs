@@ -6,6 +6,7 @@
 //! SQLite's busy lock. PostgreSQL uses one pool for both.
 
 pub mod accounts;
+pub mod claims;
 pub mod registry;
 pub mod schema;
 

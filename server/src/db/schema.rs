@@ -108,6 +108,130 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    claims (id) {
+        id -> Text,
+        kind -> Text,
+        state -> Text,
+        waiting_on -> Text,
+        jurisdiction -> Text,
+        estate_id -> Text,
+        building_id -> Text,
+        unit_id -> Nullable<Text>,
+        developer_id -> Text,
+        property_manager_id -> Nullable<Text>,
+        location -> Text,
+        category -> Text,
+        location_detail -> Text,
+        description -> Text,
+        applicant_id -> Text,
+        applicant_capacity -> Text,
+        with_owner_representatives -> Bool,
+        warranty_last_day -> Date,
+        advanced_amount_fen -> Nullable<BigInt>,
+        repair_unit_id -> Nullable<Text>,
+        rejection_reason -> Nullable<Text>,
+        rejection_note -> Nullable<Text>,
+        plan_approved -> Bool,
+        cost_sheet_signed -> Bool,
+        cost_sheet_verified -> Bool,
+        developer_reply_due_on -> Nullable<Date>,
+        cost_sheet_received_at -> Nullable<Timestamp>,
+        payout_due_on -> Nullable<Date>,
+        usage_notice_due_on -> Nullable<Date>,
+        bureau_due_on -> Nullable<Date>,
+        version -> Integer,
+        filed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payouts (claim_id) {
+        claim_id -> Text,
+        amount_fen -> BigInt,
+        payee -> Text,
+        paid_on -> Date,
+        bank_reference -> Text,
+        cost_sheet_id -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    claim_evidence (claim_id, evidence_id) {
+        claim_id -> Text,
+        evidence_id -> Text,
+        kind -> Text,
+        attached_by -> Text,
+        attached_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    repair_plans (id) {
+        id -> Text,
+        claim_id -> Text,
+        revision -> Integer,
+        description -> Text,
+        budget_fen -> BigInt,
+        submitted_by -> Text,
+        submitted_at -> Timestamp,
+        decision -> Nullable<Text>,
+        decision_comment -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    cost_sheets (id) {
+        id -> Text,
+        claim_id -> Text,
+        revision -> Integer,
+        total_fen -> BigInt,
+        budget_total_fen -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        signed_by -> Nullable<Text>,
+        signed_at -> Nullable<Timestamp>,
+        approved_total_fen -> Nullable<BigInt>,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    cost_sheet_lines (cost_sheet_id, line_no) {
+        cost_sheet_id -> Text,
+        line_no -> Integer,
+        kind -> Text,
+        description -> Text,
+        unit -> Text,
+        quantity -> Text,
+        unit_price_fen -> BigInt,
+        amount_fen -> BigInt,
+        budget_fen -> BigInt,
+        decision -> Nullable<Text>,
+        approved_fen -> Nullable<BigInt>,
+        decision_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        claim_id -> Text,
+        actor_id -> Text,
+        device_id -> Nullable<Text>,
+        action -> Text,
+        before_state -> Nullable<Text>,
+        after_state -> Text,
+        detail -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(buildings -> estates (estate_id));
@@ -117,6 +241,12 @@ diesel::joinable!(unit_owners -> users (user_id));
 diesel::joinable!(devices -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(claim_evidence -> claims (claim_id));
+diesel::joinable!(payouts -> claims (claim_id));
+diesel::joinable!(repair_plans -> claims (claim_id));
+diesel::joinable!(cost_sheets -> claims (claim_id));
+diesel::joinable!(cost_sheet_lines -> cost_sheets (cost_sheet_id));
+diesel::joinable!(audit_log -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -129,4 +259,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     devices,
     sessions,
     refresh_tokens,
+    claims,
+    payouts,
+    claim_evidence,
+    repair_plans,
+    cost_sheets,
+    cost_sheet_lines,
+    audit_log,
 );

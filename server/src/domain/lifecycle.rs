@@ -83,6 +83,37 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Whose move it is.
+    pub enum WaitingOn {
+        /// The housing bureau must act: these claims fill the reviewer queue.
+        Bureau = "bureau",
+        /// The developer must answer or repair.
+        Developer = "developer",
+        /// The designated repair unit must plan, repair or hand in the cost sheet.
+        RepairUnit = "repair_unit",
+        /// The applicant must sign.
+        Applicant = "applicant",
+        /// Nobody: the claim is finished.
+        Nobody = "nobody",
+    }
+}
+
+impl ClaimState {
+    /// Whose move it is in this state.
+    pub fn waiting_on(self) -> WaitingOn {
+        use ClaimState::*;
+        match self {
+            Filed | AwaitingDecision | PlanSubmitted | CostSheetSubmitted | Verified | Paid => {
+                WaitingOn::Bureau
+            }
+            DeveloperAsked | DeveloperRepairing | UnderInspection => WaitingOn::Developer,
+            Approved | PlanReturned | PlanApproved | InRepair => WaitingOn::RepairUnit,
+            Rejected | Closed | DeveloperNotified => WaitingOn::Nobody,
+        }
+    }
+}
+
 impl RejectionReason {
     pub fn article(self) -> Article {
         match self {
@@ -408,6 +439,21 @@ mod tests {
             &[(Action::Verify, Reviewer), (Action::Pay, Reviewer), (Action::NotifyDeveloper, Reviewer)],
         );
         assert_eq!(paid.state, ClaimState::DeveloperNotified);
+    }
+
+    #[test]
+    fn final_states_wait_on_nobody_and_payment_waits_on_the_bureau() {
+        for state in ClaimState::ALL {
+            let finished =
+                matches!(state, ClaimState::Rejected | ClaimState::Closed | ClaimState::DeveloperNotified);
+            assert_eq!(state.waiting_on() == WaitingOn::Nobody, finished, "{state}");
+        }
+        assert_eq!(ClaimState::CostSheetSubmitted.waiting_on(), WaitingOn::Bureau);
+        assert_eq!(
+            ClaimState::Paid.waiting_on(),
+            WaitingOn::Bureau,
+            "the usage notice is still owed (Art. 26)"
+        );
     }
 
     #[test]

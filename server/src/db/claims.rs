@@ -1,0 +1,664 @@
+//! Claims, their plans, cost sheets, payouts and audit trail; and the one place where a lifecycle
+//! step is applied: load, check the version, ask the state machine, set the clocks, save, audit.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::accounts::{new_id, now};
+use super::schema::{
+    audit_log, claim_evidence, claims, cost_sheet_lines, cost_sheets, payouts, repair_plans, unit_owners,
+};
+use super::DbConnection;
+use crate::domain::deadlines::{self, Clock};
+use crate::domain::lifecycle::{Action, Claim, ClaimKind, ClaimState, Refusal};
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::state::RuleSettings;
+
+/// A claim as stored.
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone, PartialEq)]
+#[diesel(table_name = claims, treat_none_as_null = true)]
+pub struct ClaimRow {
+    pub id: String,
+    pub kind: String,
+    pub state: String,
+    pub waiting_on: String,
+    pub jurisdiction: String,
+    pub estate_id: String,
+    pub building_id: String,
+    pub unit_id: Option<String>,
+    pub developer_id: String,
+    pub property_manager_id: Option<String>,
+    pub location: String,
+    pub category: String,
+    pub location_detail: String,
+    pub description: String,
+    pub applicant_id: String,
+    pub applicant_capacity: String,
+    pub with_owner_representatives: bool,
+    pub warranty_last_day: NaiveDate,
+    pub advanced_amount_fen: Option<i64>,
+    pub repair_unit_id: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub rejection_note: Option<String>,
+    pub plan_approved: bool,
+    pub cost_sheet_signed: bool,
+    pub cost_sheet_verified: bool,
+    pub developer_reply_due_on: Option<NaiveDate>,
+    pub cost_sheet_received_at: Option<NaiveDateTime>,
+    pub payout_due_on: Option<NaiveDate>,
+    pub usage_notice_due_on: Option<NaiveDate>,
+    pub bureau_due_on: Option<NaiveDate>,
+    pub version: i32,
+    pub filed_at: NaiveDateTime,
+}
+
+impl ClaimRow {
+    /// The state machine's view of this claim.
+    pub fn machine(&self) -> AppResult<Claim> {
+        Ok(Claim {
+            kind: self.kind.parse().map_err(AppError::internal)?,
+            state: self.state.parse().map_err(AppError::internal)?,
+            rejection: self
+                .rejection_reason
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(AppError::internal)?,
+            plan_approved: self.plan_approved,
+            cost_sheet_signed: self.cost_sheet_signed,
+            cost_sheet_verified: self.cost_sheet_verified,
+        })
+    }
+
+    /// Whose move it is and the bureau's nearest legal deadline, from the state and the clocks.
+    pub fn refresh_queue_fields(&mut self, state: ClaimState) {
+        self.state = state.as_str().into();
+        self.waiting_on = state.waiting_on().as_str().into();
+        self.bureau_due_on = match state {
+            ClaimState::CostSheetSubmitted | ClaimState::Verified => self.payout_due_on,
+            ClaimState::Paid => self.usage_notice_due_on,
+            _ => None,
+        };
+    }
+}
+
+/// Who may see which claims: the reviewer their jurisdiction, the developer and property manager
+/// their estates' claims, the repair unit the claims it was designated for, the owner their own.
+#[derive(Clone, Debug)]
+pub enum ClaimScope {
+    All,
+    Jurisdictions(Vec<String>),
+    Developer(Vec<String>),
+    PropertyManager(Vec<String>),
+    RepairUnit(Vec<String>),
+    Owner(String),
+}
+
+macro_rules! restrict_claims {
+    ($query:expr, $scope:expr) => {
+        match $scope {
+            ClaimScope::All => $query,
+            ClaimScope::Jurisdictions(ids) => $query.filter(claims::jurisdiction.eq_any(ids.clone())),
+            ClaimScope::Developer(ids) => $query.filter(claims::developer_id.eq_any(ids.clone())),
+            ClaimScope::PropertyManager(ids) => {
+                $query.filter(claims::property_manager_id.assume_not_null().eq_any(ids.clone()))
+            }
+            ClaimScope::RepairUnit(ids) => {
+                $query.filter(claims::repair_unit_id.assume_not_null().eq_any(ids.clone()))
+            }
+            // An owner sees the claims they filed and those on units they own.
+            ClaimScope::Owner(user) => $query.filter(
+                claims::applicant_id.eq(user.clone()).or(claims::unit_id.assume_not_null().eq_any(
+                    unit_owners::table
+                        .filter(unit_owners::user_id.eq(user.clone()))
+                        .select(unit_owners::unit_id),
+                )),
+            ),
+        }
+    };
+}
+
+/// Stores a new claim and its first audit entry.
+pub fn insert_claim(
+    conn: &mut DbConnection,
+    row: &ClaimRow,
+    actor: &Actor,
+    evidence: &[(String, String)],
+) -> AppResult<()> {
+    diesel::insert_into(claims::table).values(row).execute(conn)?;
+    for (evidence_id, kind) in evidence {
+        attach_evidence(conn, &row.id, evidence_id, kind, &actor.user_id)?;
+    }
+    append_audit(
+        conn,
+        &row.id,
+        actor,
+        "file",
+        None,
+        &row.state,
+        json!({"kind": row.kind, "category": row.category}),
+    )
+}
+
+/// Attaches evidence to a claim; attaching the same evidence twice is a no-op.
+pub fn attach_evidence(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    evidence_id: &str,
+    kind: &str,
+    by: &str,
+) -> AppResult<()> {
+    let exists = claim_evidence::table
+        .find((claim_id, evidence_id))
+        .select(claim_evidence::claim_id)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_none() {
+        diesel::insert_into(claim_evidence::table)
+            .values((
+                claim_evidence::claim_id.eq(claim_id),
+                claim_evidence::evidence_id.eq(evidence_id),
+                claim_evidence::kind.eq(kind),
+                claim_evidence::attached_by.eq(by),
+                claim_evidence::attached_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One claim, or `not_found` when it does not exist or is out of scope.
+pub fn find_claim(conn: &mut DbConnection, scope: &ClaimScope, id: &str) -> AppResult<ClaimRow> {
+    let query = claims::table.filter(claims::id.eq(id)).select(ClaimRow::as_select()).into_boxed();
+    Ok(restrict_claims!(query, scope).first(conn)?)
+}
+
+/// Filters on a claim list.
+#[derive(Clone, Debug, Default)]
+pub struct ClaimFilter {
+    pub states: Vec<String>,
+    pub estate_id: Option<String>,
+    /// Only claims whose bureau deadline is on or before this date (or overdue).
+    pub due_by: Option<NaiveDate>,
+}
+
+/// Claims in scope, newest first.
+pub fn list_claims(
+    conn: &mut DbConnection,
+    scope: &ClaimScope,
+    filter: &ClaimFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<ClaimRow>> {
+    let mut query = claims::table.select(ClaimRow::as_select()).into_boxed();
+    query = restrict_claims!(query, scope);
+    if !filter.states.is_empty() {
+        query = query.filter(claims::state.eq_any(filter.states.clone()));
+    }
+    if let Some(estate) = &filter.estate_id {
+        query = query.filter(claims::estate_id.eq(estate.clone()));
+    }
+    Ok(query.order((claims::filed_at.desc(), claims::id.desc())).limit(limit).offset(offset).load(conn)?)
+}
+
+/// The reviewer queue: claims in these jurisdictions waiting on the bureau, nearest legal deadline
+/// first (overdue ones are the nearest), then those without a deadline, oldest first.
+pub fn queue(
+    conn: &mut DbConnection,
+    jurisdictions: &[String],
+    filter: &ClaimFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<ClaimRow>> {
+    let mut query = claims::table
+        .filter(claims::jurisdiction.eq_any(jurisdictions.to_vec()))
+        .filter(claims::waiting_on.eq("bureau"))
+        .select(ClaimRow::as_select())
+        .into_boxed();
+    if !filter.states.is_empty() {
+        query = query.filter(claims::state.eq_any(filter.states.clone()));
+    }
+    if let Some(estate) = &filter.estate_id {
+        query = query.filter(claims::estate_id.eq(estate.clone()));
+    }
+    if let Some(due_by) = filter.due_by {
+        query = query.filter(claims::bureau_due_on.le(due_by));
+    }
+    Ok(query
+        // NULLs last on both backends: `bureau_due_on IS NULL` is false (0) for dated claims.
+        .order((
+            claims::bureau_due_on.is_null().asc(),
+            claims::bureau_due_on.asc(),
+            claims::filed_at.asc(),
+            claims::id.asc(),
+        ))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?)
+}
+
+/// Who takes a step, and from which device.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub user_id: String,
+    pub role: Role,
+    pub device_id: Option<String>,
+}
+
+/// Appends to the claim's audit trail.
+pub fn append_audit(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    actor: &Actor,
+    action: &str,
+    before: Option<&str>,
+    after: &str,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(new_id()),
+            audit_log::claim_id.eq(claim_id),
+            audit_log::actor_id.eq(&actor.user_id),
+            audit_log::device_id.eq(&actor.device_id),
+            audit_log::action.eq(action),
+            audit_log::before_state.eq(before),
+            audit_log::after_state.eq(after),
+            audit_log::detail.eq(detail.to_string()),
+            audit_log::at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// An audit entry as stored.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: String,
+    pub claim_id: String,
+    pub actor_id: String,
+    pub device_id: Option<String>,
+    pub action: String,
+    pub before_state: Option<String>,
+    pub after_state: String,
+    pub detail: String,
+    pub at: NaiveDateTime,
+}
+
+/// A claim's audit trail, oldest first (ids are time-ordered UUIDv7s).
+pub fn audit_trail(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<AuditRow>> {
+    Ok(audit_log::table
+        .filter(audit_log::claim_id.eq(claim_id))
+        .order((audit_log::at.asc(), audit_log::id.asc()))
+        .select(AuditRow::as_select())
+        .load(conn)?)
+}
+
+/// Maps a state-machine refusal to the API's codes, naming the article.
+pub fn refusal_error(refusal: Refusal) -> AppError {
+    let code = match refusal {
+        Refusal::WrongRole { .. } => Code::StepNotForRole,
+        Refusal::OutOfOrder { .. } => Code::StepOutOfOrder,
+        Refusal::UnsignedCostSheet => Code::CostSheetUnsigned,
+        Refusal::EmergencyWithoutEvidence => Code::EmergencyEvidenceRequired,
+    };
+    AppError::new(code).detail(refusal.article().to_string())
+}
+
+/// Takes one lifecycle step on a claim in the caller's transaction: checks the version the caller
+/// saw, asks the state machine, starts the clocks the step starts, lets `extra` record the step's
+/// own data, saves with the version bumped, and appends to the audit trail.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_step(
+    conn: &mut DbConnection,
+    scope: &ClaimScope,
+    claim_id: &str,
+    actor: &Actor,
+    action: Action,
+    expected_version: Option<i32>,
+    rules: &RuleSettings,
+    at: DateTime<Utc>,
+    detail: serde_json::Value,
+    extra: impl FnOnce(&mut DbConnection, &mut ClaimRow) -> AppResult<()>,
+) -> AppResult<ClaimRow> {
+    let mut row = find_claim(conn, scope, claim_id)?;
+    if let Some(expected) = expected_version {
+        if expected != row.version {
+            return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
+        }
+    }
+    let before = row.state.clone();
+    let next = row.machine()?.apply(action, actor.role).map_err(refusal_error)?;
+    let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
+    match action {
+        Action::AskDeveloper => {
+            let reply_by =
+                deadlines::shanghai_date(at) + chrono::Duration::days(i64::from(rules.developer_reply_days));
+            row.developer_reply_due_on = Some(reply_by);
+        }
+        // The bureau receives the cost sheet: the 20-day payout clock starts (Art. 23). On the
+        // emergency path that happens when the claim is approved.
+        Action::SubmitCostSheet { .. } => {
+            row.cost_sheet_received_at = Some(at.naive_utc());
+            row.payout_due_on = Some(due(Clock::Payout)?.due_on);
+        }
+        Action::Approve if next.kind == ClaimKind::EmergencyAdvance => {
+            row.cost_sheet_received_at = Some(at.naive_utc());
+            row.payout_due_on = Some(due(Clock::Payout)?.due_on);
+        }
+        // Settlement starts the 30-day usage-notice clock (Art. 26).
+        Action::Pay => row.usage_notice_due_on = Some(due(Clock::UsageNotice)?.due_on),
+        _ => {}
+    }
+    row.rejection_reason = next.rejection.map(|r| r.as_str().to_string());
+    row.plan_approved = next.plan_approved;
+    row.cost_sheet_signed = next.cost_sheet_signed;
+    row.cost_sheet_verified = next.cost_sheet_verified;
+    row.refresh_queue_fields(next.state);
+    extra(conn, &mut row)?;
+    let old_version = row.version;
+    row.version += 1;
+    let updated =
+        diesel::update(claims::table.filter(claims::id.eq(&row.id)).filter(claims::version.eq(old_version)))
+            .set(&row)
+            .execute(conn)?;
+    if updated != 1 {
+        return Err(AppError::new(Code::StaleVersion).detail(old_version.to_string()));
+    }
+    let action_name = serde_json::to_value(action).ok().and_then(|v| v["action"].as_str().map(str::to_owned));
+    append_audit(
+        conn,
+        &row.id,
+        actor,
+        action_name.as_deref().unwrap_or("step"),
+        Some(&before),
+        &row.state,
+        detail,
+    )?;
+    Ok(row)
+}
+
+// ---- plans ----
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = repair_plans)]
+pub struct PlanRow {
+    pub id: String,
+    pub claim_id: String,
+    pub revision: i32,
+    pub description: String,
+    pub budget_fen: i64,
+    pub submitted_by: String,
+    pub submitted_at: NaiveDateTime,
+    pub decision: Option<String>,
+    pub decision_comment: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+pub fn plans(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<PlanRow>> {
+    Ok(repair_plans::table
+        .filter(repair_plans::claim_id.eq(claim_id))
+        .order(repair_plans::revision.asc())
+        .select(PlanRow::as_select())
+        .load(conn)?)
+}
+
+/// Stores the next plan revision.
+pub fn insert_plan(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    description: &str,
+    budget_fen: i64,
+    by: &str,
+) -> AppResult<i32> {
+    let last: Option<i32> = repair_plans::table
+        .filter(repair_plans::claim_id.eq(claim_id))
+        .select(diesel::dsl::max(repair_plans::revision))
+        .first(conn)?;
+    let revision = last.unwrap_or(0) + 1;
+    diesel::insert_into(repair_plans::table)
+        .values((
+            repair_plans::id.eq(new_id()),
+            repair_plans::claim_id.eq(claim_id),
+            repair_plans::revision.eq(revision),
+            repair_plans::description.eq(description),
+            repair_plans::budget_fen.eq(budget_fen),
+            repair_plans::submitted_by.eq(by),
+            repair_plans::submitted_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(revision)
+}
+
+/// Records the bureau's decision on the latest plan revision.
+pub fn decide_plan(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    decision: &str,
+    comment: Option<&str>,
+    by: &str,
+) -> AppResult<()> {
+    let latest = plans(conn, claim_id)?.pop().ok_or(AppError::new(Code::NotFound))?;
+    diesel::update(repair_plans::table.find(&latest.id))
+        .set((
+            repair_plans::decision.eq(Some(decision)),
+            repair_plans::decision_comment.eq(comment),
+            repair_plans::decided_by.eq(Some(by)),
+            repair_plans::decided_at.eq(Some(now())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+// ---- cost sheets ----
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = cost_sheets)]
+pub struct CostSheetRow {
+    pub id: String,
+    pub claim_id: String,
+    pub revision: i32,
+    pub total_fen: i64,
+    pub budget_total_fen: i64,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub signed_by: Option<String>,
+    pub signed_at: Option<NaiveDateTime>,
+    pub approved_total_fen: Option<i64>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<NaiveDateTime>,
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = cost_sheet_lines)]
+pub struct LineRow {
+    pub cost_sheet_id: String,
+    pub line_no: i32,
+    pub kind: String,
+    pub description: String,
+    pub unit: String,
+    pub quantity: String,
+    pub unit_price_fen: i64,
+    pub amount_fen: i64,
+    pub budget_fen: i64,
+    pub decision: Option<String>,
+    pub approved_fen: Option<i64>,
+    pub decision_reason: Option<String>,
+}
+
+pub fn cost_sheets_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<CostSheetRow>> {
+    Ok(cost_sheets::table
+        .filter(cost_sheets::claim_id.eq(claim_id))
+        .order(cost_sheets::revision.asc())
+        .select(CostSheetRow::as_select())
+        .load(conn)?)
+}
+
+pub fn lines_of(conn: &mut DbConnection, cost_sheet_id: &str) -> AppResult<Vec<LineRow>> {
+    Ok(cost_sheet_lines::table
+        .filter(cost_sheet_lines::cost_sheet_id.eq(cost_sheet_id))
+        .order(cost_sheet_lines::line_no.asc())
+        .select(LineRow::as_select())
+        .load(conn)?)
+}
+
+/// The latest revision, if any.
+pub fn latest_cost_sheet(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<CostSheetRow>> {
+    Ok(cost_sheets::table
+        .filter(cost_sheets::claim_id.eq(claim_id))
+        .order(cost_sheets::revision.desc())
+        .select(CostSheetRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores a new revision with its lines. `parent_revision` must be the latest revision the author
+/// saw (none for the first): otherwise someone else revised it first and the answer is
+/// `stale_version` with the current revision.
+pub fn insert_cost_sheet(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    parent_revision: Option<i32>,
+    mut lines: Vec<LineRow>,
+    by: &str,
+) -> AppResult<CostSheetRow> {
+    let current = latest_cost_sheet(conn, claim_id)?.map(|c| c.revision);
+    if current != parent_revision {
+        return Err(AppError::new(Code::StaleVersion).detail(current.unwrap_or(0).to_string()));
+    }
+    let row = CostSheetRow {
+        id: new_id(),
+        claim_id: claim_id.into(),
+        revision: current.unwrap_or(0) + 1,
+        total_fen: lines.iter().map(|l| l.amount_fen).sum(),
+        budget_total_fen: lines.iter().map(|l| l.budget_fen).sum(),
+        created_by: by.into(),
+        created_at: now(),
+        signed_by: None,
+        signed_at: None,
+        approved_total_fen: None,
+        verified_by: None,
+        verified_at: None,
+    };
+    diesel::insert_into(cost_sheets::table)
+        .values((
+            cost_sheets::id.eq(&row.id),
+            cost_sheets::claim_id.eq(&row.claim_id),
+            cost_sheets::revision.eq(row.revision),
+            cost_sheets::total_fen.eq(row.total_fen),
+            cost_sheets::budget_total_fen.eq(row.budget_total_fen),
+            cost_sheets::created_by.eq(&row.created_by),
+            cost_sheets::created_at.eq(row.created_at),
+        ))
+        .execute(conn)?;
+    for line in &mut lines {
+        line.cost_sheet_id = row.id.clone();
+    }
+    // One statement per line: diesel's multi-backend connection has no batch insert.
+    for line in &lines {
+        diesel::insert_into(cost_sheet_lines::table).values(line).execute(conn)?;
+    }
+    Ok(row)
+}
+
+/// The applicant's signature on one exact revision; only the latest may be signed, and once.
+pub fn sign_cost_sheet(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    revision: i32,
+    by: &str,
+) -> AppResult<CostSheetRow> {
+    let latest = latest_cost_sheet(conn, claim_id)?.ok_or(AppError::new(Code::NotFound))?;
+    if latest.revision != revision {
+        return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
+    }
+    if latest.signed_by.is_some() {
+        return Ok(latest);
+    }
+    diesel::update(cost_sheets::table.find(&latest.id))
+        .set((cost_sheets::signed_by.eq(Some(by)), cost_sheets::signed_at.eq(Some(now()))))
+        .execute(conn)?;
+    latest_cost_sheet(conn, claim_id)?.ok_or(AppError::new(Code::NotFound))
+}
+
+/// Records the reviewer's decision on each line and the approved total.
+pub fn record_verification(
+    conn: &mut DbConnection,
+    sheet: &CostSheetRow,
+    decisions: &[(i32, String, i64, Option<String>)],
+    by: &str,
+) -> AppResult<i64> {
+    let mut approved_total = 0;
+    for (line_no, decision, approved_fen, reason) in decisions {
+        let updated = diesel::update(cost_sheet_lines::table.find((&sheet.id, line_no)))
+            .set((
+                cost_sheet_lines::decision.eq(Some(decision)),
+                cost_sheet_lines::approved_fen.eq(Some(approved_fen)),
+                cost_sheet_lines::decision_reason.eq(reason),
+            ))
+            .execute(conn)?;
+        if updated != 1 {
+            return Err(AppError::invalid("lines").detail(format!("no line {line_no}")));
+        }
+        approved_total += approved_fen;
+    }
+    diesel::update(cost_sheets::table.find(&sheet.id))
+        .set((
+            cost_sheets::approved_total_fen.eq(Some(approved_total)),
+            cost_sheets::verified_by.eq(Some(by)),
+            cost_sheets::verified_at.eq(Some(now())),
+        ))
+        .execute(conn)?;
+    Ok(approved_total)
+}
+
+// ---- payouts ----
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = payouts)]
+pub struct PayoutRow {
+    pub claim_id: String,
+    pub amount_fen: i64,
+    pub payee: String,
+    pub paid_on: NaiveDate,
+    pub bank_reference: String,
+    pub cost_sheet_id: String,
+    pub recorded_by: String,
+    pub recorded_at: NaiveDateTime,
+}
+
+pub fn insert_payout(conn: &mut DbConnection, payout: &PayoutRow) -> AppResult<()> {
+    diesel::insert_into(payouts::table).values(payout).execute(conn)?;
+    Ok(())
+}
+
+pub fn payout_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<PayoutRow>> {
+    Ok(payouts::table.find(claim_id).select(PayoutRow::as_select()).first(conn).optional()?)
+}
+
+/// Evidence ids attached to a claim, with their kinds.
+pub fn evidence_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<(String, String)>> {
+    Ok(claim_evidence::table
+        .filter(claim_evidence::claim_id.eq(claim_id))
+        .order(claim_evidence::attached_at.asc())
+        .select((claim_evidence::evidence_id, claim_evidence::kind))
+        .load(conn)?)
+}
+
+/// Claims whose developer did not answer by the reply date: they return to the bureau's queue so
+/// a reviewer can record the silence (Art. 17). Returns how many moved.
+pub fn surface_silent_developers(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
+    Ok(diesel::update(
+        claims::table
+            .filter(claims::state.eq(ClaimState::DeveloperAsked.as_str()))
+            .filter(claims::waiting_on.eq("developer"))
+            .filter(claims::developer_reply_due_on.lt(today)),
+    )
+    .set((claims::waiting_on.eq("bureau"), claims::bureau_due_on.eq(claims::developer_reply_due_on)))
+    .execute(conn)?)
+}

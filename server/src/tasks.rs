@@ -1,0 +1,34 @@
+//! Work the server does on its own, on a timer.
+
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::db::{claims, Db};
+use crate::domain::deadlines::shanghai_date;
+
+/// How often the periodic work runs.
+const PERIOD: Duration = Duration::from_secs(300);
+
+/// Runs [`tick`] now and then every five minutes, for as long as the server runs. A failed tick is
+/// logged and retried at the next one; the work is idempotent.
+pub async fn run_periodic(db: Db) {
+    let mut timer = tokio::time::interval(PERIOD);
+    loop {
+        timer.tick().await;
+        if let Err(err) = tick(&db).await {
+            tracing::warn!(error = %err, "periodic work failed; will retry");
+        }
+    }
+}
+
+/// One round: claims whose developer let the reply period pass return to the reviewer's queue
+/// (Art. 17).
+pub async fn tick(db: &Db) -> crate::error::AppResult<()> {
+    let today = shanghai_date(Utc::now());
+    let moved = db.write(move |conn| claims::surface_silent_developers(conn, today)).await?;
+    if moved > 0 {
+        tracing::info!(claims = moved, "developer reply periods passed; back in the reviewer queue");
+    }
+    Ok(())
+}
