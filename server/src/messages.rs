@@ -156,3 +156,59 @@ mod tests {
         assert_eq!(Lang::from_accept_language(Some("EN")), Lang::En);
     }
 }
+
+macro_rules! notices {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, $zh:literal, $en:literal; )*) => {
+        /// What a notification tells its reader; texts in zh-CN and English.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Notice {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Notice {
+            /// Every notice.
+            pub const ALL: &'static [Notice] = &[$(Notice::$variant),*];
+
+            /// The stored name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Notice::$variant => $code,)* }
+            }
+
+            /// Parses a stored name.
+            pub fn parse(name: &str) -> Option<Notice> {
+                match name { $($code => Some(Notice::$variant),)* _ => None }
+            }
+
+            /// The text a person reads.
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Notice::$variant, Lang::ZhCn) => $zh, (Notice::$variant, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+notices! {
+    /// The bureau asks the developer to answer a claim (Art. 17, 21).
+    DeveloperAsked = "developer_asked", "住建部门请贵司就一项保修金使用申请作出答复。", "The bureau asks you to answer a warranty-fund claim.";
+    /// The bureau designated this repair unit for a claim (Art. 21).
+    RepairUnitDesignated = "repair_unit_designated", "贵单位被指定承担一项保修维修，请编制维修方案及预算。", "Your unit was designated to repair; please prepare a plan and budget.";
+    /// The plan and budget were approved (Art. 22).
+    PlanApproved = "plan_approved", "维修方案及资金预算已获批准，可以组织维修。", "The repair plan and budget were approved; work may start.";
+    /// The plan came back with comments (Art. 22).
+    PlanReturned = "plan_returned", "维修方案被退回，请查看审查意见后修改。", "The repair plan was returned with comments.";
+    /// A work order was assigned to this technician.
+    WorkOrderAssigned = "work_order_assigned", "您有新的维修工单。", "A work order has been assigned to you.";
+    /// A cost sheet awaits the applicant's signature (Art. 22).
+    SignatureRequested = "signature_requested", "请核对并签章确认维修工程费用清单。", "Please review and sign the repair cost sheet.";
+    /// The claim was paid; the applicant is invited to rate the repair.
+    ClaimPaid = "claim_paid", "保修金已支付。欢迎对本次维修进行回访评价。", "The claim has been paid. Please rate the repair.";
+    /// A legal deadline falls due within five days.
+    DeadlineIn5Days = "deadline_in_5_days", "一项法定办理期限将在5日内到期。", "A legal deadline falls due within 5 days.";
+    /// A legal deadline falls due within two days.
+    DeadlineIn2Days = "deadline_in_2_days", "一项法定办理期限将在2日内到期，请尽快办理。", "A legal deadline falls due within 2 days.";
+    /// A legal deadline has passed.
+    DeadlineOverdue = "deadline_overdue", "一项法定办理期限已逾期。", "A legal deadline is overdue.";
+}

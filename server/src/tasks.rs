@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::db::{claims, Db};
+use crate::db::{claims, notify, Db};
 use crate::domain::deadlines::shanghai_date;
 
 /// How often the periodic work runs.
@@ -23,12 +23,21 @@ pub async fn run_periodic(db: Db) {
 }
 
 /// One round: claims whose developer let the reply period pass return to the reviewer's queue
-/// (Art. 17).
+/// (Art. 17), and reviewers hear of deadlines within 5 days, within 2 days, and overdue.
 pub async fn tick(db: &Db) -> crate::error::AppResult<()> {
     let today = shanghai_date(Utc::now());
-    let moved = db.write(move |conn| claims::surface_silent_developers(conn, today)).await?;
-    if moved > 0 {
-        tracing::info!(claims = moved, "developer reply periods passed; back in the reviewer queue");
+    let (moved, notices) = db
+        .write(move |conn| {
+            let moved = claims::surface_silent_developers(conn, today)?;
+            Ok((moved, notify::raise_deadline_notices(conn, today)?))
+        })
+        .await?;
+    if moved > 0 || notices > 0 {
+        tracing::info!(
+            claims = moved,
+            notices,
+            "periodic work: silent developers surfaced, deadline notices raised"
+        );
     }
     Ok(())
 }

@@ -7,6 +7,7 @@
 mod auth;
 mod claims;
 mod devices;
+mod field;
 mod health;
 mod permissions;
 mod registry;

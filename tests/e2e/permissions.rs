@@ -196,6 +196,57 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/claims/{id}/notify-developer",
         Gate::Roles(&["reviewer"])
     ),
+    route!(
+        "post",
+        "/api/v1/claims/{claim}/return-visit",
+        "/api/v1/claims/{id}/return-visit",
+        Gate::Roles(&["property", "owner"])
+    ),
+    route!(
+        "get",
+        "/api/v1/reviewer/repair-unit-ratings",
+        "/api/v1/reviewer/repair-unit-ratings",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "post",
+        "/api/v1/claims/{claim}/work-orders",
+        "/api/v1/claims/{id}/work-orders",
+        Gate::Roles(&["property", "technician"])
+    ),
+    route!("get", "/api/v1/work-orders", "/api/v1/work-orders", Gate::Sees(ALL)),
+    route!("get", "/api/v1/work-orders/{work_order}", "/api/v1/work-orders/{id}", Gate::Sees(&[])),
+    route!(
+        "post",
+        "/api/v1/work-orders/{work_order}/assign",
+        "/api/v1/work-orders/{id}/assign",
+        Gate::Roles(&["property", "technician"])
+    ),
+    route!(
+        "post",
+        "/api/v1/work-orders/{work_order}/schedule",
+        "/api/v1/work-orders/{id}/schedule",
+        Gate::Roles(&["property", "technician"])
+    ),
+    route!(
+        "post",
+        "/api/v1/work-orders/{work_order}/check-in",
+        "/api/v1/work-orders/{id}/check-in",
+        Gate::Roles(&["property", "technician"])
+    ),
+    route!(
+        "post",
+        "/api/v1/work-orders/{work_order}/check-out",
+        "/api/v1/work-orders/{id}/check-out",
+        Gate::Roles(&["property", "technician"])
+    ),
+    route!("get", "/api/v1/notifications", "/api/v1/notifications", Gate::Sees(ALL)),
+    route!(
+        "post",
+        "/api/v1/notifications/{notification}/read",
+        "/api/v1/notifications/{id}/read",
+        Gate::Sees(&[])
+    ),
 ];
 
 fn body_for(path: &str, ids: &Ids) -> Option<Value> {
@@ -235,6 +286,14 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         }
         "/api/v1/claims/{claim}/submit-cost-sheet" => json!({"revision": 1}),
         "/api/v1/claims/{claim}/verify" => json!({"revision": 1, "lines": []}),
+        "/api/v1/claims/{claim}/return-visit" => json!({"attitude": 5, "quality": 5, "resolution": 5}),
+        "/api/v1/claims/{claim}/work-orders" => json!({"description": "工单"}),
+        "/api/v1/work-orders/{work_order}/assign" => json!({"technician_id": ids.reviewer}),
+        "/api/v1/work-orders/{work_order}/schedule" => {
+            json!({"window_start": "2030-01-01T00:00:00Z", "window_end": "2030-01-01T02:00:00Z"})
+        }
+        "/api/v1/work-orders/{work_order}/check-in" => json!({}),
+        "/api/v1/work-orders/{work_order}/check-out" => json!({"outcome": "done"}),
         "/api/v1/claims/{claim}/pay" => {
             json!({"payee": "applicant", "paid_on": "2026-01-01", "bank_reference": "x"})
         }
@@ -305,6 +364,8 @@ async fn every_role_reaches_exactly_what_it_may() {
             .replace("{bureau}", &ids.bureau)
             .replace("{user}", &ids.reviewer)
             .replace("{claim}", &ids.claim)
+            .replace("{work_order}", &uuid::Uuid::now_v7().to_string())
+            .replace("{notification}", &uuid::Uuid::now_v7().to_string())
             .replace("{device}", &uuid::Uuid::now_v7().to_string());
         for role in ALL {
             let method = Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();

@@ -21,7 +21,7 @@ use crate::auth::{AuthUser, ClaimApplicant, DeveloperStaff, RepairUnitStaff, Rev
 use crate::db::accounts::now;
 use crate::db::claims::{self as db, Actor, ClaimFilter, ClaimRow, ClaimScope, LineRow, PayoutRow};
 use crate::db::registry::{self as reg, Scope};
-use crate::db::DbConnection;
+use crate::db::{notify, DbConnection};
 use crate::domain::coverage::{
     self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, SeasonSettings, WarrantyCategory,
 };
@@ -29,7 +29,7 @@ use crate::domain::deadlines::{self, shanghai_date, Clock};
 use crate::domain::lifecycle::{Action, Claim, ClaimKind, ClaimState, RejectionReason};
 use crate::domain::registry::{OrgKind, Role};
 use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::messages::{Code, Notice};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -54,7 +54,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(return_cost_sheet)
         .service(verify)
         .service(pay)
-        .service(notify_developer);
+        .service(notify_developer)
+        .service(return_visit)
+        .service(repair_unit_ratings);
 }
 
 /// What the caller may see of claims.
@@ -684,6 +686,16 @@ pub struct ClaimPage {
     pub cost_sheets: Vec<CostSheetView>,
     pub payout: Option<PayoutView>,
     pub evidence: Vec<EvidenceView>,
+    /// The applicant's return-visit rating, once given.
+    pub return_visit: Option<ReturnVisitView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReturnVisitView {
+    pub attitude: i32,
+    pub quality: i32,
+    pub resolution: i32,
+    pub comment: Option<String>,
 }
 
 /// One claim's page.
@@ -770,6 +782,12 @@ fn claim_page(conn: &mut DbConnection, user: &AuthUser, id: &str) -> AppResult<C
     });
     let evidence =
         db::evidence_of(conn, id)?.into_iter().map(|(id, kind)| EvidenceView { id, kind }).collect();
+    let rating = db::return_visit_of(conn, id)?.map(|r| ReturnVisitView {
+        attitude: r.attitude,
+        quality: r.quality,
+        resolution: r.resolution,
+        comment: r.comment,
+    });
     Ok(ClaimPage {
         claim: claim_response(row, user, unsigned)?,
         timeline,
@@ -777,6 +795,7 @@ fn claim_page(conn: &mut DbConnection, user: &AuthUser, id: &str) -> AppResult<C
         cost_sheets,
         payout,
         evidence,
+        return_visit: rating,
     })
 }
 
@@ -1132,6 +1151,18 @@ async fn new_cost_sheet(
                 &claim.state,
                 detail,
             )?;
+            let key = sheet.revision.to_string();
+            notify::notify(
+                conn,
+                std::slice::from_ref(&claim.applicant_id),
+                &notify::Notify {
+                    notice: Notice::SignatureRequested,
+                    claim_id: Some(&id),
+                    work_order_id: None,
+                    key: &key,
+                    params: json!({"revision": sheet.revision, "total": Money::from_fen(sheet.total_fen)}),
+                },
+            )?;
             claim_page(conn, &user, &id)
         })
         .await?;
@@ -1373,4 +1404,118 @@ async fn pay(
         )
     });
     step(state, who.0, &id, Action::Pay, req.version, detail, extra).await
+}
+
+// ---- return visits 回访 ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnVisitRequest {
+    /// Service attitude, 1-5.
+    pub attitude: i32,
+    /// Repair quality, 1-5.
+    pub quality: i32,
+    /// Whether the problem is solved, 1-5.
+    pub resolution: i32,
+    pub comment: Option<String>,
+}
+
+/// After payment the applicant rates the repair: attitude, quality and resolution, once.
+#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = ReturnVisitRequest, responses((status = 204), (status = 409, description = "already_exists or step_out_of_order")), security(("bearer" = [])))]
+#[post("/claims/{id}/return-visit")]
+async fn return_visit(
+    state: web::Data<AppState>,
+    who: ClaimApplicant,
+    id: web::Path<String>,
+    body: web::Json<ReturnVisitRequest>,
+) -> AppResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    for (field, score) in
+        [("attitude", body.attitude), ("quality", body.quality), ("resolution", body.resolution)]
+    {
+        if !(1..=5).contains(&score) {
+            return Err(AppError::invalid(field));
+        }
+    }
+    let comment = body.comment.as_deref().map(|c| text(c, "comment", 2000)).transpose()?;
+    let scores = (body.attitude, body.quality, body.resolution);
+    let user = who.0;
+    state
+        .db
+        .write(move |conn| {
+            let scope = claim_scope(conn, &user)?;
+            let claim = db::find_claim(conn, &scope, &id)?;
+            if claim.applicant_id != user.id {
+                return Err(AppError::new(Code::StepNotForRole));
+            }
+            if !matches!(claim.state.as_str(), "paid" | "developer_notified") {
+                return Err(AppError::new(Code::StepOutOfOrder));
+            }
+            db::insert_return_visit(conn, &claim, scores, comment.as_deref(), &user.id)?;
+            let detail = json!({"attitude": scores.0, "quality": scores.1, "resolution": scores.2, "comment": comment});
+            db::append_audit(conn, &id, &actor(&user), "return_visit", Some(&claim.state), &claim.state, detail)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Average ratings of one repair unit.
+#[derive(Serialize, ToSchema)]
+pub struct RepairUnitRating {
+    pub repair_unit_id: String,
+    pub name: String,
+    pub ratings: usize,
+    /// Averages, 1-5, to two places.
+    #[schema(value_type = String)]
+    pub attitude: Decimal,
+    #[schema(value_type = String)]
+    pub quality: Decimal,
+    #[schema(value_type = String)]
+    pub resolution: Decimal,
+}
+
+/// The bureau's view of repair units: average return-visit ratings on claims in its jurisdiction,
+/// lowest overall first, so a struggling unit is seen at once.
+#[utoipa::path(tag = "claims", responses((status = 200, body = [RepairUnitRating])), security(("bearer" = [])))]
+#[get("/reviewer/repair-unit-ratings")]
+async fn repair_unit_ratings(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+) -> AppResult<web::Json<Vec<RepairUnitRating>>> {
+    let id = reviewer.id.clone();
+    let (rows, names) = state
+        .db
+        .read(move |conn| {
+            let jurisdictions = reg::reviewer_jurisdictions(conn, &id)?;
+            let rows = db::ratings(conn, &jurisdictions)?;
+            let everyone =
+                reg::Viewer { user_id: String::new(), role: Role::Admin, organisation_ids: Vec::new() };
+            let names = reg::list_organisations(conn, &everyone)?
+                .into_iter()
+                .map(|o| (o.id, o.name))
+                .collect::<std::collections::HashMap<_, _>>();
+            Ok((rows, names))
+        })
+        .await?;
+    let mut by_unit: std::collections::BTreeMap<String, Vec<(i32, i32, i32)>> = Default::default();
+    for (unit, a, q, r) in rows {
+        by_unit.entry(unit).or_default().push((a, q, r));
+    }
+    let avg = |scores: &[(i32, i32, i32)], pick: fn(&(i32, i32, i32)) -> i32| {
+        let sum: i64 = scores.iter().map(|s| i64::from(pick(s))).sum();
+        (Decimal::from(sum) / Decimal::from(scores.len() as i64)).round_dp(2)
+    };
+    let mut out: Vec<RepairUnitRating> = by_unit
+        .into_iter()
+        .map(|(unit, scores)| RepairUnitRating {
+            name: names.get(&unit).cloned().unwrap_or_default(),
+            ratings: scores.len(),
+            attitude: avg(&scores, |s| s.0),
+            quality: avg(&scores, |s| s.1),
+            resolution: avg(&scores, |s| s.2),
+            repair_unit_id: unit,
+        })
+        .collect();
+    out.sort_by_key(|r| r.attitude + r.quality + r.resolution);
+    Ok(web::Json(out))
 }

@@ -8,7 +8,9 @@ pub use accounts::valid_username;
 mod devices;
 mod health;
 pub mod middleware;
+mod notifications;
 mod registry;
+mod work_orders;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
@@ -50,7 +52,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(accounts::routes)
             .configure(claims::routes)
             .configure(registry::routes)
-            .configure(devices::routes),
+            .configure(devices::routes)
+            .configure(work_orders::routes)
+            .configure(notifications::routes),
     );
 }
 

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::accounts::{new_id, now};
+use super::notify;
 use super::schema::{
     audit_log, claim_evidence, claims, cost_sheet_lines, cost_sheets, payouts, repair_plans, unit_owners,
 };
@@ -14,7 +15,7 @@ use crate::domain::deadlines::{self, Clock};
 use crate::domain::lifecycle::{Action, Claim, ClaimKind, ClaimState, Refusal};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::messages::{Code, Notice};
 use crate::state::RuleSettings;
 
 /// A claim as stored.
@@ -379,7 +380,41 @@ pub fn apply_step(
         &row.state,
         detail,
     )?;
+    notify_after_step(conn, &row, action)?;
     Ok(row)
+}
+
+/// Who hears of a step: the developer when asked, the repair unit when designated, the plan's
+/// author when it is decided, the applicant when paid.
+fn notify_after_step(conn: &mut DbConnection, row: &ClaimRow, action: Action) -> AppResult<()> {
+    let (notice, to) = match action {
+        Action::AskDeveloper => (Notice::DeveloperAsked, notify::members_of(conn, &row.developer_id)?),
+        Action::Approve => match &row.repair_unit_id {
+            Some(unit) => (Notice::RepairUnitDesignated, notify::members_of(conn, unit)?),
+            None => return Ok(()),
+        },
+        Action::ApprovePlan | Action::ReturnPlan => {
+            let notice =
+                if action == Action::ApprovePlan { Notice::PlanApproved } else { Notice::PlanReturned };
+            let author = plans(conn, &row.id)?.pop().map(|p| p.submitted_by);
+            (notice, author.into_iter().collect())
+        }
+        Action::Pay => (Notice::ClaimPaid, vec![row.applicant_id.clone()]),
+        _ => return Ok(()),
+    };
+    let key = row.version.to_string();
+    notify::notify(
+        conn,
+        &to,
+        &notify::Notify {
+            notice,
+            claim_id: Some(&row.id),
+            work_order_id: None,
+            key: &key,
+            params: json!({"state": row.state}),
+        },
+    )?;
+    Ok(())
 }
 
 // ---- plans ----
@@ -661,4 +696,79 @@ pub fn surface_silent_developers(conn: &mut DbConnection, today: NaiveDate) -> A
     )
     .set((claims::waiting_on.eq("bureau"), claims::bureau_due_on.eq(claims::developer_reply_due_on)))
     .execute(conn)?)
+}
+
+// ---- return visits ----
+
+/// Records the applicant's rating; a second rating of the same claim is `already_exists`.
+pub fn insert_return_visit(
+    conn: &mut DbConnection,
+    claim: &ClaimRow,
+    scores: (i32, i32, i32),
+    comment: Option<&str>,
+    by: &str,
+) -> AppResult<()> {
+    use super::schema::return_visits;
+    let exists = return_visits::table
+        .find(&claim.id)
+        .select(return_visits::claim_id)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_some() {
+        return Err(AppError::new(Code::AlreadyExists));
+    }
+    diesel::insert_into(return_visits::table)
+        .values((
+            return_visits::claim_id.eq(&claim.id),
+            return_visits::repair_unit_id.eq(&claim.repair_unit_id),
+            return_visits::attitude.eq(scores.0),
+            return_visits::quality.eq(scores.1),
+            return_visits::resolution.eq(scores.2),
+            return_visits::comment.eq(comment),
+            return_visits::rated_by.eq(by),
+            return_visits::rated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every rating of repair units on claims in these jurisdictions: (unit, attitude, quality,
+/// resolution).
+pub fn ratings(conn: &mut DbConnection, jurisdictions: &[String]) -> AppResult<Vec<(String, i32, i32, i32)>> {
+    use super::schema::return_visits;
+    Ok(return_visits::table
+        .inner_join(claims::table)
+        .filter(claims::jurisdiction.eq_any(jurisdictions.to_vec()))
+        .filter(return_visits::repair_unit_id.is_not_null())
+        .select((
+            return_visits::repair_unit_id.assume_not_null(),
+            return_visits::attitude,
+            return_visits::quality,
+            return_visits::resolution,
+        ))
+        .load(conn)?)
+}
+
+/// The applicant's rating of a claim.
+#[derive(Queryable, Debug, Clone)]
+pub struct Rating {
+    pub attitude: i32,
+    pub quality: i32,
+    pub resolution: i32,
+    pub comment: Option<String>,
+}
+
+/// The applicant's own rating of a claim, if given.
+pub fn return_visit_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<Rating>> {
+    use super::schema::return_visits;
+    Ok(return_visits::table
+        .find(claim_id)
+        .select((
+            return_visits::attitude,
+            return_visits::quality,
+            return_visits::resolution,
+            return_visits::comment,
+        ))
+        .first(conn)
+        .optional()?)
 }

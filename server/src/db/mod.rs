@@ -7,8 +7,10 @@
 
 pub mod accounts;
 pub mod claims;
+pub mod notify;
 pub mod registry;
 pub mod schema;
+pub mod work_orders;
 
 use std::time::Duration;
 

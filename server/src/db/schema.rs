@@ -232,6 +232,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    work_orders (id) {
+        id -> Text,
+        claim_id -> Text,
+        repair_unit_id -> Text,
+        technician_id -> Nullable<Text>,
+        status -> Text,
+        description -> Text,
+        urgent -> Bool,
+        on_site_by -> Nullable<Timestamp>,
+        window_start -> Nullable<Timestamp>,
+        window_end -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> Text,
+        work_order_id -> Text,
+        technician_id -> Text,
+        device_id -> Nullable<Text>,
+        check_in_at -> Timestamp,
+        check_in_device_at -> Nullable<Timestamp>,
+        check_in_lat -> Nullable<Double>,
+        check_in_lng -> Nullable<Double>,
+        check_out_at -> Nullable<Timestamp>,
+        check_out_device_at -> Nullable<Timestamp>,
+        check_out_lat -> Nullable<Double>,
+        check_out_lng -> Nullable<Double>,
+        notes -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        claim_id -> Nullable<Text>,
+        work_order_id -> Nullable<Text>,
+        dedup_key -> Text,
+        params -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        notification_id -> Text,
+        channel -> Text,
+        recipient -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    return_visits (claim_id) {
+        claim_id -> Text,
+        repair_unit_id -> Nullable<Text>,
+        attitude -> Integer,
+        quality -> Integer,
+        resolution -> Integer,
+        comment -> Nullable<Text>,
+        rated_by -> Text,
+        rated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(buildings -> estates (estate_id));
@@ -247,6 +325,10 @@ diesel::joinable!(repair_plans -> claims (claim_id));
 diesel::joinable!(cost_sheets -> claims (claim_id));
 diesel::joinable!(cost_sheet_lines -> cost_sheets (cost_sheet_id));
 diesel::joinable!(audit_log -> claims (claim_id));
+diesel::joinable!(work_orders -> claims (claim_id));
+diesel::joinable!(visits -> work_orders (work_order_id));
+diesel::joinable!(outbox -> notifications (notification_id));
+diesel::joinable!(return_visits -> claims (claim_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -266,4 +348,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     cost_sheets,
     cost_sheet_lines,
     audit_log,
+    work_orders,
+    visits,
+    notifications,
+    outbox,
+    return_visits,
 );

@@ -1,0 +1,5 @@
+DROP TABLE return_visits;
+DROP TABLE outbox;
+DROP TABLE notifications;
+DROP TABLE visits;
+DROP TABLE work_orders;

@@ -1,0 +1,211 @@
+//! Notifications: a feed per user, and an outbox from which an SMS or push sender delivers them.
+//! Raising the same notice twice (same dedup key) does nothing, so timers can re-run freely.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::Value;
+
+use super::accounts::{new_id, now};
+use super::schema::{devices, memberships, notifications, organisations, outbox, users};
+use super::DbConnection;
+use crate::domain::registry::{OrgKind, Role};
+use crate::error::AppResult;
+use crate::messages::{Lang, Notice};
+
+/// A notification as stored.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: String,
+    pub user_id: String,
+    pub kind: String,
+    pub claim_id: Option<String>,
+    pub work_order_id: Option<String>,
+    pub dedup_key: String,
+    pub params: String,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+}
+
+/// What to tell, about what.
+#[derive(Clone, Debug)]
+pub struct Notify<'a> {
+    pub notice: Notice,
+    pub claim_id: Option<&'a str>,
+    pub work_order_id: Option<&'a str>,
+    /// Distinguishes repeated notices of the same kind about the same thing (e.g. a due date).
+    pub key: &'a str,
+    pub params: Value,
+}
+
+/// Tells each of `users`, once per dedup key, and queues delivery: an SMS where the account has a
+/// phone number, a push to each active enrolled device. Returns how many notifications were new.
+pub fn notify(conn: &mut DbConnection, user_ids: &[String], n: &Notify<'_>) -> AppResult<usize> {
+    let mut created = 0;
+    for user in user_ids {
+        let dedup_key = format!(
+            "{}:{}:{}:{}",
+            n.notice.as_str(),
+            n.claim_id.or(n.work_order_id).unwrap_or("-"),
+            n.key,
+            user
+        );
+        let exists = notifications::table
+            .filter(notifications::dedup_key.eq(&dedup_key))
+            .select(notifications::id)
+            .first::<String>(conn)
+            .optional()?;
+        if exists.is_some() {
+            continue;
+        }
+        let id = new_id();
+        let at = now();
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::id.eq(&id),
+                notifications::user_id.eq(user),
+                notifications::kind.eq(n.notice.as_str()),
+                notifications::claim_id.eq(n.claim_id),
+                notifications::work_order_id.eq(n.work_order_id),
+                notifications::dedup_key.eq(&dedup_key),
+                notifications::params.eq(n.params.to_string()),
+                notifications::created_at.eq(at),
+            ))
+            .execute(conn)?;
+        let body = n.notice.text(Lang::ZhCn);
+        let phone: Option<Option<String>> =
+            users::table.find(user).select(users::phone).first(conn).optional()?;
+        let mut targets: Vec<(&str, String)> = phone.flatten().map(|p| ("sms", p)).into_iter().collect();
+        let phones: Vec<String> = devices::table
+            .filter(devices::user_id.eq(user))
+            .filter(devices::retired_at.is_null())
+            .select(devices::id)
+            .load(conn)?;
+        targets.extend(phones.into_iter().map(|d| ("push", d)));
+        for (channel, recipient) in targets {
+            diesel::insert_into(outbox::table)
+                .values((
+                    outbox::id.eq(new_id()),
+                    outbox::notification_id.eq(&id),
+                    outbox::channel.eq(channel),
+                    outbox::recipient.eq(recipient),
+                    outbox::body.eq(body),
+                    outbox::created_at.eq(at),
+                ))
+                .execute(conn)?;
+        }
+        created += 1;
+    }
+    Ok(created)
+}
+
+/// The members of an organisation.
+pub fn members_of(conn: &mut DbConnection, organisation_id: &str) -> AppResult<Vec<String>> {
+    Ok(memberships::table
+        .filter(memberships::organisation_id.eq(organisation_id))
+        .select(memberships::user_id)
+        .load(conn)?)
+}
+
+/// The reviewers of the bureaus with this jurisdiction.
+pub fn reviewers_of(conn: &mut DbConnection, jurisdiction: &str) -> AppResult<Vec<String>> {
+    Ok(memberships::table
+        .inner_join(organisations::table)
+        .inner_join(users::table)
+        .filter(organisations::kind.eq(OrgKind::HousingBureau.as_str()))
+        .filter(organisations::jurisdiction.eq(jurisdiction))
+        .filter(users::role.eq(Role::Reviewer.as_str()))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .load(conn)?)
+}
+
+/// A user's feed, newest first.
+pub fn feed(
+    conn: &mut DbConnection,
+    user_id: &str,
+    unread_only: bool,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<NotificationRow>> {
+    let mut query = notifications::table.filter(notifications::user_id.eq(user_id)).into_boxed();
+    if unread_only {
+        query = query.filter(notifications::read_at.is_null());
+    }
+    Ok(query
+        .order((notifications::created_at.desc(), notifications::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(NotificationRow::as_select())
+        .load(conn)?)
+}
+
+/// Marks one of the user's notifications read; another user's answers not found.
+pub fn mark_read(conn: &mut DbConnection, user_id: &str, id: &str) -> AppResult<bool> {
+    let updated = diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(Some(now())))
+    .execute(conn)?;
+    if updated == 0 {
+        let mine = notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::user_id.eq(user_id))
+            .select(notifications::id)
+            .first::<String>(conn)
+            .optional()?;
+        return Ok(mine.is_some());
+    }
+    Ok(true)
+}
+
+/// Pending deliveries, oldest first, for a sender.
+pub fn pending_outbox(
+    conn: &mut DbConnection,
+    limit: i64,
+) -> AppResult<Vec<(String, String, String, String)>> {
+    Ok(outbox::table
+        .filter(outbox::sent_at.is_null())
+        .order(outbox::created_at.asc())
+        .limit(limit)
+        .select((outbox::id, outbox::channel, outbox::recipient, outbox::body))
+        .load(conn)?)
+}
+
+/// The deadline notices for the bureau: for each claim waiting on it with a due date within five
+/// days, two days, or past, tell its jurisdiction's reviewers once per claim, notice and due date.
+pub fn raise_deadline_notices(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
+    use super::schema::claims;
+    let horizon = today + chrono::Duration::days(5);
+    let due: Vec<(String, String, NaiveDate)> = claims::table
+        .filter(claims::waiting_on.eq("bureau"))
+        .filter(claims::bureau_due_on.le(horizon))
+        .select((claims::id, claims::jurisdiction, claims::bureau_due_on.assume_not_null()))
+        .load(conn)?;
+    let mut raised = 0;
+    for (claim_id, jurisdiction, due_on) in due {
+        let days_left = (due_on - today).num_days();
+        let notice = match days_left {
+            d if d < 0 => Notice::DeadlineOverdue,
+            0..=2 => Notice::DeadlineIn2Days,
+            _ => Notice::DeadlineIn5Days,
+        };
+        let reviewers = reviewers_of(conn, &jurisdiction)?;
+        let key = due_on.to_string();
+        raised += notify(
+            conn,
+            &reviewers,
+            &Notify {
+                notice,
+                claim_id: Some(&claim_id),
+                work_order_id: None,
+                key: &key,
+                params: serde_json::json!({"due_on": due_on, "days_left": days_left}),
+            },
+        )?;
+    }
+    Ok(raised)
+}
