@@ -12,11 +12,18 @@ use super::schema::{
 };
 use super::DbConnection;
 use crate::domain::deadlines::{self, Clock};
-use crate::domain::lifecycle::{Action, Claim, ClaimKind, ClaimState, Refusal};
+use crate::domain::lifecycle::{Action, Claim, ClaimKind, ClaimState, Refusal, WaitingOn};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
 use crate::state::RuleSettings;
+
+/// The queue key of a claim that waits on the bureau without a legal deadline: it sorts after
+/// every real date, so the queue reads in index order on both backends.
+pub const NO_DEADLINE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
 
 /// A claim as stored.
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone, PartialEq)]
@@ -81,6 +88,7 @@ impl ClaimRow {
         self.bureau_due_on = match state {
             ClaimState::CostSheetSubmitted | ClaimState::Verified => self.payout_due_on,
             ClaimState::Paid => self.usage_notice_due_on,
+            _ if state.waiting_on() == WaitingOn::Bureau => Some(NO_DEADLINE),
             _ => None,
         };
     }
@@ -214,11 +222,13 @@ pub fn queue(
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<ClaimRow>> {
-    let mut query = claims::table
-        .filter(claims::jurisdiction.eq_any(jurisdictions.to_vec()))
-        .filter(claims::waiting_on.eq("bureau"))
-        .select(ClaimRow::as_select())
-        .into_boxed();
+    let mut query =
+        claims::table.filter(claims::waiting_on.eq("bureau")).select(ClaimRow::as_select()).into_boxed();
+    // One jurisdiction, the usual case, as an equality so the index also yields the order.
+    query = match jurisdictions {
+        [one] => query.filter(claims::jurisdiction.eq(one.clone())),
+        many => query.filter(claims::jurisdiction.eq_any(many.to_vec())),
+    };
     if !filter.states.is_empty() {
         query = query.filter(claims::state.eq_any(filter.states.clone()));
     }
@@ -229,13 +239,7 @@ pub fn queue(
         query = query.filter(claims::bureau_due_on.le(due_by));
     }
     Ok(query
-        // NULLs last on both backends: `bureau_due_on IS NULL` is false (0) for dated claims.
-        .order((
-            claims::bureau_due_on.is_null().asc(),
-            claims::bureau_due_on.asc(),
-            claims::filed_at.asc(),
-            claims::id.asc(),
-        ))
+        .order((claims::bureau_due_on.asc(), claims::filed_at.asc(), claims::id.asc()))
         .limit(limit)
         .offset(offset)
         .load(conn)?)

@@ -1,0 +1,92 @@
+//! Seeds a database with the demo estate and N claims, for benchmarking the reviewer queue.
+//!
+//! `cargo run --release --example seed_claims -- DATABASE_URL [N]` (default 100,000). Claims are
+//! spread over every state; a third wait on the bureau, their deadlines from ten days overdue to
+//! thirty days ahead. Run against a fresh database.
+
+use std::time::Instant;
+
+use baoxiu::db::accounts::{self, new_id};
+use baoxiu::db::claims::{ClaimRow, NO_DEADLINE};
+use baoxiu::db::registry::{self as reg, Scope};
+use baoxiu::db::schema::claims;
+use baoxiu::db::{write_transaction, Db};
+use baoxiu::domain::lifecycle::ClaimState;
+use chrono::{Duration, Utc};
+use diesel::RunQueryDsl;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let url = args.next().ok_or_else(|| anyhow::anyhow!("usage: seed_claims DATABASE_URL [N]"))?;
+    let count: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(100_000);
+    let db = Db::connect(&url, 2)?;
+    baoxiu::demo::load(&db, baoxiu::demo::DEMO_ESTATE)?;
+    let mut conn = db.conn()?;
+    let owner = accounts::find_user_by_username(&mut conn, "owner")?
+        .ok_or_else(|| anyhow::anyhow!("no demo owner"))?;
+    let estate =
+        reg::list_estates(&mut conn, &Scope::All, 1, 0)?.pop().ok_or_else(|| anyhow::anyhow!("no estate"))?;
+    let building = reg::list_buildings(&mut conn, &Scope::All, &estate.id)?.remove(0);
+    let today = Utc::now().date_naive();
+    let started = Instant::now();
+    let batch = 5_000;
+    for chunk in 0..count.div_ceil(batch) {
+        let from = chunk * batch;
+        let to = (from + batch).min(count);
+        write_transaction(&mut conn, |conn| {
+            for i in from..to {
+                let state = ClaimState::ALL[i % ClaimState::ALL.len()];
+                let due = today + Duration::days((i % 41) as i64 - 10);
+                let dated =
+                    matches!(state, ClaimState::CostSheetSubmitted | ClaimState::Verified | ClaimState::Paid);
+                let waiting = state.waiting_on();
+                let row = ClaimRow {
+                    id: new_id(),
+                    kind: "standard".into(),
+                    state: state.as_str().into(),
+                    waiting_on: waiting.as_str().into(),
+                    jurisdiction: estate.jurisdiction.clone(),
+                    estate_id: estate.id.clone(),
+                    building_id: building.id.clone(),
+                    unit_id: None,
+                    developer_id: estate.developer_id.clone(),
+                    property_manager_id: estate.property_manager_id.clone(),
+                    location: "common_part".into(),
+                    category: "seepage".into(),
+                    location_detail: format!("{}单元外墙", i % 6 + 1),
+                    description: "外墙渗水".into(),
+                    applicant_id: owner.id.clone(),
+                    applicant_capacity: "property_manager".into(),
+                    with_owner_representatives: true,
+                    warranty_last_day: today + Duration::days(400),
+                    advanced_amount_fen: None,
+                    repair_unit_id: None,
+                    rejection_reason: None,
+                    rejection_note: None,
+                    plan_approved: false,
+                    cost_sheet_signed: dated,
+                    cost_sheet_verified: false,
+                    developer_reply_due_on: None,
+                    cost_sheet_received_at: None,
+                    payout_due_on: dated.then_some(due),
+                    usage_notice_due_on: None,
+                    bureau_due_on: match (waiting.as_str(), dated) {
+                        ("bureau", true) => Some(due),
+                        ("bureau", false) => Some(NO_DEADLINE),
+                        _ => None,
+                    },
+                    version: 1,
+                    filed_at: (Utc::now() - Duration::minutes(i as i64)).naive_utc(),
+                };
+                diesel::insert_into(claims::table).values(&row).execute(conn)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        eprint!("\rseeded {to}/{count} claims");
+    }
+    // Fresh planner statistics, as a live database would have them.
+    diesel::sql_query("ANALYZE").execute(&mut *conn)?;
+    eprintln!("\nseeded {count} claims in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
