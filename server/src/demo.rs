@@ -11,7 +11,9 @@ use serde::Deserialize;
 use crate::auth::password;
 use crate::db::accounts::{self, new_id, now, NewUser};
 use crate::db::registry::{self as reg, BuildingRow, EstateRow, OrganisationRow, UnitRow};
-use crate::db::{write_transaction, Db};
+use crate::db::{fund, write_transaction, Db};
+use crate::domain::deposit;
+use crate::domain::ledger::{self, EntryKind};
 use crate::domain::registry::{BuildingClass, OrgKind, Role};
 use crate::error::{AppError, AppResult};
 
@@ -90,6 +92,7 @@ pub struct LoadReport {
     pub users: usize,
     pub buildings: usize,
     pub units: usize,
+    pub deposits: usize,
 }
 
 /// Loads a fixture (the shipped demo estate unless given another) in one transaction.
@@ -155,6 +158,7 @@ fn load_in(conn: &mut crate::db::DbConnection, fixture: &Fixture, hash: &str) ->
             id
         }
     };
+    let reviewer = accounts::find_user_by_username(conn, "reviewer")?.map(|u| u.id);
     for b in &e.buildings {
         let building_id = match reg::building_id_by_name(conn, &estate_id, &b.name)? {
             Some(id) => id,
@@ -199,8 +203,97 @@ fn load_in(conn: &mut crate::db::DbConnection, fixture: &Fixture, hash: &str) ->
             let owner_id = ensure_user(conn, &u.owner, hash, None, &mut report)?;
             reg::add_unit_owner(conn, &unit_id, &owner_id)?;
         }
+        if let (Some(handover), Some(reviewer)) = (b.handover_date, &reviewer) {
+            let developer = org(&e.developer)?;
+            if deposit_paid_before_handover(
+                conn,
+                &building_id,
+                b,
+                handover,
+                &e.jurisdiction,
+                &developer,
+                reviewer,
+            )? {
+                report.deposits += 1;
+            }
+        }
     }
     Ok(report)
+}
+
+/// The deposit each demo building paid in full, on time, a fortnight before its hand-over
+/// (Art. 12), with its journal entries and certificate. Nothing if a notice exists already.
+fn deposit_paid_before_handover(
+    conn: &mut crate::db::DbConnection,
+    building_id: &str,
+    b: &Building,
+    handover: NaiveDate,
+    jurisdiction: &str,
+    developer_id: &str,
+    reviewer_id: &str,
+) -> AppResult<bool> {
+    if fund::notice_of(conn, building_id)?.is_some() {
+        return Ok(false);
+    }
+    let assessment = deposit::assess(b.class, b.construction_cost, &deposit::Reductions::default())
+        .map_err(|e| AppError::invalid("construction_cost").detail(e.to_string()))?;
+    let due_on = handover - chrono::Duration::days(14);
+    let notified = (due_on - chrono::Duration::days(30)).and_hms_opt(2, 0, 0).unwrap_or_default();
+    let notice = fund::NoticeRow {
+        id: new_id(),
+        building_id: building_id.into(),
+        jurisdiction: jurisdiction.into(),
+        developer_id: developer_id.into(),
+        cost_fen: b.construction_cost.to_fen(),
+        class: b.class.as_str().into(),
+        rate: assessment.rate.normalize().to_string(),
+        reductions: r#"{"insured":false,"certification":null,"award":null,"credit_points":null}"#.into(),
+        amount_fen: assessment.amount.to_fen(),
+        due_on,
+        notified_at: notified,
+        objection_due_on: notified.date() + chrono::Duration::days(7),
+        status: "paid".into(),
+        objection: None,
+        objected_at: None,
+        recheck_note: None,
+        rechecked_at: None,
+        paid_fen: assessment.amount.to_fen(),
+        late_fee_fen: 0,
+        certificate_number: Some(format!(
+            "BXJ-{jurisdiction}-{}-DEMO{}",
+            chrono::Datelike::year(&due_on),
+            &building_id[..8].to_uppercase()
+        )),
+        version: 1,
+    };
+    fund::insert_notice(conn, &notice, &[])?;
+    fund::insert_payment(
+        conn,
+        &fund::PaymentRow {
+            id: new_id(),
+            notice_id: notice.id.clone(),
+            amount_fen: notice.amount_fen,
+            paid_on: due_on,
+            bank_reference: format!("DEMO-{}", &building_id[..8]),
+            late_fee_fen: 0,
+            recorded_by: reviewer_id.into(),
+            recorded_at: now(),
+        },
+    )?;
+    fund::post(
+        conn,
+        &fund::Posting {
+            jurisdiction,
+            building_id,
+            kind: EntryKind::Deposit,
+            entry_date: due_on,
+            claim_id: None,
+            reason: "deposit (Art. 12)",
+            recorded_by: reviewer_id,
+        },
+        &ledger::shares(assessment.amount),
+    )?;
+    Ok(true)
 }
 
 fn ensure_user(
@@ -251,6 +344,7 @@ mod tests {
         assert_eq!(first.buildings, 3);
         assert_eq!(first.units, 40);
         assert_eq!(first.users, 7 + 40);
+        assert_eq!(first.deposits, 3, "each building paid its deposit before hand-over");
         assert_eq!(load(&db, DEMO_ESTATE).unwrap(), LoadReport::default());
     }
 }

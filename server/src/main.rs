@@ -160,10 +160,10 @@ fn load_demo(db: &Db, file: Option<PathBuf>) -> anyhow::Result<()> {
     };
     let report = baoxiu::demo::load(db, &text)?;
     println!(
-        "demo estate loaded: {} organisations, {} accounts, {} buildings, {} units created \
-         (existing ones kept). Demo accounts: admin, reviewer, developer, property, owner, \
+        "demo estate loaded: {} organisations, {} accounts, {} buildings, {} units, {} paid deposits \
+         created (existing ones kept). Demo accounts: admin, reviewer, developer, property, owner, \
          technician; password baoxiu-demo (demo only).",
-        report.organisations, report.users, report.buildings, report.units
+        report.organisations, report.users, report.buildings, report.units, report.deposits
     );
     Ok(())
 }

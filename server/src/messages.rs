@@ -126,6 +126,12 @@ codes! {
     IneligibleApplicant = "ineligible_applicant", 422, "您不能就该部位提出保修金使用申请。", "You may not apply for this part of the building.";
     /// The advanced amount does not equal the cost sheet's total.
     AdvancedAmountMismatch = "advanced_amount_mismatch", 422, "垫资金额与费用清单合计不一致。", "The advanced amount does not match the cost sheet's total.";
+    /// The 7-day objection period has passed (Art. 11).
+    ObjectionPeriodOver = "objection_period_over", 409, "异议期（7日）已过。", "The 7-day objection period has passed.";
+    /// A payment larger than what is still owed.
+    PaymentExceedsOutstanding = "payment_exceeds_outstanding", 422, "缴款金额超过应缴未缴金额。", "The payment is more than what is still owed.";
+    /// The fund's balance cannot cover the payout; `detail` is the shortfall, recorded against the developer.
+    InsufficientBalance = "insufficient_balance", 409, "保修金余额不足，差额已记录在开发企业名下。", "The fund's balance cannot cover this; the shortfall has been recorded against the developer.";
     /// The database is busy or unreachable; try again.
     ServiceUnavailable = "service_unavailable", 503, "服务暂时繁忙，请稍后重试。", "The service is busy; please try again shortly.";
     /// Something went wrong on our side; it has been logged.
@@ -205,6 +211,8 @@ notices! {
     SignatureRequested = "signature_requested", "请核对并签章确认维修工程费用清单。", "Please review and sign the repair cost sheet.";
     /// The claim was paid; the applicant is invited to rate the repair.
     ClaimPaid = "claim_paid", "保修金已支付。欢迎对本次维修进行回访评价。", "The claim has been paid. Please rate the repair.";
+    /// The bureau notified the developer of a building's deposit (Art. 10).
+    DepositNotified = "deposit_notified", "住建部门已函告一幢楼的保修金交存标准和数额，如有异议请于7日内申请复核。", "The bureau has notified a building's deposit; you may object within 7 days.";
     /// A legal deadline falls due within five days.
     DeadlineIn5Days = "deadline_in_5_days", "一项法定办理期限将在5日内到期。", "A legal deadline falls due within 5 days.";
     /// A legal deadline falls due within two days.

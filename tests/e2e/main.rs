@@ -8,6 +8,7 @@ mod auth;
 mod claims;
 mod devices;
 mod field;
+mod fund;
 mod health;
 mod permissions;
 mod registry;

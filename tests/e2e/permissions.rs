@@ -247,6 +247,42 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/notifications/{id}/read",
         Gate::Sees(&[])
     ),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/deposit-notice",
+        "/api/v1/buildings/{id}/deposit-notice",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "get",
+        "/api/v1/buildings/{building}/deposit-notice",
+        "/api/v1/buildings/{id}/deposit-notice",
+        Gate::Sees(ESTATE_SEERS)
+    ),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/deposit-notice/objection",
+        "/api/v1/buildings/{id}/deposit-notice/objection",
+        Gate::Roles(&["developer"])
+    ),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/deposit-notice/recheck",
+        "/api/v1/buildings/{id}/deposit-notice/recheck",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/deposit-payments",
+        "/api/v1/buildings/{id}/deposit-payments",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "get",
+        "/api/v1/buildings/{building}/fund",
+        "/api/v1/buildings/{id}/fund",
+        Gate::Sees(ESTATE_SEERS)
+    ),
 ];
 
 fn body_for(path: &str, ids: &Ids) -> Option<Value> {
@@ -294,6 +330,12 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         }
         "/api/v1/work-orders/{work_order}/check-in" => json!({}),
         "/api/v1/work-orders/{work_order}/check-out" => json!({"outcome": "done"}),
+        "/api/v1/buildings/{building}/deposit-notice" => json!({"due_on": "2027-01-01"}),
+        "/api/v1/buildings/{building}/deposit-notice/objection" => json!({"reason": "异议"}),
+        "/api/v1/buildings/{building}/deposit-notice/recheck" => json!({"corrected": false, "note": "复核"}),
+        "/api/v1/buildings/{building}/deposit-payments" => {
+            json!({"amount": "1.00", "paid_on": "2026-01-01", "bank_reference": "x"})
+        }
         "/api/v1/claims/{claim}/pay" => {
             json!({"payee": "applicant", "paid_on": "2026-01-01", "bank_reference": "x"})
         }

@@ -21,11 +21,12 @@ use crate::auth::{AuthUser, ClaimApplicant, DeveloperStaff, RepairUnitStaff, Rev
 use crate::db::accounts::now;
 use crate::db::claims::{self as db, Actor, ClaimFilter, ClaimRow, ClaimScope, LineRow, PayoutRow};
 use crate::db::registry::{self as reg, Scope};
-use crate::db::{notify, DbConnection};
+use crate::db::{fund, notify, DbConnection};
 use crate::domain::coverage::{
     self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, SeasonSettings, WarrantyCategory,
 };
 use crate::domain::deadlines::{self, shanghai_date, Clock};
+use crate::domain::ledger::{self, EntryKind};
 use crate::domain::lifecycle::{Action, Claim, ClaimKind, ClaimState, RejectionReason};
 use crate::domain::registry::{OrgKind, Role};
 use crate::error::{AppError, AppResult};
@@ -1377,6 +1378,43 @@ async fn pay(
         Payee::Applicant => "applicant",
         Payee::RepairUnit => "repair_unit",
     };
+    // The fund must cover the payout from the claim's category. If it cannot, the shortfall is
+    // recorded against the developer (committed on its own) and the payment refused.
+    let claim_id = parse_id(&id)?;
+    let (probe_id, caller) = (claim_id.clone(), who.0.clone());
+    let shortfall = state
+        .db
+        .write(move |conn| {
+            let scope = claim_scope(conn, &caller)?;
+            let claim = db::find_claim(conn, &scope, &probe_id)?;
+            if claim.state != ClaimState::Verified.as_str() {
+                return Ok(None);
+            }
+            let Some(amount) = db::latest_cost_sheet(conn, &claim.id)?.and_then(|s| s.approved_total_fen)
+            else {
+                return Ok(None);
+            };
+            let amount = Money::from_fen(amount);
+            let available = available_for(conn, &claim)?;
+            match ledger::check_outflow(available, amount) {
+                Ok(()) => Ok(None),
+                Err(short) => {
+                    fund::record_shortfall(
+                        conn,
+                        &claim.id,
+                        &claim.building_id,
+                        &claim.developer_id,
+                        &claim.category,
+                        short.shortfall,
+                    )?;
+                    Ok(Some(short.shortfall))
+                }
+            }
+        })
+        .await?;
+    if let Some(short) = shortfall {
+        return Err(AppError::new(Code::InsufficientBalance).detail(short.to_string()));
+    }
     let by = who.id.clone();
     let paid_on = req.paid_on;
     let detail = json!({"payee": payee, "paid_on": paid_on, "bank_reference": bank_reference});
@@ -1389,6 +1427,24 @@ async fn pay(
         if paid_on < deadlines::shanghai_date(sheet.created_at.and_utc()) {
             return Err(AppError::invalid("paid_on"));
         }
+        // Checked again inside the transaction: another payout may have landed meanwhile.
+        let available = available_for(conn, row)?;
+        ledger::check_outflow(available, Money::from_fen(amount))
+            .map_err(|s| AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string()))?;
+        let category: WarrantyCategory = row.category.parse().map_err(AppError::internal)?;
+        fund::post(
+            conn,
+            &fund::Posting {
+                jurisdiction: &row.jurisdiction,
+                building_id: &row.building_id,
+                kind: EntryKind::Payout,
+                entry_date: paid_on,
+                claim_id: Some(&row.id),
+                reason: "payout (Art. 23)",
+                recorded_by: &by,
+            },
+            &[(category, Money::from_fen(amount))],
+        )?;
         db::insert_payout(
             conn,
             &PayoutRow {
@@ -1403,7 +1459,13 @@ async fn pay(
             },
         )
     });
-    step(state, who.0, &id, Action::Pay, req.version, detail, extra).await
+    step(state, who.0, &claim_id, Action::Pay, req.version, detail, extra).await
+}
+
+/// What the claim's category of its building's fund holds.
+fn available_for(conn: &mut DbConnection, claim: &ClaimRow) -> AppResult<Money> {
+    let category: WarrantyCategory = claim.category.parse().map_err(AppError::internal)?;
+    Ok(fund::category_balance(conn, &claim.building_id, category)?.balance)
 }
 
 // ---- return visits 回访 ----

@@ -6,6 +6,7 @@ mod accounts;
 mod claims;
 pub use accounts::valid_username;
 mod devices;
+mod fund;
 mod health;
 pub mod middleware;
 mod notifications;
@@ -54,7 +55,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(registry::routes)
             .configure(devices::routes)
             .configure(work_orders::routes)
-            .configure(notifications::routes),
+            .configure(notifications::routes)
+            .configure(fund::routes),
     );
 }
 

@@ -310,6 +310,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deposit_notices (id) {
+        id -> Text,
+        building_id -> Text,
+        jurisdiction -> Text,
+        developer_id -> Text,
+        cost_fen -> BigInt,
+        class -> Text,
+        rate -> Text,
+        reductions -> Text,
+        amount_fen -> BigInt,
+        due_on -> Date,
+        notified_at -> Timestamp,
+        objection_due_on -> Date,
+        status -> Text,
+        objection -> Nullable<Text>,
+        objected_at -> Nullable<Timestamp>,
+        recheck_note -> Nullable<Text>,
+        rechecked_at -> Nullable<Timestamp>,
+        paid_fen -> BigInt,
+        late_fee_fen -> BigInt,
+        certificate_number -> Nullable<Text>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    deposit_evidence (notice_id, evidence_id) {
+        notice_id -> Text,
+        evidence_id -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    deposit_payments (id) {
+        id -> Text,
+        notice_id -> Text,
+        amount_fen -> BigInt,
+        paid_on -> Date,
+        bank_reference -> Text,
+        late_fee_fen -> BigInt,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    journal (id) {
+        id -> Text,
+        jurisdiction -> Text,
+        building_id -> Text,
+        category -> Text,
+        kind -> Text,
+        amount_fen -> BigInt,
+        entry_date -> Date,
+        claim_id -> Nullable<Text>,
+        reverses_id -> Nullable<Text>,
+        reverses_kind -> Nullable<Text>,
+        reason -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shortfalls (id) {
+        id -> Text,
+        claim_id -> Text,
+        building_id -> Text,
+        developer_id -> Text,
+        category -> Text,
+        amount_fen -> BigInt,
+        recorded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(buildings -> estates (estate_id));
@@ -329,6 +406,9 @@ diesel::joinable!(work_orders -> claims (claim_id));
 diesel::joinable!(visits -> work_orders (work_order_id));
 diesel::joinable!(outbox -> notifications (notification_id));
 diesel::joinable!(return_visits -> claims (claim_id));
+diesel::joinable!(deposit_notices -> buildings (building_id));
+diesel::joinable!(deposit_payments -> deposit_notices (notice_id));
+diesel::joinable!(journal -> buildings (building_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -353,4 +433,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     outbox,
     return_visits,
+    deposit_notices,
+    deposit_evidence,
+    deposit_payments,
+    journal,
+    shortfalls,
 );

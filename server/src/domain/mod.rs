@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod deadlines;
 pub mod deposit;
 pub mod fund;
+pub mod ledger;
 pub mod lifecycle;
 pub mod periods;
 pub mod registry;
@@ -18,9 +19,7 @@ mod rules_doc;
 macro_rules! text_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )* }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
         }
@@ -42,6 +41,23 @@ macro_rules! text_enum {
                     $($text => Ok($name::$variant),)*
                     _ => Err(crate::domain::UnknownName(stringify!($name))),
                 }
+            }
+        }
+
+        // Serde goes through the same names as storage, so the wire, the database and the code
+        // can never disagree on a spelling.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                text.parse().map_err(|_| {
+                    serde::de::Error::unknown_variant(&text, &[$($text),*])
+                })
             }
         }
 

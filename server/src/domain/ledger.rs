@@ -1,0 +1,239 @@
+//! The fund's journal and the balances derived from it (Art. 7, 27-29).
+//!
+//! Entries are never edited: a correction is a reversing entry. Every balance is a sum over the
+//! journal, per building and warranty category, and an outflow larger than the balance is refused
+//! with the shortfall named, so no balance is ever negative.
+
+use serde::Serialize;
+
+use super::coverage::WarrantyCategory;
+use super::text_enum;
+use baoxiu_sync_protocol::Money;
+
+text_enum! {
+    /// What a journal entry records.
+    pub enum EntryKind {
+        /// The developer's deposit (Art. 12). In.
+        Deposit = "deposit",
+        /// A deposit reduction won after an award (Art. 9 iii). Out.
+        AwardRefund = "award_refund",
+        /// Interest at the demand-deposit rate (Art. 27). In.
+        Interest = "interest",
+        /// A late fee on the deposit (Art. 16). In.
+        LateFee = "late_fee",
+        /// A payout for a claim (Art. 23). Out.
+        Payout = "payout",
+        /// A refund to the developer after expiry (Art. 29). Out.
+        Refund = "refund",
+        /// The exact negation of an earlier entry, with a reason.
+        Reversal = "reversal",
+    }
+}
+
+impl EntryKind {
+    /// +1 for money into the fund, −1 for money out; a reversal carries the opposite sign of the
+    /// entry it reverses, so its amount is stored signed and it has no fixed direction.
+    pub fn direction(self) -> i64 {
+        match self {
+            EntryKind::Deposit | EntryKind::Interest | EntryKind::LateFee => 1,
+            EntryKind::AwardRefund | EntryKind::Payout | EntryKind::Refund => -1,
+            EntryKind::Reversal => 0,
+        }
+    }
+}
+
+/// One journal entry as the balance rules see it. `amount` is signed: positive into the fund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: EntryKind,
+    pub category: WarrantyCategory,
+    pub amount: Money,
+    /// For a reversal: the kind of the entry it reverses, so totals per kind stay right.
+    pub reverses: Option<EntryKind>,
+}
+
+/// Totals of a set of entries, by kind, all as positive amounts, and the resulting balance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Balance {
+    pub deposits: Money,
+    pub interest: Money,
+    pub late_fees: Money,
+    pub payouts: Money,
+    pub refunds: Money,
+    pub award_refunds: Money,
+    /// deposits + interest + late fees − payouts − refunds − award refunds.
+    pub balance: Money,
+}
+
+/// The categories a building's deposit is shared among for refunds (Art. 29): the statutory items
+/// of Art. 18, in equal shares. The text leaves the split to the bureau; equal shares are the
+/// neutral default, and this is the one place to change it.
+pub const SHARE_CATEGORIES: [WarrantyCategory; 8] = [
+    WarrantyCategory::Structural,
+    WarrantyCategory::RoofWaterproofing,
+    WarrantyCategory::Seepage,
+    WarrantyCategory::ExteriorInsulation,
+    WarrantyCategory::Heating,
+    WarrantyCategory::Cooling,
+    WarrantyCategory::ElectricalPlumbingEquipment,
+    WarrantyCategory::Decoration,
+];
+
+/// Splits money coming into a building's fund among its categories, exactly to the fen.
+pub fn shares(total: Money) -> Vec<(WarrantyCategory, Money)> {
+    let parts = super::fund::apportion(total, &[1; SHARE_CATEGORIES.len()]);
+    SHARE_CATEGORIES.into_iter().zip(parts).collect()
+}
+
+/// The balance of `entries` (for one building, or one building's category).
+pub fn balance<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Balance {
+    let mut b = Balance::default();
+    for e in entries {
+        let kind = e.reverses.unwrap_or(e.kind);
+        // A reversal's amount is the negation of the reversed entry's, so adding its signed
+        // amount to the reversed kind's total (in that kind's direction) cancels it.
+        let magnitude = if kind.direction() >= 0 { e.amount } else { -e.amount };
+        match kind {
+            EntryKind::Deposit => b.deposits = b.deposits + magnitude,
+            EntryKind::Interest => b.interest = b.interest + magnitude,
+            EntryKind::LateFee => b.late_fees = b.late_fees + magnitude,
+            EntryKind::Payout => b.payouts = b.payouts + magnitude,
+            EntryKind::Refund => b.refunds = b.refunds + magnitude,
+            EntryKind::AwardRefund => b.award_refunds = b.award_refunds + magnitude,
+            EntryKind::Reversal => {}
+        }
+        b.balance = b.balance + e.amount;
+    }
+    b
+}
+
+/// An outflow the balance cannot cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("the balance {available} cannot cover {requested}; short by {shortfall}")]
+pub struct Shortfall {
+    pub requested: Money,
+    pub available: Money,
+    pub shortfall: Money,
+}
+
+/// May `amount` leave a balance of `available`? Never below zero.
+pub fn check_outflow(available: Money, amount: Money) -> Result<(), Shortfall> {
+    if amount > available {
+        return Err(Shortfall { requested: amount, available, shortfall: amount - available });
+    }
+    Ok(())
+}
+
+/// The entry that reverses `entry`, with the opposite sign.
+pub fn reversal_of(entry: &Entry) -> Entry {
+    Entry {
+        kind: EntryKind::Reversal,
+        category: entry.category,
+        amount: -entry.amount,
+        reverses: Some(entry.reverses.unwrap_or(entry.kind)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn m(s: &str) -> Money {
+        s.parse().unwrap()
+    }
+    fn entry(kind: EntryKind, amount: &str) -> Entry {
+        let amount = m(amount);
+        let signed = if kind.direction() < 0 { -amount } else { amount };
+        Entry { kind, category: WarrantyCategory::Seepage, amount: signed, reverses: None }
+    }
+
+    #[test]
+    fn a_worked_balance() {
+        let entries = [
+            entry(EntryKind::Deposit, "558000.00"),
+            entry(EntryKind::LateFee, "3000.00"),
+            entry(EntryKind::Interest, "1872.22"),
+            entry(EntryKind::Payout, "1380.88"),
+            entry(EntryKind::Payout, "1530.88"),
+        ];
+        let b = balance(&entries);
+        assert_eq!(b.deposits, m("558000.00"));
+        assert_eq!(b.payouts, m("2911.76"));
+        // 558,000 + 3,000 + 1,872.22 − 2,911.76 = 559,960.46
+        assert_eq!(b.balance, m("559960.46"));
+        let reversed = reversal_of(&entries[4]);
+        let b = balance(entries.iter().chain([&reversed]));
+        assert_eq!((b.payouts, b.balance), (m("1380.88"), m("561491.34")));
+    }
+
+    #[test]
+    fn shares_are_equal_and_exact() {
+        let split = shares(m("558000.00"));
+        assert_eq!(split.len(), 8);
+        assert!(split.iter().all(|(_, s)| *s == m("69750.00")));
+        let odd = shares(m("0.10"));
+        assert_eq!(odd.iter().map(|(_, s)| *s).sum::<Money>(), m("0.10"));
+        assert_eq!(odd[0].1, m("0.02"), "the extra fen go to the first categories");
+    }
+
+    #[test]
+    fn an_outflow_beyond_the_balance_names_the_shortfall() {
+        assert_eq!(check_outflow(m("100.00"), m("100.00")), Ok(()));
+        assert_eq!(
+            check_outflow(m("100.00"), m("150.50")),
+            Err(Shortfall { requested: m("150.50"), available: m("100.00"), shortfall: m("50.50") })
+        );
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        In(EntryKind, i64),
+        Out(EntryKind, i64),
+        ReverseLast,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (
+                prop::sample::select(vec![EntryKind::Deposit, EntryKind::Interest, EntryKind::LateFee]),
+                1i64..10_000_000
+            )
+                .prop_map(|(k, f)| Op::In(k, f)),
+            (
+                prop::sample::select(vec![EntryKind::Payout, EntryKind::Refund, EntryKind::AwardRefund]),
+                1i64..10_000_000
+            )
+                .prop_map(|(k, f)| Op::Out(k, f)),
+            Just(Op::ReverseLast),
+        ]
+    }
+
+    proptest! {
+        /// For any sequence of operations, applied as the service applies them (outflows checked
+        /// against the balance, reversals only when they keep it non-negative), the balance equals
+        /// deposits + interest + late fees − payouts − refunds − award refunds and is never negative.
+        #[test]
+        fn balances_add_up_and_never_go_negative(ops in prop::collection::vec(op(), 0..80)) {
+            let mut journal: Vec<Entry> = Vec::new();
+            for op in ops {
+                let current = balance(&journal).balance;
+                let next = match op {
+                    Op::In(kind, fen) => Some(Entry { kind, category: WarrantyCategory::Heating, amount: Money::from_fen(fen), reverses: None }),
+                    Op::Out(kind, fen) => {
+                        let amount = Money::from_fen(fen);
+                        check_outflow(current, amount).ok().map(|_| Entry { kind, category: WarrantyCategory::Heating, amount: -amount, reverses: None })
+                    }
+                    Op::ReverseLast => journal.iter().rev().find(|e| e.kind != EntryKind::Reversal).map(reversal_of)
+                        .filter(|r| !(current + r.amount).is_negative()),
+                };
+                if let Some(e) = next {
+                    journal.push(e);
+                }
+                let b = balance(&journal);
+                prop_assert_eq!(b.balance, b.deposits + b.interest + b.late_fees - b.payouts - b.refunds - b.award_refunds);
+                prop_assert!(!b.balance.is_negative());
+            }
+        }
+    }
+}
