@@ -72,6 +72,9 @@ pub struct Config {
     pub deadline_days: String,
     /// A holiday calendar in the format of `fixtures/holidays-cn.toml`. Default: the shipped one.
     pub holiday_calendar: Option<PathBuf>,
+    /// A demand-deposit rate table in the format of `fixtures/demand-deposit-rates.toml`, for
+    /// interest on the fund (Art. 27). Default: the shipped one.
+    pub interest_rates: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -98,6 +101,7 @@ impl Default for Config {
             developer_reply_days: 7,
             deadline_days: "calendar".into(),
             holiday_calendar: None,
+            interest_rates: None,
         }
     }
 }

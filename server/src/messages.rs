@@ -132,6 +132,14 @@ codes! {
     PaymentExceedsOutstanding = "payment_exceeds_outstanding", 422, "缴款金额超过应缴未缴金额。", "The payment is more than what is still owed.";
     /// The fund's balance cannot cover the payout; `detail` is the shortfall, recorded against the developer.
     InsufficientBalance = "insufficient_balance", 409, "保修金余额不足，差额已记录在开发企业名下。", "The fund's balance cannot cover this; the shortfall has been recorded against the developer.";
+    /// An interest run overlapping a period already posted (Art. 27).
+    InterestPeriodOverlaps = "interest_period_overlaps", 409, "该期间的利息已部分计提，不能重复计息。", "Interest for part of this period has already been posted.";
+    /// The category's warranty has not expired; `detail` is when its refund falls due (Art. 29).
+    RefundNotDue = "refund_not_due", 409, "该分部工程保修期尚未届满，不能退还。", "The warranty for this part has not expired yet.";
+    /// A hold for an unresolved serious defect blocks the refund (Art. 30).
+    RefundOnHold = "refund_on_hold", 409, "存在尚未修复的严重质量问题，保修金暂不退还。", "A serious defect is unresolved; the refund is on hold.";
+    /// Nothing is left to refund in this category.
+    NothingToRefund = "nothing_to_refund", 409, "该项保修金已无余额可退。", "Nothing is left to refund.";
     /// The database is busy or unreachable; try again.
     ServiceUnavailable = "service_unavailable", 503, "服务暂时繁忙，请稍后重试。", "The service is busy; please try again shortly.";
     /// Something went wrong on our side; it has been logged.

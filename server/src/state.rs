@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::deadlines::DayCount;
+use crate::domain::fund::RateTable;
 
 /// Shared, read-mostly state.
 pub struct AppState {
@@ -22,6 +23,8 @@ pub struct RuleSettings {
     pub day_count: DayCount,
     pub calendar: HolidayCalendar,
     pub developer_reply_days: u32,
+    /// Demand-deposit rates for interest on the fund (Art. 27).
+    pub rates: RateTable,
 }
 
 impl RuleSettings {
@@ -33,6 +36,10 @@ impl RuleSettings {
         };
         let day_count =
             if config.deadline_days == "working" { DayCount::Working } else { DayCount::Calendar };
-        Ok(RuleSettings { day_count, calendar, developer_reply_days: config.developer_reply_days })
+        let rates = match &config.interest_rates {
+            Some(path) => RateTable::parse(&std::fs::read_to_string(path)?)?,
+            None => RateTable::shipped()?,
+        };
+        Ok(RuleSettings { day_count, calendar, developer_reply_days: config.developer_reply_days, rates })
     }
 }

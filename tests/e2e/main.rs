@@ -9,6 +9,7 @@ mod claims;
 mod devices;
 mod field;
 mod fund;
+mod fund_year;
 mod health;
 mod permissions;
 mod registry;

@@ -283,6 +283,49 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/buildings/{id}/fund",
         Gate::Sees(ESTATE_SEERS)
     ),
+    route!("post", "/api/v1/fund/interest-runs", "/api/v1/fund/interest-runs", Gate::Roles(&["reviewer"])),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/holds",
+        "/api/v1/buildings/{id}/holds",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/holds/{hold}/lift",
+        "/api/v1/buildings/{id}/holds/{hold}/lift",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/refunds",
+        "/api/v1/buildings/{id}/refunds",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/publication/2026/publish",
+        "/api/v1/buildings/{id}/publication/{year}/publish",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "get",
+        "/api/v1/buildings/{building}/publication/2026",
+        "/api/v1/buildings/{id}/publication/{year}",
+        Gate::Sees(ESTATE_SEERS)
+    ),
+    route!(
+        "get",
+        "/api/v1/fund/publication/2026",
+        "/api/v1/fund/publication/{year}",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "get",
+        "/api/v1/fund/journal.csv?from=2026-01-01&to=2026-02-01",
+        "/api/v1/fund/journal.csv",
+        Gate::Roles(&["reviewer"])
+    ),
 ];
 
 fn body_for(path: &str, ids: &Ids) -> Option<Value> {
@@ -335,6 +378,12 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         "/api/v1/buildings/{building}/deposit-notice/recheck" => json!({"corrected": false, "note": "复核"}),
         "/api/v1/buildings/{building}/deposit-payments" => {
             json!({"amount": "1.00", "paid_on": "2026-01-01", "bank_reference": "x"})
+        }
+        "/api/v1/fund/interest-runs" => json!({"period_from": "2026-01-01", "period_to": "2026-02-01"}),
+        "/api/v1/buildings/{building}/holds" => json!({"category": "heating", "reason": "反复维修"}),
+        "/api/v1/buildings/{building}/holds/{hold}/lift" => json!({"reason": "已修复"}),
+        "/api/v1/buildings/{building}/refunds" => {
+            json!({"category": "heating", "paid_on": "2026-01-01", "bank_reference": "x"})
         }
         "/api/v1/claims/{claim}/pay" => {
             json!({"payee": "applicant", "paid_on": "2026-01-01", "bank_reference": "x"})
@@ -408,6 +457,7 @@ async fn every_role_reaches_exactly_what_it_may() {
             .replace("{claim}", &ids.claim)
             .replace("{work_order}", &uuid::Uuid::now_v7().to_string())
             .replace("{notification}", &uuid::Uuid::now_v7().to_string())
+            .replace("{hold}", &uuid::Uuid::now_v7().to_string())
             .replace("{device}", &uuid::Uuid::now_v7().to_string());
         for role in ALL {
             let method = Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();

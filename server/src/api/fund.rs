@@ -17,10 +17,12 @@ use crate::db::fund::{self as db, NoticeRow, PaymentRow, Posting};
 use crate::db::notify::{self, Notify};
 use crate::db::registry::{self as reg, BuildingRow};
 use crate::db::DbConnection;
+use crate::domain::coverage::{self, BuildingWarranty, SeasonSettings, WarrantyCategory};
 use crate::domain::deadlines::{self, shanghai_date, Clock};
 use crate::domain::deposit::{self, AwardLevel, Certification, Reductions};
 use crate::domain::ledger::{self, EntryKind, SHARE_CATEGORIES};
-use crate::domain::registry::BuildingClass;
+use crate::domain::registry::{BuildingClass, Role};
+use crate::domain::{fund, periods};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
 use crate::state::AppState;
@@ -32,7 +34,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(recheck)
         .service(record_payment)
         .service(verify_certificate)
-        .service(building_fund);
+        .service(building_fund)
+        .service(run_interest)
+        .service(place_hold)
+        .service(lift_hold)
+        .service(refund)
+        .service(publish)
+        .service(publication)
+        .service(jurisdiction_publication)
+        .service(export_journal);
 }
 
 fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
@@ -577,6 +587,12 @@ pub struct CategoryBalance {
     pub award_refunds: Money,
     #[schema(value_type = String)]
     pub balance: Money,
+    /// The last day of this category's warranty, or of the 5-year custody if sooner (Art. 27, 29).
+    pub refundable_after: Option<NaiveDate>,
+    /// The refund falls due within 30 days after that (Art. 29).
+    pub refund_due_on: Option<NaiveDate>,
+    /// A hold for an unresolved serious defect blocks the refund (Art. 30).
+    pub on_hold: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -594,28 +610,91 @@ pub struct JournalEntryView {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct HoldView {
+    pub id: String,
+    pub category: String,
+    pub reason: String,
+    pub placed_at: DateTime<Utc>,
+    pub lifted_at: Option<DateTime<Utc>>,
+    pub lift_reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct BuildingFund {
     pub building_id: String,
     #[schema(value_type = String)]
     pub balance: Money,
+    /// The fund is kept at most 5 years from the deposit (Art. 27).
+    pub custody_until: Option<NaiveDate>,
+    pub custody_overdue: bool,
     pub categories: Vec<CategoryBalance>,
+    pub holds: Vec<HoldView>,
     pub journal: Vec<JournalEntryView>,
 }
 
-fn balance_view(category: String, b: ledger::Balance) -> CategoryBalance {
-    CategoryBalance {
-        category,
-        deposits: b.deposits,
-        interest: b.interest,
-        late_fees: b.late_fees,
-        payouts: b.payouts,
-        refunds: b.refunds,
-        award_refunds: b.award_refunds,
-        balance: b.balance,
+fn fund_view(
+    conn: &mut DbConnection,
+    building: &BuildingRow,
+    building_id: String,
+) -> AppResult<BuildingFund> {
+    let rows = db::entries_of(conn, &building_id)?;
+    let entries = rows.iter().map(|r| r.entry()).collect::<AppResult<Vec<_>>>()?;
+    let holds = db::holds_of(conn, &building_id)?;
+    let mut categories = Vec::new();
+    for category in SHARE_CATEGORIES {
+        let b = ledger::balance(entries.iter().filter(|e| e.category == category));
+        let window = refund_window(conn, building, category)?;
+        categories.push(CategoryBalance {
+            category: category.as_str().into(),
+            deposits: b.deposits,
+            interest: b.interest,
+            late_fees: b.late_fees,
+            payouts: b.payouts,
+            refunds: b.refunds,
+            award_refunds: b.award_refunds,
+            balance: b.balance,
+            refundable_after: window.map(|w| w.0),
+            refund_due_on: window.map(|w| w.1),
+            on_hold: holds.iter().any(|h| h.category == category.as_str() && h.lifted_at.is_none()),
+        });
     }
+    let custody_until = db::first_deposit_date(conn, &building_id)?.and_then(|d| periods::years_after(d, 5));
+    let total = ledger::balance(&entries).balance;
+    Ok(BuildingFund {
+        balance: total,
+        custody_until,
+        custody_overdue: custody_until.is_some_and(|c| shanghai_date(Utc::now()) > c && total > Money::ZERO),
+        building_id,
+        categories,
+        holds: holds
+            .into_iter()
+            .map(|h| HoldView {
+                id: h.id,
+                category: h.category,
+                reason: h.reason,
+                placed_at: utc(h.placed_at),
+                lifted_at: h.lifted_at.map(utc),
+                lift_reason: h.lift_reason,
+            })
+            .collect(),
+        journal: rows
+            .into_iter()
+            .map(|r| JournalEntryView {
+                id: r.id,
+                category: r.category,
+                kind: r.kind,
+                amount: Money::from_fen(r.amount_fen),
+                entry_date: r.entry_date,
+                claim_id: r.claim_id,
+                reverses_id: r.reverses_id,
+                reason: r.reason,
+            })
+            .collect(),
+    })
 }
 
-/// A building's fund: balances per category, derived from its journal, and the journal itself.
+/// A building's fund: balances per category derived from its journal, refund dates, holds, the
+/// custody limit, and the journal itself.
 #[utoipa::path(tag = "fund", params(("id" = String, Path)), responses((status = 200, body = BuildingFund)), security(("bearer" = [])))]
 #[get("/buildings/{id}/fund")]
 async fn building_fund(
@@ -627,37 +706,604 @@ async fn building_fund(
     let view = state
         .db
         .read(move |conn| {
-            building_in_scope(conn, &user, &building_id)?;
-            let rows = db::entries_of(conn, &building_id)?;
-            let entries = rows.iter().map(|r| r.entry()).collect::<AppResult<Vec<_>>>()?;
-            let categories = SHARE_CATEGORIES
-                .iter()
-                .map(|c| {
-                    balance_view(
-                        c.as_str().into(),
-                        ledger::balance(entries.iter().filter(|e| e.category == *c)),
-                    )
-                })
-                .collect();
-            Ok(BuildingFund {
-                balance: ledger::balance(&entries).balance,
-                building_id,
-                categories,
-                journal: rows
-                    .into_iter()
-                    .map(|r| JournalEntryView {
-                        id: r.id,
-                        category: r.category,
-                        kind: r.kind,
-                        amount: Money::from_fen(r.amount_fen),
-                        entry_date: r.entry_date,
-                        claim_id: r.claim_id,
-                        reverses_id: r.reverses_id,
-                        reason: r.reason,
-                    })
-                    .collect(),
+            let (building, _, _) = building_in_scope(conn, &user, &building_id)?;
+            fund_view(conn, &building, building_id)
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+// ---- interest (Art. 27) ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterestRunRequest {
+    /// First day of the period.
+    pub period_from: NaiveDate,
+    /// The day after the last day of the period (the period is `[from, to)`).
+    pub period_to: NaiveDate,
+    /// The jurisdiction; default the reviewer's own (when they have one).
+    pub jurisdiction: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InterestRunView {
+    pub id: String,
+    pub jurisdiction: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    #[schema(value_type = String)]
+    pub total: Money,
+    /// False when this exact period had been posted before and nothing was posted now.
+    pub posted_now: bool,
+}
+
+fn reviewer_jurisdiction(conn: &mut DbConnection, user: &AuthUser, asked: Option<&str>) -> AppResult<String> {
+    let mine = reg::reviewer_jurisdictions(conn, &user.id)?;
+    match asked {
+        Some(j) if mine.iter().any(|m| m == j) => Ok(j.to_string()),
+        Some(_) => Err(AppError::new(Code::OutsideJurisdiction)),
+        None => mine.into_iter().next().ok_or(AppError::new(Code::OutsideJurisdiction)),
+    }
+}
+
+/// Posts interest for a period on every building and category of a jurisdiction, on each day's
+/// balance at the demand-deposit rate then in force, actual/360 (Art. 27). Re-running the same
+/// period posts nothing again; a period overlapping one already posted is refused.
+#[utoipa::path(tag = "fund", request_body = InterestRunRequest, responses((status = 200, body = InterestRunView), (status = 409, description = "interest_period_overlaps")), security(("bearer" = [])))]
+#[post("/fund/interest-runs")]
+async fn run_interest(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    body: web::Json<InterestRunRequest>,
+) -> AppResult<web::Json<InterestRunView>> {
+    let req = body.into_inner();
+    if req.period_to <= req.period_from
+        || req.period_to > shanghai_date(Utc::now()) + chrono::Duration::days(1)
+    {
+        return Err(AppError::invalid("period_to"));
+    }
+    let rates = state.rules.rates.clone();
+    let user = reviewer.0;
+    let view = state
+        .db
+        .write(move |conn| {
+            let jurisdiction = reviewer_jurisdiction(conn, &user, req.jurisdiction.as_deref())?;
+            let overlapping = db::overlapping_runs(conn, &jurisdiction, req.period_from, req.period_to)?;
+            if let Some(same) =
+                overlapping.iter().find(|r| r.period_from == req.period_from && r.period_to == req.period_to)
+            {
+                return Ok(InterestRunView {
+                    id: same.id.clone(),
+                    jurisdiction,
+                    period_from: same.period_from,
+                    period_to: same.period_to,
+                    total: Money::from_fen(same.total_fen),
+                    posted_now: false,
+                });
+            }
+            if let Some(other) = overlapping.first() {
+                return Err(AppError::new(Code::InterestPeriodOverlaps)
+                    .detail(format!("{} – {}", other.period_from, other.period_to)));
+            }
+            let mut by_account: std::collections::BTreeMap<(String, String), Vec<(NaiveDate, Money)>> =
+                Default::default();
+            for (building, category, date, fen) in
+                db::jurisdiction_entries(conn, &jurisdiction, req.period_to)?
+            {
+                by_account.entry((building, category)).or_default().push((date, Money::from_fen(fen)));
+            }
+            let posted_on = req.period_to.pred_opt().unwrap_or(req.period_to);
+            let mut total = Money::ZERO;
+            for ((building, category), entries) in by_account {
+                let segments = fund::balance_segments(&entries, req.period_from, req.period_to);
+                let interest = fund::interest_on_segments(&segments, &rates)
+                    .map_err(|e| AppError::invalid("period_from").detail(e.to_string()))?;
+                if interest == Money::ZERO {
+                    continue;
+                }
+                let category = category.parse().map_err(AppError::internal)?;
+                db::post(
+                    conn,
+                    &Posting {
+                        jurisdiction: &jurisdiction,
+                        building_id: &building,
+                        kind: EntryKind::Interest,
+                        entry_date: posted_on,
+                        claim_id: None,
+                        reason: "interest (Art. 27)",
+                        recorded_by: &user.id,
+                    },
+                    &[(category, interest)],
+                )?;
+                total = total + interest;
+            }
+            let run = db::InterestRunRow {
+                id: new_id(),
+                jurisdiction: jurisdiction.clone(),
+                period_from: req.period_from,
+                period_to: req.period_to,
+                total_fen: total.to_fen(),
+                posted_by: user.id.clone(),
+                posted_at: now(),
+            };
+            db::insert_run(conn, &run)?;
+            Ok(InterestRunView {
+                id: run.id,
+                jurisdiction,
+                period_from: run.period_from,
+                period_to: run.period_to,
+                total,
+                posted_now: true,
             })
         })
         .await?;
     Ok(web::Json(view))
+}
+
+// ---- refunds and holds (Art. 29, 30) ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    /// The warranty category whose refund is held.
+    #[schema(value_type = String)]
+    pub category: WarrantyCategory,
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiftRequest {
+    pub reason: String,
+}
+
+/// Holds a category's refund while a serious, repeatedly repaired defect still impairs use (Art. 30).
+#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = HoldRequest, responses((status = 201)), security(("bearer" = [])))]
+#[post("/buildings/{id}/holds")]
+async fn place_hold(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    id: web::Path<String>,
+    body: web::Json<HoldRequest>,
+) -> AppResult<HttpResponse> {
+    let building_id = parse_id(&id)?;
+    let reason = text(&body.reason, "reason", 2000)?;
+    let category = body.category;
+    let user = reviewer.0;
+    let hold = state
+        .db
+        .write(move |conn| {
+            building_in_scope(conn, &user, &building_id)?;
+            db::place_hold(conn, &building_id, category.as_str(), &reason, &user.id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(json!({"id": hold})))
+}
+
+/// Lifts a hold, with the reason (the defect is repaired).
+#[utoipa::path(tag = "fund", params(("id" = String, Path), ("hold" = String, Path)), request_body = LiftRequest, responses((status = 204)), security(("bearer" = [])))]
+#[post("/buildings/{id}/holds/{hold}/lift")]
+async fn lift_hold(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    path: web::Path<(String, String)>,
+    body: web::Json<LiftRequest>,
+) -> AppResult<HttpResponse> {
+    let (building, hold) = path.into_inner();
+    let (building_id, hold_id) = (parse_id(&building)?, parse_id(&hold)?);
+    let reason = text(&body.reason, "reason", 2000)?;
+    let user = reviewer.0;
+    state
+        .db
+        .write(move |conn| {
+            building_in_scope(conn, &user, &building_id)?;
+            db::lift_hold(conn, &building_id, &hold_id, &reason, &user.id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    #[schema(value_type = String)]
+    pub category: WarrantyCategory,
+    pub paid_on: NaiveDate,
+    pub bank_reference: String,
+}
+
+/// When a category's refund may be paid: after its warranty expires, or after the 5-year custody
+/// limit, whichever comes first (Art. 27, 29).
+fn refund_window(
+    conn: &mut DbConnection,
+    building: &BuildingRow,
+    category: WarrantyCategory,
+) -> AppResult<Option<(NaiveDate, NaiveDate)>> {
+    let Some(handover) = building.handover_date else { return Ok(None) };
+    let warranty = BuildingWarranty {
+        handover,
+        design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
+        contract: Default::default(),
+    };
+    let expiry =
+        coverage::warranty_until(category, &warranty, &SeasonSettings::default()).map(|c| c.last_day).ok();
+    let custody = db::first_deposit_date(conn, &building.id)?.and_then(|d| periods::years_after(d, 5));
+    let last_day = match (expiry, custody) {
+        (Some(e), Some(c)) => e.min(c),
+        (e, c) => match e.or(c) {
+            Some(d) => d,
+            None => return Ok(None),
+        },
+    };
+    let due = periods::days_after(last_day, 30).unwrap_or(last_day);
+    Ok(Some((last_day, due)))
+}
+
+/// Refunds a category's balance to the developer once its warranty has expired, unless held
+/// (Art. 29-30): its share of principal plus interest, less what was paid out of it.
+#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = RefundRequest, responses((status = 200, body = BuildingFund), (status = 409, description = "refund_not_due, refund_on_hold or nothing_to_refund")), security(("bearer" = [])))]
+#[post("/buildings/{id}/refunds")]
+async fn refund(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    id: web::Path<String>,
+    body: web::Json<RefundRequest>,
+) -> AppResult<web::Json<BuildingFund>> {
+    let building_id = parse_id(&id)?;
+    let req = body.into_inner();
+    let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
+    let today = shanghai_date(Utc::now());
+    if req.paid_on > today {
+        return Err(AppError::invalid("paid_on"));
+    }
+    let user = reviewer.0;
+    let view = state
+        .db
+        .write(move |conn| {
+            let (building, jurisdiction, _) = building_in_scope(conn, &user, &building_id)?;
+            let (last_day, due) =
+                refund_window(conn, &building, req.category)?.ok_or(AppError::new(Code::RefundNotDue))?;
+            let held = db::holds_of(conn, &building_id)?
+                .iter()
+                .any(|h| h.category == req.category.as_str() && h.lifted_at.is_none());
+            fund::may_refund(req.paid_on, last_day, due, held).map_err(|e| match e {
+                fund::FundError::OnHold => AppError::new(Code::RefundOnHold).detail(e.article().to_string()),
+                _ => AppError::new(Code::RefundNotDue).detail(format!("{}: {}", e.article(), last_day)),
+            })?;
+            let b = db::category_balance(conn, &building_id, req.category)?;
+            let outcome = fund::refund_amount(b.balance, Money::ZERO, Money::ZERO);
+            if outcome.amount == Money::ZERO {
+                return Err(AppError::new(Code::NothingToRefund));
+            }
+            let reason = format!("refund (Art. 29) {bank_reference}");
+            db::post(
+                conn,
+                &Posting {
+                    jurisdiction: &jurisdiction,
+                    building_id: &building_id,
+                    kind: EntryKind::Refund,
+                    entry_date: req.paid_on,
+                    claim_id: None,
+                    reason: &reason,
+                    recorded_by: &user.id,
+                },
+                &[(req.category, outcome.amount)],
+            )?;
+            fund_view(conn, &building, building_id.clone())
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+// ---- yearly publication (Art. 28) and exports ----
+
+/// One building's year: what came in, what was used, what was refunded, and the balance.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct YearStatement {
+    pub building_id: String,
+    pub estate: String,
+    pub building: String,
+    pub year: i32,
+    #[schema(value_type = String)]
+    pub opening_balance: Money,
+    /// Deposits and late fees received.
+    #[schema(value_type = String)]
+    pub deposits: Money,
+    #[schema(value_type = String)]
+    pub interest: Money,
+    /// Paid out for repairs.
+    #[schema(value_type = String)]
+    pub uses: Money,
+    /// Returned to the developer: refunds and award refunds.
+    #[schema(value_type = String)]
+    pub refunds: Money,
+    #[schema(value_type = String)]
+    pub closing_balance: Money,
+}
+
+fn year_bounds(year: i32) -> AppResult<(NaiveDate, NaiveDate)> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1).filter(|_| (2000..=2100).contains(&year));
+    let to = NaiveDate::from_ymd_opt(year + 1, 1, 1);
+    match (from, to) {
+        (Some(f), Some(t)) => Ok((f, t)),
+        _ => Err(AppError::new(Code::InvalidId)),
+    }
+}
+
+/// Folds `(building, kind, total)` sums into statements.
+fn statements(
+    sums: Vec<(String, String, i64)>,
+    year: i32,
+    names: &std::collections::HashMap<String, (String, String)>,
+) -> Vec<YearStatement> {
+    let mut by_building: std::collections::BTreeMap<String, YearStatement> = Default::default();
+    for (building, kind, total) in sums {
+        let (estate, name) = names.get(&building).cloned().unwrap_or_default();
+        let st = by_building.entry(building.clone()).or_insert_with(|| YearStatement {
+            building_id: building,
+            estate,
+            building: name,
+            year,
+            opening_balance: Money::ZERO,
+            deposits: Money::ZERO,
+            interest: Money::ZERO,
+            uses: Money::ZERO,
+            refunds: Money::ZERO,
+            closing_balance: Money::ZERO,
+        });
+        let amount = Money::from_fen(total);
+        let kind = kind.strip_prefix("reversal:").unwrap_or(&kind);
+        match kind {
+            "opening" => st.opening_balance = st.opening_balance + amount,
+            "deposit" | "late_fee" => st.deposits = st.deposits + amount,
+            "interest" => st.interest = st.interest + amount,
+            "payout" => st.uses = st.uses - amount,
+            _ => st.refunds = st.refunds - amount,
+        }
+    }
+    let mut out: Vec<YearStatement> = by_building.into_values().collect();
+    for st in &mut out {
+        st.closing_balance = st.opening_balance + st.deposits + st.interest - st.uses - st.refunds;
+    }
+    out.sort_by(|a, b| (&a.estate, &a.building).cmp(&(&b.estate, &b.building)));
+    out
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FormatQuery {
+    /// `json` (default), `csv`, or `html` (a zh-CN page owners can read; building statements only).
+    pub format: Option<String>,
+}
+
+fn csv_of(rows: &[YearStatement]) -> AppResult<HttpResponse> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "楼栋编号",
+        "小区",
+        "楼栋",
+        "年度",
+        "期初余额",
+        "交存",
+        "利息",
+        "使用",
+        "退还",
+        "期末余额",
+    ])
+    .map_err(AppError::internal)?;
+    for r in rows {
+        out.write_record([
+            r.building_id.clone(),
+            r.estate.clone(),
+            r.building.clone(),
+            r.year.to_string(),
+            r.opening_balance.to_string(),
+            r.deposits.to_string(),
+            r.interest.to_string(),
+            r.uses.to_string(),
+            r.refunds.to_string(),
+            r.closing_balance.to_string(),
+        ])
+        .map_err(AppError::internal)?;
+    }
+    let bytes = out.into_inner().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(bytes))
+}
+
+fn html_of(st: &YearStatement) -> HttpResponse {
+    let e = |s: &str| html_escape::encode_text(s).to_string();
+    let row = |label: &str, amount: Money| format!("<tr><th>{label}</th><td>¥{amount}</td></tr>");
+    let body = format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>{estate}{building} {year}年度物业质量保修金公示</title></head><body>\
+         <h1>{estate}{building}</h1><h2>{year}年度物业质量保修金交存、使用、退还情况公示</h2><table>{rows}</table>\
+         <p>依据《山东省物业质量保修金管理办法（试行）》第二十八条公示。</p></body></html>",
+        estate = e(&st.estate),
+        building = e(&st.building),
+        year = st.year,
+        rows = [
+            row("期初余额", st.opening_balance),
+            row("本年交存（含滞纳金）", st.deposits),
+            row("本年利息", st.interest),
+            row("本年使用", st.uses),
+            row("本年退还", st.refunds),
+            row("期末余额", st.closing_balance),
+        ]
+        .concat()
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", "default-src 'none'"))
+        .body(body)
+}
+
+/// The bureau publishes a building's year to its owners (Art. 28).
+#[utoipa::path(tag = "fund", params(("id" = String, Path), ("year" = i32, Path)), responses((status = 204)), security(("bearer" = [])))]
+#[post("/buildings/{id}/publication/{year}/publish")]
+async fn publish(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    path: web::Path<(String, i32)>,
+) -> AppResult<HttpResponse> {
+    let (id, year) = path.into_inner();
+    let building_id = parse_id(&id)?;
+    year_bounds(year)?;
+    let user = reviewer.0;
+    state
+        .db
+        .write(move |conn| {
+            building_in_scope(conn, &user, &building_id)?;
+            db::publish(conn, &building_id, year, &user.id)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A building's statement for a year: deposits, uses, refunds and balance (Art. 28), as JSON, CSV
+/// or a zh-CN page. Owners of the building see it once the bureau has published it.
+#[utoipa::path(tag = "fund", params(("id" = String, Path), ("year" = i32, Path), FormatQuery), responses((status = 200, body = YearStatement)), security(("bearer" = [])))]
+#[get("/buildings/{id}/publication/{year}")]
+async fn publication(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(String, i32)>,
+    query: web::Query<FormatQuery>,
+) -> AppResult<HttpResponse> {
+    let (id, year) = path.into_inner();
+    let building_id = parse_id(&id)?;
+    let (from, to) = year_bounds(year)?;
+    let statement = state
+        .db
+        .read(move |conn| {
+            let (building, jurisdiction, _) = building_in_scope(conn, &user, &building_id)?;
+            if user.role == Role::Owner && !db::is_published(conn, &building_id, year)? {
+                return Err(AppError::new(Code::NotFound));
+            }
+            let estate = reg::find_estate(conn, &reg::Scope::All, &building.estate_id)?;
+            let names = std::collections::HashMap::from([(
+                building.id.clone(),
+                (estate.name, building.name.clone()),
+            )]);
+            let sums = db::sums(conn, &jurisdiction, Some(&building.id), from, to)?;
+            Ok(statements(sums, year, &names).pop().unwrap_or(YearStatement {
+                building_id: building.id,
+                estate: names.values().next().map(|n| n.0.clone()).unwrap_or_default(),
+                building: building.name,
+                year,
+                opening_balance: Money::ZERO,
+                deposits: Money::ZERO,
+                interest: Money::ZERO,
+                uses: Money::ZERO,
+                refunds: Money::ZERO,
+                closing_balance: Money::ZERO,
+            }))
+        })
+        .await?;
+    match query.format.as_deref() {
+        None | Some("json") => Ok(HttpResponse::Ok().json(statement)),
+        Some("csv") => csv_of(std::slice::from_ref(&statement)),
+        Some("html") => Ok(html_of(&statement)),
+        Some(_) => Err(AppError::invalid("format")),
+    }
+}
+
+/// Every building of the reviewer's jurisdiction for a year (Art. 28), as JSON or CSV.
+#[utoipa::path(tag = "fund", params(("year" = i32, Path), FormatQuery), responses((status = 200, body = [YearStatement])), security(("bearer" = [])))]
+#[get("/fund/publication/{year}")]
+async fn jurisdiction_publication(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    year: web::Path<i32>,
+    query: web::Query<FormatQuery>,
+) -> AppResult<HttpResponse> {
+    let year = year.into_inner();
+    let (from, to) = year_bounds(year)?;
+    let user = reviewer.0;
+    let rows = state
+        .db
+        .read(move |conn| {
+            let jurisdiction = reviewer_jurisdiction(conn, &user, None)?;
+            let scope = reg::Scope::Jurisdictions(vec![jurisdiction.clone()]);
+            let mut names = std::collections::HashMap::new();
+            for estate in reg::list_estates(conn, &scope, i64::MAX, 0)? {
+                for b in reg::list_buildings(conn, &scope, &estate.id)? {
+                    names.insert(b.id, (estate.name.clone(), b.name));
+                }
+            }
+            let sums = db::sums(conn, &jurisdiction, None, from, to)?;
+            Ok(statements(sums, year, &names))
+        })
+        .await?;
+    match query.format.as_deref() {
+        None | Some("json") => Ok(HttpResponse::Ok().json(rows)),
+        Some("csv") => csv_of(&rows),
+        Some(_) => Err(AppError::invalid("format")),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodQuery {
+    /// First day.
+    pub from: NaiveDate,
+    /// The day after the last day.
+    pub to: NaiveDate,
+}
+
+/// The journal of the reviewer's jurisdiction for a period, as CSV for accountants.
+#[utoipa::path(tag = "fund", params(PeriodQuery), responses((status = 200, description = "text/csv")), security(("bearer" = [])))]
+#[get("/fund/journal.csv")]
+async fn export_journal(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    query: web::Query<PeriodQuery>,
+) -> AppResult<HttpResponse> {
+    let (from, to) = (query.from, query.to);
+    // Custody is at most five years (Art. 27): six years covers any building's whole journal.
+    if to <= from || (to - from).num_days() > 6 * 366 {
+        return Err(AppError::invalid("to"));
+    }
+    let user = reviewer.0;
+    let rows = state
+        .db
+        .read(move |conn| {
+            let jurisdictions = reg::reviewer_jurisdictions(conn, &user.id)?;
+            db::journal_between(conn, &jurisdictions, from, to)
+        })
+        .await?;
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "entry_id",
+        "entry_date",
+        "jurisdiction",
+        "building_id",
+        "category",
+        "kind",
+        "amount",
+        "claim_id",
+        "reverses_id",
+        "reason",
+    ])
+    .map_err(AppError::internal)?;
+    for r in rows {
+        out.write_record([
+            r.id,
+            r.entry_date.to_string(),
+            r.jurisdiction,
+            r.building_id,
+            r.category,
+            r.kind,
+            Money::from_fen(r.amount_fen).to_string(),
+            r.claim_id.unwrap_or_default(),
+            r.reverses_id.unwrap_or_default(),
+            r.reason,
+        ])
+        .map_err(AppError::internal)?;
+    }
+    let bytes = out.into_inner().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("content-disposition", format!("attachment; filename=\"journal-{from}-{to}.csv\"")))
+        .body(bytes))
 }

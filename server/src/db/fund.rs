@@ -260,3 +260,245 @@ pub fn shortfalls_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<i
         .select(shortfalls::amount_fen)
         .load(conn)?)
 }
+
+// ---- interest runs ----
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = super::schema::interest_runs)]
+pub struct InterestRunRow {
+    pub id: String,
+    pub jurisdiction: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub total_fen: i64,
+    pub posted_by: String,
+    pub posted_at: NaiveDateTime,
+}
+
+/// Runs in the jurisdiction whose period overlaps `[from, to)`.
+pub fn overlapping_runs(
+    conn: &mut DbConnection,
+    jurisdiction: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<InterestRunRow>> {
+    use super::schema::interest_runs as r;
+    Ok(r::table
+        .filter(r::jurisdiction.eq(jurisdiction))
+        .filter(r::period_from.lt(to))
+        .filter(r::period_to.gt(from))
+        .select(InterestRunRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_run(conn: &mut DbConnection, run: &InterestRunRow) -> AppResult<()> {
+    diesel::insert_into(super::schema::interest_runs::table).values(run).execute(conn)?;
+    Ok(())
+}
+
+pub fn runs_of(conn: &mut DbConnection, jurisdictions: &[String]) -> AppResult<Vec<InterestRunRow>> {
+    use super::schema::interest_runs as r;
+    Ok(r::table
+        .filter(r::jurisdiction.eq_any(jurisdictions.to_vec()))
+        .order(r::period_from.asc())
+        .select(InterestRunRow::as_select())
+        .load(conn)?)
+}
+
+/// Every journal entry of a jurisdiction dated before `before`: (building, category, date, fen).
+pub fn jurisdiction_entries(
+    conn: &mut DbConnection,
+    jurisdiction: &str,
+    before: NaiveDate,
+) -> AppResult<Vec<(String, String, NaiveDate, i64)>> {
+    Ok(journal::table
+        .filter(journal::jurisdiction.eq(jurisdiction))
+        .filter(journal::entry_date.lt(before))
+        .select((journal::building_id, journal::category, journal::entry_date, journal::amount_fen))
+        .load(conn)?)
+}
+
+// ---- holds ----
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = super::schema::refund_holds)]
+pub struct HoldRow {
+    pub id: String,
+    pub building_id: String,
+    pub category: String,
+    pub reason: String,
+    pub placed_by: String,
+    pub placed_at: NaiveDateTime,
+    pub lifted_by: Option<String>,
+    pub lifted_at: Option<NaiveDateTime>,
+    pub lift_reason: Option<String>,
+}
+
+pub fn holds_of(conn: &mut DbConnection, building_id: &str) -> AppResult<Vec<HoldRow>> {
+    use super::schema::refund_holds as h;
+    Ok(h::table
+        .filter(h::building_id.eq(building_id))
+        .order(h::placed_at.asc())
+        .select(HoldRow::as_select())
+        .load(conn)?)
+}
+
+pub fn place_hold(
+    conn: &mut DbConnection,
+    building_id: &str,
+    category: &str,
+    reason: &str,
+    by: &str,
+) -> AppResult<String> {
+    use super::schema::refund_holds as h;
+    let id = new_id();
+    diesel::insert_into(h::table)
+        .values((
+            h::id.eq(&id),
+            h::building_id.eq(building_id),
+            h::category.eq(category),
+            h::reason.eq(reason),
+            h::placed_by.eq(by),
+            h::placed_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Lifts an active hold of the building; `not_found` if there is none with that id.
+pub fn lift_hold(
+    conn: &mut DbConnection,
+    building_id: &str,
+    hold_id: &str,
+    reason: &str,
+    by: &str,
+) -> AppResult<()> {
+    use super::schema::refund_holds as h;
+    let updated = diesel::update(
+        h::table
+            .filter(h::id.eq(hold_id))
+            .filter(h::building_id.eq(building_id))
+            .filter(h::lifted_at.is_null()),
+    )
+    .set((h::lifted_by.eq(Some(by)), h::lifted_at.eq(Some(now())), h::lift_reason.eq(Some(reason))))
+    .execute(conn)?;
+    if updated != 1 {
+        return Err(AppError::new(Code::NotFound));
+    }
+    Ok(())
+}
+
+// ---- publications ----
+
+pub fn publish(conn: &mut DbConnection, building_id: &str, year: i32, by: &str) -> AppResult<()> {
+    use super::schema::publications as p;
+    if is_published(conn, building_id, year)? {
+        return Ok(());
+    }
+    diesel::insert_into(p::table)
+        .values((
+            p::building_id.eq(building_id),
+            p::year.eq(year),
+            p::published_by.eq(by),
+            p::published_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn is_published(conn: &mut DbConnection, building_id: &str, year: i32) -> AppResult<bool> {
+    use super::schema::publications as p;
+    Ok(p::table.find((building_id, year)).select(p::year).first::<i32>(conn).optional()?.is_some())
+}
+
+/// Sums per building and entry kind for a jurisdiction (or one building) over `[from, to)`, with
+/// `kind = "opening"` rows for everything before `from`. Aggregated in the database: a yearly
+/// publication for a whole jurisdiction reads a million entries.
+pub fn sums(
+    conn: &mut DbConnection,
+    jurisdiction: &str,
+    building: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<(String, String, i64)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        building_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        total: i64,
+    }
+    use diesel::sql_types::{Date, Text};
+    let building_filter = if building.is_some() { " AND building_id = {4}" } else { "" };
+    let template = format!(
+        "SELECT building_id, CASE WHEN entry_date < {{2}} THEN 'opening' \
+         WHEN kind = 'reversal' THEN 'reversal:' || COALESCE(reverses_kind, '') ELSE kind END AS kind, \
+         CAST(SUM(amount_fen) AS BIGINT) AS total FROM journal \
+         WHERE jurisdiction = {{1}} AND entry_date < {{3}}{building_filter} GROUP BY 1, 2 ORDER BY 1, 2"
+    );
+    // Placeholders differ by backend; the statement is otherwise the same.
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            template.replace("{1}", "?").replace("{2}", "?").replace("{3}", "?").replace("{4}", "?")
+        }
+        DbConnection::Postgres(_) => {
+            template.replace("{1}", "$1").replace("{2}", "$2").replace("{3}", "$3").replace("{4}", "$4")
+        }
+    };
+    // SQLite numbers placeholders by position of appearance: {2} comes before {1} in the text.
+    let rows: Vec<Row> = match (&*conn, building) {
+        (DbConnection::Sqlite(_), None) => diesel::sql_query(sql)
+            .bind::<Date, _>(from)
+            .bind::<Text, _>(jurisdiction)
+            .bind::<Date, _>(to)
+            .load(conn)?,
+        (DbConnection::Sqlite(_), Some(b)) => diesel::sql_query(sql)
+            .bind::<Date, _>(from)
+            .bind::<Text, _>(jurisdiction)
+            .bind::<Date, _>(to)
+            .bind::<Text, _>(b)
+            .load(conn)?,
+        (DbConnection::Postgres(_), None) => diesel::sql_query(sql)
+            .bind::<Text, _>(jurisdiction)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .load(conn)?,
+        (DbConnection::Postgres(_), Some(b)) => diesel::sql_query(sql)
+            .bind::<Text, _>(jurisdiction)
+            .bind::<Date, _>(from)
+            .bind::<Date, _>(to)
+            .bind::<Text, _>(b)
+            .load(conn)?,
+    };
+    Ok(rows.into_iter().map(|r| (r.building_id, r.kind, r.total)).collect())
+}
+
+/// A jurisdiction's journal over `[from, to)`, oldest first, for accountants.
+pub fn journal_between(
+    conn: &mut DbConnection,
+    jurisdictions: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<Vec<JournalRow>> {
+    Ok(journal::table
+        .filter(journal::jurisdiction.eq_any(jurisdictions.to_vec()))
+        .filter(journal::entry_date.ge(from))
+        .filter(journal::entry_date.lt(to))
+        .order((journal::entry_date.asc(), journal::id.asc()))
+        .select(JournalRow::as_select())
+        .load(conn)?)
+}
+
+/// The date the building's deposit was first paid, which starts its 5-year custody (Art. 27).
+pub fn first_deposit_date(conn: &mut DbConnection, building_id: &str) -> AppResult<Option<NaiveDate>> {
+    let dates: Vec<NaiveDate> = journal::table
+        .filter(journal::building_id.eq(building_id))
+        .filter(journal::kind.eq(EntryKind::Deposit.as_str()))
+        .order(journal::entry_date.asc())
+        .select(journal::entry_date)
+        .limit(1)
+        .load(conn)?;
+    Ok(dates.into_iter().next())
+}

@@ -387,6 +387,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    interest_runs (id) {
+        id -> Text,
+        jurisdiction -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        total_fen -> BigInt,
+        posted_by -> Text,
+        posted_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refund_holds (id) {
+        id -> Text,
+        building_id -> Text,
+        category -> Text,
+        reason -> Text,
+        placed_by -> Text,
+        placed_at -> Timestamp,
+        lifted_by -> Nullable<Text>,
+        lifted_at -> Nullable<Timestamp>,
+        lift_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    publications (building_id, year) {
+        building_id -> Text,
+        year -> Integer,
+        published_by -> Text,
+        published_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(buildings -> estates (estate_id));
@@ -438,4 +473,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deposit_payments,
     journal,
     shortfalls,
+    interest_runs,
+    refund_holds,
+    publications,
 );

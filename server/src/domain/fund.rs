@@ -128,6 +128,61 @@ pub fn interest(
     Ok(Money::round_from(total))
 }
 
+/// Simple interest on a balance that changes over time: each `(from, to, balance)` segment earns
+/// interest for its days at the rates then in force, and the sum is rounded half up to the fen once
+/// (Art. 27). Segments must not overlap; a negative balance earns nothing.
+pub fn interest_on_segments(
+    segments: &[(NaiveDate, NaiveDate, Money)],
+    rates: &RateTable,
+) -> Result<Money, FundError> {
+    let mut total = Decimal::ZERO;
+    for &(from, to, balance) in segments {
+        if to < from {
+            return Err(FundError::BackwardsPeriod);
+        }
+        if balance.is_negative() || balance == Money::ZERO {
+            continue;
+        }
+        let mut start = from;
+        while start < to {
+            let rate = rates.rate_on(start)?;
+            let next_change = rates.changes.iter().map(|(d, _)| *d).find(|d| *d > start);
+            let end = next_change.map_or(to, |d| d.min(to));
+            let days = (end - start).num_days();
+            total += balance.amount() * rate / Decimal::ONE_HUNDRED * Decimal::from(days)
+                / Decimal::from(DAY_COUNT_BASIS);
+            start = end;
+        }
+    }
+    Ok(Money::round_from(total))
+}
+
+/// The daily balance segments of a category over `[from, to)`: `entries` are `(entry date,
+/// signed amount)`; an entry counts from its own day on.
+pub fn balance_segments(
+    entries: &[(NaiveDate, Money)],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(NaiveDate, NaiveDate, Money)> {
+    let mut sorted = entries.to_vec();
+    sorted.sort_by_key(|(d, _)| *d);
+    let opening: Money = sorted.iter().filter(|(d, _)| *d < from).map(|(_, a)| *a).sum();
+    let mut segments = Vec::new();
+    let mut balance = opening;
+    let mut start = from;
+    for (day, amount) in sorted.into_iter().filter(|(d, _)| *d >= from && *d < to) {
+        if day > start {
+            segments.push((start, day, balance));
+            start = day;
+        }
+        balance = balance + amount;
+    }
+    if start < to {
+        segments.push((start, to, balance));
+    }
+    segments
+}
+
 /// What a category's refund comes to (Art. 29): its share of principal plus interest, less what was
 /// paid out against it. Payouts beyond that leave nothing to refund and a shortfall to record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -238,6 +293,26 @@ mod tests {
             interest(m("1.00"), d("2025-03-02"), d("2025-03-01"), &rates),
             Err(FundError::BackwardsPeriod)
         );
+    }
+
+    #[test]
+    fn interest_follows_the_balance_as_it_changes() {
+        let rates = RateTable::new(vec![(d("2025-01-01"), dec("0.36"))]).unwrap();
+        // ¥100,000 from 1 Jan; ¥40,000 paid out on 1 Feb; period January and February 2025:
+        //   31 days × 100,000 × 0.36 % / 360 = 31.00; 28 days × 60,000 × 0.36 % / 360 = 16.80.
+        let entries = [(d("2025-01-01"), m("100000.00")), (d("2025-02-01"), m("-40000.00"))];
+        let segments = balance_segments(&entries, d("2025-01-01"), d("2025-03-01"));
+        assert_eq!(
+            segments,
+            vec![
+                (d("2025-01-01"), d("2025-02-01"), m("100000.00")),
+                (d("2025-02-01"), d("2025-03-01"), m("60000.00"))
+            ]
+        );
+        assert_eq!(interest_on_segments(&segments, &rates).unwrap(), m("47.80"));
+        // An entry before the period is in the opening balance.
+        let later = balance_segments(&entries, d("2025-02-15"), d("2025-03-01"));
+        assert_eq!(later, vec![(d("2025-02-15"), d("2025-03-01"), m("60000.00"))]);
     }
 
     #[test]
