@@ -221,6 +221,8 @@ notices! {
     ClaimPaid = "claim_paid", "保修金已支付。欢迎对本次维修进行回访评价。", "The claim has been paid. Please rate the repair.";
     /// The bureau notified the developer of a building's deposit (Art. 10).
     DepositNotified = "deposit_notified", "住建部门已函告一幢楼的保修金交存标准和数额，如有异议请于7日内申请复核。", "The bureau has notified a building's deposit; you may object within 7 days.";
+    /// A building's fund nears or passes the 5-year custody limit with money left (Art. 27).
+    CustodyLimit = "custody_limit", "一幢楼的保修金存储即将或已经满5年，请按规定办理退还。", "A building's fund nears or passes the 5-year custody limit; arrange its refund.";
     /// A legal deadline falls due within five days.
     DeadlineIn5Days = "deadline_in_5_days", "一项法定办理期限将在5日内到期。", "A legal deadline falls due within 5 days.";
     /// A legal deadline falls due within two days.

@@ -4,8 +4,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::db::{claims, notify, Db};
+use crate::db::{claims, fund, notify, Db};
 use crate::domain::deadlines::shanghai_date;
+use crate::domain::periods;
+use crate::messages::Notice;
 
 /// How often the periodic work runs.
 const PERIOD: Duration = Duration::from_secs(300);
@@ -38,6 +40,48 @@ pub async fn tick(db: &Db) -> crate::error::AppResult<()> {
             notices,
             "periodic work: silent developers surfaced, deadline notices raised"
         );
+    }
+    custody_alerts(db, today).await
+}
+
+/// Reviewers hear once when a building's fund comes within 30 days of its 5-year custody limit, or
+/// passes it, with money still in it (Art. 27).
+async fn custody_alerts(db: &Db, today: chrono::NaiveDate) -> crate::error::AppResult<()> {
+    let overview = db.read(fund::custody_overview).await?;
+    let due: Vec<(String, String, chrono::NaiveDate)> = overview
+        .into_iter()
+        .filter_map(|c| {
+            let until = c.first_deposit.and_then(|d| periods::years_after(d, 5))?;
+            let near = c.balance_fen > 0 && until <= today + chrono::Duration::days(30);
+            near.then_some((c.building_id, c.jurisdiction, until))
+        })
+        .collect();
+    if due.is_empty() {
+        return Ok(());
+    }
+    let raised = db
+        .write(move |conn| {
+            let mut raised = 0;
+            for (building, jurisdiction, until) in &due {
+                let reviewers = notify::reviewers_of(conn, jurisdiction)?;
+                let key = format!("{building}:{until}");
+                raised += notify::notify(
+                    conn,
+                    &reviewers,
+                    &notify::Notify {
+                        notice: Notice::CustodyLimit,
+                        claim_id: None,
+                        work_order_id: None,
+                        key: &key,
+                        params: serde_json::json!({"building_id": building, "custody_until": until}),
+                    },
+                )?;
+            }
+            Ok(raised)
+        })
+        .await?;
+    if raised > 0 {
+        tracing::warn!(notices = raised, "buildings at the 5-year custody limit");
     }
     Ok(())
 }

@@ -87,8 +87,9 @@ impl Money {
 
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Always two places: "12.00", never "12".
-        write!(f, "{:.2}", self.0)
+        // Always two places: "12.00", never "12"; and never "-0.00".
+        let value = if self.0.is_zero() { Decimal::ZERO } else { self.0 };
+        write!(f, "{value:.2}")
     }
 }
 
@@ -127,7 +128,12 @@ impl Sub for Money {
 impl Neg for Money {
     type Output = Money;
     fn neg(self) -> Money {
-        Money(-self.0)
+        // Decimal keeps a sign on zero; money has no negative zero.
+        if self.0.is_zero() {
+            Money::ZERO
+        } else {
+            Money(-self.0)
+        }
     }
 }
 
@@ -185,6 +191,13 @@ mod tests {
         for bad in ["", "abc", "1e5", "1.2.3", "0.001", "+5", "1,000", "NaN", "99999999999999"] {
             assert!(bad.parse::<Money>().is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn there_is_no_negative_zero() {
+        assert_eq!((-Money::ZERO).to_string(), "0.00");
+        assert_eq!((Money::from_fen(5) - Money::from_fen(5)).to_string(), "0.00");
+        assert_eq!(Money::round_from(Decimal::new(-1, 3)).to_string(), "0.00");
     }
 
     #[test]

@@ -309,3 +309,116 @@ async fn payouts_are_charged_to_their_category_and_never_overdraw_it() {
         (Some("-60000.00"), Some(affordable.as_str()))
     );
 }
+
+#[tokio::test]
+async fn corrections_are_reversing_entries_and_the_usage_notice_comes_from_the_journal() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let filed = app.post("/api/v1/claims", &c.owner.access, seepage_claim(&c)).await;
+    let id = filed.body["id"].as_str().unwrap().to_string();
+    let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
+    ok(&app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
+    ok(&app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
+    ok(&app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
+    ok(&app, &c.technician.access, &path("plans"), json!({"description": "维修", "budget": "800.00"})).await;
+    ok(&app, &c.reviewer.access, &path("plan-decision"), json!({"decision": "approve"})).await;
+    ok(&app, &c.technician.access, &path("start-repair"), json!({})).await;
+    ok(&app, &c.technician.access, &path("cost-sheets"), json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "2", "unit_price": "400.00"}]})).await;
+    ok(&app, &c.owner.access, &path("cost-sheets/1/sign"), json!({})).await;
+    ok(&app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
+    ok(
+        &app,
+        &c.reviewer.access,
+        &path("verify"),
+        json!({"revision": 1, "lines": [{"line_no": 1, "decision": "approved"}]}),
+    )
+    .await;
+    let today = shanghai_date(Utc::now());
+    ok(
+        &app,
+        &c.reviewer.access,
+        &path("pay"),
+        json!({"payee": "repair_unit", "paid_on": today, "bank_reference": "P-800"}),
+    )
+    .await;
+
+    let notice = app.get(&path("usage-notice"), &c.developer.access).await;
+    assert_eq!(notice.status, StatusCode::OK, "{}", notice.body);
+    // Seepage's share of 1号楼: 69,750 − 800 = 68,950.
+    assert_eq!(
+        (notice.body["total_used"].as_str(), notice.body["category_balance"].as_str()),
+        (Some("800.00"), Some("68950.00"))
+    );
+    assert_eq!(notice.body["sent"], false);
+    assert_eq!(app.get(&path("usage-notice"), &c.owner.access).await.status, StatusCode::FORBIDDEN);
+
+    // The payout was recorded against the wrong account: reverse it, with the reason.
+    let entry = notice.body["entries"][0]["id"].as_str().unwrap().to_string();
+    let reversed = app
+        .post(
+            &format!("/api/v1/fund/journal/{entry}/reverse"),
+            &c.reviewer.access,
+            json!({"reason": "银行退票，重新支付"}),
+        )
+        .await;
+    assert_eq!(reversed.status, StatusCode::CREATED, "{}", reversed.body);
+    assert_eq!(
+        (reversed.body["amount"].as_str(), reversed.body["reverses_id"].as_str()),
+        (Some("800.00"), Some(entry.as_str()))
+    );
+    let again = app
+        .post(
+            &format!("/api/v1/fund/journal/{entry}/reverse"),
+            &c.reviewer.access,
+            json!({"reason": "再冲一次"}),
+        )
+        .await;
+    assert_eq!(again.code(), "already_exists", "an entry is reversed once");
+    let of_reversal = app
+        .post(
+            &format!("/api/v1/fund/journal/{}/reverse", reversed.body["id"].as_str().unwrap()),
+            &c.reviewer.access,
+            json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(of_reversal.code(), "step_out_of_order");
+    let fund = app.get(&format!("/api/v1/buildings/{}/fund", c.building), &c.reviewer.access).await.body;
+    let seepage =
+        fund["categories"].as_array().unwrap().iter().find(|c| c["category"] == "seepage").unwrap().clone();
+    assert_eq!((seepage["payouts"].as_str(), seepage["balance"].as_str()), (Some("0.00"), Some("69750.00")));
+    let notice = app.get(&path("usage-notice"), &c.reviewer.access).await;
+    assert_eq!(notice.body["total_used"], "0.00");
+}
+
+#[tokio::test]
+async fn reviewers_hear_when_a_fund_reaches_the_five_year_custody_limit() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let estate = app.demo_estate(&c.reviewer.access).await;
+    let building = ok(&app, &c.reviewer.access, &format!("/api/v1/estates/{}/buildings", estate["id"].as_str().unwrap()), json!({"name": "7号楼", "class": "low_rise", "construction_cost": "1000000.00", "design_life_years": 50})).await;
+    let b = building["id"].as_str().unwrap().to_string();
+    let paid_on = shanghai_date(Utc::now()) - Duration::days(5 * 365);
+    ok(
+        &app,
+        &c.reviewer.access,
+        &format!("/api/v1/buildings/{b}/deposit-notice"),
+        json!({"due_on": paid_on}),
+    )
+    .await;
+    ok(
+        &app,
+        &c.reviewer.access,
+        &format!("/api/v1/buildings/{b}/deposit-payments"),
+        json!({"amount": "30000.00", "paid_on": paid_on, "bank_reference": "OLD-1"}),
+    )
+    .await;
+    baoxiu::tasks::tick(&app.db).await.unwrap();
+    baoxiu::tasks::tick(&app.db).await.unwrap();
+    let feed = app.get("/api/v1/notifications", &c.reviewer.access).await;
+    let alerts: Vec<&Value> =
+        feed.body["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "custody_limit").collect();
+    assert_eq!(alerts.len(), 1, "once, however often the timer runs");
+    assert_eq!(alerts[0]["params"]["building_id"], b.as_str());
+    let fund = app.get(&format!("/api/v1/buildings/{b}/fund"), &c.reviewer.access).await.body;
+    assert!(fund["custody_until"].is_string());
+}

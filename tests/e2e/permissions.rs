@@ -326,6 +326,18 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/fund/journal.csv",
         Gate::Roles(&["reviewer"])
     ),
+    route!(
+        "post",
+        "/api/v1/fund/journal/{entry}/reverse",
+        "/api/v1/fund/journal/{id}/reverse",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "get",
+        "/api/v1/claims/{claim}/usage-notice",
+        "/api/v1/claims/{id}/usage-notice",
+        Gate::Roles(&["admin", "reviewer", "developer"])
+    ),
 ];
 
 fn body_for(path: &str, ids: &Ids) -> Option<Value> {
@@ -385,6 +397,7 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         "/api/v1/buildings/{building}/refunds" => {
             json!({"category": "heating", "paid_on": "2026-01-01", "bank_reference": "x"})
         }
+        "/api/v1/fund/journal/{entry}/reverse" => json!({"reason": "更正"}),
         "/api/v1/claims/{claim}/pay" => {
             json!({"payee": "applicant", "paid_on": "2026-01-01", "bank_reference": "x"})
         }
@@ -458,6 +471,7 @@ async fn every_role_reaches_exactly_what_it_may() {
             .replace("{work_order}", &uuid::Uuid::now_v7().to_string())
             .replace("{notification}", &uuid::Uuid::now_v7().to_string())
             .replace("{hold}", &uuid::Uuid::now_v7().to_string())
+            .replace("{entry}", &uuid::Uuid::now_v7().to_string())
             .replace("{device}", &uuid::Uuid::now_v7().to_string());
         for role in ALL {
             let method = Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();

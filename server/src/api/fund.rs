@@ -42,7 +42,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(publish)
         .service(publication)
         .service(jurisdiction_publication)
-        .service(export_journal);
+        .service(export_journal)
+        .service(reverse_entry)
+        .service(usage_notice);
 }
 
 fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
@@ -523,8 +525,8 @@ async fn record_payment(
 /// A deposit certificate number 交存证明编号: jurisdiction, year, and 48 random bits, so numbers can be
 /// printed on paper and checked, but not guessed.
 fn certificate_number(jurisdiction: &str, paid_on: NaiveDate) -> String {
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    format!("BXJ-{jurisdiction}-{}-{}", chrono::Datelike::year(&paid_on), &random[..12].to_uppercase())
+    let random: u64 = rand::random();
+    format!("BXJ-{jurisdiction}-{}-{:012X}", chrono::Datelike::year(&paid_on), random & 0xFFFF_FFFF_FFFF)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -1306,4 +1308,125 @@ async fn export_journal(
         .content_type("text/csv; charset=utf-8")
         .insert_header(("content-disposition", format!("attachment; filename=\"journal-{from}-{to}.csv\"")))
         .body(bytes))
+}
+
+// ---- corrections and usage notices ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReverseRequest {
+    pub reason: String,
+}
+
+/// Corrects the journal: posts the exact negation of an entry, with the reason. Entries are never
+/// edited, and reversing money into the fund may not take a balance below zero.
+#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = ReverseRequest, responses((status = 201, body = JournalEntryView), (status = 409, description = "already_exists or insufficient_balance")), security(("bearer" = [])))]
+#[post("/fund/journal/{id}/reverse")]
+async fn reverse_entry(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    id: web::Path<String>,
+    body: web::Json<ReverseRequest>,
+) -> AppResult<HttpResponse> {
+    let entry_id = parse_id(&id)?;
+    let reason = text(&body.reason, "reason", 2000)?;
+    let user = reviewer.0;
+    let row = state
+        .db
+        .write(move |conn| {
+            let entry = db::find_entry(conn, &entry_id)?.ok_or(AppError::new(Code::NotFound))?;
+            if !reg::reviewer_jurisdictions(conn, &user.id)?.contains(&entry.jurisdiction) {
+                return Err(AppError::new(Code::NotFound));
+            }
+            if entry.amount_fen > 0 {
+                let category = entry.category.parse().map_err(AppError::internal)?;
+                let available = db::category_balance(conn, &entry.building_id, category)?.balance;
+                ledger::check_outflow(available, Money::from_fen(entry.amount_fen))
+                    .map_err(|s| AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string()))?;
+            }
+            db::reverse(conn, &entry, &reason, &user.id, shanghai_date(Utc::now()))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(JournalEntryView {
+        id: row.id,
+        category: row.category,
+        kind: row.kind,
+        amount: Money::from_fen(row.amount_fen),
+        entry_date: row.entry_date,
+        claim_id: row.claim_id,
+        reverses_id: row.reverses_id,
+        reason: row.reason,
+    }))
+}
+
+/// What the developer is told after settlement (Art. 26), generated from the journal.
+#[derive(Serialize, ToSchema)]
+pub struct UsageNotice {
+    pub claim_id: String,
+    pub building_id: String,
+    pub category: String,
+    /// The journal entries charged to the claim.
+    pub entries: Vec<JournalEntryView>,
+    /// Net amount used from the fund.
+    #[schema(value_type = String)]
+    pub total_used: Money,
+    /// The category's balance after it.
+    #[schema(value_type = String)]
+    pub category_balance: Money,
+    /// The notice is due 30 days after settlement (Art. 26).
+    pub due_on: Option<NaiveDate>,
+    pub sent: bool,
+}
+
+/// The usage notice for a settled claim (Art. 26): what was used, from the journal.
+#[utoipa::path(tag = "fund", params(("id" = String, Path)), responses((status = 200, body = UsageNotice)), security(("bearer" = [])))]
+#[get("/claims/{id}/usage-notice")]
+async fn usage_notice(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> AppResult<web::Json<UsageNotice>> {
+    let claim_id = parse_id(&id)?;
+    if !matches!(user.role, Role::Reviewer | Role::Developer | Role::Admin) {
+        return Err(AppError::new(Code::Forbidden));
+    }
+    let notice = state
+        .db
+        .read(move |conn| {
+            let scope = match user.role {
+                Role::Reviewer => {
+                    crate::db::claims::ClaimScope::Jurisdictions(reg::reviewer_jurisdictions(conn, &user.id)?)
+                }
+                Role::Developer => crate::db::claims::ClaimScope::Developer(user.organisation_ids.clone()),
+                _ => crate::db::claims::ClaimScope::All,
+            };
+            let claim = crate::db::claims::find_claim(conn, &scope, &claim_id)?;
+            let rows = db::entries_of_claim(conn, &claim.id)?;
+            let category = claim.category.parse().map_err(AppError::internal)?;
+            let balance = db::category_balance(conn, &claim.building_id, category)?.balance;
+            Ok(UsageNotice {
+                total_used: -rows.iter().map(|r| Money::from_fen(r.amount_fen)).sum::<Money>(),
+                entries: rows
+                    .into_iter()
+                    .map(|r| JournalEntryView {
+                        id: r.id,
+                        category: r.category,
+                        kind: r.kind,
+                        amount: Money::from_fen(r.amount_fen),
+                        entry_date: r.entry_date,
+                        claim_id: r.claim_id,
+                        reverses_id: r.reverses_id,
+                        reason: r.reason,
+                    })
+                    .collect(),
+                category_balance: balance,
+                due_on: claim.usage_notice_due_on,
+                sent: claim.state == "developer_notified",
+                claim_id: claim.id,
+                building_id: claim.building_id,
+                category: claim.category,
+            })
+        })
+        .await?;
+    Ok(web::Json(notice))
 }

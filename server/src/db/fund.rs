@@ -502,3 +502,93 @@ pub fn first_deposit_date(conn: &mut DbConnection, building_id: &str) -> AppResu
         .load(conn)?;
     Ok(dates.into_iter().next())
 }
+
+/// One journal entry by id.
+pub fn find_entry(conn: &mut DbConnection, id: &str) -> AppResult<Option<JournalRow>> {
+    Ok(journal::table.find(id).select(JournalRow::as_select()).first(conn).optional()?)
+}
+
+/// Posts the exact negation of `entry`, with a reason. An entry is reversed at most once (the
+/// database holds `reverses_id` unique) and a reversal is never itself reversed.
+pub fn reverse(
+    conn: &mut DbConnection,
+    entry: &JournalRow,
+    reason: &str,
+    by: &str,
+    on: NaiveDate,
+) -> AppResult<JournalRow> {
+    if entry.kind == EntryKind::Reversal.as_str() {
+        return Err(AppError::new(Code::StepOutOfOrder));
+    }
+    let already = journal::table
+        .filter(journal::reverses_id.eq(&entry.id))
+        .select(journal::id)
+        .first::<String>(conn)
+        .optional()?;
+    if already.is_some() {
+        return Err(AppError::new(Code::AlreadyExists));
+    }
+    let row = JournalRow {
+        id: new_id(),
+        jurisdiction: entry.jurisdiction.clone(),
+        building_id: entry.building_id.clone(),
+        category: entry.category.clone(),
+        kind: EntryKind::Reversal.as_str().into(),
+        amount_fen: -entry.amount_fen,
+        entry_date: on,
+        claim_id: entry.claim_id.clone(),
+        reverses_id: Some(entry.id.clone()),
+        reverses_kind: Some(entry.kind.clone()),
+        reason: reason.into(),
+        recorded_by: by.into(),
+        recorded_at: now(),
+    };
+    diesel::insert_into(journal::table).values(&row).execute(conn)?;
+    Ok(row)
+}
+
+/// A claim's entries in the journal (its payout, and any reversal of it).
+pub fn entries_of_claim(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<JournalRow>> {
+    Ok(journal::table
+        .filter(journal::claim_id.eq(claim_id))
+        .order((journal::entry_date.asc(), journal::id.asc()))
+        .select(JournalRow::as_select())
+        .load(conn)?)
+}
+
+/// A building's custody facts: where it is, when its deposit was first paid, what it holds.
+pub struct Custody {
+    pub building_id: String,
+    pub jurisdiction: String,
+    pub first_deposit: Option<NaiveDate>,
+    pub balance_fen: i64,
+}
+
+/// Per building: jurisdiction, first deposit date and balance, aggregated in the database.
+pub fn custody_overview(conn: &mut DbConnection) -> AppResult<Vec<Custody>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        building_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        jurisdiction: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+        first_deposit: Option<NaiveDate>,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        balance: i64,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT building_id, jurisdiction, MIN(CASE WHEN kind = 'deposit' THEN entry_date END) AS first_deposit, \
+         CAST(SUM(amount_fen) AS BIGINT) AS balance FROM journal GROUP BY building_id, jurisdiction",
+    )
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Custody {
+            building_id: r.building_id,
+            jurisdiction: r.jurisdiction,
+            first_deposit: r.first_deposit,
+            balance_fen: r.balance,
+        })
+        .collect())
+}
