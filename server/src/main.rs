@@ -38,6 +38,22 @@ enum Command {
         #[arg(long)]
         file: Option<PathBuf>,
     },
+    /// Post interest on the fund for a period (Art. 27), as a scheduler would each month.
+    /// Idempotent: the same period again posts nothing; an overlapping period is refused.
+    Interest {
+        /// The jurisdiction (six-digit division code).
+        #[arg(long)]
+        jurisdiction: String,
+        /// First day of the period, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// The day after the last day of the period, YYYY-MM-DD.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// The reviewer account the entries are recorded under.
+        #[arg(long = "as")]
+        as_user: String,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -94,6 +110,26 @@ fn main() -> anyhow::Result<()> {
         Command::Demo { file } => {
             let db = Db::connect(&config.database_url(), 2)?;
             load_demo(&db, file)
+        }
+        Command::Interest { jurisdiction, from, to, as_user } => {
+            let db = Db::connect(&config.database_url(), 2)?;
+            let rules = baoxiu::state::RuleSettings::from_config(&config)?;
+            let mut conn = db.conn()?;
+            let outcome = write_transaction(&mut conn, |conn| {
+                let user = accounts::find_user_by_username(conn, &as_user)?
+                    .filter(|u| u.role == Role::Reviewer.as_str())
+                    .ok_or(baoxiu::error::AppError::invalid("as"))?;
+                baoxiu::db::fund::post_interest(conn, &jurisdiction, from, to, &rules.rates, &user.id)
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "interest {} – {} for {jurisdiction}: {} ({})",
+                outcome.run.period_from,
+                outcome.run.period_to,
+                baoxiu_sync_protocol::Money::from_fen(outcome.run.total_fen),
+                if outcome.posted_now { "posted" } else { "already posted; nothing changed" }
+            );
+            Ok(())
         }
         Command::User {
             command: UserCommand::Add { username, role, display_name, organisation, phone, password_file },

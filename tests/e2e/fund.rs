@@ -422,3 +422,33 @@ async fn reviewers_hear_when_a_fund_reaches_the_five_year_custody_limit() {
     let fund = app.get(&format!("/api/v1/buildings/{b}/fund"), &c.reviewer.access).await.body;
     assert!(fund["custody_until"].is_string());
 }
+
+#[tokio::test]
+async fn an_award_after_the_deposit_refunds_its_points_down_to_the_floor() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let path = format!("/api/v1/buildings/{}/award-refund", c.building);
+    let today = shanghai_date(Utc::now());
+    let award = |level: &str| json!({"award": level, "evidence_id": uuid::Uuid::now_v7().to_string(), "paid_on": today, "bank_reference": "AW-1"});
+    // 1号楼, multi-storey at 3 %: a national award (3 points) stops at the 1 % floor, so 2 % of
+    // ¥18,600,000 = ¥372,000 comes back, ¥46,500 out of each category (Art. 9 iii).
+    let refunded = ok(&app, &c.reviewer.access, &path, award("national")).await;
+    assert_eq!(refunded["balance"], "186000.00");
+    let seepage = refunded["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "seepage")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (seepage["award_refunds"].as_str(), seepage["balance"].as_str()),
+        (Some("46500.00"), Some("23250.00"))
+    );
+    let twice = app.post(&path, &c.reviewer.access, award("municipal")).await;
+    assert_eq!((twice.code(), twice.body["detail"].as_str()), ("already_exists", Some("Art. 9")));
+    let notice =
+        app.get(&format!("/api/v1/buildings/{}/deposit-notice", c.building), &c.reviewer.access).await;
+    assert_eq!(notice.body["reductions"]["award"], "national");
+    assert!(notice.body["evidence"].as_array().unwrap().iter().any(|e| e["kind"] == "award"));
+}

@@ -338,6 +338,12 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/claims/{id}/usage-notice",
         Gate::Roles(&["admin", "reviewer", "developer"])
     ),
+    route!(
+        "post",
+        "/api/v1/buildings/{building}/award-refund",
+        "/api/v1/buildings/{id}/award-refund",
+        Gate::Roles(&["reviewer"])
+    ),
 ];
 
 fn body_for(path: &str, ids: &Ids) -> Option<Value> {
@@ -396,6 +402,9 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         "/api/v1/buildings/{building}/holds/{hold}/lift" => json!({"reason": "已修复"}),
         "/api/v1/buildings/{building}/refunds" => {
             json!({"category": "heating", "paid_on": "2026-01-01", "bank_reference": "x"})
+        }
+        "/api/v1/buildings/{building}/award-refund" => {
+            json!({"award": "municipal", "evidence_id": uuid::Uuid::now_v7().to_string(), "paid_on": "2026-01-01", "bank_reference": "x"})
         }
         "/api/v1/fund/journal/{entry}/reverse" => json!({"reason": "更正"}),
         "/api/v1/claims/{claim}/pay" => {

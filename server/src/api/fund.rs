@@ -44,7 +44,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(jurisdiction_publication)
         .service(export_journal)
         .service(reverse_entry)
-        .service(usage_notice);
+        .service(usage_notice)
+        .service(award_refund);
 }
 
 fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
@@ -771,72 +772,15 @@ async fn run_interest(
         .db
         .write(move |conn| {
             let jurisdiction = reviewer_jurisdiction(conn, &user, req.jurisdiction.as_deref())?;
-            let overlapping = db::overlapping_runs(conn, &jurisdiction, req.period_from, req.period_to)?;
-            if let Some(same) =
-                overlapping.iter().find(|r| r.period_from == req.period_from && r.period_to == req.period_to)
-            {
-                return Ok(InterestRunView {
-                    id: same.id.clone(),
-                    jurisdiction,
-                    period_from: same.period_from,
-                    period_to: same.period_to,
-                    total: Money::from_fen(same.total_fen),
-                    posted_now: false,
-                });
-            }
-            if let Some(other) = overlapping.first() {
-                return Err(AppError::new(Code::InterestPeriodOverlaps)
-                    .detail(format!("{} – {}", other.period_from, other.period_to)));
-            }
-            let mut by_account: std::collections::BTreeMap<(String, String), Vec<(NaiveDate, Money)>> =
-                Default::default();
-            for (building, category, date, fen) in
-                db::jurisdiction_entries(conn, &jurisdiction, req.period_to)?
-            {
-                by_account.entry((building, category)).or_default().push((date, Money::from_fen(fen)));
-            }
-            let posted_on = req.period_to.pred_opt().unwrap_or(req.period_to);
-            let mut total = Money::ZERO;
-            for ((building, category), entries) in by_account {
-                let segments = fund::balance_segments(&entries, req.period_from, req.period_to);
-                let interest = fund::interest_on_segments(&segments, &rates)
-                    .map_err(|e| AppError::invalid("period_from").detail(e.to_string()))?;
-                if interest == Money::ZERO {
-                    continue;
-                }
-                let category = category.parse().map_err(AppError::internal)?;
-                db::post(
-                    conn,
-                    &Posting {
-                        jurisdiction: &jurisdiction,
-                        building_id: &building,
-                        kind: EntryKind::Interest,
-                        entry_date: posted_on,
-                        claim_id: None,
-                        reason: "interest (Art. 27)",
-                        recorded_by: &user.id,
-                    },
-                    &[(category, interest)],
-                )?;
-                total = total + interest;
-            }
-            let run = db::InterestRunRow {
-                id: new_id(),
-                jurisdiction: jurisdiction.clone(),
-                period_from: req.period_from,
-                period_to: req.period_to,
-                total_fen: total.to_fen(),
-                posted_by: user.id.clone(),
-                posted_at: now(),
-            };
-            db::insert_run(conn, &run)?;
+            let outcome =
+                db::post_interest(conn, &jurisdiction, req.period_from, req.period_to, &rates, &user.id)?;
             Ok(InterestRunView {
-                id: run.id,
+                id: outcome.run.id,
                 jurisdiction,
-                period_from: run.period_from,
-                period_to: run.period_to,
-                total,
-                posted_now: true,
+                period_from: outcome.run.period_from,
+                period_to: outcome.run.period_to,
+                total: Money::from_fen(outcome.run.total_fen),
+                posted_now: outcome.posted_now,
             })
         })
         .await?;
@@ -1429,4 +1373,95 @@ async fn usage_notice(
         })
         .await?;
     Ok(web::Json(notice))
+}
+
+// ---- award refunds (Art. 9 iii) ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardRefundRequest {
+    /// `national`, `provincial` or `municipal`.
+    #[schema(value_type = String)]
+    pub award: AwardLevel,
+    /// The award document, as uploaded evidence.
+    pub evidence_id: String,
+    pub paid_on: NaiveDate,
+    pub bank_reference: String,
+}
+
+/// Refunds the points a quality award earns after the deposit (Art. 9 iii): the deposit before
+/// minus the deposit with the award, which keeps the 1 % floor; shared out of the categories.
+#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = AwardRefundRequest, responses((status = 200, body = BuildingFund), (status = 409, description = "already_exists, nothing_to_refund or insufficient_balance")), security(("bearer" = [])))]
+#[post("/buildings/{id}/award-refund")]
+async fn award_refund(
+    state: web::Data<AppState>,
+    reviewer: Reviewer,
+    id: web::Path<String>,
+    body: web::Json<AwardRefundRequest>,
+) -> AppResult<web::Json<BuildingFund>> {
+    let building_id = parse_id(&id)?;
+    let req = body.into_inner();
+    let evidence_id = parse_id(&req.evidence_id)?;
+    let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
+    if req.paid_on > shanghai_date(Utc::now()) {
+        return Err(AppError::invalid("paid_on"));
+    }
+    let user = reviewer.0;
+    let view = state
+        .db
+        .write(move |conn| {
+            let (building, jurisdiction, _) = building_in_scope(conn, &user, &building_id)?;
+            let mut notice = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
+            if notice.status != "paid" {
+                return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 9"));
+            }
+            let before: ReductionsInput =
+                serde_json::from_str(&notice.reductions).map_err(AppError::internal)?;
+            if before.award.is_some() {
+                return Err(AppError::new(Code::AlreadyExists).detail("Art. 9"));
+            }
+            let after = ReductionsInput { award: Some(req.award), ..before };
+            let class: BuildingClass = notice.class.parse().map_err(AppError::internal)?;
+            let returned = deposit::refund_for_new_reduction(
+                class,
+                Money::from_fen(notice.cost_fen),
+                &before.domain(),
+                &after.domain(),
+            )
+            .map_err(|e| AppError::invalid("award").detail(e.article().to_string()))?;
+            if returned == Money::ZERO {
+                return Err(AppError::new(Code::NothingToRefund).detail("Art. 9"));
+            }
+            let shares = ledger::shares(returned);
+            let mut short = Money::ZERO;
+            for (category, share) in &shares {
+                let available = db::category_balance(conn, &building_id, *category)?.balance;
+                if let Err(s) = ledger::check_outflow(available, *share) {
+                    short = short + s.shortfall;
+                }
+            }
+            if short > Money::ZERO {
+                return Err(AppError::new(Code::InsufficientBalance).detail(short.to_string()));
+            }
+            let reason = format!("award refund (Art. 9) {bank_reference}");
+            db::post(
+                conn,
+                &Posting {
+                    jurisdiction: &jurisdiction,
+                    building_id: &building_id,
+                    kind: EntryKind::AwardRefund,
+                    entry_date: req.paid_on,
+                    claim_id: None,
+                    reason: &reason,
+                    recorded_by: &user.id,
+                },
+                &shares,
+            )?;
+            notice.reductions = serde_json::to_string(&after).map_err(AppError::internal)?;
+            db::save_notice(conn, &mut notice)?;
+            db::add_evidence(conn, &notice.id, &evidence_id, "award")?;
+            fund_view(conn, &building, building_id.clone())
+        })
+        .await?;
+    Ok(web::Json(view))
 }

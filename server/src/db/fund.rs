@@ -592,3 +592,102 @@ pub fn custody_overview(conn: &mut DbConnection) -> AppResult<Vec<Custody>> {
         })
         .collect())
 }
+
+/// What an interest run did.
+#[derive(Debug, Clone)]
+pub struct InterestOutcome {
+    pub run: InterestRunRow,
+    /// False when this exact period had been posted before and nothing was posted now.
+    pub posted_now: bool,
+}
+
+/// Posts interest for `[from, to)` on every building and category of a jurisdiction, on each
+/// day's balance at the rate then in force, actual/360 (Art. 27). The same period again returns
+/// the earlier run and posts nothing; a period overlapping another is `interest_period_overlaps`.
+/// Shared by the API and the `baoxiu interest` command a scheduler runs.
+pub fn post_interest(
+    conn: &mut DbConnection,
+    jurisdiction: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    rates: &crate::domain::fund::RateTable,
+    by: &str,
+) -> AppResult<InterestOutcome> {
+    use crate::domain::fund::{balance_segments, interest_on_segments};
+    if to <= from {
+        return Err(AppError::invalid("period_to"));
+    }
+    let overlapping = overlapping_runs(conn, jurisdiction, from, to)?;
+    if let Some(same) = overlapping.iter().find(|r| r.period_from == from && r.period_to == to) {
+        return Ok(InterestOutcome { run: same.clone(), posted_now: false });
+    }
+    if let Some(other) = overlapping.first() {
+        return Err(AppError::new(Code::InterestPeriodOverlaps)
+            .detail(format!("{} – {}", other.period_from, other.period_to)));
+    }
+    let mut by_account: std::collections::BTreeMap<(String, String), Vec<(NaiveDate, Money)>> =
+        Default::default();
+    for (building, category, date, fen) in jurisdiction_entries(conn, jurisdiction, to)? {
+        by_account.entry((building, category)).or_default().push((date, Money::from_fen(fen)));
+    }
+    let posted_on = to.pred_opt().unwrap_or(to);
+    let mut total = Money::ZERO;
+    for ((building, category), entries) in by_account {
+        let segments = balance_segments(&entries, from, to);
+        let interest = interest_on_segments(&segments, rates)
+            .map_err(|e| AppError::invalid("period_from").detail(e.to_string()))?;
+        if interest == Money::ZERO {
+            continue;
+        }
+        let category: WarrantyCategory = category.parse().map_err(AppError::internal)?;
+        post(
+            conn,
+            &Posting {
+                jurisdiction,
+                building_id: &building,
+                kind: EntryKind::Interest,
+                entry_date: posted_on,
+                claim_id: None,
+                reason: "interest (Art. 27)",
+                recorded_by: by,
+            },
+            &[(category, interest)],
+        )?;
+        total = total + interest;
+    }
+    let run = InterestRunRow {
+        id: new_id(),
+        jurisdiction: jurisdiction.into(),
+        period_from: from,
+        period_to: to,
+        total_fen: total.to_fen(),
+        posted_by: by.into(),
+        posted_at: now(),
+    };
+    insert_run(conn, &run)?;
+    Ok(InterestOutcome { run, posted_now: true })
+}
+
+/// Attaches a document to a deposit notice; attaching the same one twice is a no-op.
+pub fn add_evidence(
+    conn: &mut DbConnection,
+    notice_id: &str,
+    evidence_id: &str,
+    kind: &str,
+) -> AppResult<()> {
+    let exists = deposit_evidence::table
+        .find((notice_id, evidence_id))
+        .select(deposit_evidence::kind)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_none() {
+        diesel::insert_into(deposit_evidence::table)
+            .values((
+                deposit_evidence::notice_id.eq(notice_id),
+                deposit_evidence::evidence_id.eq(evidence_id),
+                deposit_evidence::kind.eq(kind),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
