@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, utc, Page, Paged};
+use super::{parse_id, text, utc, Page, Paged};
 use crate::auth::{AuthUser, ClaimApplicant, DeveloperStaff, RepairUnitStaff, Reviewer};
 use crate::db::accounts::now;
 use crate::db::claims::{self as db, Actor, ClaimFilter, ClaimRow, ClaimScope, LineRow, PayoutRow};
@@ -74,14 +74,6 @@ fn claim_scope(conn: &mut DbConnection, user: &AuthUser) -> AppResult<ClaimScope
 
 fn actor(user: &AuthUser) -> Actor {
     Actor { user_id: user.id.clone(), role: user.role, device_id: None }
-}
-
-fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(AppError::invalid(field));
-    }
-    Ok(value.to_string())
 }
 
 // ---- responses ----

@@ -10,7 +10,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, utc};
+use super::{parse_id, text, utc};
 use crate::auth::{AuthUser, DeveloperStaff, Reviewer};
 use crate::db::accounts::{new_id, now};
 use crate::db::fund::{self as db, NoticeRow, PaymentRow, Posting};
@@ -46,14 +46,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(reverse_entry)
         .service(usage_notice)
         .service(award_refund);
-}
-
-fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(AppError::invalid(field));
-    }
-    Ok(value.to_string())
 }
 
 /// The reductions a reviewer approves (Art. 9), as the wire carries them.
@@ -612,6 +604,21 @@ pub struct JournalEntryView {
     pub reason: String,
 }
 
+impl From<db::JournalRow> for JournalEntryView {
+    fn from(r: db::JournalRow) -> Self {
+        JournalEntryView {
+            id: r.id,
+            category: r.category,
+            kind: r.kind,
+            amount: Money::from_fen(r.amount_fen),
+            entry_date: r.entry_date,
+            claim_id: r.claim_id,
+            reverses_id: r.reverses_id,
+            reason: r.reason,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct HoldView {
     pub id: String,
@@ -680,19 +687,7 @@ fn fund_view(
                 lift_reason: h.lift_reason,
             })
             .collect(),
-        journal: rows
-            .into_iter()
-            .map(|r| JournalEntryView {
-                id: r.id,
-                category: r.category,
-                kind: r.kind,
-                amount: Money::from_fen(r.amount_fen),
-                entry_date: r.entry_date,
-                claim_id: r.claim_id,
-                reverses_id: r.reverses_id,
-                reason: r.reason,
-            })
-            .collect(),
+        journal: rows.into_iter().map(JournalEntryView::from).collect(),
     })
 }
 
@@ -1291,16 +1286,7 @@ async fn reverse_entry(
             db::reverse(conn, &entry, &reason, &user.id, shanghai_date(Utc::now()))
         })
         .await?;
-    Ok(HttpResponse::Created().json(JournalEntryView {
-        id: row.id,
-        category: row.category,
-        kind: row.kind,
-        amount: Money::from_fen(row.amount_fen),
-        entry_date: row.entry_date,
-        claim_id: row.claim_id,
-        reverses_id: row.reverses_id,
-        reason: row.reason,
-    }))
+    Ok(HttpResponse::Created().json(JournalEntryView::from(row)))
 }
 
 /// What the developer is told after settlement (Art. 26), generated from the journal.
@@ -1350,19 +1336,7 @@ async fn usage_notice(
             let balance = db::category_balance(conn, &claim.building_id, category)?.balance;
             Ok(UsageNotice {
                 total_used: -rows.iter().map(|r| Money::from_fen(r.amount_fen)).sum::<Money>(),
-                entries: rows
-                    .into_iter()
-                    .map(|r| JournalEntryView {
-                        id: r.id,
-                        category: r.category,
-                        kind: r.kind,
-                        amount: Money::from_fen(r.amount_fen),
-                        entry_date: r.entry_date,
-                        claim_id: r.claim_id,
-                        reverses_id: r.reverses_id,
-                        reason: r.reason,
-                    })
-                    .collect(),
+                entries: rows.into_iter().map(JournalEntryView::from).collect(),
                 category_balance: balance,
                 due_on: claim.usage_notice_due_on,
                 sent: claim.state == "developer_notified",

@@ -102,6 +102,16 @@ pub fn parse_id(raw: &str) -> AppResult<String> {
     uuid::Uuid::parse_str(raw).map(|u| u.hyphenated().to_string()).map_err(|_| AppError::new(Code::InvalidId))
 }
 
+/// A required text field: trimmed, not empty, at most `max` characters; otherwise
+/// `invalid_input` naming the field.
+pub fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(AppError::invalid(field));
+    }
+    Ok(value.to_string())
+}
+
 /// `?limit=&offset=` paging, at most 200 rows a page.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, utc, Page, Paged};
+use super::{parse_id, text, utc, Page, Paged};
 use crate::auth::{Admin, AuthUser, RegistryEditor};
 use crate::db::accounts::now;
 use crate::db::registry::{
@@ -39,14 +39,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_unit)
         .service(add_owner)
         .service(my_units);
-}
-
-fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(AppError::invalid(field));
-    }
-    Ok(value.to_string())
 }
 
 // ---- organisations ----

@@ -9,7 +9,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, utc, Page, Paged};
+use super::{parse_id, text, utc, Page, Paged};
 use crate::auth::{AuthUser, RepairUnitStaff};
 use crate::db::accounts::{self, new_id, now};
 use crate::db::claims::{self as claims_db, Actor, ClaimScope};
@@ -137,14 +137,6 @@ fn load_view(conn: &mut DbConnection, scope: &WorkOrderScope, id: &str) -> AppRe
     let row = db::find(conn, scope, id)?;
     let visits = db::visits_of(conn, id)?;
     Ok(view(row, visits))
-}
-
-fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(AppError::invalid(field));
-    }
-    Ok(value.to_string())
 }
 
 #[derive(Deserialize, ToSchema)]
