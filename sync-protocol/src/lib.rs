@@ -3,8 +3,11 @@
 //! This crate depends on serde and friends only, so the phone-side client and the server compute
 //! exactly the same amounts and hashes. See `PROTOCOL.md` for the wire rules.
 
+pub mod canonical;
 pub mod cost_sheet;
 pub mod money;
+pub mod vectors;
+pub mod wire;
 
 pub use money::{Money, MoneyError};
 

@@ -1,0 +1,320 @@
+//! The messages of sync protocol v1. See `PROTOCOL.md`.
+//!
+//! Structs marked FROZEN are on the wire: do *not* rename, remove or retype their fields. Add
+//! optional fields only, and only with a protocol version bump noted in `PROTOCOL.md`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::canonical::{canonical_hash, to_canonical, CanonicalError};
+use crate::cost_sheet::{line_amount, total, LineError, LineKind};
+use crate::Money;
+
+/// The protocol version this build speaks when it sends.
+pub const CURRENT_VERSION: u32 = 1;
+
+/// FROZEN. What the server accepts: `GET /api/sync/info`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncInfo {
+    /// Oldest protocol version accepted.
+    pub min_version: u32,
+    /// Newest protocol version accepted.
+    pub max_version: u32,
+    /// Mutation kinds this server applies, e.g. `cost_sheet_revision`.
+    pub capabilities: Vec<String>,
+    /// Limits a client must split its batches to.
+    pub limits: Limits,
+}
+
+/// FROZEN. Batch limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Most mutations in one push.
+    pub max_mutations: u32,
+    /// Most bytes in one push body.
+    pub max_batch_bytes: u64,
+    /// Most bytes in one mutation's payload.
+    pub max_payload_bytes: u64,
+}
+
+/// FROZEN. What a mutation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MutationKind {
+    CheckIn,
+    CheckOut,
+    VisitNote,
+    EvidenceAttached,
+    CostSheetRevision,
+    OwnerConfirmation,
+    EmergencyClaim,
+}
+
+/// FROZEN. One change made on a device, numbered 1, 2, 3… per device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// The device's sequence number: the first mutation is 1, and there are no gaps.
+    pub seq: u64,
+    /// A UUIDv7 the device generated.
+    pub id: String,
+    pub kind: MutationKind,
+    /// The version of the entity the change was made against; `None` for creations.
+    pub base_version: Option<i64>,
+    pub payload: serde_json::Value,
+    /// Lowercase hex SHA-256 of the payload's canonical JSON.
+    pub payload_hash: String,
+}
+
+/// FROZEN. `POST /api/sync/push`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub protocol_version: u32,
+    pub device_id: String,
+    pub mutations: Vec<Mutation>,
+}
+
+/// FROZEN. How one mutation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Applied now.
+    Applied,
+    /// Applied before: this is the recorded outcome, returned again.
+    Duplicate,
+    /// Refused; kept on the server with its reason, shown to the device and the office.
+    Rejected,
+}
+
+/// FROZEN. Why a mutation was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The entity changed since `base_version` (e.g. a reviewer decided meanwhile).
+    StaleVersion,
+    /// An evidence blob it references has not been uploaded yet. Retryable.
+    MissingBlob,
+    /// The payload does not match its hash, or does not parse as its kind.
+    InvalidPayload,
+    /// The account or device may not make this change.
+    NotAllowed,
+    /// The device signature does not verify.
+    BadSignature,
+    /// The rules refuse it in the entity's present state.
+    RuleRefused,
+}
+
+impl RejectReason {
+    /// Whether sending the same mutation again later can succeed.
+    pub fn retryable(self) -> bool {
+        matches!(self, RejectReason::MissingBlob)
+    }
+}
+
+/// FROZEN. The result of one mutation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutationResult {
+    pub seq: u64,
+    pub id: String,
+    pub outcome: Outcome,
+    pub reason: Option<RejectReason>,
+    pub retryable: bool,
+    /// The entity's version after the mutation.
+    pub entity_version: Option<i64>,
+}
+
+/// FROZEN. `POST /api/sync/push` answers with this.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Every mutation up to and including this number is durable on the server.
+    pub acknowledged_through: u64,
+    pub results: Vec<MutationResult>,
+}
+
+/// Why a batch cannot be taken as it is.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// The protocol version is outside what the server accepts.
+    #[error("protocol version {got} is not accepted; use {min}..={max}")]
+    UnsupportedVersion { got: u32, min: u32, max: u32 },
+    /// The first new mutation does not follow the last acknowledged one.
+    #[error("expected mutation {expected}")]
+    Gap { expected: u64 },
+    /// Numbers inside the batch are not consecutive.
+    #[error("mutations must be numbered consecutively")]
+    NotConsecutive,
+}
+
+/// Checks a batch against the server's accepted versions and the device's last acknowledged
+/// number. Mutations at or below `acknowledged_through` are retries (their recorded outcome is
+/// returned); the first new one must be `acknowledged_through + 1`.
+pub fn check_batch(
+    request: &PushRequest,
+    accepted: (u32, u32),
+    acknowledged_through: u64,
+) -> Result<(), BatchError> {
+    let (min, max) = accepted;
+    if request.protocol_version < min || request.protocol_version > max {
+        return Err(BatchError::UnsupportedVersion { got: request.protocol_version, min, max });
+    }
+    if request.mutations.windows(2).any(|w| w[1].seq != w[0].seq + 1) {
+        return Err(BatchError::NotConsecutive);
+    }
+    if let Some(first_new) = request.mutations.iter().find(|m| m.seq > acknowledged_through) {
+        if first_new.seq != acknowledged_through + 1 {
+            return Err(BatchError::Gap { expected: acknowledged_through + 1 });
+        }
+    }
+    Ok(())
+}
+
+impl Mutation {
+    /// A mutation with its payload hash computed.
+    pub fn new(
+        seq: u64,
+        id: String,
+        kind: MutationKind,
+        base_version: Option<i64>,
+        payload: serde_json::Value,
+    ) -> Result<Mutation, CanonicalError> {
+        let payload_hash = canonical_hash(&payload)?;
+        Ok(Mutation { seq, id, kind, base_version, payload, payload_hash })
+    }
+
+    /// True when the payload hashes to `payload_hash`.
+    pub fn payload_matches(&self) -> bool {
+        canonical_hash(&self.payload).is_ok_and(|h| h == self.payload_hash)
+    }
+
+    /// The same number sent again with other content is an idempotency conflict, never a silent
+    /// overwrite: compare id, kind and payload hash with what was recorded.
+    pub fn same_as(&self, recorded_id: &str, recorded_kind: MutationKind, recorded_hash: &str) -> bool {
+        self.id == recorded_id && self.kind == recorded_kind && self.payload_hash == recorded_hash
+    }
+}
+
+/// FROZEN. One line of a cost sheet on the wire.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireLine {
+    pub kind: LineKind,
+    pub description: String,
+    pub unit: String,
+    /// Decimal string, up to three places.
+    pub quantity: String,
+    pub unit_price: Money,
+    pub budget: Money,
+}
+
+/// FROZEN. A cost-sheet revision: append-only, naming its parent by hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostSheetRevision {
+    pub claim_id: String,
+    /// UUIDv7 of this revision.
+    pub revision_id: String,
+    /// Canonical hash of the revision this one changes; `None` for the first.
+    pub parent_hash: Option<String>,
+    pub lines: Vec<WireLine>,
+}
+
+impl CostSheetRevision {
+    /// The revision's identity: SHA-256 of its canonical JSON. A signature binds to this.
+    pub fn hash(&self) -> Result<String, CanonicalError> {
+        canonical_hash(self)
+    }
+
+    /// Each line's amount and the total, by the shared arithmetic.
+    pub fn amounts(&self) -> Result<(Vec<Money>, Money), LineError> {
+        let amounts = self
+            .lines
+            .iter()
+            .map(|l| {
+                let quantity = l.quantity.parse().map_err(|_| LineError::Quantity)?;
+                line_amount(quantity, l.unit_price)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let sum = total(amounts.iter().copied());
+        Ok((amounts, sum))
+    }
+}
+
+/// FROZEN. Who signed a cost sheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Signer {
+    /// The applicant signed in on their own account.
+    Account { account_id: String },
+    /// The owner signed on the technician's phone.
+    InPerson { name: String, phone: String },
+}
+
+/// FROZEN. The applicant's confirmation 签章确认 of one exact revision (Art. 22).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerConfirmation {
+    pub claim_id: String,
+    /// The canonical hash of the confirmed revision.
+    pub revision_hash: String,
+    pub signer: Signer,
+    /// RFC 3339 time of signing, UTC, from the device clock.
+    pub signed_at: String,
+    /// SHA-256 of the handwritten-signature image blob.
+    pub signature_image_sha256: String,
+    /// The enrolled device that captured it.
+    pub device_id: String,
+}
+
+impl OwnerConfirmation {
+    /// The bytes the device signs with its Ed25519 key: the canonical JSON of the confirmation.
+    pub fn signing_bytes(&self) -> Result<Vec<u8>, CanonicalError> {
+        to_canonical(self)
+    }
+}
+
+/// FROZEN. A confirmation with the device's Ed25519 signature (standard base64) over
+/// [`OwnerConfirmation::signing_bytes`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedConfirmation {
+    pub confirmation: OwnerConfirmation,
+    pub device_signature: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn mutation(seq: u64) -> Mutation {
+        Mutation::new(seq, format!("m{seq}"), MutationKind::VisitNote, Some(1), json!({"note": "n"})).unwrap()
+    }
+
+    #[test]
+    fn batches_follow_the_last_acknowledged_number() {
+        let req = |seqs: &[u64], version| PushRequest {
+            protocol_version: version,
+            device_id: "d".into(),
+            mutations: seqs.iter().map(|&s| mutation(s)).collect(),
+        };
+        assert_eq!(check_batch(&req(&[1, 2, 3], 1), (1, 1), 0), Ok(()));
+        // A retry of 1-3 with 4 new after 3 was acknowledged.
+        assert_eq!(check_batch(&req(&[2, 3, 4], 1), (1, 1), 3), Ok(()));
+        assert_eq!(check_batch(&req(&[5, 6], 1), (1, 1), 3), Err(BatchError::Gap { expected: 4 }));
+        assert_eq!(check_batch(&req(&[1, 3], 1), (1, 1), 0), Err(BatchError::NotConsecutive));
+        assert_eq!(
+            check_batch(&req(&[1], 0), (1, 1), 0),
+            Err(BatchError::UnsupportedVersion { got: 0, min: 1, max: 1 })
+        );
+    }
+
+    #[test]
+    fn payload_hashes_catch_tampering_and_conflicts() {
+        let recorded = mutation(1);
+        assert!(recorded.payload_matches());
+        assert!(recorded.same_as("m1", MutationKind::VisitNote, &recorded.payload_hash));
+        // The payload changed in transit: the hash no longer matches.
+        let mut tampered = recorded.clone();
+        tampered.payload = json!({"note": "changed"});
+        assert!(!tampered.payload_matches());
+        // The same number sent again with other content: an idempotency conflict.
+        let other = Mutation::new(1, "m1".into(), MutationKind::VisitNote, Some(1), json!({"note": "other"}))
+            .unwrap();
+        assert!(!other.same_as(&recorded.id, recorded.kind, &recorded.payload_hash));
+        assert!(RejectReason::MissingBlob.retryable() && !RejectReason::StaleVersion.retryable());
+    }
+}
