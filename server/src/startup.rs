@@ -79,6 +79,11 @@ impl Application {
         self.port
     }
 
+    /// A handle that stops the server.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The database handle the server uses.
     pub fn db(&self) -> &Db {
         &self.db

@@ -27,6 +27,7 @@ pub struct TestApp {
     pub database_url: String,
     _dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
+    server: actix_web::dev::ServerHandle,
 }
 
 /// Which backend this run tests.
@@ -73,6 +74,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).expect("server builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -82,11 +84,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         database_url,
         _dir: dir,
         postgres,
+        server,
     }
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // Stop the server's worker threads now rather than leave them, and their pooled
+        // connections, running until the test process exits. `stop` sends the command at once;
+        // its future only waits for completion.
+        drop(self.server.stop(false));
         if let Some((server, name)) = self.postgres.take() {
             // Best effort, on its own thread so no async worker blocks; FORCE ends the server's
             // pooled connections.
