@@ -140,6 +140,12 @@ codes! {
     RefundOnHold = "refund_on_hold", 409, "存在尚未修复的严重质量问题，保修金暂不退还。", "A serious defect is unresolved; the refund is on hold.";
     /// Nothing is left to refund in this category.
     NothingToRefund = "nothing_to_refund", 409, "该项保修金已无余额可退。", "Nothing is left to refund.";
+    /// The sync protocol version is not accepted; `detail` is the accepted range.
+    UnsupportedProtocolVersion = "unsupported_protocol_version", 400, "应用版本过旧，请升级后再同步。", "This app's sync protocol version is not accepted; please update the app.";
+    /// A mutation number is missing; `detail` is the number expected next.
+    SequenceGap = "sequence_gap", 409, "同步记录不连续，请从指定序号重新同步。", "Sync records are out of sequence; resend from the number given.";
+    /// A mutation number was reused with different content; `detail` is the number.
+    IdempotencyConflict = "idempotency_conflict", 409, "同一序号的记录内容不一致，已拒绝。", "A record number was reused with different content.";
     /// The database is busy or unreachable; try again.
     ServiceUnavailable = "service_unavailable", 503, "服务暂时繁忙，请稍后重试。", "The service is busy; please try again shortly.";
     /// Something went wrong on our side; it has been logged.

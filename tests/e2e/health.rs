@@ -58,6 +58,7 @@ async fn openapi_lists_every_route() {
         ("get", "/health"),
         ("get", "/ready"),
         ("get", "/api/v1/deposit-certificates/{number}"),
+        ("get", "/api/sync/info"),
     ]) {
         let entry = paths.get(path).unwrap_or_else(|| panic!("{path} missing from the OpenAPI document"));
         assert!(entry.get(method).is_some(), "{method} {path} missing from the OpenAPI document");
@@ -65,6 +66,6 @@ async fn openapi_lists_every_route() {
     // And nothing in the document that the routing table of this test does not know.
     assert_eq!(
         paths.values().map(|p| p.as_object().unwrap().len()).sum::<usize>(),
-        crate::permissions::ROUTES.len() + 6
+        crate::permissions::ROUTES.len() + 7
     );
 }

@@ -13,4 +13,5 @@ mod fund_year;
 mod health;
 mod permissions;
 mod registry;
+mod sync;
 mod tokens;

@@ -344,6 +344,12 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/buildings/{id}/award-refund",
         Gate::Roles(&["reviewer"])
     ),
+    route!(
+        "post",
+        "/api/sync/push",
+        "/api/sync/push",
+        Gate::Roles(&["reviewer", "property", "owner", "technician"])
+    ),
 ];
 
 fn body_for(path: &str, ids: &Ids) -> Option<Value> {
@@ -405,6 +411,9 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         }
         "/api/v1/buildings/{building}/award-refund" => {
             json!({"award": "municipal", "evidence_id": uuid::Uuid::now_v7().to_string(), "paid_on": "2026-01-01", "bank_reference": "x"})
+        }
+        "/api/sync/push" => {
+            json!({"protocol_version": 1, "device_id": uuid::Uuid::now_v7().to_string(), "mutations": []})
         }
         "/api/v1/fund/journal/{entry}/reverse" => json!({"reason": "更正"}),
         "/api/v1/claims/{claim}/pay" => {

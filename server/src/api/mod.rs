@@ -11,6 +11,7 @@ mod health;
 pub mod middleware;
 mod notifications;
 mod registry;
+mod sync;
 mod work_orders;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -48,16 +49,19 @@ impl Modify for BearerAuth {
 
 /// Registers every route: the health probes at the root, the API under `/api/v1`.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::health).service(health::ready).service(
-        utoipa_actix_web::scope("/api/v1")
-            .configure(accounts::routes)
-            .configure(claims::routes)
-            .configure(registry::routes)
-            .configure(devices::routes)
-            .configure(work_orders::routes)
-            .configure(notifications::routes)
-            .configure(fund::routes),
-    );
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(utoipa_actix_web::scope("/api/sync").configure(sync::routes))
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .configure(accounts::routes)
+                .configure(claims::routes)
+                .configure(registry::routes)
+                .configure(devices::routes)
+                .configure(work_orders::routes)
+                .configure(notifications::routes)
+                .configure(fund::routes),
+        );
 }
 
 /// The OpenAPI document, built from [`routes`].

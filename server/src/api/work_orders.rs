@@ -484,41 +484,47 @@ async fn check_in(
 ) -> AppResult<web::Json<WorkOrderView>> {
     let id = parse_id(&id)?;
     let report = body.into_inner();
-    let (lat, lng) = position(&report)?;
     let user = who.0;
-    let found = state
-        .db
-        .write(move |conn| {
-            let device = own_device(conn, &user, report.device_id.as_deref())?;
-            let device_for_audit = device.clone();
-            change_work_order(conn, &user, &id, None, "visit_check_in", device_for_audit, |conn, row| {
-                assigned_to(row, &user)?;
-                if db::visits_of(conn, &row.id)?.iter().any(|v| v.check_out_at.is_none()) {
-                    return Err(AppError::new(Code::StepOutOfOrder).detail("already checked in"));
-                }
-                let visit = VisitRow {
-                    id: new_id(),
-                    work_order_id: row.id.clone(),
-                    technician_id: user.id.clone(),
-                    device_id: device,
-                    check_in_at: now(),
-                    check_in_device_at: report.device_time.map(|t| t.naive_utc()),
-                    check_in_lat: lat,
-                    check_in_lng: lng,
-                    check_out_at: None,
-                    check_out_device_at: None,
-                    check_out_lat: None,
-                    check_out_lng: None,
-                    notes: None,
-                    outcome: None,
-                };
-                db::insert_visit(conn, &visit)?;
-                row.status = "in_progress".into();
-                Ok(json!({"visit_id": visit.id, "lat": lat, "lng": lng, "device_time": report.device_time}))
-            })
-        })
-        .await?;
+    let found = state.db.write(move |conn| check_in_on(conn, &user, &id, None, report)).await?;
     Ok(web::Json(found))
+}
+
+/// Starts a visit on a work order: for the API and for a phone's synced `check_in`.
+pub(crate) fn check_in_on(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &str,
+    version: Option<i32>,
+    report: SiteReport,
+) -> AppResult<WorkOrderView> {
+    let (lat, lng) = position(&report)?;
+    let device = own_device(conn, user, report.device_id.as_deref())?;
+    let device_for_audit = device.clone();
+    change_work_order(conn, user, id, version, "visit_check_in", device_for_audit, |conn, row| {
+        assigned_to(row, user)?;
+        if db::visits_of(conn, &row.id)?.iter().any(|v| v.check_out_at.is_none()) {
+            return Err(AppError::new(Code::StepOutOfOrder).detail("already checked in"));
+        }
+        let visit = VisitRow {
+            id: new_id(),
+            work_order_id: row.id.clone(),
+            technician_id: user.id.clone(),
+            device_id: device,
+            check_in_at: now(),
+            check_in_device_at: report.device_time.map(|t| t.naive_utc()),
+            check_in_lat: lat,
+            check_in_lng: lng,
+            check_out_at: None,
+            check_out_device_at: None,
+            check_out_lat: None,
+            check_out_lng: None,
+            notes: None,
+            outcome: None,
+        };
+        db::insert_visit(conn, &visit)?;
+        row.status = "in_progress".into();
+        Ok(json!({"visit_id": visit.id, "lat": lat, "lng": lng, "device_time": report.device_time}))
+    })
 }
 
 /// The technician leaves: the visit closes with notes and an outcome. `done` completes the order;
@@ -533,39 +539,45 @@ async fn check_out(
 ) -> AppResult<web::Json<WorkOrderView>> {
     let id = parse_id(&id)?;
     let report = body.into_inner();
+    let user = who.0;
+    let found = state.db.write(move |conn| check_out_on(conn, &user, &id, None, report)).await?;
+    Ok(web::Json(found))
+}
+
+/// Ends the open visit: for the API and for a phone's synced `check_out`.
+pub(crate) fn check_out_on(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    id: &str,
+    version: Option<i32>,
+    report: SiteReport,
+) -> AppResult<WorkOrderView> {
     let (lat, lng) = position(&report)?;
     let outcome = match report.outcome.as_deref() {
         Some(o @ ("done" | "partial" | "follow_up")) => o.to_string(),
         _ => return Err(AppError::invalid("outcome")),
     };
     let notes = report.notes.as_deref().map(|n| text(n, "notes", 4000)).transpose()?;
-    let user = who.0;
-    let found = state
-        .db
-        .write(move |conn| {
-            let device = own_device(conn, &user, report.device_id.as_deref())?;
-            change_work_order(conn, &user, &id, None, "visit_check_out", device, |conn, row| {
-                assigned_to(row, &user)?;
-                let mut visit = db::visits_of(conn, &row.id)?
-                    .into_iter()
-                    .find(|v| v.check_out_at.is_none())
-                    .ok_or_else(|| AppError::new(Code::StepOutOfOrder).detail("not checked in"))?;
-                visit.check_out_at = Some(now());
-                visit.check_out_device_at = report.device_time.map(|t| t.naive_utc());
-                visit.check_out_lat = lat;
-                visit.check_out_lng = lng;
-                visit.notes = notes.clone();
-                visit.outcome = Some(outcome.clone());
-                db::update_visit(conn, &visit)?;
-                if outcome == "done" {
-                    row.status = "completed".into();
-                    row.completed_at = visit.check_out_at;
-                } else {
-                    row.status = "follow_up".into();
-                }
-                Ok(json!({"visit_id": visit.id, "outcome": outcome, "notes": notes}))
-            })
-        })
-        .await?;
-    Ok(web::Json(found))
+    let device = own_device(conn, user, report.device_id.as_deref())?;
+    change_work_order(conn, user, id, version, "visit_check_out", device, |conn, row| {
+        assigned_to(row, user)?;
+        let mut visit = db::visits_of(conn, &row.id)?
+            .into_iter()
+            .find(|v| v.check_out_at.is_none())
+            .ok_or_else(|| AppError::new(Code::StepOutOfOrder).detail("not checked in"))?;
+        visit.check_out_at = Some(now());
+        visit.check_out_device_at = report.device_time.map(|t| t.naive_utc());
+        visit.check_out_lat = lat;
+        visit.check_out_lng = lng;
+        visit.notes = notes.clone();
+        visit.outcome = Some(outcome.clone());
+        db::update_visit(conn, &visit)?;
+        if outcome == "done" {
+            row.status = "completed".into();
+            row.completed_at = visit.check_out_at;
+        } else {
+            row.status = "follow_up".into();
+        }
+        Ok(json!({"visit_id": visit.id, "outcome": outcome, "notes": notes}))
+    })
 }

@@ -11,6 +11,7 @@ pub mod fund;
 pub mod notify;
 pub mod registry;
 pub mod schema;
+pub mod sync;
 pub mod work_orders;
 
 use std::time::Duration;

@@ -422,6 +422,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_devices (device_id) {
+        device_id -> Text,
+        acknowledged_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_mutations (device_id, seq) {
+        device_id -> Text,
+        seq -> BigInt,
+        mutation_id -> Text,
+        kind -> Text,
+        payload -> Text,
+        payload_hash -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        entity_version -> Nullable<BigInt>,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(buildings -> estates (estate_id));
@@ -476,4 +498,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     interest_runs,
     refund_holds,
     publications,
+    sync_devices,
+    sync_mutations,
 );

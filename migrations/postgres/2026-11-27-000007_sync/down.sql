@@ -1,0 +1,2 @@
+DROP TABLE sync_mutations;
+DROP TABLE sync_devices;
