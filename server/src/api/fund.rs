@@ -535,12 +535,13 @@ pub struct CertificateView {
 
 /// Checks a deposit certificate by its number (Art. 15): anyone holding one may verify it, so no
 /// sign-in is needed; only what is printed on the certificate is returned.
-#[utoipa::path(tag = "fund", params(("number" = String, Path)), responses((status = 200, body = CertificateView), (status = 404)))]
+#[utoipa::path(tag = "fund", params(("number" = String, Path), FormatQuery), responses((status = 200, body = CertificateView), (status = 404)))]
 #[get("/deposit-certificates/{number}")]
 async fn verify_certificate(
     state: web::Data<AppState>,
     number: web::Path<String>,
-) -> AppResult<web::Json<CertificateView>> {
+    query: web::Query<FormatQuery>,
+) -> AppResult<HttpResponse> {
     let number = number.into_inner();
     if number.len() > 64 || !number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(AppError::new(Code::NotFound));
@@ -562,7 +563,33 @@ async fn verify_certificate(
             })
         })
         .await?;
-    Ok(web::Json(view))
+    match query.format.as_deref() {
+        None | Some("json") => Ok(HttpResponse::Ok().json(view)),
+        Some("html") => Ok(certificate_page(&view)),
+        Some(_) => Err(AppError::invalid("format")),
+    }
+}
+
+/// The deposit certificate 物业质量保修金交存证明 as a printable zh-CN page (Art. 15).
+fn certificate_page(c: &CertificateView) -> HttpResponse {
+    let e = |s: &str| html_escape::encode_text(s).to_string();
+    let paid = c.paid_on.map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_default();
+    let body = format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>物业质量保修金交存证明 {number}</title></head><body>\
+         <h1>物业质量保修金交存证明</h1><p>编号：{number}</p>\
+         <p>{estate}{building}已按《山东省物业质量保修金管理办法（试行）》足额交存物业质量保修金人民币{amount}元，交存日期{paid}。</p>\
+         <p>状态：{status}</p><p>可凭编号在本系统核验。</p></body></html>",
+        number = e(&c.certificate_number),
+        estate = e(&c.estate),
+        building = e(&c.building),
+        amount = c.amount,
+        paid = paid,
+        status = if c.valid { "有效" } else { "无效" },
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", "default-src 'none'"))
+        .body(body)
 }
 
 #[derive(Serialize, ToSchema)]
