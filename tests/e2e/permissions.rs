@@ -350,6 +350,8 @@ pub const ROUTES: &[Route] = &[
         "/api/sync/push",
         Gate::Roles(&["reviewer", "property", "owner", "technician"])
     ),
+    route!("patch", "/api/v1/estates/{estate}", "/api/v1/estates/{id}", Gate::Roles(&["admin", "reviewer"])),
+    route!("patch", "/api/v1/units/{unit}", "/api/v1/units/{id}", Gate::Roles(&["admin", "reviewer"])),
 ];
 
 fn body_for(path: &str, ids: &Ids) -> Option<Value> {
@@ -412,6 +414,8 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         "/api/v1/buildings/{building}/award-refund" => {
             json!({"award": "municipal", "evidence_id": uuid::Uuid::now_v7().to_string(), "paid_on": "2026-01-01", "bank_reference": "x"})
         }
+        "/api/v1/estates/{estate}" => json!({"address": "济南市历下区经十路 17703 号"}),
+        "/api/v1/units/{unit}" => json!({"floor": 3}),
         "/api/sync/push" => {
             json!({"protocol_version": 1, "device_id": uuid::Uuid::now_v7().to_string(), "mutations": []})
         }

@@ -171,3 +171,59 @@ async fn a_failed_account_creation_leaves_nothing_behind() {
     let taken = app.post("/api/v1/users", &admin.access, body(&repair_org)).await;
     assert_eq!((taken.status, taken.code()), (StatusCode::CONFLICT, "username_taken"));
 }
+
+#[tokio::test]
+async fn estates_and_units_can_be_corrected_within_the_rules() {
+    let app = spawn_app().await;
+    app.load_demo().await;
+    let reviewer = app.login("reviewer").await;
+    let estate = app.demo_estate(&reviewer.access).await;
+    let id = estate["id"].as_str().unwrap();
+    let renamed = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/estates/{id}"),
+            Some(&reviewer.access),
+            Some(json!({"name": "泉景花园（一期）"})),
+        )
+        .await;
+    assert_eq!((renamed.status, renamed.body["name"].as_str()), (StatusCode::OK, Some("泉景花园（一期）")));
+    assert_eq!(renamed.body["address"], estate["address"], "untouched fields stay");
+    let not_a_pm = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/estates/{id}"),
+            Some(&reviewer.access),
+            Some(json!({"property_manager_id": estate["developer_id"]})),
+        )
+        .await;
+    assert_eq!(
+        (not_a_pm.code(), not_a_pm.body["detail"].as_str()),
+        ("invalid_input", Some("property_manager_id"))
+    );
+    let owner = app.login("owner").await;
+    let units = app.get("/api/v1/me/units", &owner.access).await;
+    let unit = units.body[0]["id"].as_str().unwrap();
+    let clash = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/units/{unit}"),
+            Some(&reviewer.access),
+            Some(json!({"number": "1-1-302"})),
+        )
+        .await;
+    assert_eq!((clash.status, clash.code()), (StatusCode::CONFLICT, "already_exists"));
+    let moved = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/units/{unit}"),
+            Some(&reviewer.access),
+            Some(json!({"floor": 4, "number": "1-1-401A"})),
+        )
+        .await;
+    assert_eq!((moved.body["floor"].as_i64(), moved.body["number"].as_str()), (Some(4), Some("1-1-401A")));
+    let by_owner = app
+        .call(Method::PATCH, &format!("/api/v1/units/{unit}"), Some(&owner.access), Some(json!({"floor": 9})))
+        .await;
+    assert_eq!(by_owner.status, StatusCode::FORBIDDEN);
+}

@@ -15,7 +15,8 @@ use super::{parse_id, text, utc, Page, Paged};
 use crate::auth::{Admin, AuthUser, RegistryEditor};
 use crate::db::accounts::now;
 use crate::db::registry::{
-    self as reg, BuildingChanges, BuildingRow, EstateRow, OrganisationRow, Scope, UnitRow,
+    self as reg, BuildingChanges, BuildingRow, EstateChanges, EstateRow, OrganisationRow, Scope, UnitChanges,
+    UnitRow,
 };
 use crate::domain::registry::{valid_jurisdiction, BuildingClass, OrgKind, Role};
 use crate::error::{AppError, AppResult};
@@ -30,6 +31,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create_estate)
         .service(list_estates)
         .service(get_estate)
+        .service(update_estate)
+        .service(update_unit)
         .service(create_building)
         .service(list_buildings)
         .service(get_building)
@@ -585,4 +588,78 @@ async fn my_units(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::
     let id = user.id.clone();
     let rows = state.db.read(move |conn| reg::my_units(conn, &id)).await?;
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEstate {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub property_manager_id: Option<String>,
+}
+
+/// Corrects an estate's name, address or property manager. Its jurisdiction and developer are
+/// fixed: claims and the fund are filed under them.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateEstate, responses((status = 200, body = EstateResponse)), security(("bearer" = [])))]
+#[patch("/estates/{id}")]
+async fn update_estate(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<String>,
+    body: web::Json<UpdateEstate>,
+) -> AppResult<web::Json<EstateResponse>> {
+    let id = parse_id(&id)?;
+    let changes = EstateChanges {
+        name: body.name.as_deref().map(|n| text(n, "name", 200)).transpose()?,
+        address: body.address.as_deref().map(|a| text(a, "address", 300)).transpose()?,
+        property_manager_id: body.property_manager_id.as_deref().map(parse_id).transpose()?.map(Some),
+    };
+    let viewer = editor.viewer();
+    let row = state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_estate(conn, &scope, &id)?;
+            reg::update_estate(conn, &id, &changes)?;
+            reg::find_estate(conn, &scope, &id)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUnit {
+    pub number: Option<String>,
+    pub floor: Option<i32>,
+}
+
+/// Corrects a unit's number or floor.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateUnit, responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
+#[patch("/units/{id}")]
+async fn update_unit(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<String>,
+    body: web::Json<UpdateUnit>,
+) -> AppResult<web::Json<UnitResponse>> {
+    let id = parse_id(&id)?;
+    if body.floor.is_some_and(|f| !(-10..=200).contains(&f)) {
+        return Err(AppError::invalid("floor"));
+    }
+    let changes = UnitChanges {
+        number: body.number.as_deref().map(|n| text(n, "number", 50)).transpose()?,
+        floor: body.floor,
+    };
+    let viewer = editor.viewer();
+    let row = state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_unit(conn, &scope, &id)?;
+            reg::update_unit(conn, &id, &changes)?;
+            reg::find_unit(conn, &scope, &id)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
 }

@@ -66,6 +66,23 @@ pub struct BuildingChanges {
     pub handover_date: Option<Option<NaiveDate>>,
 }
 
+/// Changes to an estate; `None` leaves a field as it is.
+#[derive(AsChangeset, Debug, Default)]
+#[diesel(table_name = estates)]
+pub struct EstateChanges {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub property_manager_id: Option<Option<String>>,
+}
+
+/// Changes to a unit; `None` leaves a field as it is.
+#[derive(AsChangeset, Debug, Default)]
+#[diesel(table_name = units)]
+pub struct UnitChanges {
+    pub number: Option<String>,
+    pub floor: Option<i32>,
+}
+
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = units)]
 pub struct UnitRow {
@@ -449,4 +466,36 @@ pub fn unit_id_by_number(
         .select(units::id)
         .first(conn)
         .optional()?)
+}
+
+/// Corrects an estate's name, address or property manager (who must be a property manager).
+pub fn update_estate(conn: &mut DbConnection, id: &str, changes: &EstateChanges) -> AppResult<()> {
+    if let Some(Some(pm)) = &changes.property_manager_id {
+        require_org_kind(conn, pm, OrgKind::PropertyManager, "property_manager_id")?;
+    }
+    if changes.name.is_some() || changes.address.is_some() || changes.property_manager_id.is_some() {
+        diesel::update(estates::table.find(id)).set(changes).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Corrects a unit's number or floor; a number already used in the building is `already_exists`.
+pub fn update_unit(conn: &mut DbConnection, id: &str, changes: &UnitChanges) -> AppResult<()> {
+    if let Some(number) = &changes.number {
+        let building_id: String = units::table.find(id).select(units::building_id).first(conn)?;
+        let clash = units::table
+            .filter(units::building_id.eq(building_id))
+            .filter(units::number.eq(number))
+            .filter(units::id.ne(id))
+            .select(units::id)
+            .first::<String>(conn)
+            .optional()?;
+        if clash.is_some() {
+            return Err(AppError::new(Code::AlreadyExists).detail("number"));
+        }
+    }
+    if changes.number.is_some() || changes.floor.is_some() {
+        diesel::update(units::table.find(id)).set(changes).execute(conn)?;
+    }
+    Ok(())
 }
