@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, text, utc, Page, Paged};
+use super::{optional_text, parse_id, text, utc, Page, Paged};
 use crate::auth::{AuthUser, ClaimApplicant, DeveloperStaff, RepairUnitStaff, Reviewer};
 use crate::db::accounts::now;
 use crate::db::claims::{self as db, Actor, ClaimFilter, ClaimRow, ClaimScope, LineRow, PayoutRow};
@@ -840,7 +840,7 @@ async fn step(
 }
 
 fn note_of(req: &StepRequest) -> AppResult<serde_json::Value> {
-    let note = req.note.as_deref().map(|n| text(n, "note", 2000)).transpose()?;
+    let note = optional_text(req.note.as_deref(), "note", 2000)?;
     Ok(json!({ "note": note }))
 }
 
@@ -943,7 +943,7 @@ async fn inspection(
     body: web::Json<InspectionResult>,
 ) -> AppResult<web::Json<ClaimPage>> {
     let report = body.report_evidence_id.as_deref().map(parse_id).transpose()?;
-    let note = body.note.as_deref().map(|n| text(n, "note", 2000)).transpose()?;
+    let note = optional_text(body.note.as_deref(), "note", 2000)?;
     let detail =
         json!({"developer_liable": body.developer_liable, "report_evidence_id": report, "note": note});
     let by = who.id.clone();
@@ -983,7 +983,7 @@ async fn approve(
     body: web::Json<ApproveRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
     let unit = body.repair_unit_id.as_deref().map(parse_id).transpose()?;
-    let note = body.note.as_deref().map(|n| text(n, "note", 2000)).transpose()?;
+    let note = optional_text(body.note.as_deref(), "note", 2000)?;
     let detail = json!({"repair_unit_id": unit, "note": note});
     let extra: Extra = Box::new(move |conn, row| {
         match (row.kind.as_str(), unit) {
@@ -1025,7 +1025,7 @@ async fn reject(
     id: web::Path<String>,
     body: web::Json<RejectRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
-    let note = body.note.as_deref().map(|n| text(n, "note", 2000)).transpose()?;
+    let note = optional_text(body.note.as_deref(), "note", 2000)?;
     let detail = json!({"reason": body.reason, "article": body.reason.article().to_string(), "note": note});
     let extra: Extra = Box::new(move |_, row| {
         row.rejection_note = note;
@@ -1089,7 +1089,7 @@ async fn decide_plan(
     id: web::Path<String>,
     body: web::Json<PlanDecisionRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
-    let comment = body.comment.as_deref().map(|c| text(c, "comment", 2000)).transpose()?;
+    let comment = optional_text(body.comment.as_deref(), "comment", 2000)?;
     let (action, decision) = match body.decision {
         PlanDecision::Approve => (Action::ApprovePlan, "approved"),
         PlanDecision::Return if comment.is_none() => return Err(AppError::invalid("comment")),
@@ -1311,7 +1311,7 @@ async fn verify(
             let verdict = verdicts.iter().find(|v| v.line_no == line.line_no).ok_or_else(|| {
                 AppError::invalid("lines").detail(format!("no verdict for line {}", line.line_no))
             })?;
-            let reason = verdict.reason.as_deref().map(|r| text(r, "lines.reason", 500)).transpose()?;
+            let reason = optional_text(verdict.reason.as_deref(), "lines.reason", 500)?;
             let (decision, approved) = match verdict.decision {
                 LineDecision::Approved => ("approved", line.amount_fen),
                 LineDecision::Rejected if reason.is_some() => ("rejected", 0),
@@ -1491,7 +1491,7 @@ async fn return_visit(
             return Err(AppError::invalid(field));
         }
     }
-    let comment = body.comment.as_deref().map(|c| text(c, "comment", 2000)).transpose()?;
+    let comment = optional_text(body.comment.as_deref(), "comment", 2000)?;
     let scores = (body.attitude, body.quality, body.resolution);
     let user = who.0;
     state

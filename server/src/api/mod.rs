@@ -116,6 +116,11 @@ pub fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
     Ok(value.to_string())
 }
 
+/// An optional text field: absent stays absent, present follows [`text`].
+pub fn optional_text(value: Option<&str>, field: &str, max: usize) -> AppResult<Option<String>> {
+    value.map(|v| text(v, field, max)).transpose()
+}
+
 /// `?limit=&offset=` paging, at most 200 rows a page.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, text, utc, Page, Paged};
+use super::{optional_text, parse_id, text, utc, Page, Paged};
 use crate::auth::{Admin, AuthUser, RegistryEditor};
 use crate::db::accounts::now;
 use crate::db::registry::{
@@ -434,7 +434,7 @@ async fn update_building(
     let id = parse_id(&id)?;
     let req = body.into_inner();
     let changes = BuildingChanges {
-        name: req.name.as_deref().map(|n| text(n, "name", 100)).transpose()?,
+        name: optional_text(req.name.as_deref(), "name", 100)?,
         class: req.class.map(|c| c.as_str().to_string()),
         construction_cost_fen: req.construction_cost.map(check_cost).transpose()?,
         design_life_years: req.design_life_years.map(check_life).transpose()?,
@@ -610,8 +610,8 @@ async fn update_estate(
 ) -> AppResult<web::Json<EstateResponse>> {
     let id = parse_id(&id)?;
     let changes = EstateChanges {
-        name: body.name.as_deref().map(|n| text(n, "name", 200)).transpose()?,
-        address: body.address.as_deref().map(|a| text(a, "address", 300)).transpose()?,
+        name: optional_text(body.name.as_deref(), "name", 200)?,
+        address: optional_text(body.address.as_deref(), "address", 300)?,
         property_manager_id: body.property_manager_id.as_deref().map(parse_id).transpose()?.map(Some),
     };
     let viewer = editor.viewer();
@@ -647,10 +647,8 @@ async fn update_unit(
     if body.floor.is_some_and(|f| !(-10..=200).contains(&f)) {
         return Err(AppError::invalid("floor"));
     }
-    let changes = UnitChanges {
-        number: body.number.as_deref().map(|n| text(n, "number", 50)).transpose()?,
-        floor: body.floor,
-    };
+    let changes =
+        UnitChanges { number: optional_text(body.number.as_deref(), "number", 50)?, floor: body.floor };
     let viewer = editor.viewer();
     let row = state
         .db

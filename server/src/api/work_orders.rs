@@ -9,7 +9,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, text, utc, Page, Paged};
+use super::{optional_text, parse_id, text, utc, Page, Paged};
 use crate::auth::{AuthUser, RepairUnitStaff};
 use crate::db::accounts::{self, new_id, now};
 use crate::db::claims::{self as claims_db, Actor, ClaimScope};
@@ -557,7 +557,7 @@ pub(crate) fn check_out_on(
         Some(o @ ("done" | "partial" | "follow_up")) => o.to_string(),
         _ => return Err(AppError::invalid("outcome")),
     };
-    let notes = report.notes.as_deref().map(|n| text(n, "notes", 4000)).transpose()?;
+    let notes = optional_text(report.notes.as_deref(), "notes", 4000)?;
     let device = own_device(conn, user, report.device_id.as_deref())?;
     change_work_order(conn, user, id, version, "visit_check_out", device, |conn, row| {
         assigned_to(row, user)?;
