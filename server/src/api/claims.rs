@@ -61,7 +61,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// What the caller may see of claims.
-fn claim_scope(conn: &mut DbConnection, user: &AuthUser) -> AppResult<ClaimScope> {
+pub(crate) fn claim_scope(conn: &mut DbConnection, user: &AuthUser) -> AppResult<ClaimScope> {
     Ok(match user.role {
         Role::Admin => ClaimScope::All,
         Role::Reviewer => ClaimScope::Jurisdictions(reg::reviewer_jurisdictions(conn, &user.id)?),

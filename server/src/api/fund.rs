@@ -940,7 +940,9 @@ async fn refund(
                 _ => AppError::new(Code::RefundNotDue).detail(format!("{}: {}", e.article(), last_day)),
             })?;
             let b = db::category_balance(conn, &building_id, req.category)?;
-            let outcome = fund::refund_amount(b.balance, Money::ZERO, Money::ZERO);
+            // Art. 29: the category's share of principal plus interest, less what left it.
+            let principal = b.deposits + b.late_fees - b.award_refunds;
+            let outcome = fund::refund_amount(principal, b.interest, b.payouts + b.refunds);
             if outcome.amount == Money::ZERO {
                 return Err(AppError::new(Code::NothingToRefund));
             }
@@ -1350,13 +1352,7 @@ async fn usage_notice(
     let notice = state
         .db
         .read(move |conn| {
-            let scope = match user.role {
-                Role::Reviewer => {
-                    crate::db::claims::ClaimScope::Jurisdictions(reg::reviewer_jurisdictions(conn, &user.id)?)
-                }
-                Role::Developer => crate::db::claims::ClaimScope::Developer(user.organisation_ids.clone()),
-                _ => crate::db::claims::ClaimScope::All,
-            };
+            let scope = super::claims::claim_scope(conn, &user)?;
             let claim = crate::db::claims::find_claim(conn, &scope, &claim_id)?;
             let rows = db::entries_of_claim(conn, &claim.id)?;
             let category = claim.category.parse().map_err(AppError::internal)?;

@@ -12,7 +12,7 @@ use super::schema::{
 };
 use super::DbConnection;
 use crate::domain::deadlines::{self, Clock};
-use crate::domain::lifecycle::{Action, Claim, ClaimKind, ClaimState, Refusal, WaitingOn};
+use crate::domain::lifecycle::{Action, Claim, ClaimState, Refusal, WaitingOn};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
@@ -347,11 +347,7 @@ pub fn apply_step(
         }
         // The bureau receives the cost sheet: the 20-day payout clock starts (Art. 23). On the
         // emergency path that happens when the claim is approved.
-        Action::SubmitCostSheet { .. } => {
-            row.cost_sheet_received_at = Some(at.naive_utc());
-            row.payout_due_on = Some(due(Clock::Payout)?.due_on);
-        }
-        Action::Approve if next.kind == ClaimKind::EmergencyAdvance => {
+        Action::SubmitCostSheet { .. } | Action::Approve if next.state == ClaimState::CostSheetSubmitted => {
             row.cost_sheet_received_at = Some(at.naive_utc());
             row.payout_due_on = Some(due(Clock::Payout)?.due_on);
         }
