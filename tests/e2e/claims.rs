@@ -52,6 +52,36 @@ pub fn seepage_claim(c: &Cast) -> Value {
     })
 }
 
+/// Takes a filed claim to "in repair": developer silent, the demo repair unit designated, a plan
+/// with `budget` approved, repair started.
+pub async fn to_in_repair(app: &TestApp, c: &Cast, id: &str, budget: &str) {
+    let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
+    baoxiu_e2e::ok(app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
+    baoxiu_e2e::ok(app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
+    baoxiu_e2e::ok(app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
+    baoxiu_e2e::ok(
+        app,
+        &c.technician.access,
+        &path("plans"),
+        json!({"description": "维修", "budget": budget}),
+    )
+    .await;
+    baoxiu_e2e::ok(app, &c.reviewer.access, &path("plan-decision"), json!({"decision": "approve"})).await;
+    baoxiu_e2e::ok(app, &c.technician.access, &path("start-repair"), json!({})).await;
+}
+
+/// Takes a claim in repair through a one-line cost sheet at `price`, signed by the applicant
+/// `signer`, submitted and verified in full.
+pub async fn to_verified(app: &TestApp, c: &Cast, id: &str, signer: &Session, price: &str) {
+    let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
+    let line = json!({"lines": [{"kind": "other", "description": "维修费用", "unit": "项", "quantity": "1", "unit_price": price}]});
+    baoxiu_e2e::ok(app, &c.technician.access, &path("cost-sheets"), line).await;
+    baoxiu_e2e::ok(app, &signer.access, &path("cost-sheets/1/sign"), json!({})).await;
+    baoxiu_e2e::ok(app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
+    let all = json!({"revision": 1, "lines": [{"line_no": 1, "decision": "approved"}]});
+    baoxiu_e2e::ok(app, &c.reviewer.access, &path("verify"), all).await;
+}
+
 /// Takes a step and checks it succeeded; returns the claim page.
 async fn step(app: &TestApp, who: &Session, claim: &str, path: &str, body: Value) -> Value {
     let reply = app.post(&format!("/api/v1/claims/{claim}/{path}"), &who.access, body).await;

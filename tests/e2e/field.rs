@@ -1,30 +1,17 @@
 //! Work orders on site, notifications, and the return visit.
 
-use baoxiu_e2e::{spawn_app, TestApp};
+use baoxiu_e2e::{ok, spawn_app, TestApp};
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::claims::{cast, seepage_claim, Cast};
-
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let reply = app.post(path, token, body).await;
-    assert!(reply.status.is_success(), "{path}: {} {}", reply.status, reply.body);
-    reply.body
-}
+use crate::claims::{cast, seepage_claim, to_in_repair, Cast};
 
 /// A claim taken to "in repair" with an approved plan.
 async fn claim_in_repair(app: &TestApp, c: &Cast) -> String {
     let filed = app.post("/api/v1/claims", &c.owner.access, seepage_claim(c)).await;
     let id = filed.body["id"].as_str().unwrap().to_string();
-    let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
-    ok(app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
-    ok(app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
-    ok(app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
-    ok(app, &c.technician.access, &path("plans"), json!({"description": "重做防水", "budget": "1500.00"}))
-        .await;
-    ok(app, &c.reviewer.access, &path("plan-decision"), json!({"decision": "approve"})).await;
-    ok(app, &c.technician.access, &path("start-repair"), json!({})).await;
+    to_in_repair(app, c, &id, "1500.00").await;
     id
 }
 

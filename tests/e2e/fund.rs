@@ -2,18 +2,12 @@
 //! payouts charged to the journal, and a payout the fund cannot cover.
 
 use baoxiu::domain::deadlines::shanghai_date;
-use baoxiu_e2e::{spawn_app, TestApp};
+use baoxiu_e2e::{ok, spawn_app};
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::claims::{cast, seepage_claim};
-
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let reply = app.post(path, token, body).await;
-    assert!(reply.status.is_success(), "{path}: {} {}", reply.status, reply.body);
-    reply.body
-}
+use crate::claims::{cast, seepage_claim, to_in_repair, to_verified};
 
 #[tokio::test]
 async fn a_deposit_through_objection_recheck_and_late_payment() {
@@ -232,24 +226,8 @@ async fn payouts_are_charged_to_their_category_and_never_overdraw_it() {
         async move {
             let filed = app.post("/api/v1/claims", &c.owner.access, seepage_claim(c)).await;
             let id = filed.body["id"].as_str().unwrap().to_string();
-            let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
-            ok(app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
-            ok(app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
-            ok(app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
-            ok(app, &c.technician.access, &path("plans"), json!({"description": "维修", "budget": price}))
-                .await;
-            ok(app, &c.reviewer.access, &path("plan-decision"), json!({"decision": "approve"})).await;
-            ok(app, &c.technician.access, &path("start-repair"), json!({})).await;
-            ok(app, &c.technician.access, &path("cost-sheets"), json!({"lines": [{"kind": "other", "description": "整体翻修", "unit": "项", "quantity": "1", "unit_price": price}]})).await;
-            ok(app, &c.owner.access, &path("cost-sheets/1/sign"), json!({})).await;
-            ok(app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
-            ok(
-                app,
-                &c.reviewer.access,
-                &path("verify"),
-                json!({"revision": 1, "lines": [{"line_no": 1, "decision": "approved"}]}),
-            )
-            .await;
+            to_in_repair(app, c, &id, price).await;
+            to_verified(app, c, &id, &c.owner, price).await;
             id
         }
     };

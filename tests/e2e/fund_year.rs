@@ -3,60 +3,31 @@
 //! changes, a category's expiry and its refund, and a hold.
 
 use baoxiu::domain::deadlines::shanghai_date;
-use baoxiu_e2e::{spawn_app_with, Session, TestApp};
+use baoxiu_e2e::{ok, spawn_app_with, TestApp};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::claims::cast;
-
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let reply = app.post(path, token, body).await;
-    assert!(reply.status.is_success(), "{path}: {} {}", reply.status, reply.body);
-    reply.body
-}
+use crate::claims::{cast, to_in_repair, to_verified, Cast};
 
 fn category<'a>(fund: &'a Value, name: &str) -> &'a Value {
     fund["categories"].as_array().unwrap().iter().find(|c| c["category"] == name).unwrap()
 }
 
 /// A common-part seepage claim by the property manager, taken to "verified" at `price`.
-async fn verified_claim(
-    app: &TestApp,
-    pm: &Session,
-    reviewer: &Session,
-    tech: &Session,
-    repair_unit: &str,
-    building: &str,
-    price: &str,
-) -> String {
+async fn verified_claim(app: &TestApp, c: &Cast, building: &str, price: &str) -> String {
     let filed = app
         .post(
             "/api/v1/claims",
-            &pm.access,
+            &c.property.access,
             json!({"kind": "standard", "building_id": building, "location": "common_part", "category": "seepage",
                    "location_detail": "屋顶女儿墙", "description": "外墙渗水", "with_owner_representatives": true}),
         )
         .await;
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
     let id = filed.body["id"].as_str().unwrap().to_string();
-    let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
-    ok(app, &reviewer.access, &path("ask-developer"), json!({})).await;
-    ok(app, &reviewer.access, &path("developer-silent"), json!({})).await;
-    ok(app, &reviewer.access, &path("approve"), json!({"repair_unit_id": repair_unit})).await;
-    ok(app, &tech.access, &path("plans"), json!({"description": "维修", "budget": price})).await;
-    ok(app, &reviewer.access, &path("plan-decision"), json!({"decision": "approve"})).await;
-    ok(app, &tech.access, &path("start-repair"), json!({})).await;
-    ok(app, &tech.access, &path("cost-sheets"), json!({"lines": [{"kind": "other", "description": "防渗修补", "unit": "项", "quantity": "1", "unit_price": price}]})).await;
-    ok(app, &pm.access, &path("cost-sheets/1/sign"), json!({})).await;
-    ok(app, &tech.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
-    ok(
-        app,
-        &reviewer.access,
-        &path("verify"),
-        json!({"revision": 1, "lines": [{"line_no": 1, "decision": "approved"}]}),
-    )
-    .await;
+    to_in_repair(app, c, &id, price).await;
+    to_verified(app, c, &id, &c.property, price).await;
     id
 }
 
@@ -159,8 +130,7 @@ async fn one_building_from_deposit_notice_to_refund() {
 
     // Two paid claims, charged to seepage: ¥1,000 and ¥2,500.
     for price in ["1000.00", "2500.00"] {
-        let id =
-            verified_claim(&app, &c.property, &c.reviewer, &c.technician, &c.repair_unit, &b, price).await;
+        let id = verified_claim(&app, &c, &b, price).await;
         ok(
             &app,
             r,

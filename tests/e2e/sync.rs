@@ -1,31 +1,20 @@
 //! Sync protocol v1 pushes through real HTTP: exactly once, in order, or back with a reason.
 
-use baoxiu_e2e::{spawn_app, Session, TestApp};
+use baoxiu_e2e::{ok, spawn_app, Session, TestApp};
 use baoxiu_sync_protocol::wire::{Mutation, MutationKind, PushRequest};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::claims::cast;
+use crate::claims::{cast, to_in_repair};
 use crate::devices::fresh_public_key;
-
-async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let reply = app.post(path, token, body).await;
-    assert!(reply.status.is_success(), "{path}: {} {}", reply.status, reply.body);
-    reply.body
-}
 
 /// A work order in progress for the demo technician, and the technician's enrolled phone.
 async fn field(app: &TestApp) -> (crate::claims::Cast, String, String) {
     let c = cast(app).await;
     let filed = app.post("/api/v1/claims", &c.owner.access, crate::claims::seepage_claim(&c)).await;
     let id = filed.body["id"].as_str().unwrap().to_string();
+    to_in_repair(app, &c, &id, "100.00").await;
     let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
-    ok(app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
-    ok(app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
-    ok(app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
-    ok(app, &c.technician.access, &path("plans"), json!({"description": "维修", "budget": "100.00"})).await;
-    ok(app, &c.reviewer.access, &path("plan-decision"), json!({"decision": "approve"})).await;
-    ok(app, &c.technician.access, &path("start-repair"), json!({})).await;
     let wo = ok(app, &c.technician.access, &path("work-orders"), json!({"description": "上门维修"})).await;
     let wo_id = wo["id"].as_str().unwrap().to_string();
     ok(

@@ -206,3 +206,10 @@ impl TestApp {
         estates.body["items"][0].clone()
     }
 }
+
+/// Posts and insists on success, for the steps a story walks through on its way to what it tests.
+pub async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let reply = app.post(path, token, body).await;
+    assert!(reply.status.is_success(), "{path}: {} {}", reply.status, reply.body);
+    reply.body
+}
