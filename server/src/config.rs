@@ -75,6 +75,22 @@ pub struct Config {
     /// A demand-deposit rate table in the format of `fixtures/demand-deposit-rates.toml`, for
     /// interest on the fund (Art. 27). Default: the shipped one.
     pub interest_rates: Option<PathBuf>,
+    /// Largest evidence file, in bytes. Default 52428800 (50 MiB).
+    pub max_file_bytes: u64,
+    /// Largest one-request upload (`POST /files`), in bytes; bigger files use resumable uploads.
+    /// Default 16777216 (16 MiB).
+    pub plain_upload_max_bytes: u64,
+    /// Evidence allowed per claim, in bytes. Default 2147483648 (2 GiB).
+    pub claim_quota_bytes: u64,
+    /// Hours an unfinished resumable upload is kept. Default 24.
+    pub upload_expiry_hours: u64,
+    /// Largest image accepted, in megapixels (a decompression bomb is refused from its header).
+    /// Default 50.
+    pub image_max_megapixels: u64,
+    /// Threads decoding images and making thumbnails. Default: half the cores, at least one.
+    pub image_workers: Option<usize>,
+    /// How long a signed link to a file stays valid, in seconds. Default 300.
+    pub file_link_ttl_secs: u64,
 }
 
 impl Default for Config {
@@ -102,6 +118,13 @@ impl Default for Config {
             deadline_days: "calendar".into(),
             holiday_calendar: None,
             interest_rates: None,
+            max_file_bytes: 50 * 1024 * 1024,
+            plain_upload_max_bytes: 16 * 1024 * 1024,
+            claim_quota_bytes: 2 * 1024 * 1024 * 1024,
+            upload_expiry_hours: 24,
+            image_max_megapixels: 50,
+            image_workers: None,
+            file_link_ttl_secs: 300,
         }
     }
 }

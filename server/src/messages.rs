@@ -146,6 +146,44 @@ codes! {
     SequenceGap = "sequence_gap", 409, "同步记录不连续，请从指定序号重新同步。", "Sync records are out of sequence; resend from the number given.";
     /// A mutation number was reused with different content; `detail` is the number.
     IdempotencyConflict = "idempotency_conflict", 409, "同一序号的记录内容不一致，已拒绝。", "A record number was reused with different content.";
+    /// The upload id is unknown, or not the caller's.
+    UploadNotFound = "upload_not_found", 404, "上传任务不存在。", "No such upload.";
+    /// The upload was abandoned too long and has been removed; start again.
+    UploadExpired = "upload_expired", 410, "上传任务已过期，请重新上传。", "This upload has expired; please start again.";
+    /// The chunk does not start where the upload stands; `detail` is the current offset.
+    UploadOffsetMismatch = "upload_offset_mismatch", 409, "上传位置不一致，请查询当前进度后续传。", "The chunk does not start at the upload's current offset; ask for the offset and resume.";
+    /// Another request is writing to this upload.
+    UploadBusy = "upload_busy", 423, "该文件正在上传中，请稍后重试。", "This upload is being written by another request; try again shortly.";
+    /// The connection dropped mid-upload; what arrived is kept for resuming.
+    UploadInterrupted = "upload_interrupted", 400, "上传连接中断，请查询进度后续传。", "The connection dropped during the upload; ask for the offset and resume.";
+    /// More bytes than the upload declared.
+    UploadExceedsLength = "upload_exceeds_length", 413, "上传的数据超过了声明的文件大小。", "More bytes were sent than the upload declared.";
+    /// The chunk's checksum does not match; the chunk was discarded.
+    ChecksumMismatch = "checksum_mismatch", 460, "数据校验失败，该段已丢弃，请重传。", "The chunk's checksum does not match; it was discarded, please resend it.";
+    /// Only `sha256` checksums are accepted.
+    ChecksumAlgorithmUnsupported = "checksum_algorithm_unsupported", 400, "仅支持 sha256 校验。", "Only sha256 checksums are supported.";
+    /// The request does not speak tus 1.0.0.
+    TusVersionUnsupported = "tus_version_unsupported", 412, "上传协议版本不受支持（需 tus 1.0.0）。", "Unsupported upload protocol version; tus 1.0.0 is required.";
+    /// The complete file's SHA-256 is not the one declared; nothing was stored.
+    HashMismatch = "hash_mismatch", 422, "文件校验值与声明不符，未保存，请重新上传。", "The file's SHA-256 does not match the one declared; nothing was stored.";
+    /// The file is larger than allowed; `detail` is the limit in bytes.
+    FileTooLarge = "file_too_large", 413, "文件超过大小上限。", "The file is larger than allowed.";
+    /// The claim's evidence quota would be exceeded; `detail` is the quota in bytes.
+    ClaimQuotaExceeded = "claim_quota_exceeded", 422, "该申请的证据文件已达容量上限。", "This claim's evidence quota would be exceeded.";
+    /// Not a JPEG, PNG, WebP or PDF, whatever its name says; `detail` is what the bytes are.
+    UnsupportedFileType = "unsupported_file_type", 415, "仅接受 JPEG、PNG、WebP 图片和 PDF 文件。", "Only JPEG, PNG and WebP photos and PDF documents are accepted.";
+    /// HEIC photos cannot be decoded here.
+    HeicNotAccepted = "heic_not_accepted", 415, "暂不支持 HEIC 格式，请在相机设置中选择“兼容性最佳”或转换为 JPEG 后上传。", "HEIC photos are not accepted; set the camera to 'Most Compatible' or convert to JPEG.";
+    /// The image is larger than the limits (or a decompression bomb); `detail` is its size.
+    ImageTooLarge = "image_too_large", 422, "图片尺寸超过上限。", "The image's dimensions exceed the limit.";
+    /// The file is truncated or corrupt.
+    CorruptFile = "corrupt_file", 422, "文件已损坏或不完整，请重新上传。", "The file is truncated or corrupt; please upload it again.";
+    /// No file with this id was uploaded by the caller; `detail` is the id.
+    FileNotFound = "file_not_found", 422, "找不到您上传的该文件，请先上传。", "No file with this id was uploaded by you; upload it first.";
+    /// The thumbnail or preview is still being made.
+    PreviewNotReady = "preview_not_ready", 404, "缩略图正在生成，请稍后再试。", "The thumbnail or preview is still being made; try again shortly.";
+    /// The link is expired or its signature is wrong.
+    LinkInvalid = "link_invalid", 403, "链接已失效，请刷新页面。", "This link has expired or is not valid; reload the page.";
     /// The database is busy or unreachable; try again.
     ServiceUnavailable = "service_unavailable", 503, "服务暂时繁忙，请稍后重试。", "The service is busy; please try again shortly.";
     /// Something went wrong on our side; it has been logged.

@@ -14,6 +14,7 @@ use crate::auth::throttle::AddressThrottle;
 use crate::auth::tokens::{load_or_create_secret, TokenKeys};
 use crate::config::Config;
 use crate::db::{redact_url, Db};
+use crate::media::Media;
 use crate::state::{AppState, RuleSettings};
 
 /// A bound, ready-to-run server.
@@ -21,6 +22,7 @@ pub struct Application {
     port: u16,
     server: Server,
     db: Db,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -43,8 +45,11 @@ impl Application {
             ),
             db: db.clone(),
             rules: RuleSettings::from_config(&config)?,
+            media: Media::start(&config, db.clone(), &secret)?,
             config: config.clone(),
         });
+        let periodic = state.clone();
+        tokio::spawn(crate::tasks::run_periodic(periodic.clone().into_inner()));
         let openapi = web::Data::new(api::openapi().to_json().map_err(|e| anyhow::anyhow!("openapi: {e}"))?);
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
@@ -70,8 +75,7 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(address = %config.bind, port, "listening");
-        tokio::spawn(crate::tasks::run_periodic(db.clone()));
-        Ok(Application { port, server: server.run(), db })
+        Ok(Application { port, server: server.run(), db, state: periodic })
     }
 
     /// The port actually bound.
@@ -82,6 +86,11 @@ impl Application {
     /// A handle that stops the server.
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+
+    /// The state every request sees (for tests and tools that drive the server's own work).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// The database handle the server uses.

@@ -7,6 +7,7 @@ use crate::db::Db;
 use crate::domain::calendar::HolidayCalendar;
 use crate::domain::deadlines::DayCount;
 use crate::domain::fund::RateTable;
+use crate::media::Media;
 
 /// Shared, read-mostly state.
 pub struct AppState {
@@ -15,6 +16,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub address_throttle: AddressThrottle,
     pub rules: RuleSettings,
+    /// Evidence files: storage, inspection and derivatives.
+    pub media: Media,
 }
 
 /// How the fund's clocks run in this deployment.

@@ -14,12 +14,17 @@ const PERIOD: Duration = Duration::from_secs(300);
 
 /// Runs [`tick`] now and then every five minutes, for as long as the server runs. A failed tick is
 /// logged and retried at the next one; the work is idempotent.
-pub async fn run_periodic(db: Db) {
+pub async fn run_periodic(state: std::sync::Arc<crate::state::AppState>) {
     let mut timer = tokio::time::interval(PERIOD);
     loop {
         timer.tick().await;
-        if let Err(err) = tick(&db).await {
+        if let Err(err) = tick(&state.db).await {
             tracing::warn!(error = %err, "periodic work failed; will retry");
+        }
+        match state.media.expire_uploads(&state.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(uploads = n, "expired uploads removed"),
+            Err(err) => tracing::warn!(error = %err, "expiring uploads failed; will retry"),
         }
     }
 }

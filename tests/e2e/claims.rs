@@ -2,6 +2,7 @@
 //! to reimbursement, the dispute both ways, every rejection, and the refusals on the way.
 
 use baoxiu::domain::deadlines::{self, Clock, DayCount};
+use baoxiu_e2e::photos::pdf;
 use baoxiu_e2e::{spawn_app, Session, TestApp};
 use chrono::Utc;
 use reqwest::StatusCode;
@@ -17,6 +18,8 @@ pub struct Cast {
     pub building: String,
     pub unit: String,
     pub repair_unit: String,
+    /// A photo the owner uploaded, for claims that need evidence.
+    pub owner_photo: String,
 }
 
 pub async fn cast(app: &TestApp) -> Cast {
@@ -35,6 +38,7 @@ pub async fn cast(app: &TestApp) -> Cast {
         building: units.body[0]["building_id"].as_str().unwrap().into(),
         unit: units.body[0]["id"].as_str().unwrap().into(),
         repair_unit: repair_unit.as_str().unwrap().into(),
+        owner_photo: app.upload_photo(&owner.access, 1).await,
         owner,
     }
 }
@@ -48,7 +52,7 @@ pub fn seepage_claim(c: &Cast) -> Value {
         "category": "seepage",
         "location_detail": "主卧卫生间顶棚",
         "description": "楼上卫生间渗水，顶棚发霉，墙面起皮。",
-        "evidence": [{"id": uuid::Uuid::now_v7().to_string(), "kind": "before"}]
+        "evidence": [{"id": c.owner_photo, "kind": "before"}]
     })
 }
 
@@ -357,7 +361,9 @@ async fn an_emergency_repair_is_reimbursed_after_liability_is_settled() {
             "advance": {"amount": amount, "lines": lines()}
         })
     };
-    let photos = json!([{"id": uuid::Uuid::now_v7().to_string(), "kind": "before"}, {"id": uuid::Uuid::now_v7().to_string(), "kind": "receipt"}]);
+    let (photo, receipt) =
+        (app.upload_photo(&c.property.access, 2).await, app.upload(&c.property.access, pdf()).await);
+    let photos = json!([{"id": photo, "kind": "before"}, {"id": receipt, "kind": "receipt"}]);
     let no_evidence = app.post("/api/v1/claims", &c.property.access, claim("1530.88", json!([]))).await;
     assert_eq!(
         (no_evidence.status, no_evidence.code(), no_evidence.body["detail"].as_str()),
@@ -398,7 +404,7 @@ async fn an_emergency_repair_is_reimbursed_after_liability_is_settled() {
         &c.reviewer,
         &id,
         "inspection",
-        json!({"developer_liable": true, "report_evidence_id": uuid::Uuid::now_v7().to_string()}),
+        json!({"developer_liable": true, "report_evidence_id": app.upload(&c.reviewer.access, pdf()).await}),
     )
     .await;
     let approved_at = Utc::now();
@@ -527,7 +533,7 @@ async fn filing_refuses_what_the_rules_refuse() {
         .post(
             "/api/v1/claims",
             &c.property.access,
-            with(json!({"location": "common_part", "unit_id": null, "with_owner_representatives": true})),
+            with(json!({"location": "common_part", "unit_id": null, "with_owner_representatives": true, "evidence": []})),
         )
         .await;
     assert_eq!(with_reps.status, StatusCode::CREATED, "{}", with_reps.body);
@@ -540,8 +546,23 @@ async fn filing_refuses_what_the_rules_refuse() {
         app.post("/api/v1/claims", &c.owner.access, with(json!({"reported_on": "2099-01-01"}))).await.code(),
         "invalid_input"
     );
-    let bad_kind = with(json!({"evidence": [{"id": uuid::Uuid::now_v7().to_string(), "kind": "selfie"}]}));
+    let bad_kind = with(json!({"evidence": [{"id": c.owner_photo, "kind": "selfie"}]}));
     assert_eq!(app.post("/api/v1/claims", &c.owner.access, bad_kind).await.code(), "invalid_input");
+    // Evidence is a file the applicant uploaded: someone else's, or none at all, is refused.
+    let theirs = app.upload_photo(&c.property.access, 3).await;
+    for id in [theirs, uuid::Uuid::now_v7().to_string()] {
+        let borrowed = app
+            .post(
+                "/api/v1/claims",
+                &c.owner.access,
+                with(json!({"evidence": [{"id": id, "kind": "before"}]})),
+            )
+            .await;
+        assert_eq!(
+            (borrowed.status, borrowed.code(), borrowed.body["detail"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "file_not_found", Some(id.as_str()))
+        );
+    }
     assert_eq!(
         app.post("/api/v1/claims", &c.owner.access, with(json!({"category": "roof"}))).await.code(),
         "malformed_json"

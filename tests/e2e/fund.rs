@@ -2,6 +2,7 @@
 //! payouts charged to the journal, and a payout the fund cannot cover.
 
 use baoxiu::domain::deadlines::shanghai_date;
+use baoxiu_e2e::photos::pdf;
 use baoxiu_e2e::{ok, spawn_app};
 use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
@@ -31,7 +32,9 @@ async fn a_deposit_through_objection_recheck_and_late_payment() {
             "evidence": evidence
         })
     };
-    let cert = json!([{"id": uuid::Uuid::now_v7().to_string(), "kind": "performance_certificate"}]);
+    let (certificate, rating) =
+        (app.upload(&c.reviewer.access, pdf()).await, app.upload_photo(&c.reviewer.access, 9).await);
+    let cert = json!([{"id": certificate, "kind": "performance_certificate"}]);
     let missing = app
         .post(&format!("/api/v1/buildings/{b}/deposit-notice"), &c.reviewer.access, notice(cert.clone()))
         .await;
@@ -40,8 +43,8 @@ async fn a_deposit_through_objection_recheck_and_late_payment() {
         ("invalid_input", Some("credit_rating (Art. 9)"))
     );
     let both = json!([
-        {"id": uuid::Uuid::now_v7().to_string(), "kind": "performance_certificate"},
-        {"id": uuid::Uuid::now_v7().to_string(), "kind": "credit_rating"}
+        {"id": certificate, "kind": "performance_certificate"},
+        {"id": rating, "kind": "credit_rating"}
     ]);
     let created = app
         .post(&format!("/api/v1/buildings/{b}/deposit-notice"), &c.reviewer.access, notice(both.clone()))
@@ -407,7 +410,8 @@ async fn an_award_after_the_deposit_refunds_its_points_down_to_the_floor() {
     let c = cast(&app).await;
     let path = format!("/api/v1/buildings/{}/award-refund", c.building);
     let today = shanghai_date(Utc::now());
-    let award = |level: &str| json!({"award": level, "evidence_id": uuid::Uuid::now_v7().to_string(), "paid_on": today, "bank_reference": "AW-1"});
+    let document = app.upload(&c.reviewer.access, pdf()).await;
+    let award = |level: &str| json!({"award": level, "evidence_id": document, "paid_on": today, "bank_reference": "AW-1"});
     // 1号楼, multi-storey at 3 %: a national award (3 points) stops at the 1 % floor, so 2 % of
     // ¥18,600,000 = ¥372,000 comes back, ¥46,500 out of each category (Art. 9 iii).
     let refunded = ok(&app, &c.reviewer.access, &path, award("national")).await;

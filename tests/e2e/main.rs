@@ -8,6 +8,7 @@ mod auth;
 mod claims;
 mod devices;
 mod field;
+mod files;
 mod fund;
 mod fund_year;
 mod health;

@@ -102,6 +102,20 @@ pub const ROUTES: &[Route] = &[
     route!("post", "/api/v1/claims", "/api/v1/claims", Gate::Roles(&["property", "owner"])),
     route!("get", "/api/v1/claims", "/api/v1/claims", Gate::Sees(ALL)),
     route!("get", "/api/v1/claims/{claim}", "/api/v1/claims/{id}", Gate::Sees(ESTATE_SEERS)),
+    route!("post", "/api/v1/claims/{claim}/evidence", "/api/v1/claims/{id}/evidence", Gate::Roles(ALL)),
+    route!(
+        "get",
+        "/api/v1/claims/{claim}/evidence",
+        "/api/v1/claims/{id}/evidence",
+        Gate::Sees(ESTATE_SEERS)
+    ),
+    route!("post", "/api/v1/uploads", "/api/v1/uploads", Gate::Roles(ALL)),
+    route!("head", "/api/v1/uploads/{upload}", "/api/v1/uploads/{id}", Gate::Roles(ALL)),
+    route!("patch", "/api/v1/uploads/{upload}", "/api/v1/uploads/{id}", Gate::Roles(ALL)),
+    route!("delete", "/api/v1/uploads/{upload}", "/api/v1/uploads/{id}", Gate::Roles(ALL)),
+    route!("post", "/api/v1/files", "/api/v1/files", Gate::Roles(ALL)),
+    route!("get", "/api/v1/files/{file}", "/api/v1/files/{id}", Gate::Sees(ESTATE_SEERS)),
+    route!("get", "/api/v1/files/{file}/content", "/api/v1/files/{id}/content", Gate::Sees(ESTATE_SEERS)),
     route!("get", "/api/v1/reviewer/queue", "/api/v1/reviewer/queue", Gate::Roles(&["reviewer"])),
     route!(
         "post",
@@ -380,6 +394,7 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         "/api/v1/claims" => {
             json!({"kind": "standard", "building_id": ids.building, "unit_id": ids.unit, "location": "private_part", "category": "seepage", "location_detail": "卫生间", "description": "渗水"})
         }
+        "/api/v1/claims/{claim}/evidence" => json!({"file_id": ids.file, "kind": "before"}),
         "/api/v1/claims/{claim}/developer-reply" => json!({"reply": "dispute"}),
         "/api/v1/claims/{claim}/inspection" => json!({"developer_liable": true}),
         "/api/v1/claims/{claim}/approve" => json!({"repair_unit_id": ids.repair_unit}),
@@ -439,6 +454,7 @@ struct Ids {
     developer_org: String,
     claim: String,
     repair_unit: String,
+    file: String,
 }
 
 #[tokio::test]
@@ -472,6 +488,7 @@ async fn every_role_reaches_exactly_what_it_may() {
         developer_org: estate["developer_id"].as_str().unwrap().into(),
         claim: String::new(),
         repair_unit: org("repair_unit"),
+        file: app.upload_photo(&sessions["owner"].access, 7).await,
     };
     let mut ids = ids;
     let filed = app
@@ -479,6 +496,9 @@ async fn every_role_reaches_exactly_what_it_may() {
         .await;
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
     ids.claim = filed.body["id"].as_str().unwrap().into();
+    let attach = format!("/api/v1/claims/{}/evidence", ids.claim);
+    baoxiu_e2e::ok(&app, &sessions["owner"].access, &attach, json!({"file_id": ids.file, "kind": "before"}))
+        .await;
 
     let mut failures = Vec::new();
     for route in ROUTES {
@@ -490,6 +510,8 @@ async fn every_role_reaches_exactly_what_it_may() {
             .replace("{bureau}", &ids.bureau)
             .replace("{user}", &ids.reviewer)
             .replace("{claim}", &ids.claim)
+            .replace("{file}", &ids.file)
+            .replace("{upload}", &uuid::Uuid::now_v7().to_string())
             .replace("{work_order}", &uuid::Uuid::now_v7().to_string())
             .replace("{notification}", &uuid::Uuid::now_v7().to_string())
             .replace("{hold}", &uuid::Uuid::now_v7().to_string())

@@ -9,6 +9,8 @@
 
 use std::path::PathBuf;
 
+pub mod photos;
+
 use baoxiu::config::{Config, Secret};
 use baoxiu::db::Db;
 use baoxiu::startup::Application;
@@ -22,6 +24,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: Db,
+    /// The server's shared state, to run its periodic work on demand.
+    pub state: actix_web::web::Data<baoxiu::state::AppState>,
     pub data_dir: PathBuf,
     /// The database this server uses.
     pub database_url: String,
@@ -74,12 +78,14 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let app = Application::build(config).expect("server builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let db = app.db().clone();
+    let state = app.state();
     let server = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::new(),
         db,
+        state,
         data_dir: dir.path().to_path_buf(),
         database_url,
         _dir: dir,
@@ -204,6 +210,44 @@ impl TestApp {
         let estates = self.get("/api/v1/estates", token).await;
         assert_eq!(estates.status, StatusCode::OK, "{:?}", estates.body);
         estates.body["items"][0].clone()
+    }
+}
+
+impl TestApp {
+    /// Sends raw bytes with extra headers and reads the reply.
+    pub async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, String)],
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.address)).body(bytes);
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        let res = req.send().await.expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.unwrap();
+        Reply { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    }
+
+    /// Uploads a file in one request and returns its id; panics unless it is stored.
+    pub async fn upload(&self, token: &str, bytes: Vec<u8>) -> String {
+        let path = format!("/api/v1/files?sha256={}", photos::sha256(&bytes));
+        let reply = self.send_bytes(Method::POST, &path, Some(token), &[], bytes).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Uploads a small distinct photo (distinct per `seed`) and returns its file id.
+    pub async fn upload_photo(&self, token: &str, seed: u32) -> String {
+        self.upload(token, photos::jpeg(64, 48, seed, None)).await
     }
 }
 

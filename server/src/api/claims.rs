@@ -21,7 +21,7 @@ use crate::auth::{AuthUser, ClaimApplicant, DeveloperStaff, RepairUnitStaff, Rev
 use crate::db::accounts::now;
 use crate::db::claims::{self as db, Actor, ClaimFilter, ClaimRow, ClaimScope, LineRow, PayoutRow};
 use crate::db::registry::{self as reg, Scope};
-use crate::db::{fund, notify, DbConnection};
+use crate::db::{files as files_db, fund, notify, DbConnection};
 use crate::domain::coverage::{
     self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, SeasonSettings, WarrantyCategory,
 };
@@ -247,7 +247,7 @@ fn claim_response(row: ClaimRow, user: &AuthUser, unsigned_sheet: bool) -> AppRe
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceRef {
-    /// The evidence id the upload service returned.
+    /// The id of a file the caller uploaded (`POST /files` or a finished `/uploads`).
     pub id: String,
     /// before, during, after, receipt, inspection_report or signature.
     pub kind: String,
@@ -305,7 +305,8 @@ pub struct FileClaim {
     pub advance: Option<AdvanceInput>,
 }
 
-const EVIDENCE_KINDS: &[&str] = &["before", "during", "after", "receipt", "inspection_report", "signature"];
+pub(crate) const EVIDENCE_KINDS: &[&str] =
+    &["before", "during", "after", "receipt", "inspection_report", "signature"];
 
 fn priced_lines(inputs: &[LineInput]) -> AppResult<Vec<LineRow>> {
     if inputs.is_empty() || inputs.len() > 200 {
@@ -488,6 +489,7 @@ async fn file_claim(
                 filed_at,
             };
             row.refresh_queue_fields(claim.state);
+            files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
             db::insert_claim(conn, &row, &actor, &evidence)?;
             if let Some(lines) = advance_lines {
                 let sheet = db::insert_cost_sheet(conn, &row.id, None, lines, &actor.user_id)?;
@@ -928,7 +930,7 @@ async fn developer_reply(
 pub struct InspectionResult {
     pub version: Option<i32>,
     pub developer_liable: bool,
-    /// The testing agency's report, as uploaded evidence.
+    /// The testing agency's report: the id of a file the reviewer uploaded.
     pub report_evidence_id: Option<String>,
     pub note: Option<String>,
 }
@@ -948,7 +950,10 @@ async fn inspection(
         json!({"developer_liable": body.developer_liable, "report_evidence_id": report, "note": note});
     let by = who.id.clone();
     let extra: Extra = Box::new(move |conn, row| match &report {
-        Some(report) => db::attach_evidence(conn, &row.id, report, "inspection_report", &by),
+        Some(report) => {
+            files_db::require_own_files(conn, &by, [report])?;
+            db::attach_evidence(conn, &row.id, report, "inspection_report", &by)
+        }
         None => Ok(()),
     });
     step(

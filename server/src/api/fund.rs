@@ -16,7 +16,7 @@ use crate::db::accounts::{new_id, now};
 use crate::db::fund::{self as db, NoticeRow, PaymentRow, Posting};
 use crate::db::notify::{self, Notify};
 use crate::db::registry::{self as reg, BuildingRow};
-use crate::db::DbConnection;
+use crate::db::{files as files_db, DbConnection};
 use crate::domain::coverage::{self, BuildingWarranty, SeasonSettings, WarrantyCategory};
 use crate::domain::deadlines::{self, shanghai_date, Clock};
 use crate::domain::deposit::{self, AwardLevel, Certification, Reductions};
@@ -212,7 +212,7 @@ fn notice_view(conn: &mut DbConnection, row: NoticeRow) -> AppResult<NoticeView>
 }
 
 /// The building as the caller may see it, with its estate's jurisdiction and developer.
-fn building_in_scope(
+pub(crate) fn building_in_scope(
     conn: &mut DbConnection,
     user: &AuthUser,
     id: &str,
@@ -287,6 +287,7 @@ async fn notify_deposit(
                 certificate_number: None,
                 version: 1,
             };
+            files_db::require_own_files(conn, &user.id, evidence.iter().map(|(id, _)| id))?;
             db::insert_notice(conn, &row, &evidence)?;
             let developers = notify::members_of(conn, &developer_id)?;
             notify::notify(
@@ -1380,7 +1381,7 @@ pub struct AwardRefundRequest {
     /// `national`, `provincial` or `municipal`.
     #[schema(value_type = String)]
     pub award: AwardLevel,
-    /// The award document, as uploaded evidence.
+    /// The award document: the id of a file the caller uploaded.
     pub evidence_id: String,
     pub paid_on: NaiveDate,
     pub bank_reference: String,
@@ -1456,6 +1457,7 @@ async fn award_refund(
             )?;
             notice.reductions = serde_json::to_string(&after).map_err(AppError::internal)?;
             db::save_notice(conn, &mut notice)?;
+            files_db::require_own_files(conn, &user.id, [&evidence_id])?;
             db::add_evidence(conn, &notice.id, &evidence_id, "award")?;
             fund_view(conn, &building, building_id.clone())
         })

@@ -6,6 +6,8 @@ mod accounts;
 mod claims;
 pub use accounts::valid_username;
 mod devices;
+mod evidence;
+mod files;
 mod fund;
 mod health;
 pub mod middleware;
@@ -56,6 +58,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             utoipa_actix_web::scope("/api/v1")
                 .configure(accounts::routes)
                 .configure(claims::routes)
+                .configure(evidence::routes)
+                .configure(files::routes)
                 .configure(registry::routes)
                 .configure(devices::routes)
                 .configure(work_orders::routes)

@@ -132,6 +132,15 @@ pub fn evidence_of(conn: &mut DbConnection, notice_id: &str) -> AppResult<Vec<(S
         .load(conn)?)
 }
 
+/// The buildings whose deposit notices cite this file as evidence.
+pub fn buildings_with_evidence(conn: &mut DbConnection, file_id: &str) -> AppResult<Vec<String>> {
+    Ok(deposit_evidence::table
+        .inner_join(deposit_notices::table.on(deposit_notices::id.eq(deposit_evidence::notice_id)))
+        .filter(deposit_evidence::evidence_id.eq(file_id))
+        .select(deposit_notices::building_id)
+        .load(conn)?)
+}
+
 /// Saves a changed notice if nobody changed it since it was read.
 pub fn save_notice(conn: &mut DbConnection, row: &mut NoticeRow) -> AppResult<()> {
     let old = row.version;

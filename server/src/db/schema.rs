@@ -165,6 +165,56 @@ diesel::table! {
         kind -> Text,
         attached_by -> Text,
         attached_at -> Timestamp,
+        visit_id -> Nullable<Text>,
+        cost_sheet_id -> Nullable<Text>,
+        line_no -> Nullable<Integer>,
+        reported_taken_at -> Nullable<Timestamp>,
+        reported_lat -> Nullable<Double>,
+        reported_lng -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        media_type -> Text,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        taken_at -> Nullable<Timestamp>,
+        gps_lat -> Nullable<Double>,
+        gps_lng -> Nullable<Double>,
+        camera -> Nullable<Text>,
+        orientation -> Integer,
+        has_exif -> Bool,
+        derivatives -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Text,
+        sha256 -> Text,
+        uploaded_by -> Text,
+        device_id -> Nullable<Text>,
+        filename -> Nullable<Text>,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    uploads (id) {
+        id -> Text,
+        owner_id -> Text,
+        device_id -> Nullable<Text>,
+        length -> BigInt,
+        sha256 -> Text,
+        filename -> Nullable<Text>,
+        claim_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        file_id -> Nullable<Text>,
     }
 }
 
@@ -454,6 +504,8 @@ diesel::joinable!(devices -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(claim_evidence -> claims (claim_id));
+diesel::joinable!(claim_evidence -> files (evidence_id));
+diesel::joinable!(files -> blobs (sha256));
 diesel::joinable!(payouts -> claims (claim_id));
 diesel::joinable!(repair_plans -> claims (claim_id));
 diesel::joinable!(cost_sheets -> claims (claim_id));
@@ -481,6 +533,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     claims,
     payouts,
     claim_evidence,
+    blobs,
+    files,
+    uploads,
     repair_plans,
     cost_sheets,
     cost_sheet_lines,

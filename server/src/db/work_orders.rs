@@ -143,3 +143,13 @@ pub fn update_visit(conn: &mut DbConnection, visit: &VisitRow) -> AppResult<()> 
     diesel::update(visits::table.find(&visit.id)).set(visit).execute(conn)?;
     Ok(())
 }
+
+/// Every visit on a claim's work orders, oldest first.
+pub fn visits_of_claim(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<VisitRow>> {
+    Ok(visits::table
+        .inner_join(work_orders::table)
+        .filter(work_orders::claim_id.eq(claim_id))
+        .order(visits::check_in_at.asc())
+        .select(VisitRow::as_select())
+        .load(conn)?)
+}

@@ -12,6 +12,7 @@ pub mod fund;
 pub mod ledger;
 pub mod lifecycle;
 pub mod periods;
+pub mod plausibility;
 pub mod registry;
 mod rules_doc;
 

@@ -1,0 +1,10 @@
+DROP INDEX claim_evidence_by_file;
+ALTER TABLE claim_evidence DROP COLUMN reported_lng;
+ALTER TABLE claim_evidence DROP COLUMN reported_lat;
+ALTER TABLE claim_evidence DROP COLUMN reported_taken_at;
+ALTER TABLE claim_evidence DROP COLUMN line_no;
+ALTER TABLE claim_evidence DROP COLUMN cost_sheet_id;
+ALTER TABLE claim_evidence DROP COLUMN visit_id;
+DROP TABLE uploads;
+DROP TABLE files;
+DROP TABLE blobs;

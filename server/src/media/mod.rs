@@ -1,0 +1,260 @@
+//! Evidence files: from verified bytes on local disk to a stored, inspected blob with its
+//! thumbnail and preview on the way. The HTTP edge (`api::files`) streams uploads into staging
+//! files and hands them here; nothing partial or unverified ever becomes a blob.
+
+pub mod derive;
+pub mod inspect;
+pub mod store;
+mod worker;
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::db::accounts::{new_id, now};
+use crate::db::files::{self as db, BlobRow, FileRow};
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use inspect::{ImageLimits, Refusal};
+use store::{BlobStore, LocalStore, Variant};
+pub use worker::DerivativePool;
+
+/// Who sent the bytes, and as what.
+pub struct Provenance {
+    pub user_id: String,
+    pub device_id: Option<String>,
+    pub filename: Option<String>,
+}
+
+/// The evidence-file service.
+pub struct Media {
+    pub store: Arc<dyn BlobStore>,
+    staging: PathBuf,
+    pub limits: ImageLimits,
+    /// Decodes at once, so many simultaneous uploads cannot exhaust memory.
+    inspections: Semaphore,
+    pub derivatives: DerivativePool,
+    busy: Mutex<HashSet<String>>,
+    link_key: Vec<u8>,
+}
+
+/// Holds an upload against concurrent writers until dropped.
+pub struct UploadLock<'a> {
+    media: &'a Media,
+    id: String,
+}
+
+impl Drop for UploadLock<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut busy) = self.media.busy.lock() {
+            busy.remove(&self.id);
+        }
+    }
+}
+
+impl Media {
+    /// The service over `<data_dir>/blobs`, with its staging folder and derivative workers.
+    pub fn start(config: &Config, db: Db, secret: &[u8]) -> anyhow::Result<Media> {
+        let store: Arc<dyn BlobStore> = Arc::new(LocalStore::open(config.data_dir.join("blobs"))?);
+        let staging = config.data_dir.join("uploads");
+        std::fs::create_dir_all(&staging)?;
+        let limits = ImageLimits {
+            max_pixels: config.image_max_megapixels.saturating_mul(1_000_000),
+            ..ImageLimits::default()
+        };
+        let workers = config.image_workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map(|n| (n.get() / 2).max(1)).unwrap_or(1)
+        });
+        let derivatives = DerivativePool::start(workers, db, store.clone(), limits);
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret)?;
+        mac.update(b"baoxiu file links v1");
+        Ok(Media {
+            store,
+            staging,
+            limits,
+            inspections: Semaphore::new(workers.max(1)),
+            derivatives,
+            busy: Mutex::new(HashSet::new()),
+            link_key: mac.finalize().into_bytes().to_vec(),
+        })
+    }
+
+    /// The staging file of an upload (or of a one-request upload in flight).
+    pub fn staging_path(&self, id: &str) -> PathBuf {
+        self.staging.join(format!("{id}.part"))
+    }
+
+    /// Claims an upload for one writer; a second concurrent writer gets `upload_busy`.
+    pub fn lock(&self, id: &str) -> AppResult<UploadLock<'_>> {
+        let mut busy = self.busy.lock().map_err(|_| AppError::new(Code::Internal))?;
+        if !busy.insert(id.to_string()) {
+            return Err(AppError::new(Code::UploadBusy).retry_after(1));
+        }
+        Ok(UploadLock { media: self, id: id.to_string() })
+    }
+
+    /// Turns a complete staging file into a stored blob and a file record: checks the hash (computed
+    /// here unless the caller hashed while streaming), inspects the bytes, stores them atomically,
+    /// records them, and queues the derivatives. On any refusal the staging file is removed.
+    pub async fn finish(
+        &self,
+        db: &Db,
+        staged: PathBuf,
+        expected: Option<String>,
+        streamed_hash: Option<String>,
+        from: Provenance,
+        upload_id: Option<String>,
+    ) -> AppResult<(FileRow, BlobRow)> {
+        let result = self.finish_inner(db, &staged, expected, streamed_hash, from, upload_id).await;
+        if result.is_err() {
+            let _ = std::fs::remove_file(&staged);
+        }
+        result
+    }
+
+    async fn finish_inner(
+        &self,
+        db: &Db,
+        staged: &Path,
+        expected: Option<String>,
+        streamed_hash: Option<String>,
+        from: Provenance,
+        upload_id: Option<String>,
+    ) -> AppResult<(FileRow, BlobRow)> {
+        let hash = match streamed_hash {
+            Some(hash) => hash,
+            None => {
+                let path = staged.to_path_buf();
+                blocking(move || sha256_file(&path)).await?
+            }
+        };
+        if expected.as_ref().is_some_and(|e| *e != hash) {
+            return Err(AppError::new(Code::HashMismatch));
+        }
+        let size = i64::try_from(std::fs::metadata(staged).map_err(AppError::internal)?.len())
+            .map_err(AppError::internal)?;
+        let inspected = {
+            let _permit = self.inspections.acquire().await.map_err(AppError::internal)?;
+            let (path, limits) = (staged.to_path_buf(), self.limits);
+            blocking(move || Ok(inspect::inspect(&path, &limits))).await?.map_err(refusal_error)?
+        };
+        let store = self.store.clone();
+        let (path, key) = (staged.to_path_buf(), hash.clone());
+        blocking(move || store.adopt(&path, &key).map_err(AppError::internal)).await?;
+        let facts = &inspected.facts;
+        let blob = BlobRow {
+            sha256: hash.clone(),
+            size,
+            media_type: inspected.media_type.as_str().to_string(),
+            width: inspected.width.and_then(|w| i32::try_from(w).ok()),
+            height: inspected.height.and_then(|h| i32::try_from(h).ok()),
+            taken_at: facts.taken_at,
+            gps_lat: facts.position.map(|p| p.0),
+            gps_lng: facts.position.map(|p| p.1),
+            camera: facts.camera.clone(),
+            orientation: i32::from(facts.orientation),
+            has_exif: facts.has_exif,
+            derivatives: if inspected.media_type.is_image() { "pending" } else { "none" }.to_string(),
+            created_at: now(),
+        };
+        let file = FileRow {
+            id: new_id(),
+            sha256: hash,
+            uploaded_by: from.user_id,
+            device_id: from.device_id,
+            filename: from.filename,
+            received_at: now(),
+        };
+        let (b, f) = (blob.clone(), file.clone());
+        db.write(move |conn| db::record_file(conn, &b, &f, upload_id.as_deref())).await?;
+        // The first upload's row wins; what is stored is what later readers see.
+        let stored = db
+            .read({
+                let key = blob.sha256.clone();
+                move |conn| db::blob(conn, &key)
+            })
+            .await?
+            .unwrap_or(blob);
+        if stored.derivatives == "pending" {
+            self.derivatives.submit(stored.sha256.clone());
+        }
+        Ok((file, stored))
+    }
+
+    /// Removes uploads past their expiry, with their staging files. Returns how many.
+    pub async fn expire_uploads(&self, db: &Db) -> AppResult<usize> {
+        let at = now();
+        let expired = db.read(move |conn| db::expired_uploads(conn, at, 500)).await?;
+        for id in &expired {
+            let Ok(_lock) = self.lock(id) else { continue };
+            remove_staging(&self.staging_path(id))?;
+            let id = id.clone();
+            db.write(move |conn| db::delete_upload(conn, &id)).await?;
+        }
+        Ok(expired.len())
+    }
+
+    /// A signature over a link to a file rendition that expires at `expires` (Unix seconds).
+    pub fn link_signature(&self, file_id: &str, variant: Variant, expires: i64) -> String {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.link_key) else { return String::new() };
+        mac.update(format!("{file_id}:{}:{expires}", variant.as_str()).as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Checks a link's signature in constant time.
+    pub fn verify_link(&self, file_id: &str, variant: Variant, expires: i64, signature: &str) -> bool {
+        let Ok(given) = hex::decode(signature) else { return false };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.link_key) else { return false };
+        mac.update(format!("{file_id}:{}:{expires}", variant.as_str()).as_bytes());
+        mac.verify_slice(&given).is_ok()
+    }
+}
+
+/// Removes a staging file; one already gone is fine.
+pub fn remove_staging(path: &Path) -> AppResult<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(AppError::internal(e)),
+    }
+}
+
+/// The SHA-256 of a file, streamed.
+pub fn sha256_file(path: &Path) -> AppResult<String> {
+    let mut file = File::open(path).map_err(AppError::internal)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(AppError::internal)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Why a file was refused, as the caller's error.
+pub fn refusal_error(refusal: Refusal) -> AppError {
+    match refusal {
+        Refusal::Unsupported(kind) => AppError::new(Code::UnsupportedFileType).detail(kind),
+        Refusal::Heic => AppError::new(Code::HeicNotAccepted),
+        Refusal::TooLarge { width, height } if width > 0 => {
+            AppError::new(Code::ImageTooLarge).detail(format!("{width}x{height}"))
+        }
+        Refusal::TooLarge { .. } => AppError::new(Code::ImageTooLarge),
+        Refusal::Corrupt(why) => AppError::new(Code::CorruptFile).detail(why),
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(AppError::internal)?
+}
