@@ -281,15 +281,23 @@ async fn upload_chunk(
         return Err(AppError::new(Code::UploadExceedsLength));
     }
     let mut file = OpenOptions::new().create(true).append(true).open(&path).map_err(AppError::internal)?;
-    let mut hasher = checksum.as_ref().map(|_| Sha256::new());
+    let mut chunk_hash = checksum.as_ref().map(|_| Sha256::new());
+    // The whole file's hash runs alongside; a refused chunk puts back the state before it.
+    let before = state.media.take_hasher(&row.id, current);
+    let mut whole = before.clone();
     let mut written = 0u64;
-    let rewind = |file: &std::fs::File| file.set_len(current).map_err(AppError::internal);
+    let media = &state.media;
+    let rewind = |file: &std::fs::File| {
+        media.keep_hasher(&row.id, current, before.clone());
+        file.set_len(current).map_err(AppError::internal)
+    };
     while let Some(chunk) = body.next().await {
         let chunk = match chunk {
             Ok(chunk) => chunk,
             Err(_) if checksum.is_none() => {
                 // The connection was cut: keep what arrived, so the client can resume after it.
                 file.sync_data().map_err(AppError::internal)?;
+                media.keep_hasher(&row.id, current + written, whole);
                 return Err(AppError::new(Code::UploadInterrupted));
             }
             Err(_) => {
@@ -302,12 +310,12 @@ async fn upload_chunk(
             return Err(AppError::new(Code::UploadExceedsLength));
         }
         file.write_all(&chunk).map_err(AppError::internal)?;
-        if let Some(h) = hasher.as_mut() {
-            h.update(&chunk);
+        for hasher in [chunk_hash.as_mut(), whole.as_mut()].into_iter().flatten() {
+            hasher.update(&chunk);
         }
         written += chunk.len() as u64;
     }
-    if let (Some(h), Some(expected)) = (hasher, &checksum) {
+    if let (Some(h), Some(expected)) = (chunk_hash, &checksum) {
         if h.finalize().as_slice() != expected.as_slice() {
             rewind(&file)?;
             return Err(AppError::new(Code::ChecksumMismatch));
@@ -315,12 +323,19 @@ async fn upload_chunk(
     }
     let offset = current + written;
     web::block(move || file.sync_data()).await.map_err(AppError::internal)?.map_err(AppError::internal)?;
+    let complete = offset == length && row.file_id.is_none();
+    let streamed_hash = if complete {
+        whole.map(|h| hex::encode(h.finalize()))
+    } else {
+        media.keep_hasher(&row.id, offset, whole);
+        None
+    };
     let mut response = HttpResponse::NoContent();
     response
         .insert_header(("Tus-Resumable", TUS_VERSION))
         .insert_header(("Upload-Offset", offset.to_string()))
         .insert_header(("Upload-Expires", http_date(row.expires_at)));
-    if offset == length && row.file_id.is_none() {
+    if complete {
         let from = Provenance {
             user_id: user.id.clone(),
             device_id: row.device_id.clone(),
@@ -329,7 +344,7 @@ async fn upload_chunk(
         let upload_id = row.id.clone();
         let finished = state
             .media
-            .finish(&state.db, path, Some(row.sha256.clone()), None, from, Some(upload_id.clone()))
+            .finish(&state.db, path, Some(row.sha256.clone()), streamed_hash, from, Some(upload_id.clone()))
             .await;
         match finished {
             Ok((file, _)) => {
@@ -358,6 +373,7 @@ async fn terminate_upload(
     let (owner, id) = (user.id.clone(), parse_id(&id)?);
     let row = state.db.read(move |conn| db::own_upload(conn, &owner, &id)).await?;
     let _lock = state.media.lock(&row.id)?;
+    state.media.take_hasher(&row.id, u64::MAX);
     remove_staging(&state.media.staging_path(&row.id))?;
     let id = row.id.clone();
     state.db.write(move |conn| db::delete_upload(conn, &id)).await?;

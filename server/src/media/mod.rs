@@ -7,7 +7,7 @@ pub mod inspect;
 pub mod store;
 mod worker;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -43,6 +43,9 @@ pub struct Media {
     inspections: Semaphore,
     pub derivatives: DerivativePool,
     busy: Mutex<HashSet<String>>,
+    /// Each resumable upload's running SHA-256 and the offset it covers, so completion need not
+    /// read the file again. Lost on restart; completion then hashes the file.
+    hashers: Mutex<HashMap<String, (u64, Sha256)>>,
     link_key: Vec<u8>,
 }
 
@@ -83,6 +86,7 @@ impl Media {
             inspections: Semaphore::new(workers.max(1)),
             derivatives,
             busy: Mutex::new(HashSet::new()),
+            hashers: Mutex::new(HashMap::new()),
             link_key: mac.finalize().into_bytes().to_vec(),
         })
     }
@@ -99,6 +103,23 @@ impl Media {
             return Err(AppError::new(Code::UploadBusy).retry_after(1));
         }
         Ok(UploadLock { media: self, id: id.to_string() })
+    }
+
+    /// The running hash of an upload standing at `offset`, if it is known (a fresh upload's is).
+    pub fn take_hasher(&self, id: &str, offset: u64) -> Option<Sha256> {
+        let mut hashers = self.hashers.lock().ok()?;
+        match hashers.remove(id) {
+            Some((at, hasher)) if at == offset => Some(hasher),
+            _ if offset == 0 => Some(Sha256::new()),
+            _ => None,
+        }
+    }
+
+    /// Keeps an upload's running hash, covering its first `offset` bytes.
+    pub fn keep_hasher(&self, id: &str, offset: u64, hasher: Option<Sha256>) {
+        if let (Ok(mut hashers), Some(hasher)) = (self.hashers.lock(), hasher) {
+            hashers.insert(id.to_string(), (offset, hasher));
+        }
     }
 
     /// Turns a complete staging file into a stored blob and a file record: checks the hash (computed
@@ -195,6 +216,7 @@ impl Media {
         let expired = db.read(move |conn| db::expired_uploads(conn, at, 500)).await?;
         for id in &expired {
             let Ok(_lock) = self.lock(id) else { continue };
+            self.take_hasher(id, u64::MAX);
             remove_staging(&self.staging_path(id))?;
             let id = id.clone();
             db.write(move |conn| db::delete_upload(conn, &id)).await?;
