@@ -146,6 +146,9 @@ codes! {
     SequenceGap = "sequence_gap", 409, "同步记录不连续，请从指定序号重新同步。", "Sync records are out of sequence; resend from the number given.";
     /// A mutation number was reused with different content; `detail` is the number.
     IdempotencyConflict = "idempotency_conflict", 409, "同一序号的记录内容不一致，已拒绝。", "A record number was reused with different content.";
+    /// Two cost-sheet revisions were made from the same parent; someone must choose by adding a
+    /// revision before either can be signed.
+    CostSheetConflict = "cost_sheet_conflict", 409, "同一版本下出现了两份修改后的费用清单，请先确认采用哪一份并重新提交。", "Two revisions were made from the same cost sheet; choose one by adding a revision before signing.";
     /// The upload id is unknown, or not the caller's.
     UploadNotFound = "upload_not_found", 404, "上传任务不存在。", "No such upload.";
     /// The upload was abandoned too long and has been removed; start again.

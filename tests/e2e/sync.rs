@@ -1,7 +1,13 @@
 //! Sync protocol v1 pushes through real HTTP: exactly once, in order, or back with a reason.
 
-use baoxiu_e2e::{ok, spawn_app, Session, TestApp};
-use baoxiu_sync_protocol::wire::{Mutation, MutationKind, PushRequest};
+use baoxiu_e2e::{ok, photos, spawn_app, Session, TestApp};
+use baoxiu_sync_protocol::cost_sheet::LineKind;
+use baoxiu_sync_protocol::wire::{
+    CostSheetRevision, Mutation, MutationKind, OwnerConfirmation, PushRequest, SignedConfirmation, Signer,
+    WireLine,
+};
+use baoxiu_sync_protocol::Money;
+use base64::Engine as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -61,7 +67,17 @@ async fn info_names_versions_capabilities_and_limits() {
     let info = app.call(Method::GET, "/api/sync/info", None, None).await;
     assert_eq!(info.status, StatusCode::OK);
     assert_eq!((info.body["min_version"].as_u64(), info.body["max_version"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(info.body["capabilities"], json!(["check_in", "check_out"]));
+    assert_eq!(
+        info.body["capabilities"],
+        json!([
+            "check_in",
+            "check_out",
+            "visit_note",
+            "evidence_attached",
+            "cost_sheet_revision",
+            "owner_confirmation"
+        ])
+    );
     assert_eq!(info.body["limits"]["max_mutations"], 100);
 }
 
@@ -145,7 +161,7 @@ async fn rejected_mutations_are_kept_with_a_reason_and_the_queue_moves_on() {
     let stale = visit(1, MutationKind::CheckIn, Some(1), json!({"work_order_id": wo}));
     let mut tampered = visit(2, MutationKind::CheckIn, Some(2), json!({"work_order_id": wo}));
     tampered.payload = json!({"work_order_id": wo, "lat": "0", "lng": "0"});
-    let unsupported = visit(3, MutationKind::CostSheetRevision, None, json!({}));
+    let unsupported = visit(3, MutationKind::EmergencyClaim, None, json!({}));
     let good = visit(4, MutationKind::CheckIn, Some(2), json!({"work_order_id": wo}));
     let reply = push(&app, &c.technician, &device, 1, &[stale, tampered, unsupported, good]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -179,4 +195,253 @@ async fn rejected_mutations_are_kept_with_a_reason_and_the_queue_moves_on() {
     )
     .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND, "someone else's phone is not there for them");
+}
+
+/// A phone with a known signing key, enrolled for `who`.
+async fn enrolled_phone(app: &TestApp, who: &Session) -> (String, ed25519_dalek::SigningKey) {
+    let key = ed25519_dalek::SigningKey::from_bytes(&rand::random());
+    let device = uuid::Uuid::now_v7().to_string();
+    let public_key = base64::engine::general_purpose::STANDARD.encode(key.verifying_key().as_bytes());
+    ok(
+        app,
+        &who.access,
+        "/api/v1/devices",
+        json!({"device_id": device, "name": "现场手机", "public_key": public_key}),
+    )
+    .await;
+    (device, key)
+}
+
+fn five_lines(extra: &str) -> Vec<WireLine> {
+    let line = |kind, description: &str, unit: &str, quantity: &str, price: &str| WireLine {
+        kind,
+        description: description.into(),
+        unit: unit.into(),
+        quantity: quantity.into(),
+        unit_price: price.parse().unwrap(),
+        budget: Money::ZERO,
+    };
+    vec![
+        line(LineKind::Material, "防水涂料", "kg", "12.5", "38.47"),
+        line(LineKind::Material, "石膏板", "张", "3", "45"),
+        line(LineKind::Labour, "防水工", "工日", "1.5", "380"),
+        line(LineKind::Machinery, "脚手架租赁", "天", "1", "120"),
+        line(LineKind::Other, extra, "项", "1", "50"),
+    ]
+}
+
+fn revision(claim: &str, parent: Option<String>, extra: &str) -> CostSheetRevision {
+    CostSheetRevision {
+        claim_id: claim.into(),
+        revision_id: uuid::Uuid::now_v7().to_string(),
+        parent_hash: parent,
+        lines: five_lines(extra),
+    }
+}
+
+fn confirm(claim: &str, hash: &str, device: &str, image: &str, key: &ed25519_dalek::SigningKey) -> Value {
+    use ed25519_dalek::Signer as _;
+    let confirmation = OwnerConfirmation {
+        claim_id: claim.into(),
+        revision_hash: hash.into(),
+        signer: Signer::InPerson { name: "张业主".into(), phone: "13800000000".into() },
+        signed_at: "2026-11-27T02:00:00Z".into(),
+        signature_image_sha256: image.into(),
+        device_id: device.into(),
+    };
+    let signature = key.sign(&confirmation.signing_bytes().unwrap());
+    let signed = SignedConfirmation {
+        confirmation,
+        device_signature: base64::engine::general_purpose::STANDARD.encode(signature.to_bytes()),
+    };
+    serde_json::to_value(signed).unwrap()
+}
+
+fn outcomes(reply: &baoxiu_e2e::Reply) -> Vec<Value> {
+    reply.body["results"].as_array().unwrap().iter().map(|r| json!([r["outcome"], r["reason"]])).collect()
+}
+
+#[tokio::test]
+async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
+    let app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (device, key) = enrolled_phone(&app, &c.technician).await;
+    let first = revision(&claim, None, "垃圾清运");
+    let first_hash = first.hash().unwrap();
+    let photo = photos::jpeg(320, 240, 77, None);
+    let signature_image = photos::jpeg(200, 80, 78, None);
+    let batch = [
+        visit(1, MutationKind::CostSheetRevision, None, serde_json::to_value(&first).unwrap()),
+        // The photo is not uploaded yet: rejected, but retryably.
+        visit(
+            2,
+            MutationKind::EvidenceAttached,
+            None,
+            json!({"claim_id": claim, "sha256": photos::sha256(&photo), "kind": "during"}),
+        ),
+        visit(3, MutationKind::VisitNote, None, json!({"work_order_id": wo, "note": "顶棚已拆除"})),
+    ];
+    let reply = push(&app, &c.technician, &device, 1, &batch).await;
+    assert_eq!(
+        outcomes(&reply),
+        [json!(["applied", null]), json!(["rejected", "missing_blob"]), json!(["rejected", "rule_refused"])]
+    );
+    assert_eq!(reply.body["results"][1]["retryable"], true);
+    // Once the photo is uploaded, the same attachment as a new mutation lands.
+    app.upload(&c.technician.access, photo.clone()).await;
+    app.upload(&c.technician.access, signature_image.clone()).await;
+    let again = visit(4, MutationKind::EvidenceAttached, None, batch[1].payload.clone());
+    assert_eq!(outcomes(&push(&app, &c.technician, &device, 1, &[again]).await), [json!(["applied", null])]);
+
+    // A forged signature, then the real one.
+    let mut forged = confirm(&claim, &first_hash, &device, &photos::sha256(&signature_image), &key);
+    forged["confirmation"]["signer"]["name"] = json!("别人");
+    let signed = confirm(&claim, &first_hash, &device, &photos::sha256(&signature_image), &key);
+    let reply = push(
+        &app,
+        &c.technician,
+        &device,
+        1,
+        &[
+            visit(5, MutationKind::OwnerConfirmation, None, forged),
+            visit(6, MutationKind::OwnerConfirmation, None, signed),
+        ],
+    )
+    .await;
+    assert_eq!(outcomes(&reply), [json!(["rejected", "bad_signature"]), json!(["applied", null])]);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+    let sheet = &page["cost_sheets"][0];
+    assert_eq!(sheet["hash"], first_hash.as_str());
+    assert_eq!(sheet["total"], "1355.88");
+    assert_eq!(sheet["signed_in_person_by"], "张业主");
+    assert_eq!(sheet["signed_by"], page["claim"]["applicant_id"]);
+    let evidence = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
+    assert!(evidence
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["file"]["sha256"] == photos::sha256(&photo).as_str()));
+}
+
+#[tokio::test]
+async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
+    let app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (phone_a, key) = enrolled_phone(&app, &c.technician).await;
+    let (phone_b, _) = enrolled_phone(&app, &c.technician).await;
+    let base = revision(&claim, None, "垃圾清运");
+    let base_hash = base.hash().unwrap();
+    push(
+        &app,
+        &c.technician,
+        &phone_a,
+        1,
+        &[visit(1, MutationKind::CostSheetRevision, None, serde_json::to_value(&base).unwrap())],
+    )
+    .await;
+    // Both phones change the same revision while offline.
+    let a = revision(&claim, Some(base_hash.clone()), "清运（A）");
+    let b = revision(&claim, Some(base_hash.clone()), "清运（B）");
+    let ra = push(
+        &app,
+        &c.technician,
+        &phone_a,
+        1,
+        &[visit(2, MutationKind::CostSheetRevision, None, serde_json::to_value(&a).unwrap())],
+    )
+    .await;
+    let rb = push(
+        &app,
+        &c.technician,
+        &phone_b,
+        1,
+        &[visit(1, MutationKind::CostSheetRevision, None, serde_json::to_value(&b).unwrap())],
+    )
+    .await;
+    assert_eq!(
+        (outcomes(&ra), outcomes(&rb)),
+        (vec![json!(["applied", null])], vec![json!(["applied", null])])
+    );
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body;
+    let flags: Vec<(Value, Value)> = page["cost_sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["revision"].clone(), s["conflict"].clone()))
+        .collect();
+    assert_eq!(flags, [(json!(1), json!(false)), (json!(2), json!(true)), (json!(3), json!(true))]);
+    // Neither can be signed, on the phone or on the owner's account, until someone chooses.
+    let image = photos::jpeg(200, 80, 79, None);
+    app.upload(&c.technician.access, image.clone()).await;
+    let latest = page["cost_sheets"][2]["hash"].as_str().unwrap().to_string();
+    let blocked = visit(
+        3,
+        MutationKind::OwnerConfirmation,
+        None,
+        confirm(&claim, &latest, &phone_a, &photos::sha256(&image), &key),
+    );
+    assert_eq!(
+        outcomes(&push(&app, &c.technician, &phone_a, 1, &[blocked]).await),
+        [json!(["rejected", "rule_refused"])]
+    );
+    let rest =
+        app.post(&format!("/api/v1/claims/{claim}/cost-sheets/3/sign"), &c.owner.access, json!({})).await;
+    assert_eq!(rest.code(), "cost_sheet_conflict");
+    // Choosing A: a revision on top of it resolves the conflict.
+    let chosen = revision(&claim, Some(a.hash().unwrap()), "清运（A）");
+    push(
+        &app,
+        &c.technician,
+        &phone_a,
+        1,
+        &[visit(4, MutationKind::CostSheetRevision, None, serde_json::to_value(&chosen).unwrap())],
+    )
+    .await;
+    let signed =
+        app.post(&format!("/api/v1/claims/{claim}/cost-sheets/4/sign"), &c.owner.access, json!({})).await;
+    assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
+}
+
+#[tokio::test]
+async fn a_decision_made_while_the_phone_was_offline_rejects_its_stale_work() {
+    let app = spawn_app().await;
+    let (c, wo, device) = field(&app).await;
+    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let version = app.get(&format!("/api/v1/claims/{claim}"), &c.technician.access).await.body["claim"]
+        ["version"]
+        .as_i64();
+    // Offline, the technician revises the sheet against this version of the claim; meanwhile the
+    // office signs and submits an earlier sheet, and the bureau's clock starts.
+    let sheet = json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]});
+    ok(&app, &c.technician.access, &format!("/api/v1/claims/{claim}/cost-sheets"), sheet).await;
+    ok(&app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/1/sign"), json!({})).await;
+    ok(
+        &app,
+        &c.technician.access,
+        &format!("/api/v1/claims/{claim}/submit-cost-sheet"),
+        json!({"revision": 1}),
+    )
+    .await;
+    let late = visit(
+        1,
+        MutationKind::CostSheetRevision,
+        version,
+        serde_json::to_value(revision(&claim, None, "x")).unwrap(),
+    );
+    let reply = push(&app, &c.technician, &device, 1, &[late]).await;
+    assert_eq!(outcomes(&reply), [json!(["rejected", "stale_version"])]);
+    assert_eq!(reply.body["results"][0]["retryable"], false);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+    assert_eq!(page["cost_sheets"].as_array().unwrap().len(), 1, "nothing of the stale revision was stored");
 }

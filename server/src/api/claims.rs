@@ -308,7 +308,7 @@ pub struct FileClaim {
 pub(crate) const EVIDENCE_KINDS: &[&str] =
     &["before", "during", "after", "receipt", "inspection_report", "signature"];
 
-fn priced_lines(inputs: &[LineInput]) -> AppResult<Vec<LineRow>> {
+pub(crate) fn priced_lines(inputs: &[LineInput]) -> AppResult<Vec<LineRow>> {
     if inputs.is_empty() || inputs.len() > 200 {
         return Err(AppError::invalid("lines"));
     }
@@ -654,6 +654,14 @@ pub struct CostSheetView {
     pub approved_total: Option<Money>,
     pub verified_at: Option<DateTime<Utc>>,
     pub lines: Vec<LineView>,
+    /// Canonical SHA-256 of this revision (`sync-protocol`); a signature binds to it.
+    pub hash: Option<String>,
+    pub parent_hash: Option<String>,
+    /// Another revision names the same parent: choose one by adding a revision before signing.
+    pub conflict: bool,
+    /// Who signed in person on the technician's phone, when the applicant did not sign on their
+    /// own account.
+    pub signed_in_person_by: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -762,6 +770,10 @@ fn claim_page(conn: &mut DbConnection, user: &AuthUser, id: &str) -> AppResult<C
             variance: Money::from_fen(sheet.total_fen - sheet.budget_total_fen),
             signed_by: sheet.signed_by,
             signed_at: sheet.signed_at.map(utc),
+            hash: sheet.revision_hash,
+            parent_hash: sheet.parent_hash,
+            conflict: sheet.conflict,
+            signed_in_person_by: sheet.signer_name,
             approved_total: sheet.approved_total_fen.map(Money::from_fen),
             verified_at: sheet.verified_at.map(utc),
             lines,
@@ -1139,32 +1151,44 @@ async fn new_cost_sheet(
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
             }
             let sheet = db::insert_cost_sheet(conn, &id, parent, lines, &user.id)?;
-            let detail = json!({"revision": sheet.revision, "total": Money::from_fen(sheet.total_fen)});
-            db::append_audit(
-                conn,
-                &id,
-                &actor(&user),
-                "cost_sheet_revision",
-                Some(&claim.state),
-                &claim.state,
-                detail,
-            )?;
-            let key = sheet.revision.to_string();
-            notify::notify(
-                conn,
-                std::slice::from_ref(&claim.applicant_id),
-                &notify::Notify {
-                    notice: Notice::SignatureRequested,
-                    claim_id: Some(&id),
-                    work_order_id: None,
-                    key: &key,
-                    params: json!({"revision": sheet.revision, "total": Money::from_fen(sheet.total_fen)}),
-                },
-            )?;
+            announce_revision(conn, &claim, &actor(&user), &sheet)?;
             claim_page(conn, &user, &id)
         })
         .await?;
     Ok(HttpResponse::Created().json(page))
+}
+
+/// Records a new cost-sheet revision in the claim's trail and asks the applicant to sign it.
+pub(crate) fn announce_revision(
+    conn: &mut DbConnection,
+    claim: &ClaimRow,
+    actor: &Actor,
+    sheet: &db::CostSheetRow,
+) -> AppResult<()> {
+    let total = Money::from_fen(sheet.total_fen);
+    let detail = json!({"revision": sheet.revision, "total": total, "hash": sheet.revision_hash, "conflict": sheet.conflict});
+    db::append_audit(
+        conn,
+        &claim.id,
+        actor,
+        "cost_sheet_revision",
+        Some(&claim.state),
+        &claim.state,
+        detail,
+    )?;
+    let key = sheet.revision.to_string();
+    notify::notify(
+        conn,
+        std::slice::from_ref(&claim.applicant_id),
+        &notify::Notify {
+            notice: Notice::SignatureRequested,
+            claim_id: Some(&claim.id),
+            work_order_id: None,
+            key: &key,
+            params: json!({"revision": sheet.revision, "total": total}),
+        },
+    )?;
+    Ok(())
 }
 
 /// The applicant signs one exact cost-sheet revision (签章确认, Art. 22). Only the applicant may,

@@ -17,6 +17,7 @@ use crate::db::accounts::now;
 use crate::db::claims::{self as claims_db, Actor};
 use crate::db::files::{self as db, EvidenceRow};
 use crate::db::work_orders as wo_db;
+use crate::db::DbConnection;
 use crate::domain::plausibility::{self, Photo, Reference};
 use crate::error::{AppError, AppResult};
 use crate::media::inspect::MediaType;
@@ -117,47 +118,56 @@ async fn attach(
         reported_lat: req.latitude,
         reported_lng: req.longitude,
     };
-    let added = state
-        .db
-        .write(move |conn| {
-            let scope = claim_scope(conn, &user)?;
-            let claim = claims_db::find_claim(conn, &scope, &row.claim_id)?;
-            db::require_own_files(conn, &user.id, [&row.evidence_id])?;
-            if let Some(visit) = &row.visit_id {
-                if !wo_db::visits_of_claim(conn, &claim.id)?.iter().any(|v| &v.id == visit) {
-                    return Err(AppError::invalid("visit_id"));
-                }
-            }
-            if let Some(sheet) = &row.cost_sheet_id {
-                if !claims_db::cost_sheets_of(conn, &claim.id)?.iter().any(|s| &s.id == sheet) {
-                    return Err(AppError::invalid("cost_sheet_id"));
-                }
-                if let Some(line) = row.line_no {
-                    if !claims_db::lines_of(conn, sheet)?.iter().any(|l| l.line_no == line) {
-                        return Err(AppError::invalid("line"));
-                    }
-                }
-            }
-            let (_, blob) = db::file(conn, &row.evidence_id)?;
-            check_quota(conn, &claim.id, u64::try_from(blob.size).unwrap_or(0), quota)?;
-            let added = db::attach(conn, &row)?;
-            if added {
-                let actor = Actor { user_id: user.id.clone(), role: user.role, device_id: None };
-                let detail = json!({"file_id": row.evidence_id, "kind": row.kind, "sha256": blob.sha256});
-                claims_db::append_audit(
-                    conn,
-                    &claim.id,
-                    &actor,
-                    "attach_evidence",
-                    Some(&claim.state),
-                    &claim.state,
-                    detail,
-                )?;
-            }
-            Ok(added)
-        })
-        .await?;
+    let added = state.db.write(move |conn| attach_on(conn, &user, None, &row, quota)).await?;
     Ok(if added { HttpResponse::Created() } else { HttpResponse::Ok() }.json(json!({"attached": true})))
+}
+
+/// Attaches a file the caller uploaded to a claim they can see, checking what it is linked to and the
+/// claim's quota, and records it in the claim's audit trail. Returns false when it was attached
+/// already. Shared by the REST endpoint and the sync protocol's `evidence_attached`.
+pub(crate) fn attach_on(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    device_id: Option<&str>,
+    row: &EvidenceRow,
+    quota: u64,
+) -> AppResult<bool> {
+    let scope = claim_scope(conn, user)?;
+    let claim = claims_db::find_claim(conn, &scope, &row.claim_id)?;
+    db::require_own_files(conn, &user.id, [&row.evidence_id])?;
+    if let Some(visit) = &row.visit_id {
+        if !wo_db::visits_of_claim(conn, &claim.id)?.iter().any(|v| &v.id == visit) {
+            return Err(AppError::invalid("visit_id"));
+        }
+    }
+    if let Some(sheet) = &row.cost_sheet_id {
+        if !claims_db::cost_sheets_of(conn, &claim.id)?.iter().any(|s| &s.id == sheet) {
+            return Err(AppError::invalid("cost_sheet_id"));
+        }
+        if let Some(line) = row.line_no {
+            if !claims_db::lines_of(conn, sheet)?.iter().any(|l| l.line_no == line) {
+                return Err(AppError::invalid("line"));
+            }
+        }
+    }
+    let (_, blob) = db::file(conn, &row.evidence_id)?;
+    check_quota(conn, &claim.id, u64::try_from(blob.size).unwrap_or(0), quota)?;
+    let added = db::attach(conn, row)?;
+    if added {
+        let actor =
+            Actor { user_id: user.id.clone(), role: user.role, device_id: device_id.map(str::to_owned) };
+        let detail = json!({"file_id": row.evidence_id, "kind": row.kind, "sha256": blob.sha256});
+        claims_db::append_audit(
+            conn,
+            &claim.id,
+            &actor,
+            "attach_evidence",
+            Some(&claim.state),
+            &claim.state,
+            detail,
+        )?;
+    }
+    Ok(added)
 }
 
 /// A claim's evidence for a reviewer: each file with its EXIF, the device's report, what it is

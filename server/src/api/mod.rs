@@ -14,6 +14,7 @@ pub mod middleware;
 mod notifications;
 mod registry;
 mod sync;
+mod sync_kinds;
 mod work_orders;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};

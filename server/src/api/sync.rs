@@ -7,17 +7,13 @@ use baoxiu_sync_protocol::wire::{
     RejectReason, SyncInfo,
 };
 use baoxiu_sync_protocol::SUPPORTED_VERSIONS;
-use chrono::{DateTime, Utc};
-use diesel::Connection;
-use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::parse_id;
-use super::work_orders::{check_in_on, check_out_on, SiteReport};
-use crate::auth::{AuthUser, DeviceHolder};
+use super::sync_kinds::{self, Pusher};
+use crate::auth::DeviceHolder;
 use crate::db::accounts;
 use crate::db::sync::{self as db, RecordedMutation};
-use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::state::AppState;
@@ -25,10 +21,6 @@ use crate::state::AppState;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(info).service(push);
 }
-
-/// The mutation kinds this server applies today; the others are refused `not_allowed` until they
-/// land, and clients learn it here.
-const CAPABILITIES: &[MutationKind] = &[MutationKind::CheckIn, MutationKind::CheckOut];
 
 const LIMITS: Limits = Limits { max_mutations: 100, max_batch_bytes: 1 << 20, max_payload_bytes: 64 << 10 };
 
@@ -43,72 +35,9 @@ async fn info() -> web::Json<SyncInfo> {
     web::Json(SyncInfo {
         min_version: *SUPPORTED_VERSIONS.start(),
         max_version: *SUPPORTED_VERSIONS.end(),
-        capabilities: CAPABILITIES.iter().map(|k| kind_name(*k)).collect(),
+        capabilities: sync_kinds::CAPABILITIES.iter().map(|k| kind_name(*k)).collect(),
         limits: LIMITS,
     })
-}
-
-/// The payload of `check_in` and `check_out`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VisitPayload {
-    work_order_id: String,
-    device_time: Option<DateTime<Utc>>,
-    /// Decimal strings: the canonical form that payload hashes are over has no floats.
-    lat: Option<String>,
-    lng: Option<String>,
-    notes: Option<String>,
-    outcome: Option<String>,
-}
-
-/// Applies one mutation; `Ok(Err(reason))` is a rejection to record, `Err` aborts the batch.
-fn apply(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    device_id: &str,
-    kind: MutationKind,
-    base_version: Option<i64>,
-    payload: &serde_json::Value,
-) -> AppResult<Result<Option<i64>, RejectReason>> {
-    if !CAPABILITIES.contains(&kind) {
-        return Ok(Err(RejectReason::NotAllowed));
-    }
-    let Ok(p) = serde_json::from_value::<VisitPayload>(payload.clone()) else {
-        return Ok(Err(RejectReason::InvalidPayload));
-    };
-    let Ok(work_order) = parse_id(&p.work_order_id) else {
-        return Ok(Err(RejectReason::InvalidPayload));
-    };
-    let coordinate = |c: &Option<String>| c.as_deref().map(str::parse::<f64>).transpose();
-    let (Ok(lat), Ok(lng)) = (coordinate(&p.lat), coordinate(&p.lng)) else {
-        return Ok(Err(RejectReason::InvalidPayload));
-    };
-    let version = base_version.map(|v| i32::try_from(v).unwrap_or(i32::MAX));
-    let report = SiteReport {
-        device_id: Some(device_id.to_string()),
-        device_time: p.device_time,
-        lat,
-        lng,
-        notes: p.notes,
-        outcome: p.outcome,
-    };
-    // Each mutation is atomic on its own: a nested transaction is a savepoint, so a refused one
-    // leaves nothing behind while the batch goes on.
-    let applied = conn.transaction(|conn| match kind {
-        MutationKind::CheckIn => check_in_on(conn, user, &work_order, version, report),
-        _ => check_out_on(conn, user, &work_order, version, report),
-    });
-    match applied {
-        Ok(view) => Ok(Ok(Some(i64::from(view.version)))),
-        Err(err) => Ok(Err(match err.code {
-            Code::StaleVersion => RejectReason::StaleVersion,
-            Code::NotFound | Code::Forbidden | Code::StepNotForRole => RejectReason::NotAllowed,
-            Code::StepOutOfOrder => RejectReason::RuleRefused,
-            Code::InvalidInput | Code::InvalidId => RejectReason::InvalidPayload,
-            // Anything else is trouble on our side: abort the batch so nothing is acknowledged.
-            _ => return Err(err),
-        })),
-    }
 }
 
 /// Pushes a batch of mutations recorded offline. Each applies once, in order; a retry gets the
@@ -129,14 +58,20 @@ async fn push(
         return Err(AppError::new(Code::PayloadTooLarge).detail(LIMITS.max_mutations.to_string()));
     }
     let user = who.0;
+    let quota = state.config.claim_quota_bytes;
     let response = state
         .db
         .write(move |conn| {
-            let device = accounts::find_device(conn, &device_id)?;
-            if !device.is_some_and(|d| d.user_id == user.id && d.retired_at.is_none()) {
+            let device = accounts::find_device(conn, &device_id)?
+                .filter(|d| d.user_id == user.id && d.retired_at.is_none())
                 // Someone else's phone is outside the caller's scope, like any other object.
-                return Err(AppError::new(Code::NotFound).detail("device_id"));
-            }
+                .ok_or_else(|| AppError::new(Code::NotFound).detail("device_id"))?;
+            let pusher = Pusher {
+                user,
+                device_id: device_id.clone(),
+                public_key: device.public_key,
+                claim_quota: quota,
+            };
             let mut acked = db::acknowledged_through(conn, &device_id)?;
             check_batch(&request, (*SUPPORTED_VERSIONS.start(), *SUPPORTED_VERSIONS.end()), acked).map_err(
                 |e| match e {
@@ -179,7 +114,7 @@ async fn push(
                     continue;
                 }
                 let result = if m.payload_matches() {
-                    apply(conn, &user, &device_id, m.kind, m.base_version, &m.payload)?
+                    sync_kinds::apply(conn, &pusher, m.kind, m.base_version, &m.payload)?
                 } else {
                     Err(RejectReason::InvalidPayload)
                 };

@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(check_out);
 }
 
-fn scope(conn: &mut DbConnection, user: &AuthUser) -> AppResult<WorkOrderScope> {
+pub(crate) fn scope(conn: &mut DbConnection, user: &AuthUser) -> AppResult<WorkOrderScope> {
     Ok(match user.role {
         Role::Admin => WorkOrderScope::All,
         Role::Technician | Role::PropertyManager => {

@@ -1,6 +1,8 @@
 //! Claims, their plans, cost sheets, payouts and audit trail; and the one place where a lifecycle
 //! step is applied: load, check the version, ask the state machine, set the clocks, save, audit.
 
+use baoxiu_sync_protocol::money::Money;
+use baoxiu_sync_protocol::wire::{CostSheetRevision, WireLine};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -8,7 +10,8 @@ use serde_json::json;
 use super::accounts::{new_id, now};
 use super::notify;
 use super::schema::{
-    audit_log, claim_evidence, claims, cost_sheet_lines, cost_sheets, payouts, repair_plans, unit_owners,
+    audit_log, change_counter, claim_evidence, claims, cost_sheet_lines, cost_sheets, payouts, repair_plans,
+    unit_owners,
 };
 use super::DbConnection;
 use crate::domain::deadlines::{self, Clock};
@@ -274,9 +277,24 @@ pub fn append_audit(
             audit_log::after_state.eq(after),
             audit_log::detail.eq(detail.to_string()),
             audit_log::at.eq(now()),
+            audit_log::change_seq.eq(Some(next_change(conn)?)),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The next change number, taken inside the caller's transaction. The counter row stays locked
+/// until that transaction ends, so numbers become visible in the order they were given out.
+pub fn next_change(conn: &mut DbConnection) -> AppResult<i64> {
+    diesel::update(change_counter::table.find(1))
+        .set(change_counter::last.eq(change_counter::last + 1))
+        .execute(conn)?;
+    Ok(change_counter::table.find(1).select(change_counter::last).first(conn)?)
+}
+
+/// The last change number given out.
+pub fn last_change(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(change_counter::table.find(1).select(change_counter::last).first(conn)?)
 }
 
 /// An audit entry as stored.
@@ -507,6 +525,15 @@ pub struct CostSheetRow {
     pub approved_total_fen: Option<i64>,
     pub verified_by: Option<String>,
     pub verified_at: Option<NaiveDateTime>,
+    /// Canonical SHA-256 of the revision (`sync-protocol`); a signature binds to it.
+    pub revision_hash: Option<String>,
+    pub parent_hash: Option<String>,
+    /// Another revision names the same parent: a person must choose by adding a revision.
+    pub conflict: bool,
+    pub signer_name: Option<String>,
+    pub signer_phone: Option<String>,
+    pub signature_file_id: Option<String>,
+    pub signing_device_id: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -559,15 +586,74 @@ pub fn insert_cost_sheet(
     conn: &mut DbConnection,
     claim_id: &str,
     parent_revision: Option<i32>,
-    mut lines: Vec<LineRow>,
+    lines: Vec<LineRow>,
     by: &str,
 ) -> AppResult<CostSheetRow> {
-    let current = latest_cost_sheet(conn, claim_id)?.map(|c| c.revision);
+    let latest = latest_cost_sheet(conn, claim_id)?;
+    let current = latest.as_ref().map(|c| c.revision);
     if current != parent_revision {
         return Err(AppError::new(Code::StaleVersion).detail(current.unwrap_or(0).to_string()));
     }
+    let parent_hash = latest.and_then(|l| l.revision_hash);
+    insert_revision(conn, claim_id, &new_id(), parent_hash, lines, by)
+}
+
+/// The wire form of stored lines, for hashing.
+pub fn wire_lines(lines: &[LineRow]) -> AppResult<Vec<WireLine>> {
+    lines
+        .iter()
+        .map(|l| {
+            Ok(WireLine {
+                kind: serde_json::from_value(serde_json::Value::String(l.kind.clone()))
+                    .map_err(AppError::internal)?,
+                description: l.description.clone(),
+                unit: l.unit.clone(),
+                quantity: l.quantity.clone(),
+                unit_price: Money::from_fen(l.unit_price_fen),
+                budget: Money::from_fen(l.budget_fen),
+            })
+        })
+        .collect()
+}
+
+/// Appends a revision named `revision_id` whose parent is the revision hashed `parent_hash`. When
+/// another revision already names the same parent, both are kept and flagged as a conflict for a
+/// person to resolve by adding a revision; nothing is merged. The same content twice (same id,
+/// parent and lines) is the existing revision.
+pub fn insert_revision(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    revision_id: &str,
+    parent_hash: Option<String>,
+    mut lines: Vec<LineRow>,
+    by: &str,
+) -> AppResult<CostSheetRow> {
+    let wire = CostSheetRevision {
+        claim_id: claim_id.to_string(),
+        revision_id: revision_id.to_string(),
+        parent_hash: parent_hash.clone(),
+        lines: wire_lines(&lines)?,
+    };
+    let hash = wire.hash().map_err(AppError::internal)?;
+    let existing = cost_sheets::table
+        .filter(cost_sheets::claim_id.eq(claim_id))
+        .select(CostSheetRow::as_select())
+        .order(cost_sheets::revision.asc())
+        .load::<CostSheetRow>(conn)?;
+    if let Some(same) = existing.iter().find(|c| c.revision_hash.as_deref() == Some(hash.as_str())) {
+        return Ok(same.clone());
+    }
+    let siblings: Vec<String> =
+        existing.iter().filter(|c| c.parent_hash == parent_hash).map(|c| c.id.clone()).collect();
+    let conflict = !siblings.is_empty();
+    if conflict {
+        diesel::update(cost_sheets::table.filter(cost_sheets::id.eq_any(&siblings)))
+            .set(cost_sheets::conflict.eq(true))
+            .execute(conn)?;
+    }
+    let current = existing.last().map(|c| c.revision);
     let row = CostSheetRow {
-        id: new_id(),
+        id: revision_id.to_string(),
         claim_id: claim_id.into(),
         revision: current.unwrap_or(0) + 1,
         total_fen: lines.iter().map(|l| l.amount_fen).sum(),
@@ -579,6 +665,13 @@ pub fn insert_cost_sheet(
         approved_total_fen: None,
         verified_by: None,
         verified_at: None,
+        revision_hash: Some(hash),
+        parent_hash,
+        conflict,
+        signer_name: None,
+        signer_phone: None,
+        signature_file_id: None,
+        signing_device_id: None,
     };
     diesel::insert_into(cost_sheets::table)
         .values((
@@ -589,6 +682,9 @@ pub fn insert_cost_sheet(
             cost_sheets::budget_total_fen.eq(row.budget_total_fen),
             cost_sheets::created_by.eq(&row.created_by),
             cost_sheets::created_at.eq(row.created_at),
+            cost_sheets::revision_hash.eq(&row.revision_hash),
+            cost_sheets::parent_hash.eq(&row.parent_hash),
+            cost_sheets::conflict.eq(row.conflict),
         ))
         .execute(conn)?;
     for line in &mut lines {
@@ -612,13 +708,47 @@ pub fn sign_cost_sheet(
     if latest.revision != revision {
         return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
     }
+    sign_latest(conn, latest, by, None)
+}
+
+/// How a confirmation captured on a phone was made: who signed in person, the signature image,
+/// and the capturing device's signature over it all.
+pub struct OnSiteSignature {
+    pub signer_name: Option<String>,
+    pub signer_phone: Option<String>,
+    pub signature_file_id: String,
+    pub device_id: String,
+    pub device_signature: String,
+}
+
+/// Signs the latest revision, unless it is in conflict with a sibling; signing twice is a no-op.
+pub fn sign_latest(
+    conn: &mut DbConnection,
+    latest: CostSheetRow,
+    by: &str,
+    on_site: Option<OnSiteSignature>,
+) -> AppResult<CostSheetRow> {
     if latest.signed_by.is_some() {
         return Ok(latest);
+    }
+    if latest.conflict {
+        return Err(AppError::new(Code::CostSheetConflict));
     }
     diesel::update(cost_sheets::table.find(&latest.id))
         .set((cost_sheets::signed_by.eq(Some(by)), cost_sheets::signed_at.eq(Some(now()))))
         .execute(conn)?;
-    latest_cost_sheet(conn, claim_id)?.ok_or(AppError::new(Code::NotFound))
+    if let Some(s) = on_site {
+        diesel::update(cost_sheets::table.find(&latest.id))
+            .set((
+                cost_sheets::signer_name.eq(s.signer_name),
+                cost_sheets::signer_phone.eq(s.signer_phone),
+                cost_sheets::signature_file_id.eq(Some(s.signature_file_id)),
+                cost_sheets::signing_device_id.eq(Some(s.device_id)),
+                cost_sheets::device_signature.eq(Some(s.device_signature)),
+            ))
+            .execute(conn)?;
+    }
+    latest_cost_sheet(conn, &latest.claim_id)?.ok_or(AppError::new(Code::NotFound))
 }
 
 /// Records the reviewer's decision on each line and the approved total.

@@ -248,6 +248,14 @@ diesel::table! {
         approved_total_fen -> Nullable<BigInt>,
         verified_by -> Nullable<Text>,
         verified_at -> Nullable<Timestamp>,
+        revision_hash -> Nullable<Text>,
+        parent_hash -> Nullable<Text>,
+        conflict -> Bool,
+        signer_name -> Nullable<Text>,
+        signer_phone -> Nullable<Text>,
+        signature_file_id -> Nullable<Text>,
+        signing_device_id -> Nullable<Text>,
+        device_signature -> Nullable<Text>,
     }
 }
 
@@ -279,6 +287,14 @@ diesel::table! {
         after_state -> Text,
         detail -> Text,
         at -> Timestamp,
+        change_seq -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    change_counter (id) {
+        id -> Integer,
+        last -> BigInt,
     }
 }
 
@@ -555,4 +571,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     publications,
     sync_devices,
     sync_mutations,
+    change_counter,
 );

@@ -1,0 +1,12 @@
+DROP INDEX audit_by_change;
+ALTER TABLE audit_log DROP COLUMN change_seq;
+DROP TABLE change_counter;
+DROP INDEX cost_sheets_by_hash;
+ALTER TABLE cost_sheets DROP COLUMN device_signature;
+ALTER TABLE cost_sheets DROP COLUMN signing_device_id;
+ALTER TABLE cost_sheets DROP COLUMN signature_file_id;
+ALTER TABLE cost_sheets DROP COLUMN signer_phone;
+ALTER TABLE cost_sheets DROP COLUMN signer_name;
+ALTER TABLE cost_sheets DROP COLUMN conflict;
+ALTER TABLE cost_sheets DROP COLUMN parent_hash;
+ALTER TABLE cost_sheets DROP COLUMN revision_hash;

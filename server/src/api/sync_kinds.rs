@@ -1,0 +1,402 @@
+//! What each sync mutation kind does (`sync-protocol/PROTOCOL.md`, "Mutation kinds"). Every kind
+//! runs in its own savepoint: a rejected mutation leaves nothing behind while the batch goes on.
+//! Refusals the device can act on become a [`RejectReason`]; anything else aborts the batch, so
+//! nothing is acknowledged that did not happen.
+
+use baoxiu_sync_protocol::wire::{CostSheetRevision, MutationKind, RejectReason, SignedConfirmation, Signer};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use ed25519_dalek::Signature;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::claims::{announce_revision, claim_scope, priced_lines, LineInput, EVIDENCE_KINDS};
+use super::devices::parse_public_key;
+use super::evidence::attach_on;
+use super::parse_id;
+use super::work_orders::{check_in_on, check_out_on, SiteReport};
+use crate::auth::AuthUser;
+use crate::db::accounts::now;
+use crate::db::claims::{self as claims_db, Actor, ClaimRow, OnSiteSignature};
+use crate::db::files::{self as files_db, EvidenceRow};
+use crate::db::work_orders as wo_db;
+use crate::db::DbConnection;
+use crate::domain::lifecycle::ClaimState;
+use crate::domain::registry::Role;
+use crate::error::AppError;
+use crate::messages::Code;
+
+/// The kinds this server applies. `emergency_claim` is refused `not_allowed` until it lands.
+pub const CAPABILITIES: &[MutationKind] = &[
+    MutationKind::CheckIn,
+    MutationKind::CheckOut,
+    MutationKind::VisitNote,
+    MutationKind::EvidenceAttached,
+    MutationKind::CostSheetRevision,
+    MutationKind::OwnerConfirmation,
+];
+
+/// Who is pushing: the account, its enrolled device and that device's public key.
+pub struct Pusher {
+    pub user: AuthUser,
+    pub device_id: String,
+    pub public_key: String,
+    pub claim_quota: u64,
+}
+
+impl Pusher {
+    fn actor(&self) -> Actor {
+        Actor { user_id: self.user.id.clone(), role: self.user.role, device_id: Some(self.device_id.clone()) }
+    }
+}
+
+/// Why a mutation stopped: a rejection to record, or trouble that aborts the batch.
+enum Stop {
+    Reject(RejectReason),
+    Fail(AppError),
+}
+
+impl From<AppError> for Stop {
+    fn from(err: AppError) -> Stop {
+        let reason = match err.code {
+            Code::StaleVersion => RejectReason::StaleVersion,
+            Code::NotFound | Code::Forbidden | Code::StepNotForRole => RejectReason::NotAllowed,
+            Code::FileNotFound => RejectReason::MissingBlob,
+            Code::StepOutOfOrder | Code::CostSheetConflict | Code::ClaimQuotaExceeded => {
+                RejectReason::RuleRefused
+            }
+            Code::InvalidInput | Code::InvalidId | Code::AlreadyExists => RejectReason::InvalidPayload,
+            _ => return Stop::Fail(err),
+        };
+        Stop::Reject(reason)
+    }
+}
+
+impl From<diesel::result::Error> for Stop {
+    fn from(err: diesel::result::Error) -> Stop {
+        AppError::from(err).into()
+    }
+}
+
+fn reject<T>(reason: RejectReason) -> Result<T, Stop> {
+    Err(Stop::Reject(reason))
+}
+
+fn parse<T: DeserializeOwned>(payload: &serde_json::Value) -> Result<T, Stop> {
+    serde_json::from_value(payload.clone()).map_err(|_| Stop::Reject(RejectReason::InvalidPayload))
+}
+
+fn id(raw: &str) -> Result<String, Stop> {
+    parse_id(raw).map_err(|_| Stop::Reject(RejectReason::InvalidPayload))
+}
+
+/// Applies one mutation: `Ok(Ok(version))` applied, `Ok(Err(reason))` rejected and recorded,
+/// `Err` aborts the batch.
+pub fn apply(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    kind: MutationKind,
+    base_version: Option<i64>,
+    payload: &serde_json::Value,
+) -> Result<Result<Option<i64>, RejectReason>, AppError> {
+    if !CAPABILITIES.contains(&kind) {
+        return Ok(Err(RejectReason::NotAllowed));
+    }
+    let applied = conn.transaction(|conn| match kind {
+        MutationKind::CheckIn | MutationKind::CheckOut => visit(conn, pusher, kind, base_version, payload),
+        MutationKind::VisitNote => visit_note(conn, pusher, base_version, payload),
+        MutationKind::EvidenceAttached => evidence(conn, pusher, base_version, payload),
+        MutationKind::CostSheetRevision => cost_sheet_revision(conn, pusher, base_version, payload),
+        MutationKind::OwnerConfirmation => owner_confirmation(conn, pusher, base_version, payload),
+        MutationKind::EmergencyClaim => reject(RejectReason::NotAllowed),
+    });
+    match applied {
+        Ok(version) => Ok(Ok(version)),
+        Err(Stop::Reject(reason)) => Ok(Err(reason)),
+        Err(Stop::Fail(err)) => Err(err),
+    }
+}
+
+/// The payload of `check_in` and `check_out`. Coordinates are decimal strings: the canonical form
+/// that payload hashes are over has no floats.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisitPayload {
+    work_order_id: String,
+    device_time: Option<DateTime<Utc>>,
+    lat: Option<String>,
+    lng: Option<String>,
+    notes: Option<String>,
+    outcome: Option<String>,
+}
+
+fn coordinate(raw: &Option<String>) -> Result<Option<f64>, Stop> {
+    raw.as_deref()
+        .map(|c| c.parse::<f64>().map_err(|_| Stop::Reject(RejectReason::InvalidPayload)))
+        .transpose()
+}
+
+fn visit(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    kind: MutationKind,
+    base_version: Option<i64>,
+    payload: &serde_json::Value,
+) -> Result<Option<i64>, Stop> {
+    let p: VisitPayload = parse(payload)?;
+    let work_order = id(&p.work_order_id)?;
+    let report = SiteReport {
+        device_id: Some(pusher.device_id.clone()),
+        device_time: p.device_time,
+        lat: coordinate(&p.lat)?,
+        lng: coordinate(&p.lng)?,
+        notes: p.notes,
+        outcome: p.outcome,
+    };
+    let version = base_version.map(|v| i32::try_from(v).unwrap_or(i32::MAX));
+    let view = match kind {
+        MutationKind::CheckIn => check_in_on(conn, &pusher.user, &work_order, version, report)?,
+        _ => check_out_on(conn, &pusher.user, &work_order, version, report)?,
+    };
+    Ok(Some(i64::from(view.version)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotePayload {
+    work_order_id: String,
+    note: String,
+}
+
+/// A note on the technician's latest visit of the work order.
+fn visit_note(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    base_version: Option<i64>,
+    payload: &serde_json::Value,
+) -> Result<Option<i64>, Stop> {
+    let p: NotePayload = parse(payload)?;
+    let note = super::text(&p.note, "note", 2000)?;
+    let scope = super::work_orders::scope(conn, &pusher.user)?;
+    let order = wo_db::find(conn, &scope, &id(&p.work_order_id)?)?;
+    if base_version.is_some_and(|v| v != i64::from(order.version)) {
+        return reject(RejectReason::StaleVersion);
+    }
+    let Some(mut visit) =
+        wo_db::visits_of(conn, &order.id)?.into_iter().rev().find(|v| v.technician_id == pusher.user.id)
+    else {
+        return reject(RejectReason::RuleRefused);
+    };
+    visit.notes = Some(match visit.notes.take() {
+        Some(before) => format!("{before}\n{note}"),
+        None => note.clone(),
+    });
+    wo_db::update_visit(conn, &visit)?;
+    let claim = claims_db::find_claim(conn, &claims_db::ClaimScope::All, &order.claim_id)?;
+    let detail = json!({"work_order_id": order.id, "visit_id": visit.id, "note": note});
+    claims_db::append_audit(
+        conn,
+        &claim.id,
+        &pusher.actor(),
+        "visit_note",
+        Some(&claim.state),
+        &claim.state,
+        detail,
+    )?;
+    Ok(Some(i64::from(order.version)))
+}
+
+/// The claim as the pusher may see it, at the version the device worked against.
+fn claim_at(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    claim_id: &str,
+    base_version: Option<i64>,
+) -> Result<ClaimRow, Stop> {
+    let scope = claim_scope(conn, &pusher.user)?;
+    let claim = claims_db::find_claim(conn, &scope, &id(claim_id)?)?;
+    if base_version.is_some_and(|v| v != i64::from(claim.version)) {
+        return reject(RejectReason::StaleVersion);
+    }
+    Ok(claim)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvidencePayload {
+    claim_id: String,
+    /// The uploaded blob, by hash; until it is uploaded the mutation is rejected, retryably.
+    sha256: String,
+    kind: String,
+    visit_id: Option<String>,
+    cost_sheet_id: Option<String>,
+    line: Option<i32>,
+    taken_at: Option<DateTime<Utc>>,
+    lat: Option<String>,
+    lng: Option<String>,
+}
+
+fn evidence(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    base_version: Option<i64>,
+    payload: &serde_json::Value,
+) -> Result<Option<i64>, Stop> {
+    let p: EvidencePayload = parse(payload)?;
+    if !EVIDENCE_KINDS.contains(&p.kind.as_str()) {
+        return reject(RejectReason::InvalidPayload);
+    }
+    let claim = claim_at(conn, pusher, &p.claim_id, base_version)?;
+    let Some(file) = files_db::own_file_by_hash(conn, &pusher.user.id, &p.sha256.to_ascii_lowercase())?
+    else {
+        return reject(RejectReason::MissingBlob);
+    };
+    let row = EvidenceRow {
+        claim_id: claim.id.clone(),
+        evidence_id: file.id,
+        kind: p.kind,
+        attached_by: pusher.user.id.clone(),
+        attached_at: now(),
+        visit_id: p.visit_id.as_deref().map(id).transpose()?,
+        cost_sheet_id: p.cost_sheet_id.as_deref().map(id).transpose()?,
+        line_no: p.line,
+        reported_taken_at: p.taken_at.map(|t| t.naive_utc()),
+        reported_lat: coordinate(&p.lat)?,
+        reported_lng: coordinate(&p.lng)?,
+    };
+    attach_on(conn, &pusher.user, Some(&pusher.device_id), &row, pusher.claim_quota)?;
+    Ok(Some(i64::from(claim.version)))
+}
+
+/// A revision from the repair unit's phone, naming its parent by hash. Its lines must be in the
+/// normal form the server stores (trimmed text, quantities without trailing zeros), so that the
+/// hash the device computed is the hash the server keeps and an owner's signature can bind to it.
+fn cost_sheet_revision(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    base_version: Option<i64>,
+    payload: &serde_json::Value,
+) -> Result<Option<i64>, Stop> {
+    let rev: CostSheetRevision = parse(payload)?;
+    if !matches!(pusher.user.role, Role::Technician | Role::PropertyManager) {
+        return reject(RejectReason::NotAllowed);
+    }
+    let claim = claim_at(conn, pusher, &rev.claim_id, base_version)?;
+    if claim.state != ClaimState::InRepair.as_str() {
+        return reject(RejectReason::RuleRefused);
+    }
+    let inputs = rev
+        .lines
+        .iter()
+        .map(|l| {
+            Ok(LineInput {
+                kind: l.kind,
+                description: l.description.clone(),
+                unit: l.unit.clone(),
+                quantity: l.quantity.parse().map_err(|_| Stop::Reject(RejectReason::InvalidPayload))?,
+                unit_price: l.unit_price,
+                budget: Some(l.budget),
+            })
+        })
+        .collect::<Result<Vec<_>, Stop>>()?;
+    let lines = priced_lines(&inputs)?;
+    let known = claims_db::cost_sheets_of(conn, &claim.id)?;
+    if let Some(parent) = &rev.parent_hash {
+        if !known.iter().any(|s| s.revision_hash.as_ref() == Some(parent)) {
+            return reject(RejectReason::RuleRefused);
+        }
+    }
+    let expected = rev.hash().map_err(|_| Stop::Reject(RejectReason::InvalidPayload))?;
+    let sheet = claims_db::insert_revision(
+        conn,
+        &claim.id,
+        &id(&rev.revision_id)?,
+        rev.parent_hash.clone(),
+        lines,
+        &pusher.user.id,
+    )?;
+    if sheet.revision_hash.as_deref() != Some(expected.as_str()) {
+        return reject(RejectReason::InvalidPayload);
+    }
+    if !known.iter().any(|s| s.id == sheet.id) {
+        announce_revision(conn, &claim, &pusher.actor(), &sheet)?;
+    }
+    Ok(Some(i64::from(claim.version)))
+}
+
+/// The applicant's confirmation of one exact revision, captured on a phone and signed by it.
+fn owner_confirmation(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    base_version: Option<i64>,
+    payload: &serde_json::Value,
+) -> Result<Option<i64>, Stop> {
+    let signed: SignedConfirmation = parse(payload)?;
+    let c = &signed.confirmation;
+    if id(&c.device_id)? != pusher.device_id {
+        return reject(RejectReason::NotAllowed);
+    }
+    let key = parse_public_key(&pusher.public_key)?;
+    let signature = STANDARD
+        .decode(signed.device_signature.trim())
+        .ok()
+        .and_then(|b| Signature::from_slice(&b).ok())
+        .ok_or(Stop::Reject(RejectReason::BadSignature))?;
+    let bytes = c.signing_bytes().map_err(|_| Stop::Reject(RejectReason::InvalidPayload))?;
+    if key.verify_strict(&bytes, &signature).is_err() {
+        return reject(RejectReason::BadSignature);
+    }
+    let claim = claim_at(conn, pusher, &c.claim_id, base_version)?;
+    if claim.state != ClaimState::InRepair.as_str() {
+        return reject(RejectReason::RuleRefused);
+    }
+    let (signer_name, signer_phone) = match &c.signer {
+        Signer::Account { account_id } => {
+            if *account_id != claim.applicant_id || *account_id != pusher.user.id {
+                return reject(RejectReason::NotAllowed);
+            }
+            (None, None)
+        }
+        Signer::InPerson { name, phone } => {
+            if !matches!(pusher.user.role, Role::Technician | Role::PropertyManager) {
+                return reject(RejectReason::NotAllowed);
+            }
+            (Some(super::text(name, "signer.name", 50)?), Some(super::text(phone, "signer.phone", 30)?))
+        }
+    };
+    let Some(latest) = claims_db::latest_cost_sheet(conn, &claim.id)? else {
+        return reject(RejectReason::RuleRefused);
+    };
+    if latest.revision_hash.as_deref() != Some(c.revision_hash.as_str()) {
+        // A newer revision exists (or the hash names nothing): the owner signed something else.
+        return reject(RejectReason::StaleVersion);
+    }
+    let Some(image) =
+        files_db::own_file_by_hash(conn, &pusher.user.id, &c.signature_image_sha256.to_ascii_lowercase())?
+    else {
+        return reject(RejectReason::MissingBlob);
+    };
+    let on_site = OnSiteSignature {
+        signer_name,
+        signer_phone,
+        signature_file_id: image.id,
+        device_id: pusher.device_id.clone(),
+        device_signature: signed.device_signature.clone(),
+    };
+    let sheet = claims_db::sign_latest(conn, latest, &claim.applicant_id, Some(on_site))?;
+    let detail =
+        json!({"revision": sheet.revision, "hash": sheet.revision_hash, "signed_at_device": c.signed_at});
+    claims_db::append_audit(
+        conn,
+        &claim.id,
+        &pusher.actor(),
+        "cost_sheet_signed",
+        Some(&claim.state),
+        &claim.state,
+        detail,
+    )?;
+    Ok(Some(i64::from(claim.version)))
+}
