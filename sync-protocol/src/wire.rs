@@ -275,6 +275,34 @@ pub struct SignedConfirmation {
     pub device_signature: String,
 }
 
+/// FROZEN. `GET /api/sync/pull?cursor=…&limit=…` answers with this.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// What changed since the cursor, one claim at a time, in change order; each is the claim as the
+    /// caller may see it now and replaces what the device holds for that claim.
+    pub changes: Vec<PulledClaim>,
+    /// Opaque. Store it together with the changes, and send it with the next pull.
+    pub cursor: String,
+    /// More is waiting: pull again at once.
+    pub more: bool,
+    /// Reference data (warranty categories and their minimum periods), on a pull without a cursor.
+    pub reference: Option<serde_json::Value>,
+}
+
+/// FROZEN. One claim as it is now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PulledClaim {
+    /// The last change number this snapshot includes.
+    pub change: i64,
+    pub claim_id: String,
+    pub claim: serde_json::Value,
+    /// The claim's work orders the caller works on (a technician: those assigned to them). One that
+    /// was held before and is missing now was unassigned: remove it.
+    pub work_orders: Vec<serde_json::Value>,
+    /// Every cost-sheet revision with the reviewer's decisions on its lines.
+    pub cost_sheets: Vec<serde_json::Value>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,8 @@ pub const ROUTES: &[Route] = &[
         Gate::Sees(ESTATE_SEERS)
     ),
     route!("post", "/api/v1/uploads", "/api/v1/uploads", Gate::Roles(ALL)),
+    route!("get", "/api/sync/pull", "/api/sync/pull", Gate::Sees(ALL)),
+    route!("get", "/api/sync/rejections", "/api/sync/rejections", Gate::Sees(ALL)),
     route!("head", "/api/v1/uploads/{upload}", "/api/v1/uploads/{id}", Gate::Roles(ALL)),
     route!("patch", "/api/v1/uploads/{upload}", "/api/v1/uploads/{id}", Gate::Roles(ALL)),
     route!("delete", "/api/v1/uploads/{upload}", "/api/v1/uploads/{id}", Gate::Roles(ALL)),

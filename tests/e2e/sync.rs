@@ -445,3 +445,105 @@ async fn a_decision_made_while_the_phone_was_offline_rejects_its_stale_work() {
     let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
     assert_eq!(page["cost_sheets"].as_array().unwrap().len(), 1, "nothing of the stale revision was stored");
 }
+
+async fn pull(app: &TestApp, who: &Session, cursor: Option<&str>, limit: Option<u32>) -> Value {
+    let mut path = "/api/sync/pull?".to_string();
+    if let Some(cursor) = cursor {
+        path.push_str(&format!("cursor={cursor}&"));
+    }
+    if let Some(limit) = limit {
+        path.push_str(&format!("limit={limit}"));
+    }
+    let reply = app.get(&path, &who.access).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body
+}
+
+#[tokio::test]
+async fn a_pull_starts_from_a_snapshot_then_follows_changes_including_unassignment() {
+    let app = spawn_app().await;
+    let (c, wo, device) = field(&app).await;
+    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cold = pull(&app, &c.technician, None, None).await;
+    assert_eq!(cold["more"], false);
+    assert!(cold["reference"]["categories"].as_array().unwrap().iter().any(|k| k["category"] == "seepage"));
+    let mine = cold["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|ch| ch["claim_id"] == claim.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(mine["work_orders"][0]["id"], wo.as_str());
+    assert_eq!(mine["claim"]["state"], "in_repair");
+    let cursor = cold["cursor"].as_str().unwrap().to_string();
+    assert_eq!(pull(&app, &c.technician, Some(&cursor), None).await["changes"], json!([]), "nothing new");
+
+    // A revision from the phone shows up in the next pull, with its hash.
+    let rev = revision(&claim, None, "垃圾清运");
+    push(
+        &app,
+        &c.technician,
+        &device,
+        1,
+        &[visit(1, MutationKind::CostSheetRevision, None, serde_json::to_value(&rev).unwrap())],
+    )
+    .await;
+    let next = pull(&app, &c.technician, Some(&cursor), None).await;
+    let changes = next["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["cost_sheets"][0]["hash"], rev.hash().unwrap().as_str());
+    assert!(changes[0]["change"].as_i64().unwrap() > 0);
+    let cursor = next["cursor"].as_str().unwrap().to_string();
+
+    // The order goes to a colleague: the next snapshot of the claim no longer holds it.
+    ok(
+        &app,
+        &c.technician.access,
+        &format!("/api/v1/work-orders/{wo}/assign"),
+        json!({"technician_id": app.login("technician2").await.user_id}),
+    )
+    .await;
+    let after = pull(&app, &c.technician, Some(&cursor), None).await;
+    assert_eq!(after["changes"][0]["claim_id"], claim.as_str());
+    assert_eq!(after["changes"][0]["work_orders"], json!([]));
+
+    // Pages, and a cursor that is not one.
+    let second = app.post("/api/v1/claims", &c.owner.access, crate::claims::seepage_claim(&c)).await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    let first_page = pull(&app, &c.owner, None, Some(1)).await;
+    assert_eq!(
+        (first_page["changes"].as_array().unwrap().len(), first_page["more"].as_bool()),
+        (1, Some(true))
+    );
+    let rest = pull(&app, &c.owner, first_page["cursor"].as_str(), Some(1)).await;
+    assert_ne!(rest["changes"][0]["claim_id"], first_page["changes"][0]["claim_id"]);
+    let bad = app.get("/api/sync/pull?cursor=bm90LWEtY3Vyc29y", &c.owner.access).await;
+    assert_eq!((bad.status, bad.body["detail"].as_str()), (StatusCode::BAD_REQUEST, Some("cursor")));
+}
+
+#[tokio::test]
+async fn the_office_sees_its_field_staffs_rejected_mutations() {
+    let app = spawn_app().await;
+    let (c, wo, device) = field(&app).await;
+    let stale = visit(1, MutationKind::CheckIn, Some(1), json!({"work_order_id": wo}));
+    push(&app, &c.technician, &device, 1, &[stale]).await;
+    let colleague = app.login("technician2").await;
+    let seen = app.get("/api/sync/rejections", &colleague.access).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(seen.body[0]["reason"], "stale_version");
+    assert_eq!(seen.body[0]["payload"]["work_order_id"], wo.as_str());
+    assert_eq!(app.get("/api/sync/rejections", &c.owner.access).await.body, json!([]));
+    assert_eq!(
+        app.get("/api/sync/rejections", &app.login("admin").await.access)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -15,6 +15,7 @@ mod notifications;
 mod registry;
 mod sync;
 mod sync_kinds;
+mod sync_pull;
 mod work_orders;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -54,7 +55,7 @@ impl Modify for BearerAuth {
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
         .service(health::ready)
-        .service(utoipa_actix_web::scope("/api/sync").configure(sync::routes))
+        .service(utoipa_actix_web::scope("/api/sync").configure(sync::routes).configure(sync_pull::routes))
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .configure(accounts::routes)

@@ -301,3 +301,12 @@ pub fn retire_device(conn: &mut DbConnection, id: &str) -> AppResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Everyone who shares an organisation with one of these.
+pub fn members_of_any(conn: &mut DbConnection, organisation_ids: &[String]) -> AppResult<Vec<String>> {
+    Ok(memberships::table
+        .filter(memberships::organisation_id.eq_any(organisation_ids))
+        .select(memberships::user_id)
+        .distinct()
+        .load(conn)?)
+}

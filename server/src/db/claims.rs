@@ -902,3 +902,51 @@ pub fn return_visit_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Opt
         .first(conn)
         .optional()?)
 }
+
+/// Claims in scope: those named (`ids`), or, for a snapshot, the next `limit` after `after_id` in
+/// id order.
+pub fn claims_in_scope(
+    conn: &mut DbConnection,
+    scope: &ClaimScope,
+    ids: Option<&[String]>,
+    after_id: &str,
+    limit: i64,
+) -> AppResult<Vec<ClaimRow>> {
+    let mut query = claims::table
+        .filter(claims::id.gt(after_id.to_string()))
+        .order(claims::id.asc())
+        .limit(limit)
+        .select(ClaimRow::as_select())
+        .into_boxed();
+    if let Some(ids) = ids {
+        query = query.filter(claims::id.eq_any(ids.to_vec()));
+    }
+    Ok(restrict_claims!(query, scope).load(conn)?)
+}
+
+/// Every cost-sheet revision of these claims, with its lines.
+pub fn cost_sheets_for(
+    conn: &mut DbConnection,
+    claim_ids: &[String],
+) -> AppResult<Vec<(CostSheetRow, Vec<LineRow>)>> {
+    let sheets: Vec<CostSheetRow> = cost_sheets::table
+        .filter(cost_sheets::claim_id.eq_any(claim_ids))
+        .order((cost_sheets::claim_id.asc(), cost_sheets::revision.asc()))
+        .select(CostSheetRow::as_select())
+        .load(conn)?;
+    let ids: Vec<&String> = sheets.iter().map(|s| &s.id).collect();
+    let mut lines: Vec<LineRow> = cost_sheet_lines::table
+        .filter(cost_sheet_lines::cost_sheet_id.eq_any(ids))
+        .order((cost_sheet_lines::cost_sheet_id.asc(), cost_sheet_lines::line_no.asc()))
+        .select(LineRow::as_select())
+        .load(conn)?;
+    Ok(sheets
+        .into_iter()
+        .map(|sheet| {
+            let (mine, rest): (Vec<LineRow>, Vec<LineRow>) =
+                lines.drain(..).partition(|l| l.cost_sheet_id == sheet.id);
+            lines = rest;
+            (sheet, mine)
+        })
+        .collect())
+}

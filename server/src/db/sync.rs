@@ -67,3 +67,63 @@ pub fn record(conn: &mut DbConnection, row: &RecordedMutation) -> AppResult<()> 
 pub fn received_now() -> chrono::NaiveDateTime {
     now()
 }
+
+/// Claims with changes after `after`, each with its latest change number, in change order.
+pub fn changed_claims(conn: &mut DbConnection, after: i64, limit: i64) -> AppResult<Vec<(String, i64)>> {
+    use super::schema::audit_log;
+    use diesel::dsl::max;
+    let rows: Vec<(String, Option<i64>)> = audit_log::table
+        .filter(audit_log::change_seq.gt(after))
+        .group_by(audit_log::claim_id)
+        .select((audit_log::claim_id, max(audit_log::change_seq)))
+        .order(max(audit_log::change_seq).asc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, seq)| seq.map(|s| (id, s))).collect())
+}
+
+/// A rejected mutation, for the device and the office.
+#[derive(Queryable, Debug, Clone)]
+pub struct Rejection {
+    pub device_id: String,
+    pub device_name: String,
+    pub user_id: String,
+    pub seq: i64,
+    pub mutation_id: String,
+    pub kind: String,
+    pub payload: String,
+    pub reason: Option<String>,
+    pub received_at: chrono::NaiveDateTime,
+}
+
+/// Rejected mutations from the devices of these accounts (all devices when `None`), newest first.
+pub fn rejections(
+    conn: &mut DbConnection,
+    users: Option<Vec<String>>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<Rejection>> {
+    use super::schema::devices;
+    let mut query = sync_mutations::table
+        .inner_join(devices::table.on(devices::id.eq(sync_mutations::device_id)))
+        .filter(sync_mutations::outcome.eq("rejected"))
+        .select((
+            sync_mutations::device_id,
+            devices::name,
+            devices::user_id,
+            sync_mutations::seq,
+            sync_mutations::mutation_id,
+            sync_mutations::kind,
+            sync_mutations::payload,
+            sync_mutations::reason,
+            sync_mutations::received_at,
+        ))
+        .order(sync_mutations::received_at.desc())
+        .limit(limit)
+        .offset(offset)
+        .into_boxed();
+    if let Some(users) = users {
+        query = query.filter(devices::user_id.eq_any(users));
+    }
+    Ok(query.load(conn)?)
+}

@@ -153,3 +153,12 @@ pub fn visits_of_claim(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec
         .select(VisitRow::as_select())
         .load(conn)?)
 }
+
+/// The work orders of these claims.
+pub fn for_claims(conn: &mut DbConnection, claim_ids: &[String]) -> AppResult<Vec<WorkOrderRow>> {
+    Ok(work_orders::table
+        .filter(work_orders::claim_id.eq_any(claim_ids))
+        .order(work_orders::created_at.asc())
+        .select(WorkOrderRow::as_select())
+        .load(conn)?)
+}
