@@ -4,6 +4,8 @@
 //! exactly the same amounts and hashes. See `PROTOCOL.md` for the wire rules.
 
 pub mod canonical;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod cost_sheet;
 pub mod money;
 pub mod vectors;

@@ -15,7 +15,7 @@ use crate::claims::{cast, to_in_repair};
 use crate::devices::fresh_public_key;
 
 /// A work order in progress for the demo technician, and the technician's enrolled phone.
-async fn field(app: &TestApp) -> (crate::claims::Cast, String, String) {
+pub async fn field(app: &TestApp) -> (crate::claims::Cast, String, String) {
     let c = cast(app).await;
     let filed = app.post("/api/v1/claims", &c.owner.access, crate::claims::seepage_claim(&c)).await;
     let id = filed.body["id"].as_str().unwrap().to_string();
@@ -198,7 +198,7 @@ async fn rejected_mutations_are_kept_with_a_reason_and_the_queue_moves_on() {
 }
 
 /// A phone with a known signing key, enrolled for `who`.
-async fn enrolled_phone(app: &TestApp, who: &Session) -> (String, ed25519_dalek::SigningKey) {
+pub async fn enrolled_phone(app: &TestApp, who: &Session) -> (String, ed25519_dalek::SigningKey) {
     let key = ed25519_dalek::SigningKey::from_bytes(&rand::random());
     let device = uuid::Uuid::now_v7().to_string();
     let public_key = base64::engine::general_purpose::STANDARD.encode(key.verifying_key().as_bytes());
@@ -230,7 +230,7 @@ fn five_lines(extra: &str) -> Vec<WireLine> {
     ]
 }
 
-fn revision(claim: &str, parent: Option<String>, extra: &str) -> CostSheetRevision {
+pub fn revision(claim: &str, parent: Option<String>, extra: &str) -> CostSheetRevision {
     CostSheetRevision {
         claim_id: claim.into(),
         revision_id: uuid::Uuid::now_v7().to_string(),

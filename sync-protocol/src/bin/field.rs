@@ -1,0 +1,387 @@
+//! `baoxiu-field`: a technician's phone, simulated on the sync client. Enroll a device, pull the
+//! work, work offline (check in, photo, cost sheet, owner signature, check out), then sync and see
+//! what happened. `load` doubles as the push benchmark.
+//!
+//! ```text
+//! baoxiu-field --store phone.db enroll --url http://127.0.0.1:8080 --username technician --password …
+//! baoxiu-field --store phone.db sync
+//! baoxiu-field --store phone.db work --work-order ID --photo before.jpg --signature sig.png \
+//!     --signer-name 张业主 --signer-phone 13800000000
+//! baoxiu-field --store phone.db sync
+//! ```
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context};
+use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient};
+use baoxiu_sync_protocol::cost_sheet::LineKind;
+use baoxiu_sync_protocol::wire::{
+    CostSheetRevision, MutationKind, OwnerConfirmation, SignedConfirmation, Signer, WireLine,
+};
+use baoxiu_sync_protocol::Money;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use clap::{Parser, Subcommand};
+use ed25519_dalek::Signer as _;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+#[derive(Parser)]
+#[command(name = "baoxiu-field", about = "A technician's phone, simulated on the Baoxiu sync client")]
+struct Cli {
+    /// The phone's local store (created if missing).
+    #[arg(long, default_value = "phone.db")]
+    store: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign in, make a device key, and enroll this phone.
+    Enroll {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "BAOXIU_PASSWORD")]
+        password: String,
+    },
+    /// Upload blobs, push the outbox, pull changes; retries with backoff.
+    Sync,
+    /// Work a visit offline: check in, a photo, a five-line cost sheet, the owner's signature on it,
+    /// check out. Needs the work order in the local store (run `sync` first).
+    Work {
+        #[arg(long)]
+        work_order: String,
+        #[arg(long)]
+        photo: PathBuf,
+        #[arg(long)]
+        signature: PathBuf,
+        #[arg(long)]
+        signer_name: String,
+        #[arg(long)]
+        signer_phone: String,
+    },
+    /// What the outbox holds: pending and rejected mutations.
+    Status,
+    /// Benchmark: DEVICES phones at once each push BATCHES batches of 100 five-line cost-sheet
+    /// revisions, spread over the claims in the local store; prints mutations per second.
+    Load {
+        #[arg(long, default_value_t = 8)]
+        devices: usize,
+        #[arg(long, default_value_t = 5)]
+        batches: usize,
+        #[arg(long)]
+        password: String,
+    },
+}
+
+fn sha256_file(path: &std::path::Path) -> anyhow::Result<String> {
+    Ok(hex::encode(Sha256::digest(std::fs::read(path).with_context(|| path.display().to_string())?)))
+}
+
+async fn login(url: &str, username: &str, password: &str) -> anyhow::Result<Value> {
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!("sign-in failed: {} {}", res.status(), res.text().await?);
+    }
+    Ok(res.json().await?)
+}
+
+async fn enroll(outbox: &Outbox, url: &str, tokens: &Value, name: &str) -> anyhow::Result<String> {
+    let key = ed25519_dalek::SigningKey::from_bytes(&rand::random());
+    let device_id = uuid::Uuid::now_v7().to_string();
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/v1/devices"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap_or_default())
+        .json(&json!({"device_id": device_id, "name": name,
+                      "public_key": STANDARD.encode(key.verifying_key().as_bytes())}))
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!("enrolment failed: {} {}", res.status(), res.text().await?);
+    }
+    for (k, v) in [
+        ("url", url.to_string()),
+        ("device_id", device_id.clone()),
+        ("device_key", STANDARD.encode(key.to_bytes())),
+        ("refresh_token", tokens["refresh_token"].as_str().unwrap_or_default().to_string()),
+        ("access_token", tokens["access_token"].as_str().unwrap_or_default().to_string()),
+        ("user_id", tokens["user"]["id"].as_str().unwrap_or_default().to_string()),
+    ] {
+        outbox.set_meta(k, &v)?;
+    }
+    Ok(device_id)
+}
+
+/// A client with a fresh access token (refresh tokens rotate: the new one is stored).
+async fn client(outbox: Outbox) -> anyhow::Result<SyncClient> {
+    let meta = |k: &str| outbox.meta(k)?.ok_or_else(|| anyhow!("not enrolled: run `enroll` first ({k})"));
+    let (url, device_id, refresh) = (meta("url")?, meta("device_id")?, meta("refresh_token")?);
+    let res = reqwest::Client::new()
+        .post(format!("{url}/api/v1/auth/refresh"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await;
+    let access = match res {
+        Ok(res) if res.status().is_success() => {
+            let tokens: Value = res.json().await?;
+            outbox.set_meta("refresh_token", tokens["refresh_token"].as_str().unwrap_or_default())?;
+            let access = tokens["access_token"].as_str().unwrap_or_default().to_string();
+            outbox.set_meta("access_token", &access)?;
+            access
+        }
+        // Offline or refused: use the last token; the push will say if it is no longer good.
+        _ => meta("access_token")?,
+    };
+    Ok(SyncClient::new(&url, &access, &device_id, outbox))
+}
+
+fn five_lines(tag: &str) -> Vec<WireLine> {
+    let line = |kind, d: &str, unit: &str, q: &str, p: &str| WireLine {
+        kind,
+        description: d.to_string(),
+        unit: unit.into(),
+        quantity: q.into(),
+        unit_price: p.parse().unwrap_or(Money::ZERO),
+        budget: Money::ZERO,
+    };
+    vec![
+        line(LineKind::Material, "防水涂料", "kg", "12.5", "38.47"),
+        line(LineKind::Material, "石膏板", "张", "3", "45"),
+        line(LineKind::Labour, "防水工", "工日", "1.5", "380"),
+        line(LineKind::Machinery, "脚手架租赁", "天", "1", "120"),
+        line(LineKind::Other, &format!("垃圾清运 {tag}"), "项", "1", "50"),
+    ]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut outbox = Outbox::open(&cli.store)?;
+    match cli.command {
+        Command::Enroll { url, username, password } => {
+            let tokens = login(&url, &username, &password).await?;
+            let device = enroll(&outbox, url.trim_end_matches('/'), &tokens, "baoxiu-field").await?;
+            println!("enrolled device {device} for {username}");
+        }
+        Command::Work { work_order, photo, signature, signer_name, signer_phone } => {
+            let claim = outbox
+                .claims()?
+                .into_iter()
+                .find(|c| {
+                    c["work_orders"]
+                        .as_array()
+                        .is_some_and(|w| w.iter().any(|o| o["id"] == work_order.as_str()))
+                })
+                .ok_or_else(|| anyhow!("work order {work_order} is not in the local store; run `sync`"))?;
+            let order = claim["work_orders"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|o| o["id"] == work_order.as_str());
+            let order_version = order.and_then(|o| o["version"].as_i64());
+            let claim_id = claim["claim"]["id"].as_str().unwrap_or_default().to_string();
+            let claim_version = claim["claim"]["version"].as_i64();
+            let parent = claim["cost_sheets"]
+                .as_array()
+                .and_then(|s| s.last())
+                .and_then(|s| s["hash"].as_str())
+                .map(str::to_owned);
+            let now = chrono_now();
+            outbox.enqueue(
+                MutationKind::CheckIn,
+                order_version,
+                json!({"work_order_id": work_order, "device_time": now}),
+                &[],
+            )?;
+            let photo_hash = sha256_file(&photo)?;
+            outbox.enqueue(
+                MutationKind::EvidenceAttached,
+                claim_version,
+                json!({"claim_id": claim_id, "sha256": photo_hash, "kind": "during"}),
+                &[(photo_hash.clone(), photo)],
+            )?;
+            let revision = CostSheetRevision {
+                claim_id: claim_id.clone(),
+                revision_id: uuid::Uuid::now_v7().to_string(),
+                parent_hash: parent,
+                lines: five_lines("现场"),
+            };
+            let revision_hash = revision.hash()?;
+            outbox.enqueue(
+                MutationKind::CostSheetRevision,
+                claim_version,
+                serde_json::to_value(&revision)?,
+                &[],
+            )?;
+            let key_bytes: [u8; 32] = STANDARD
+                .decode(outbox.meta("device_key")?.unwrap_or_default())?
+                .try_into()
+                .map_err(|_| anyhow!("bad device key"))?;
+            let key = ed25519_dalek::SigningKey::from_bytes(&key_bytes);
+            let signature_hash = sha256_file(&signature)?;
+            let confirmation = OwnerConfirmation {
+                claim_id: claim_id.clone(),
+                revision_hash: revision_hash.clone(),
+                signer: Signer::InPerson { name: signer_name, phone: signer_phone },
+                signed_at: now.clone(),
+                signature_image_sha256: signature_hash.clone(),
+                device_id: outbox.meta("device_id")?.unwrap_or_default(),
+            };
+            let device_signature = STANDARD.encode(key.sign(&confirmation.signing_bytes()?).to_bytes());
+            outbox.enqueue(
+                MutationKind::OwnerConfirmation,
+                claim_version,
+                serde_json::to_value(SignedConfirmation { confirmation, device_signature })?,
+                &[(signature_hash, signature)],
+            )?;
+            let next_order_version = order_version.map(|v| v + 1);
+            outbox.enqueue(
+                MutationKind::CheckOut,
+                next_order_version,
+                json!({"work_order_id": work_order, "device_time": chrono_now(), "outcome": "done"}),
+                &[],
+            )?;
+            println!("queued 5 mutations offline for claim {claim_id} (revision {revision_hash})");
+        }
+        Command::Status => {
+            println!("pending: {}", outbox.pending_count()?);
+            for r in outbox.rejected()? {
+                println!(
+                    "rejected #{} {}: {} (retryable: {})",
+                    r.seq,
+                    r.kind,
+                    r.reason.unwrap_or_default(),
+                    r.retryable
+                );
+            }
+        }
+        Command::Sync => {
+            let mut client = client(outbox).await?;
+            let report = client.sync_with_retry(Backoff::default()).await?;
+            println!(
+                "uploaded {} blobs; applied {}, duplicates {}, rejected {}; pulled {} claims",
+                report.blobs_uploaded, report.applied, report.duplicates, report.rejected, report.pulled
+            );
+            for r in client.outbox.rejected()? {
+                println!(
+                    "rejected #{} {}: {} (retryable: {})",
+                    r.seq,
+                    r.kind,
+                    r.reason.unwrap_or_default(),
+                    r.retryable
+                );
+            }
+        }
+        Command::Load { devices, batches, password } => {
+            load(&cli.store, outbox, devices, batches, &password).await?
+        }
+    }
+    Ok(())
+}
+
+/// Seconds-precision UTC now in RFC 3339, without a date crate.
+fn chrono_now() -> String {
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let days = secs / 86_400;
+    let (h, m, s) = ((secs % 86_400) / 3600, (secs % 3600) / 60, secs % 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+async fn load(
+    store: &std::path::Path,
+    outbox: Outbox,
+    devices: usize,
+    batches: usize,
+    password: &str,
+) -> anyhow::Result<()> {
+    // The enrolled phone pulls the claims to work on; each simulated phone gets its own store.
+    let mut lead = client(outbox).await?;
+    lead.pull().await?;
+    let claims: Vec<(String, i64)> = lead
+        .outbox
+        .claims()?
+        .into_iter()
+        .filter(|c| c["claim"]["state"] == "in_repair")
+        .filter_map(|c| Some((c["claim"]["id"].as_str()?.to_string(), c["claim"]["version"].as_i64()?)))
+        .collect();
+    if claims.is_empty() {
+        bail!("no claims in repair for this account: seed some (see scripts/bench-sync)");
+    }
+    let url = lead.outbox.meta("url")?.unwrap_or_default();
+    let username = whoami(&url, &lead.outbox.meta("access_token")?.unwrap_or_default()).await?;
+    let per_device = batches * 100;
+    let mut phones = Vec::new();
+    for d in 0..devices {
+        let path = store.with_extension(format!("load{d}.db"));
+        let _ = std::fs::remove_file(&path);
+        let phone = Outbox::open(&path)?;
+        let tokens = login(&url, &username, password).await?;
+        let device_id = enroll(&phone, &url, &tokens, &format!("load {d}")).await?;
+        let mut phone = phone;
+        for i in 0..per_device {
+            let (claim_id, version) = &claims[(d * per_device + i) % claims.len()];
+            let revision = CostSheetRevision {
+                claim_id: claim_id.clone(),
+                revision_id: uuid::Uuid::now_v7().to_string(),
+                parent_hash: None,
+                lines: five_lines(&format!("{d}-{i}")),
+            };
+            phone.enqueue(
+                MutationKind::CostSheetRevision,
+                Some(*version),
+                serde_json::to_value(&revision)?,
+                &[],
+            )?;
+        }
+        let token = tokens["access_token"].as_str().unwrap_or_default().to_string();
+        phones.push(SyncClient::new(&url, &token, &device_id, phone));
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = phones
+        .into_iter()
+        .map(|mut phone| tokio::spawn(async move { phone.push().await.map(|r| (r, phone)) }))
+        .collect();
+    let (mut applied, mut rejected) = (0, 0);
+    for task in tasks {
+        let (report, _) = task.await?.map_err(|e| anyhow!("{e}"))?;
+        applied += report.applied;
+        rejected += report.rejected;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let total = devices * per_device;
+    println!(
+        "{devices} devices × {batches} batches of 100 five-line revisions: {total} mutations in {secs:.2} s = {:.0}/s (applied {applied}, rejected {rejected})",
+        total as f64 / secs
+    );
+    Ok(())
+}
+
+async fn whoami(url: &str, token: &str) -> anyhow::Result<String> {
+    let me: Value = reqwest::Client::new()
+        .get(format!("{url}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    me["username"].as_str().map(str::to_owned).ok_or_else(|| anyhow!("cannot read /me"))
+}
