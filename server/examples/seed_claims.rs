@@ -1,8 +1,9 @@
 //! Seeds a database with the demo estate and N claims, for benchmarking the reviewer queue.
 //!
-//! `cargo run --release --example seed_claims -- DATABASE_URL [N]` (default 100,000). Claims are
-//! spread over every state; a third wait on the bureau, their deadlines from ten days overdue to
-//! thirty days ahead. Run against a fresh database.
+//! `cargo run --release --example seed_claims -- DATABASE_URL [N] [in-repair]` (default 100,000).
+//! Claims are spread over every state; a third wait on the bureau, their deadlines from ten days
+//! overdue to thirty days ahead. With `in-repair` every claim is in repair with the demo repair unit
+//! (for the sync benchmark). Run against a fresh database.
 
 use std::time::Instant;
 
@@ -19,6 +20,7 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let url = args.next().ok_or_else(|| anyhow::anyhow!("usage: seed_claims DATABASE_URL [N]"))?;
     let count: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(100_000);
+    let in_repair = args.next().is_some_and(|a| a == "in-repair");
     let db = Db::connect(&url, 2)?;
     baoxiu::demo::load(&db, baoxiu::demo::DEMO_ESTATE)?;
     let mut conn = db.conn()?;
@@ -27,6 +29,16 @@ fn main() -> anyhow::Result<()> {
     let estate =
         reg::list_estates(&mut conn, &Scope::All, 1, 0)?.pop().ok_or_else(|| anyhow::anyhow!("no estate"))?;
     let building = reg::list_buildings(&mut conn, &Scope::All, &estate.id)?.remove(0);
+    let admin = reg::Viewer {
+        user_id: String::new(),
+        role: baoxiu::domain::registry::Role::Admin,
+        organisation_ids: vec![],
+    };
+    let repair_unit = reg::list_organisations(&mut conn, &admin)?
+        .into_iter()
+        .find(|o| o.kind == "repair_unit")
+        .ok_or_else(|| anyhow::anyhow!("no demo repair unit"))?
+        .id;
     let today = Utc::now().date_naive();
     let started = Instant::now();
     let batch = 5_000;
@@ -35,7 +47,8 @@ fn main() -> anyhow::Result<()> {
         let to = (from + batch).min(count);
         write_transaction(&mut conn, |conn| {
             for i in from..to {
-                let state = ClaimState::ALL[i % ClaimState::ALL.len()];
+                let state =
+                    if in_repair { ClaimState::InRepair } else { ClaimState::ALL[i % ClaimState::ALL.len()] };
                 let due = today + Duration::days((i % 41) as i64 - 10);
                 let dated =
                     matches!(state, ClaimState::CostSheetSubmitted | ClaimState::Verified | ClaimState::Paid);
@@ -60,10 +73,10 @@ fn main() -> anyhow::Result<()> {
                     with_owner_representatives: true,
                     warranty_last_day: today + Duration::days(400),
                     advanced_amount_fen: None,
-                    repair_unit_id: None,
+                    repair_unit_id: in_repair.then(|| repair_unit.clone()),
                     rejection_reason: None,
                     rejection_note: None,
-                    plan_approved: false,
+                    plan_approved: in_repair,
                     cost_sheet_signed: dated,
                     cost_sheet_verified: false,
                     developer_reply_due_on: None,

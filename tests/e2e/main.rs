@@ -12,6 +12,7 @@ mod files;
 mod fund;
 mod fund_year;
 mod health;
+mod interleavings;
 mod offline;
 mod permissions;
 mod registry;

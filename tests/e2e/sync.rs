@@ -75,7 +75,8 @@ async fn info_names_versions_capabilities_and_limits() {
             "visit_note",
             "evidence_attached",
             "cost_sheet_revision",
-            "owner_confirmation"
+            "owner_confirmation",
+            "emergency_claim"
         ])
     );
     assert_eq!(info.body["limits"]["max_mutations"], 100);
@@ -545,5 +546,53 @@ async fn the_office_sees_its_field_staffs_rejected_mutations() {
             .unwrap()
             .len(),
         1
+    );
+}
+
+#[tokio::test]
+async fn an_emergency_repair_is_claimed_from_the_phone_that_paid_for_it() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let (device, _) = enrolled_phone(&app, &c.property).await;
+    let photo = photos::jpeg(320, 240, 91, None);
+    let receipt = photos::pdf();
+    let claim = |seq: u64| {
+        visit(
+            seq,
+            MutationKind::EmergencyClaim,
+            None,
+            json!({
+                "kind": "emergency_advance", "building_id": c.building, "location": "common_part",
+                "category": "electrical_plumbing_equipment", "location_detail": "地下室给水主管",
+                "description": "给水主管爆裂，连夜抢修。", "reported_on": "2024-06-20",
+                "with_owner_representatives": true,
+                "evidence": [{"sha256": photos::sha256(&photo), "kind": "before"},
+                             {"sha256": photos::sha256(&receipt), "kind": "receipt"}],
+                "advance": {"amount": "300.00", "lines": [{"kind": "labour", "description": "抢修", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]}
+            }),
+        )
+    };
+    // Filed offline before the photos went up: retryable; after the uploads it lands.
+    let early = push(&app, &c.property, &device, 1, &[claim(1)]).await;
+    assert_eq!(outcomes(&early), [json!(["rejected", "missing_blob"])]);
+    app.upload(&c.property.access, photo.clone()).await;
+    app.upload(&c.property.access, receipt.clone()).await;
+    let filed = push(&app, &c.property, &device, 1, &[claim(2)]).await;
+    assert_eq!(outcomes(&filed), [json!(["applied", null])]);
+    let list = app.get("/api/v1/claims", &c.reviewer.access).await.body;
+    let emergency =
+        list["items"].as_array().unwrap().iter().find(|i| i["kind"] == "emergency_advance").unwrap().clone();
+    let page = app
+        .get(&format!("/api/v1/claims/{}", emergency["id"].as_str().unwrap()), &c.reviewer.access)
+        .await
+        .body;
+    assert_eq!(page["evidence"].as_array().unwrap().len(), 2);
+    assert_eq!(page["cost_sheets"][0]["total"], "300.00");
+    assert!(page["cost_sheets"][0]["signed_by"].is_string(), "the applicant's own sheet is signed (Art. 25)");
+    // A technician cannot file one.
+    let (tech_phone, _) = enrolled_phone(&app, &c.technician).await;
+    assert_eq!(
+        outcomes(&push(&app, &c.technician, &tech_phone, 1, &[claim(1)]).await),
+        [json!(["rejected", "not_allowed"])]
     );
 }

@@ -357,18 +357,14 @@ fn not_covered(err: NotCovered) -> AppError {
     AppError::new(code).detail(detail)
 }
 
-/// Files a claim: an owner for their own unit, the property manager for common parts (Art. 20);
-/// or, for an emergency already repaired and paid, either of them with the evidence and the signed
-/// cost sheet (Art. 25). Out-of-warranty defects are refused at once (Art. 18).
-#[utoipa::path(tag = "claims", request_body = FileClaim, responses((status = 201, body = ClaimResponse), (status = 422, description = "out_of_warranty, ineligible_applicant, emergency_evidence_required")), security(("bearer" = [])))]
-#[post("/claims")]
-async fn file_claim(
-    state: web::Data<AppState>,
-    applicant: ClaimApplicant,
-    body: web::Json<FileClaim>,
-) -> AppResult<HttpResponse> {
-    let req = body.into_inner();
-    let user = applicant.0;
+/// Files a claim for `user` (an owner or a property manager), checking every rule of Art. 18-20
+/// and 25; shared by `POST /claims` and the sync protocol's `emergency_claim`.
+pub(crate) fn file_on(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    device_id: Option<&str>,
+    req: FileClaim,
+) -> AppResult<ClaimRow> {
     let building_id = parse_id(&req.building_id)?;
     let unit_id = req.unit_id.as_deref().map(parse_id).transpose()?;
     let location_detail = text(&req.location_detail, "location_detail", 200)?;
@@ -406,98 +402,103 @@ async fn file_claim(
         }
     }
     let viewer = user.viewer();
-    let actor = actor(&user);
-    let row = state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            let (building, _) = reg::find_building(conn, &scope, &building_id)?;
-            let estate = reg::find_estate(conn, &Scope::All, &building.estate_id)?;
-            let owns_the_unit = match &unit_id {
-                Some(unit) => {
-                    let found = reg::find_unit(conn, &scope, unit)?;
-                    if found.building_id != building.id {
-                        return Err(AppError::invalid("unit_id"));
-                    }
-                    reg::my_units(conn, &viewer.user_id)?.iter().any(|u| u.id == *unit)
-                }
-                None => false,
-            };
-            if req.location == PartLocation::PrivatePart && unit_id.is_none() {
+    let actor = Actor { device_id: device_id.map(str::to_owned), ..actor(user) };
+    let scope = reg::scope(conn, &viewer)?;
+    let (building, _) = reg::find_building(conn, &scope, &building_id)?;
+    let estate = reg::find_estate(conn, &Scope::All, &building.estate_id)?;
+    let owns_the_unit = match &unit_id {
+        Some(unit) => {
+            let found = reg::find_unit(conn, &scope, unit)?;
+            if found.building_id != building.id {
                 return Err(AppError::invalid("unit_id"));
             }
-            let who = match viewer.role {
-                Role::Owner => Applicant::Owner { owns_the_unit },
-                _ => {
-                    Applicant::PropertyManager { with_owner_representatives: req.with_owner_representatives }
-                }
-            };
-            // Owners' committees are not in the registry yet, so none is taken to exist and a
-            // property manager applies with owner representatives.
-            let eligible = match claim.kind {
-                ClaimKind::Standard => coverage::may_apply(who, req.location, false),
-                ClaimKind::EmergencyAdvance => coverage::may_advance(who, req.location, false),
-            };
-            if let Err(refusal) = eligible {
-                return Err(AppError::new(Code::IneligibleApplicant).detail(refusal.article().to_string()));
-            }
-            let handover =
-                building.handover_date.ok_or(AppError::new(Code::BeforeHandover).detail("Art. 18"))?;
-            let warranty = BuildingWarranty {
-                handover,
-                design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
-                contract: Default::default(),
-            };
-            let defect =
-                Defect { category: req.category, location: req.location, reported_on, exclusion: None };
-            let covered =
-                coverage::assess(&defect, &warranty, &SeasonSettings::default()).map_err(not_covered)?;
-            let filed_at = now();
-            let mut row = ClaimRow {
-                id: reg::fresh_id(),
-                kind: claim.kind.as_str().into(),
-                state: String::new(),
-                waiting_on: String::new(),
-                jurisdiction: estate.jurisdiction,
-                estate_id: estate.id,
-                building_id: building.id,
-                unit_id,
-                developer_id: estate.developer_id,
-                property_manager_id: estate.property_manager_id,
-                location: req.location.as_str().into(),
-                category: req.category.as_str().into(),
-                location_detail,
-                description,
-                applicant_id: viewer.user_id.clone(),
-                applicant_capacity: if viewer.role == Role::Owner { "owner" } else { "property_manager" }
-                    .into(),
-                with_owner_representatives: req.with_owner_representatives,
-                warranty_last_day: covered.last_day,
-                advanced_amount_fen: req.advance.as_ref().map(|a| a.amount.to_fen()),
-                repair_unit_id: None,
-                rejection_reason: None,
-                rejection_note: None,
-                plan_approved: false,
-                cost_sheet_signed: claim.cost_sheet_signed,
-                cost_sheet_verified: false,
-                developer_reply_due_on: None,
-                cost_sheet_received_at: None,
-                payout_due_on: None,
-                usage_notice_due_on: None,
-                bureau_due_on: None,
-                version: 1,
-                filed_at,
-            };
-            row.refresh_queue_fields(claim.state);
-            files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
-            db::insert_claim(conn, &row, &actor, &evidence)?;
-            if let Some(lines) = advance_lines {
-                let sheet = db::insert_cost_sheet(conn, &row.id, None, lines, &actor.user_id)?;
-                db::sign_cost_sheet(conn, &row.id, sheet.revision, &actor.user_id)?;
-            }
-            Ok(row)
-        })
-        .await?;
+            reg::my_units(conn, &viewer.user_id)?.iter().any(|u| u.id == *unit)
+        }
+        None => false,
+    };
+    if req.location == PartLocation::PrivatePart && unit_id.is_none() {
+        return Err(AppError::invalid("unit_id"));
+    }
+    let who = match viewer.role {
+        Role::Owner => Applicant::Owner { owns_the_unit },
+        _ => Applicant::PropertyManager { with_owner_representatives: req.with_owner_representatives },
+    };
+    // Owners' committees are not in the registry yet, so none is taken to exist and a
+    // property manager applies with owner representatives.
+    let eligible = match claim.kind {
+        ClaimKind::Standard => coverage::may_apply(who, req.location, false),
+        ClaimKind::EmergencyAdvance => coverage::may_advance(who, req.location, false),
+    };
+    if let Err(refusal) = eligible {
+        return Err(AppError::new(Code::IneligibleApplicant).detail(refusal.article().to_string()));
+    }
+    let handover = building.handover_date.ok_or(AppError::new(Code::BeforeHandover).detail("Art. 18"))?;
+    let warranty = BuildingWarranty {
+        handover,
+        design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
+        contract: Default::default(),
+    };
+    let defect = Defect { category: req.category, location: req.location, reported_on, exclusion: None };
+    let covered = coverage::assess(&defect, &warranty, &SeasonSettings::default()).map_err(not_covered)?;
+    let filed_at = now();
+    let mut row = ClaimRow {
+        id: reg::fresh_id(),
+        kind: claim.kind.as_str().into(),
+        state: String::new(),
+        waiting_on: String::new(),
+        jurisdiction: estate.jurisdiction,
+        estate_id: estate.id,
+        building_id: building.id,
+        unit_id,
+        developer_id: estate.developer_id,
+        property_manager_id: estate.property_manager_id,
+        location: req.location.as_str().into(),
+        category: req.category.as_str().into(),
+        location_detail,
+        description,
+        applicant_id: viewer.user_id.clone(),
+        applicant_capacity: if viewer.role == Role::Owner { "owner" } else { "property_manager" }.into(),
+        with_owner_representatives: req.with_owner_representatives,
+        warranty_last_day: covered.last_day,
+        advanced_amount_fen: req.advance.as_ref().map(|a| a.amount.to_fen()),
+        repair_unit_id: None,
+        rejection_reason: None,
+        rejection_note: None,
+        plan_approved: false,
+        cost_sheet_signed: claim.cost_sheet_signed,
+        cost_sheet_verified: false,
+        developer_reply_due_on: None,
+        cost_sheet_received_at: None,
+        payout_due_on: None,
+        usage_notice_due_on: None,
+        bureau_due_on: None,
+        version: 1,
+        filed_at,
+    };
+    row.refresh_queue_fields(claim.state);
+    files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
+    db::insert_claim(conn, &row, &actor, &evidence)?;
+    if let Some(lines) = advance_lines {
+        let sheet = db::insert_cost_sheet(conn, &row.id, None, lines, &actor.user_id)?;
+        db::sign_cost_sheet(conn, &row.id, sheet.revision, &actor.user_id)?;
+    }
+    Ok(row)
+}
+
+/// Files a claim: an owner for their own unit, the property manager for common parts (Art. 20);
+/// or, for an emergency already repaired and paid, either of them with the evidence and the signed
+/// cost sheet (Art. 25). Out-of-warranty defects are refused at once (Art. 18).
+#[utoipa::path(tag = "claims", request_body = FileClaim, responses((status = 201, body = ClaimResponse), (status = 422, description = "out_of_warranty, ineligible_applicant, emergency_evidence_required")), security(("bearer" = [])))]
+#[post("/claims")]
+async fn file_claim(
+    state: web::Data<AppState>,
+    applicant: ClaimApplicant,
+    body: web::Json<FileClaim>,
+) -> AppResult<HttpResponse> {
+    let req = body.into_inner();
+    let user = applicant.0;
+    let who = user.clone();
+    let row = state.db.write(move |conn| file_on(conn, &who, None, req)).await?;
     Ok(HttpResponse::Created().json(claim_response(row, &user, false)?))
 }
 

@@ -13,7 +13,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::claims::{announce_revision, claim_scope, priced_lines, LineInput, EVIDENCE_KINDS};
+use super::claims::{
+    announce_revision, claim_scope, file_on, priced_lines, FileClaim, LineInput, EVIDENCE_KINDS,
+};
 use super::devices::parse_public_key;
 use super::evidence::attach_on;
 use super::parse_id;
@@ -29,7 +31,7 @@ use crate::domain::registry::Role;
 use crate::error::AppError;
 use crate::messages::Code;
 
-/// The kinds this server applies. `emergency_claim` is refused `not_allowed` until it lands.
+/// The kinds this server applies.
 pub const CAPABILITIES: &[MutationKind] = &[
     MutationKind::CheckIn,
     MutationKind::CheckOut,
@@ -37,6 +39,7 @@ pub const CAPABILITIES: &[MutationKind] = &[
     MutationKind::EvidenceAttached,
     MutationKind::CostSheetRevision,
     MutationKind::OwnerConfirmation,
+    MutationKind::EmergencyClaim,
 ];
 
 /// Who is pushing: the account, its enrolled device and that device's public key.
@@ -65,10 +68,21 @@ impl From<AppError> for Stop {
             Code::StaleVersion => RejectReason::StaleVersion,
             Code::NotFound | Code::Forbidden | Code::StepNotForRole => RejectReason::NotAllowed,
             Code::FileNotFound => RejectReason::MissingBlob,
-            Code::StepOutOfOrder | Code::CostSheetConflict | Code::ClaimQuotaExceeded => {
-                RejectReason::RuleRefused
+            Code::StepOutOfOrder
+            | Code::CostSheetConflict
+            | Code::ClaimQuotaExceeded
+            | Code::IneligibleApplicant
+            | Code::OutOfWarranty
+            | Code::BeforeHandover
+            | Code::NoPeriodAgreed
+            | Code::EmergencyEvidenceRequired
+            | Code::AdvancedAmountMismatch => RejectReason::RuleRefused,
+            Code::InvalidInput | Code::InvalidId | Code::AlreadyExists | Code::MalformedJson => {
+                RejectReason::InvalidPayload
             }
-            Code::InvalidInput | Code::InvalidId | Code::AlreadyExists => RejectReason::InvalidPayload,
+            // Any other refusal is a rule the device cannot argue with; only trouble on our side
+            // (5xx) aborts the batch, so the device retries it later.
+            code if code.status() < 500 => RejectReason::RuleRefused,
             _ => return Stop::Fail(err),
         };
         Stop::Reject(reason)
@@ -111,7 +125,7 @@ pub fn apply(
         MutationKind::EvidenceAttached => evidence(conn, pusher, base_version, payload),
         MutationKind::CostSheetRevision => cost_sheet_revision(conn, pusher, base_version, payload),
         MutationKind::OwnerConfirmation => owner_confirmation(conn, pusher, base_version, payload),
-        MutationKind::EmergencyClaim => reject(RejectReason::NotAllowed),
+        MutationKind::EmergencyClaim => emergency_claim(conn, pusher, payload),
     });
     match applied {
         Ok(version) => Ok(Ok(version)),
@@ -303,14 +317,8 @@ fn cost_sheet_revision(
         })
         .collect::<Result<Vec<_>, Stop>>()?;
     let lines = priced_lines(&inputs)?;
-    let known = claims_db::cost_sheets_of(conn, &claim.id)?;
-    if let Some(parent) = &rev.parent_hash {
-        if !known.iter().any(|s| s.revision_hash.as_ref() == Some(parent)) {
-            return reject(RejectReason::RuleRefused);
-        }
-    }
     let expected = rev.hash().map_err(|_| Stop::Reject(RejectReason::InvalidPayload))?;
-    let sheet = claims_db::insert_revision(
+    let (sheet, added) = claims_db::insert_revision(
         conn,
         &claim.id,
         &id(&rev.revision_id)?,
@@ -321,7 +329,7 @@ fn cost_sheet_revision(
     if sheet.revision_hash.as_deref() != Some(expected.as_str()) {
         return reject(RejectReason::InvalidPayload);
     }
-    if !known.iter().any(|s| s.id == sheet.id) {
+    if added {
         announce_revision(conn, &claim, &pusher.actor(), &sheet)?;
     }
     Ok(Some(i64::from(claim.version)))
@@ -399,4 +407,37 @@ fn owner_confirmation(
         detail,
     )?;
     Ok(Some(i64::from(claim.version)))
+}
+
+/// An emergency repair already done and paid, filed from the phone of the owner or property
+/// manager who advanced the money (Art. 25): the `POST /claims` body with `kind` set to
+/// `emergency_advance`, except that evidence names uploaded blobs by hash:
+/// `"evidence": [{"sha256": "…", "kind": "receipt"}]`.
+fn emergency_claim(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    payload: &serde_json::Value,
+) -> Result<Option<i64>, Stop> {
+    if !matches!(pusher.user.role, Role::Owner | Role::PropertyManager) {
+        return reject(RejectReason::NotAllowed);
+    }
+    let mut body = payload.clone();
+    if body["kind"] != "emergency_advance" {
+        return reject(RejectReason::InvalidPayload);
+    }
+    let mut evidence = Vec::new();
+    for item in body["evidence"].as_array().cloned().unwrap_or_default() {
+        let (Some(sha256), Some(kind)) = (item["sha256"].as_str(), item["kind"].as_str()) else {
+            return reject(RejectReason::InvalidPayload);
+        };
+        let Some(file) = files_db::own_file_by_hash(conn, &pusher.user.id, &sha256.to_ascii_lowercase())?
+        else {
+            return reject(RejectReason::MissingBlob);
+        };
+        evidence.push(json!({"id": file.id, "kind": kind}));
+    }
+    body["evidence"] = serde_json::Value::Array(evidence);
+    let request: FileClaim = parse(&body)?;
+    let row = file_on(conn, &pusher.user, Some(&pusher.device_id), request)?;
+    Ok(Some(i64::from(row.version)))
 }

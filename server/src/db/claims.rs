@@ -595,7 +595,7 @@ pub fn insert_cost_sheet(
         return Err(AppError::new(Code::StaleVersion).detail(current.unwrap_or(0).to_string()));
     }
     let parent_hash = latest.and_then(|l| l.revision_hash);
-    insert_revision(conn, claim_id, &new_id(), parent_hash, lines, by)
+    Ok(insert_revision(conn, claim_id, &new_id(), parent_hash, lines, by)?.0)
 }
 
 /// The wire form of stored lines, for hashing.
@@ -616,10 +616,11 @@ pub fn wire_lines(lines: &[LineRow]) -> AppResult<Vec<WireLine>> {
         .collect()
 }
 
-/// Appends a revision named `revision_id` whose parent is the revision hashed `parent_hash`. When
-/// another revision already names the same parent, both are kept and flagged as a conflict for a
-/// person to resolve by adding a revision; nothing is merged. The same content twice (same id,
-/// parent and lines) is the existing revision.
+/// Appends a revision named `revision_id` whose parent is the revision hashed `parent_hash`, which
+/// must be one of the claim's (else `invalid_input`: parent). When another revision already names
+/// the same parent, both are kept and flagged as a conflict for a person to resolve by adding a
+/// revision; nothing is merged. The same content twice (same id, parent and lines) is the existing
+/// revision; the flag says whether one was added.
 pub fn insert_revision(
     conn: &mut DbConnection,
     claim_id: &str,
@@ -627,7 +628,7 @@ pub fn insert_revision(
     parent_hash: Option<String>,
     mut lines: Vec<LineRow>,
     by: &str,
-) -> AppResult<CostSheetRow> {
+) -> AppResult<(CostSheetRow, bool)> {
     let wire = CostSheetRevision {
         claim_id: claim_id.to_string(),
         revision_id: revision_id.to_string(),
@@ -641,7 +642,12 @@ pub fn insert_revision(
         .order(cost_sheets::revision.asc())
         .load::<CostSheetRow>(conn)?;
     if let Some(same) = existing.iter().find(|c| c.revision_hash.as_deref() == Some(hash.as_str())) {
-        return Ok(same.clone());
+        return Ok((same.clone(), false));
+    }
+    if let Some(parent) = &parent_hash {
+        if !existing.iter().any(|c| c.revision_hash.as_ref() == Some(parent)) {
+            return Err(AppError::new(Code::StepOutOfOrder).detail("parent"));
+        }
     }
     let siblings: Vec<String> =
         existing.iter().filter(|c| c.parent_hash == parent_hash).map(|c| c.id.clone()).collect();
@@ -694,7 +700,7 @@ pub fn insert_revision(
     for line in &lines {
         diesel::insert_into(cost_sheet_lines::table).values(line).execute(conn)?;
     }
-    Ok(row)
+    Ok((row, true))
 }
 
 /// The applicant's signature on one exact revision; only the latest may be signed, and once.

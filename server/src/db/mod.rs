@@ -93,7 +93,7 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
             // synchronous=FULL: an acknowledged write survives power loss, even in WAL mode.
             c.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; \
-                 PRAGMA foreign_keys = ON;",
+                 PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
