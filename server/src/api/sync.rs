@@ -84,6 +84,10 @@ async fn push(
                     BatchError::NotConsecutive => AppError::invalid("mutations"),
                 },
             )?;
+            // The batch's change number is taken here, outside the mutations' savepoints: a
+            // rejected mutation rolls back its savepoint, and must not roll back the counter
+            // under a number the rest of the batch goes on using.
+            crate::db::transaction_change(|| crate::db::claims::next_change(conn))?;
             let mut results = Vec::new();
             for m in &request.mutations {
                 if m.seq <= acked {

@@ -277,7 +277,7 @@ pub fn append_audit(
             audit_log::after_state.eq(after),
             audit_log::detail.eq(detail.to_string()),
             audit_log::at.eq(now()),
-            audit_log::change_seq.eq(Some(next_change(conn)?)),
+            audit_log::change_seq.eq(Some(super::transaction_change(|| next_change(conn))?)),
         ))
         .execute(conn)?;
     Ok(())

@@ -209,11 +209,43 @@ where
     tokio::task::spawn_blocking(f).await.map_err(AppError::internal)?
 }
 
+thread_local! {
+    /// `Some` while a write transaction runs on this thread, holding its change number once taken.
+    static TRANSACTION_CHANGE: std::cell::Cell<Option<Option<i64>>> = const { std::cell::Cell::new(None) };
+}
+
+/// The change number of the write transaction on this thread: taken from the counter the first
+/// time it is needed, then shared by every change the transaction makes. One transaction's changes
+/// commit together, so sharing a number keeps pulls exact, and the counter row is written once per
+/// transaction instead of once per change (on PostgreSQL every update of that row leaves a dead
+/// version behind until the transaction ends).
+/// Outside [`write_transaction`] every change takes its own number. A transaction that uses
+/// savepoints must take its number before the first one (see the sync push).
+pub fn transaction_change(take: impl FnOnce() -> AppResult<i64>) -> AppResult<i64> {
+    match TRANSACTION_CHANGE.with(|c| c.get()) {
+        Some(Some(n)) => Ok(n),
+        Some(None) => {
+            let n = take()?;
+            TRANSACTION_CHANGE.with(|c| c.set(Some(Some(n))));
+            Ok(n)
+        }
+        None => take(),
+    }
+}
+
 /// One all-or-nothing write transaction on a connection of either backend.
 pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
 where
     F: FnOnce(&mut DbConnection) -> AppResult<T>,
 {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            TRANSACTION_CHANGE.with(|c| c.set(None));
+        }
+    }
+    TRANSACTION_CHANGE.with(|c| c.set(Some(None)));
+    let _reset = Reset;
     type Tm = <DbConnection as Connection>::TransactionManager;
     match conn {
         // The multi-connection's transaction manager delegates to the inner connection's, so a
