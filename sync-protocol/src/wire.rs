@@ -102,6 +102,11 @@ pub enum RejectReason {
     RuleRefused,
 }
 
+/// The name a unit variant (a kind, an outcome, a reason) has on the wire, e.g. `cost_sheet_revision`.
+pub fn wire_name<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 impl RejectReason {
     /// Whether sending the same mutation again later can succeed.
     pub fn retryable(self) -> bool {

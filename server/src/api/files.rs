@@ -115,8 +115,8 @@ fn own_device(
 ) -> AppResult<Option<String>> {
     let Some(raw) = device_id else { return Ok(None) };
     let id = parse_id(&raw)?;
-    match accounts::find_device(conn, &id)? {
-        Some(d) if d.user_id == user.id && d.retired_at.is_none() => Ok(Some(id)),
+    match accounts::active_device_of(conn, &user.id, &id)? {
+        Some(_) => Ok(Some(id)),
         _ => Err(AppError::invalid("device_id")),
     }
 }

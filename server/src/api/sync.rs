@@ -3,8 +3,8 @@
 
 use actix_web::{get, post, web};
 use baoxiu_sync_protocol::wire::{
-    check_batch, BatchError, Limits, MutationKind, MutationResult, Outcome, PushRequest, PushResponse,
-    RejectReason, SyncInfo,
+    check_batch, wire_name, BatchError, Limits, MutationKind, MutationResult, Outcome, PushRequest,
+    PushResponse, RejectReason, SyncInfo,
 };
 use baoxiu_sync_protocol::SUPPORTED_VERSIONS;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -24,10 +24,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 const LIMITS: Limits = Limits { max_mutations: 100, max_batch_bytes: 1 << 20, max_payload_bytes: 64 << 10 };
 
-fn kind_name(kind: MutationKind) -> String {
-    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
 /// What this server accepts: protocol versions, mutation kinds and batch limits.
 #[utoipa::path(tag = "sync", responses((status = 200, description = "SyncInfo")))]
 #[get("/info")]
@@ -35,7 +31,7 @@ async fn info() -> web::Json<SyncInfo> {
     web::Json(SyncInfo {
         min_version: *SUPPORTED_VERSIONS.start(),
         max_version: *SUPPORTED_VERSIONS.end(),
-        capabilities: sync_kinds::CAPABILITIES.iter().map(|k| kind_name(*k)).collect(),
+        capabilities: sync_kinds::CAPABILITIES.iter().map(|k| wire_name(*k)).collect(),
         limits: LIMITS,
     })
 }
@@ -62,8 +58,7 @@ async fn push(
     let response = state
         .db
         .write(move |conn| {
-            let device = accounts::find_device(conn, &device_id)?
-                .filter(|d| d.user_id == user.id && d.retired_at.is_none())
+            let device = accounts::active_device_of(conn, &user.id, &device_id)?
                 // Someone else's phone is outside the caller's scope, like any other object.
                 .ok_or_else(|| AppError::new(Code::NotFound).detail("device_id"))?;
             let pusher = Pusher {
@@ -126,16 +121,14 @@ async fn push(
                     Ok(version) => (Outcome::Applied, None, version),
                     Err(reason) => (Outcome::Rejected, Some(reason), None),
                 };
-                let reason_name = reason
-                    .and_then(|r| serde_json::to_value(r).ok())
-                    .and_then(|v| v.as_str().map(str::to_owned));
+                let reason_name = reason.map(wire_name);
                 db::record(
                     conn,
                     &RecordedMutation {
                         device_id: device_id.clone(),
                         seq: i64::try_from(m.seq).unwrap_or(i64::MAX),
                         mutation_id: m.id.clone(),
-                        kind: kind_name(m.kind),
+                        kind: wire_name(m.kind),
                         payload: m.payload.to_string(),
                         payload_hash: m.payload_hash.clone(),
                         outcome: if outcome == Outcome::Applied { "applied" } else { "rejected" }.into(),

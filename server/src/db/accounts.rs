@@ -294,6 +294,11 @@ pub fn find_device(conn: &mut DbConnection, id: &str) -> AppResult<Option<Device
     Ok(devices::table.find(id).select(DeviceRow::as_select()).first(conn).optional()?)
 }
 
+/// The device, if it is `user_id`'s and still enrolled.
+pub fn active_device_of(conn: &mut DbConnection, user_id: &str, id: &str) -> AppResult<Option<DeviceRow>> {
+    Ok(find_device(conn, id)?.filter(|d| d.user_id == user_id && d.retired_at.is_none()))
+}
+
 /// Retires a device: it keeps its history but may sign nothing new.
 pub fn retire_device(conn: &mut DbConnection, id: &str) -> AppResult<()> {
     diesel::update(devices::table.find(id).filter(devices::retired_at.is_null()))

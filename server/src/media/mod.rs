@@ -224,18 +224,26 @@ impl Media {
         Ok(expired.len())
     }
 
+    /// The MAC over a link to a file rendition that expires at `expires` (Unix seconds).
+    fn link_mac(&self, file_id: &str, variant: Variant, expires: i64) -> Option<Hmac<Sha256>> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.link_key).ok()?;
+        mac.update(format!("{file_id}:{}:{expires}", variant.as_str()).as_bytes());
+        Some(mac)
+    }
+
     /// A signature over a link to a file rendition that expires at `expires` (Unix seconds).
     pub fn link_signature(&self, file_id: &str, variant: Variant, expires: i64) -> String {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.link_key) else { return String::new() };
-        mac.update(format!("{file_id}:{}:{expires}", variant.as_str()).as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        self.link_mac(file_id, variant, expires)
+            .map(|m| hex::encode(m.finalize().into_bytes()))
+            .unwrap_or_default()
     }
 
     /// Checks a link's signature in constant time.
     pub fn verify_link(&self, file_id: &str, variant: Variant, expires: i64, signature: &str) -> bool {
-        let Ok(given) = hex::decode(signature) else { return false };
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.link_key) else { return false };
-        mac.update(format!("{file_id}:{}:{expires}", variant.as_str()).as_bytes());
+        let (Ok(given), Some(mac)) = (hex::decode(signature), self.link_mac(file_id, variant, expires))
+        else {
+            return false;
+        };
         mac.verify_slice(&given).is_ok()
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::wire::{Mutation, MutationKind, MutationResult, Outcome, PullResponse, RejectReason};
+use crate::wire::{wire_name, Mutation, MutationKind, MutationResult, Outcome, PullResponse};
 
 /// A mutation the server refused, kept for the person to see.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,10 +52,6 @@ CREATE TABLE IF NOT EXISTS mutation_blobs (seq INTEGER NOT NULL, sha256 TEXT NOT
 CREATE TABLE IF NOT EXISTS claims (claim_id TEXT PRIMARY KEY, change INTEGER NOT NULL, snapshot TEXT NOT NULL);
 ";
 
-fn kind_name(kind: MutationKind) -> String {
-    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
 impl Outbox {
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: impl AsRef<Path>) -> rusqlite::Result<Outbox> {
@@ -93,7 +89,7 @@ impl Outbox {
             params![
                 seq,
                 mutation.id,
-                kind_name(kind),
+                wire_name(kind),
                 base_version,
                 mutation.payload.to_string(),
                 mutation.payload_hash
@@ -165,9 +161,7 @@ impl Outbox {
                 Outcome::Duplicate => "duplicate",
                 Outcome::Rejected => "rejected",
             };
-            let reason = r.reason.map(|x: RejectReason| {
-                serde_json::to_value(x).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-            });
+            let reason = r.reason.map(wire_name);
             tx.execute(
                 "UPDATE outbox SET state = ?2, reason = ?3, retryable = ?4, entity_version = ?5 WHERE seq = ?1",
                 params![r.seq, state, reason, r.retryable, r.entity_version],
