@@ -23,8 +23,13 @@ pub enum CanonicalError {
 /// The canonical bytes of any serialisable value.
 pub fn to_canonical<T: Serialize>(value: &T) -> Result<Vec<u8>, CanonicalError> {
     let value = serde_json::to_value(value).map_err(|e| CanonicalError::Serialise(e.to_string()))?;
-    let mut out = Vec::new();
-    write(&value, &mut out)?;
+    value_to_canonical(&value)
+}
+
+/// The canonical bytes of a JSON value, without first copying it as [`to_canonical`] does.
+pub fn value_to_canonical(value: &Value) -> Result<Vec<u8>, CanonicalError> {
+    let mut out = Vec::with_capacity(1024);
+    write(value, &mut out)?;
     Ok(out)
 }
 
@@ -33,11 +38,21 @@ pub fn canonical_hash<T: Serialize>(value: &T) -> Result<String, CanonicalError>
     Ok(hex::encode(Sha256::digest(to_canonical(value)?)))
 }
 
+/// The lowercase hex SHA-256 of a JSON value's canonical bytes (a payload's hash).
+pub fn value_hash(value: &Value) -> Result<String, CanonicalError> {
+    Ok(hex::encode(Sha256::digest(value_to_canonical(value)?)))
+}
+
+/// A string or key as JSON, straight into the output.
+fn write_str(s: &str, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
+    serde_json::to_writer(&mut *out, s).map_err(|e| CanonicalError::Serialise(e.to_string()))
+}
+
 fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
     match value {
-        Value::Null | Value::Bool(_) | Value::String(_) => {
-            out.extend(serde_json::to_vec(value).map_err(|e| CanonicalError::Serialise(e.to_string()))?)
-        }
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::String(text) => write_str(text, out)?,
         Value::Number(n) => {
             if n.is_f64() {
                 return Err(CanonicalError::Float);
@@ -62,7 +77,7 @@ fn write(value: &Value, out: &mut Vec<u8>) -> Result<(), CanonicalError> {
                 if i > 0 {
                     out.push(b',');
                 }
-                out.extend(serde_json::to_vec(key).map_err(|e| CanonicalError::Serialise(e.to_string()))?);
+                write_str(key, out)?;
                 out.push(b':');
                 write(&map[key], out)?;
             }

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::canonical::{canonical_hash, to_canonical, CanonicalError};
+use crate::canonical::{canonical_hash, to_canonical, value_hash, CanonicalError};
 use crate::cost_sheet::{line_amount, total, LineError, LineKind};
 use crate::Money;
 
@@ -180,13 +180,13 @@ impl Mutation {
         base_version: Option<i64>,
         payload: serde_json::Value,
     ) -> Result<Mutation, CanonicalError> {
-        let payload_hash = canonical_hash(&payload)?;
+        let payload_hash = value_hash(&payload)?;
         Ok(Mutation { seq, id, kind, base_version, payload, payload_hash })
     }
 
     /// True when the payload hashes to `payload_hash`.
     pub fn payload_matches(&self) -> bool {
-        canonical_hash(&self.payload).is_ok_and(|h| h == self.payload_hash)
+        value_hash(&self.payload).is_ok_and(|h| h == self.payload_hash)
     }
 
     /// The same number sent again with other content is an idempotency conflict, never a silent

@@ -41,6 +41,12 @@ pub async fn field(app: &TestApp) -> (crate::claims::Cast, String, String) {
     (c, wo_id, device)
 }
 
+/// The claim a work order belongs to.
+pub async fn claim_of(app: &TestApp, who: &Session, work_order: &str) -> String {
+    let order = app.get(&format!("/api/v1/work-orders/{work_order}"), &who.access).await;
+    order.body["claim_id"].as_str().unwrap().to_string()
+}
+
 fn visit(seq: u64, kind: MutationKind, base: Option<i64>, payload: Value) -> Mutation {
     Mutation::new(seq, uuid::Uuid::now_v7().to_string(), kind, base, payload).unwrap()
 }
@@ -266,10 +272,7 @@ fn outcomes(reply: &baoxiu_e2e::Reply) -> Vec<Value> {
 async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
     let app = spawn_app().await;
     let (c, wo, _) = field(&app).await;
-    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = claim_of(&app, &c.technician, &wo).await;
     let (device, key) = enrolled_phone(&app, &c.technician).await;
     let first = revision(&claim, None, "垃圾清运");
     let first_hash = first.hash().unwrap();
@@ -332,10 +335,7 @@ async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
 async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
     let app = spawn_app().await;
     let (c, wo, _) = field(&app).await;
-    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = claim_of(&app, &c.technician, &wo).await;
     let (phone_a, key) = enrolled_phone(&app, &c.technician).await;
     let (phone_b, _) = enrolled_phone(&app, &c.technician).await;
     let base = revision(&claim, None, "垃圾清运");
@@ -412,13 +412,100 @@ async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
 }
 
 #[tokio::test]
+async fn a_batch_of_revisions_lands_together_and_each_keeps_its_own_outcome() {
+    let app = spawn_app().await;
+    let (c, wo, device) = field(&app).await;
+    let claim = claim_of(&app, &c.technician, &wo).await;
+    let version = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body["claim"]["version"]
+        .as_i64()
+        .unwrap();
+    let rev = |r: &CostSheetRevision| serde_json::to_value(r).unwrap();
+    let first = revision(&claim, None, "垃圾清运");
+    let chained = revision(&claim, Some(first.hash().unwrap()), "清运（链）");
+    let sibling = revision(&claim, Some(first.hash().unwrap()), "清运（另一版）");
+    let mut not_normal = revision(&claim, Some(first.hash().unwrap()), "x");
+    not_normal.lines[1].quantity = "3.0".into();
+    let orphan = revision(&claim, Some("0".repeat(64)), "无父");
+    let mut id_reused = revision(&claim, None, "同号不同内容");
+    id_reused.revision_id = first.revision_id.clone();
+    let after_note = revision(&claim, Some(chained.hash().unwrap()), "备注之后");
+    let batch = [
+        visit(1, MutationKind::CostSheetRevision, None, rev(&first)),
+        visit(2, MutationKind::CostSheetRevision, None, rev(&chained)),
+        visit(3, MutationKind::CostSheetRevision, None, rev(&not_normal)),
+        visit(4, MutationKind::CostSheetRevision, None, rev(&sibling)),
+        visit(5, MutationKind::CostSheetRevision, None, rev(&orphan)),
+        visit(6, MutationKind::CostSheetRevision, None, rev(&id_reused)),
+        visit(7, MutationKind::CheckIn, Some(2), json!({"work_order_id": wo})),
+        visit(8, MutationKind::CostSheetRevision, Some(version), rev(&after_note)),
+        visit(9, MutationKind::CostSheetRevision, Some(version - 1), rev(&revision(&claim, None, "旧版本"))),
+    ];
+    let reply = push(&app, &c.technician, &device, 1, &batch).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let expected = [
+        json!(["applied", null]),
+        json!(["applied", null]),
+        json!(["rejected", "invalid_payload"]),
+        json!(["applied", null]),
+        json!(["rejected", "rule_refused"]),
+        json!(["rejected", "invalid_payload"]),
+        json!(["applied", null]),
+        json!(["applied", null]),
+        json!(["rejected", "stale_version"]),
+    ];
+    assert_eq!(outcomes(&reply), expected);
+    // The sibling flags the revision before it in the same batch; the one after the check-in
+    // names the chained one, so it is a sibling of nothing.
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body;
+    let sheets: Vec<(Value, Value, Value)> = page["cost_sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["revision"].clone(), s["hash"].clone(), s["conflict"].clone()))
+        .collect();
+    let hash = |r: &CostSheetRevision| json!(r.hash().unwrap());
+    assert_eq!(
+        sheets,
+        [
+            (json!(1), hash(&first), json!(false)),
+            (json!(2), hash(&chained), json!(true)),
+            (json!(3), hash(&sibling), json!(true)),
+            (json!(4), hash(&after_note), json!(false)),
+        ]
+    );
+    // Each applied revision is in the trail once and asks the applicant to sign once.
+    let trail = page["timeline"].as_array().unwrap();
+    let audited: Vec<&Value> =
+        trail.iter().filter(|e| e["action"] == "cost_sheet_revision").map(|e| &e["detail"]["hash"]).collect();
+    assert_eq!(audited, [&hash(&first), &hash(&chained), &hash(&sibling), &hash(&after_note)]);
+    assert!(trail
+        .iter()
+        .filter(|e| e["action"] == "cost_sheet_revision")
+        .all(|e| e["device_id"] == json!(device)));
+    let feed = app.get("/api/v1/notifications?limit=50", &c.owner.access).await.body;
+    let asks = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "signature_requested" && n["claim_id"] == json!(claim))
+        .count();
+    assert_eq!(asks, 4);
+    // The same batch again is all duplicates of what was recorded, and changes nothing.
+    let again = push(&app, &c.technician, &device, 1, &batch).await;
+    let replayed: Vec<Value> = expected
+        .iter()
+        .map(|e| if e[0] == "applied" { json!(["duplicate", null]) } else { e.clone() })
+        .collect();
+    assert_eq!(outcomes(&again), replayed);
+    let after = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body;
+    assert_eq!(after["cost_sheets"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
 async fn a_decision_made_while_the_phone_was_offline_rejects_its_stale_work() {
     let app = spawn_app().await;
     let (c, wo, device) = field(&app).await;
-    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = claim_of(&app, &c.technician, &wo).await;
     let version = app.get(&format!("/api/v1/claims/{claim}"), &c.technician.access).await.body["claim"]
         ["version"]
         .as_i64();
@@ -464,10 +551,7 @@ async fn pull(app: &TestApp, who: &Session, cursor: Option<&str>, limit: Option<
 async fn a_pull_starts_from_a_snapshot_then_follows_changes_including_unassignment() {
     let app = spawn_app().await;
     let (c, wo, device) = field(&app).await;
-    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = claim_of(&app, &c.technician, &wo).await;
     let cold = pull(&app, &c.technician, None, None).await;
     assert_eq!(cold["more"], false);
     assert!(cold["reference"]["categories"].as_array().unwrap().iter().any(|k| k["category"] == "seepage"));

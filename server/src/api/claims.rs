@@ -1152,43 +1152,58 @@ async fn new_cost_sheet(
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
             }
             let sheet = db::insert_cost_sheet(conn, &id, parent, lines, &user.id)?;
-            announce_revision(conn, &claim, &actor(&user), &sheet)?;
+            let added = [(&claim, &sheet)];
+            db::insert_audits(conn, revision_audits(&actor(&user), &added))?;
+            request_signatures(conn, &added)?;
             claim_page(conn, &user, &id)
         })
         .await?;
     Ok(HttpResponse::Created().json(page))
 }
 
-/// Records a new cost-sheet revision in the claim's trail and asks the applicant to sign it.
-pub(crate) fn announce_revision(
-    conn: &mut DbConnection,
-    claim: &ClaimRow,
+/// The audit entries that record new cost-sheet revisions in their claims' trails.
+pub(crate) fn revision_audits(
     actor: &Actor,
-    sheet: &db::CostSheetRow,
+    revisions: &[(&ClaimRow, &db::CostSheetRow)],
+) -> Vec<db::NewAudit> {
+    revisions
+        .iter()
+        .map(|(claim, sheet)| {
+            let total = Money::from_fen(sheet.total_fen);
+            let detail = json!({"revision": sheet.revision, "total": total, "hash": sheet.revision_hash, "conflict": sheet.conflict});
+            let state = Some(claim.state.as_str());
+            db::NewAudit::new(&claim.id, actor, "cost_sheet_revision", state, &claim.state, detail)
+        })
+        .collect()
+}
+
+/// Asks each applicant to sign their claim's new revision, in a fixed number of statements however
+/// many revisions there are.
+pub(crate) fn request_signatures(
+    conn: &mut DbConnection,
+    revisions: &[(&ClaimRow, &db::CostSheetRow)],
 ) -> AppResult<()> {
-    let total = Money::from_fen(sheet.total_fen);
-    let detail = json!({"revision": sheet.revision, "total": total, "hash": sheet.revision_hash, "conflict": sheet.conflict});
-    db::append_audit(
-        conn,
-        &claim.id,
-        actor,
-        "cost_sheet_revision",
-        Some(&claim.state),
-        &claim.state,
-        detail,
-    )?;
-    let key = sheet.revision.to_string();
-    notify::notify(
-        conn,
-        std::slice::from_ref(&claim.applicant_id),
-        &notify::Notify {
+    let asks: Vec<(String, serde_json::Value)> = revisions
+        .iter()
+        .map(|(_, sheet)| {
+            let total = Money::from_fen(sheet.total_fen);
+            (sheet.revision.to_string(), json!({"revision": sheet.revision, "total": total}))
+        })
+        .collect();
+    let notices: Vec<notify::Notify<'_>> = revisions
+        .iter()
+        .zip(&asks)
+        .map(|((claim, _), (key, params))| notify::Notify {
             notice: Notice::SignatureRequested,
             claim_id: Some(&claim.id),
             work_order_id: None,
-            key: &key,
-            params: json!({"revision": sheet.revision, "total": total}),
-        },
-    )?;
+            key,
+            params: params.clone(),
+        })
+        .collect();
+    let to: Vec<(&str, &notify::Notify<'_>)> =
+        revisions.iter().zip(&notices).map(|((claim, _), n)| (claim.applicant_id.as_str(), n)).collect();
+    notify::notify_all(conn, &to)?;
     Ok(())
 }
 

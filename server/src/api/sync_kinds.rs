@@ -13,8 +13,11 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
+use std::collections::HashMap;
+
 use super::claims::{
-    announce_revision, claim_scope, file_on, priced_lines, FileClaim, LineInput, EVIDENCE_KINDS,
+    claim_scope, file_on, priced_lines, request_signatures, revision_audits, FileClaim, LineInput,
+    EVIDENCE_KINDS,
 };
 use super::devices::parse_public_key;
 use super::evidence::attach_on;
@@ -22,13 +25,13 @@ use super::parse_id;
 use super::work_orders::{check_in_on, check_out_on, SiteReport};
 use crate::auth::AuthUser;
 use crate::db::accounts::now;
-use crate::db::claims::{self as claims_db, Actor, ClaimRow, OnSiteSignature};
+use crate::db::claims::{self as claims_db, Actor, ClaimRow, NewAudit, NewRevision, OnSiteSignature};
 use crate::db::files::{self as files_db, EvidenceRow};
 use crate::db::work_orders as wo_db;
 use crate::db::DbConnection;
 use crate::domain::lifecycle::ClaimState;
 use crate::domain::registry::Role;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 
 /// The kinds this server applies.
@@ -100,7 +103,7 @@ fn reject<T>(reason: RejectReason) -> Result<T, Stop> {
 }
 
 fn parse<T: DeserializeOwned>(payload: &serde_json::Value) -> Result<T, Stop> {
-    serde_json::from_value(payload.clone()).map_err(|_| Stop::Reject(RejectReason::InvalidPayload))
+    T::deserialize(payload).map_err(|_| Stop::Reject(RejectReason::InvalidPayload))
 }
 
 fn id(raw: &str) -> Result<String, Stop> {
@@ -123,7 +126,12 @@ pub fn apply(
         MutationKind::CheckIn | MutationKind::CheckOut => visit(conn, pusher, kind, base_version, payload),
         MutationKind::VisitNote => visit_note(conn, pusher, base_version, payload),
         MutationKind::EvidenceAttached => evidence(conn, pusher, base_version, payload),
-        MutationKind::CostSheetRevision => cost_sheet_revision(conn, pusher, base_version, payload),
+        MutationKind::CostSheetRevision => {
+            let revision = Revision::prepare(&pusher.user, base_version, payload)?;
+            let (mut outcomes, audits) = revisions(conn, pusher, &[&revision])?;
+            claims_db::insert_audits(conn, audits)?;
+            outcomes.remove(0).or_else(reject)
+        }
         MutationKind::OwnerConfirmation => owner_confirmation(conn, pusher, base_version, payload),
         MutationKind::EmergencyClaim => emergency_claim(conn, pusher, payload),
     });
@@ -285,23 +293,37 @@ fn evidence(
     Ok(Some(i64::from(claim.version)))
 }
 
-/// A revision from the repair unit's phone, naming its parent by hash. Its lines must be in the
-/// normal form the server stores (trimmed text, quantities without trailing zeros), so that the
-/// hash the device computed is the hash the server keeps and an owner's signature can bind to it.
-fn cost_sheet_revision(
-    conn: &mut DbConnection,
-    pusher: &Pusher,
+/// A cost-sheet revision from the repair unit's phone, checked as far as it can be without the
+/// database, before the batch takes the write lock that all pushes share: parsed, its lines
+/// priced in the normal form the server stores (trimmed text, quantities without trailing zeros)
+/// and hashed. The device's hash must be that hash, so that an owner's signature binds to what
+/// the server keeps.
+pub struct Revision {
     base_version: Option<i64>,
-    payload: &serde_json::Value,
-) -> Result<Option<i64>, Stop> {
-    let rev: CostSheetRevision = parse(payload)?;
-    if !matches!(pusher.user.role, Role::Technician | Role::PropertyManager) {
+    checked: Result<NewRevision, RejectReason>,
+}
+
+impl Revision {
+    /// `Err` only for trouble on our side.
+    pub fn prepare(
+        user: &AuthUser,
+        base_version: Option<i64>,
+        payload: &serde_json::Value,
+    ) -> AppResult<Revision> {
+        let checked = match prepared_revision(user, payload) {
+            Ok(new) => Ok(new),
+            Err(Stop::Reject(reason)) => Err(reason),
+            Err(Stop::Fail(err)) => return Err(err),
+        };
+        Ok(Revision { base_version, checked })
+    }
+}
+
+fn prepared_revision(user: &AuthUser, payload: &serde_json::Value) -> Result<NewRevision, Stop> {
+    if !matches!(user.role, Role::Technician | Role::PropertyManager) {
         return reject(RejectReason::NotAllowed);
     }
-    let claim = claim_at(conn, pusher, &rev.claim_id, base_version)?;
-    if claim.state != ClaimState::InRepair.as_str() {
-        return reject(RejectReason::RuleRefused);
-    }
+    let rev: CostSheetRevision = parse(payload)?;
     let inputs = rev
         .lines
         .iter()
@@ -316,23 +338,107 @@ fn cost_sheet_revision(
             })
         })
         .collect::<Result<Vec<_>, Stop>>()?;
-    let lines = priced_lines(&inputs)?;
-    let expected = rev.hash().map_err(|_| Stop::Reject(RejectReason::InvalidPayload))?;
-    let (sheet, added) = claims_db::insert_revision(
-        conn,
-        &claim.id,
+    let new = NewRevision::new(
+        &id(&rev.claim_id)?,
         &id(&rev.revision_id)?,
         rev.parent_hash.clone(),
-        lines,
-        &pusher.user.id,
+        priced_lines(&inputs)?,
+        &user.id,
     )?;
-    if sheet.revision_hash.as_deref() != Some(expected.as_str()) {
+    // What the server stores must be exactly what the device sent, so that both hash alike:
+    // compared field by field, which costs less than hashing a second time.
+    if new.claim_id != rev.claim_id
+        || new.revision_id != rev.revision_id
+        || claims_db::wire_lines(&new.lines)? != rev.lines
+    {
         return reject(RejectReason::InvalidPayload);
     }
-    if added {
-        announce_revision(conn, &claim, &pusher.actor(), &sheet)?;
+    Ok(new)
+}
+
+/// What became of each mutation of a run, in order: `Ok(version)` applied, `Err(reason)` rejected.
+pub type Outcomes = Vec<Result<Option<i64>, RejectReason>>;
+
+/// Applies a run of consecutive cost-sheet revisions together, because one at a time costs some
+/// twenty round trips each: every refusal is decided before anything is written, then the rest are
+/// written in a few multi-row statements, so each revision is still all or nothing. Should the
+/// database refuse the writing itself (a constraint the checks did not foresee), the run is
+/// applied again one revision per savepoint, and only the offending one is rejected.
+///
+/// The audit entries are left in `audits` for the caller to append at the end of the batch: the
+/// change number they take locks the counter until commit, and on PostgreSQL batches from
+/// different phones write side by side until then.
+pub fn cost_sheet_revisions(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    run: &[&Revision],
+    audits: &mut Vec<NewAudit>,
+) -> Result<Outcomes, AppError> {
+    match conn.transaction(|conn| revisions(conn, pusher, run)) {
+        Ok((outcomes, entries)) => {
+            audits.extend(entries);
+            Ok(outcomes)
+        }
+        Err(Stop::Fail(err)) => Err(err),
+        Err(Stop::Reject(reason)) if run.len() == 1 => Ok(vec![Err(reason)]),
+        Err(Stop::Reject(_)) => run
+            .iter()
+            .map(|one| Ok(cost_sheet_revisions(conn, pusher, std::slice::from_ref(one), audits)?.remove(0)))
+            .collect(),
     }
-    Ok(Some(i64::from(claim.version)))
+}
+
+/// The revisions' claims as the pusher may see them, at the versions the device worked against.
+fn revisions(
+    conn: &mut DbConnection,
+    pusher: &Pusher,
+    run: &[&Revision],
+) -> Result<(Outcomes, Vec<NewAudit>), Stop> {
+    let claim_ids: Vec<&str> =
+        run.iter().filter_map(|r| r.checked.as_ref().ok()).map(|n| n.claim_id.as_str()).collect();
+    let scope = claim_scope(conn, &pusher.user)?;
+    let claims: HashMap<String, ClaimRow> =
+        claims_db::find_claims(conn, &scope, &claim_ids)?.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let mut outcomes = Vec::with_capacity(run.len());
+    let (mut checked, mut slots) = (Vec::new(), Vec::new());
+    for revision in run {
+        let new = match &revision.checked {
+            Ok(new) => new,
+            Err(reason) => {
+                outcomes.push(Err(*reason));
+                continue;
+            }
+        };
+        let Some(claim) = claims.get(&new.claim_id) else {
+            outcomes.push(Err(RejectReason::NotAllowed));
+            continue;
+        };
+        if revision.base_version.is_some_and(|v| v != i64::from(claim.version)) {
+            outcomes.push(Err(RejectReason::StaleVersion));
+        } else if claim.state != ClaimState::InRepair.as_str() {
+            outcomes.push(Err(RejectReason::RuleRefused));
+        } else {
+            slots.push((outcomes.len(), claim));
+            checked.push(new.clone());
+            outcomes.push(Err(RejectReason::InvalidPayload));
+        }
+    }
+    let mut added = Vec::new();
+    for ((slot, claim), inserted) in slots.into_iter().zip(claims_db::insert_revisions(conn, checked)?) {
+        outcomes[slot] = match inserted.map_err(Stop::from) {
+            Ok((sheet, is_new)) => {
+                if is_new {
+                    added.push((claim, sheet));
+                }
+                Ok(Some(i64::from(claim.version)))
+            }
+            Err(Stop::Reject(reason)) => Err(reason),
+            Err(fail) => return Err(fail),
+        };
+    }
+    let added: Vec<_> = added.iter().map(|(claim, sheet)| (*claim, sheet)).collect();
+    request_signatures(conn, &added)?;
+    Ok((outcomes, revision_audits(&pusher.actor(), &added)))
 }
 
 /// The applicant's confirmation of one exact revision, captured on a phone and signed by it.

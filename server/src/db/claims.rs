@@ -188,6 +188,12 @@ pub fn find_claim(conn: &mut DbConnection, scope: &ClaimScope, id: &str) -> AppR
     Ok(restrict_claims!(query, scope).first(conn)?)
 }
 
+/// The claims among `ids` that are in scope; the others are simply absent.
+pub fn find_claims(conn: &mut DbConnection, scope: &ClaimScope, ids: &[&str]) -> AppResult<Vec<ClaimRow>> {
+    let query = claims::table.filter(claims::id.eq_any(ids)).select(ClaimRow::as_select()).into_boxed();
+    Ok(restrict_claims!(query, scope).load(conn)?)
+}
+
 /// Filters on a claim list.
 #[derive(Clone, Debug, Default)]
 pub struct ClaimFilter {
@@ -256,6 +262,61 @@ pub struct Actor {
     pub device_id: Option<String>,
 }
 
+/// An audit entry to append.
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
+pub struct NewAudit {
+    id: String,
+    claim_id: String,
+    actor_id: String,
+    device_id: Option<String>,
+    action: String,
+    before_state: Option<String>,
+    after_state: String,
+    detail: String,
+    at: NaiveDateTime,
+    change_seq: Option<i64>,
+}
+
+impl NewAudit {
+    /// An entry; it gets its change number when it is inserted.
+    pub fn new(
+        claim_id: &str,
+        actor: &Actor,
+        action: &str,
+        before: Option<&str>,
+        after: &str,
+        detail: serde_json::Value,
+    ) -> NewAudit {
+        NewAudit {
+            id: new_id(),
+            claim_id: claim_id.into(),
+            actor_id: actor.user_id.clone(),
+            device_id: actor.device_id.clone(),
+            action: action.into(),
+            before_state: before.map(str::to_owned),
+            after_state: after.into(),
+            detail: detail.to_string(),
+            at: now(),
+            change_seq: None,
+        }
+    }
+}
+
+/// Appends to claims' audit trails under the current write transaction's change number, in as
+/// few statements as the backend allows.
+pub fn insert_audits(conn: &mut DbConnection, mut entries: Vec<NewAudit>) -> AppResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let change = super::transaction_change(|| next_change(conn))?;
+    for entry in &mut entries {
+        entry.change_seq = Some(change);
+    }
+    super::insert_rows!(conn, audit_log::table, &entries);
+    Ok(())
+}
+
 /// Appends to the claim's audit trail.
 pub fn append_audit(
     conn: &mut DbConnection,
@@ -266,21 +327,7 @@ pub fn append_audit(
     after: &str,
     detail: serde_json::Value,
 ) -> AppResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::id.eq(new_id()),
-            audit_log::claim_id.eq(claim_id),
-            audit_log::actor_id.eq(&actor.user_id),
-            audit_log::device_id.eq(&actor.device_id),
-            audit_log::action.eq(action),
-            audit_log::before_state.eq(before),
-            audit_log::after_state.eq(after),
-            audit_log::detail.eq(detail.to_string()),
-            audit_log::at.eq(now()),
-            audit_log::change_seq.eq(Some(super::transaction_change(|| next_change(conn))?)),
-        ))
-        .execute(conn)?;
-    Ok(())
+    insert_audits(conn, vec![NewAudit::new(claim_id, actor, action, before, after, detail)])
 }
 
 /// The next change number, taken inside the caller's transaction. The counter row stays locked
@@ -510,8 +557,8 @@ pub fn decide_plan(
 
 // ---- cost sheets ----
 
-#[derive(Queryable, Selectable, Debug, Clone)]
-#[diesel(table_name = cost_sheets)]
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = cost_sheets, treat_none_as_default_value = false)]
 pub struct CostSheetRow {
     pub id: String,
     pub claim_id: String,
@@ -537,7 +584,7 @@ pub struct CostSheetRow {
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = cost_sheet_lines)]
+#[diesel(table_name = cost_sheet_lines, treat_none_as_default_value = false)]
 pub struct LineRow {
     pub cost_sheet_id: String,
     pub line_no: i32,
@@ -595,7 +642,7 @@ pub fn insert_cost_sheet(
         return Err(AppError::new(Code::StaleVersion).detail(current.unwrap_or(0).to_string()));
     }
     let parent_hash = latest.and_then(|l| l.revision_hash);
-    Ok(insert_revision(conn, claim_id, &new_id(), parent_hash, lines, by)?.0)
+    Ok(insert_revision(conn, NewRevision::new(claim_id, &new_id(), parent_hash, lines, by)?)?.0)
 }
 
 /// The wire form of stored lines, for hashing.
@@ -616,91 +663,159 @@ pub fn wire_lines(lines: &[LineRow]) -> AppResult<Vec<WireLine>> {
         .collect()
 }
 
-/// Appends a revision named `revision_id` whose parent is the revision hashed `parent_hash`, which
-/// must be one of the claim's (else `invalid_input`: parent). When another revision already names
-/// the same parent, both are kept and flagged as a conflict for a person to resolve by adding a
-/// revision; nothing is merged. The same content twice (same id, parent and lines) is the existing
-/// revision; the flag says whether one was added.
-pub fn insert_revision(
+/// A cost-sheet revision to append, with its canonical hash computed from the lines as stored.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub claim_id: String,
+    pub revision_id: String,
+    pub parent_hash: Option<String>,
+    pub lines: Vec<LineRow>,
+    pub by: String,
+    /// The canonical SHA-256 the stored revision will have.
+    pub hash: String,
+}
+
+impl NewRevision {
+    pub fn new(
+        claim_id: &str,
+        revision_id: &str,
+        parent_hash: Option<String>,
+        lines: Vec<LineRow>,
+        by: &str,
+    ) -> AppResult<NewRevision> {
+        let wire = CostSheetRevision {
+            claim_id: claim_id.to_string(),
+            revision_id: revision_id.to_string(),
+            parent_hash: parent_hash.clone(),
+            lines: wire_lines(&lines)?,
+        };
+        let hash = wire.hash().map_err(AppError::internal)?;
+        Ok(NewRevision {
+            claim_id: claim_id.into(),
+            revision_id: revision_id.into(),
+            parent_hash,
+            lines,
+            by: by.into(),
+            hash,
+        })
+    }
+}
+
+/// Appends a revision; see [`insert_revisions`].
+pub fn insert_revision(conn: &mut DbConnection, revision: NewRevision) -> AppResult<(CostSheetRow, bool)> {
+    insert_revisions(conn, vec![revision])?.pop().unwrap_or(Err(AppError::new(Code::Internal)))
+}
+
+/// Appends revisions in order, each whose parent is the revision hashed `parent_hash`, which must
+/// be one of its claim's, stored before or earlier in the list (else `step_out_of_order`: parent).
+/// When another revision already names the same parent, both are kept and flagged as a conflict
+/// for a person to resolve by adding a revision; nothing is merged. The same content twice (same
+/// id, parent and lines) is the existing revision, and the flag says whether one was added; an id
+/// already used for other content is `already_exists`.
+///
+/// Each revision gets its own outcome; a refused one leaves nothing behind. Everything is read in
+/// two queries and written in multi-row statements, so a batch of a hundred from a phone costs a
+/// handful of round trips instead of two thousand.
+pub fn insert_revisions(
     conn: &mut DbConnection,
-    claim_id: &str,
-    revision_id: &str,
-    parent_hash: Option<String>,
-    mut lines: Vec<LineRow>,
-    by: &str,
-) -> AppResult<(CostSheetRow, bool)> {
-    let wire = CostSheetRevision {
-        claim_id: claim_id.to_string(),
-        revision_id: revision_id.to_string(),
-        parent_hash: parent_hash.clone(),
-        lines: wire_lines(&lines)?,
-    };
-    let hash = wire.hash().map_err(AppError::internal)?;
+    revisions: Vec<NewRevision>,
+) -> AppResult<Vec<AppResult<(CostSheetRow, bool)>>> {
+    use std::collections::{HashMap, HashSet};
+    let claim_ids: Vec<&str> = revisions.iter().map(|r| r.claim_id.as_str()).collect();
+    let ids: Vec<&str> = revisions.iter().map(|r| r.revision_id.as_str()).collect();
+    // Appends to one claim's sheets are serialized: on PostgreSQL two pushes may run side by side,
+    // and both would number their revision n + 1. SQLite has a single writer already.
+    if let DbConnection::Postgres(pg) = conn {
+        let mut ids = claim_ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        // In id order, so that two batches never wait on each other in a circle.
+        claims::table
+            .filter(claims::id.eq_any(&ids))
+            .order(claims::id)
+            .select(claims::id)
+            .for_no_key_update()
+            .load::<String>(pg)?;
+    }
+    // Two index lookups: one `OR` of both would scan the table.
     let existing = cost_sheets::table
-        .filter(cost_sheets::claim_id.eq(claim_id))
+        .filter(cost_sheets::claim_id.eq_any(&claim_ids))
         .select(CostSheetRow::as_select())
-        .order(cost_sheets::revision.asc())
+        .order((cost_sheets::claim_id.asc(), cost_sheets::revision.asc()))
         .load::<CostSheetRow>(conn)?;
-    if let Some(same) = existing.iter().find(|c| c.revision_hash.as_deref() == Some(hash.as_str())) {
-        return Ok((same.clone(), false));
+    let mut taken: HashSet<String> = cost_sheets::table
+        .filter(cost_sheets::id.eq_any(&ids))
+        .select(cost_sheets::id)
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let mut sheets: HashMap<String, Vec<CostSheetRow>> = HashMap::new();
+    for sheet in existing {
+        sheets.entry(sheet.claim_id.clone()).or_default().push(sheet);
     }
-    if let Some(parent) = &parent_hash {
-        if !existing.iter().any(|c| c.revision_hash.as_ref() == Some(parent)) {
-            return Err(AppError::new(Code::StepOutOfOrder).detail("parent"));
+    let (mut added, mut added_lines, mut flagged) = (HashSet::new(), Vec::new(), Vec::new());
+    let mut outcomes = Vec::with_capacity(revisions.len());
+    for new in revisions {
+        let claim = sheets.entry(new.claim_id.clone()).or_default();
+        if let Some(same) = claim.iter().find(|c| c.revision_hash.as_deref() == Some(new.hash.as_str())) {
+            outcomes.push(Ok((same.clone(), false)));
+            continue;
         }
+        if taken.contains(&new.revision_id) {
+            outcomes.push(Err(AppError::new(Code::AlreadyExists).detail("revision_id")));
+            continue;
+        }
+        if let Some(parent) = &new.parent_hash {
+            if !claim.iter().any(|c| c.revision_hash.as_ref() == Some(parent)) {
+                outcomes.push(Err(AppError::new(Code::StepOutOfOrder).detail("parent")));
+                continue;
+            }
+        }
+        let mut conflict = false;
+        for sibling in claim.iter_mut().filter(|c| c.parent_hash == new.parent_hash) {
+            conflict = true;
+            if !sibling.conflict && !added.contains(&sibling.id) {
+                flagged.push(sibling.id.clone());
+            }
+            sibling.conflict = true;
+        }
+        let row = CostSheetRow {
+            id: new.revision_id.clone(),
+            claim_id: new.claim_id.clone(),
+            revision: claim.last().map_or(0, |c| c.revision) + 1,
+            total_fen: new.lines.iter().map(|l| l.amount_fen).sum(),
+            budget_total_fen: new.lines.iter().map(|l| l.budget_fen).sum(),
+            created_by: new.by,
+            created_at: now(),
+            signed_by: None,
+            signed_at: None,
+            approved_total_fen: None,
+            verified_by: None,
+            verified_at: None,
+            revision_hash: Some(new.hash),
+            parent_hash: new.parent_hash,
+            conflict,
+            signer_name: None,
+            signer_phone: None,
+            signature_file_id: None,
+            signing_device_id: None,
+        };
+        added_lines.extend(new.lines.into_iter().map(|l| LineRow { cost_sheet_id: row.id.clone(), ..l }));
+        taken.insert(row.id.clone());
+        added.insert(row.id.clone());
+        claim.push(row.clone());
+        outcomes.push(Ok((row, true)));
     }
-    let siblings: Vec<String> =
-        existing.iter().filter(|c| c.parent_hash == parent_hash).map(|c| c.id.clone()).collect();
-    let conflict = !siblings.is_empty();
-    if conflict {
-        diesel::update(cost_sheets::table.filter(cost_sheets::id.eq_any(&siblings)))
+    if !flagged.is_empty() {
+        diesel::update(cost_sheets::table.filter(cost_sheets::id.eq_any(&flagged)))
             .set(cost_sheets::conflict.eq(true))
             .execute(conn)?;
     }
-    let current = existing.last().map(|c| c.revision);
-    let row = CostSheetRow {
-        id: revision_id.to_string(),
-        claim_id: claim_id.into(),
-        revision: current.unwrap_or(0) + 1,
-        total_fen: lines.iter().map(|l| l.amount_fen).sum(),
-        budget_total_fen: lines.iter().map(|l| l.budget_fen).sum(),
-        created_by: by.into(),
-        created_at: now(),
-        signed_by: None,
-        signed_at: None,
-        approved_total_fen: None,
-        verified_by: None,
-        verified_at: None,
-        revision_hash: Some(hash),
-        parent_hash,
-        conflict,
-        signer_name: None,
-        signer_phone: None,
-        signature_file_id: None,
-        signing_device_id: None,
-    };
-    diesel::insert_into(cost_sheets::table)
-        .values((
-            cost_sheets::id.eq(&row.id),
-            cost_sheets::claim_id.eq(&row.claim_id),
-            cost_sheets::revision.eq(row.revision),
-            cost_sheets::total_fen.eq(row.total_fen),
-            cost_sheets::budget_total_fen.eq(row.budget_total_fen),
-            cost_sheets::created_by.eq(&row.created_by),
-            cost_sheets::created_at.eq(row.created_at),
-            cost_sheets::revision_hash.eq(&row.revision_hash),
-            cost_sheets::parent_hash.eq(&row.parent_hash),
-            cost_sheets::conflict.eq(row.conflict),
-        ))
-        .execute(conn)?;
-    for line in &mut lines {
-        line.cost_sheet_id = row.id.clone();
-    }
-    // One statement per line: diesel's multi-backend connection has no batch insert.
-    for line in &lines {
-        diesel::insert_into(cost_sheet_lines::table).values(line).execute(conn)?;
-    }
-    Ok((row, true))
+    // The rows as they stand after the whole list: a later sibling flags an earlier one.
+    let rows: Vec<CostSheetRow> = sheets.into_values().flatten().filter(|c| added.contains(&c.id)).collect();
+    super::insert_rows!(conn, cost_sheets::table, &rows);
+    super::insert_rows!(conn, cost_sheet_lines::table, &added_lines);
+    Ok(outcomes)
 }
 
 /// The applicant's signature on one exact revision; only the latest may be signed, and once.

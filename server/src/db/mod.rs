@@ -79,6 +79,48 @@ fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
 }
 
+/// Runs one diesel statement on the connection's own backend, for the statements diesel's
+/// multi-backend connection cannot build, such as a multi-row `INSERT`.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgres($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// Rows per multi-row `INSERT`. Full chunks have one fixed shape, so each backend prepares that
+/// statement once per connection and reuses it; only the remainder is prepared afresh. 100 rows
+/// of the widest table bind 2,000 parameters, far under SQLite's 32,766 and PostgreSQL's 65,535.
+pub const ROWS_PER_INSERT: usize = 100;
+
+/// Inserts a slice of rows in as few statements as both backends allow; returns how many. The
+/// row type must derive `Insertable` with `treat_none_as_default_value = false` (`None` is
+/// `NULL`), or diesel runs one statement per row on SQLite.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut inserted = 0usize;
+        let mut chunks = $rows.chunks_exact($crate::db::ROWS_PER_INSERT);
+        for chunk in &mut chunks {
+            let chunk: &[_; $crate::db::ROWS_PER_INSERT] =
+                chunk.try_into().expect("chunks_exact yields full chunks");
+            inserted += $crate::db::on_backend!(&mut *$conn, |c| diesel::insert_into($table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            inserted += $crate::db::on_backend!(&mut *$conn, |c| diesel::insert_into($table)
+                .values(rest)
+                .execute(c))?;
+        }
+        inserted
+    }};
+}
+pub(crate) use insert_rows;
+
 type Manager = ConnectionManager<DbConnection>;
 /// A pooled connection.
 pub type Conn = PooledConnection<Manager>;

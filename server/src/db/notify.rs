@@ -38,65 +38,112 @@ pub struct Notify<'a> {
     pub params: Value,
 }
 
-/// Tells each of `users`, once per dedup key, and queues delivery: an SMS where the account has a
-/// phone number, a push to each active enrolled device. Returns how many notifications were new.
+/// Tells each of `users`, once per dedup key, and queues delivery; see [`notify_all`].
 pub fn notify(conn: &mut DbConnection, user_ids: &[String], n: &Notify<'_>) -> AppResult<usize> {
-    let mut created = 0;
-    for user in user_ids {
-        let dedup_key = format!(
-            "{}:{}:{}:{}",
-            n.notice.as_str(),
-            n.claim_id.or(n.work_order_id).unwrap_or("-"),
-            n.key,
-            user
-        );
-        let exists = notifications::table
-            .filter(notifications::dedup_key.eq(&dedup_key))
-            .select(notifications::id)
-            .first::<String>(conn)
-            .optional()?;
-        if exists.is_some() {
-            continue;
-        }
-        let id = new_id();
-        let at = now();
-        diesel::insert_into(notifications::table)
-            .values((
-                notifications::id.eq(&id),
-                notifications::user_id.eq(user),
-                notifications::kind.eq(n.notice.as_str()),
-                notifications::claim_id.eq(n.claim_id),
-                notifications::work_order_id.eq(n.work_order_id),
-                notifications::dedup_key.eq(&dedup_key),
-                notifications::params.eq(n.params.to_string()),
-                notifications::created_at.eq(at),
-            ))
-            .execute(conn)?;
-        let body = n.notice.text(Lang::ZhCn);
-        let phone: Option<Option<String>> =
-            users::table.find(user).select(users::phone).first(conn).optional()?;
-        let mut targets: Vec<(&str, String)> = phone.flatten().map(|p| ("sms", p)).into_iter().collect();
-        let phones: Vec<String> = devices::table
-            .filter(devices::user_id.eq(user))
-            .filter(devices::retired_at.is_null())
-            .select(devices::id)
-            .load(conn)?;
-        targets.extend(phones.into_iter().map(|d| ("push", d)));
-        for (channel, recipient) in targets {
-            diesel::insert_into(outbox::table)
-                .values((
-                    outbox::id.eq(new_id()),
-                    outbox::notification_id.eq(&id),
-                    outbox::channel.eq(channel),
-                    outbox::recipient.eq(recipient),
-                    outbox::body.eq(body),
-                    outbox::created_at.eq(at),
-                ))
-                .execute(conn)?;
-        }
-        created += 1;
+    let notices: Vec<(&str, &Notify<'_>)> = user_ids.iter().map(|u| (u.as_str(), n)).collect();
+    notify_all(conn, &notices)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
+struct NewNotification {
+    id: String,
+    user_id: String,
+    kind: &'static str,
+    claim_id: Option<String>,
+    work_order_id: Option<String>,
+    dedup_key: String,
+    params: String,
+    created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox, treat_none_as_default_value = false)]
+struct NewDelivery {
+    id: String,
+    notification_id: String,
+    channel: &'static str,
+    recipient: String,
+    body: &'static str,
+    created_at: NaiveDateTime,
+}
+
+/// Tells each user their notice, once per dedup key, and queues delivery: an SMS where the account
+/// has a phone number, a push to each active enrolled device. Reads and writes a fixed number of
+/// statements however many notices there are. Returns how many notifications were new.
+pub fn notify_all(conn: &mut DbConnection, notices: &[(&str, &Notify<'_>)]) -> AppResult<usize> {
+    use std::collections::{HashMap, HashSet};
+    if notices.is_empty() {
+        return Ok(0);
     }
-    Ok(created)
+    let keyed: Vec<(String, &str, &Notify<'_>)> = notices
+        .iter()
+        .map(|(user, n)| {
+            let about = n.claim_id.or(n.work_order_id).unwrap_or("-");
+            (format!("{}:{}:{}:{}", n.notice.as_str(), about, n.key, user), *user, *n)
+        })
+        .collect();
+    let keys: Vec<&str> = keyed.iter().map(|(k, ..)| k.as_str()).collect();
+    let mut known: HashSet<String> = notifications::table
+        .filter(notifications::dedup_key.eq_any(&keys))
+        .select(notifications::dedup_key)
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let at = now();
+    let mut rows = Vec::new();
+    for (dedup_key, user_id, n) in keyed {
+        if known.insert(dedup_key.clone()) {
+            rows.push((
+                NewNotification {
+                    id: new_id(),
+                    user_id: user_id.to_owned(),
+                    kind: n.notice.as_str(),
+                    claim_id: n.claim_id.map(str::to_owned),
+                    work_order_id: n.work_order_id.map(str::to_owned),
+                    dedup_key,
+                    params: n.params.to_string(),
+                    created_at: at,
+                },
+                n.notice.text(Lang::ZhCn),
+            ));
+        }
+    }
+    let recipients: Vec<&str> = rows.iter().map(|(row, _)| row.user_id.as_str()).collect();
+    let phones: HashMap<String, Option<String>> = users::table
+        .filter(users::id.eq_any(&recipients))
+        .select((users::id, users::phone))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect();
+    let mut devices_of: HashMap<String, Vec<String>> = HashMap::new();
+    for (user, device) in devices::table
+        .filter(devices::user_id.eq_any(&recipients))
+        .filter(devices::retired_at.is_null())
+        .select((devices::user_id, devices::id))
+        .load::<(String, String)>(conn)?
+    {
+        devices_of.entry(user).or_default().push(device);
+    }
+    let mut deliveries = Vec::new();
+    for (row, body) in &rows {
+        let sms = phones.get(&row.user_id).cloned().flatten().map(|p| ("sms", p));
+        let pushes = devices_of.get(&row.user_id).into_iter().flatten().map(|d| ("push", d.clone()));
+        for (channel, recipient) in sms.into_iter().chain(pushes) {
+            deliveries.push(NewDelivery {
+                id: new_id(),
+                notification_id: row.id.clone(),
+                channel,
+                recipient,
+                body,
+                created_at: at,
+            });
+        }
+    }
+    let notifications: Vec<NewNotification> = rows.into_iter().map(|(row, _)| row).collect();
+    super::insert_rows!(conn, notifications::table, &notifications);
+    super::insert_rows!(conn, outbox::table, &deliveries);
+    Ok(notifications.len())
 }
 
 /// The members of an organisation.

@@ -1,6 +1,8 @@
 //! Sync protocol bookkeeping: each device's acknowledged mutation number and the recorded outcome of
 //! every mutation it sent.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::accounts::now;
@@ -10,7 +12,7 @@ use crate::error::AppResult;
 
 /// A mutation's recorded outcome.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = sync_mutations)]
+#[diesel(table_name = sync_mutations, treat_none_as_default_value = false)]
 pub struct RecordedMutation {
     pub device_id: String,
     pub seq: i64,
@@ -48,18 +50,27 @@ pub fn set_acknowledged(conn: &mut DbConnection, device_id: &str, seq: u64) -> A
     Ok(())
 }
 
-/// The recorded outcome of one of the device's mutations.
-pub fn recorded(conn: &mut DbConnection, device_id: &str, seq: u64) -> AppResult<Option<RecordedMutation>> {
+/// The recorded outcomes of the device's mutations numbered `from..=through`, by number.
+pub fn recorded_between(
+    conn: &mut DbConnection,
+    device_id: &str,
+    from: u64,
+    through: u64,
+) -> AppResult<HashMap<u64, RecordedMutation>> {
+    let seq = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(sync_mutations::table
-        .find((device_id, i64::try_from(seq).unwrap_or(i64::MAX)))
+        .filter(sync_mutations::device_id.eq(device_id))
+        .filter(sync_mutations::seq.between(seq(from), seq(through)))
         .select(RecordedMutation::as_select())
-        .first(conn)
-        .optional()?)
+        .load::<RecordedMutation>(conn)?
+        .into_iter()
+        .map(|r| (u64::try_from(r.seq).unwrap_or(0), r))
+        .collect())
 }
 
-/// Records a mutation's outcome.
-pub fn record(conn: &mut DbConnection, row: &RecordedMutation) -> AppResult<()> {
-    diesel::insert_into(sync_mutations::table).values(row).execute(conn)?;
+/// Records mutations' outcomes.
+pub fn record(conn: &mut DbConnection, rows: &[RecordedMutation]) -> AppResult<()> {
+    super::insert_rows!(conn, sync_mutations::table, rows);
     Ok(())
 }
 

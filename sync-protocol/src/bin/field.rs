@@ -303,16 +303,25 @@ async fn load(
     let mut lead = client(outbox).await?;
     let started = Instant::now();
     let pulled = lead.pull().await?;
-    println!("cold pull of {pulled} claims: {:.2} s", started.elapsed().as_secs_f64());
-    let claims: Vec<(String, i64)> = lead
+    let cold = if lead.outbox.claims()?.len() == pulled { "cold pull" } else { "pull" };
+    println!("{cold} of {pulled} claims: {:.2} s", started.elapsed().as_secs_f64());
+    // Each claim in repair with its version and latest revision's hash.
+    let claims: Vec<(String, i64, Option<String>)> = lead
         .outbox
         .claims()?
         .into_iter()
         .filter(|c| c["claim"]["state"] == "in_repair")
-        .filter_map(|c| Some((c["claim"]["id"].as_str()?.to_string(), c["claim"]["version"].as_i64()?)))
+        .filter_map(|c| {
+            let latest = c["cost_sheets"].as_array().and_then(|s| s.last()).and_then(|s| s["hash"].as_str());
+            Some((
+                c["claim"]["id"].as_str()?.to_string(),
+                c["claim"]["version"].as_i64()?,
+                latest.map(str::to_owned),
+            ))
+        })
         .collect();
-    if claims.is_empty() {
-        bail!("no claims in repair for this account: seed some (see scripts/bench-sync)");
+    if claims.len() < devices {
+        bail!("too few claims in repair for this account: seed some (see scripts/bench-sync)");
     }
     let url = lead.outbox.meta("url")?.unwrap_or_default();
     let username = whoami(&url, &lead.outbox.meta("access_token")?.unwrap_or_default()).await?;
@@ -325,20 +334,27 @@ async fn load(
         let tokens = login(&url, &username, password).await?;
         let device_id = enroll(&phone, &url, &tokens, &format!("load {d}")).await?;
         let mut phone = phone;
+        // As in the field, each phone works its own claims and revises each one's cost sheet on
+        // top of its latest revision; no two phones revise the same sheet.
+        let mut mine: Vec<(String, i64, Option<String>)> =
+            claims.iter().skip(d).step_by(devices).cloned().collect();
         for i in 0..per_device {
-            let (claim_id, version) = &claims[(d * per_device + i) % claims.len()];
+            let slot = i % mine.len();
+            let (claim_id, version, parent) = &mine[slot];
             let revision = CostSheetRevision {
                 claim_id: claim_id.clone(),
                 revision_id: uuid::Uuid::now_v7().to_string(),
-                parent_hash: None,
+                parent_hash: parent.clone(),
                 lines: five_lines(&format!("{d}-{i}")),
             };
+            let hash = revision.hash()?;
             phone.enqueue(
                 MutationKind::CostSheetRevision,
                 Some(*version),
                 serde_json::to_value(&revision)?,
                 &[],
             )?;
+            mine[slot].2 = Some(hash);
         }
         let token = tokens["access_token"].as_str().unwrap_or_default().to_string();
         phones.push(SyncClient::new(&url, &token, &device_id, phone));
