@@ -502,6 +502,41 @@ async fn a_batch_of_revisions_lands_together_and_each_keeps_its_own_outcome() {
 }
 
 #[tokio::test]
+async fn two_phones_revising_one_claim_at_the_same_moment_both_land() {
+    // On PostgreSQL two pushes run side by side; both would number their revision n + 1 unless
+    // appends to one claim are serialized.
+    let app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let claim = claim_of(&app, &c.technician, &wo).await;
+    let (phone_a, _) = enrolled_phone(&app, &c.technician).await;
+    let (phone_b, _) = enrolled_phone(&app, &c.technician).await;
+    let one = |seq, r: &CostSheetRevision| {
+        [visit(seq, MutationKind::CostSheetRevision, None, serde_json::to_value(r).unwrap())]
+    };
+    let mut parent = None;
+    for round in 1..=5u64 {
+        let a = revision(&claim, parent.clone(), &format!("A{round}"));
+        let b = revision(&claim, parent.clone(), &format!("B{round}"));
+        let (batch_a, batch_b) = (one(round, &a), one(round, &b));
+        let (ra, rb) = tokio::join!(
+            push(&app, &c.technician, &phone_a, 1, &batch_a),
+            push(&app, &c.technician, &phone_b, 1, &batch_b),
+        );
+        assert_eq!(
+            (outcomes(&ra), outcomes(&rb)),
+            (vec![json!(["applied", null])], vec![json!(["applied", null])]),
+            "round {round}"
+        );
+        parent = Some(a.hash().unwrap());
+    }
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body;
+    let sheets = page["cost_sheets"].as_array().unwrap();
+    let numbers: Vec<i64> = sheets.iter().map(|s| s["revision"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, (1..=10).collect::<Vec<_>>());
+    assert!(sheets.iter().all(|s| s["conflict"] == json!(true)), "each round's pair is a conflict");
+}
+
+#[tokio::test]
 async fn a_decision_made_while_the_phone_was_offline_rejects_its_stale_work() {
     let app = spawn_app().await;
     let (c, wo, device) = field(&app).await;
