@@ -7,15 +7,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use baoxiu_e2e::{ok, spawn_app, Session, TestApp};
+use baoxiu_e2e::{spawn_app, Session, TestApp};
 use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient};
 use baoxiu_sync_protocol::wire::MutationKind;
 use reqwest::StatusCode;
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::sync::{enrolled_phone, field, revision};
+use crate::sync::{claim_of, enrolled_phone, field, office_submits_a_sheet, revision};
 
 fn quick() -> Backoff {
     Backoff { base: Duration::from_millis(20), cap: Duration::from_millis(200), max_attempts: 200 }
@@ -58,15 +57,6 @@ async fn lossy_proxy(upstream: String, drop_pushes: Arc<AtomicUsize>) -> String 
         }
     });
     address
-}
-
-async fn claim_of(app: &TestApp, who: &Session, work_order: &str) -> (String, i64) {
-    let order = app.get(&format!("/api/v1/work-orders/{work_order}"), &who.access).await.body;
-    let claim = order["claim_id"].as_str().unwrap().to_string();
-    let version = app.get(&format!("/api/v1/claims/{claim}"), &who.access).await.body["claim"]["version"]
-        .as_i64()
-        .unwrap();
-    (claim, version)
 }
 
 async fn revisions_on(app: &TestApp, who: &Session, claim: &str) -> usize {
@@ -119,16 +109,7 @@ async fn a_decision_made_offline_comes_back_to_the_phone_as_a_rejection_it_can_s
         .outbox
         .enqueue(MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&rev).unwrap(), &[])
         .unwrap();
-    let sheet = json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]});
-    ok(&app, &c.technician.access, &format!("/api/v1/claims/{claim}/cost-sheets"), sheet).await;
-    ok(&app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/1/sign"), json!({})).await;
-    ok(
-        &app,
-        &c.technician.access,
-        &format!("/api/v1/claims/{claim}/submit-cost-sheet"),
-        json!({"revision": 1}),
-    )
-    .await;
+    office_submits_a_sheet(&app, &c, &claim).await;
     let report = client.sync_with_retry(quick()).await.unwrap();
     assert_eq!(report.rejected, 1);
     let rejected = client.outbox.rejected().unwrap();

@@ -41,10 +41,29 @@ pub async fn field(app: &TestApp) -> (crate::claims::Cast, String, String) {
     (c, wo_id, device)
 }
 
-/// The claim a work order belongs to.
-pub async fn claim_of(app: &TestApp, who: &Session, work_order: &str) -> String {
-    let order = app.get(&format!("/api/v1/work-orders/{work_order}"), &who.access).await;
-    order.body["claim_id"].as_str().unwrap().to_string()
+/// The claim a work order belongs to, and its version now.
+pub async fn claim_of(app: &TestApp, who: &Session, work_order: &str) -> (String, i64) {
+    let order = app.get(&format!("/api/v1/work-orders/{work_order}"), &who.access).await.body;
+    let claim = order["claim_id"].as_str().unwrap().to_string();
+    let version = app.get(&format!("/api/v1/claims/{claim}"), &who.access).await.body["claim"]["version"]
+        .as_i64()
+        .unwrap();
+    (claim, version)
+}
+
+/// The office moves the claim on: a sheet entered on the web, signed by the owner and submitted,
+/// which starts the bureau's clock.
+pub async fn office_submits_a_sheet(app: &TestApp, c: &crate::claims::Cast, claim: &str) {
+    let sheet = json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]});
+    ok(app, &c.technician.access, &format!("/api/v1/claims/{claim}/cost-sheets"), sheet).await;
+    ok(app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/1/sign"), json!({})).await;
+    ok(
+        app,
+        &c.technician.access,
+        &format!("/api/v1/claims/{claim}/submit-cost-sheet"),
+        json!({"revision": 1}),
+    )
+    .await;
 }
 
 fn visit(seq: u64, kind: MutationKind, base: Option<i64>, payload: Value) -> Mutation {
@@ -272,7 +291,7 @@ fn outcomes(reply: &baoxiu_e2e::Reply) -> Vec<Value> {
 async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
     let app = spawn_app().await;
     let (c, wo, _) = field(&app).await;
-    let claim = claim_of(&app, &c.technician, &wo).await;
+    let (claim, _) = claim_of(&app, &c.technician, &wo).await;
     let (device, key) = enrolled_phone(&app, &c.technician).await;
     let first = revision(&claim, None, "垃圾清运");
     let first_hash = first.hash().unwrap();
@@ -335,7 +354,7 @@ async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
 async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
     let app = spawn_app().await;
     let (c, wo, _) = field(&app).await;
-    let claim = claim_of(&app, &c.technician, &wo).await;
+    let (claim, _) = claim_of(&app, &c.technician, &wo).await;
     let (phone_a, key) = enrolled_phone(&app, &c.technician).await;
     let (phone_b, _) = enrolled_phone(&app, &c.technician).await;
     let base = revision(&claim, None, "垃圾清运");
@@ -415,10 +434,7 @@ async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
 async fn a_batch_of_revisions_lands_together_and_each_keeps_its_own_outcome() {
     let app = spawn_app().await;
     let (c, wo, device) = field(&app).await;
-    let claim = claim_of(&app, &c.technician, &wo).await;
-    let version = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body["claim"]["version"]
-        .as_i64()
-        .unwrap();
+    let (claim, version) = claim_of(&app, &c.technician, &wo).await;
     let rev = |r: &CostSheetRevision| serde_json::to_value(r).unwrap();
     let first = revision(&claim, None, "垃圾清运");
     let chained = revision(&claim, Some(first.hash().unwrap()), "清运（链）");
@@ -507,7 +523,7 @@ async fn two_phones_revising_one_claim_at_the_same_moment_both_land() {
     // appends to one claim are serialized.
     let app = spawn_app().await;
     let (c, wo, _) = field(&app).await;
-    let claim = claim_of(&app, &c.technician, &wo).await;
+    let (claim, _) = claim_of(&app, &c.technician, &wo).await;
     let (phone_a, _) = enrolled_phone(&app, &c.technician).await;
     let (phone_b, _) = enrolled_phone(&app, &c.technician).await;
     let one = |seq, r: &CostSheetRevision| {
@@ -540,26 +556,14 @@ async fn two_phones_revising_one_claim_at_the_same_moment_both_land() {
 async fn a_decision_made_while_the_phone_was_offline_rejects_its_stale_work() {
     let app = spawn_app().await;
     let (c, wo, device) = field(&app).await;
-    let claim = claim_of(&app, &c.technician, &wo).await;
-    let version = app.get(&format!("/api/v1/claims/{claim}"), &c.technician.access).await.body["claim"]
-        ["version"]
-        .as_i64();
+    let (claim, version) = claim_of(&app, &c.technician, &wo).await;
     // Offline, the technician revises the sheet against this version of the claim; meanwhile the
     // office signs and submits an earlier sheet, and the bureau's clock starts.
-    let sheet = json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]});
-    ok(&app, &c.technician.access, &format!("/api/v1/claims/{claim}/cost-sheets"), sheet).await;
-    ok(&app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/1/sign"), json!({})).await;
-    ok(
-        &app,
-        &c.technician.access,
-        &format!("/api/v1/claims/{claim}/submit-cost-sheet"),
-        json!({"revision": 1}),
-    )
-    .await;
+    office_submits_a_sheet(&app, &c, &claim).await;
     let late = visit(
         1,
         MutationKind::CostSheetRevision,
-        version,
+        Some(version),
         serde_json::to_value(revision(&claim, None, "x")).unwrap(),
     );
     let reply = push(&app, &c.technician, &device, 1, &[late]).await;
@@ -586,7 +590,7 @@ async fn pull(app: &TestApp, who: &Session, cursor: Option<&str>, limit: Option<
 async fn a_pull_starts_from_a_snapshot_then_follows_changes_including_unassignment() {
     let app = spawn_app().await;
     let (c, wo, device) = field(&app).await;
-    let claim = claim_of(&app, &c.technician, &wo).await;
+    let (claim, _) = claim_of(&app, &c.technician, &wo).await;
     let cold = pull(&app, &c.technician, None, None).await;
     assert_eq!(cold["more"], false);
     assert!(cold["reference"]["categories"].as_array().unwrap().iter().any(|k| k["category"] == "seepage"));

@@ -201,7 +201,7 @@ impl Ledger {
             kind: wire_name(m.kind),
             payload: p.text.clone(),
             payload_hash: m.payload_hash.clone(),
-            outcome: if reason.is_none() { "applied" } else { "rejected" }.into(),
+            outcome: if outcome == Outcome::Applied { "applied" } else { "rejected" }.into(),
             reason: reason.map(wire_name),
             entity_version,
             received_at: db::received_now(),

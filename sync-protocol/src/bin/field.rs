@@ -253,15 +253,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Status => {
             println!("pending: {}", outbox.pending_count()?);
-            for r in outbox.rejected()? {
-                println!(
-                    "rejected #{} {}: {} (retryable: {})",
-                    r.seq,
-                    r.kind,
-                    r.reason.unwrap_or_default(),
-                    r.retryable
-                );
-            }
+            print_rejected(&outbox)?;
         }
         Command::Sync => {
             let mut client = client(outbox).await?;
@@ -270,15 +262,7 @@ async fn main() -> anyhow::Result<()> {
                 "uploaded {} blobs; applied {}, duplicates {}, rejected {}; pulled {} claims",
                 report.blobs_uploaded, report.applied, report.duplicates, report.rejected, report.pulled
             );
-            for r in client.outbox.rejected()? {
-                println!(
-                    "rejected #{} {}: {} (retryable: {})",
-                    r.seq,
-                    r.kind,
-                    r.reason.unwrap_or_default(),
-                    r.retryable
-                );
-            }
+            print_rejected(&client.outbox)?;
         }
         Command::Load { devices, batches, password } => {
             load(&cli.store, outbox, devices, batches, &password).await?
@@ -301,9 +285,9 @@ async fn load(
 ) -> anyhow::Result<()> {
     // The enrolled phone pulls the claims to work on; each simulated phone gets its own store.
     let mut lead = client(outbox).await?;
+    let cold = if lead.outbox.meta("cursor")?.is_none() { "cold pull" } else { "pull" };
     let started = Instant::now();
     let pulled = lead.pull().await?;
-    let cold = if lead.outbox.claims()?.len() == pulled { "cold pull" } else { "pull" };
     println!("{cold} of {pulled} claims: {:.2} s", started.elapsed().as_secs_f64());
     // Each claim in repair with its version and latest revision's hash.
     let claims: Vec<(String, i64, Option<String>)> = lead
@@ -376,6 +360,15 @@ async fn load(
         "{devices} devices × {batches} batches of 100 five-line revisions: {total} mutations in {secs:.2} s = {:.0}/s (applied {applied}, rejected {rejected})",
         total as f64 / secs
     );
+    Ok(())
+}
+
+/// The mutations the server refused, kept for the person to act on.
+fn print_rejected(outbox: &Outbox) -> anyhow::Result<()> {
+    for r in outbox.rejected()? {
+        let reason = r.reason.unwrap_or_default();
+        println!("rejected #{} {}: {reason} (retryable: {})", r.seq, r.kind, r.retryable);
+    }
     Ok(())
 }
 
