@@ -13,6 +13,7 @@ mod fund;
 mod fund_year;
 mod health;
 mod interleavings;
+mod migrations;
 mod offline;
 mod permissions;
 mod registry;

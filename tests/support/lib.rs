@@ -39,12 +39,21 @@ pub fn postgres_server() -> Option<String> {
     std::env::var("BAOXIU_TEST_DATABASE_URL").ok().filter(|v| !v.is_empty())
 }
 
-fn create_postgres_database(server: &str) -> (String, String) {
+/// A new, empty database on the PostgreSQL server: its name and URL.
+pub fn create_postgres_database(server: &str) -> (String, String) {
     let name = format!("baoxiu_test_{}", uuid::Uuid::now_v7().simple());
     let mut admin = PgConnection::establish(&format!("{}/postgres", server.trim_end_matches('/')))
         .expect("cannot reach the PostgreSQL server named by BAOXIU_TEST_DATABASE_URL");
     diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
     (name.clone(), format!("{}/{name}", server.trim_end_matches('/')))
+}
+
+/// Drops a database made by [`create_postgres_database`], best effort; FORCE ends any connection
+/// still open to it.
+pub fn drop_postgres_database(server: &str, name: &str) {
+    if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", server.trim_end_matches('/'))) {
+        let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+    }
 }
 
 /// Starts the server with the test defaults.
@@ -104,12 +113,7 @@ impl Drop for TestApp {
             // Best effort, on its own thread so no async worker blocks; FORCE ends the server's
             // pooled connections.
             let _ = std::thread::spawn(move || {
-                if let Ok(mut admin) =
-                    PgConnection::establish(&format!("{}/postgres", server.trim_end_matches('/')))
-                {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut admin);
-                }
+                drop_postgres_database(&server, &name);
             })
             .join();
         }

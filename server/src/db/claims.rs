@@ -5,12 +5,14 @@ use baoxiu_sync_protocol::money::Money;
 use baoxiu_sync_protocol::wire::{CostSheetRevision, WireLine};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::borrow::Cow;
 
 use super::accounts::{new_id, now};
 use super::notify;
 use super::schema::{
-    audit_log, change_counter, claim_evidence, claims, cost_sheet_lines, cost_sheets, payouts, repair_plans,
+    audit_log, change_counter, claim_evidence, claims, cost_sheets, line_decisions, payouts, repair_plans,
     unit_owners,
 };
 use super::DbConnection;
@@ -583,8 +585,8 @@ pub struct CostSheetRow {
     pub signing_device_id: Option<String>,
 }
 
-#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = cost_sheet_lines, treat_none_as_default_value = false)]
+/// One line of a cost-sheet revision, with the reviewer's decision once there is one.
+#[derive(Debug, Clone, PartialEq)]
 pub struct LineRow {
     pub cost_sheet_id: String,
     pub line_no: i32,
@@ -600,6 +602,87 @@ pub struct LineRow {
     pub decision_reason: Option<String>,
 }
 
+/// A line as kept in its revision's document, `cost_sheets.lines`: a JSON array in line order.
+/// A revision never changes once submitted, so its lines live in its own row rather than a row
+/// each; a reviewer's decisions, which come later, are rows of `line_decisions`.
+#[derive(Serialize, Deserialize)]
+struct StoredLine<'a> {
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    description: Cow<'a, str>,
+    #[serde(borrow)]
+    unit: Cow<'a, str>,
+    #[serde(borrow)]
+    quantity: Cow<'a, str>,
+    unit_price_fen: i64,
+    amount_fen: i64,
+    budget_fen: i64,
+}
+
+/// The document that keeps these lines in their revision's row.
+fn lines_document(lines: &[LineRow]) -> AppResult<String> {
+    let stored: Vec<StoredLine<'_>> = lines
+        .iter()
+        .map(|l| StoredLine {
+            kind: Cow::Borrowed(&l.kind),
+            description: Cow::Borrowed(&l.description),
+            unit: Cow::Borrowed(&l.unit),
+            quantity: Cow::Borrowed(&l.quantity),
+            unit_price_fen: l.unit_price_fen,
+            amount_fen: l.amount_fen,
+            budget_fen: l.budget_fen,
+        })
+        .collect();
+    serde_json::to_string(&stored).map_err(AppError::internal)
+}
+
+/// A reviewer's decision on one line of a revision.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = line_decisions, treat_none_as_default_value = false)]
+struct DecisionRow {
+    cost_sheet_id: String,
+    line_no: i32,
+    decision: String,
+    approved_fen: i64,
+    reason: Option<String>,
+}
+
+/// A revision's lines from its document, with the decisions taken on them.
+fn read_lines(sheet_id: &str, document: &str, decisions: &[&DecisionRow]) -> AppResult<Vec<LineRow>> {
+    let stored: Vec<StoredLine<'_>> = serde_json::from_str(document).map_err(AppError::internal)?;
+    Ok(stored
+        .into_iter()
+        .zip(1..)
+        .map(|(l, line_no)| {
+            let decided = decisions.iter().find(|d| d.line_no == line_no);
+            LineRow {
+                cost_sheet_id: sheet_id.to_owned(),
+                line_no,
+                kind: l.kind.into_owned(),
+                description: l.description.into_owned(),
+                unit: l.unit.into_owned(),
+                quantity: l.quantity.into_owned(),
+                unit_price_fen: l.unit_price_fen,
+                amount_fen: l.amount_fen,
+                budget_fen: l.budget_fen,
+                decision: decided.map(|d| d.decision.clone()),
+                approved_fen: decided.map(|d| d.approved_fen),
+                decision_reason: decided.and_then(|d| d.reason.clone()),
+            }
+        })
+        .collect())
+}
+
+/// A new revision's row with its lines document.
+#[derive(Insertable)]
+#[diesel(table_name = cost_sheets)]
+struct NewSheet {
+    #[diesel(embed)]
+    row: CostSheetRow,
+    lines: String,
+}
+
 pub fn cost_sheets_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<CostSheetRow>> {
     Ok(cost_sheets::table
         .filter(cost_sheets::claim_id.eq(claim_id))
@@ -609,11 +692,16 @@ pub fn cost_sheets_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<
 }
 
 pub fn lines_of(conn: &mut DbConnection, cost_sheet_id: &str) -> AppResult<Vec<LineRow>> {
-    Ok(cost_sheet_lines::table
-        .filter(cost_sheet_lines::cost_sheet_id.eq(cost_sheet_id))
-        .order(cost_sheet_lines::line_no.asc())
-        .select(LineRow::as_select())
-        .load(conn)?)
+    let Some(document) =
+        cost_sheets::table.find(cost_sheet_id).select(cost_sheets::lines).first::<String>(conn).optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let decisions: Vec<DecisionRow> = line_decisions::table
+        .filter(line_decisions::cost_sheet_id.eq(cost_sheet_id))
+        .select(DecisionRow::as_select())
+        .load(conn)?;
+    read_lines(cost_sheet_id, &document, &decisions.iter().collect::<Vec<_>>())
 }
 
 /// The latest revision, if any.
@@ -673,6 +761,8 @@ pub struct NewRevision {
     pub by: String,
     /// The canonical SHA-256 the stored revision will have.
     pub hash: String,
+    /// The lines as the revision's row keeps them.
+    document: String,
 }
 
 impl NewRevision {
@@ -690,6 +780,7 @@ impl NewRevision {
             lines: wire_lines(&lines)?,
         };
         let hash = wire.hash().map_err(AppError::internal)?;
+        let document = lines_document(&lines)?;
         Ok(NewRevision {
             claim_id: claim_id.into(),
             revision_id: revision_id.into(),
@@ -697,6 +788,7 @@ impl NewRevision {
             lines,
             by: by.into(),
             hash,
+            document,
         })
     }
 }
@@ -753,7 +845,8 @@ pub fn insert_revisions(
     for sheet in existing {
         sheets.entry(sheet.claim_id.clone()).or_default().push(sheet);
     }
-    let (mut added, mut added_lines, mut flagged) = (HashSet::new(), Vec::new(), Vec::new());
+    // Each added revision's lines document, by id.
+    let (mut added, mut flagged) = (HashMap::new(), Vec::new());
     let mut outcomes = Vec::with_capacity(revisions.len());
     for new in revisions {
         let claim = sheets.entry(new.claim_id.clone()).or_default();
@@ -774,7 +867,7 @@ pub fn insert_revisions(
         let mut conflict = false;
         for sibling in claim.iter_mut().filter(|c| c.parent_hash == new.parent_hash) {
             conflict = true;
-            if !sibling.conflict && !added.contains(&sibling.id) {
+            if !sibling.conflict && !added.contains_key(&sibling.id) {
                 flagged.push(sibling.id.clone());
             }
             sibling.conflict = true;
@@ -800,9 +893,8 @@ pub fn insert_revisions(
             signature_file_id: None,
             signing_device_id: None,
         };
-        added_lines.extend(new.lines.into_iter().map(|l| LineRow { cost_sheet_id: row.id.clone(), ..l }));
         taken.insert(row.id.clone());
-        added.insert(row.id.clone());
+        added.insert(row.id.clone(), new.document);
         claim.push(row.clone());
         outcomes.push(Ok((row, true)));
     }
@@ -812,9 +904,12 @@ pub fn insert_revisions(
             .execute(conn)?;
     }
     // The rows as they stand after the whole list: a later sibling flags an earlier one.
-    let rows: Vec<CostSheetRow> = sheets.into_values().flatten().filter(|c| added.contains(&c.id)).collect();
+    let rows: Vec<NewSheet> = sheets
+        .into_values()
+        .flatten()
+        .filter_map(|row| added.remove(&row.id).map(|lines| NewSheet { row, lines }))
+        .collect();
     super::insert_rows!(conn, cost_sheets::table, &rows);
-    super::insert_rows!(conn, cost_sheet_lines::table, &added_lines);
     Ok(outcomes)
 }
 
@@ -879,20 +974,26 @@ pub fn record_verification(
     decisions: &[(i32, String, i64, Option<String>)],
     by: &str,
 ) -> AppResult<i64> {
+    let count = lines_of(conn, &sheet.id)?.len();
     let mut approved_total = 0;
+    let mut rows = Vec::with_capacity(decisions.len());
     for (line_no, decision, approved_fen, reason) in decisions {
-        let updated = diesel::update(cost_sheet_lines::table.find((&sheet.id, line_no)))
-            .set((
-                cost_sheet_lines::decision.eq(Some(decision)),
-                cost_sheet_lines::approved_fen.eq(Some(approved_fen)),
-                cost_sheet_lines::decision_reason.eq(reason),
-            ))
-            .execute(conn)?;
-        if updated != 1 {
+        if !usize::try_from(*line_no).is_ok_and(|n| (1..=count).contains(&n)) {
             return Err(AppError::invalid("lines").detail(format!("no line {line_no}")));
         }
         approved_total += approved_fen;
+        rows.push(DecisionRow {
+            cost_sheet_id: sheet.id.clone(),
+            line_no: *line_no,
+            decision: decision.clone(),
+            approved_fen: *approved_fen,
+            reason: reason.clone(),
+        });
     }
+    // A verification replaces any earlier one of the same revision.
+    diesel::delete(line_decisions::table.filter(line_decisions::cost_sheet_id.eq(&sheet.id)))
+        .execute(conn)?;
+    super::insert_rows!(conn, line_decisions::table, &rows);
     diesel::update(cost_sheets::table.find(&sheet.id))
         .set((
             cost_sheets::approved_total_fen.eq(Some(approved_total)),
@@ -1050,24 +1151,26 @@ pub fn cost_sheets_for(
     conn: &mut DbConnection,
     claim_ids: &[String],
 ) -> AppResult<Vec<(CostSheetRow, Vec<LineRow>)>> {
-    let sheets: Vec<CostSheetRow> = cost_sheets::table
+    let sheets: Vec<(CostSheetRow, String)> = cost_sheets::table
         .filter(cost_sheets::claim_id.eq_any(claim_ids))
         .order((cost_sheets::claim_id.asc(), cost_sheets::revision.asc()))
-        .select(CostSheetRow::as_select())
+        .select((CostSheetRow::as_select(), cost_sheets::lines))
         .load(conn)?;
-    let ids: Vec<&String> = sheets.iter().map(|s| &s.id).collect();
-    let mut lines: Vec<LineRow> = cost_sheet_lines::table
-        .filter(cost_sheet_lines::cost_sheet_id.eq_any(ids))
-        .order((cost_sheet_lines::cost_sheet_id.asc(), cost_sheet_lines::line_no.asc()))
-        .select(LineRow::as_select())
+    let ids: Vec<&String> = sheets.iter().map(|(s, _)| &s.id).collect();
+    let decisions: Vec<DecisionRow> = line_decisions::table
+        .filter(line_decisions::cost_sheet_id.eq_any(ids))
+        .select(DecisionRow::as_select())
         .load(conn)?;
-    Ok(sheets
+    let mut decided: std::collections::HashMap<&str, Vec<&DecisionRow>> = std::collections::HashMap::new();
+    for d in &decisions {
+        decided.entry(d.cost_sheet_id.as_str()).or_default().push(d);
+    }
+    sheets
         .into_iter()
-        .map(|sheet| {
-            let (mine, rest): (Vec<LineRow>, Vec<LineRow>) =
-                lines.drain(..).partition(|l| l.cost_sheet_id == sheet.id);
-            lines = rest;
-            (sheet, mine)
+        .map(|(sheet, document)| {
+            let lines =
+                read_lines(&sheet.id, &document, decided.get(sheet.id.as_str()).map_or(&[], Vec::as_slice))?;
+            Ok((sheet, lines))
         })
-        .collect())
+        .collect()
 }

@@ -256,23 +256,17 @@ diesel::table! {
         signature_file_id -> Nullable<Text>,
         signing_device_id -> Nullable<Text>,
         device_signature -> Nullable<Text>,
+        lines -> Text,
     }
 }
 
 diesel::table! {
-    cost_sheet_lines (cost_sheet_id, line_no) {
+    line_decisions (cost_sheet_id, line_no) {
         cost_sheet_id -> Text,
         line_no -> Integer,
-        kind -> Text,
-        description -> Text,
-        unit -> Text,
-        quantity -> Text,
-        unit_price_fen -> BigInt,
-        amount_fen -> BigInt,
-        budget_fen -> BigInt,
-        decision -> Nullable<Text>,
-        approved_fen -> Nullable<BigInt>,
-        decision_reason -> Nullable<Text>,
+        decision -> Text,
+        approved_fen -> BigInt,
+        reason -> Nullable<Text>,
     }
 }
 
@@ -525,7 +519,7 @@ diesel::joinable!(files -> blobs (sha256));
 diesel::joinable!(payouts -> claims (claim_id));
 diesel::joinable!(repair_plans -> claims (claim_id));
 diesel::joinable!(cost_sheets -> claims (claim_id));
-diesel::joinable!(cost_sheet_lines -> cost_sheets (cost_sheet_id));
+diesel::joinable!(line_decisions -> cost_sheets (cost_sheet_id));
 diesel::joinable!(audit_log -> claims (claim_id));
 diesel::joinable!(work_orders -> claims (claim_id));
 diesel::joinable!(visits -> work_orders (work_order_id));
@@ -554,7 +548,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     uploads,
     repair_plans,
     cost_sheets,
-    cost_sheet_lines,
+    line_decisions,
     audit_log,
     work_orders,
     visits,
