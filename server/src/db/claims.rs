@@ -793,6 +793,26 @@ impl NewRevision {
     }
 }
 
+/// Locks these claims until the transaction ends, on PostgreSQL, where two pushes may run side by
+/// side: appends to one claim's sheets are serialized (both would number their revision n + 1),
+/// and a check of a claim's state read after the lock still holds at the commit. SQLite has a
+/// single writer already. Locking again what the transaction holds costs no write.
+pub fn lock_claims(conn: &mut DbConnection, ids: &[&str]) -> AppResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        // In id order, so that two batches never wait on each other in a circle.
+        claims::table
+            .filter(claims::id.eq_any(&ids))
+            .order(claims::id)
+            .select(claims::id)
+            .for_no_key_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
 /// Appends a revision; see [`insert_revisions`].
 pub fn insert_revision(conn: &mut DbConnection, revision: NewRevision) -> AppResult<(CostSheetRow, bool)> {
     insert_revisions(conn, vec![revision])?.pop().unwrap_or(Err(AppError::new(Code::Internal)))
@@ -815,20 +835,7 @@ pub fn insert_revisions(
     use std::collections::{HashMap, HashSet};
     let claim_ids: Vec<&str> = revisions.iter().map(|r| r.claim_id.as_str()).collect();
     let ids: Vec<&str> = revisions.iter().map(|r| r.revision_id.as_str()).collect();
-    // Appends to one claim's sheets are serialized: on PostgreSQL two pushes may run side by side,
-    // and both would number their revision n + 1. SQLite has a single writer already.
-    if let DbConnection::Postgres(pg) = conn {
-        let mut ids = claim_ids.clone();
-        ids.sort_unstable();
-        ids.dedup();
-        // In id order, so that two batches never wait on each other in a circle.
-        claims::table
-            .filter(claims::id.eq_any(&ids))
-            .order(claims::id)
-            .select(claims::id)
-            .for_no_key_update()
-            .load::<String>(pg)?;
-    }
+    lock_claims(conn, &claim_ids)?;
     // Two index lookups: one `OR` of both would scan the table.
     let existing = cost_sheets::table
         .filter(cost_sheets::claim_id.eq_any(&claim_ids))
