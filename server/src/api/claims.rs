@@ -479,6 +479,7 @@ pub(crate) fn file_on(
     files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
     db::insert_claim(conn, &row, &actor, &evidence)?;
     if let Some(lines) = advance_lines {
+        // The claim is new in this transaction: no one else sees it, so no lock is needed.
         let sheet = db::insert_cost_sheet(conn, &row.id, None, lines, &actor.user_id)?;
         db::sign_cost_sheet(conn, &row.id, sheet.revision, &actor.user_id)?;
     }
@@ -1147,6 +1148,7 @@ async fn new_cost_sheet(
         .db
         .write(move |conn| {
             let scope = claim_scope(conn, &user)?;
+            db::lock_claims(conn, &[&id])?;
             let claim = db::find_claim(conn, &scope, &id)?;
             if claim.state != ClaimState::InRepair.as_str() {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
@@ -1372,7 +1374,7 @@ async fn verify(
             };
             decisions.push((line.line_no, decision.to_string(), approved, reason));
         }
-        db::record_verification(conn, &sheet, &decisions, &by)?;
+        db::record_verification(conn, &sheet, &lines, &decisions, &by)?;
         Ok(())
     });
     step(state, who.0, &id, Action::Verify, req.version, json!({"revision": revision}), extra).await

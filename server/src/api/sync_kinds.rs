@@ -397,8 +397,8 @@ fn revisions(
     let claim_ids: Vec<&str> =
         run.iter().filter_map(|r| r.checked.as_ref().ok()).map(|n| n.claim_id.as_str()).collect();
     let scope = claim_scope(conn, &pusher.user)?;
-    // Locked before they are read, so that a reviewer's step cannot change a claim between the
-    // checks below and the commit.
+    // Locked before they are read: a reviewer's step cannot change a claim between the checks
+    // below and the commit, and no other push appends to its sheets meanwhile.
     claims_db::lock_claims(conn, &claim_ids)?;
     let claims: HashMap<String, ClaimRow> =
         claims_db::find_claims(conn, &scope, &claim_ids)?.into_iter().map(|c| (c.id.clone(), c)).collect();

@@ -649,7 +649,7 @@ struct DecisionRow {
 }
 
 /// A revision's lines from its document, with the decisions taken on them.
-fn read_lines(sheet_id: &str, document: &str, decisions: &[&DecisionRow]) -> AppResult<Vec<LineRow>> {
+fn read_lines(sheet_id: &str, document: &str, decisions: &[DecisionRow]) -> AppResult<Vec<LineRow>> {
     let stored: Vec<StoredLine<'_>> = serde_json::from_str(document).map_err(AppError::internal)?;
     Ok(stored
         .into_iter()
@@ -701,7 +701,7 @@ pub fn lines_of(conn: &mut DbConnection, cost_sheet_id: &str) -> AppResult<Vec<L
         .filter(line_decisions::cost_sheet_id.eq(cost_sheet_id))
         .select(DecisionRow::as_select())
         .load(conn)?;
-    read_lines(cost_sheet_id, &document, &decisions.iter().collect::<Vec<_>>())
+    read_lines(cost_sheet_id, &document, &decisions)
 }
 
 /// The latest revision, if any.
@@ -793,10 +793,10 @@ impl NewRevision {
     }
 }
 
-/// Locks these claims until the transaction ends, on PostgreSQL, where two pushes may run side by
-/// side: appends to one claim's sheets are serialized (both would number their revision n + 1),
-/// and a check of a claim's state read after the lock still holds at the commit. SQLite has a
-/// single writer already. Locking again what the transaction holds costs no write.
+/// Locks these claims until the transaction ends, on PostgreSQL, where two writers may run side
+/// by side: take it before reading the claims, so that a check of a claim's state still holds at
+/// the commit, and before appending to their cost sheets, so that two appends cannot both number
+/// their revision n + 1. SQLite has a single writer already.
 pub fn lock_claims(conn: &mut DbConnection, ids: &[&str]) -> AppResult<()> {
     if let DbConnection::Postgres(pg) = conn {
         let mut ids = ids.to_vec();
@@ -827,7 +827,8 @@ pub fn insert_revision(conn: &mut DbConnection, revision: NewRevision) -> AppRes
 ///
 /// Each revision gets its own outcome; a refused one leaves nothing behind. Everything is read in
 /// two queries and written in multi-row statements, so a batch of a hundred from a phone costs a
-/// handful of round trips instead of two thousand.
+/// handful of round trips instead of two thousand. The caller holds its claims' locks
+/// ([`lock_claims`]), taken before it read them.
 pub fn insert_revisions(
     conn: &mut DbConnection,
     revisions: Vec<NewRevision>,
@@ -835,7 +836,6 @@ pub fn insert_revisions(
     use std::collections::{HashMap, HashSet};
     let claim_ids: Vec<&str> = revisions.iter().map(|r| r.claim_id.as_str()).collect();
     let ids: Vec<&str> = revisions.iter().map(|r| r.revision_id.as_str()).collect();
-    lock_claims(conn, &claim_ids)?;
     // Two index lookups: one `OR` of both would scan the table.
     let existing = cost_sheets::table
         .filter(cost_sheets::claim_id.eq_any(&claim_ids))
@@ -974,14 +974,16 @@ pub fn sign_latest(
     latest_cost_sheet(conn, &latest.claim_id)?.ok_or(AppError::new(Code::NotFound))
 }
 
-/// Records the reviewer's decision on each line and the approved total.
+/// Records the reviewer's decision on each of the sheet's `lines`, as the caller read them, and the
+/// approved total.
 pub fn record_verification(
     conn: &mut DbConnection,
     sheet: &CostSheetRow,
+    lines: &[LineRow],
     decisions: &[(i32, String, i64, Option<String>)],
     by: &str,
 ) -> AppResult<i64> {
-    let count = lines_of(conn, &sheet.id)?.len();
+    let count = lines.len();
     let mut approved_total = 0;
     let mut rows = Vec::with_capacity(decisions.len());
     for (line_no, decision, approved_fen, reason) in decisions {
@@ -1164,19 +1166,18 @@ pub fn cost_sheets_for(
         .select((CostSheetRow::as_select(), cost_sheets::lines))
         .load(conn)?;
     let ids: Vec<&String> = sheets.iter().map(|(s, _)| &s.id).collect();
-    let decisions: Vec<DecisionRow> = line_decisions::table
+    let mut decided: std::collections::HashMap<String, Vec<DecisionRow>> = std::collections::HashMap::new();
+    for d in line_decisions::table
         .filter(line_decisions::cost_sheet_id.eq_any(ids))
         .select(DecisionRow::as_select())
-        .load(conn)?;
-    let mut decided: std::collections::HashMap<&str, Vec<&DecisionRow>> = std::collections::HashMap::new();
-    for d in &decisions {
-        decided.entry(d.cost_sheet_id.as_str()).or_default().push(d);
+        .load::<DecisionRow>(conn)?
+    {
+        decided.entry(d.cost_sheet_id.clone()).or_default().push(d);
     }
     sheets
         .into_iter()
         .map(|(sheet, document)| {
-            let lines =
-                read_lines(&sheet.id, &document, decided.get(sheet.id.as_str()).map_or(&[], Vec::as_slice))?;
+            let lines = read_lines(&sheet.id, &document, decided.get(&sheet.id).map_or(&[], Vec::as_slice))?;
             Ok((sheet, lines))
         })
         .collect()
