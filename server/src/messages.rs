@@ -140,6 +140,8 @@ codes! {
     RefundOnHold = "refund_on_hold", 409, "存在尚未修复的严重质量问题，保修金暂不退还。", "A serious defect is unresolved; the refund is on hold.";
     /// Nothing is left to refund in this category.
     NothingToRefund = "nothing_to_refund", 409, "该项保修金已无余额可退。", "Nothing is left to refund.";
+    /// The account still has open work orders in the organisation it would leave; `detail` is how many.
+    MemberHasOpenWorkOrders = "member_has_open_work_orders", 409, "该人员在本单位仍有未完成的工单，请先改派后再移除。", "This person still has open work orders here; reassign them before removing them.";
     /// The sync protocol version is not accepted; `detail` is the accepted range.
     UnsupportedProtocolVersion = "unsupported_protocol_version", 400, "应用版本过旧，请升级后再同步。", "This app's sync protocol version is not accepted; please update the app.";
     /// A mutation number is missing; `detail` is the number expected next.

@@ -9,8 +9,9 @@ use crate::canonical::{canonical_hash, to_canonical, value_hash, CanonicalError}
 use crate::cost_sheet::{line_amount, total, LineError, LineKind};
 use crate::Money;
 
-/// The protocol version this build speaks when it sends.
-pub const CURRENT_VERSION: u32 = 1;
+/// The protocol version this build speaks when it sends. History in `PROTOCOL.md`, section 1:
+/// 2 added `PullResponse::reset`.
+pub const CURRENT_VERSION: u32 = 2;
 
 /// FROZEN. What the server accepts: `GET /api/sync/info`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,6 +293,15 @@ pub struct PullResponse {
     pub more: bool,
     /// Reference data (warranty categories and their minimum periods), on a pull without a cursor.
     pub reference: Option<serde_json::Value>,
+    /// Protocol 2: what the caller may see changed as a whole (an organisation joined or left, a
+    /// unit bought or sold), so this page starts a fresh snapshot. Drop every claim held, in the
+    /// same local transaction that stores this page. Absent (false) for a protocol 1 pull.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub reset: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// FROZEN. One claim as it is now.

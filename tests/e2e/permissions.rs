@@ -50,6 +50,13 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/organisations/{id}/members",
         Gate::Roles(&["admin"])
     ),
+    // The owner is no member of the bureau: the administrator's call finds nothing to remove.
+    route!(
+        "delete",
+        "/api/v1/organisations/{bureau}/members/{owner}",
+        "/api/v1/organisations/{id}/members/{user_id}",
+        Gate::Roles(&["admin"])
+    ),
     route!("post", "/api/v1/estates", "/api/v1/estates", Gate::Roles(&["admin", "reviewer"])),
     route!("get", "/api/v1/estates", "/api/v1/estates", Gate::Sees(ALL)),
     route!("get", "/api/v1/estates/{estate}", "/api/v1/estates/{id}", Gate::Sees(ESTATE_SEERS)),
@@ -511,6 +518,7 @@ async fn every_role_reaches_exactly_what_it_may() {
             .replace("{unit}", &ids.unit)
             .replace("{bureau}", &ids.bureau)
             .replace("{user}", &ids.reviewer)
+            .replace("{owner}", &ids.owner)
             .replace("{claim}", &ids.claim)
             .replace("{file}", &ids.file)
             .replace("{upload}", &uuid::Uuid::now_v7().to_string())

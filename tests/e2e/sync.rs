@@ -91,7 +91,7 @@ async fn info_names_versions_capabilities_and_limits() {
     let app = spawn_app().await;
     let info = app.call(Method::GET, "/api/sync/info", None, None).await;
     assert_eq!(info.status, StatusCode::OK);
-    assert_eq!((info.body["min_version"].as_u64(), info.body["max_version"].as_u64()), (Some(1), Some(1)));
+    assert_eq!((info.body["min_version"].as_u64(), info.body["max_version"].as_u64()), (Some(1), Some(2)));
     assert_eq!(
         info.body["capabilities"],
         json!([
@@ -175,7 +175,7 @@ async fn a_pushed_visit_lands_once_and_a_retry_changes_nothing() {
     .await;
     assert_eq!(
         (old.status, old.code(), old.body["detail"].as_str()),
-        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=1"))
+        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=2"))
     );
 }
 
@@ -647,6 +647,76 @@ async fn a_pull_starts_from_a_snapshot_then_follows_changes_including_unassignme
     assert_ne!(rest["changes"][0]["claim_id"], first_page["changes"][0]["claim_id"]);
     let bad = app.get("/api/sync/pull?cursor=bm90LWEtY3Vyc29y", &c.owner.access).await;
     assert_eq!((bad.status, bad.body["detail"].as_str()), (StatusCode::BAD_REQUEST, Some("cursor")));
+}
+
+#[tokio::test]
+async fn a_pull_starts_again_when_what_the_caller_may_see_changes() {
+    let app = spawn_app().await;
+    let (c, wo, _device) = field(&app).await;
+    let (claim, _) = claim_of(&app, &c.technician, &wo).await;
+    let admin = app.login("admin").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut phone = baoxiu_sync_protocol::client::SyncClient::new(
+        &app.address,
+        &c.technician.access,
+        &uuid::Uuid::now_v7().to_string(),
+        baoxiu_sync_protocol::client::Outbox::open(dir.path().join("phone.db")).unwrap(),
+    );
+    phone.pull().await.unwrap();
+    assert!(phone.outbox.claim(&claim).unwrap().is_some());
+    let before = phone.outbox.meta("cursor").unwrap().unwrap();
+    let pull_v = |version: u32, cursor: &str| {
+        let path = format!("/api/sync/pull?protocol_version={version}&cursor={cursor}");
+        let token = c.technician.access.clone();
+        let app = &app;
+        async move { app.get(&path, &token).await }
+    };
+    assert_eq!(pull_v(2, &before).await.body["reset"], Value::Null, "same scope: no reset");
+
+    // The technician also joins a second repair unit: nothing about the claim changed, yet the
+    // next pull is a fresh snapshot.
+    let other = ok(
+        &app,
+        &admin.access,
+        "/api/v1/organisations",
+        json!({"kind": "repair_unit", "name": "历城维修队"}),
+    )
+    .await;
+    let members = format!("/api/v1/organisations/{}/members", other["id"].as_str().unwrap());
+    ok(&app, &admin.access, &members, json!({"user_id": c.technician.user_id})).await;
+    let joined = pull_v(2, &before).await.body;
+    assert_eq!(
+        (joined["reset"].as_bool(), joined["changes"][0]["claim_id"].as_str()),
+        (Some(true), Some(claim.as_str()))
+    );
+    assert!(joined["reference"].is_object(), "a fresh snapshot brings reference data again");
+
+    // Leaving the claim's repair unit is refused while the technician holds its open work order.
+    let leave = format!("/api/v1/organisations/{}/members/{}", c.repair_unit, c.technician.user_id);
+    let refused = app.call(Method::DELETE, &leave, Some(&admin.access), None).await;
+    assert_eq!(
+        (refused.status, refused.code(), refused.body["detail"].as_str()),
+        (StatusCode::CONFLICT, "member_has_open_work_orders", Some("1"))
+    );
+    let colleague = app.login("technician2").await.user_id;
+    let assign = format!("/api/v1/work-orders/{wo}/assign");
+    ok(&app, &c.technician.access, &assign, json!({"technician_id": colleague})).await;
+    let left = app.call(Method::DELETE, &leave, Some(&admin.access), None).await;
+    assert_eq!(left.status, StatusCode::NO_CONTENT, "{}", left.body);
+    let again = app.call(Method::DELETE, &leave, Some(&admin.access), None).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+
+    // The phone drops the claim that left its view; a protocol 1 phone gets the snapshot without
+    // the flag it would not know.
+    phone.pull().await.unwrap();
+    assert_eq!(phone.outbox.claim(&claim).unwrap(), None, "the claim left the technician's view");
+    let old = pull_v(1, &before).await.body;
+    assert_eq!((old["reset"].clone(), old["changes"].clone()), (Value::Null, json!([])));
+    let future = pull_v(3, &before).await;
+    assert_eq!(
+        (future.status, future.code(), future.body["detail"].as_str()),
+        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=2"))
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! not exist, so ids cannot be probed. Writes belong to administrators and, within their
 //! jurisdiction, bureau reviewers.
 
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpResponse};
 use baoxiu_sync_protocol::Money;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_organisations)
         .service(get_organisation)
         .service(add_member)
+        .service(remove_member)
         .service(create_estate)
         .service(list_estates)
         .service(get_estate)
@@ -147,6 +148,27 @@ async fn add_member(
     let org = parse_id(&id)?;
     let user = parse_id(&body.user_id)?;
     state.db.write(move |conn| reg::add_membership(conn, &org, &user)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Takes an account out of an organisation (administrators only). From its next request on it no
+/// longer acts for the organisation or sees its claims; its phones get a fresh snapshot at their next
+/// pull. Refused while it holds open work orders there.
+#[utoipa::path(
+    tag = "registry",
+    params(("id" = String, Path), ("user_id" = String, Path)),
+    responses((status = 204), (status = 404, description = "not a member"), (status = 409, description = "member_has_open_work_orders")),
+    security(("bearer" = []))
+)]
+#[delete("/organisations/{id}/members/{user_id}")]
+async fn remove_member(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (org, user) = path.into_inner();
+    let (org, user) = (parse_id(&org)?, parse_id(&user)?);
+    state.db.write(move |conn| reg::remove_membership(conn, &org, &user)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -37,6 +37,12 @@ async fn info() -> web::Json<SyncInfo> {
     })
 }
 
+/// A protocol version outside the range this server speaks; the error names the range.
+pub(super) fn unsupported_version() -> AppError {
+    let (min, max) = (SUPPORTED_VERSIONS.start(), SUPPORTED_VERSIONS.end());
+    AppError::new(Code::UnsupportedProtocolVersion).detail(format!("{min}..={max}"))
+}
+
 /// Pushes a batch of mutations recorded offline. Each applies once, in order; a retry gets the
 /// recorded outcome back; a rejected one is kept and acknowledged with its reason. The batch commits
 /// once, before the answer: acknowledged means durable.
@@ -79,9 +85,7 @@ async fn push(
             let acked = db::acknowledged_through(conn, &device_id)?;
             check_batch(&request, (*SUPPORTED_VERSIONS.start(), *SUPPORTED_VERSIONS.end()), acked).map_err(
                 |e| match e {
-                    BatchError::UnsupportedVersion { min, max, .. } => {
-                        AppError::new(Code::UnsupportedProtocolVersion).detail(format!("{min}..={max}"))
-                    }
+                    BatchError::UnsupportedVersion { .. } => unsupported_version(),
                     BatchError::Gap { expected } => {
                         AppError::new(Code::SequenceGap).detail(expected.to_string())
                     }

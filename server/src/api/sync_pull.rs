@@ -14,10 +14,14 @@ use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use baoxiu_sync_protocol::SUPPORTED_VERSIONS;
+use sha2::{Digest, Sha256};
+
 use super::claims::claim_scope;
 use super::{utc, Page};
 use crate::auth::AuthUser;
-use crate::db::claims::{self as claims_db, ClaimRow};
+use crate::db::claims::{self as claims_db, ClaimRow, ClaimScope};
+use crate::db::registry as reg;
 use crate::db::sync as db;
 use crate::db::work_orders as wo_db;
 use crate::db::{accounts, DbConnection};
@@ -30,14 +34,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(pull).service(rejections);
 }
 
-/// Where a pull stands: in the snapshot (after claim `claim`, the change feed to resume from `high`)
-/// or in the change feed (after change `after`).
+/// Where a pull stands: in the snapshot (after claim `claim`, the change feed to resume from `after`)
+/// or in the change feed (after change `after`); and what the caller could see then (`scope`).
 #[derive(Serialize, Deserialize)]
 struct Cursor {
     v: u8,
     after: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     claim: Option<String>,
+    /// `scope_key` when the cursor was given; absent in cursors from before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 impl Cursor {
@@ -62,6 +69,9 @@ pub struct PullQuery {
     pub cursor: Option<String>,
     /// Claims per page, 1 to 1000; default 500.
     pub limit: Option<i64>,
+    /// The protocol version the device speaks; default 1. From 2 on, a page that starts a fresh
+    /// snapshot because the caller's scope changed says `reset`.
+    pub protocol_version: Option<u32>,
 }
 
 /// What changed since the cursor. The response's `cursor` is the next one; `more` says to pull
@@ -77,9 +87,41 @@ async fn pull(
     if !(1..=1000).contains(&limit) {
         return Err(AppError::invalid("limit"));
     }
+    let version = query.protocol_version.unwrap_or(1);
+    if !SUPPORTED_VERSIONS.contains(&version) {
+        return Err(super::sync::unsupported_version());
+    }
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let response = state.db.read(move |conn| pull_page(conn, &user, cursor, limit)).await?;
+    let mut response = state.db.read(move |conn| pull_page(conn, &user, cursor, limit)).await?;
+    // A protocol 1 device gets the fresh snapshot too, without the flag it would not understand:
+    // it learns what came into its scope, but keeps what left it.
+    response.reset &= version >= 2;
     Ok(web::Json(response))
+}
+
+/// What the caller may see, as a short hash kept in the cursor: when it differs at the next pull
+/// (an organisation joined or left, a jurisdiction, a unit bought or sold) the pull starts again
+/// from a snapshot, since claims entered or left the caller's view without changing themselves.
+fn scope_key(conn: &mut DbConnection, scope: &ClaimScope) -> AppResult<String> {
+    let (kind, mut keys) = match scope {
+        ClaimScope::All => ("all", Vec::new()),
+        ClaimScope::Jurisdictions(ids) => ("jurisdictions", ids.clone()),
+        ClaimScope::Developer(ids) => ("developer", ids.clone()),
+        ClaimScope::PropertyManager(ids) => ("property_manager", ids.clone()),
+        ClaimScope::RepairUnit(ids) => ("repair_unit", ids.clone()),
+        ClaimScope::Owner(_) => ("owner", Vec::new()),
+    };
+    if let ClaimScope::Owner(user) = scope {
+        keys = reg::owned_unit_ids(conn, user)?;
+    }
+    keys.sort_unstable();
+    let mut hash = Sha256::new();
+    hash.update(kind);
+    for key in &keys {
+        hash.update([0]);
+        hash.update(key);
+    }
+    Ok(hex::encode(&hash.finalize()[..8]))
 }
 
 fn pull_page(
@@ -89,23 +131,30 @@ fn pull_page(
     limit: i64,
 ) -> AppResult<PullResponse> {
     let scope = claim_scope(conn, user)?;
+    let key = scope_key(conn, &scope)?;
+    let (cursor, reset) = match cursor {
+        Some(c) if c.scope.as_deref() == Some(key.as_str()) => (Some(c), false),
+        Some(_) => (None, true),
+        None => (None, false),
+    };
     let reference = cursor.is_none().then(reference_data);
     let cursor = match cursor {
         Some(c) => c,
         // A cold pull: remember where the change feed stands before reading the snapshot, so that
         // nothing committed during the snapshot is missed afterwards.
-        None => Cursor { v: 1, after: claims_db::last_change(conn)?, claim: Some(String::new()) },
+        None => {
+            Cursor { v: 1, after: claims_db::last_change(conn)?, claim: Some(String::new()), scope: None }
+        }
     };
+    let next = |after: i64, claim: Option<String>| Cursor { v: 1, after, claim, scope: Some(key.clone()) };
     match cursor.claim {
         Some(after_id) => {
             let claims = claims_db::claims_in_scope(conn, &scope, None, &after_id, limit)?;
             let full = claims.len() as i64 == limit;
-            let next = match claims.last() {
-                Some(last) if full => Cursor { v: 1, after: cursor.after, claim: Some(last.id.clone()) },
-                _ => Cursor { v: 1, after: cursor.after, claim: None },
-            };
+            let last = claims.last().filter(|_| full).map(|c| c.id.clone());
+            let cursor_next = next(cursor.after, last);
             let changes = snapshots(conn, user, claims, |_| cursor.after)?;
-            Ok(PullResponse { changes, cursor: next.encode(), more: full, reference })
+            Ok(PullResponse { changes, cursor: cursor_next.encode(), more: full, reference, reset })
         }
         None => {
             let changed = db::changed_claims(conn, cursor.after, limit)?;
@@ -117,12 +166,7 @@ fn pull_page(
             claims.sort_by_key(|c| order(&c.id));
             let seq_of = |id: &str| changed.iter().find(|(c, _)| c == id).map_or(after, |(_, s)| *s);
             let changes = snapshots(conn, user, claims, seq_of)?;
-            Ok(PullResponse {
-                changes,
-                cursor: Cursor { v: 1, after, claim: None }.encode(),
-                more: full,
-                reference,
-            })
+            Ok(PullResponse { changes, cursor: next(after, None).encode(), more: full, reference, reset })
         }
     }
 }

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::{new_id, now};
-use super::schema::{buildings, estates, memberships, organisations, unit_owners, units, users};
+use super::schema::{buildings, estates, memberships, organisations, unit_owners, units, users, work_orders};
 use super::DbConnection;
 use crate::domain::registry::{OrgKind, Role};
 use crate::error::{AppError, AppResult};
@@ -239,6 +239,27 @@ pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> A
     Ok(())
 }
 
+/// Takes an account out of an organisation: from its next request on, it no longer acts for it or
+/// sees its claims. Not a member: `not_found`.
+/// Work orders of the organisation still assigned to the account and not completed refuse it
+/// (`member_has_open_work_orders`, the count in `detail`): the office reassigns them first.
+pub fn remove_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> AppResult<()> {
+    let open: i64 = work_orders::table
+        .filter(work_orders::repair_unit_id.eq(org_id))
+        .filter(work_orders::technician_id.eq(user_id))
+        .filter(work_orders::status.ne("completed"))
+        .count()
+        .get_result(conn)?;
+    if open > 0 {
+        return Err(AppError::new(Code::MemberHasOpenWorkOrders).detail(open.to_string()));
+    }
+    let removed = diesel::delete(memberships::table.find((user_id, org_id))).execute(conn)?;
+    if removed == 0 {
+        return Err(AppError::new(Code::NotFound));
+    }
+    Ok(())
+}
+
 // ---- estates ----
 
 pub fn insert_estate(conn: &mut DbConnection, estate: &EstateRow) -> AppResult<()> {
@@ -370,6 +391,15 @@ pub fn my_units(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<UnitRow
         .filter(unit_owners::user_id.eq(user_id))
         .order(units::number.asc())
         .select(UnitRow::as_select())
+        .load(conn)?)
+}
+
+/// The ids of the units an account owns, in id order.
+pub fn owned_unit_ids(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+    Ok(unit_owners::table
+        .filter(unit_owners::user_id.eq(user_id))
+        .order(unit_owners::unit_id.asc())
+        .select(unit_owners::unit_id)
         .load(conn)?)
 }
 

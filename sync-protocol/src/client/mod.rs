@@ -330,7 +330,11 @@ impl SyncClient {
     pub async fn pull(&mut self) -> Result<usize, SyncError> {
         let mut pulled = 0;
         loop {
-            let mut req = self.http.get(format!("{}/api/sync/pull", self.base)).bearer_auth(&self.token);
+            let mut req = self
+                .http
+                .get(format!("{}/api/sync/pull", self.base))
+                .bearer_auth(&self.token)
+                .query(&[("protocol_version", CURRENT_VERSION.to_string())]);
             if let Some(cursor) = self.outbox.meta("cursor")? {
                 req = req.query(&[("cursor", cursor)]);
             }

@@ -218,6 +218,10 @@ impl Outbox {
     /// Stores a pulled page and its cursor together.
     pub fn store_pull(&mut self, page: &PullResponse) -> anyhow::Result<()> {
         let tx = self.conn.transaction()?;
+        if page.reset {
+            // What the account may see changed as a whole: this page starts a fresh snapshot.
+            tx.execute("DELETE FROM claims", [])?;
+        }
         for change in &page.changes {
             let snapshot = serde_json::json!({
                 "claim": change.claim, "work_orders": change.work_orders, "cost_sheets": change.cost_sheets
