@@ -1,4 +1,4 @@
-use baoxiu_e2e::{spawn_app, spawn_app_with, DEMO_PASSWORD};
+use baoxiu_e2e::{spawn_app, spawn_app_with, TestApp, DEMO_PASSWORD};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -58,33 +58,35 @@ async fn malformed_and_oversize_bodies_are_refused_cleanly() {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+async fn refresh(app: &TestApp, token: &str) -> baoxiu_e2e::Reply {
+    app.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": token}))).await
+}
+
 #[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     let app = spawn_app().await;
     app.load_demo().await;
     let first = app.login("owner").await;
 
-    let rotated = app
-        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": first.refresh})))
-        .await;
+    let rotated = refresh(&app, &first.refresh).await;
     assert_eq!(rotated.status, StatusCode::OK);
     let second_refresh = rotated.body["refresh_token"].as_str().unwrap().to_string();
-    let second_access = rotated.body["access_token"].as_str().unwrap().to_string();
     assert_ne!(second_refresh, first.refresh);
-    assert_eq!(app.get("/api/v1/me", &second_access).await.status, StatusCode::OK);
+    let third = refresh(&app, &second_refresh).await;
+    assert_eq!(third.status, StatusCode::OK);
+    let third_refresh = third.body["refresh_token"].as_str().unwrap().to_string();
+    let third_access = third.body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(app.get("/api/v1/me", &third_access).await.status, StatusCode::OK);
 
-    // The first refresh token comes back: a copy leaked, so the whole session ends.
-    let replay = app
-        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": first.refresh})))
-        .await;
+    // The first refresh token comes back after its successor was used: a copy leaked, so the
+    // whole session ends.
+    let replay = refresh(&app, &first.refresh).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
     assert_eq!(replay.code(), "refresh_token_reused");
 
-    let after = app
-        .call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": second_refresh})))
-        .await;
+    let after = refresh(&app, &third_refresh).await;
     assert_eq!(after.code(), "refresh_token_invalid", "the newest token of the family is dead too");
-    let me = app.get("/api/v1/me", &second_access).await;
+    let me = app.get("/api/v1/me", &third_access).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED);
     assert_eq!(me.code(), "session_revoked");
 
@@ -92,9 +94,52 @@ async fn refresh_rotates_and_reuse_revokes_the_whole_family() {
     let other = app.login("owner").await;
     assert_eq!(app.get("/api/v1/me", &other.access).await.status, StatusCode::OK);
 
-    let garbage =
-        app.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": "nope"}))).await;
+    let garbage = refresh(&app, "nope").await;
     assert_eq!(garbage.code(), "refresh_token_invalid");
+}
+
+#[tokio::test]
+async fn an_exchange_whose_answer_was_lost_can_be_repeated_once_its_successor_is_unseen() {
+    let app = spawn_app().await;
+    app.load_demo().await;
+    let phone = app.login("technician").await;
+
+    // The answer carrying the successor never reached the phone, which tries again with the same
+    // token and stays signed in.
+    let lost = refresh(&app, &phone.refresh).await;
+    assert_eq!(lost.status, StatusCode::OK);
+    let lost_refresh = lost.body["refresh_token"].as_str().unwrap().to_string();
+    let again = refresh(&app, &phone.refresh).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    let kept = again.body["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(kept, lost_refresh);
+    let next = refresh(&app, &kept).await;
+    assert_eq!(next.status, StatusCode::OK);
+    let next_access = next.body["access_token"].as_str().unwrap().to_string();
+
+    // The successor that was never delivered is dead: if it turns up, someone else holds it.
+    let stolen = refresh(&app, &lost_refresh).await;
+    assert_eq!(stolen.code(), "refresh_token_reused");
+    assert_eq!(app.get("/api/v1/me", &next_access).await.code(), "session_revoked");
+
+    // Outside the window a repeat is a replay, even if the successor was never presented.
+    let late = app.login("technician").await;
+    assert_eq!(refresh(&app, &late.refresh).await.status, StatusCode::OK);
+    let hash = baoxiu::auth::tokens::refresh_token_hash(&late.refresh);
+    let first_exchange = chrono::Utc::now().naive_utc() - baoxiu::db::accounts::REFRESH_RETRY_WINDOW;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        use baoxiu::db::schema::refresh_tokens::dsl::*;
+        use diesel::prelude::*;
+        let mut conn = db.conn().unwrap();
+        diesel::update(refresh_tokens.find(hash))
+            .set(used_at.eq(Some(first_exchange)))
+            .execute(&mut *conn)
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    assert_eq!(refresh(&app, &late.refresh).await.code(), "refresh_token_reused");
 }
 
 #[tokio::test]

@@ -167,3 +167,16 @@ fn revision_lines_move_into_their_revisions_rows_and_back() {
         assert_eq!(lines_table(conn), before, "reverting restores every line and decision");
     });
 }
+
+#[test]
+fn every_migration_reverts_and_applies_again() {
+    with_database(|conn| {
+        harness!(&mut *conn, |c, m| {
+            let applied = c.run_pending_migrations(m()).unwrap().len();
+            assert!(applied >= 11);
+            let reverted = c.revert_all_migrations(m()).unwrap().len();
+            assert_eq!(reverted, applied, "every migration has a working down.sql");
+            assert_eq!(c.run_pending_migrations(m()).unwrap().len(), applied, "and applies again after it");
+        });
+    });
+}

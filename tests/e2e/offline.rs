@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baoxiu_e2e::{spawn_app, Session, TestApp};
-use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient};
+use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient, SyncError};
 use baoxiu_sync_protocol::wire::MutationKind;
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -26,28 +26,29 @@ fn phone(base: &str, who: &Session, device: &str, store: &std::path::Path) -> Sy
     SyncClient::new(base, &who.access, device, Outbox::open(store).unwrap()).with_http(http)
 }
 
-/// A TCP proxy to `upstream` that, for the next `drop_pushes` pushes, lets the request through and
-/// the server answer, then cuts the connection before the phone hears the answer.
-async fn lossy_proxy(upstream: String, drop_pushes: Arc<AtomicUsize>) -> String {
+/// A TCP proxy to `upstream` that, for the next `drops` requests starting with `request_line`
+/// (e.g. `POST /api/sync/push`), lets the request through and the server answer, then cuts the
+/// connection before the phone hears the answer.
+async fn lossy_proxy(upstream: String, request_line: &'static str, drops: Arc<AtomicUsize>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
         while let Ok((mut client, _)) = listener.accept().await {
-            let (upstream, drop_pushes) = (upstream.clone(), drop_pushes.clone());
+            let (upstream, drops) = (upstream.clone(), drops.clone());
             tokio::spawn(async move {
                 let mut server = TcpStream::connect(&upstream).await.unwrap();
                 let mut first = vec![0u8; 64 * 1024];
                 let n = client.read(&mut first).await.unwrap_or(0);
-                let is_push = first[..n].starts_with(b"POST /api/sync/push");
+                let targeted = first[..n].starts_with(request_line.as_bytes());
                 server.write_all(&first[..n]).await.unwrap();
                 let (mut cr, mut cw) = client.into_split();
                 let (mut sr, mut sw) = server.into_split();
                 let up = tokio::spawn(async move { tokio::io::copy(&mut cr, &mut sw).await });
-                if is_push && drop_pushes.load(Ordering::SeqCst) > 0 {
+                if targeted && drops.load(Ordering::SeqCst) > 0 {
                     // Wait until the server answers (it commits first), then lose the answer.
                     let mut answer = [0u8; 1];
                     let _ = sr.read(&mut answer).await;
-                    drop_pushes.fetch_sub(1, Ordering::SeqCst);
+                    drops.fetch_sub(1, Ordering::SeqCst);
                     up.abort();
                     return;
                 }
@@ -74,7 +75,8 @@ async fn a_lost_answer_is_retried_as_a_duplicate_and_nothing_is_stored_twice() {
     let (device, _) = enrolled_phone(&app, &c.technician).await;
     let dir = tempfile::tempdir().unwrap();
     let drops = Arc::new(AtomicUsize::new(1));
-    let proxy = lossy_proxy(app.address.trim_start_matches("http://").to_string(), drops.clone()).await;
+    let upstream = app.address.trim_start_matches("http://").to_string();
+    let proxy = lossy_proxy(upstream, "POST /api/sync/push", drops.clone()).await;
     let mut client = phone(&proxy, &c.technician, &device, &dir.path().join("phone.db"));
     let mut parent = None;
     for n in 0..3 {
@@ -91,6 +93,54 @@ async fn a_lost_answer_is_retried_as_a_duplicate_and_nothing_is_stored_twice() {
     assert_eq!((report.applied, report.duplicates, report.rejected), (0, 3, 0));
     assert_eq!(client.outbox.pending_count().unwrap(), 0);
     assert_eq!(revisions_on(&app, &c.reviewer, &claim).await, 3, "nothing stored twice");
+}
+
+#[tokio::test]
+async fn a_token_that_expired_offline_is_refreshed_even_when_the_first_answer_is_lost() {
+    let app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let (claim, version) = claim_of(&app, &c.technician, &wo).await;
+    let (device, _) = enrolled_phone(&app, &c.technician).await;
+    // The phone's own sign-in, hours ago: its access token has expired since.
+    let signed_in = app.login("technician").await;
+    let expired = crate::tokens::expired_access(&app, &signed_in);
+    let dir = tempfile::tempdir().unwrap();
+    let drops = Arc::new(AtomicUsize::new(1));
+    let upstream = app.address.trim_start_matches("http://").to_string();
+    let proxy = lossy_proxy(upstream, "POST /api/v1/auth/refresh", drops.clone()).await;
+    let mut client = phone(&proxy, &signed_in, &device, &dir.path().join("phone.db"));
+    client.outbox.set_tokens(&expired, &signed_in.refresh).unwrap();
+    client.set_token(&expired);
+    let rev = revision(&claim, None, "清运");
+    client
+        .outbox
+        .enqueue(MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&rev).unwrap(), &[])
+        .unwrap();
+
+    let report = client.sync_with_retry(quick()).await.unwrap();
+    assert_eq!(drops.load(Ordering::SeqCst), 0, "the first refresh's answer was lost");
+    assert_eq!(report.applied, 1, "the push went through on the refreshed token");
+    let access = client.outbox.meta("access_token").unwrap().unwrap();
+    let refresh = client.outbox.meta("refresh_token").unwrap().unwrap();
+    assert_ne!((access.as_str(), refresh.as_str()), (expired.as_str(), signed_in.refresh.as_str()));
+    assert_eq!(app.get("/api/v1/me", &access).await.status, StatusCode::OK, "still signed in");
+    assert_eq!(revisions_on(&app, &c.reviewer, &claim).await, 1);
+
+    // A refresh token the server no longer takes signs the phone out, with nothing lost.
+    client.outbox.set_tokens(&expired, "not-a-refresh-token").unwrap();
+    client.set_token(&expired);
+    client
+        .outbox
+        .enqueue(
+            MutationKind::CostSheetRevision,
+            Some(version),
+            serde_json::to_value(revision(&claim, Some(rev.hash().unwrap()), "再清运")).unwrap(),
+            &[],
+        )
+        .unwrap();
+    let out = client.sync_with_retry(quick()).await;
+    assert!(matches!(out, Err(SyncError::SignedOut(_))), "{out:?}");
+    assert_eq!(client.outbox.pending_count().unwrap(), 1, "the queued revision waits for the next sign-in");
 }
 
 #[tokio::test]

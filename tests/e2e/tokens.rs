@@ -25,6 +25,14 @@ fn claims_for(session: &baoxiu_e2e::Session, token: &str) -> Value {
     claims
 }
 
+/// The session's access token as it reads once it has expired: what a phone holds after hours
+/// offline.
+pub fn expired_access(app: &TestApp, session: &baoxiu_e2e::Session) -> String {
+    let mut claims = claims_for(session, &session.access);
+    claims["exp"] = json!(chrono::Utc::now().timestamp() - 3600);
+    sign(&claims, Algorithm::HS256, &server_key(app))
+}
+
 async fn me_with_header(app: &TestApp, header: Option<&str>) -> baoxiu_e2e::Reply {
     let mut req = app.client.get(format!("{}/api/v1/me", app.address));
     if let Some(h) = header {

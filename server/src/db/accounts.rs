@@ -1,6 +1,6 @@
 //! Accounts, sessions, refresh tokens and devices.
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::schema::{devices, memberships, refresh_tokens, sessions, users};
@@ -180,8 +180,26 @@ pub enum Rotation {
     Reused,
 }
 
+/// A refresh token as presented, with its session's state.
+#[derive(Queryable)]
+struct PresentedToken {
+    session_id: String,
+    expires_at: NaiveDateTime,
+    used_at: Option<NaiveDateTime>,
+    replaced_by: Option<String>,
+    revoked_at: Option<NaiveDateTime>,
+}
+
+/// How long after an exchange the same refresh token may be exchanged again, if the answer was
+/// lost on the way (a phone in a lift, a dropped connection) and its successor never presented.
+pub const REFRESH_RETRY_WINDOW: Duration = Duration::minutes(10);
+
 /// Spends a refresh token and stores its successor, in the caller's transaction. A spent token that
-/// comes back means a copy leaked: the session (the token's whole family) is revoked.
+/// comes back means a copy leaked: the session (the token's whole family) is revoked. One exception
+/// keeps a phone signed in when the answer to its exchange was lost: within
+/// `REFRESH_RETRY_WINDOW`, while the successor has never been presented, the spent token may be
+/// exchanged again; the unpresented successor is spent with no successor of its own, so if it
+/// does turn up later (a thief's exchange raced the phone's) the session is revoked then.
 pub fn rotate_refresh_token(
     conn: &mut DbConnection,
     presented_hash: &str,
@@ -189,24 +207,34 @@ pub fn rotate_refresh_token(
     new_expires: NaiveDateTime,
 ) -> AppResult<Rotation> {
     let at = now();
-    let found: Option<(String, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
-        refresh_tokens::table
-            .inner_join(sessions::table)
-            .filter(refresh_tokens::token_hash.eq(presented_hash))
-            .select((
-                refresh_tokens::session_id,
-                refresh_tokens::expires_at,
-                refresh_tokens::used_at,
-                sessions::revoked_at,
-            ))
-            .first(conn)
-            .optional()?;
-    let Some((session_id, expires_at, used_at, revoked_at)) = found else {
+    let found: Option<PresentedToken> = refresh_tokens::table
+        .inner_join(sessions::table)
+        .filter(refresh_tokens::token_hash.eq(presented_hash))
+        .select((
+            refresh_tokens::session_id,
+            refresh_tokens::expires_at,
+            refresh_tokens::used_at,
+            refresh_tokens::replaced_by,
+            sessions::revoked_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(PresentedToken { session_id, expires_at, used_at, replaced_by, revoked_at }) = found else {
         return Ok(Rotation::Invalid);
     };
-    if used_at.is_some() {
-        revoke_session(conn, &session_id, "refresh_token_reused")?;
-        return Ok(Rotation::Reused);
+    if let Some(used_at) = used_at {
+        let unpresented = match replaced_by.filter(|_| at < used_at + REFRESH_RETRY_WINDOW) {
+            Some(successor) => diesel::update(
+                refresh_tokens::table.find(successor).filter(refresh_tokens::used_at.is_null()),
+            )
+            .set(refresh_tokens::used_at.eq(Some(at)))
+            .execute(conn)?,
+            None => 0,
+        };
+        if unpresented == 0 {
+            revoke_session(conn, &session_id, "refresh_token_reused")?;
+            return Ok(Rotation::Reused);
+        }
     }
     if revoked_at.is_some() || expires_at <= at {
         return Ok(Rotation::Invalid);
@@ -214,9 +242,21 @@ pub fn rotate_refresh_token(
     let Some(user) = session_user(conn, &session_id)? else {
         return Ok(Rotation::Invalid);
     };
-    diesel::update(refresh_tokens::table.find(presented_hash))
-        .set(refresh_tokens::used_at.eq(Some(at)))
-        .execute(conn)?;
+    // The window runs from the first exchange. A first exchange is conditional on the token being
+    // unspent, so that of two racing on PostgreSQL the second finds nothing to update and is
+    // refused (a repeated one is already serialized by spending the successor above).
+    let target = refresh_tokens::table.find(presented_hash);
+    let spend = (
+        refresh_tokens::used_at.eq(Some(used_at.unwrap_or(at))),
+        refresh_tokens::replaced_by.eq(Some(new_hash)),
+    );
+    let spent = match used_at {
+        None => diesel::update(target.filter(refresh_tokens::used_at.is_null())).set(spend).execute(conn)?,
+        Some(_) => diesel::update(target).set(spend).execute(conn)?,
+    };
+    if spent == 0 {
+        return Ok(Rotation::Invalid);
+    }
     insert_refresh_token(conn, &session_id, new_hash, at, new_expires)?;
     Ok(Rotation::Rotated { session_id, user })
 }

@@ -105,6 +105,7 @@ diesel::table! {
         issued_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        replaced_by -> Nullable<Text>,
     }
 }
 

@@ -94,7 +94,7 @@ async fn login(url: &str, username: &str, password: &str) -> anyhow::Result<Valu
     Ok(res.json().await?)
 }
 
-async fn enroll(outbox: &Outbox, url: &str, tokens: &Value, name: &str) -> anyhow::Result<String> {
+async fn enroll(outbox: &mut Outbox, url: &str, tokens: &Value, name: &str) -> anyhow::Result<String> {
     let key = ed25519_dalek::SigningKey::from_bytes(&rand::random());
     let device_id = uuid::Uuid::now_v7().to_string();
     let res = reqwest::Client::new()
@@ -111,36 +111,13 @@ async fn enroll(outbox: &Outbox, url: &str, tokens: &Value, name: &str) -> anyho
         ("url", url.to_string()),
         ("device_id", device_id.clone()),
         ("device_key", STANDARD.encode(key.to_bytes())),
-        ("refresh_token", tokens["refresh_token"].as_str().unwrap_or_default().to_string()),
-        ("access_token", tokens["access_token"].as_str().unwrap_or_default().to_string()),
         ("user_id", tokens["user"]["id"].as_str().unwrap_or_default().to_string()),
     ] {
         outbox.set_meta(k, &v)?;
     }
+    let token = |k: &str| tokens[k].as_str().unwrap_or_default().to_string();
+    outbox.set_tokens(&token("access_token"), &token("refresh_token"))?;
     Ok(device_id)
-}
-
-/// A client with a fresh access token (refresh tokens rotate: the new one is stored).
-async fn client(outbox: Outbox) -> anyhow::Result<SyncClient> {
-    let meta = |k: &str| outbox.meta(k)?.ok_or_else(|| anyhow!("not enrolled: run `enroll` first ({k})"));
-    let (url, device_id, refresh) = (meta("url")?, meta("device_id")?, meta("refresh_token")?);
-    let res = reqwest::Client::new()
-        .post(format!("{url}/api/v1/auth/refresh"))
-        .json(&json!({"refresh_token": refresh}))
-        .send()
-        .await;
-    let access = match res {
-        Ok(res) if res.status().is_success() => {
-            let tokens: Value = res.json().await?;
-            outbox.set_meta("refresh_token", tokens["refresh_token"].as_str().unwrap_or_default())?;
-            let access = tokens["access_token"].as_str().unwrap_or_default().to_string();
-            outbox.set_meta("access_token", &access)?;
-            access
-        }
-        // Offline or refused: use the last token; the push will say if it is no longer good.
-        _ => meta("access_token")?,
-    };
-    Ok(SyncClient::new(&url, &access, &device_id, outbox))
 }
 
 fn five_lines(tag: &str) -> Vec<WireLine> {
@@ -168,7 +145,7 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Enroll { url, username, password } => {
             let tokens = login(&url, &username, &password).await?;
-            let device = enroll(&outbox, url.trim_end_matches('/'), &tokens, "baoxiu-field").await?;
+            let device = enroll(&mut outbox, url.trim_end_matches('/'), &tokens, "baoxiu-field").await?;
             println!("enrolled device {device} for {username}");
         }
         Command::Work { work_order, photo, signature, signer_name, signer_phone } => {
@@ -256,7 +233,7 @@ async fn main() -> anyhow::Result<()> {
             print_rejected(&outbox)?;
         }
         Command::Sync => {
-            let mut client = client(outbox).await?;
+            let mut client = SyncClient::from_store(outbox)?;
             let report = client.sync_with_retry(Backoff::default()).await?;
             println!(
                 "uploaded {} blobs; applied {}, duplicates {}, rejected {}; pulled {} claims",
@@ -284,7 +261,7 @@ async fn load(
     password: &str,
 ) -> anyhow::Result<()> {
     // The enrolled phone pulls the claims to work on; each simulated phone gets its own store.
-    let mut lead = client(outbox).await?;
+    let mut lead = SyncClient::from_store(outbox)?;
     let cold = if lead.outbox.meta("cursor")?.is_none() { "cold pull" } else { "pull" };
     let started = Instant::now();
     let pulled = lead.pull().await?;
@@ -314,10 +291,9 @@ async fn load(
     for d in 0..devices {
         let path = store.with_extension(format!("load{d}.db"));
         let _ = std::fs::remove_file(&path);
-        let phone = Outbox::open(&path)?;
+        let mut phone = Outbox::open(&path)?;
         let tokens = login(&url, &username, password).await?;
-        let device_id = enroll(&phone, &url, &tokens, &format!("load {d}")).await?;
-        let mut phone = phone;
+        let device_id = enroll(&mut phone, &url, &tokens, &format!("load {d}")).await?;
         // As in the field, each phone works its own claims and revises each one's cost sheet on
         // top of its latest revision; no two phones revise the same sheet.
         let mut mine: Vec<(String, i64, Option<String>)> =

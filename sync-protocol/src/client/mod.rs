@@ -25,7 +25,10 @@ pub enum SyncError {
     /// No connection, a timeout, a 5xx or 429: try again later with backoff.
     #[error("transient: {0}")]
     Transient(String),
-    /// Retrying will not help (the app must be updated, the sign-in renewed, or the data fixed).
+    /// The access token was refused and no refresh helped: the person must sign in again.
+    #[error("signed out: {0}")]
+    SignedOut(String),
+    /// Retrying will not help (the app must be updated, or the data fixed).
     #[error("{0}")]
     Fatal(String),
 }
@@ -81,6 +84,23 @@ pub struct Report {
     pub pulled: usize,
 }
 
+impl Report {
+    fn absorb(&mut self, other: Report) {
+        self.blobs_uploaded += other.blobs_uploaded;
+        self.applied += other.applied;
+        self.duplicates += other.duplicates;
+        self.rejected += other.rejected;
+        self.pulled += other.pulled;
+    }
+}
+
+/// The part of `POST /api/v1/auth/refresh`'s answer a phone keeps.
+#[derive(serde::Deserialize)]
+struct Tokens {
+    access_token: String,
+    refresh_token: String,
+}
+
 /// One device talking to one server.
 pub struct SyncClient {
     base: String,
@@ -96,7 +116,9 @@ pub struct SyncClient {
 }
 
 fn status_error(status: reqwest::StatusCode, body: &str) -> SyncError {
-    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        SyncError::SignedOut(body.to_string())
+    } else if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
         SyncError::Transient(format!("{status}: {body}"))
     } else {
         SyncError::Fatal(format!("{status}: {body}"))
@@ -122,6 +144,16 @@ impl SyncClient {
         }
     }
 
+    /// A client for the server, device and account stored in `outbox` at enrolment (meta `url`,
+    /// `device_id`, and the tokens of `Outbox::set_tokens`); it refreshes when its token is refused.
+    pub fn from_store(outbox: Outbox) -> Result<SyncClient, SyncError> {
+        let stored = |key: &str| {
+            outbox.meta(key)?.ok_or_else(|| SyncError::Fatal(format!("not enrolled: no {key} stored")))
+        };
+        let (url, device_id, access) = (stored("url")?, stored("device_id")?, stored("access_token")?);
+        Ok(SyncClient::new(&url, &access, &device_id, outbox))
+    }
+
     /// The same, over a given HTTP client (tests use one without connection reuse).
     pub fn with_http(mut self, http: reqwest::Client) -> SyncClient {
         self.http = http;
@@ -131,6 +163,31 @@ impl SyncClient {
     /// Replaces the access token (after a refresh).
     pub fn set_token(&mut self, token: &str) {
         self.token = token.to_string();
+    }
+
+    /// Exchanges the stored refresh token for new tokens, both stored (in one local transaction)
+    /// before either is used: refresh tokens rotate, so losing the new one would sign the phone out.
+    /// If the answer is lost on the way, retrying with the same token is safe: the server accepts it
+    /// again for a while, as long as the successor it lost was never presented.
+    pub async fn refresh(&mut self) -> Result<(), SyncError> {
+        let refresh = self
+            .outbox
+            .meta("refresh_token")?
+            .ok_or_else(|| SyncError::SignedOut("no refresh token stored: sign in again".into()))?;
+        let res = self
+            .http
+            .post(format!("{}/api/v1/auth/refresh", self.base))
+            .json(&serde_json::json!({ "refresh_token": refresh }))
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            let status = res.status();
+            return Err(status_error(status, &res.text().await.unwrap_or_default()));
+        }
+        let tokens: Tokens = res.json().await?;
+        self.outbox.set_tokens(&tokens.access_token, &tokens.refresh_token)?;
+        self.token = tokens.access_token;
+        Ok(())
     }
 
     /// What the server accepts; fetched once.
@@ -352,30 +409,35 @@ impl SyncClient {
         }
     }
 
-    /// One round: blobs, then mutations, then a pull.
+    /// One round: blobs, then mutations, then a pull. An access token refused on the way (it
+    /// expired while the phone was offline) is refreshed once and the round goes on where it
+    /// stopped: uploads resume and pushes are idempotent, so nothing is sent twice.
     pub async fn sync(&mut self) -> Result<Report, SyncError> {
-        let blobs_uploaded = self.upload_blobs().await?;
-        let mut report = self.push().await?;
-        report.blobs_uploaded = blobs_uploaded;
-        report.pulled = self.pull().await?;
+        let mut report = Report::default();
+        match self.round(&mut report).await {
+            Err(SyncError::SignedOut(_)) if self.outbox.meta("refresh_token")?.is_some() => {
+                self.refresh().await?;
+                self.round(&mut report).await?;
+            }
+            other => other?,
+        }
         Ok(report)
+    }
+
+    async fn round(&mut self, report: &mut Report) -> Result<(), SyncError> {
+        report.blobs_uploaded += self.upload_blobs().await?;
+        report.absorb(self.push().await?);
+        report.pulled += self.pull().await?;
+        Ok(())
     }
 
     /// Rounds until one succeeds, waiting with backoff and jitter after transient trouble. It does
     /// not wait for new local writes: whatever is queued goes as soon as the server answers.
     pub async fn sync_with_retry(&mut self, backoff: Backoff) -> Result<Report, SyncError> {
         let mut attempt = 0;
-        let mut total = Report::default();
         loop {
             match self.sync().await {
-                Ok(report) => {
-                    total.blobs_uploaded += report.blobs_uploaded;
-                    total.applied += report.applied;
-                    total.duplicates += report.duplicates;
-                    total.rejected += report.rejected;
-                    total.pulled += report.pulled;
-                    return Ok(total);
-                }
+                Ok(report) => return Ok(report),
                 Err(SyncError::Transient(why)) if attempt + 1 < backoff.max_attempts => {
                     tokio::time::sleep(backoff.delay(attempt)).await;
                     attempt += 1;

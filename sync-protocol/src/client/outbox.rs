@@ -72,6 +72,19 @@ impl Outbox {
         Ok(())
     }
 
+    /// Keeps a rotated pair of tokens, together: the refresh token that replaced the one spent
+    /// must never be lost.
+    pub fn set_tokens(&mut self, access: &str, refresh: &str) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        for (key, value) in [("access_token", access), ("refresh_token", refresh)] {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+        }
+        tx.commit()
+    }
+
     /// Records a mutation made offline, with the blobs (hash, file) it needs on the server first.
     /// It takes the next number; once this returns, it survives a crash.
     pub fn enqueue(
