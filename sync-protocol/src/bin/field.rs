@@ -262,6 +262,8 @@ async fn load(
 ) -> anyhow::Result<()> {
     // The enrolled phone pulls the claims to work on; each simulated phone gets its own store.
     let mut lead = SyncClient::from_store(outbox)?;
+    // `pull` and `push` alone do not refresh as `sync` does; start on a fresh token.
+    lead.refresh().await?;
     let cold = if lead.outbox.meta("cursor")?.is_none() { "cold pull" } else { "pull" };
     let started = Instant::now();
     let pulled = lead.pull().await?;

@@ -331,7 +331,8 @@ impl SyncClient {
         }
     }
 
-    /// Pushes every pending mutation whose blobs are uploaded, in batches the server accepts.
+    /// Pushes every pending mutation whose blobs are uploaded, in batches the server accepts. Like
+    /// `upload_blobs` and `pull`, it does not refresh a refused token itself: `sync` does.
     pub async fn push(&mut self) -> Result<Report, SyncError> {
         let info = self.info().await?;
         let mut report = Report::default();
