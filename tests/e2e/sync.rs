@@ -177,6 +177,10 @@ async fn a_pushed_visit_lands_once_and_a_retry_changes_nothing() {
         (old.status, old.code(), old.body["detail"].as_str()),
         (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=2"))
     );
+    // A body that is not a push says what is wrong with it.
+    let malformed = app.post("/api/sync/push", &c.technician.access, json!({"protocol_version": 2})).await;
+    assert_eq!((malformed.status, malformed.code()), (StatusCode::BAD_REQUEST, "malformed_json"));
+    assert!(malformed.body["detail"].as_str().unwrap().contains("device_id"), "{}", malformed.body);
 }
 
 #[tokio::test]

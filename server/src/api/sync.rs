@@ -51,11 +51,9 @@ pub(super) fn unsupported_version() -> AppError {
 async fn push(
     state: web::Data<AppState>,
     who: DeviceHolder,
-    body: web::Json<serde_json::Value>,
+    body: web::Json<PushRequest>,
 ) -> AppResult<web::Json<PushResponse>> {
-    // The wire types live in sync-protocol, which knows nothing of OpenAPI; parse them here.
-    let request: PushRequest = serde_json::from_value(body.into_inner())
-        .map_err(|e| AppError::new(Code::MalformedJson).detail(e.to_string()))?;
+    let request = body.into_inner();
     let device_id = parse_id(&request.device_id)?;
     if request.mutations.len() > LIMITS.max_mutations as usize {
         return Err(AppError::new(Code::PayloadTooLarge).detail(LIMITS.max_mutations.to_string()));

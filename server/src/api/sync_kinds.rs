@@ -338,7 +338,7 @@ fn prepared_revision(user: &AuthUser, payload: &serde_json::Value) -> Result<New
             })
         })
         .collect::<Result<Vec<_>, Stop>>()?;
-    let new = NewRevision::new(
+    let (new, stored) = NewRevision::with_wire(
         &id(&rev.claim_id)?,
         &id(&rev.revision_id)?,
         rev.parent_hash.clone(),
@@ -347,10 +347,7 @@ fn prepared_revision(user: &AuthUser, payload: &serde_json::Value) -> Result<New
     )?;
     // What the server stores must be exactly what the device sent, so that both hash alike:
     // compared field by field, which costs less than hashing a second time.
-    if new.claim_id != rev.claim_id
-        || new.revision_id != rev.revision_id
-        || claims_db::wire_lines(&new.lines)? != rev.lines
-    {
+    if stored != rev {
         return reject(RejectReason::InvalidPayload);
     }
     Ok(new)

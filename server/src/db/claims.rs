@@ -773,6 +773,17 @@ impl NewRevision {
         lines: Vec<LineRow>,
         by: &str,
     ) -> AppResult<NewRevision> {
+        Ok(NewRevision::with_wire(claim_id, revision_id, parent_hash, lines, by)?.0)
+    }
+
+    /// The same, with the wire form that was hashed, for comparing with what a device sent.
+    pub fn with_wire(
+        claim_id: &str,
+        revision_id: &str,
+        parent_hash: Option<String>,
+        lines: Vec<LineRow>,
+        by: &str,
+    ) -> AppResult<(NewRevision, CostSheetRevision)> {
         let wire = CostSheetRevision {
             claim_id: claim_id.to_string(),
             revision_id: revision_id.to_string(),
@@ -781,7 +792,7 @@ impl NewRevision {
         };
         let hash = wire.hash().map_err(AppError::internal)?;
         let document = lines_document(&lines)?;
-        Ok(NewRevision {
+        let new = NewRevision {
             claim_id: claim_id.into(),
             revision_id: revision_id.into(),
             parent_hash,
@@ -789,7 +800,8 @@ impl NewRevision {
             by: by.into(),
             hash,
             document,
-        })
+        };
+        Ok((new, wire))
     }
 }
 
