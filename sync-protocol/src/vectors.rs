@@ -45,6 +45,26 @@ pub fn sample_revision() -> CostSheetRevision {
     }
 }
 
+/// A typical five-line sheet for a seepage repair (materials, labour, machinery and other), whose
+/// last line reads `other`: what the end-to-end tests and `baoxiu-field` revise.
+pub fn five_lines(other: &str) -> Vec<WireLine> {
+    let line = |kind, description: &str, unit: &str, quantity: &str, price: &str| WireLine {
+        kind,
+        description: description.into(),
+        unit: unit.into(),
+        quantity: quantity.into(),
+        unit_price: price.parse().unwrap_or_default(),
+        budget: crate::Money::ZERO,
+    };
+    vec![
+        line(LineKind::Material, "防水涂料", "kg", "12.5", "38.47"),
+        line(LineKind::Material, "石膏板", "张", "3", "45"),
+        line(LineKind::Labour, "防水工", "工日", "1.5", "380"),
+        line(LineKind::Machinery, "脚手架租赁", "天", "1", "120"),
+        line(LineKind::Other, other, "项", "1", "50"),
+    ]
+}
+
 /// Every vector, computed.
 pub fn vectors() -> Result<Vec<Vector>, CanonicalError> {
     let revision = sample_revision();

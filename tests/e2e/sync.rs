@@ -1,12 +1,11 @@
-//! Sync protocol v1 pushes through real HTTP: exactly once, in order, or back with a reason.
+//! The sync protocol through real HTTP: pushes land exactly once, in order, or come back with a
+//! reason; pulls follow what the caller may see.
 
 use baoxiu_e2e::{ok, photos, spawn_app, Session, TestApp};
-use baoxiu_sync_protocol::cost_sheet::LineKind;
+use baoxiu_sync_protocol::vectors::five_lines;
 use baoxiu_sync_protocol::wire::{
     CostSheetRevision, Mutation, MutationKind, OwnerConfirmation, PushRequest, SignedConfirmation, Signer,
-    WireLine,
 };
-use baoxiu_sync_protocol::Money;
 use base64::Engine as _;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -240,24 +239,6 @@ pub async fn enrolled_phone(app: &TestApp, who: &Session) -> (String, ed25519_da
     )
     .await;
     (device, key)
-}
-
-fn five_lines(extra: &str) -> Vec<WireLine> {
-    let line = |kind, description: &str, unit: &str, quantity: &str, price: &str| WireLine {
-        kind,
-        description: description.into(),
-        unit: unit.into(),
-        quantity: quantity.into(),
-        unit_price: price.parse().unwrap(),
-        budget: Money::ZERO,
-    };
-    vec![
-        line(LineKind::Material, "防水涂料", "kg", "12.5", "38.47"),
-        line(LineKind::Material, "石膏板", "张", "3", "45"),
-        line(LineKind::Labour, "防水工", "工日", "1.5", "380"),
-        line(LineKind::Machinery, "脚手架租赁", "天", "1", "120"),
-        line(LineKind::Other, extra, "项", "1", "50"),
-    ]
 }
 
 pub fn revision(claim: &str, parent: Option<String>, extra: &str) -> CostSheetRevision {

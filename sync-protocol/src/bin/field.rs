@@ -15,11 +15,10 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
 use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient};
-use baoxiu_sync_protocol::cost_sheet::LineKind;
+use baoxiu_sync_protocol::vectors::five_lines;
 use baoxiu_sync_protocol::wire::{
-    CostSheetRevision, MutationKind, OwnerConfirmation, SignedConfirmation, Signer, WireLine,
+    CostSheetRevision, MutationKind, OwnerConfirmation, SignedConfirmation, Signer,
 };
-use baoxiu_sync_protocol::Money;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use clap::{Parser, Subcommand};
@@ -120,24 +119,6 @@ async fn enroll(outbox: &mut Outbox, url: &str, tokens: &Value, name: &str) -> a
     Ok(device_id)
 }
 
-fn five_lines(tag: &str) -> Vec<WireLine> {
-    let line = |kind, d: &str, unit: &str, q: &str, p: &str| WireLine {
-        kind,
-        description: d.to_string(),
-        unit: unit.into(),
-        quantity: q.into(),
-        unit_price: p.parse().unwrap_or(Money::ZERO),
-        budget: Money::ZERO,
-    };
-    vec![
-        line(LineKind::Material, "防水涂料", "kg", "12.5", "38.47"),
-        line(LineKind::Material, "石膏板", "张", "3", "45"),
-        line(LineKind::Labour, "防水工", "工日", "1.5", "380"),
-        line(LineKind::Machinery, "脚手架租赁", "天", "1", "120"),
-        line(LineKind::Other, &format!("垃圾清运 {tag}"), "项", "1", "50"),
-    ]
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -189,7 +170,7 @@ async fn main() -> anyhow::Result<()> {
                 claim_id: claim_id.clone(),
                 revision_id: uuid::Uuid::now_v7().to_string(),
                 parent_hash: parent,
-                lines: five_lines("现场"),
+                lines: five_lines("垃圾清运 现场"),
             };
             let revision_hash = revision.hash()?;
             outbox.enqueue(
@@ -307,7 +288,7 @@ async fn load(
                 claim_id: claim_id.clone(),
                 revision_id: uuid::Uuid::now_v7().to_string(),
                 parent_hash: parent.clone(),
-                lines: five_lines(&format!("{d}-{i}")),
+                lines: five_lines(&format!("垃圾清运 {d}-{i}")),
             };
             let hash = revision.hash()?;
             phone.enqueue(
