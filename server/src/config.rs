@@ -46,6 +46,10 @@ pub struct Config {
     pub access_token_ttl_secs: u64,
     /// Refresh-token lifetime in days. Default 30.
     pub refresh_token_ttl_days: u64,
+    /// How long after exchanging a refresh token the same token may be exchanged again, if the
+    /// answer was lost and its successor never presented; 0 makes every repeat a replay that
+    /// revokes the session. At most a day. Default 600 (10 minutes).
+    pub refresh_retry_secs: u64,
     /// Consecutive failed sign-ins that lock an account. Default 5.
     pub login_max_failures: u32,
     /// Failed sign-ins from one client address, within the lockout window, that lock the address.
@@ -106,6 +110,7 @@ impl Default for Config {
             jwt_audience: "baoxiu-api".into(),
             access_token_ttl_secs: 900,
             refresh_token_ttl_days: 30,
+            refresh_retry_secs: 600,
             login_max_failures: 5,
             login_max_failures_per_address: 20,
             login_lockout_secs: 900,
@@ -177,6 +182,10 @@ impl Config {
     fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(self.database_pool_size >= 1, "database_pool_size must be at least 1");
         anyhow::ensure!(self.access_token_ttl_secs >= 30, "access_token_ttl_secs must be at least 30");
+        anyhow::ensure!(
+            self.refresh_retry_secs <= 86_400,
+            "refresh_retry_secs must be at most 86400 (a day)"
+        );
         anyhow::ensure!(self.login_max_failures >= 1, "login_max_failures must be at least 1");
         anyhow::ensure!(
             matches!(self.log_format.as_str(), "text" | "json"),
@@ -254,6 +263,8 @@ mod tests {
         assert!(Config::load_from(Some(&file), env(&[])).is_err());
         assert!(Config::load_from(None, env(&[("BAOXIU_LOG_FORMAT", "xml")])).is_err());
         assert!(Config::load_from(None, env(&[("BAOXIU_JWT_SECRET", "short")])).is_err());
+        assert!(Config::load_from(None, env(&[("BAOXIU_REFRESH_RETRY_SECS", "86401")])).is_err());
+        assert!(Config::load_from(None, env(&[("BAOXIU_REFRESH_RETRY_SECS", "0")])).is_ok());
     }
 
     #[test]

@@ -126,7 +126,8 @@ async fn an_exchange_whose_answer_was_lost_can_be_repeated_once_its_successor_is
     let late = app.login("technician").await;
     assert_eq!(refresh(&app, &late.refresh).await.status, StatusCode::OK);
     let hash = baoxiu::auth::tokens::refresh_token_hash(&late.refresh);
-    let first_exchange = chrono::Utc::now().naive_utc() - baoxiu::db::accounts::REFRESH_RETRY_WINDOW;
+    let window = chrono::Duration::seconds(app.state.config.refresh_retry_secs as i64);
+    let first_exchange = chrono::Utc::now().naive_utc() - window;
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         use baoxiu::db::schema::refresh_tokens::dsl::*;
@@ -140,6 +141,15 @@ async fn an_exchange_whose_answer_was_lost_can_be_repeated_once_its_successor_is
     .await
     .unwrap();
     assert_eq!(refresh(&app, &late.refresh).await.code(), "refresh_token_reused");
+}
+
+#[tokio::test]
+async fn a_bureau_that_allows_no_repeat_gets_none() {
+    let app = spawn_app_with(|c| c.refresh_retry_secs = 0).await;
+    app.load_demo().await;
+    let phone = app.login("technician").await;
+    assert_eq!(refresh(&app, &phone.refresh).await.status, StatusCode::OK);
+    assert_eq!(refresh(&app, &phone.refresh).await.code(), "refresh_token_reused");
 }
 
 #[tokio::test]

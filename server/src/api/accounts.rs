@@ -192,9 +192,11 @@ async fn refresh(
     let refresh_token = tokens::new_refresh_token();
     let new_hash = tokens::refresh_token_hash(&refresh_token);
     let expires = refresh_expiry(&state);
+    // At most a day: `Config::validate`.
+    let retry = Duration::seconds(state.config.refresh_retry_secs as i64);
     let outcome = state
         .db
-        .write(move |conn| accounts::rotate_refresh_token(conn, &presented, &new_hash, expires))
+        .write(move |conn| accounts::rotate_refresh_token(conn, &presented, &new_hash, expires, retry))
         .await?;
     match outcome {
         Rotation::Rotated { session_id, user } => {

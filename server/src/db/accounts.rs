@@ -190,14 +190,10 @@ struct PresentedToken {
     revoked_at: Option<NaiveDateTime>,
 }
 
-/// How long after an exchange the same refresh token may be exchanged again, if the answer was
-/// lost on the way (a phone in a lift, a dropped connection) and its successor never presented.
-pub const REFRESH_RETRY_WINDOW: Duration = Duration::minutes(10);
-
 /// Spends a refresh token and stores its successor, in the caller's transaction. A spent token that
 /// comes back means a copy leaked: the session (the token's whole family) is revoked. One exception
-/// keeps a phone signed in when the answer to its exchange was lost: within
-/// `REFRESH_RETRY_WINDOW`, while the successor has never been presented, the spent token may be
+/// keeps a phone signed in when the answer to its exchange was lost (a phone in a lift, a dropped
+/// connection): within `retry_window`, while the successor has never been presented, the spent token may be
 /// exchanged again; the unpresented successor is spent with no successor of its own, so if it
 /// does turn up later (a thief's exchange raced the phone's) the session is revoked then.
 pub fn rotate_refresh_token(
@@ -205,6 +201,7 @@ pub fn rotate_refresh_token(
     presented_hash: &str,
     new_hash: &str,
     new_expires: NaiveDateTime,
+    retry_window: Duration,
 ) -> AppResult<Rotation> {
     let at = now();
     let found: Option<PresentedToken> = refresh_tokens::table
@@ -223,7 +220,7 @@ pub fn rotate_refresh_token(
         return Ok(Rotation::Invalid);
     };
     if let Some(used_at) = used_at {
-        let unpresented = match replaced_by.filter(|_| at < used_at + REFRESH_RETRY_WINDOW) {
+        let unpresented = match replaced_by.filter(|_| at < used_at + retry_window) {
             Some(successor) => diesel::update(
                 refresh_tokens::table.find(successor).filter(refresh_tokens::used_at.is_null()),
             )
