@@ -109,11 +109,8 @@ fn scope_key(conn: &mut DbConnection, scope: &ClaimScope) -> AppResult<String> {
         ClaimScope::Developer(ids) => ("developer", ids.clone()),
         ClaimScope::PropertyManager(ids) => ("property_manager", ids.clone()),
         ClaimScope::RepairUnit(ids) => ("repair_unit", ids.clone()),
-        ClaimScope::Owner(_) => ("owner", Vec::new()),
+        ClaimScope::Owner(user) => ("owner", reg::owned_unit_ids(conn, user)?),
     };
-    if let ClaimScope::Owner(user) = scope {
-        keys = reg::owned_unit_ids(conn, user)?;
-    }
     keys.sort_unstable();
     let mut hash = Sha256::new();
     hash.update(kind);

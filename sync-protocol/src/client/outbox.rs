@@ -65,23 +65,15 @@ impl Outbox {
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> rusqlite::Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        put_meta(&self.conn, key, value)
     }
 
     /// Keeps a rotated pair of tokens, together: the refresh token that replaced the one spent
     /// must never be lost.
     pub fn set_tokens(&mut self, access: &str, refresh: &str) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
-        for (key, value) in [("access_token", access), ("refresh_token", refresh)] {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )?;
-        }
+        put_meta(&tx, "access_token", access)?;
+        put_meta(&tx, "refresh_token", refresh)?;
         tx.commit()
     }
 
@@ -246,15 +238,9 @@ impl Outbox {
             )?;
         }
         if let Some(reference) = &page.reference {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('reference', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [reference.to_string()],
-            )?;
+            put_meta(&tx, "reference", &reference.to_string())?;
         }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('cursor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [&page.cursor],
-        )?;
+        put_meta(&tx, "cursor", &page.cursor)?;
         tx.commit()?;
         Ok(())
     }
@@ -274,4 +260,13 @@ impl Outbox {
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
     }
+}
+
+/// Sets one `meta` value, on the outbox's connection or inside one of its transactions.
+fn put_meta(conn: &rusqlite::Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
 }
