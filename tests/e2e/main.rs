@@ -17,5 +17,6 @@ mod migrations;
 mod offline;
 mod permissions;
 mod registry;
+mod snapshots;
 mod sync;
 mod tokens;
