@@ -1,69 +1,15 @@
-//! Phones enroll as devices: an id and an Ed25519 public key bound to the account, so what the
-//! phone signs offline (owner confirmations, sync batches) can be checked later.
+//! Phones enroll as devices over REST. Each handler calls one use case in `service::devices`.
 
 use actix_web::{delete, get, post, web, HttpResponse};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, utc};
 use crate::auth::{AuthUser, DeviceHolder};
-use crate::db::accounts::{self, now, DeviceRow};
-use crate::domain::registry::Role;
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::error::AppResult;
+use crate::service::devices::{self, DeviceResponse, EnrollDevice};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(enroll).service(list).service(retire);
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EnrollDevice {
-    /// A UUID the phone generated once and keeps.
-    pub device_id: String,
-    /// A name the person recognises, e.g. "王师傅的手机".
-    pub name: String,
-    /// The 32-byte Ed25519 public key, standard base64.
-    pub public_key: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DeviceResponse {
-    pub id: String,
-    pub name: String,
-    pub public_key: String,
-    pub enrolled_at: DateTime<Utc>,
-    pub retired_at: Option<DateTime<Utc>>,
-}
-
-impl From<DeviceRow> for DeviceResponse {
-    fn from(d: DeviceRow) -> Self {
-        DeviceResponse {
-            id: d.id,
-            name: d.name,
-            public_key: d.public_key,
-            enrolled_at: utc(d.enrolled_at),
-            retired_at: d.retired_at.map(utc),
-        }
-    }
-}
-
-/// Parses a base64 Ed25519 public key, refusing anything that is not a valid curve point.
-pub fn parse_public_key(text: &str) -> AppResult<ed25519_dalek::VerifyingKey> {
-    let bytes = STANDARD.decode(text.trim()).map_err(|_| AppError::new(Code::InvalidDeviceKey))?;
-    let bytes: [u8; 32] = bytes.try_into().map_err(|_| AppError::new(Code::InvalidDeviceKey))?;
-    let key =
-        ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| AppError::new(Code::InvalidDeviceKey))?;
-    // A weak (small-order) key would let anyone forge signatures that verify.
-    if key.is_weak() {
-        return Err(AppError::new(Code::InvalidDeviceKey));
-    }
-    Ok(key)
 }
 
 /// Enrolls the caller's phone.
@@ -74,32 +20,14 @@ async fn enroll(
     holder: DeviceHolder,
     body: web::Json<EnrollDevice>,
 ) -> AppResult<HttpResponse> {
-    let req = body.into_inner();
-    let key = parse_public_key(&req.public_key)?;
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("name"));
-    }
-    let row = DeviceRow {
-        id: parse_id(&req.device_id)?,
-        user_id: holder.id.clone(),
-        name: name.to_string(),
-        public_key: STANDARD.encode(key.as_bytes()),
-        enrolled_at: now(),
-        retired_at: None,
-    };
-    let saved = row.clone();
-    state.db.write(move |conn| accounts::insert_device(conn, &saved)).await?;
-    Ok(HttpResponse::Created().json(DeviceResponse::from(row)))
+    Ok(HttpResponse::Created().json(devices::enroll(&state, &holder, body.into_inner()).await?))
 }
 
 /// The caller's devices, retired ones included.
 #[utoipa::path(tag = "devices", responses((status = 200, body = [DeviceResponse])), security(("bearer" = [])))]
 #[get("/devices")]
 async fn list(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<Vec<DeviceResponse>>> {
-    let id = user.id.clone();
-    let rows = state.db.read(move |conn| accounts::list_devices(conn, &id)).await?;
-    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
+    Ok(web::Json(devices::list(&state, &user).await?))
 }
 
 /// Retires a device (a lost or replaced phone): its owner or an administrator may.
@@ -110,16 +38,6 @@ async fn retire(
     user: AuthUser,
     id: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    state
-        .db
-        .write(move |conn| {
-            let device = accounts::find_device(conn, &id)?.ok_or(AppError::new(Code::NotFound))?;
-            if device.user_id != user.id && user.role != Role::Admin {
-                return Err(AppError::new(Code::NotFound));
-            }
-            accounts::retire_device(conn, &id)
-        })
-        .await?;
+    devices::retire(&state, &user, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

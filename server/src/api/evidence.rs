@@ -1,81 +1,16 @@
-//! Evidence on a claim: attach an uploaded file as a before/during/after photo, a receipt, an
-//! inspection report or a signature, optionally tied to a visit or a cost-sheet line; and the list a
-//! reviewer reads, with EXIF beside the device's own report, plausibility flags, and signed links.
+//! Evidence on claims over REST: attaching an uploaded file, and the reviewer's list with EXIF,
+//! plausibility flags and signed links. Each handler calls one use case in `service::evidence`.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::files::{check_quota, signed_link, FileView};
-use super::{parse_id, utc};
-use crate::api::claims::{claim_scope, EVIDENCE_KINDS};
 use crate::auth::AuthUser;
-use crate::db::accounts::now;
-use crate::db::claims::{self as claims_db, Actor};
-use crate::db::files::{self as db, EvidenceRow};
-use crate::db::work_orders as wo_db;
-use crate::db::DbConnection;
-use crate::domain::plausibility::{self, Photo, Reference};
-use crate::error::{AppError, AppResult};
-use crate::media::inspect::MediaType;
-use crate::media::store::Variant;
+use crate::error::AppResult;
+use crate::service::evidence::{self, AttachEvidence, EvidenceItem};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(attach).service(list);
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AttachEvidence {
-    /// A file the caller uploaded.
-    pub file_id: String,
-    /// before, during, after, receipt, inspection_report or signature.
-    pub kind: String,
-    /// The visit it documents, on one of this claim's work orders.
-    pub visit_id: Option<String>,
-    /// The cost sheet and line it supports (a receipt for a material line, say).
-    pub cost_sheet_id: Option<String>,
-    pub line: Option<i32>,
-    /// When and where the device says it was taken.
-    pub taken_at: Option<DateTime<Utc>>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-}
-
-/// What the device reported, beside what the file says.
-#[derive(Serialize, ToSchema)]
-pub struct ReportedView {
-    pub taken_at: Option<DateTime<Utc>>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-}
-
-/// Short-lived links for `<img>` tags and downloads.
-#[derive(Serialize, ToSchema)]
-pub struct LinksView {
-    pub original: String,
-    pub preview: Option<String>,
-    pub thumbnail: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EvidenceItem {
-    pub file: FileView,
-    pub kind: String,
-    pub visit_id: Option<String>,
-    pub cost_sheet_id: Option<String>,
-    pub line: Option<i32>,
-    pub reported: Option<ReportedView>,
-    pub attached_by: String,
-    pub attached_at: DateTime<Utc>,
-    /// `no_exif`, `far_from_site`, `outside_visit_time`, `reused_on_other_claim`: reasons for a
-    /// reviewer to look twice, never refusals.
-    pub flags: Vec<String>,
-    pub links: LinksView,
 }
 
 /// Attaches an uploaded file to a claim. Attaching the same file again changes nothing.
@@ -87,87 +22,9 @@ async fn attach(
     id: web::Path<String>,
     body: web::Json<AttachEvidence>,
 ) -> AppResult<HttpResponse> {
-    let claim_id = parse_id(&id)?;
-    let req = body.into_inner();
-    let file_id = parse_id(&req.file_id)?;
-    if !EVIDENCE_KINDS.contains(&req.kind.as_str()) {
-        return Err(AppError::invalid("kind"));
-    }
-    if req.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l))
-        || req.longitude.is_some_and(|l| !(-180.0..=180.0).contains(&l))
-        || req.latitude.is_some() != req.longitude.is_some()
-    {
-        return Err(AppError::invalid("latitude"));
-    }
-    if req.line.is_some() && req.cost_sheet_id.is_none() {
-        return Err(AppError::invalid("cost_sheet_id"));
-    }
-    let visit_id = req.visit_id.as_deref().map(parse_id).transpose()?;
-    let cost_sheet_id = req.cost_sheet_id.as_deref().map(parse_id).transpose()?;
-    let quota = state.config.claim_quota_bytes;
-    let row = EvidenceRow {
-        claim_id,
-        evidence_id: file_id,
-        kind: req.kind,
-        attached_by: user.id.clone(),
-        attached_at: now(),
-        visit_id,
-        cost_sheet_id,
-        line_no: req.line,
-        reported_taken_at: req.taken_at.map(|t| t.naive_utc()),
-        reported_lat: req.latitude,
-        reported_lng: req.longitude,
-    };
-    let added = state.db.write(move |conn| attach_on(conn, &user, None, &row, quota)).await?;
-    Ok(if added { HttpResponse::Created() } else { HttpResponse::Ok() }.json(json!({"attached": true})))
-}
-
-/// Attaches a file the caller uploaded to a claim they can see, checking what it is linked to and the
-/// claim's quota, and records it in the claim's audit trail. Returns false when it was attached
-/// already. Shared by the REST endpoint and the sync protocol's `evidence_attached`.
-pub(crate) fn attach_on(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    device_id: Option<&str>,
-    row: &EvidenceRow,
-    quota: u64,
-) -> AppResult<bool> {
-    let scope = claim_scope(conn, user)?;
-    let claim = claims_db::find_claim(conn, &scope, &row.claim_id)?;
-    db::require_own_files(conn, &user.id, [&row.evidence_id])?;
-    if let Some(visit) = &row.visit_id {
-        if !wo_db::visits_of_claim(conn, &claim.id)?.iter().any(|v| &v.id == visit) {
-            return Err(AppError::invalid("visit_id"));
-        }
-    }
-    if let Some(sheet) = &row.cost_sheet_id {
-        if !claims_db::cost_sheets_of(conn, &claim.id)?.iter().any(|s| &s.id == sheet) {
-            return Err(AppError::invalid("cost_sheet_id"));
-        }
-        if let Some(line) = row.line_no {
-            if !claims_db::lines_of(conn, sheet)?.iter().any(|l| l.line_no == line) {
-                return Err(AppError::invalid("line"));
-            }
-        }
-    }
-    let (_, blob) = db::file(conn, &row.evidence_id)?;
-    check_quota(conn, &claim.id, u64::try_from(blob.size).unwrap_or(0), quota)?;
-    let added = db::attach(conn, row)?;
-    if added {
-        let actor =
-            Actor { user_id: user.id.clone(), role: user.role, device_id: device_id.map(str::to_owned) };
-        let detail = json!({"file_id": row.evidence_id, "kind": row.kind, "sha256": blob.sha256});
-        claims_db::append_audit(
-            conn,
-            &claim.id,
-            &actor,
-            "attach_evidence",
-            Some(&claim.state),
-            &claim.state,
-            detail,
-        )?;
-    }
-    Ok(added)
+    let added = evidence::attach(&state, &user, &id, body.into_inner()).await?;
+    Ok(if added { HttpResponse::Created() } else { HttpResponse::Ok() }
+        .json(serde_json::json!({"attached": true})))
 }
 
 /// A claim's evidence for a reviewer: each file with its EXIF, the device's report, what it is
@@ -179,76 +36,5 @@ async fn list(
     user: AuthUser,
     id: web::Path<String>,
 ) -> AppResult<web::Json<Vec<EvidenceItem>>> {
-    let claim_id = parse_id(&id)?;
-    let (items, visits, reused) = state
-        .db
-        .read(move |conn| {
-            let scope = claim_scope(conn, &user)?;
-            let claim = claims_db::find_claim(conn, &scope, &claim_id)?;
-            let items = db::evidence_detail(conn, &claim.id)?;
-            let hashes: Vec<String> = items.iter().map(|(_, f, _)| f.sha256.clone()).collect();
-            let reused = db::reused_elsewhere(conn, &claim.id, &hashes)?;
-            Ok((items, wo_db::visits_of_claim(conn, &claim.id)?, reused))
-        })
-        .await?;
-    let site = visits.iter().find_map(|v| v.check_in_lat.zip(v.check_in_lng));
-    let window_of = |vs: &mut dyn Iterator<Item = &wo_db::VisitRow>| {
-        vs.map(|v| (v.check_in_at, v.check_out_at.unwrap_or(v.check_in_at + Duration::hours(12))))
-            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
-    };
-    let out = items
-        .into_iter()
-        .map(|(ev, file, blob)| {
-            let linked = ev.visit_id.as_ref().and_then(|id| visits.iter().find(|v| &v.id == id));
-            let reference = match linked {
-                Some(v) => Reference {
-                    site: v.check_in_lat.zip(v.check_in_lng).or(site),
-                    window: window_of(&mut std::iter::once(v)),
-                },
-                // Claim-level photos of the repair are compared with all its visits; "before"
-                // photos and documents only with the site.
-                None => Reference {
-                    site,
-                    window: matches!(ev.kind.as_str(), "during" | "after")
-                        .then(|| window_of(&mut visits.iter()))
-                        .flatten(),
-                },
-            };
-            let is_image = MediaType::parse(&blob.media_type).is_some_and(MediaType::is_image);
-            let photo = Photo {
-                is_image,
-                has_exif: blob.has_exif,
-                taken_at: blob.taken_at,
-                position: blob.gps_lat.zip(blob.gps_lng),
-                reused: reused.contains(&blob.sha256),
-            };
-            let flags =
-                plausibility::flags(&photo, &reference).into_iter().map(|f| f.as_str().to_string()).collect();
-            let ready = blob.derivatives == "ready";
-            let links = LinksView {
-                original: signed_link(&state, &file.id, Variant::Original),
-                preview: ready.then(|| signed_link(&state, &file.id, Variant::Preview)),
-                thumbnail: ready.then(|| signed_link(&state, &file.id, Variant::Thumbnail)),
-            };
-            let reported =
-                (ev.reported_taken_at.is_some() || ev.reported_lat.is_some()).then(|| ReportedView {
-                    taken_at: ev.reported_taken_at.map(utc),
-                    latitude: ev.reported_lat,
-                    longitude: ev.reported_lng,
-                });
-            EvidenceItem {
-                file: FileView::new(file, blob),
-                kind: ev.kind,
-                visit_id: ev.visit_id,
-                cost_sheet_id: ev.cost_sheet_id,
-                line: ev.line_no,
-                reported,
-                attached_by: ev.attached_by,
-                attached_at: utc(ev.attached_at),
-                flags,
-                links,
-            }
-        })
-        .collect();
-    Ok(web::Json(out))
+    Ok(web::Json(evidence::list(&state, &user, &id).await?))
 }

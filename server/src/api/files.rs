@@ -14,25 +14,23 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{delete, get, head, options, patch, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{NaiveDateTime, Utc};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{parse_id, utc};
-use crate::api::claims::claim_scope;
+use super::parse_id;
 use crate::auth::AuthUser;
 use crate::db::accounts::{self, new_id, now};
 use crate::db::claims as claims_db;
 use crate::db::files::{self as db, BlobRow, FileRow, UploadRow};
-use crate::db::{fund as fund_db, DbConnection};
-use crate::domain::registry::Role;
+use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::media::store::{is_sha256_hex, Variant};
 use crate::media::{remove_staging, Provenance};
 use crate::messages::Code;
+use crate::service::files::{check_quota, visible_file, FileView};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -121,15 +119,6 @@ fn own_device(
     }
 }
 
-/// The claim's evidence so far plus `extra` bytes must fit its quota.
-pub(crate) fn check_quota(conn: &mut DbConnection, claim_id: &str, extra: u64, quota: u64) -> AppResult<()> {
-    let used = u64::try_from(db::claim_usage(conn, claim_id)?).unwrap_or(0);
-    if used.saturating_add(extra) > quota {
-        return Err(AppError::new(Code::ClaimQuotaExceeded).detail(quota.to_string()));
-    }
-    Ok(())
-}
-
 /// Starts a resumable upload (tus creation). Headers: `Upload-Length`, and `Upload-Metadata` with
 /// `sha256` (lowercase hex of the whole file, required), and optionally `filename`, `claim_id`
 /// (checks access and the claim's quota now rather than at the end) and `device_id`.
@@ -179,7 +168,7 @@ async fn create_upload(
             let mut row = row;
             row.device_id = own_device(conn, &user, device)?;
             if let Some(claim) = &row.claim_id {
-                let scope = claim_scope(conn, &user)?;
+                let scope = crate::service::policy::claim_scope(conn, &user)?;
                 claims_db::find_claim(conn, &scope, claim)?;
                 check_quota(conn, claim, length, quota)?;
             }
@@ -389,59 +378,6 @@ pub struct PlainUploadQuery {
     pub device_id: Option<String>,
 }
 
-/// A stored file: its bytes' identity and what inspection found.
-#[derive(Serialize, ToSchema)]
-pub struct FileView {
-    pub id: String,
-    pub sha256: String,
-    pub size: i64,
-    pub media_type: String,
-    pub filename: Option<String>,
-    pub width: Option<i32>,
-    pub height: Option<i32>,
-    /// From the file's EXIF, if any.
-    pub exif: Option<ExifView>,
-    /// `none` (documents), `pending`, `ready` or `failed`.
-    pub derivatives: String,
-    pub uploaded_by: String,
-    pub device_id: Option<String>,
-    pub received_at: DateTime<Utc>,
-}
-
-/// What the photo's EXIF says.
-#[derive(Serialize, ToSchema)]
-pub struct ExifView {
-    pub taken_at: Option<DateTime<Utc>>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    pub camera: Option<String>,
-}
-
-impl FileView {
-    pub fn new(file: FileRow, blob: BlobRow) -> FileView {
-        let exif = blob.has_exif.then(|| ExifView {
-            taken_at: blob.taken_at.map(utc),
-            latitude: blob.gps_lat,
-            longitude: blob.gps_lng,
-            camera: blob.camera.clone(),
-        });
-        FileView {
-            id: file.id,
-            sha256: blob.sha256,
-            size: blob.size,
-            media_type: blob.media_type,
-            filename: file.filename,
-            width: blob.width,
-            height: blob.height,
-            exif,
-            derivatives: blob.derivatives,
-            uploaded_by: file.uploaded_by,
-            device_id: file.device_id,
-            received_at: utc(file.received_at),
-        }
-    }
-}
-
 /// Uploads a small file in one request (the body is the file). Bigger files, and anything sent
 /// over a weak connection, should use the resumable `/uploads`.
 #[utoipa::path(tag = "files", params(PlainUploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, body = FileView), (status = 413, description = "file_too_large"), (status = 422, description = "hash_mismatch, corrupt_file"), (status = 415, description = "unsupported_file_type")), security(("bearer" = [])))]
@@ -492,32 +428,6 @@ async fn plain_upload(
     let from = Provenance { user_id: user.id.clone(), device_id, filename };
     let (file, blob) = state.media.finish(&state.db, path, expected, Some(hash), from, None).await?;
     Ok(HttpResponse::Created().json(FileView::new(file, blob)))
-}
-
-/// The file if the caller may see it: its uploader, an administrator, anyone who may see a claim
-/// it is attached to, or anyone who may see a deposit notice it supports. Otherwise `not_found`.
-pub(crate) fn visible_file(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    id: &str,
-) -> AppResult<(FileRow, BlobRow)> {
-    let not_found = || AppError::new(Code::NotFound);
-    let (file, blob) = db::file(conn, id).map_err(|_| not_found())?;
-    if file.uploaded_by == user.id || user.role == Role::Admin {
-        return Ok((file, blob));
-    }
-    let scope = claim_scope(conn, user)?;
-    for claim in db::claims_of_file(conn, id)? {
-        if claims_db::find_claim(conn, &scope, &claim).is_ok() {
-            return Ok((file, blob));
-        }
-    }
-    for building in fund_db::buildings_with_evidence(conn, id)? {
-        if super::fund::building_in_scope(conn, user, &building).is_ok() {
-            return Ok((file, blob));
-        }
-    }
-    Err(not_found())
 }
 
 /// A file's metadata.
@@ -582,17 +492,6 @@ async fn signed_content(
     }
     let (file, blob) = state.db.read(move |conn| db::file(conn, &id)).await?;
     serve(&state, &req, &file, &blob, query.variant)
-}
-
-/// A signed link to a rendition, valid for the configured time.
-pub(crate) fn signed_link(state: &AppState, file_id: &str, variant: Variant) -> String {
-    let ttl = i64::try_from(state.config.file_link_ttl_secs).unwrap_or(300);
-    let expires = Utc::now().timestamp() + ttl;
-    let signature = state.media.link_signature(file_id, variant, expires);
-    format!(
-        "/api/v1/files/{file_id}/signed?variant={}&expires={expires}&signature={signature}",
-        variant.as_str()
-    )
 }
 
 /// Streams a rendition with its true type; never sniffed, never rendered as a page.

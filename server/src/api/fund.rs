@@ -25,6 +25,7 @@ use crate::domain::registry::{BuildingClass, Role};
 use crate::domain::{fund, periods};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
+use crate::service::policy;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -211,18 +212,6 @@ fn notice_view(conn: &mut DbConnection, row: NoticeRow) -> AppResult<NoticeView>
     })
 }
 
-/// The building as the caller may see it, with its estate's jurisdiction and developer.
-pub(crate) fn building_in_scope(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    id: &str,
-) -> AppResult<(BuildingRow, String, String)> {
-    let scope = reg::scope(conn, &user.viewer())?;
-    let (building, jurisdiction) = reg::find_building(conn, &scope, id)?;
-    let estate = reg::find_estate(conn, &reg::Scope::All, &building.estate_id)?;
-    Ok((building, jurisdiction, estate.developer_id))
-}
-
 fn assess(class: BuildingClass, cost: Money, reductions: ReductionsInput) -> AppResult<deposit::Assessment> {
     deposit::assess(class, cost, &reductions.domain())
         .map_err(|e| AppError::invalid("reductions").detail(e.article().to_string()))
@@ -257,7 +246,7 @@ async fn notify_deposit(
     let view = state
         .db
         .write(move |conn| {
-            let (building, jurisdiction, developer_id) = building_in_scope(conn, &user, &building_id)?;
+            let (building, jurisdiction, developer_id) = policy::building_in_scope(conn, &user, &building_id)?;
             let class: BuildingClass = building.class.parse().map_err(AppError::internal)?;
             let cost = req.cost.unwrap_or(Money::from_fen(building.construction_cost_fen));
             let assessment = assess(class, cost, req.reductions)?;
@@ -319,7 +308,7 @@ async fn get_notice(
     let view = state
         .db
         .read(move |conn| {
-            building_in_scope(conn, &user, &building_id)?;
+            policy::building_in_scope(conn, &user, &building_id)?;
             let row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
             notice_view(conn, row)
         })
@@ -348,7 +337,7 @@ async fn object_to_notice(
     let view = state
         .db
         .write(move |conn| {
-            building_in_scope(conn, &user, &building_id)?;
+            policy::building_in_scope(conn, &user, &building_id)?;
             let mut row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
             if row.status != "notified" {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 11"));
@@ -394,7 +383,7 @@ async fn recheck(
     let view = state
         .db
         .write(move |conn| {
-            building_in_scope(conn, &user, &building_id)?;
+            policy::building_in_scope(conn, &user, &building_id)?;
             let mut row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
             if req.version.is_some_and(|v| v != row.version) {
                 return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
@@ -458,7 +447,7 @@ async fn record_payment(
     let view = state
         .db
         .write(move |conn| {
-            building_in_scope(conn, &user, &building_id)?;
+            policy::building_in_scope(conn, &user, &building_id)?;
             let mut row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
             if row.status == "objected" {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 11"));
@@ -732,7 +721,7 @@ async fn building_fund(
     let view = state
         .db
         .read(move |conn| {
-            let (building, _, _) = building_in_scope(conn, &user, &building_id)?;
+            let (building, _, _) = policy::building_in_scope(conn, &user, &building_id)?;
             fund_view(conn, &building, building_id)
         })
         .await?;
@@ -843,7 +832,7 @@ async fn place_hold(
     let hold = state
         .db
         .write(move |conn| {
-            building_in_scope(conn, &user, &building_id)?;
+            policy::building_in_scope(conn, &user, &building_id)?;
             db::place_hold(conn, &building_id, category.as_str(), &reason, &user.id)
         })
         .await?;
@@ -866,7 +855,7 @@ async fn lift_hold(
     state
         .db
         .write(move |conn| {
-            building_in_scope(conn, &user, &building_id)?;
+            policy::building_in_scope(conn, &user, &building_id)?;
             db::lift_hold(conn, &building_id, &hold_id, &reason, &user.id)
         })
         .await?;
@@ -930,7 +919,7 @@ async fn refund(
     let view = state
         .db
         .write(move |conn| {
-            let (building, jurisdiction, _) = building_in_scope(conn, &user, &building_id)?;
+            let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
             let (last_day, due) =
                 refund_window(conn, &building, req.category)?.ok_or(AppError::new(Code::RefundNotDue))?;
             let held = db::holds_of(conn, &building_id)?
@@ -1124,7 +1113,7 @@ async fn publish(
     state
         .db
         .write(move |conn| {
-            building_in_scope(conn, &user, &building_id)?;
+            policy::building_in_scope(conn, &user, &building_id)?;
             db::publish(conn, &building_id, year, &user.id)
         })
         .await?;
@@ -1147,7 +1136,7 @@ async fn publication(
     let statement = state
         .db
         .read(move |conn| {
-            let (building, jurisdiction, _) = building_in_scope(conn, &user, &building_id)?;
+            let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
             if user.role == Role::Owner && !db::is_published(conn, &building_id, year)? {
                 return Err(AppError::new(Code::NotFound));
             }
@@ -1353,7 +1342,7 @@ async fn usage_notice(
     let notice = state
         .db
         .read(move |conn| {
-            let scope = super::claims::claim_scope(conn, &user)?;
+            let scope = policy::claim_scope(conn, &user)?;
             let claim = crate::db::claims::find_claim(conn, &scope, &claim_id)?;
             let rows = db::entries_of_claim(conn, &claim.id)?;
             let category = claim.category.parse().map_err(AppError::internal)?;
@@ -1408,7 +1397,7 @@ async fn award_refund(
     let view = state
         .db
         .write(move |conn| {
-            let (building, jurisdiction, _) = building_in_scope(conn, &user, &building_id)?;
+            let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
             let mut notice = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
             if notice.status != "paid" {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 9"));

@@ -1,4 +1,4 @@
-//! The HTTP edge: thin handlers that extract, call the database or domain, and map the result.
+//! The HTTP edge: thin handlers that extract, call one use case in `service`, and map the result.
 //! Everything lives under `/api/v1`; the OpenAPI document is built from the same registrations that
 //! route requests, so a route cannot exist without appearing in it.
 
@@ -14,13 +14,11 @@ pub mod middleware;
 mod notifications;
 mod registry;
 mod sync;
-mod sync_kinds;
 mod sync_pull;
 mod work_orders;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest};
-use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -107,58 +105,7 @@ pub async fn no_such_route() -> AppResult<actix_web::HttpResponse> {
     Err(AppError::new(Code::NoSuchRoute))
 }
 
-/// A path id: a UUID, returned in canonical form; anything else is `invalid_id`.
-pub fn parse_id(raw: &str) -> AppResult<String> {
-    uuid::Uuid::parse_str(raw).map(|u| u.hyphenated().to_string()).map_err(|_| AppError::new(Code::InvalidId))
-}
-
-/// A required text field: trimmed, not empty, at most `max` characters; otherwise
-/// `invalid_input` naming the field.
-pub fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
-        return Err(AppError::invalid(field));
-    }
-    Ok(value.to_string())
-}
-
-/// An optional text field: absent stays absent, present follows [`text`].
-pub fn optional_text(value: Option<&str>, field: &str, max: usize) -> AppResult<Option<String>> {
-    value.map(|v| text(v, field, max)).transpose()
-}
-
-/// `?limit=&offset=` paging, at most 200 rows a page.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct Page {
-    /// Rows per page, 1 to 200; default 50.
-    pub limit: Option<i64>,
-    /// Rows to skip; default 0.
-    pub offset: Option<i64>,
-}
-
-impl Page {
-    /// `(limit, offset)`, checked.
-    pub fn bounds(&self) -> AppResult<(i64, i64)> {
-        let limit = self.limit.unwrap_or(50);
-        let offset = self.offset.unwrap_or(0);
-        if !(1..=200).contains(&limit) {
-            return Err(AppError::invalid("limit"));
-        }
-        if offset < 0 {
-            return Err(AppError::invalid("offset"));
-        }
-        Ok((limit, offset))
-    }
-}
-
-/// A list with its paging.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub limit: i64,
-    pub offset: i64,
-}
+pub use crate::service::{optional_text, parse_id, text, Page, Paged};
 
 /// Times on the wire: RFC 3339 in UTC.
 pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {

@@ -1,26 +1,15 @@
-//! Work orders for the designated repair unit, and technicians' visits on site: assign and
-//! reassign, agree an arrival window with the owner, check in and out with server time, device time
-//! and GPS, partial completion and follow-up visits. Urgent orders are due on site within 24 hours.
+//! Work orders over REST: the repair unit sends its technicians to site and they check in and out.
+//! Each handler calls one use case in `service::work_orders`.
 
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{optional_text, parse_id, text, utc, Page, Paged};
+use super::Paged;
 use crate::auth::{AuthUser, RepairUnitStaff};
-use crate::db::accounts::{self, new_id, now};
-use crate::db::claims::{self as claims_db, Actor, ClaimScope};
-use crate::db::notify::{self, Notify};
-use crate::db::registry as reg;
-use crate::db::work_orders::{self as db, VisitRow, WorkOrderRow, WorkOrderScope};
-use crate::db::DbConnection;
-use crate::domain::lifecycle::{ClaimKind, ClaimState};
-use crate::domain::registry::Role;
-use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Notice};
+use crate::error::AppResult;
+use crate::service::work_orders::{
+    self, AssignRequest, CreateWorkOrder, ScheduleRequest, SiteReport, WorkOrderQuery, WorkOrderView,
+};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -33,121 +22,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(check_out);
 }
 
-pub(crate) fn scope(conn: &mut DbConnection, user: &AuthUser) -> AppResult<WorkOrderScope> {
-    Ok(match user.role {
-        Role::Admin => WorkOrderScope::All,
-        Role::Technician | Role::PropertyManager => {
-            WorkOrderScope::RepairUnits(user.organisation_ids.clone())
-        }
-        Role::Reviewer => WorkOrderScope::Jurisdictions(reg::reviewer_jurisdictions(conn, &user.id)?),
-        Role::Owner => WorkOrderScope::Applicant(user.id.clone()),
-        Role::Developer => WorkOrderScope::Nothing,
-    })
-}
-
-fn actor(user: &AuthUser, device_id: Option<String>) -> Actor {
-    Actor { user_id: user.id.clone(), role: user.role, device_id }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct VisitView {
-    pub id: String,
-    pub technician_id: String,
-    pub device_id: Option<String>,
-    pub check_in_at: DateTime<Utc>,
-    pub check_in_device_at: Option<DateTime<Utc>>,
-    pub check_in_lat: Option<f64>,
-    pub check_in_lng: Option<f64>,
-    pub check_out_at: Option<DateTime<Utc>>,
-    pub check_out_device_at: Option<DateTime<Utc>>,
-    pub check_out_lat: Option<f64>,
-    pub check_out_lng: Option<f64>,
-    pub notes: Option<String>,
-    /// done, partial or follow_up.
-    pub outcome: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct WorkOrderView {
-    pub id: String,
-    pub claim_id: String,
-    pub repair_unit_id: String,
-    pub technician_id: Option<String>,
-    /// open, assigned, scheduled, in_progress, follow_up or completed.
-    pub status: String,
-    pub description: String,
-    pub urgent: bool,
-    /// For urgent orders: on site by this time (24 hours from the order).
-    pub on_site_by: Option<DateTime<Utc>>,
-    /// An urgent order nobody has checked in to by its time.
-    pub on_site_overdue: bool,
-    pub window_start: Option<DateTime<Utc>>,
-    pub window_end: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub version: i32,
-    pub visits: Vec<VisitView>,
-}
-
-fn view(row: WorkOrderRow, visits: Vec<VisitRow>) -> WorkOrderView {
-    let on_site_overdue = row.on_site_by.is_some_and(|by| {
-        let first_arrival = visits.first().map(|v| v.check_in_at);
-        match first_arrival {
-            Some(arrived) => arrived > by,
-            None => now() > by,
-        }
-    });
-    WorkOrderView {
-        on_site_overdue,
-        visits: visits
-            .into_iter()
-            .map(|v| VisitView {
-                id: v.id,
-                technician_id: v.technician_id,
-                device_id: v.device_id,
-                check_in_at: utc(v.check_in_at),
-                check_in_device_at: v.check_in_device_at.map(utc),
-                check_in_lat: v.check_in_lat,
-                check_in_lng: v.check_in_lng,
-                check_out_at: v.check_out_at.map(utc),
-                check_out_device_at: v.check_out_device_at.map(utc),
-                check_out_lat: v.check_out_lat,
-                check_out_lng: v.check_out_lng,
-                notes: v.notes,
-                outcome: v.outcome,
-            })
-            .collect(),
-        id: row.id,
-        claim_id: row.claim_id,
-        repair_unit_id: row.repair_unit_id,
-        technician_id: row.technician_id,
-        status: row.status,
-        description: row.description,
-        urgent: row.urgent,
-        on_site_by: row.on_site_by.map(utc),
-        window_start: row.window_start.map(utc),
-        window_end: row.window_end.map(utc),
-        created_at: utc(row.created_at),
-        completed_at: row.completed_at.map(utc),
-        version: row.version,
-    }
-}
-
-fn load_view(conn: &mut DbConnection, scope: &WorkOrderScope, id: &str) -> AppResult<WorkOrderView> {
-    let row = db::find(conn, scope, id)?;
-    let visits = db::visits_of(conn, id)?;
-    Ok(view(row, visits))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateWorkOrder {
-    pub description: String,
-    /// Urgent problems are on site within 24 hours.
-    #[serde(default)]
-    pub urgent: bool,
-}
-
 /// A work order for a claim: by the designated repair unit once the plan is approved and repair has
 /// started (Art. 22), or at once by the property manager who is repairing an emergency (Art. 25).
 #[utoipa::path(tag = "work orders", params(("id" = String, Path)), request_body = CreateWorkOrder, responses((status = 201, body = WorkOrderView), (status = 409, description = "step_out_of_order")), security(("bearer" = [])))]
@@ -158,79 +32,8 @@ async fn create(
     id: web::Path<String>,
     body: web::Json<CreateWorkOrder>,
 ) -> AppResult<HttpResponse> {
-    let claim_id = parse_id(&id)?;
-    let description = text(&body.description, "description", 2000)?;
-    let urgent = body.urgent;
-    let user = who.0;
-    let view = state
-        .db
-        .write(move |conn| {
-            let claim_scope = match user.role {
-                Role::Technician => ClaimScope::RepairUnit(user.organisation_ids.clone()),
-                _ => ClaimScope::PropertyManager(user.organisation_ids.clone()),
-            };
-            let claim = claims_db::find_claim(conn, &claim_scope, &claim_id)?;
-            let claim_state: ClaimState = claim.state.parse().map_err(AppError::internal)?;
-            let repair_unit = if claim.kind == ClaimKind::EmergencyAdvance.as_str() {
-                // The property manager repairing an emergency sends its own people at once.
-                if claim.applicant_id != user.id || claim_state.waiting_on().as_str() == "nobody" {
-                    return Err(AppError::new(Code::StepNotForRole).detail("Art. 25"));
-                }
-                user.organisation_ids.first().cloned().ok_or(AppError::new(Code::NotFound))?
-            } else {
-                let unit = claim.repair_unit_id.clone().filter(|u| user.organisation_ids.contains(u));
-                let unit = unit.ok_or(AppError::new(Code::NotFound))?;
-                // No work order before an approved plan (Art. 22).
-                if claim_state != ClaimState::InRepair {
-                    return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
-                }
-                unit
-            };
-            let created_at = now();
-            let row = WorkOrderRow {
-                id: new_id(),
-                claim_id: claim.id.clone(),
-                repair_unit_id: repair_unit,
-                technician_id: None,
-                status: "open".into(),
-                description,
-                urgent,
-                on_site_by: urgent.then(|| created_at + Duration::hours(24)),
-                window_start: None,
-                window_end: None,
-                created_by: user.id.clone(),
-                created_at,
-                completed_at: None,
-                version: 1,
-            };
-            db::insert(conn, &row)?;
-            claims_db::append_audit(
-                conn,
-                &claim.id,
-                &actor(&user, None),
-                "work_order_created",
-                Some(&claim.state),
-                &claim.state,
-                json!({"work_order_id": row.id, "urgent": urgent}),
-            )?;
-            Ok(view(row, Vec::new()))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().json(work_orders::create(&state, &who, &id, body.into_inner()).await?))
 }
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct WorkOrderQuery {
-    /// Comma-separated statuses.
-    pub status: Option<String>,
-    /// Only those assigned to me.
-    pub mine: Option<bool>,
-    pub limit: Option<i64>,
-    pub offset: Option<i64>,
-}
-
-const STATUSES: &[&str] = &["open", "assigned", "scheduled", "in_progress", "follow_up", "completed"];
 
 /// Work orders the caller may see: urgent first, then by arrival window.
 #[utoipa::path(tag = "work orders", params(WorkOrderQuery), responses((status = 200, body = Paged<WorkOrderView>)), security(("bearer" = [])))]
@@ -240,30 +43,7 @@ async fn list(
     user: AuthUser,
     query: web::Query<WorkOrderQuery>,
 ) -> AppResult<web::Json<Paged<WorkOrderView>>> {
-    let (limit, offset) = Page { limit: query.limit, offset: query.offset }.bounds()?;
-    let statuses: Vec<String> = match &query.status {
-        Some(list) => list
-            .split(',')
-            .map(|s| s.trim())
-            .map(|s| if STATUSES.contains(&s) { Ok(s.to_string()) } else { Err(AppError::invalid("status")) })
-            .collect::<AppResult<_>>()?,
-        None => Vec::new(),
-    };
-    let mine = query.mine.unwrap_or(false);
-    let items = state
-        .db
-        .read(move |conn| {
-            let scope = scope(conn, &user)?;
-            let rows = db::list(conn, &scope, &statuses, mine.then_some(user.id.as_str()), limit, offset)?;
-            rows.into_iter()
-                .map(|row| {
-                    let visits = db::visits_of(conn, &row.id)?;
-                    Ok(view(row, visits))
-                })
-                .collect::<AppResult<Vec<_>>>()
-        })
-        .await?;
-    Ok(web::Json(Paged { items, limit, offset }))
+    Ok(web::Json(work_orders::list(&state, &user, query.into_inner()).await?))
 }
 
 /// One work order with its visits.
@@ -274,66 +54,7 @@ async fn get_one(
     user: AuthUser,
     id: web::Path<String>,
 ) -> AppResult<web::Json<WorkOrderView>> {
-    let id = parse_id(&id)?;
-    let found = state
-        .db
-        .read(move |conn| {
-            let scope = scope(conn, &user)?;
-            load_view(conn, &scope, &id)
-        })
-        .await?;
-    Ok(web::Json(found))
-}
-
-/// Loads a work order of one of the caller's repair units, checks the version they saw, lets `change`
-/// alter it, saves it and audits the change on the claim.
-fn change_work_order(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    id: &str,
-    version: Option<i32>,
-    action: &str,
-    device_id: Option<String>,
-    change: impl FnOnce(&mut DbConnection, &mut WorkOrderRow) -> AppResult<serde_json::Value>,
-) -> AppResult<WorkOrderView> {
-    let scope = WorkOrderScope::RepairUnits(user.organisation_ids.clone());
-    let mut row = db::find(conn, &scope, id)?;
-    if version.is_some_and(|v| v != row.version) {
-        return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
-    }
-    if row.status == "completed" {
-        return Err(AppError::new(Code::StepOutOfOrder));
-    }
-    let before = row.status.clone();
-    let detail = change(conn, &mut row)?;
-    db::save(conn, &mut row)?;
-    let claim_state: String = {
-        use crate::db::schema::claims;
-        use diesel::prelude::*;
-        claims::table.find(&row.claim_id).select(claims::state).first(conn)?
-    };
-    let mut detail = detail;
-    detail["work_order_id"] = json!(row.id);
-    detail["status_before"] = json!(before);
-    detail["status_after"] = json!(row.status);
-    claims_db::append_audit(
-        conn,
-        &row.claim_id,
-        &actor(user, device_id),
-        action,
-        Some(&claim_state),
-        &claim_state,
-        detail,
-    )?;
-    load_view(conn, &scope, id)
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AssignRequest {
-    pub version: Option<i32>,
-    /// A technician (or property-manager staff) of the work order's repair unit.
-    pub technician_id: String,
+    Ok(web::Json(work_orders::get_one(&state, &user, &id).await?))
 }
 
 /// Assigns or reassigns the work order; the technician is notified.
@@ -345,54 +66,7 @@ async fn assign(
     id: web::Path<String>,
     body: web::Json<AssignRequest>,
 ) -> AppResult<web::Json<WorkOrderView>> {
-    let id = parse_id(&id)?;
-    let technician = parse_id(&body.technician_id)?;
-    let version = body.version;
-    let user = who.0;
-    let found = state
-        .db
-        .write(move |conn| {
-            change_work_order(conn, &user, &id, version, "work_order_assigned", None, |conn, row| {
-                let members = notify::members_of(conn, &row.repair_unit_id)?;
-                let person = accounts::find_user(conn, &technician)?;
-                let fits = person.as_ref().is_some_and(|p| {
-                    p.active
-                        && members.contains(&p.id)
-                        && matches!(p.role.as_str(), "technician" | "property_manager")
-                });
-                if !fits {
-                    return Err(AppError::invalid("technician_id"));
-                }
-                let previous = row.technician_id.replace(technician.clone());
-                if matches!(row.status.as_str(), "open") {
-                    row.status = "assigned".into();
-                }
-                let key = format!("{}:{}", row.version, technician);
-                notify::notify(
-                    conn,
-                    std::slice::from_ref(&technician),
-                    &Notify {
-                        notice: Notice::WorkOrderAssigned,
-                        claim_id: None,
-                        work_order_id: Some(&row.id),
-                        key: &key,
-                        params: json!({"claim_id": row.claim_id, "urgent": row.urgent}),
-                    },
-                )?;
-                Ok(json!({"technician_id": technician, "previous": previous}))
-            })
-        })
-        .await?;
-    Ok(web::Json(found))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ScheduleRequest {
-    pub version: Option<i32>,
-    /// The arrival window agreed with the owner.
-    pub window_start: DateTime<Utc>,
-    pub window_end: DateTime<Utc>,
+    Ok(web::Json(work_orders::assign(&state, &who, &id, body.into_inner()).await?))
 }
 
 /// Records the arrival window the technician booked with the owner (at most 12 hours).
@@ -404,73 +78,7 @@ async fn schedule(
     id: web::Path<String>,
     body: web::Json<ScheduleRequest>,
 ) -> AppResult<web::Json<WorkOrderView>> {
-    let id = parse_id(&id)?;
-    let (start, end) = (body.window_start, body.window_end);
-    if end <= start || end - start > Duration::hours(12) {
-        return Err(AppError::invalid("window_end"));
-    }
-    if start < Utc::now() - Duration::hours(1) || start > Utc::now() + Duration::days(90) {
-        return Err(AppError::invalid("window_start"));
-    }
-    let version = body.version;
-    let user = who.0;
-    let found = state
-        .db
-        .write(move |conn| {
-            change_work_order(conn, &user, &id, version, "work_order_scheduled", None, |_, row| {
-                if row.technician_id.is_none() {
-                    return Err(AppError::new(Code::StepOutOfOrder).detail("assign a technician first"));
-                }
-                row.window_start = Some(start.naive_utc());
-                row.window_end = Some(end.naive_utc());
-                if row.status == "assigned" {
-                    row.status = "scheduled".into();
-                }
-                Ok(json!({"window_start": start, "window_end": end}))
-            })
-        })
-        .await?;
-    Ok(web::Json(found))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SiteReport {
-    /// The enrolled phone used, if any.
-    pub device_id: Option<String>,
-    /// The phone's own clock, kept beside the server's.
-    pub device_time: Option<DateTime<Utc>>,
-    pub lat: Option<f64>,
-    pub lng: Option<f64>,
-    pub notes: Option<String>,
-    /// At check-out: done, partial or follow_up.
-    pub outcome: Option<String>,
-}
-
-fn position(report: &SiteReport) -> AppResult<(Option<f64>, Option<f64>)> {
-    match (report.lat, report.lng) {
-        (Some(lat), Some(lng)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) => {
-            Ok((Some(lat), Some(lng)))
-        }
-        (None, None) => Ok((None, None)),
-        _ => Err(AppError::invalid("lat")),
-    }
-}
-
-fn own_device(conn: &mut DbConnection, user: &AuthUser, device: Option<&str>) -> AppResult<Option<String>> {
-    let Some(device) = device else { return Ok(None) };
-    let id = parse_id(device)?;
-    match accounts::find_device(conn, &id)? {
-        Some(d) if d.user_id == user.id && d.retired_at.is_none() => Ok(Some(id)),
-        _ => Err(AppError::invalid("device_id")),
-    }
-}
-
-fn assigned_to(row: &WorkOrderRow, user: &AuthUser) -> AppResult<()> {
-    if row.technician_id.as_deref() != Some(user.id.as_str()) {
-        return Err(AppError::new(Code::StepNotForRole).detail("assigned technician only"));
-    }
-    Ok(())
+    Ok(web::Json(work_orders::schedule(&state, &who, &id, body.into_inner()).await?))
 }
 
 /// The assigned technician arrives: a visit starts, with server time, device time and position.
@@ -482,49 +90,7 @@ async fn check_in(
     id: web::Path<String>,
     body: web::Json<SiteReport>,
 ) -> AppResult<web::Json<WorkOrderView>> {
-    let id = parse_id(&id)?;
-    let report = body.into_inner();
-    let user = who.0;
-    let found = state.db.write(move |conn| check_in_on(conn, &user, &id, None, report)).await?;
-    Ok(web::Json(found))
-}
-
-/// Starts a visit on a work order: for the API and for a phone's synced `check_in`.
-pub(crate) fn check_in_on(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    id: &str,
-    version: Option<i32>,
-    report: SiteReport,
-) -> AppResult<WorkOrderView> {
-    let (lat, lng) = position(&report)?;
-    let device = own_device(conn, user, report.device_id.as_deref())?;
-    let device_for_audit = device.clone();
-    change_work_order(conn, user, id, version, "visit_check_in", device_for_audit, |conn, row| {
-        assigned_to(row, user)?;
-        if db::visits_of(conn, &row.id)?.iter().any(|v| v.check_out_at.is_none()) {
-            return Err(AppError::new(Code::StepOutOfOrder).detail("already checked in"));
-        }
-        let visit = VisitRow {
-            id: new_id(),
-            work_order_id: row.id.clone(),
-            technician_id: user.id.clone(),
-            device_id: device,
-            check_in_at: now(),
-            check_in_device_at: report.device_time.map(|t| t.naive_utc()),
-            check_in_lat: lat,
-            check_in_lng: lng,
-            check_out_at: None,
-            check_out_device_at: None,
-            check_out_lat: None,
-            check_out_lng: None,
-            notes: None,
-            outcome: None,
-        };
-        db::insert_visit(conn, &visit)?;
-        row.status = "in_progress".into();
-        Ok(json!({"visit_id": visit.id, "lat": lat, "lng": lng, "device_time": report.device_time}))
-    })
+    Ok(web::Json(work_orders::check_in(&state, &who, &id, body.into_inner()).await?))
 }
 
 /// The technician leaves: the visit closes with notes and an outcome. `done` completes the order;
@@ -537,47 +103,5 @@ async fn check_out(
     id: web::Path<String>,
     body: web::Json<SiteReport>,
 ) -> AppResult<web::Json<WorkOrderView>> {
-    let id = parse_id(&id)?;
-    let report = body.into_inner();
-    let user = who.0;
-    let found = state.db.write(move |conn| check_out_on(conn, &user, &id, None, report)).await?;
-    Ok(web::Json(found))
-}
-
-/// Ends the open visit: for the API and for a phone's synced `check_out`.
-pub(crate) fn check_out_on(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    id: &str,
-    version: Option<i32>,
-    report: SiteReport,
-) -> AppResult<WorkOrderView> {
-    let (lat, lng) = position(&report)?;
-    let outcome = match report.outcome.as_deref() {
-        Some(o @ ("done" | "partial" | "follow_up")) => o.to_string(),
-        _ => return Err(AppError::invalid("outcome")),
-    };
-    let notes = optional_text(report.notes.as_deref(), "notes", 4000)?;
-    let device = own_device(conn, user, report.device_id.as_deref())?;
-    change_work_order(conn, user, id, version, "visit_check_out", device, |conn, row| {
-        assigned_to(row, user)?;
-        let mut visit = db::visits_of(conn, &row.id)?
-            .into_iter()
-            .find(|v| v.check_out_at.is_none())
-            .ok_or_else(|| AppError::new(Code::StepOutOfOrder).detail("not checked in"))?;
-        visit.check_out_at = Some(now());
-        visit.check_out_device_at = report.device_time.map(|t| t.naive_utc());
-        visit.check_out_lat = lat;
-        visit.check_out_lng = lng;
-        visit.notes = notes.clone();
-        visit.outcome = Some(outcome.clone());
-        db::update_visit(conn, &visit)?;
-        if outcome == "done" {
-            row.status = "completed".into();
-            row.completed_at = visit.check_out_at;
-        } else {
-            row.status = "follow_up".into();
-        }
-        Ok(json!({"visit_id": visit.id, "outcome": outcome, "notes": notes}))
-    })
+    Ok(web::Json(work_orders::check_out(&state, &who, &id, body.into_inner()).await?))
 }

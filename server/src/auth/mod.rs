@@ -12,30 +12,14 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::db::accounts;
-use crate::db::registry::Viewer;
 use crate::domain::registry::Role;
 use crate::error::AppError;
 use crate::messages::Code;
 use crate::state::AppState;
 
-/// A signed-in caller whose session is live and whose account is active.
-#[derive(Debug, Clone)]
-pub struct AuthUser {
-    pub id: String,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub session_id: String,
-    /// The organisations the account belongs to, read with the session.
-    pub organisation_ids: Vec<String>,
-}
-
-impl AuthUser {
-    /// The caller as a registry viewer, for scoped reads.
-    pub fn viewer(&self) -> Viewer {
-        Viewer { user_id: self.id.clone(), role: self.role, organisation_ids: self.organisation_ids.clone() }
-    }
-}
+/// The caller of a request: the services' [`Caller`](crate::service::Caller), read from the
+/// bearer token and the live session.
+pub use crate::service::Caller as AuthUser;
 
 fn bearer(req: &HttpRequest) -> Result<String, AppError> {
     let value = req.headers().get(AUTHORIZATION).ok_or(AppError::new(Code::Unauthenticated))?;

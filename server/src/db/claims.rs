@@ -1,27 +1,23 @@
-//! Claims, their plans, cost sheets, payouts and audit trail; and the one place where a lifecycle
-//! step is applied: load, check the version, ask the state machine, set the clocks, save, audit.
+//! Claims, their plans, cost sheets, payouts and audit trail, as stored.
 
 use baoxiu_sync_protocol::money::Money;
 use baoxiu_sync_protocol::wire::{CostSheetRevision, WireLine};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::borrow::Cow;
 
 use super::accounts::{new_id, now};
-use super::notify;
 use super::schema::{
     audit_log, change_counter, claim_evidence, claims, cost_sheets, line_decisions, payouts, repair_plans,
     unit_owners,
 };
 use super::DbConnection;
-use crate::domain::deadlines::{self, Clock};
-use crate::domain::lifecycle::{Action, Claim, ClaimState, Refusal, WaitingOn};
+use crate::domain::lifecycle::{Claim, ClaimState, WaitingOn};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Notice};
-use crate::state::RuleSettings;
+use crate::messages::Code;
 
 /// The queue key of a claim that waits on the bureau without a legal deadline: it sorts after
 /// every real date, so the queue reads in index order on both backends.
@@ -188,6 +184,11 @@ pub fn attach_evidence(
 pub fn find_claim(conn: &mut DbConnection, scope: &ClaimScope, id: &str) -> AppResult<ClaimRow> {
     let query = claims::table.filter(claims::id.eq(id)).select(ClaimRow::as_select()).into_boxed();
     Ok(restrict_claims!(query, scope).first(conn)?)
+}
+
+/// A claim's state as stored, whoever asks: for the audit entries of steps on its parts.
+pub fn state_of(conn: &mut DbConnection, id: &str) -> AppResult<String> {
+    Ok(claims::table.find(id).select(claims::state).first(conn)?)
 }
 
 /// The claims among `ids` that are in scope; the others are simply absent.
@@ -370,117 +371,18 @@ pub fn audit_trail(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<Aud
         .load(conn)?)
 }
 
-/// Maps a state-machine refusal to the API's codes, naming the article.
-pub fn refusal_error(refusal: Refusal) -> AppError {
-    let code = match refusal {
-        Refusal::WrongRole { .. } => Code::StepNotForRole,
-        Refusal::OutOfOrder { .. } => Code::StepOutOfOrder,
-        Refusal::UnsignedCostSheet => Code::CostSheetUnsigned,
-        Refusal::EmergencyWithoutEvidence => Code::EmergencyEvidenceRequired,
-    };
-    AppError::new(code).detail(refusal.article().to_string())
-}
-
-/// Takes one lifecycle step on a claim in the caller's transaction: checks the version the caller
-/// saw, asks the state machine, starts the clocks the step starts, lets `extra` record the step's
-/// own data, saves with the version bumped, and appends to the audit trail.
-#[allow(clippy::too_many_arguments)]
-pub fn apply_step(
-    conn: &mut DbConnection,
-    scope: &ClaimScope,
-    claim_id: &str,
-    actor: &Actor,
-    action: Action,
-    expected_version: Option<i32>,
-    rules: &RuleSettings,
-    at: DateTime<Utc>,
-    detail: serde_json::Value,
-    extra: impl FnOnce(&mut DbConnection, &mut ClaimRow) -> AppResult<()>,
-) -> AppResult<ClaimRow> {
-    let mut row = find_claim(conn, scope, claim_id)?;
-    if let Some(expected) = expected_version {
-        if expected != row.version {
-            return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
-        }
-    }
-    let before = row.state.clone();
-    let next = row.machine()?.apply(action, actor.role).map_err(refusal_error)?;
-    let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
-    match action {
-        Action::AskDeveloper => {
-            let reply_by =
-                deadlines::shanghai_date(at) + chrono::Duration::days(i64::from(rules.developer_reply_days));
-            row.developer_reply_due_on = Some(reply_by);
-        }
-        // The bureau receives the cost sheet: the 20-day payout clock starts (Art. 23). On the
-        // emergency path that happens when the claim is approved.
-        Action::SubmitCostSheet { .. } | Action::Approve if next.state == ClaimState::CostSheetSubmitted => {
-            row.cost_sheet_received_at = Some(at.naive_utc());
-            row.payout_due_on = Some(due(Clock::Payout)?.due_on);
-        }
-        // Settlement starts the 30-day usage-notice clock (Art. 26).
-        Action::Pay => row.usage_notice_due_on = Some(due(Clock::UsageNotice)?.due_on),
-        _ => {}
-    }
-    row.rejection_reason = next.rejection.map(|r| r.as_str().to_string());
-    row.plan_approved = next.plan_approved;
-    row.cost_sheet_signed = next.cost_sheet_signed;
-    row.cost_sheet_verified = next.cost_sheet_verified;
-    row.refresh_queue_fields(next.state);
-    extra(conn, &mut row)?;
+/// Saves a claim after a step, bumping its version, only if no one changed it since `row` was
+/// read; otherwise `stale_version` with the version the caller saw.
+pub fn save_step(conn: &mut DbConnection, row: &mut ClaimRow) -> AppResult<()> {
     let old_version = row.version;
     row.version += 1;
     let updated =
         diesel::update(claims::table.filter(claims::id.eq(&row.id)).filter(claims::version.eq(old_version)))
-            .set(&row)
+            .set(&*row)
             .execute(conn)?;
     if updated != 1 {
         return Err(AppError::new(Code::StaleVersion).detail(old_version.to_string()));
     }
-    let action_name = serde_json::to_value(action).ok().and_then(|v| v["action"].as_str().map(str::to_owned));
-    append_audit(
-        conn,
-        &row.id,
-        actor,
-        action_name.as_deref().unwrap_or("step"),
-        Some(&before),
-        &row.state,
-        detail,
-    )?;
-    notify_after_step(conn, &row, action)?;
-    Ok(row)
-}
-
-/// Who hears of a step: the developer when asked, the repair unit when designated, the plan's
-/// author when it is decided, the applicant when paid.
-fn notify_after_step(conn: &mut DbConnection, row: &ClaimRow, action: Action) -> AppResult<()> {
-    let (notice, to) = match action {
-        Action::AskDeveloper => (Notice::DeveloperAsked, notify::members_of(conn, &row.developer_id)?),
-        Action::Approve => match &row.repair_unit_id {
-            Some(unit) => (Notice::RepairUnitDesignated, notify::members_of(conn, unit)?),
-            None => return Ok(()),
-        },
-        Action::ApprovePlan | Action::ReturnPlan => {
-            let notice =
-                if action == Action::ApprovePlan { Notice::PlanApproved } else { Notice::PlanReturned };
-            let author = plans(conn, &row.id)?.pop().map(|p| p.submitted_by);
-            (notice, author.into_iter().collect())
-        }
-        Action::Pay => (Notice::ClaimPaid, vec![row.applicant_id.clone()]),
-        _ => return Ok(()),
-    };
-    let key = row.version.to_string();
-    notify::notify(
-        conn,
-        &to,
-        &notify::Notify {
-            notice,
-            claim_id: Some(&row.id),
-            work_order_id: None,
-            key: &key,
-            params: json!({"state": row.state}),
-        },
-    )?;
     Ok(())
 }
 

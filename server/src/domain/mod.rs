@@ -15,6 +15,7 @@ pub mod periods;
 pub mod plausibility;
 pub mod registry;
 mod rules_doc;
+pub mod work_order;
 
 /// Declares a closed set of snake_case names with `as_str`, `FromStr`, serde and an OpenAPI schema.
 macro_rules! text_enum {

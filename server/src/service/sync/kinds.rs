@@ -15,15 +15,6 @@ use serde_json::json;
 
 use std::collections::HashMap;
 
-use super::claims::{
-    claim_scope, file_on, priced_lines, request_signatures, revision_audits, FileClaim, LineInput,
-    EVIDENCE_KINDS,
-};
-use super::devices::parse_public_key;
-use super::evidence::attach_on;
-use super::parse_id;
-use super::work_orders::{check_in_on, check_out_on, SiteReport};
-use crate::auth::AuthUser;
 use crate::db::accounts::now;
 use crate::db::claims::{self as claims_db, Actor, ClaimRow, NewAudit, NewRevision, OnSiteSignature};
 use crate::db::files::{self as files_db, EvidenceRow};
@@ -33,6 +24,14 @@ use crate::domain::lifecycle::ClaimState;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
+use crate::service::claims::{
+    file_in, priced_lines, request_signatures, revision_audits, FileClaim, LineInput, EVIDENCE_KINDS,
+};
+use crate::service::devices::parse_public_key;
+use crate::service::evidence::attach_on;
+use crate::service::policy::claim_scope;
+use crate::service::work_orders::{self, check_in_on, check_out_on, SiteReport};
+use crate::service::{parse_id, text, Caller};
 
 /// The kinds this server applies.
 pub const CAPABILITIES: &[MutationKind] = &[
@@ -47,7 +46,7 @@ pub const CAPABILITIES: &[MutationKind] = &[
 
 /// Who is pushing: the account, its enrolled device and that device's public key.
 pub struct Pusher {
-    pub user: AuthUser,
+    pub user: Caller,
     pub device_id: String,
     pub public_key: String,
     pub claim_quota: u64,
@@ -201,8 +200,8 @@ fn visit_note(
     payload: &serde_json::Value,
 ) -> Result<Option<i64>, Stop> {
     let p: NotePayload = parse(payload)?;
-    let note = super::text(&p.note, "note", 2000)?;
-    let scope = super::work_orders::scope(conn, &pusher.user)?;
+    let note = text(&p.note, "note", 2000)?;
+    let scope = work_orders::scope(conn, &pusher.user)?;
     let order = wo_db::find(conn, &scope, &id(&p.work_order_id)?)?;
     if base_version.is_some_and(|v| v != i64::from(order.version)) {
         return reject(RejectReason::StaleVersion);
@@ -306,7 +305,7 @@ pub struct Revision {
 impl Revision {
     /// `Err` only for trouble on our side.
     pub fn prepare(
-        user: &AuthUser,
+        user: &Caller,
         base_version: Option<i64>,
         payload: &serde_json::Value,
     ) -> AppResult<Revision> {
@@ -319,7 +318,7 @@ impl Revision {
     }
 }
 
-fn prepared_revision(user: &AuthUser, payload: &serde_json::Value) -> Result<NewRevision, Stop> {
+fn prepared_revision(user: &Caller, payload: &serde_json::Value) -> Result<NewRevision, Stop> {
     if !matches!(user.role, Role::Technician | Role::PropertyManager) {
         return reject(RejectReason::NotAllowed);
     }
@@ -478,7 +477,7 @@ fn owner_confirmation(
             if !matches!(pusher.user.role, Role::Technician | Role::PropertyManager) {
                 return reject(RejectReason::NotAllowed);
             }
-            (Some(super::text(name, "signer.name", 50)?), Some(super::text(phone, "signer.phone", 30)?))
+            (Some(text(name, "signer.name", 50)?), Some(text(phone, "signer.phone", 30)?))
         }
     };
     let Some(latest) = claims_db::latest_cost_sheet(conn, &claim.id)? else {
@@ -544,6 +543,6 @@ fn emergency_claim(
     }
     body["evidence"] = serde_json::Value::Array(evidence);
     let request: FileClaim = parse(&body)?;
-    let row = file_on(conn, &pusher.user, Some(&pusher.device_id), request)?;
+    let row = file_in(conn, &pusher.user, Some(&pusher.device_id), request)?;
     Ok(Some(i64::from(row.version)))
 }

@@ -1,0 +1,179 @@
+//! The work order 派工单 a repair unit sends to site, as a state machine: open → assigned →
+//! scheduled → in progress (on site) → completed, or back to follow-up for another visit.
+//!
+//! A work order carries out the repair the bureau approved (Art. 22), or the emergency repair the
+//! property manager makes at once (Art. 25). Who may move it (the unit's staff, the assigned
+//! technician) is the service's policy; what may happen next is decided here.
+
+use super::articles::Article;
+use super::text_enum;
+
+text_enum! {
+    /// Where a work order stands.
+    pub enum WorkOrderStatus {
+        /// Created, nobody assigned yet.
+        Open = "open",
+        /// A technician is assigned.
+        Assigned = "assigned",
+        /// An arrival window is booked with the owner.
+        Scheduled = "scheduled",
+        /// The technician is on site: a visit is open.
+        InProgress = "in_progress",
+        /// A visit ended with work left: another visit follows.
+        FollowUp = "follow_up",
+        /// A visit ended with the work done. Nothing changes a completed order.
+        Completed = "completed",
+    }
+}
+
+text_enum! {
+    /// How a visit ended, given at check-out.
+    pub enum VisitOutcome {
+        /// The work is done: the order completes.
+        Done = "done",
+        /// Part of the work is done: another visit follows.
+        Partial = "partial",
+        /// Something is needed first (material, access): another visit follows.
+        FollowUp = "follow_up",
+    }
+}
+
+/// What happens to a work order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkOrderEvent {
+    /// A technician is assigned, or another one instead.
+    Assign,
+    /// An arrival window is booked.
+    Schedule,
+    /// The assigned technician arrives.
+    CheckIn,
+    /// The technician leaves.
+    CheckOut(VisitOutcome),
+}
+
+/// Why a work order cannot take an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WorkOrderRefusal {
+    #[error("the work order is completed")]
+    Completed,
+    #[error("assign a technician first")]
+    NobodyAssigned,
+    #[error("already checked in")]
+    AlreadyOnSite,
+    #[error("not checked in")]
+    NotOnSite,
+}
+
+impl WorkOrderRefusal {
+    /// The article whose process the refusal keeps in order.
+    pub fn article(self) -> Article {
+        Article::PLAN_AND_COST_SHEET
+    }
+}
+
+/// A work order as the machine sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkOrder {
+    pub status: WorkOrderStatus,
+    /// Someone is assigned.
+    pub assigned: bool,
+    /// A visit is open (checked in, not yet out).
+    pub on_site: bool,
+}
+
+impl WorkOrder {
+    /// The status after `event`, or why it cannot happen.
+    pub fn after(self, event: WorkOrderEvent) -> Result<WorkOrderStatus, WorkOrderRefusal> {
+        use WorkOrderStatus::*;
+        if self.status == Completed {
+            return Err(WorkOrderRefusal::Completed);
+        }
+        Ok(match event {
+            // A reassignment keeps a booked window or a visit under way.
+            WorkOrderEvent::Assign if self.status == Open => Assigned,
+            WorkOrderEvent::Assign => self.status,
+            WorkOrderEvent::Schedule if !self.assigned => return Err(WorkOrderRefusal::NobodyAssigned),
+            WorkOrderEvent::Schedule if self.status == Assigned => Scheduled,
+            WorkOrderEvent::Schedule => self.status,
+            WorkOrderEvent::CheckIn if self.on_site => return Err(WorkOrderRefusal::AlreadyOnSite),
+            WorkOrderEvent::CheckIn => InProgress,
+            WorkOrderEvent::CheckOut(_) if !self.on_site => return Err(WorkOrderRefusal::NotOnSite),
+            WorkOrderEvent::CheckOut(VisitOutcome::Done) => Completed,
+            WorkOrderEvent::CheckOut(_) => FollowUp,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WorkOrderStatus::*;
+    use super::*;
+
+    fn order(status: WorkOrderStatus, assigned: bool, on_site: bool) -> WorkOrder {
+        WorkOrder { status, assigned, on_site }
+    }
+
+    #[test]
+    fn a_work_order_runs_from_open_to_completed() {
+        let open = order(Open, false, false);
+        assert_eq!(open.after(WorkOrderEvent::Assign), Ok(Assigned));
+        assert_eq!(order(Assigned, true, false).after(WorkOrderEvent::Schedule), Ok(Scheduled));
+        assert_eq!(order(Scheduled, true, false).after(WorkOrderEvent::CheckIn), Ok(InProgress));
+        let on_site = order(InProgress, true, true);
+        assert_eq!(on_site.after(WorkOrderEvent::CheckOut(VisitOutcome::Partial)), Ok(FollowUp));
+        assert_eq!(on_site.after(WorkOrderEvent::CheckOut(VisitOutcome::FollowUp)), Ok(FollowUp));
+        assert_eq!(on_site.after(WorkOrderEvent::CheckOut(VisitOutcome::Done)), Ok(Completed));
+        // A follow-up visit starts like the first.
+        assert_eq!(order(FollowUp, true, false).after(WorkOrderEvent::CheckIn), Ok(InProgress));
+    }
+
+    #[test]
+    fn reassigning_or_rebooking_keeps_where_the_order_stands() {
+        for status in [Assigned, Scheduled, InProgress, FollowUp] {
+            assert_eq!(order(status, true, status == InProgress).after(WorkOrderEvent::Assign), Ok(status));
+        }
+        for status in [Scheduled, InProgress, FollowUp] {
+            assert_eq!(order(status, true, false).after(WorkOrderEvent::Schedule), Ok(status));
+        }
+    }
+
+    #[test]
+    fn out_of_order_events_are_refused_with_their_reason() {
+        assert_eq!(
+            order(Open, false, false).after(WorkOrderEvent::Schedule),
+            Err(WorkOrderRefusal::NobodyAssigned)
+        );
+        assert_eq!(
+            order(InProgress, true, true).after(WorkOrderEvent::CheckIn),
+            Err(WorkOrderRefusal::AlreadyOnSite)
+        );
+        let not_there = order(Scheduled, true, false).after(WorkOrderEvent::CheckOut(VisitOutcome::Done));
+        assert_eq!(not_there, Err(WorkOrderRefusal::NotOnSite));
+        assert_eq!(WorkOrderRefusal::NotOnSite.to_string(), "not checked in");
+        assert_eq!(WorkOrderRefusal::NotOnSite.article(), Article::PLAN_AND_COST_SHEET);
+    }
+
+    #[test]
+    fn nothing_changes_a_completed_order() {
+        let done = order(Completed, true, false);
+        let events = [
+            WorkOrderEvent::Assign,
+            WorkOrderEvent::Schedule,
+            WorkOrderEvent::CheckIn,
+            WorkOrderEvent::CheckOut(VisitOutcome::Done),
+        ];
+        for event in events {
+            assert_eq!(done.after(event), Err(WorkOrderRefusal::Completed), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn every_status_and_outcome_keeps_its_stored_name() {
+        for status in WorkOrderStatus::ALL {
+            assert_eq!(status.as_str().parse::<WorkOrderStatus>(), Ok(*status));
+        }
+        for outcome in VisitOutcome::ALL {
+            assert_eq!(outcome.as_str().parse::<VisitOutcome>(), Ok(*outcome));
+        }
+    }
+}

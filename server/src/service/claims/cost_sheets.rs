@@ -1,0 +1,240 @@
+//! The repair cost sheet 维修费用清单 (Art. 22): revisions recorded by the repair unit, the
+//! applicant's signature on one exact revision, its submission to the bureau, and the bureau's
+//! verdict on every line.
+
+use baoxiu_sync_protocol::Money;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::filing::{priced_lines, LineInput};
+use super::steps::{run, Extra};
+use super::view::{claim_page, ClaimPage};
+use crate::db::claims::{self as db, Actor, ClaimRow};
+use crate::db::{notify, DbConnection};
+use crate::domain::lifecycle::{Action, ClaimState};
+use crate::error::{AppError, AppResult};
+use crate::messages::{Code, Notice};
+use crate::service::policy::{self, Caller};
+use crate::service::{optional_text, parse_id};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CostSheetRequest {
+    /// The latest revision the author saw; none for the first. Otherwise `stale_version` with the
+    /// current revision.
+    pub parent_revision: Option<i32>,
+    pub lines: Vec<LineInput>,
+}
+
+/// The repair unit records a new cost-sheet revision (Art. 22); the applicant is asked to sign it.
+pub async fn add_revision(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: CostSheetRequest,
+) -> AppResult<ClaimPage> {
+    let id = parse_id(id)?;
+    let lines = priced_lines(&req.lines)?;
+    let parent = req.parent_revision;
+    let caller = caller.clone();
+    state
+        .db
+        .write(move |conn| {
+            let scope = policy::claim_scope(conn, &caller)?;
+            db::lock_claims(conn, &[&id])?;
+            let claim = db::find_claim(conn, &scope, &id)?;
+            if claim.state != ClaimState::InRepair.as_str() {
+                return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
+            }
+            let sheet = db::insert_cost_sheet(conn, &id, parent, lines, &caller.id)?;
+            let added = [(&claim, &sheet)];
+            db::insert_audits(conn, revision_audits(&caller.actor(None), &added))?;
+            request_signatures(conn, &added)?;
+            claim_page(conn, &caller, &id)
+        })
+        .await
+}
+
+/// The audit entries that record new cost-sheet revisions in their claims' trails.
+pub(crate) fn revision_audits(
+    actor: &Actor,
+    revisions: &[(&ClaimRow, &db::CostSheetRow)],
+) -> Vec<db::NewAudit> {
+    revisions
+        .iter()
+        .map(|(claim, sheet)| {
+            let total = Money::from_fen(sheet.total_fen);
+            let detail = json!({"revision": sheet.revision, "total": total, "hash": sheet.revision_hash, "conflict": sheet.conflict});
+            let state = Some(claim.state.as_str());
+            db::NewAudit::new(&claim.id, actor, "cost_sheet_revision", state, &claim.state, detail)
+        })
+        .collect()
+}
+
+/// Asks each applicant to sign their claim's new revision, in a fixed number of statements however
+/// many revisions there are.
+pub(crate) fn request_signatures(
+    conn: &mut DbConnection,
+    revisions: &[(&ClaimRow, &db::CostSheetRow)],
+) -> AppResult<()> {
+    let asks: Vec<(String, serde_json::Value)> = revisions
+        .iter()
+        .map(|(_, sheet)| {
+            let total = Money::from_fen(sheet.total_fen);
+            (sheet.revision.to_string(), json!({"revision": sheet.revision, "total": total}))
+        })
+        .collect();
+    let notices: Vec<notify::Notify<'_>> = revisions
+        .iter()
+        .zip(&asks)
+        .map(|((claim, _), (key, params))| notify::Notify {
+            notice: Notice::SignatureRequested,
+            claim_id: Some(&claim.id),
+            work_order_id: None,
+            key,
+            params: params.clone(),
+        })
+        .collect();
+    let to: Vec<(&str, &notify::Notify<'_>)> =
+        revisions.iter().zip(&notices).map(|((claim, _), n)| (claim.applicant_id.as_str(), n)).collect();
+    notify::notify_all(conn, &to)?;
+    Ok(())
+}
+
+/// The applicant signs one exact cost-sheet revision (签章确认, Art. 22). Only the applicant may,
+/// only the latest revision, and a signed revision never changes.
+pub async fn sign(state: &AppState, caller: &Caller, id: &str, revision: i32) -> AppResult<ClaimPage> {
+    let id = parse_id(id)?;
+    let caller = caller.clone();
+    state
+        .db
+        .write(move |conn| {
+            let claim = policy::visible_claim(conn, &caller, &id)?;
+            policy::require_applicant(&caller, &claim, Some("Art. 22"))?;
+            if claim.state != ClaimState::InRepair.as_str() {
+                return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
+            }
+            let sheet = db::sign_cost_sheet(conn, &id, revision, &caller.id)?;
+            let detail = json!({"revision": sheet.revision, "total": Money::from_fen(sheet.total_fen)});
+            db::append_audit(
+                conn,
+                &id,
+                &caller.actor(None),
+                "cost_sheet_signed",
+                Some(&claim.state),
+                &claim.state,
+                detail,
+            )?;
+            claim_page(conn, &caller, &id)
+        })
+        .await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitCostSheetRequest {
+    pub version: Option<i32>,
+    /// The revision being handed in: the latest, signed by the applicant.
+    pub revision: i32,
+}
+
+/// The latest revision, if it is `revision`; otherwise `stale_version` naming the latest.
+fn latest_is(conn: &mut DbConnection, claim_id: &str, revision: i32) -> AppResult<db::CostSheetRow> {
+    match db::latest_cost_sheet(conn, claim_id)? {
+        Some(sheet) if sheet.revision == revision => Ok(sheet),
+        Some(sheet) => Err(AppError::new(Code::StaleVersion).detail(sheet.revision.to_string())),
+        None => Err(AppError::new(Code::NotFound)),
+    }
+}
+
+/// The repair unit hands the signed cost sheet to the bureau; the 20-day payout clock starts
+/// (Art. 22-23).
+pub async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: SubmitCostSheetRequest,
+) -> AppResult<ClaimPage> {
+    let revision = req.revision;
+    let claim_id = parse_id(id)?;
+    let probe = claim_id.clone();
+    let signed =
+        state.db.read(move |conn| Ok(latest_is(conn, &probe, revision)?.signed_by.is_some())).await?;
+    // Checked again inside the step's transaction, so a revision added meanwhile cannot slip by.
+    let extra: Extra = Box::new(move |conn, row| match latest_is(conn, &row.id, revision)? {
+        sheet if sheet.signed_by.is_some() => Ok(()),
+        _ => Err(AppError::new(Code::StaleVersion).detail(revision.to_string())),
+    });
+    let action = Action::SubmitCostSheet { signed_by_applicant: signed };
+    run(state, caller, &claim_id, action, req.version, json!({"revision": revision}), extra).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum LineDecision {
+    Approved,
+    Cut,
+    Rejected,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineVerdict {
+    pub line_no: i32,
+    pub decision: LineDecision,
+    /// For a cut line: the amount approved, less than the line's amount.
+    #[schema(value_type = Option<String>)]
+    pub approved_amount: Option<Money>,
+    /// Required for a cut or rejected line.
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub version: Option<i32>,
+    pub revision: i32,
+    /// A verdict for every line.
+    pub lines: Vec<LineVerdict>,
+}
+
+/// The bureau verifies the submitted cost sheet line by line: approve, cut with a reason, or
+/// reject with a reason. The payout will be the approved total (Art. 23).
+pub async fn verify(state: &AppState, caller: &Caller, id: &str, req: VerifyRequest) -> AppResult<ClaimPage> {
+    let by = caller.id.clone();
+    let revision = req.revision;
+    let verdicts = req.lines;
+    let extra: Extra = Box::new(move |conn, row| {
+        let sheet = latest_is(conn, &row.id, revision)?;
+        let lines = db::lines_of(conn, &sheet.id)?;
+        if verdicts.len() != lines.len() {
+            return Err(AppError::invalid("lines").detail("a verdict for every line"));
+        }
+        let mut decisions = Vec::new();
+        for line in &lines {
+            let verdict = verdicts.iter().find(|v| v.line_no == line.line_no).ok_or_else(|| {
+                AppError::invalid("lines").detail(format!("no verdict for line {}", line.line_no))
+            })?;
+            let reason = optional_text(verdict.reason.as_deref(), "lines.reason", 500)?;
+            let (decision, approved) = match verdict.decision {
+                LineDecision::Approved => ("approved", line.amount_fen),
+                LineDecision::Rejected if reason.is_some() => ("rejected", 0),
+                LineDecision::Cut if reason.is_some() => {
+                    let amount =
+                        verdict.approved_amount.ok_or_else(|| AppError::invalid("lines.approved_amount"))?;
+                    if amount.is_negative() || amount.to_fen() >= line.amount_fen {
+                        return Err(AppError::invalid("lines.approved_amount"));
+                    }
+                    ("cut", amount.to_fen())
+                }
+                _ => return Err(AppError::invalid("lines.reason")),
+            };
+            decisions.push((line.line_no, decision.to_string(), approved, reason));
+        }
+        db::record_verification(conn, &sheet, &lines, &decisions, &by)?;
+        Ok(())
+    });
+    run(state, caller, id, Action::Verify, req.version, json!({"revision": revision}), extra).await
+}

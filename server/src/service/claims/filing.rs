@@ -1,0 +1,276 @@
+//! Filing a claim: who may apply for which part (Art. 20), whether the defect is still covered
+//! (Art. 18), and the emergency path with its evidence and signed cost sheet (Art. 25).
+
+use baoxiu_sync_protocol::cost_sheet::{line_amount, LineKind};
+use baoxiu_sync_protocol::Money;
+use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::steps::refusal_error;
+use super::view::{claim_response, ClaimResponse};
+use crate::db::accounts::now;
+use crate::db::claims::{self as db, ClaimRow, LineRow};
+use crate::db::registry::{self as reg, Scope};
+use crate::db::{files as files_db, DbConnection};
+use crate::domain::coverage::{
+    self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, SeasonSettings, WarrantyCategory,
+};
+use crate::domain::deadlines::shanghai_date;
+use crate::domain::lifecycle::{Claim, ClaimKind};
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::{parse_id, text, Caller};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceRef {
+    /// The id of a file the caller uploaded (`POST /files` or a finished `/uploads`).
+    pub id: String,
+    /// before, during, after, receipt, inspection_report or signature.
+    pub kind: String,
+}
+
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LineInput {
+    /// material, labour, machinery or other.
+    #[schema(value_type = String, example = "material")]
+    pub kind: LineKind,
+    pub description: String,
+    /// Unit of measure, e.g. m², 工日, 个.
+    pub unit: String,
+    /// Decimal string, up to three places.
+    #[schema(value_type = String, example = "12.5")]
+    pub quantity: Decimal,
+    #[schema(value_type = String, example = "38.47")]
+    pub unit_price: Money,
+    /// This line's budget from the approved plan; zero when none.
+    #[schema(value_type = Option<String>)]
+    pub budget: Option<Money>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceInput {
+    /// What the applicant paid; must equal the cost sheet's total.
+    #[schema(value_type = String)]
+    pub amount: Money,
+    pub lines: Vec<LineInput>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileClaim {
+    pub kind: ClaimKind,
+    pub building_id: String,
+    /// Required for a private part.
+    pub unit_id: Option<String>,
+    pub location: PartLocation,
+    pub category: WarrantyCategory,
+    /// Where in the building, e.g. "主卧卫生间顶棚".
+    pub location_detail: String,
+    pub description: String,
+    /// When the defect was first reported; default today. Not in the future.
+    pub reported_on: Option<NaiveDate>,
+    /// A property manager applying for common parts without an owners' committee must apply with
+    /// elected owner representatives (Art. 20).
+    #[serde(default)]
+    pub with_owner_representatives: bool,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRef>,
+    /// The repair already done and paid, for an emergency advance claim (Art. 25).
+    pub advance: Option<AdvanceInput>,
+}
+
+pub const EVIDENCE_KINDS: &[&str] =
+    &["before", "during", "after", "receipt", "inspection_report", "signature"];
+
+pub fn priced_lines(inputs: &[LineInput]) -> AppResult<Vec<LineRow>> {
+    if inputs.is_empty() || inputs.len() > 200 {
+        return Err(AppError::invalid("lines"));
+    }
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let amount = line_amount(l.quantity, l.unit_price)
+                .map_err(|e| AppError::invalid("lines").detail(format!("line {}: {e}", i + 1)))?;
+            let budget = l.budget.unwrap_or(Money::ZERO);
+            if budget.is_negative() {
+                return Err(AppError::invalid("lines").detail(format!("line {}: negative budget", i + 1)));
+            }
+            Ok(LineRow {
+                cost_sheet_id: String::new(),
+                line_no: i as i32 + 1,
+                kind: serde_json::to_value(l.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                description: text(&l.description, "lines.description", 200)?,
+                unit: text(&l.unit, "lines.unit", 20)?,
+                quantity: l.quantity.normalize().to_string(),
+                unit_price_fen: l.unit_price.to_fen(),
+                amount_fen: amount.to_fen(),
+                budget_fen: budget.to_fen(),
+                decision: None,
+                approved_fen: None,
+                decision_reason: None,
+            })
+        })
+        .collect()
+}
+
+fn not_covered(err: NotCovered) -> AppError {
+    let code = match err {
+        NotCovered::OutOfPeriod { .. } => Code::OutOfWarranty,
+        NotCovered::BeforeHandover => Code::BeforeHandover,
+        NotCovered::NoPeriodAgreed => Code::NoPeriodAgreed,
+        NotCovered::Excluded { .. } => Code::OutOfWarranty,
+    };
+    let detail = match err {
+        NotCovered::OutOfPeriod { last_day } => format!("{}: {last_day}", err.article()),
+        _ => err.article().to_string(),
+    };
+    AppError::new(code).detail(detail)
+}
+
+/// Files a claim for `user` (an owner or a property manager), checking every rule of Art. 18-20
+/// and 25; shared by `POST /claims` and the sync protocol's `emergency_claim`.
+pub(crate) fn file_in(
+    conn: &mut DbConnection,
+    user: &Caller,
+    device_id: Option<&str>,
+    req: FileClaim,
+) -> AppResult<ClaimRow> {
+    let building_id = parse_id(&req.building_id)?;
+    let unit_id = req.unit_id.as_deref().map(parse_id).transpose()?;
+    let location_detail = text(&req.location_detail, "location_detail", 200)?;
+    let description = text(&req.description, "description", 4000)?;
+    let today = shanghai_date(Utc::now());
+    let reported_on = req.reported_on.unwrap_or(today);
+    if reported_on > today {
+        return Err(AppError::invalid("reported_on"));
+    }
+    let evidence: Vec<(String, String)> = req
+        .evidence
+        .iter()
+        .map(|e| {
+            if !EVIDENCE_KINDS.contains(&e.kind.as_str()) {
+                return Err(AppError::invalid("evidence.kind"));
+            }
+            Ok((parse_id(&e.id)?, e.kind.clone()))
+        })
+        .collect::<AppResult<_>>()?;
+    let advance_lines = req.advance.as_ref().map(|a| priced_lines(&a.lines)).transpose()?;
+    let claim = match req.kind {
+        ClaimKind::Standard if req.advance.is_some() => return Err(AppError::invalid("advance")),
+        ClaimKind::Standard => Claim::file(),
+        // The applicant files the sheet themselves, which is their signature on it (Art. 22).
+        ClaimKind::EmergencyAdvance => {
+            Claim::file_emergency(!evidence.is_empty(), advance_lines.is_some()).map_err(refusal_error)?
+        }
+    };
+    if let (Some(advance), Some(lines)) = (&req.advance, &advance_lines) {
+        let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
+        if advance.amount.to_fen() != total {
+            return Err(
+                AppError::new(Code::AdvancedAmountMismatch).detail(Money::from_fen(total).to_string())
+            );
+        }
+    }
+    let viewer = user.viewer();
+    let actor = user.actor(device_id);
+    let scope = reg::scope(conn, &viewer)?;
+    let (building, _) = reg::find_building(conn, &scope, &building_id)?;
+    let estate = reg::find_estate(conn, &Scope::All, &building.estate_id)?;
+    let owns_the_unit = match &unit_id {
+        Some(unit) => {
+            let found = reg::find_unit(conn, &scope, unit)?;
+            if found.building_id != building.id {
+                return Err(AppError::invalid("unit_id"));
+            }
+            reg::my_units(conn, &viewer.user_id)?.iter().any(|u| u.id == *unit)
+        }
+        None => false,
+    };
+    if req.location == PartLocation::PrivatePart && unit_id.is_none() {
+        return Err(AppError::invalid("unit_id"));
+    }
+    let who = match viewer.role {
+        Role::Owner => Applicant::Owner { owns_the_unit },
+        _ => Applicant::PropertyManager { with_owner_representatives: req.with_owner_representatives },
+    };
+    // Owners' committees are not in the registry yet, so none is taken to exist and a
+    // property manager applies with owner representatives.
+    let eligible = match claim.kind {
+        ClaimKind::Standard => coverage::may_apply(who, req.location, false),
+        ClaimKind::EmergencyAdvance => coverage::may_advance(who, req.location, false),
+    };
+    if let Err(refusal) = eligible {
+        return Err(AppError::new(Code::IneligibleApplicant).detail(refusal.article().to_string()));
+    }
+    let handover = building.handover_date.ok_or(AppError::new(Code::BeforeHandover).detail("Art. 18"))?;
+    let warranty = BuildingWarranty {
+        handover,
+        design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
+        contract: Default::default(),
+    };
+    let defect = Defect { category: req.category, location: req.location, reported_on, exclusion: None };
+    let covered = coverage::assess(&defect, &warranty, &SeasonSettings::default()).map_err(not_covered)?;
+    let filed_at = now();
+    let mut row = ClaimRow {
+        id: reg::fresh_id(),
+        kind: claim.kind.as_str().into(),
+        state: String::new(),
+        waiting_on: String::new(),
+        jurisdiction: estate.jurisdiction,
+        estate_id: estate.id,
+        building_id: building.id,
+        unit_id,
+        developer_id: estate.developer_id,
+        property_manager_id: estate.property_manager_id,
+        location: req.location.as_str().into(),
+        category: req.category.as_str().into(),
+        location_detail,
+        description,
+        applicant_id: viewer.user_id.clone(),
+        applicant_capacity: if viewer.role == Role::Owner { "owner" } else { "property_manager" }.into(),
+        with_owner_representatives: req.with_owner_representatives,
+        warranty_last_day: covered.last_day,
+        advanced_amount_fen: req.advance.as_ref().map(|a| a.amount.to_fen()),
+        repair_unit_id: None,
+        rejection_reason: None,
+        rejection_note: None,
+        plan_approved: false,
+        cost_sheet_signed: claim.cost_sheet_signed,
+        cost_sheet_verified: false,
+        developer_reply_due_on: None,
+        cost_sheet_received_at: None,
+        payout_due_on: None,
+        usage_notice_due_on: None,
+        bureau_due_on: None,
+        version: 1,
+        filed_at,
+    };
+    row.refresh_queue_fields(claim.state);
+    files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
+    db::insert_claim(conn, &row, &actor, &evidence)?;
+    if let Some(lines) = advance_lines {
+        // The claim is new in this transaction: no one else sees it, so no lock is needed.
+        let sheet = db::insert_cost_sheet(conn, &row.id, None, lines, &actor.user_id)?;
+        db::sign_cost_sheet(conn, &row.id, sheet.revision, &actor.user_id)?;
+    }
+    Ok(row)
+}
+
+/// Files a claim for the caller (an owner or a property manager), in one transaction, and answers
+/// with the claim as the caller now sees it.
+pub async fn file(state: &AppState, caller: &Caller, req: FileClaim) -> AppResult<ClaimResponse> {
+    let who = caller.clone();
+    let row = state.db.write(move |conn| file_in(conn, &who, None, req)).await?;
+    claim_response(row, caller, false)
+}

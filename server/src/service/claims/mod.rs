@@ -1,0 +1,133 @@
+//! Claims on the fund: filing, the lifecycle steps, plans, cost sheets, payment, the return visit,
+//! and what each party sees of them.
+
+mod cost_sheets;
+mod filing;
+mod payout;
+mod ratings;
+mod steps;
+mod view;
+
+use chrono::Utc;
+use serde::Deserialize;
+
+pub use cost_sheets::{
+    add_revision, sign, submit, verify, CostSheetRequest, LineDecision, LineVerdict, SubmitCostSheetRequest,
+    VerifyRequest,
+};
+pub(crate) use cost_sheets::{request_signatures, revision_audits};
+pub(crate) use filing::file_in;
+pub use filing::{file, priced_lines, AdvanceInput, EvidenceRef, FileClaim, LineInput, EVIDENCE_KINDS};
+pub use payout::{pay, PayRequest, Payee};
+pub use ratings::{repair_unit_ratings, return_visit, RepairUnitRating, ReturnVisitRequest};
+pub use steps::{
+    approve, decide_plan, developer_reply, inspection, refusal_error, reject, simple, submit_plan,
+    ApproveRequest, DeveloperAnswer, DeveloperReply, InspectionResult, PlanDecision, PlanDecisionRequest,
+    PlanRequest, RejectRequest, SimpleStep, StepRequest,
+};
+pub use view::{
+    claim_page, ClaimPage, ClaimResponse, CostSheetView, DeadlineView, EvidenceView, LineView, PayoutView,
+    PlanView, Rejection, ReturnVisitView, TimelineEntry,
+};
+
+use self::view::claim_response;
+use crate::db::claims::{self as db, ClaimFilter};
+use crate::db::registry as reg;
+use crate::domain::deadlines::shanghai_date;
+use crate::domain::lifecycle::ClaimState;
+use crate::error::{AppError, AppResult};
+use crate::service::policy::{self, Caller};
+use crate::service::{parse_id, Page, Paged};
+use crate::state::AppState;
+
+/// Which claims to list.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimQuery {
+    /// Comma-separated states.
+    pub status: Option<String>,
+    pub estate_id: Option<String>,
+    /// Only claims due within this many days (overdue ones included).
+    pub due_within_days: Option<i64>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl ClaimQuery {
+    fn filter(&self) -> AppResult<ClaimFilter> {
+        let states = match &self.status {
+            Some(list) => list
+                .split(',')
+                .map(|s| {
+                    s.trim()
+                        .parse::<ClaimState>()
+                        .map(|s| s.as_str().to_string())
+                        .map_err(|_| AppError::invalid("status"))
+                })
+                .collect::<AppResult<_>>()?,
+            None => Vec::new(),
+        };
+        let due_by = match self.due_within_days {
+            Some(days) if (0..=3650).contains(&days) => {
+                Some(shanghai_date(Utc::now()) + chrono::Duration::days(days))
+            }
+            Some(_) => return Err(AppError::invalid("due_within_days")),
+            None => None,
+        };
+        Ok(ClaimFilter { states, estate_id: self.estate_id.as_deref().map(parse_id).transpose()?, due_by })
+    }
+
+    fn page(&self) -> AppResult<(i64, i64)> {
+        Page { limit: self.limit, offset: self.offset }.bounds()
+    }
+}
+
+/// Claims the caller may see, newest first, each saying what the caller must do next.
+pub async fn list(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppResult<Paged<ClaimResponse>> {
+    let (limit, offset) = query.page()?;
+    let filter = query.filter()?;
+    let who = caller.clone();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let scope = policy::claim_scope(conn, &who)?;
+            let rows = db::list_claims(conn, &scope, &filter, limit, offset)?;
+            rows.into_iter()
+                .map(|row| {
+                    let unsigned = row.state == ClaimState::InRepair.as_str()
+                        && db::latest_cost_sheet(conn, &row.id)?.is_some_and(|s| s.signed_by.is_none());
+                    Ok((row, unsigned))
+                })
+                .collect::<AppResult<Vec<_>>>()
+        })
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|(row, unsigned)| claim_response(row, caller, unsigned))
+        .collect::<AppResult<_>>()?;
+    Ok(Paged { items, limit, offset })
+}
+
+/// The reviewer's queue: claims in their jurisdiction waiting on the bureau, nearest legal deadline
+/// first, overdue ones at the top, then those without a deadline, oldest first.
+pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppResult<Paged<ClaimResponse>> {
+    let (limit, offset) = query.page()?;
+    let filter = query.filter()?;
+    let id = caller.id.clone();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let jurisdictions = reg::reviewer_jurisdictions(conn, &id)?;
+            db::queue(conn, &jurisdictions, &filter, limit, offset)
+        })
+        .await?;
+    let items = rows.into_iter().map(|row| claim_response(row, caller, false)).collect::<AppResult<_>>()?;
+    Ok(Paged { items, limit, offset })
+}
+
+/// One claim's page, if the caller may see it.
+pub async fn page(state: &AppState, caller: &Caller, id: &str) -> AppResult<ClaimPage> {
+    let id = parse_id(id)?;
+    let who = caller.clone();
+    state.db.read(move |conn| claim_page(conn, &who, &id)).await
+}

@@ -1,0 +1,142 @@
+//! Paying a verified cost sheet (Art. 23): from the claim's category of its building's fund, to the
+//! applicant or the repair unit, with a shortfall recorded against the developer when the fund
+//! cannot cover it.
+
+use baoxiu_sync_protocol::Money;
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::steps::{run, Extra};
+use super::view::ClaimPage;
+use crate::db::accounts::now;
+use crate::db::claims::{self as db, ClaimRow, PayoutRow};
+use crate::db::{fund, DbConnection};
+use crate::domain::coverage::WarrantyCategory;
+use crate::domain::deadlines::{self, shanghai_date};
+use crate::domain::ledger::{self, EntryKind};
+use crate::domain::lifecycle::{Action, ClaimKind, ClaimState};
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::policy::{self, Caller};
+use crate::service::{parse_id, text};
+use crate::state::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum Payee {
+    Applicant,
+    RepairUnit,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayRequest {
+    pub version: Option<i32>,
+    /// The applicant (always, on the emergency path) or the repair unit (Art. 23).
+    pub payee: Payee,
+    pub paid_on: NaiveDate,
+    pub bank_reference: String,
+}
+
+/// The bureau records the transfer of the approved total (Art. 23); the usage-notice clock starts
+/// (Art. 26).
+pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -> AppResult<ClaimPage> {
+    let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
+    let today = shanghai_date(Utc::now());
+    if req.paid_on > today {
+        return Err(AppError::invalid("paid_on"));
+    }
+    let payee = match req.payee {
+        Payee::Applicant => "applicant",
+        Payee::RepairUnit => "repair_unit",
+    };
+    // The fund must cover the payout from the claim's category. If it cannot, the shortfall is
+    // recorded against the developer (committed on its own) and the payment refused.
+    let claim_id = parse_id(id)?;
+    let (probe_id, who) = (claim_id.clone(), caller.clone());
+    let shortfall = state
+        .db
+        .write(move |conn| {
+            let claim = policy::visible_claim(conn, &who, &probe_id)?;
+            if claim.state != ClaimState::Verified.as_str() {
+                return Ok(None);
+            }
+            let Some(amount) = db::latest_cost_sheet(conn, &claim.id)?.and_then(|s| s.approved_total_fen)
+            else {
+                return Ok(None);
+            };
+            let amount = Money::from_fen(amount);
+            let available = available_for(conn, &claim)?;
+            match ledger::check_outflow(available, amount) {
+                Ok(()) => Ok(None),
+                Err(short) => {
+                    fund::record_shortfall(
+                        conn,
+                        &claim.id,
+                        &claim.building_id,
+                        &claim.developer_id,
+                        &claim.category,
+                        short.shortfall,
+                    )?;
+                    Ok(Some(short.shortfall))
+                }
+            }
+        })
+        .await?;
+    if let Some(short) = shortfall {
+        return Err(AppError::new(Code::InsufficientBalance).detail(short.to_string()));
+    }
+    let by = caller.id.clone();
+    let paid_on = req.paid_on;
+    let detail = json!({"payee": payee, "paid_on": paid_on, "bank_reference": bank_reference});
+    let extra: Extra = Box::new(move |conn, row| {
+        if row.kind == ClaimKind::EmergencyAdvance.as_str() && payee != "applicant" {
+            return Err(AppError::invalid("payee"));
+        }
+        let sheet = db::latest_cost_sheet(conn, &row.id)?.ok_or(AppError::new(Code::NotFound))?;
+        let amount = sheet.approved_total_fen.ok_or(AppError::new(Code::StepOutOfOrder).detail("Art. 23"))?;
+        if paid_on < deadlines::shanghai_date(sheet.created_at.and_utc()) {
+            return Err(AppError::invalid("paid_on"));
+        }
+        // Checked again inside the transaction: another payout may have landed meanwhile.
+        let available = available_for(conn, row)?;
+        ledger::check_outflow(available, Money::from_fen(amount))
+            .map_err(|s| AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string()))?;
+        let category: WarrantyCategory = row.category.parse().map_err(AppError::internal)?;
+        fund::post(
+            conn,
+            &fund::Posting {
+                jurisdiction: &row.jurisdiction,
+                building_id: &row.building_id,
+                kind: EntryKind::Payout,
+                entry_date: paid_on,
+                claim_id: Some(&row.id),
+                reason: "payout (Art. 23)",
+                recorded_by: &by,
+            },
+            &[(category, Money::from_fen(amount))],
+        )?;
+        db::insert_payout(
+            conn,
+            &PayoutRow {
+                claim_id: row.id.clone(),
+                amount_fen: amount,
+                payee: payee.into(),
+                paid_on,
+                bank_reference,
+                cost_sheet_id: sheet.id,
+                recorded_by: by,
+                recorded_at: now(),
+            },
+        )
+    });
+    run(state, caller, &claim_id, Action::Pay, req.version, detail, extra).await
+}
+
+/// What the claim's category of its building's fund holds.
+fn available_for(conn: &mut DbConnection, claim: &ClaimRow) -> AppResult<Money> {
+    let category: WarrantyCategory = claim.category.parse().map_err(AppError::internal)?;
+    Ok(fund::category_balance(conn, &claim.building_id, category)?.balance)
+}

@@ -1,0 +1,413 @@
+//! The one place a lifecycle step is applied: load the claim the caller may see, check the version
+//! they saw, ask the state machine (`domain::lifecycle`), start the clocks the step starts, record
+//! the step's own data, save, audit, and tell whoever must hear of it.
+//!
+//! The steps that carry nothing but a note are [`SimpleStep`]s; the others (the developer's
+//! answer, the inspection, approval, rejection, plans) have a command of their own here, and the
+//! cost-sheet and payout steps live in their own modules.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::view::{claim_page, ClaimPage};
+use crate::db::claims::{self as db, ClaimRow};
+use crate::db::registry as reg;
+use crate::db::{files as files_db, notify, DbConnection};
+use crate::domain::deadlines::{self, Clock};
+use crate::domain::lifecycle::{Action, Refusal, RejectionReason};
+use crate::domain::registry::OrgKind;
+use crate::error::{AppError, AppResult};
+use crate::messages::{Code, Notice};
+use crate::service::policy::{self, Caller};
+use crate::service::{optional_text, parse_id, text};
+use crate::state::{AppState, RuleSettings};
+
+/// Maps a state-machine refusal to the API's codes, naming the article.
+pub fn refusal_error(refusal: Refusal) -> AppError {
+    let code = match refusal {
+        Refusal::WrongRole { .. } => Code::StepNotForRole,
+        Refusal::OutOfOrder { .. } => Code::StepOutOfOrder,
+        Refusal::UnsignedCostSheet => Code::CostSheetUnsigned,
+        Refusal::EmergencyWithoutEvidence => Code::EmergencyEvidenceRequired,
+    };
+    AppError::new(code).detail(refusal.article().to_string())
+}
+
+/// What a step records of its own beyond the state change, run on the claim before it is saved.
+pub(super) type Extra = Box<dyn FnOnce(&mut DbConnection, &mut ClaimRow) -> AppResult<()> + Send>;
+
+pub(super) fn no_extra() -> Extra {
+    Box::new(|_, _| Ok(()))
+}
+
+/// Takes one lifecycle step on a claim in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn apply_step(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    claim_id: &str,
+    action: Action,
+    expected_version: Option<i32>,
+    rules: &RuleSettings,
+    at: DateTime<Utc>,
+    detail: serde_json::Value,
+    extra: Extra,
+) -> AppResult<ClaimRow> {
+    let mut row = policy::visible_claim(conn, caller, claim_id)?;
+    if let Some(expected) = expected_version {
+        if expected != row.version {
+            return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
+        }
+    }
+    let before = row.state.clone();
+    let next = row.machine()?.apply(action, caller.role).map_err(refusal_error)?;
+    let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
+    match action {
+        Action::AskDeveloper => {
+            let reply_by =
+                deadlines::shanghai_date(at) + chrono::Duration::days(i64::from(rules.developer_reply_days));
+            row.developer_reply_due_on = Some(reply_by);
+        }
+        // The bureau receives the cost sheet: the 20-day payout clock starts (Art. 23). On the
+        // emergency path that happens when the claim is approved.
+        Action::SubmitCostSheet { .. } | Action::Approve
+            if next.state == crate::domain::lifecycle::ClaimState::CostSheetSubmitted =>
+        {
+            row.cost_sheet_received_at = Some(at.naive_utc());
+            row.payout_due_on = Some(due(Clock::Payout)?.due_on);
+        }
+        // Settlement starts the 30-day usage-notice clock (Art. 26).
+        Action::Pay => row.usage_notice_due_on = Some(due(Clock::UsageNotice)?.due_on),
+        _ => {}
+    }
+    row.rejection_reason = next.rejection.map(|r| r.as_str().to_string());
+    row.plan_approved = next.plan_approved;
+    row.cost_sheet_signed = next.cost_sheet_signed;
+    row.cost_sheet_verified = next.cost_sheet_verified;
+    row.refresh_queue_fields(next.state);
+    extra(conn, &mut row)?;
+    db::save_step(conn, &mut row)?;
+    let action_name = serde_json::to_value(action).ok().and_then(|v| v["action"].as_str().map(str::to_owned));
+    db::append_audit(
+        conn,
+        &row.id,
+        &caller.actor(None),
+        action_name.as_deref().unwrap_or("step"),
+        Some(&before),
+        &row.state,
+        detail,
+    )?;
+    notify_after_step(conn, &row, action)?;
+    Ok(row)
+}
+
+/// Who hears of a step: the developer when asked, the repair unit when designated, the plan's
+/// author when it is decided, the applicant when paid.
+fn notify_after_step(conn: &mut DbConnection, row: &ClaimRow, action: Action) -> AppResult<()> {
+    let (notice, to) = match action {
+        Action::AskDeveloper => (Notice::DeveloperAsked, notify::members_of(conn, &row.developer_id)?),
+        Action::Approve => match &row.repair_unit_id {
+            Some(unit) => (Notice::RepairUnitDesignated, notify::members_of(conn, unit)?),
+            None => return Ok(()),
+        },
+        Action::ApprovePlan | Action::ReturnPlan => {
+            let notice =
+                if action == Action::ApprovePlan { Notice::PlanApproved } else { Notice::PlanReturned };
+            let author = db::plans(conn, &row.id)?.pop().map(|p| p.submitted_by);
+            (notice, author.into_iter().collect())
+        }
+        Action::Pay => (Notice::ClaimPaid, vec![row.applicant_id.clone()]),
+        _ => return Ok(()),
+    };
+    let key = row.version.to_string();
+    notify::notify(
+        conn,
+        &to,
+        &notify::Notify {
+            notice,
+            claim_id: Some(&row.id),
+            work_order_id: None,
+            key: &key,
+            params: json!({"state": row.state}),
+        },
+    )?;
+    Ok(())
+}
+
+/// Takes one step in its own transaction and answers with the claim's page as the caller sees it.
+pub(super) async fn run(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+    version: Option<i32>,
+    detail: serde_json::Value,
+    extra: Extra,
+) -> AppResult<ClaimPage> {
+    let id = parse_id(id)?;
+    let caller = caller.clone();
+    let rules = state.rules.clone();
+    state
+        .db
+        .write(move |conn| {
+            apply_step(conn, &caller, &id, action, version, &rules, Utc::now(), detail, extra)?;
+            claim_page(conn, &caller, &id)
+        })
+        .await
+}
+
+// ---- steps that carry a note ----
+
+/// The version of the claim the caller saw, and an optional note for the timeline.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StepRequest {
+    pub version: Option<i32>,
+    pub note: Option<String>,
+}
+
+/// The steps that carry nothing but the caller's note.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimpleStep {
+    /// The bureau asks the developer to repair or answer (Art. 21).
+    AskDeveloper,
+    /// The developer did not answer in time, or cannot repair (Art. 17).
+    DeveloperSilent,
+    /// The developer repaired; the claim closes without the fund (Art. 17).
+    DeveloperRepaired,
+    /// The developer undertook to repair but did not (Art. 17).
+    DeveloperDefaulted,
+    /// The repair unit starts work on an approved plan (Art. 22).
+    StartRepair,
+    /// The bureau sends the cost sheet back.
+    ReturnCostSheet,
+    /// The bureau tells the developer what was used (Art. 26).
+    NotifyDeveloper,
+}
+
+impl SimpleStep {
+    fn action(self) -> Action {
+        match self {
+            SimpleStep::AskDeveloper => Action::AskDeveloper,
+            SimpleStep::DeveloperSilent => Action::DeveloperSilentOrUnable,
+            SimpleStep::DeveloperRepaired => Action::DeveloperRepaired,
+            SimpleStep::DeveloperDefaulted => Action::DeveloperDefaulted,
+            SimpleStep::StartRepair => Action::StartRepair,
+            SimpleStep::ReturnCostSheet => Action::ReturnCostSheet,
+            SimpleStep::NotifyDeveloper => Action::NotifyDeveloper,
+        }
+    }
+}
+
+fn note(note: Option<&str>) -> AppResult<serde_json::Value> {
+    Ok(json!({ "note": optional_text(note, "note", 2000)? }))
+}
+
+/// Takes a step that carries only a note.
+pub async fn simple(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    step: SimpleStep,
+    req: StepRequest,
+) -> AppResult<ClaimPage> {
+    let detail = note(req.note.as_deref())?;
+    run(state, caller, id, step.action(), req.version, detail, no_extra()).await
+}
+
+// ---- the developer's answer ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum DeveloperAnswer {
+    /// The developer will repair (Art. 17).
+    WillRepair,
+    /// The developer disputes liability and commissions a testing agency (Art. 24).
+    Dispute,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeveloperReply {
+    pub version: Option<i32>,
+    pub reply: DeveloperAnswer,
+    pub note: Option<String>,
+}
+
+/// The developer's answer: repair, or dispute (Art. 17, 24).
+pub async fn developer_reply(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: DeveloperReply,
+) -> AppResult<ClaimPage> {
+    let action = match req.reply {
+        DeveloperAnswer::WillRepair => Action::DeveloperWillRepair,
+        DeveloperAnswer::Dispute => Action::DeveloperDisputes,
+    };
+    let detail = note(req.note.as_deref())?;
+    run(state, caller, id, action, req.version, detail, no_extra()).await
+}
+
+// ---- the inspection ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InspectionResult {
+    pub version: Option<i32>,
+    pub developer_liable: bool,
+    /// The testing agency's report: the id of a file the reviewer uploaded.
+    pub report_evidence_id: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The testing agency's finding (Art. 24), with its report attached as evidence.
+pub async fn inspection(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: InspectionResult,
+) -> AppResult<ClaimPage> {
+    let report = req.report_evidence_id.as_deref().map(parse_id).transpose()?;
+    let note = optional_text(req.note.as_deref(), "note", 2000)?;
+    let detail =
+        json!({"developer_liable": req.developer_liable, "report_evidence_id": report, "note": note});
+    let by = caller.id.clone();
+    let extra: Extra = Box::new(move |conn, row| match &report {
+        Some(report) => {
+            files_db::require_own_files(conn, &by, [report])?;
+            db::attach_evidence(conn, &row.id, report, "inspection_report", &by)
+        }
+        None => Ok(()),
+    });
+    let action = Action::InspectionFound { developer_liable: req.developer_liable };
+    run(state, caller, id, action, req.version, detail, extra).await
+}
+
+// ---- the bureau's decision ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveRequest {
+    pub version: Option<i32>,
+    /// The repair unit to designate: a repair unit or the property manager (Art. 21). Not used on
+    /// the emergency path, where the repair is done.
+    pub repair_unit_id: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The bureau decides to use the fund (Art. 21), designating the repair unit on the standard path.
+pub async fn approve(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: ApproveRequest,
+) -> AppResult<ClaimPage> {
+    let unit = req.repair_unit_id.as_deref().map(parse_id).transpose()?;
+    let note = optional_text(req.note.as_deref(), "note", 2000)?;
+    let detail = json!({"repair_unit_id": unit, "note": note});
+    let extra: Extra = Box::new(move |conn, row| {
+        match (row.kind.as_str(), unit) {
+            ("standard", Some(unit)) => {
+                let org = reg::find_organisation(conn, &policy::registry_lookup(), &unit)
+                    .map_err(|_| AppError::invalid("repair_unit_id"))?;
+                if org.kind != OrgKind::RepairUnit.as_str() && org.kind != OrgKind::PropertyManager.as_str() {
+                    return Err(AppError::invalid("repair_unit_id"));
+                }
+                row.repair_unit_id = Some(unit);
+            }
+            ("standard", None) => return Err(AppError::invalid("repair_unit_id")),
+            (_, Some(_)) => return Err(AppError::invalid("repair_unit_id")),
+            (_, None) => {}
+        }
+        Ok(())
+    });
+    run(state, caller, id, Action::Approve, req.version, detail, extra).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    pub version: Option<i32>,
+    pub reason: RejectionReason,
+    pub note: Option<String>,
+}
+
+/// The bureau refuses the claim with a coded reason naming its article.
+pub async fn reject(state: &AppState, caller: &Caller, id: &str, req: RejectRequest) -> AppResult<ClaimPage> {
+    let note = optional_text(req.note.as_deref(), "note", 2000)?;
+    let detail = json!({"reason": req.reason, "article": req.reason.article().to_string(), "note": note});
+    let extra: Extra = Box::new(move |_, row| {
+        row.rejection_note = note;
+        Ok(())
+    });
+    run(state, caller, id, Action::Reject { reason: req.reason }, req.version, detail, extra).await
+}
+
+// ---- plans ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    pub version: Option<i32>,
+    pub description: String,
+    #[schema(value_type = String)]
+    pub budget: baoxiu_sync_protocol::Money,
+}
+
+/// The designated repair unit submits its plan and budget (Art. 22).
+pub async fn submit_plan(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: PlanRequest,
+) -> AppResult<ClaimPage> {
+    let description = text(&req.description, "description", 4000)?;
+    if req.budget.is_negative() {
+        return Err(AppError::invalid("budget"));
+    }
+    let budget = req.budget.to_fen();
+    let by = caller.id.clone();
+    let detail = json!({"budget": req.budget});
+    let extra: Extra =
+        Box::new(move |conn, row| db::insert_plan(conn, &row.id, &description, budget, &by).map(|_| ()));
+    run(state, caller, id, Action::SubmitPlan, req.version, detail, extra).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum PlanDecision {
+    Approve,
+    Return,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDecisionRequest {
+    pub version: Option<i32>,
+    pub decision: PlanDecision,
+    /// Required when returning the plan.
+    pub comment: Option<String>,
+}
+
+/// The bureau approves the plan and budget, or returns it with comments (Art. 22).
+pub async fn decide_plan(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    req: PlanDecisionRequest,
+) -> AppResult<ClaimPage> {
+    let comment = optional_text(req.comment.as_deref(), "comment", 2000)?;
+    let (action, decision) = match req.decision {
+        PlanDecision::Approve => (Action::ApprovePlan, "approved"),
+        PlanDecision::Return if comment.is_none() => return Err(AppError::invalid("comment")),
+        PlanDecision::Return => (Action::ReturnPlan, "returned"),
+    };
+    let by = caller.id.clone();
+    let detail = json!({"decision": decision, "comment": comment});
+    let extra: Extra =
+        Box::new(move |conn, row| db::decide_plan(conn, &row.id, decision, comment.as_deref(), &by));
+    run(state, caller, id, action, req.version, detail, extra).await
+}

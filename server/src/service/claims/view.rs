@@ -1,0 +1,378 @@
+//! What a caller sees of a claim: the claim with its clocks and the caller's next step, and the
+//! claim's page with its timeline, plans, cost sheets, payout and evidence.
+
+use std::str::FromStr;
+
+use baoxiu_sync_protocol::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::claims::{self as db, ClaimRow};
+use crate::db::DbConnection;
+use crate::domain::coverage::{PartLocation, WarrantyCategory};
+use crate::domain::deadlines::{self, Clock};
+use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason};
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::service::policy::{self, Caller};
+
+fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// One legal clock on a claim: due when, days left, overdue by.
+#[derive(Serialize, ToSchema)]
+pub struct DeadlineView {
+    /// `payout` (Art. 23), `usage_notice` (Art. 26) or `developer_reply`.
+    pub clock: String,
+    /// The article that sets it, e.g. `Art. 23`.
+    pub article: Option<String>,
+    pub due_on: NaiveDate,
+    pub days_left: i64,
+    pub overdue_by: i64,
+    /// Whether the duty is done.
+    pub met: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Rejection {
+    pub reason: RejectionReason,
+    pub article: String,
+    pub note: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClaimResponse {
+    pub id: String,
+    pub kind: ClaimKind,
+    pub state: ClaimState,
+    /// Whose move it is: bureau, developer, repair_unit, applicant or nobody.
+    pub waiting_on: String,
+    /// Send this back as `version` with the next step; a mismatch answers `stale_version`.
+    pub version: i32,
+    pub jurisdiction: String,
+    pub estate_id: String,
+    pub building_id: String,
+    pub unit_id: Option<String>,
+    pub location: PartLocation,
+    pub category: WarrantyCategory,
+    pub location_detail: String,
+    pub description: String,
+    pub applicant_id: String,
+    pub repair_unit_id: Option<String>,
+    pub warranty_last_day: NaiveDate,
+    #[schema(value_type = Option<String>)]
+    pub advanced_amount: Option<Money>,
+    pub rejection: Option<Rejection>,
+    pub deadlines: Vec<DeadlineView>,
+    /// What the caller is expected to do next, if anything: e.g. `sign_cost_sheet`.
+    pub your_next_step: Option<&'static str>,
+    pub filed_at: DateTime<Utc>,
+}
+
+fn deadline(
+    clock: &str,
+    article: Option<Clock>,
+    due_on: NaiveDate,
+    met: bool,
+    now: DateTime<Utc>,
+) -> DeadlineView {
+    let standing = deadlines::standing(due_on, now);
+    DeadlineView {
+        clock: clock.into(),
+        article: article.map(|c| c.article().to_string()),
+        due_on,
+        days_left: if met { 0 } else { standing.days_left },
+        overdue_by: if met { 0 } else { standing.overdue_by },
+        met,
+    }
+}
+
+fn claim_deadlines(row: &ClaimRow, state: ClaimState, now: DateTime<Utc>) -> Vec<DeadlineView> {
+    use ClaimState::*;
+    let mut out = Vec::new();
+    if let Some(due) = row.developer_reply_due_on {
+        out.push(deadline("developer_reply", None, due, state != DeveloperAsked, now));
+    }
+    if let Some(due) = row.payout_due_on {
+        out.push(deadline(
+            "payout",
+            Some(Clock::Payout),
+            due,
+            matches!(state, Paid | DeveloperNotified),
+            now,
+        ));
+    }
+    if let Some(due) = row.usage_notice_due_on {
+        out.push(deadline("usage_notice", Some(Clock::UsageNotice), due, state == DeveloperNotified, now));
+    }
+    out
+}
+
+fn next_step(row: &ClaimRow, state: ClaimState, user: &Caller, unsigned_sheet: bool) -> Option<&'static str> {
+    use ClaimState::*;
+    match (user.role, state) {
+        (_, InRepair) if user.id == row.applicant_id && unsigned_sheet => Some("sign_cost_sheet"),
+        (Role::Developer, DeveloperAsked) => Some("reply_to_bureau"),
+        (Role::Reviewer, _)
+            if state.waiting_on().as_str() == row.waiting_on && row.waiting_on == "bureau" =>
+        {
+            Some(match state {
+                Filed => "ask_developer",
+                DeveloperAsked => "record_developer_silence",
+                AwaitingDecision => "decide",
+                PlanSubmitted => "review_plan",
+                CostSheetSubmitted => "verify_cost_sheet",
+                Verified => "pay",
+                Paid => "notify_developer",
+                _ => return None,
+            })
+        }
+        (Role::Technician | Role::PropertyManager, Approved | PlanReturned)
+            if row.repair_unit_id.is_some() =>
+        {
+            Some("submit_plan")
+        }
+        (Role::Technician | Role::PropertyManager, PlanApproved) if row.repair_unit_id.is_some() => {
+            Some("start_repair")
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn claim_response(row: ClaimRow, user: &Caller, unsigned_sheet: bool) -> AppResult<ClaimResponse> {
+    let state: ClaimState = row.state.parse().map_err(AppError::internal)?;
+    let now = Utc::now();
+    let rejection = row
+        .rejection_reason
+        .as_deref()
+        .map(RejectionReason::from_str)
+        .transpose()
+        .map_err(AppError::internal)?
+        .map(|reason| Rejection {
+            reason,
+            article: reason.article().to_string(),
+            note: row.rejection_note.clone(),
+        });
+    Ok(ClaimResponse {
+        deadlines: claim_deadlines(&row, state, now),
+        your_next_step: next_step(&row, state, user, unsigned_sheet),
+        kind: row.kind.parse().map_err(AppError::internal)?,
+        state,
+        location: row.location.parse().map_err(AppError::internal)?,
+        category: row.category.parse().map_err(AppError::internal)?,
+        advanced_amount: row.advanced_amount_fen.map(Money::from_fen),
+        filed_at: utc(row.filed_at),
+        rejection,
+        id: row.id,
+        waiting_on: row.waiting_on,
+        version: row.version,
+        jurisdiction: row.jurisdiction,
+        estate_id: row.estate_id,
+        building_id: row.building_id,
+        unit_id: row.unit_id,
+        location_detail: row.location_detail,
+        description: row.description,
+        applicant_id: row.applicant_id,
+        repair_unit_id: row.repair_unit_id,
+        warranty_last_day: row.warranty_last_day,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEntry {
+    pub action: String,
+    pub actor_id: String,
+    pub device_id: Option<String>,
+    pub before: Option<String>,
+    pub after: String,
+    pub detail: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanView {
+    pub revision: i32,
+    pub description: String,
+    #[schema(value_type = String)]
+    pub budget: Money,
+    pub submitted_at: DateTime<Utc>,
+    pub decision: Option<String>,
+    pub decision_comment: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LineView {
+    pub line_no: i32,
+    pub kind: String,
+    pub description: String,
+    pub unit: String,
+    pub quantity: String,
+    #[schema(value_type = String)]
+    pub unit_price: Money,
+    #[schema(value_type = String)]
+    pub amount: Money,
+    #[schema(value_type = String)]
+    pub budget: Money,
+    /// amount − budget.
+    #[schema(value_type = String)]
+    pub variance: Money,
+    pub decision: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub approved: Option<Money>,
+    pub decision_reason: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CostSheetView {
+    pub revision: i32,
+    #[schema(value_type = String)]
+    pub total: Money,
+    #[schema(value_type = String)]
+    pub budget_total: Money,
+    #[schema(value_type = String)]
+    pub variance: Money,
+    pub signed_by: Option<String>,
+    pub signed_at: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<String>)]
+    pub approved_total: Option<Money>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub lines: Vec<LineView>,
+    /// Canonical SHA-256 of this revision (`sync-protocol`); a signature binds to it.
+    pub hash: Option<String>,
+    pub parent_hash: Option<String>,
+    /// Another revision names the same parent: choose one by adding a revision before signing.
+    pub conflict: bool,
+    /// Who signed in person on the technician's phone, when the applicant did not sign on their
+    /// own account.
+    pub signed_in_person_by: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PayoutView {
+    #[schema(value_type = String)]
+    pub amount: Money,
+    pub payee: String,
+    pub paid_on: NaiveDate,
+    pub bank_reference: String,
+    pub cost_sheet_revision: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EvidenceView {
+    pub id: String,
+    pub kind: String,
+}
+
+/// A claim's page: the claim with its deadlines, timeline, plans, cost sheets, payout and evidence.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimPage {
+    pub claim: ClaimResponse,
+    pub timeline: Vec<TimelineEntry>,
+    pub plans: Vec<PlanView>,
+    pub cost_sheets: Vec<CostSheetView>,
+    pub payout: Option<PayoutView>,
+    pub evidence: Vec<EvidenceView>,
+    /// The applicant's return-visit rating, once given.
+    pub return_visit: Option<ReturnVisitView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReturnVisitView {
+    pub attitude: i32,
+    pub quality: i32,
+    pub resolution: i32,
+    pub comment: Option<String>,
+}
+
+/// One claim's page, if the caller may see the claim.
+pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult<ClaimPage> {
+    let row = policy::visible_claim(conn, user, id)?;
+    let timeline = db::audit_trail(conn, id)?
+        .into_iter()
+        .map(|a| TimelineEntry {
+            detail: serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null),
+            action: a.action,
+            actor_id: a.actor_id,
+            device_id: a.device_id,
+            before: a.before_state,
+            after: a.after_state,
+            at: utc(a.at),
+        })
+        .collect();
+    let plans = db::plans(conn, id)?
+        .into_iter()
+        .map(|p| PlanView {
+            revision: p.revision,
+            description: p.description,
+            budget: Money::from_fen(p.budget_fen),
+            submitted_at: utc(p.submitted_at),
+            decision: p.decision,
+            decision_comment: p.decision_comment,
+        })
+        .collect();
+    let sheets = db::cost_sheets_of(conn, id)?;
+    let mut cost_sheets = Vec::new();
+    let mut revision_of = std::collections::HashMap::new();
+    for sheet in sheets {
+        revision_of.insert(sheet.id.clone(), sheet.revision);
+        let lines = db::lines_of(conn, &sheet.id)?
+            .into_iter()
+            .map(|l| LineView {
+                line_no: l.line_no,
+                kind: l.kind,
+                description: l.description,
+                unit: l.unit,
+                quantity: l.quantity,
+                unit_price: Money::from_fen(l.unit_price_fen),
+                amount: Money::from_fen(l.amount_fen),
+                budget: Money::from_fen(l.budget_fen),
+                variance: Money::from_fen(l.amount_fen - l.budget_fen),
+                decision: l.decision,
+                approved: l.approved_fen.map(Money::from_fen),
+                decision_reason: l.decision_reason,
+            })
+            .collect();
+        cost_sheets.push(CostSheetView {
+            revision: sheet.revision,
+            total: Money::from_fen(sheet.total_fen),
+            budget_total: Money::from_fen(sheet.budget_total_fen),
+            variance: Money::from_fen(sheet.total_fen - sheet.budget_total_fen),
+            signed_by: sheet.signed_by,
+            signed_at: sheet.signed_at.map(utc),
+            hash: sheet.revision_hash,
+            parent_hash: sheet.parent_hash,
+            conflict: sheet.conflict,
+            signed_in_person_by: sheet.signer_name,
+            approved_total: sheet.approved_total_fen.map(Money::from_fen),
+            verified_at: sheet.verified_at.map(utc),
+            lines,
+        });
+    }
+    let unsigned = cost_sheets.last().is_some_and(|s| s.signed_by.is_none());
+    let payout = db::payout_of(conn, id)?.map(|p| PayoutView {
+        amount: Money::from_fen(p.amount_fen),
+        cost_sheet_revision: revision_of.get(&p.cost_sheet_id).copied().unwrap_or(0),
+        payee: p.payee,
+        paid_on: p.paid_on,
+        bank_reference: p.bank_reference,
+    });
+    let evidence =
+        db::evidence_of(conn, id)?.into_iter().map(|(id, kind)| EvidenceView { id, kind }).collect();
+    let rating = db::return_visit_of(conn, id)?.map(|r| ReturnVisitView {
+        attitude: r.attitude,
+        quality: r.quality,
+        resolution: r.resolution,
+        comment: r.comment,
+    });
+    Ok(ClaimPage {
+        claim: claim_response(row, user, unsigned)?,
+        timeline,
+        plans,
+        cost_sheets,
+        payout,
+        evidence,
+        return_visit: rating,
+    })
+}

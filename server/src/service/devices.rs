@@ -1,0 +1,109 @@
+//! Phones enroll as devices: an id and an Ed25519 public key bound to the account, so what the
+//! phone signs offline (owner confirmations, sync batches) can be checked later.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::accounts::{self, now, DeviceRow};
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::{parse_id, Caller};
+use crate::state::AppState;
+
+fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollDevice {
+    /// A UUID the phone generated once and keeps.
+    pub device_id: String,
+    /// A name the person recognises, e.g. "王师傅的手机".
+    pub name: String,
+    /// The 32-byte Ed25519 public key, standard base64.
+    pub public_key: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeviceResponse {
+    pub id: String,
+    pub name: String,
+    pub public_key: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+impl From<DeviceRow> for DeviceResponse {
+    fn from(d: DeviceRow) -> Self {
+        DeviceResponse {
+            id: d.id,
+            name: d.name,
+            public_key: d.public_key,
+            enrolled_at: utc(d.enrolled_at),
+            retired_at: d.retired_at.map(utc),
+        }
+    }
+}
+
+/// Parses a base64 Ed25519 public key, refusing anything that is not a valid curve point.
+pub fn parse_public_key(text: &str) -> AppResult<ed25519_dalek::VerifyingKey> {
+    let bytes = STANDARD.decode(text.trim()).map_err(|_| AppError::new(Code::InvalidDeviceKey))?;
+    let bytes: [u8; 32] = bytes.try_into().map_err(|_| AppError::new(Code::InvalidDeviceKey))?;
+    let key =
+        ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| AppError::new(Code::InvalidDeviceKey))?;
+    // A weak (small-order) key would let anyone forge signatures that verify.
+    if key.is_weak() {
+        return Err(AppError::new(Code::InvalidDeviceKey));
+    }
+    Ok(key)
+}
+
+/// Enrolls the caller's phone.
+pub async fn enroll(state: &AppState, caller: &Caller, body: EnrollDevice) -> AppResult<DeviceResponse> {
+    let holder = caller.clone();
+    let req = body;
+    let key = parse_public_key(&req.public_key)?;
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid("name"));
+    }
+    let row = DeviceRow {
+        id: parse_id(&req.device_id)?,
+        user_id: holder.id.clone(),
+        name: name.to_string(),
+        public_key: STANDARD.encode(key.as_bytes()),
+        enrolled_at: now(),
+        retired_at: None,
+    };
+    let saved = row.clone();
+    state.db.write(move |conn| accounts::insert_device(conn, &saved)).await?;
+    Ok(DeviceResponse::from(row))
+}
+
+/// The caller's devices, retired ones included.
+pub async fn list(state: &AppState, caller: &Caller) -> AppResult<Vec<DeviceResponse>> {
+    let id = caller.id.clone();
+    let rows = state.db.read(move |conn| accounts::list_devices(conn, &id)).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Retires a device (a lost or replaced phone): its owner or an administrator may.
+pub async fn retire(state: &AppState, caller: &Caller, id: &str) -> AppResult<()> {
+    let user = caller.clone();
+    let id = parse_id(id)?;
+    state
+        .db
+        .write(move |conn| {
+            let device = accounts::find_device(conn, &id)?.ok_or(AppError::new(Code::NotFound))?;
+            if device.user_id != user.id && user.role != Role::Admin {
+                return Err(AppError::new(Code::NotFound));
+            }
+            accounts::retire_device(conn, &id)
+        })
+        .await
+}

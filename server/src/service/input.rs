@@ -1,0 +1,58 @@
+//! Parsing what a caller sends: ids and text fields, refused with `invalid_id` or `invalid_input`
+//! naming the field.
+
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+
+/// An id: a UUID, returned in canonical form; anything else is `invalid_id`.
+pub fn parse_id(raw: &str) -> AppResult<String> {
+    uuid::Uuid::parse_str(raw).map(|u| u.hyphenated().to_string()).map_err(|_| AppError::new(Code::InvalidId))
+}
+
+/// A required text field: trimmed, not empty, at most `max` characters; otherwise
+/// `invalid_input` naming the field.
+pub fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(AppError::invalid(field));
+    }
+    Ok(value.to_string())
+}
+
+/// An optional text field: absent stays absent, present follows [`text`].
+pub fn optional_text(value: Option<&str>, field: &str, max: usize) -> AppResult<Option<String>> {
+    value.map(|v| text(v, field, max)).transpose()
+}
+
+/// `?limit=&offset=` paging, at most 200 rows a page.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// Rows per page, 1 to 200; default 50.
+    pub limit: Option<i64>,
+    /// Rows to skip; default 0.
+    pub offset: Option<i64>,
+}
+
+impl Page {
+    /// `(limit, offset)`, checked.
+    pub fn bounds(&self) -> AppResult<(i64, i64)> {
+        let limit = self.limit.unwrap_or(50);
+        let offset = self.offset.unwrap_or(0);
+        if !(1..=200).contains(&limit) {
+            return Err(AppError::invalid("limit"));
+        }
+        if offset < 0 {
+            return Err(AppError::invalid("offset"));
+        }
+        Ok((limit, offset))
+    }
+}
+
+/// A list with its paging.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub limit: i64,
+    pub offset: i64,
+}

@@ -1,0 +1,20 @@
+//! The use cases: one function each, called alike by the REST handlers, the sync push, the CLI,
+//! the demo loader and the web pages.
+//!
+//! A use case takes the acting party ([`Caller`]), a typed command and the server's state; it runs
+//! in one transaction and returns a typed result or an [`AppError`](crate::error::AppError). It
+//! knows nothing of HTTP. Who may see and act on what is asked of [`policy`], never decided here
+//! per use case. Functions named `…_in` run inside a transaction their caller holds, so that the
+//! sync push can apply several use cases in one commit, each in its own savepoint.
+
+pub mod claims;
+pub mod devices;
+pub mod evidence;
+pub mod files;
+mod input;
+pub mod policy;
+pub mod sync;
+pub mod work_orders;
+
+pub use input::{optional_text, parse_id, text, Page, Paged};
+pub use policy::Caller;

@@ -1,0 +1,88 @@
+//! Who may see what, and on whose behalf a caller may act: the one place the services ask.
+//!
+//! Each role sees a scope of claims (the reviewer their jurisdiction, the developer and property
+//! manager their estates, the repair unit the claims it was designated for, the owner their own);
+//! a party's own acts on a claim (the applicant signing, the designated unit repairing, the
+//! developer answering) are checked here against the claim itself.
+
+use crate::db::claims::{Actor, ClaimRow, ClaimScope};
+use crate::db::registry::{self as reg, BuildingRow, Viewer};
+use crate::db::DbConnection;
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+
+/// A signed-in caller whose session is live and whose account is active.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub session_id: String,
+    /// The organisations the account belongs to, read with the session.
+    pub organisation_ids: Vec<String>,
+}
+
+impl Caller {
+    /// The caller as a registry viewer, for scoped reads.
+    pub fn viewer(&self) -> Viewer {
+        Viewer { user_id: self.id.clone(), role: self.role, organisation_ids: self.organisation_ids.clone() }
+    }
+
+    /// The caller as the actor of a step, for the audit trail; `device` when a phone pushed it.
+    pub fn actor(&self, device: Option<&str>) -> Actor {
+        Actor { user_id: self.id.clone(), role: self.role, device_id: device.map(str::to_owned) }
+    }
+}
+
+/// What the caller may see of claims.
+pub fn claim_scope(conn: &mut DbConnection, caller: &Caller) -> AppResult<ClaimScope> {
+    Ok(match caller.role {
+        Role::Admin => ClaimScope::All,
+        Role::Reviewer => ClaimScope::Jurisdictions(reg::reviewer_jurisdictions(conn, &caller.id)?),
+        Role::Developer => ClaimScope::Developer(caller.organisation_ids.clone()),
+        Role::PropertyManager => ClaimScope::PropertyManager(caller.organisation_ids.clone()),
+        Role::Technician => ClaimScope::RepairUnit(caller.organisation_ids.clone()),
+        Role::Owner => ClaimScope::Owner(caller.id.clone()),
+    })
+}
+
+/// The claim with `id`, if the caller may see it; otherwise `not_found`, never a hint that it
+/// exists.
+pub fn visible_claim(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<ClaimRow> {
+    let scope = claim_scope(conn, caller)?;
+    crate::db::claims::find_claim(conn, &scope, id)
+}
+
+/// The registry as the system sees it, for lookups a use case makes on the caller's behalf once
+/// the caller's own right to the claim is settled: the name of a repair unit the bureau
+/// designates, the names of the units a reviewer's ratings list shows. Never for what the caller
+/// asked to see.
+pub fn registry_lookup() -> Viewer {
+    Viewer { user_id: String::new(), role: Role::Admin, organisation_ids: Vec::new() }
+}
+
+/// The claim's applicant acting on it: only they may sign its cost sheet or rate its repair.
+pub fn require_applicant(caller: &Caller, claim: &ClaimRow, article: Option<&'static str>) -> AppResult<()> {
+    if claim.applicant_id != caller.id {
+        let err = AppError::new(Code::StepNotForRole);
+        return Err(match article {
+            Some(article) => err.detail(article),
+            None => err,
+        });
+    }
+    Ok(())
+}
+
+/// The building as the caller may see it, with its estate's jurisdiction and developer.
+pub fn building_in_scope(
+    conn: &mut DbConnection,
+    user: &Caller,
+    id: &str,
+) -> AppResult<(BuildingRow, String, String)> {
+    let scope = reg::scope(conn, &user.viewer())?;
+    let (building, jurisdiction) = reg::find_building(conn, &scope, id)?;
+    let estate = reg::find_estate(conn, &reg::Scope::All, &building.estate_id)?;
+    Ok((building, jurisdiction, estate.developer_id))
+}
