@@ -429,7 +429,7 @@ pub fn sums(
     building: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<(String, String, i64)>> {
+) -> AppResult<Vec<(String, Summed, i64)>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -481,7 +481,31 @@ pub fn sums(
             .bind::<Text, _>(b)
             .load(conn)?,
     };
-    Ok(rows.into_iter().map(|r| (r.building_id, r.kind, r.total)).collect())
+    rows.into_iter()
+        .map(|r| {
+            let summed = match r.kind.as_str() {
+                "opening" => Summed::Opening,
+                kind => {
+                    let (kind, reverses) = match kind.strip_prefix("reversal:") {
+                        Some(reversed) => {
+                            (EntryKind::Reversal, Some(reversed.parse().map_err(AppError::internal)?))
+                        }
+                        None => (kind.parse().map_err(AppError::internal)?, None),
+                    };
+                    Summed::Within { kind, reverses }
+                }
+            };
+            Ok((r.building_id, summed, r.total))
+        })
+        .collect()
+}
+
+/// What a row of [`sums`] totals: everything before the period, or one kind of entry within it.
+/// A kind this build does not know is an error, never counted as something else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Summed {
+    Opening,
+    Within { kind: EntryKind, reverses: Option<EntryKind> },
 }
 
 /// A jurisdiction's journal over `[from, to)`, oldest first, for accountants.

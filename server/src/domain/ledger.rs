@@ -87,8 +87,23 @@ pub fn shares(total: Money) -> Vec<(WarrantyCategory, Money)> {
 
 /// The balance of `entries` (for one building, or one building's category).
 pub fn balance<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Balance {
+    fold(entries.into_iter().map(|e| Sum { kind: e.kind, reverses: e.reverses, amount: e.amount }))
+}
+
+/// A signed total of entries of one kind (and, for reversals, of the kind they reverse): what the
+/// database sums when a statement covers a million entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sum {
+    pub kind: EntryKind,
+    pub reverses: Option<EntryKind>,
+    pub amount: Money,
+}
+
+/// The one fold from journal amounts to totals by kind and a balance; entries and sums of entries
+/// go through it alike, so a balance and a statement can never disagree.
+pub fn fold(sums: impl IntoIterator<Item = Sum>) -> Balance {
     let mut b = Balance::default();
-    for e in entries {
+    for e in sums {
         let kind = e.reverses.unwrap_or(e.kind);
         // A reversal's amount is the negation of the reversed entry's, so adding its signed
         // amount to the reversed kind's total (in that kind's direction) cancels it.
@@ -105,6 +120,34 @@ pub fn balance<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Balance {
         b.balance = b.balance + e.amount;
     }
     b
+}
+
+/// A building's year as the publication shows it (Art. 28): what stood at its start, what came in,
+/// what was used and returned, and what stands at its end.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct YearTotals {
+    pub opening_balance: Money,
+    /// Deposits and late fees.
+    pub deposits: Money,
+    pub interest: Money,
+    /// Payouts for repairs.
+    pub uses: Money,
+    /// Refunds and award refunds to the developer.
+    pub refunds: Money,
+    pub closing_balance: Money,
+}
+
+/// Folds the sums before the year (`opening`) and within it into the year's totals.
+pub fn year_totals(opening: Money, within: impl IntoIterator<Item = Sum>) -> YearTotals {
+    let b = fold(within);
+    YearTotals {
+        opening_balance: opening,
+        deposits: b.deposits + b.late_fees,
+        interest: b.interest,
+        uses: b.payouts,
+        refunds: b.refunds + b.award_refunds,
+        closing_balance: opening + b.balance,
+    }
 }
 
 /// An outflow the balance cannot cover.
@@ -165,6 +208,29 @@ mod tests {
         let reversed = reversal_of(&entries[4]);
         let b = balance(entries.iter().chain([&reversed]));
         assert_eq!((b.payouts, b.balance), (m("1380.88"), m("561491.34")));
+    }
+
+    #[test]
+    fn a_year_folds_like_its_entries() {
+        let entries = [
+            entry(EntryKind::Deposit, "558000.00"),
+            entry(EntryKind::LateFee, "3000.00"),
+            entry(EntryKind::Payout, "1530.88"),
+            entry(EntryKind::Refund, "69750.00"),
+            entry(EntryKind::AwardRefund, "100.00"),
+        ];
+        let reversed = reversal_of(&entries[2]);
+        let sums: Vec<Sum> = entries
+            .iter()
+            .chain([&reversed])
+            .map(|e| Sum { kind: e.kind, reverses: e.reverses, amount: e.amount })
+            .collect();
+        let year = year_totals(m("10.00"), sums.clone());
+        assert_eq!(year.deposits, m("561000.00"), "late fees count as deposits");
+        assert_eq!(year.uses, m("0.00"), "the reversed payout cancels");
+        assert_eq!(year.refunds, m("69850.00"));
+        assert_eq!(year.closing_balance, m("10.00") + balance(entries.iter().chain([&reversed])).balance);
+        assert_eq!(fold(sums), balance(entries.iter().chain([&reversed])));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod coverage;
 pub mod deadlines;
 pub mod deposit;
+pub mod deposit_notice;
 pub mod fund;
 pub mod ledger;
 pub mod lifecycle;

@@ -11,6 +11,7 @@ pub mod claims;
 pub mod devices;
 pub mod evidence;
 pub mod files;
+pub mod fund;
 mod input;
 pub mod policy;
 pub mod sync;

@@ -1,0 +1,89 @@
+//! Corrections by reversing entries, and the usage notice to the developer (Art. 26).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReverseRequest {
+    pub reason: String,
+}
+
+/// Corrects the journal: posts the exact negation of an entry, with the reason. Entries are never
+/// edited, and reversing money into the fund may not take a balance below zero.
+pub async fn reverse_entry(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: ReverseRequest,
+) -> AppResult<JournalEntryView> {
+    let user = caller.clone();
+    let entry_id = parse_id(id)?;
+    let reason = text(&body.reason, "reason", 2000)?;
+    let row = state
+        .db
+        .write(move |conn| {
+            let entry = db::find_entry(conn, &entry_id)?.ok_or(AppError::new(Code::NotFound))?;
+            if !reg::reviewer_jurisdictions(conn, &user.id)?.contains(&entry.jurisdiction) {
+                return Err(AppError::new(Code::NotFound));
+            }
+            if entry.amount_fen > 0 {
+                let category = entry.category.parse().map_err(AppError::internal)?;
+                let available = db::category_balance(conn, &entry.building_id, category)?.balance;
+                ledger::check_outflow(available, Money::from_fen(entry.amount_fen))
+                    .map_err(|s| AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string()))?;
+            }
+            db::reverse(conn, &entry, &reason, &user.id, shanghai_date(Utc::now()))
+        })
+        .await?;
+    Ok(JournalEntryView::from(row))
+}
+
+/// What the developer is told after settlement (Art. 26), generated from the journal.
+#[derive(Serialize, ToSchema)]
+pub struct UsageNotice {
+    pub claim_id: String,
+    pub building_id: String,
+    pub category: String,
+    /// The journal entries charged to the claim.
+    pub entries: Vec<JournalEntryView>,
+    /// Net amount used from the fund.
+    #[schema(value_type = String)]
+    pub total_used: Money,
+    /// The category's balance after it.
+    #[schema(value_type = String)]
+    pub category_balance: Money,
+    /// The notice is due 30 days after settlement (Art. 26).
+    pub due_on: Option<NaiveDate>,
+    pub sent: bool,
+}
+
+/// The usage notice for a settled claim (Art. 26): what was used, from the journal.
+pub async fn usage_notice(state: &AppState, caller: &Caller, id: &str) -> AppResult<UsageNotice> {
+    let user = caller.clone();
+    let claim_id = parse_id(id)?;
+    if !matches!(user.role, Role::Reviewer | Role::Developer | Role::Admin) {
+        return Err(AppError::new(Code::Forbidden));
+    }
+    let notice = state
+        .db
+        .read(move |conn| {
+            let scope = policy::claim_scope(conn, &user)?;
+            let claim = crate::db::claims::find_claim(conn, &scope, &claim_id)?;
+            let rows = db::entries_of_claim(conn, &claim.id)?;
+            let category = claim.category.parse().map_err(AppError::internal)?;
+            let balance = db::category_balance(conn, &claim.building_id, category)?.balance;
+            Ok(UsageNotice {
+                total_used: -rows.iter().map(|r| Money::from_fen(r.amount_fen)).sum::<Money>(),
+                entries: rows.into_iter().map(JournalEntryView::from).collect(),
+                category_balance: balance,
+                due_on: claim.usage_notice_due_on,
+                sent: claim.state == "developer_notified",
+                claim_id: claim.id,
+                building_id: claim.building_id,
+                category: claim.category,
+            })
+        })
+        .await?;
+    Ok(notice)
+}

@@ -1,0 +1,75 @@
+//! Interest on the fund at the demand-deposit rate (Art. 27).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterestRunRequest {
+    /// First day of the period.
+    pub period_from: NaiveDate,
+    /// The day after the last day of the period (the period is `[from, to)`).
+    pub period_to: NaiveDate,
+    /// The jurisdiction; default the reviewer's own (when they have one).
+    pub jurisdiction: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InterestRunView {
+    pub id: String,
+    pub jurisdiction: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    #[schema(value_type = String)]
+    pub total: Money,
+    /// False when this exact period had been posted before and nothing was posted now.
+    pub posted_now: bool,
+}
+
+pub(super) fn reviewer_jurisdiction(
+    conn: &mut DbConnection,
+    user: &Caller,
+    asked: Option<&str>,
+) -> AppResult<String> {
+    let mine = reg::reviewer_jurisdictions(conn, &user.id)?;
+    match asked {
+        Some(j) if mine.iter().any(|m| m == j) => Ok(j.to_string()),
+        Some(_) => Err(AppError::new(Code::OutsideJurisdiction)),
+        None => mine.into_iter().next().ok_or(AppError::new(Code::OutsideJurisdiction)),
+    }
+}
+
+/// Posts interest for a period on every building and category of a jurisdiction, on each day's
+/// balance at the demand-deposit rate then in force, actual/360 (Art. 27). Re-running the same
+/// period posts nothing again; a period overlapping one already posted is refused.
+pub async fn run_interest(
+    state: &AppState,
+    caller: &Caller,
+    body: InterestRunRequest,
+) -> AppResult<InterestRunView> {
+    let user = caller.clone();
+    let req = body;
+    if req.period_to <= req.period_from
+        || req.period_to > shanghai_date(Utc::now()) + chrono::Duration::days(1)
+    {
+        return Err(AppError::invalid("period_to"));
+    }
+    let rates = state.rules.rates.clone();
+    let view = state
+        .db
+        .write(move |conn| {
+            let jurisdiction = reviewer_jurisdiction(conn, &user, req.jurisdiction.as_deref())?;
+            let outcome =
+                db::post_interest(conn, &jurisdiction, req.period_from, req.period_to, &rates, &user.id)?;
+            Ok(InterestRunView {
+                id: outcome.run.id,
+                jurisdiction,
+                period_from: outcome.run.period_from,
+                period_to: outcome.run.period_to,
+                total: Money::from_fen(outcome.run.total_fen),
+                posted_now: outcome.posted_now,
+            })
+        })
+        .await?;
+    Ok(view)
+}

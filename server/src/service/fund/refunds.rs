@@ -1,0 +1,239 @@
+//! Holds and refunds after a category's warranty expires (Art. 29, 30), and refunds of a deposit
+//! reduction won after an award (Art. 9 iii).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    /// The warranty category whose refund is held.
+    #[schema(value_type = String)]
+    pub category: WarrantyCategory,
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiftRequest {
+    pub reason: String,
+}
+
+/// Holds a category's refund while a serious, repeatedly repaired defect still impairs use (Art. 30).
+pub async fn place_hold(state: &AppState, caller: &Caller, id: &str, body: HoldRequest) -> AppResult<String> {
+    let user = caller.clone();
+    let building_id = parse_id(id)?;
+    let reason = text(&body.reason, "reason", 2000)?;
+    let category = body.category;
+    let hold = state
+        .db
+        .write(move |conn| {
+            policy::building_in_scope(conn, &user, &building_id)?;
+            db::place_hold(conn, &building_id, category.as_str(), &reason, &user.id)
+        })
+        .await?;
+    Ok(hold)
+}
+
+/// Lifts a hold, with the reason (the defect is repaired).
+pub async fn lift_hold(
+    state: &AppState,
+    caller: &Caller,
+    path: (String, String),
+    body: LiftRequest,
+) -> AppResult<()> {
+    let user = caller.clone();
+    let (building, hold) = path;
+    let (building_id, hold_id) = (parse_id(&building)?, parse_id(&hold)?);
+    let reason = text(&body.reason, "reason", 2000)?;
+    state
+        .db
+        .write(move |conn| {
+            policy::building_in_scope(conn, &user, &building_id)?;
+            db::lift_hold(conn, &building_id, &hold_id, &reason, &user.id)
+        })
+        .await?;
+    Ok(())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    #[schema(value_type = String)]
+    pub category: WarrantyCategory,
+    pub paid_on: NaiveDate,
+    pub bank_reference: String,
+}
+
+/// When a category's refund may be paid: after its warranty expires, or after the 5-year custody
+/// limit, whichever comes first (Art. 27, 29).
+pub(super) fn refund_window(
+    conn: &mut DbConnection,
+    building: &BuildingRow,
+    category: WarrantyCategory,
+) -> AppResult<Option<(NaiveDate, NaiveDate)>> {
+    let Some(handover) = building.handover_date else { return Ok(None) };
+    let warranty = BuildingWarranty {
+        handover,
+        design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
+        contract: Default::default(),
+    };
+    let expiry =
+        coverage::warranty_until(category, &warranty, &SeasonSettings::default()).map(|c| c.last_day).ok();
+    let custody = db::first_deposit_date(conn, &building.id)?.and_then(|d| periods::years_after(d, 5));
+    let last_day = match (expiry, custody) {
+        (Some(e), Some(c)) => e.min(c),
+        (e, c) => match e.or(c) {
+            Some(d) => d,
+            None => return Ok(None),
+        },
+    };
+    let due = periods::days_after(last_day, 30).unwrap_or(last_day);
+    Ok(Some((last_day, due)))
+}
+
+/// Refunds a category's balance to the developer once its warranty has expired, unless held
+/// (Art. 29-30): its share of principal plus interest, less what was paid out of it.
+pub async fn refund(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: RefundRequest,
+) -> AppResult<BuildingFund> {
+    let user = caller.clone();
+    let building_id = parse_id(id)?;
+    let req = body;
+    let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
+    let today = shanghai_date(Utc::now());
+    if req.paid_on > today {
+        return Err(AppError::invalid("paid_on"));
+    }
+    let view = state
+        .db
+        .write(move |conn| {
+            let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
+            let (last_day, due) =
+                refund_window(conn, &building, req.category)?.ok_or(AppError::new(Code::RefundNotDue))?;
+            let held = db::holds_of(conn, &building_id)?
+                .iter()
+                .any(|h| h.category == req.category.as_str() && h.lifted_at.is_none());
+            fund::may_refund(req.paid_on, last_day, due, held).map_err(|e| match e {
+                fund::FundError::OnHold => AppError::new(Code::RefundOnHold).detail(e.article().to_string()),
+                _ => AppError::new(Code::RefundNotDue).detail(format!("{}: {}", e.article(), last_day)),
+            })?;
+            let b = db::category_balance(conn, &building_id, req.category)?;
+            // Art. 29: the category's share of principal plus interest, less what left it.
+            let principal = b.deposits + b.late_fees - b.award_refunds;
+            let outcome = fund::refund_amount(principal, b.interest, b.payouts + b.refunds);
+            if outcome.amount == Money::ZERO {
+                return Err(AppError::new(Code::NothingToRefund));
+            }
+            let reason = format!("refund (Art. 29) {bank_reference}");
+            db::post(
+                conn,
+                &Posting {
+                    jurisdiction: &jurisdiction,
+                    building_id: &building_id,
+                    kind: EntryKind::Refund,
+                    entry_date: req.paid_on,
+                    claim_id: None,
+                    reason: &reason,
+                    recorded_by: &user.id,
+                },
+                &[(req.category, outcome.amount)],
+            )?;
+            fund_view(conn, &building, building_id.clone())
+        })
+        .await?;
+    Ok(view)
+}
+
+// ---- award refunds (Art. 9 iii) ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwardRefundRequest {
+    /// `national`, `provincial` or `municipal`.
+    #[schema(value_type = String)]
+    pub award: AwardLevel,
+    /// The award document: the id of a file the caller uploaded.
+    pub evidence_id: String,
+    pub paid_on: NaiveDate,
+    pub bank_reference: String,
+}
+
+/// Refunds the points a quality award earns after the deposit (Art. 9 iii): the deposit before
+/// minus the deposit with the award, which keeps the 1 % floor; shared out of the categories.
+pub async fn award_refund(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: AwardRefundRequest,
+) -> AppResult<BuildingFund> {
+    let user = caller.clone();
+    let building_id = parse_id(id)?;
+    let req = body;
+    let evidence_id = parse_id(&req.evidence_id)?;
+    let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
+    if req.paid_on > shanghai_date(Utc::now()) {
+        return Err(AppError::invalid("paid_on"));
+    }
+    let view = state
+        .db
+        .write(move |conn| {
+            let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
+            let mut notice = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
+            if notice.status != NoticeStatus::Paid.as_str() {
+                return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 9"));
+            }
+            let before: ReductionsInput =
+                serde_json::from_str(&notice.reductions).map_err(AppError::internal)?;
+            if before.award.is_some() {
+                return Err(AppError::new(Code::AlreadyExists).detail("Art. 9"));
+            }
+            let after = ReductionsInput { award: Some(req.award), ..before };
+            let class: BuildingClass = notice.class.parse().map_err(AppError::internal)?;
+            let returned = deposit::refund_for_new_reduction(
+                class,
+                Money::from_fen(notice.cost_fen),
+                &before.domain(),
+                &after.domain(),
+            )
+            .map_err(|e| AppError::invalid("award").detail(e.article().to_string()))?;
+            if returned == Money::ZERO {
+                return Err(AppError::new(Code::NothingToRefund).detail("Art. 9"));
+            }
+            let shares = ledger::shares(returned);
+            let mut short = Money::ZERO;
+            for (category, share) in &shares {
+                let available = db::category_balance(conn, &building_id, *category)?.balance;
+                if let Err(s) = ledger::check_outflow(available, *share) {
+                    short = short + s.shortfall;
+                }
+            }
+            if short > Money::ZERO {
+                return Err(AppError::new(Code::InsufficientBalance).detail(short.to_string()));
+            }
+            let reason = format!("award refund (Art. 9) {bank_reference}");
+            db::post(
+                conn,
+                &Posting {
+                    jurisdiction: &jurisdiction,
+                    building_id: &building_id,
+                    kind: EntryKind::AwardRefund,
+                    entry_date: req.paid_on,
+                    claim_id: None,
+                    reason: &reason,
+                    recorded_by: &user.id,
+                },
+                &shares,
+            )?;
+            notice.reductions = serde_json::to_string(&after).map_err(AppError::internal)?;
+            db::save_notice(conn, &mut notice)?;
+            files_db::require_own_files(conn, &user.id, [&evidence_id])?;
+            db::add_evidence(conn, &notice.id, &evidence_id, "award")?;
+            fund_view(conn, &building, building_id.clone())
+        })
+        .await?;
+    Ok(view)
+}
