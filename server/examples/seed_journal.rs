@@ -31,7 +31,8 @@ fn main() -> anyhow::Result<()> {
     let buildings: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(1_000);
     let per_building: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(1_000);
     let db = Db::connect(&url, 2)?;
-    baoxiu::demo::load(&db, baoxiu::demo::DEMO_ESTATE)?;
+    let rules = baoxiu::state::RuleSettings::from_config(&baoxiu::config::Config::default())?;
+    baoxiu::demo::load(&db, &rules, baoxiu::demo::DEMO_ESTATE)?;
     let mut conn = db.conn()?;
     let reviewer = accounts::find_user_by_username(&mut conn, "reviewer")?
         .ok_or_else(|| anyhow::anyhow!("no reviewer"))?;

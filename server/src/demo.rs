@@ -9,13 +9,15 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::auth::password;
-use crate::db::accounts::{self, new_id, now, NewUser};
+use crate::db::accounts::{self, new_id, now};
 use crate::db::registry::{self as reg, BuildingRow, EstateRow, OrganisationRow, UnitRow};
 use crate::db::{fund, write_transaction, Db};
-use crate::domain::deposit;
-use crate::domain::ledger::{self, EntryKind};
 use crate::domain::registry::{BuildingClass, OrgKind, Role};
 use crate::error::{AppError, AppResult};
+use crate::service::accounts::{check_new_account, create_account_in, CreateUserRequest};
+use crate::service::fund::{notify_deposit_in, record_payment_in, DepositNoticeRequest, PaymentRequest};
+use crate::service::Caller;
+use crate::state::RuleSettings;
 
 /// The fixture shipped with the binary.
 pub const DEMO_ESTATE: &str = include_str!("../../fixtures/demo-estate.json");
@@ -96,16 +98,21 @@ pub struct LoadReport {
 }
 
 /// Loads a fixture (the shipped demo estate unless given another) in one transaction.
-pub fn load(db: &Db, fixture_json: &str) -> anyhow::Result<LoadReport> {
+pub fn load(db: &Db, rules: &RuleSettings, fixture_json: &str) -> anyhow::Result<LoadReport> {
     let fixture: Fixture = serde_json::from_str(fixture_json)?;
     // One hash for every demo account: they share a password, and hashing forty times would only
     // slow the load down.
     let hash = password::hash(&fixture.password)?;
     let mut conn = db.conn()?;
-    Ok(write_transaction(&mut conn, |conn| load_in(conn, &fixture, &hash))?)
+    Ok(write_transaction(&mut conn, |conn| load_in(conn, rules, &fixture, &hash))?)
 }
 
-fn load_in(conn: &mut crate::db::DbConnection, fixture: &Fixture, hash: &str) -> AppResult<LoadReport> {
+fn load_in(
+    conn: &mut crate::db::DbConnection,
+    rules: &RuleSettings,
+    fixture: &Fixture,
+    hash: &str,
+) -> AppResult<LoadReport> {
     let mut report = LoadReport::default();
     let mut orgs: HashMap<&str, String> = HashMap::new();
     for org in &fixture.organisations {
@@ -135,7 +142,7 @@ fn load_in(conn: &mut crate::db::DbConnection, fixture: &Fixture, hash: &str) ->
 
     for person in &fixture.staff {
         let org_id = person.organisation.as_deref().map(org).transpose()?;
-        ensure_user(conn, person, hash, org_id.as_deref(), &mut report)?;
+        ensure_user(conn, person, &fixture.password, hash, org_id.as_deref(), &mut report)?;
     }
 
     let e = &fixture.estate;
@@ -158,7 +165,10 @@ fn load_in(conn: &mut crate::db::DbConnection, fixture: &Fixture, hash: &str) ->
             id
         }
     };
-    let reviewer = accounts::find_user_by_username(conn, "reviewer")?.map(|u| u.id);
+    let reviewer = match accounts::find_user_by_username(conn, "reviewer")? {
+        Some(user) => Some(Caller::of_account(conn, &user.id)?),
+        None => None,
+    };
     for b in &e.buildings {
         let building_id = match reg::building_id_by_name(conn, &estate_id, &b.name)? {
             Some(id) => id,
@@ -200,20 +210,11 @@ fn load_in(conn: &mut crate::db::DbConnection, fixture: &Fixture, hash: &str) ->
                     id
                 }
             };
-            let owner_id = ensure_user(conn, &u.owner, hash, None, &mut report)?;
+            let owner_id = ensure_user(conn, &u.owner, &fixture.password, hash, None, &mut report)?;
             reg::add_unit_owner(conn, &unit_id, &owner_id)?;
         }
         if let (Some(handover), Some(reviewer)) = (b.handover_date, &reviewer) {
-            let developer = org(&e.developer)?;
-            if deposit_paid_before_handover(
-                conn,
-                &building_id,
-                b,
-                handover,
-                &e.jurisdiction,
-                &developer,
-                reviewer,
-            )? {
+            if deposit_paid_before_handover(conn, rules, &building_id, handover, reviewer)? {
                 report.deposits += 1;
             }
         }
@@ -222,113 +223,60 @@ fn load_in(conn: &mut crate::db::DbConnection, fixture: &Fixture, hash: &str) ->
 }
 
 /// The deposit each demo building paid in full, on time, a fortnight before its hand-over
-/// (Art. 12), with its journal entries and certificate. Nothing if a notice exists already.
+/// (Art. 12): notified by the demo reviewer a month before and paid on its due date, through the
+/// same use cases the bureau's API calls, so it gets its journal entries and certificate like any
+/// other. Nothing if a notice exists already.
 fn deposit_paid_before_handover(
     conn: &mut crate::db::DbConnection,
+    rules: &RuleSettings,
     building_id: &str,
-    b: &Building,
     handover: NaiveDate,
-    jurisdiction: &str,
-    developer_id: &str,
-    reviewer_id: &str,
+    reviewer: &Caller,
 ) -> AppResult<bool> {
     if fund::notice_of(conn, building_id)?.is_some() {
         return Ok(false);
     }
-    let assessment = deposit::assess(b.class, b.construction_cost, &deposit::Reductions::default())
-        .map_err(|e| AppError::invalid("construction_cost").detail(e.to_string()))?;
     let due_on = handover - chrono::Duration::days(14);
-    let notified = (due_on - chrono::Duration::days(30)).and_hms_opt(2, 0, 0).unwrap_or_default();
-    let notice = fund::NoticeRow {
-        id: new_id(),
-        building_id: building_id.into(),
-        jurisdiction: jurisdiction.into(),
-        developer_id: developer_id.into(),
-        cost_fen: b.construction_cost.to_fen(),
-        class: b.class.as_str().into(),
-        rate: assessment.rate.normalize().to_string(),
-        reductions: r#"{"insured":false,"certification":null,"award":null,"credit_points":null}"#.into(),
-        amount_fen: assessment.amount.to_fen(),
-        due_on,
-        notified_at: notified,
-        objection_due_on: notified.date() + chrono::Duration::days(7),
-        status: "paid".into(),
-        objection: None,
-        objected_at: None,
-        recheck_note: None,
-        rechecked_at: None,
-        paid_fen: assessment.amount.to_fen(),
-        late_fee_fen: 0,
-        certificate_number: Some(format!(
-            "BXJ-{jurisdiction}-{}-DEMO{}",
-            chrono::Datelike::year(&due_on),
-            &building_id[..8].to_uppercase()
-        )),
-        version: 1,
+    let notified_at = (due_on - chrono::Duration::days(30)).and_hms_opt(2, 0, 0).unwrap_or_default();
+    let request =
+        DepositNoticeRequest { cost: None, reductions: Default::default(), due_on, evidence: Vec::new() };
+    let notice = notify_deposit_in(conn, rules, reviewer, building_id, request, notified_at)?;
+    let payment = PaymentRequest {
+        amount: notice.amount,
+        paid_on: due_on,
+        bank_reference: format!("DEMO-{}", &building_id[..8]),
     };
-    fund::insert_notice(conn, &notice, &[])?;
-    fund::insert_payment(
-        conn,
-        &fund::PaymentRow {
-            id: new_id(),
-            notice_id: notice.id.clone(),
-            amount_fen: notice.amount_fen,
-            paid_on: due_on,
-            bank_reference: format!("DEMO-{}", &building_id[..8]),
-            late_fee_fen: 0,
-            recorded_by: reviewer_id.into(),
-            recorded_at: now(),
-        },
-    )?;
-    fund::post(
-        conn,
-        &fund::Posting {
-            jurisdiction,
-            building_id,
-            kind: EntryKind::Deposit,
-            entry_date: due_on,
-            claim_id: None,
-            reason: "deposit (Art. 12)",
-            recorded_by: reviewer_id,
-        },
-        &ledger::shares(assessment.amount),
-    )?;
+    record_payment_in(conn, reviewer, building_id, payment)?;
     Ok(true)
 }
 
 fn ensure_user(
     conn: &mut crate::db::DbConnection,
     person: &Person,
+    password: &str,
     hash: &str,
     organisation_id: Option<&str>,
     report: &mut LoadReport,
 ) -> AppResult<String> {
-    let id = match accounts::find_user_by_username(conn, &person.username)? {
-        Some(user) => user.id,
-        None => {
-            let id = new_id();
-            accounts::insert_user(
-                conn,
-                &NewUser {
-                    id: &id,
-                    username: &person.username,
-                    display_name: &person.display_name,
-                    phone: person.phone.as_deref(),
-                    password_hash: hash,
-                    role: person.role.as_str(),
-                    active: true,
-                    failed_logins: 0,
-                    created_at: now(),
-                },
-            )?;
-            report.users += 1;
-            id
+    if let Some(user) = accounts::find_user_by_username(conn, &person.username)? {
+        // Joining an organisation again changes nothing.
+        if let Some(org) = organisation_id {
+            reg::add_membership(conn, org, &user.id)?;
         }
-    };
-    if let Some(org) = organisation_id {
-        reg::add_membership(conn, org, &id)?;
+        return Ok(user.id);
     }
-    Ok(id)
+    let request = CreateUserRequest {
+        username: person.username.clone(),
+        display_name: person.display_name.clone(),
+        phone: person.phone.clone(),
+        password: password.to_string(),
+        role: person.role,
+        organisation_id: organisation_id.map(str::to_owned),
+    };
+    check_new_account(&request)?;
+    let created = create_account_in(conn, &request, hash)?;
+    report.users += 1;
+    Ok(created.id)
 }
 
 #[cfg(test)]
@@ -339,12 +287,13 @@ mod tests {
     fn demo_loads_once_and_again_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&format!("sqlite://{}/demo.db", dir.path().display()), 2).unwrap();
-        let first = load(&db, DEMO_ESTATE).unwrap();
+        let rules = RuleSettings::from_config(&crate::config::Config::default()).unwrap();
+        let first = load(&db, &rules, DEMO_ESTATE).unwrap();
         assert_eq!(first.organisations, 4);
         assert_eq!(first.buildings, 3);
         assert_eq!(first.units, 40);
         assert_eq!(first.users, 7 + 40);
         assert_eq!(first.deposits, 3, "each building paid its deposit before hand-over");
-        assert_eq!(load(&db, DEMO_ESTATE).unwrap(), LoadReport::default());
+        assert_eq!(load(&db, &rules, DEMO_ESTATE).unwrap(), LoadReport::default());
     }
 }

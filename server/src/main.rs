@@ -6,10 +6,12 @@ use std::path::PathBuf;
 use anyhow::Context;
 use baoxiu::auth::password;
 use baoxiu::config::Config;
-use baoxiu::db::accounts::{self, new_id, now, NewUser};
-use baoxiu::db::{redact_url, registry, write_transaction, Db};
+use baoxiu::db::accounts;
+use baoxiu::db::{redact_url, write_transaction, Db};
 use baoxiu::domain::registry::Role;
+use baoxiu::service::accounts::{check_new_account, create_account_in, CreateUserRequest};
 use baoxiu::startup::Application;
+use baoxiu::state::RuleSettings;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -109,25 +111,32 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Demo { file } => {
             let db = Db::connect(&config.database_url(), 2)?;
-            load_demo(&db, file)
+            load_demo(&db, &RuleSettings::from_config(&config)?, file)
         }
         Command::Interest { jurisdiction, from, to, as_user } => {
             let db = Db::connect(&config.database_url(), 2)?;
-            let rules = baoxiu::state::RuleSettings::from_config(&config)?;
+            let rules = RuleSettings::from_config(&config)?;
             let mut conn = db.conn()?;
-            let outcome = write_transaction(&mut conn, |conn| {
+            let run = write_transaction(&mut conn, |conn| {
                 let user = accounts::find_user_by_username(conn, &as_user)?
                     .filter(|u| u.role == Role::Reviewer.as_str())
                     .ok_or(baoxiu::error::AppError::invalid("as"))?;
-                baoxiu::db::fund::post_interest(conn, &jurisdiction, from, to, &rules.rates, &user.id)
+                baoxiu::service::fund::run_interest_in(
+                    conn,
+                    &rules.rates,
+                    &user.id,
+                    Some(&jurisdiction),
+                    from,
+                    to,
+                )
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "interest {} – {} for {jurisdiction}: {} ({})",
-                outcome.run.period_from,
-                outcome.run.period_to,
-                baoxiu_sync_protocol::Money::from_fen(outcome.run.total_fen),
-                if outcome.posted_now { "posted" } else { "already posted; nothing changed" }
+                run.period_from,
+                run.period_to,
+                run.total,
+                if run.posted_now { "posted" } else { "already posted; nothing changed" }
             );
             Ok(())
         }
@@ -135,14 +144,6 @@ fn main() -> anyhow::Result<()> {
             command: UserCommand::Add { username, role, display_name, organisation, phone, password_file },
         } => {
             let role: Role = role.parse().map_err(|_| anyhow::anyhow!("unknown role {role:?}"))?;
-            anyhow::ensure!(
-                baoxiu::api::valid_username(&username),
-                "username must be 3-64 letters, digits, '.', '_' or '-'"
-            );
-            anyhow::ensure!(
-                role.organisation_kind().is_some() == organisation.is_some(),
-                "--organisation is required for {role} and only for staff roles"
-            );
             let password = match password_file {
                 Some(path) => std::fs::read_to_string(&path)
                     .with_context(|| format!("reading {}", path.display()))?
@@ -155,46 +156,36 @@ fn main() -> anyhow::Result<()> {
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            anyhow::ensure!(password::acceptable(&password), "password too short");
-            let hash = password::hash(&password)?;
+            // The same checks and the same writes as `POST /api/v1/users`.
+            let request = CreateUserRequest {
+                username,
+                display_name,
+                phone,
+                password,
+                role,
+                organisation_id: organisation,
+            };
+            check_new_account(&request).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash = password::hash(&request.password)?;
             let db = Db::connect(&config.database_url(), 2)?;
-            let id = new_id();
             let mut conn = db.conn()?;
-            write_transaction(&mut conn, |conn| {
-                accounts::insert_user(
-                    conn,
-                    &NewUser {
-                        id: &id,
-                        username: &username,
-                        display_name: &display_name,
-                        phone: phone.as_deref(),
-                        password_hash: &hash,
-                        role: role.as_str(),
-                        active: true,
-                        failed_logins: 0,
-                        created_at: now(),
-                    },
-                )?;
-                if let Some(org) = &organisation {
-                    registry::add_membership(conn, org, &id)?;
-                }
-                Ok(())
-            })
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let created = write_transaction(&mut conn, |conn| create_account_in(conn, &request, &hash))
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (username, id) = (created.username, created.id);
             println!("created {role} {username} ({id})");
             Ok(())
         }
     }
 }
 
-fn load_demo(db: &Db, file: Option<PathBuf>) -> anyhow::Result<()> {
+fn load_demo(db: &Db, rules: &RuleSettings, file: Option<PathBuf>) -> anyhow::Result<()> {
     let text = match file {
         Some(path) => {
             std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
         }
         None => baoxiu::demo::DEMO_ESTATE.to_string(),
     };
-    let report = baoxiu::demo::load(db, &text)?;
+    let report = baoxiu::demo::load(db, rules, &text)?;
     println!(
         "demo estate loaded: {} organisations, {} accounts, {} buildings, {} units, {} paid deposits \
          created (existing ones kept). Demo accounts: admin, reviewer, developer, property, owner, \
@@ -209,8 +200,8 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let app = Application::build(config)?;
         if demo {
-            let db = app.db().clone();
-            tokio::task::spawn_blocking(move || load_demo(&db, None)).await??;
+            let (db, state) = (app.db().clone(), app.state());
+            tokio::task::spawn_blocking(move || load_demo(&db, &state.rules, None)).await??;
         }
         app.run_until_stopped().await?;
         tracing::info!("stopped");

@@ -149,10 +149,12 @@ pub const DEMO_PASSWORD: &str = "baoxiu-demo";
 impl TestApp {
     /// Loads the demo estate.
     pub async fn load_demo(&self) {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || baoxiu::demo::load(&db, baoxiu::demo::DEMO_ESTATE).unwrap())
-            .await
-            .unwrap();
+        let (db, state) = (self.db.clone(), self.state.clone());
+        tokio::task::spawn_blocking(move || {
+            baoxiu::demo::load(&db, &state.rules, baoxiu::demo::DEMO_ESTATE).unwrap()
+        })
+        .await
+        .unwrap();
     }
 
     /// Sends a request; `token` becomes a bearer header, `body` JSON.

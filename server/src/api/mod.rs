@@ -4,7 +4,7 @@
 
 mod accounts;
 mod claims;
-pub use accounts::valid_username;
+
 mod devices;
 mod evidence;
 mod files;

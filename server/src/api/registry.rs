@@ -1,26 +1,17 @@
-//! Organisations, estates, buildings, units and their owners.
-//!
-//! Reads are scoped to what the caller may see; anything outside answers 404, exactly as if it did
-//! not exist, so ids cannot be probed. Writes belong to administrators and, within their
-//! jurisdiction, bureau reviewers.
+//! Organisations, estates, buildings, units and their owners over REST. Reads are scoped to what
+//! the caller may see (anything else answers 404); writes belong to administrators and, within their
+//! jurisdiction, bureau reviewers. Each handler calls one use case in `service::registry`.
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use baoxiu_sync_protocol::Money;
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{optional_text, parse_id, text, utc, Page, Paged};
+use super::{Page, Paged};
 use crate::auth::{Admin, AuthUser, RegistryEditor};
-use crate::db::accounts::now;
-use crate::db::registry::{
-    self as reg, BuildingChanges, BuildingRow, EstateChanges, EstateRow, OrganisationRow, Scope, UnitChanges,
-    UnitRow,
+use crate::error::AppResult;
+use crate::service::registry::{
+    self, BuildingResponse, CreateBuilding, CreateEstate, CreateOrganisation, CreateUnit, EstateResponse,
+    OrganisationResponse, UnitResponse, UpdateBuilding, UpdateEstate, UpdateUnit, UserRef,
 };
-use crate::domain::registry::{valid_jurisdiction, BuildingClass, OrgKind, Role};
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -45,62 +36,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(my_units);
 }
 
-// ---- organisations ----
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateOrganisation {
-    pub kind: OrgKind,
-    pub name: String,
-    /// Six-digit division code; required for a housing bureau and only for one.
-    pub jurisdiction: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct OrganisationResponse {
-    pub id: String,
-    pub kind: OrgKind,
-    pub name: String,
-    pub jurisdiction: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-fn organisation_response(row: OrganisationRow) -> AppResult<OrganisationResponse> {
-    Ok(OrganisationResponse {
-        id: row.id,
-        kind: row.kind.parse().map_err(AppError::internal)?,
-        name: row.name,
-        jurisdiction: row.jurisdiction,
-        created_at: utc(row.created_at),
-    })
-}
-
 /// Registers an organisation (administrators only).
 #[utoipa::path(tag = "registry", request_body = CreateOrganisation, responses((status = 201, body = OrganisationResponse)), security(("bearer" = [])))]
 #[post("/organisations")]
 async fn create_organisation(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     body: web::Json<CreateOrganisation>,
 ) -> AppResult<HttpResponse> {
-    let req = body.into_inner();
-    let name = text(&req.name, "name", 200)?;
-    match (&req.kind, &req.jurisdiction) {
-        (OrgKind::HousingBureau, Some(j)) if valid_jurisdiction(j) => {}
-        (OrgKind::HousingBureau, _) => return Err(AppError::invalid("jurisdiction")),
-        (_, Some(_)) => return Err(AppError::invalid("jurisdiction")),
-        (_, None) => {}
-    }
-    let row = OrganisationRow {
-        id: reg::fresh_id(),
-        kind: req.kind.as_str().into(),
-        name,
-        jurisdiction: req.jurisdiction,
-        created_at: now(),
-    };
-    let saved = row.clone();
-    state.db.write(move |conn| reg::insert_organisation(conn, &saved)).await?;
-    Ok(HttpResponse::Created().json(organisation_response(row)?))
+    Ok(HttpResponse::Created().json(registry::create_organisation(&state, &admin, body.into_inner()).await?))
 }
 
 /// Organisations: all of them for administrators and reviewers, one's own for everyone else.
@@ -110,9 +54,7 @@ async fn list_organisations(
     state: web::Data<AppState>,
     user: AuthUser,
 ) -> AppResult<web::Json<Vec<OrganisationResponse>>> {
-    let viewer = user.viewer();
-    let rows = state.db.read(move |conn| reg::list_organisations(conn, &viewer)).await?;
-    Ok(web::Json(rows.into_iter().map(organisation_response).collect::<AppResult<_>>()?))
+    Ok(web::Json(registry::list_organisations(&state, &user).await?))
 }
 
 /// One organisation.
@@ -123,16 +65,7 @@ async fn get_organisation(
     user: AuthUser,
     id: web::Path<String>,
 ) -> AppResult<web::Json<OrganisationResponse>> {
-    let id = parse_id(&id)?;
-    let viewer = user.viewer();
-    let row = state.db.read(move |conn| reg::find_organisation(conn, &viewer, &id)).await?;
-    Ok(web::Json(organisation_response(row)?))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UserRef {
-    pub user_id: String,
+    Ok(web::Json(registry::get_organisation(&state, &user, &id).await?))
 }
 
 /// Adds an account to an organisation (administrators only). The account's role must fit the
@@ -141,14 +74,171 @@ pub struct UserRef {
 #[post("/organisations/{id}/members")]
 async fn add_member(
     state: web::Data<AppState>,
-    _admin: Admin,
+    admin: Admin,
     id: web::Path<String>,
     body: web::Json<UserRef>,
 ) -> AppResult<HttpResponse> {
-    let org = parse_id(&id)?;
-    let user = parse_id(&body.user_id)?;
-    state.db.write(move |conn| reg::add_membership(conn, &org, &user)).await?;
+    registry::add_member(&state, &admin, &id, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers an estate. A reviewer may do so only in their own jurisdiction.
+#[utoipa::path(tag = "registry", request_body = CreateEstate, responses((status = 201, body = EstateResponse), (status = 403, description = "outside_jurisdiction")), security(("bearer" = [])))]
+#[post("/estates")]
+async fn create_estate(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    body: web::Json<CreateEstate>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(registry::create_estate(&state, &editor, body.into_inner()).await?))
+}
+
+/// Estates the caller may see.
+#[utoipa::path(tag = "registry", params(Page), responses((status = 200, body = Paged<EstateResponse>)), security(("bearer" = [])))]
+#[get("/estates")]
+async fn list_estates(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<Page>,
+) -> AppResult<web::Json<Paged<EstateResponse>>> {
+    Ok(web::Json(registry::list_estates(&state, &user, page.into_inner()).await?))
+}
+
+/// One estate.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = EstateResponse), (status = 404)), security(("bearer" = [])))]
+#[get("/estates/{id}")]
+async fn get_estate(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> AppResult<web::Json<EstateResponse>> {
+    Ok(web::Json(registry::get_estate(&state, &user, &id).await?))
+}
+
+/// Adds a building to an estate the editor may see.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = CreateBuilding, responses((status = 201, body = BuildingResponse)), security(("bearer" = [])))]
+#[post("/estates/{id}/buildings")]
+async fn create_building(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<String>,
+    body: web::Json<CreateBuilding>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created()
+        .json(registry::create_building(&state, &editor, &id, body.into_inner()).await?))
+}
+
+/// An estate's buildings (for an owner, only those holding their units).
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = [BuildingResponse])), security(("bearer" = [])))]
+#[get("/estates/{id}/buildings")]
+async fn list_buildings(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Vec<BuildingResponse>>> {
+    Ok(web::Json(registry::list_buildings(&state, &user, &id).await?))
+}
+
+/// One building.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = BuildingResponse)), security(("bearer" = [])))]
+#[get("/buildings/{id}")]
+async fn get_building(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> AppResult<web::Json<BuildingResponse>> {
+    Ok(web::Json(registry::get_building(&state, &user, &id).await?))
+}
+
+/// Corrects a building's registry data.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateBuilding, responses((status = 200, body = BuildingResponse)), security(("bearer" = [])))]
+#[patch("/buildings/{id}")]
+async fn update_building(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<String>,
+    body: web::Json<UpdateBuilding>,
+) -> AppResult<web::Json<BuildingResponse>> {
+    Ok(web::Json(registry::update_building(&state, &editor, &id, body.into_inner()).await?))
+}
+
+/// Adds a unit to a building.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = CreateUnit, responses((status = 201, body = UnitResponse)), security(("bearer" = [])))]
+#[post("/buildings/{id}/units")]
+async fn create_unit(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<String>,
+    body: web::Json<CreateUnit>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(registry::create_unit(&state, &editor, &id, body.into_inner()).await?))
+}
+
+/// A building's units (for an owner, only their own).
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = [UnitResponse])), security(("bearer" = [])))]
+#[get("/buildings/{id}/units")]
+async fn list_units(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> AppResult<web::Json<Vec<UnitResponse>>> {
+    Ok(web::Json(registry::list_units(&state, &user, &id).await?))
+}
+
+/// One unit.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
+#[get("/units/{id}")]
+async fn get_unit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+) -> AppResult<web::Json<UnitResponse>> {
+    Ok(web::Json(registry::get_unit(&state, &user, &id).await?))
+}
+
+/// Records an owner of a unit.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UserRef, responses((status = 204)), security(("bearer" = [])))]
+#[post("/units/{id}/owners")]
+async fn add_owner(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<String>,
+    body: web::Json<UserRef>,
+) -> AppResult<HttpResponse> {
+    registry::add_owner(&state, &editor, &id, body.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's own units (owners).
+#[utoipa::path(tag = "registry", responses((status = 200, body = [UnitResponse])), security(("bearer" = [])))]
+#[get("/me/units")]
+async fn my_units(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<Vec<UnitResponse>>> {
+    Ok(web::Json(registry::my_units(&state, &user).await?))
+}
+
+/// Corrects an estate's name, address or property manager. Its jurisdiction and developer are
+/// fixed: claims and the fund are filed under them.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateEstate, responses((status = 200, body = EstateResponse)), security(("bearer" = [])))]
+#[patch("/estates/{id}")]
+async fn update_estate(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<String>,
+    body: web::Json<UpdateEstate>,
+) -> AppResult<web::Json<EstateResponse>> {
+    Ok(web::Json(registry::update_estate(&state, &editor, &id, body.into_inner()).await?))
+}
+
+/// Corrects a unit's number or floor.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateUnit, responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
+#[patch("/units/{id}")]
+async fn update_unit(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<String>,
+    body: web::Json<UpdateUnit>,
+) -> AppResult<web::Json<UnitResponse>> {
+    Ok(web::Json(registry::update_unit(&state, &editor, &id, body.into_inner()).await?))
 }
 
 /// Takes an account out of an organisation (administrators only). From its next request on it no
@@ -166,520 +256,6 @@ async fn remove_member(
     _admin: Admin,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (org, user) = path.into_inner();
-    let (org, user) = (parse_id(&org)?, parse_id(&user)?);
-    state.db.write(move |conn| reg::remove_membership(conn, &org, &user)).await?;
+    registry::remove_member(&state, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-// ---- estates ----
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateEstate {
-    pub name: String,
-    pub address: String,
-    /// Six-digit division code of the bureau responsible.
-    pub jurisdiction: String,
-    pub developer_id: String,
-    pub property_manager_id: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EstateResponse {
-    pub id: String,
-    pub name: String,
-    pub address: String,
-    pub jurisdiction: String,
-    pub developer_id: String,
-    pub property_manager_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<EstateRow> for EstateResponse {
-    fn from(r: EstateRow) -> Self {
-        EstateResponse {
-            id: r.id,
-            name: r.name,
-            address: r.address,
-            jurisdiction: r.jurisdiction,
-            developer_id: r.developer_id,
-            property_manager_id: r.property_manager_id,
-            created_at: utc(r.created_at),
-        }
-    }
-}
-
-/// Registers an estate. A reviewer may do so only in their own jurisdiction.
-#[utoipa::path(tag = "registry", request_body = CreateEstate, responses((status = 201, body = EstateResponse), (status = 403, description = "outside_jurisdiction")), security(("bearer" = [])))]
-#[post("/estates")]
-async fn create_estate(
-    state: web::Data<AppState>,
-    editor: RegistryEditor,
-    body: web::Json<CreateEstate>,
-) -> AppResult<HttpResponse> {
-    let req = body.into_inner();
-    if !valid_jurisdiction(&req.jurisdiction) {
-        return Err(AppError::invalid("jurisdiction"));
-    }
-    let row = EstateRow {
-        id: reg::fresh_id(),
-        name: text(&req.name, "name", 200)?,
-        address: text(&req.address, "address", 300)?,
-        jurisdiction: req.jurisdiction,
-        developer_id: parse_id(&req.developer_id)?,
-        property_manager_id: req.property_manager_id.as_deref().map(parse_id).transpose()?,
-        created_at: now(),
-    };
-    let saved = row.clone();
-    let viewer = editor.viewer();
-    state
-        .db
-        .write(move |conn| {
-            if viewer.role == Role::Reviewer
-                && !reg::reviewer_jurisdictions(conn, &viewer.user_id)?.contains(&saved.jurisdiction)
-            {
-                return Err(AppError::new(Code::OutsideJurisdiction));
-            }
-            reg::insert_estate(conn, &saved)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(EstateResponse::from(row)))
-}
-
-/// Estates the caller may see.
-#[utoipa::path(tag = "registry", params(Page), responses((status = 200, body = Paged<EstateResponse>)), security(("bearer" = [])))]
-#[get("/estates")]
-async fn list_estates(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    page: web::Query<Page>,
-) -> AppResult<web::Json<Paged<EstateResponse>>> {
-    let (limit, offset) = page.bounds()?;
-    let viewer = user.viewer();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::list_estates(conn, &scope, limit, offset)
-        })
-        .await?;
-    Ok(web::Json(Paged { items: rows.into_iter().map(Into::into).collect(), limit, offset }))
-}
-
-/// One estate.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = EstateResponse), (status = 404)), security(("bearer" = [])))]
-#[get("/estates/{id}")]
-async fn get_estate(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> AppResult<web::Json<EstateResponse>> {
-    let id = parse_id(&id)?;
-    let viewer = user.viewer();
-    let row = state
-        .db
-        .read(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_estate(conn, &scope, &id)
-        })
-        .await?;
-    Ok(web::Json(row.into()))
-}
-
-// ---- buildings ----
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateBuilding {
-    pub name: String,
-    pub class: BuildingClass,
-    /// Construction and installation cost 建筑安装总造价, a decimal string in yuan.
-    #[schema(value_type = String, example = "38600000.00")]
-    pub construction_cost: Money,
-    /// Design reasonable service life in years (the structural warranty period, Art. 18).
-    pub design_life_years: i32,
-    /// Hand-over date 交付使用之日, from which warranty periods run; unknown until handed over.
-    pub handover_date: Option<NaiveDate>,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateBuilding {
-    pub name: Option<String>,
-    pub class: Option<BuildingClass>,
-    #[schema(value_type = Option<String>)]
-    pub construction_cost: Option<Money>,
-    pub design_life_years: Option<i32>,
-    pub handover_date: Option<NaiveDate>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct BuildingResponse {
-    pub id: String,
-    pub estate_id: String,
-    pub name: String,
-    pub class: BuildingClass,
-    #[schema(value_type = String)]
-    pub construction_cost: Money,
-    pub design_life_years: i32,
-    pub handover_date: Option<NaiveDate>,
-    /// The estate's jurisdiction.
-    pub jurisdiction: String,
-    pub created_at: DateTime<Utc>,
-}
-
-fn building_response(row: BuildingRow, jurisdiction: String) -> AppResult<BuildingResponse> {
-    Ok(BuildingResponse {
-        id: row.id,
-        estate_id: row.estate_id,
-        name: row.name,
-        class: row.class.parse().map_err(AppError::internal)?,
-        construction_cost: Money::from_fen(row.construction_cost_fen),
-        design_life_years: row.design_life_years,
-        handover_date: row.handover_date,
-        jurisdiction,
-        created_at: utc(row.created_at),
-    })
-}
-
-fn check_cost(cost: Money) -> AppResult<i64> {
-    if cost.is_negative() {
-        return Err(AppError::invalid("construction_cost"));
-    }
-    Ok(cost.to_fen())
-}
-
-fn check_life(years: i32) -> AppResult<i32> {
-    // Chinese design service lives are 5, 25, 50 or 100 years; anything outside 1-200 is a typo.
-    if !(1..=200).contains(&years) {
-        return Err(AppError::invalid("design_life_years"));
-    }
-    Ok(years)
-}
-
-fn check_handover(date: NaiveDate) -> AppResult<NaiveDate> {
-    let earliest = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or(NaiveDate::MIN);
-    let latest = Utc::now().date_naive() + chrono::Duration::days(5 * 366);
-    if date < earliest || date > latest {
-        return Err(AppError::invalid("handover_date"));
-    }
-    Ok(date)
-}
-
-/// Adds a building to an estate the editor may see.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = CreateBuilding, responses((status = 201, body = BuildingResponse)), security(("bearer" = [])))]
-#[post("/estates/{id}/buildings")]
-async fn create_building(
-    state: web::Data<AppState>,
-    editor: RegistryEditor,
-    id: web::Path<String>,
-    body: web::Json<CreateBuilding>,
-) -> AppResult<HttpResponse> {
-    let estate_id = parse_id(&id)?;
-    let req = body.into_inner();
-    let row = BuildingRow {
-        id: reg::fresh_id(),
-        estate_id,
-        name: text(&req.name, "name", 100)?,
-        class: req.class.as_str().into(),
-        construction_cost_fen: check_cost(req.construction_cost)?,
-        design_life_years: check_life(req.design_life_years)?,
-        handover_date: req.handover_date.map(check_handover).transpose()?,
-        created_at: now(),
-    };
-    let viewer = editor.viewer();
-    let (row, jurisdiction) = state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            let estate = reg::find_estate(conn, &scope, &row.estate_id)?;
-            reg::insert_building(conn, &row)?;
-            Ok((row, estate.jurisdiction))
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(building_response(row, jurisdiction)?))
-}
-
-/// An estate's buildings (for an owner, only those holding their units).
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = [BuildingResponse])), security(("bearer" = [])))]
-#[get("/estates/{id}/buildings")]
-async fn list_buildings(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> AppResult<web::Json<Vec<BuildingResponse>>> {
-    let estate_id = parse_id(&id)?;
-    let viewer = user.viewer();
-    let (rows, jurisdiction) = state
-        .db
-        .read(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            let estate = reg::find_estate(conn, &scope, &estate_id)?;
-            Ok((reg::list_buildings(conn, &scope, &estate_id)?, estate.jurisdiction))
-        })
-        .await?;
-    Ok(web::Json(
-        rows.into_iter().map(|r| building_response(r, jurisdiction.clone())).collect::<AppResult<_>>()?,
-    ))
-}
-
-/// One building.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = BuildingResponse)), security(("bearer" = [])))]
-#[get("/buildings/{id}")]
-async fn get_building(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> AppResult<web::Json<BuildingResponse>> {
-    let id = parse_id(&id)?;
-    let viewer = user.viewer();
-    let (row, jurisdiction) = state
-        .db
-        .read(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_building(conn, &scope, &id)
-        })
-        .await?;
-    Ok(web::Json(building_response(row, jurisdiction)?))
-}
-
-/// Corrects a building's registry data.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateBuilding, responses((status = 200, body = BuildingResponse)), security(("bearer" = [])))]
-#[patch("/buildings/{id}")]
-async fn update_building(
-    state: web::Data<AppState>,
-    editor: RegistryEditor,
-    id: web::Path<String>,
-    body: web::Json<UpdateBuilding>,
-) -> AppResult<web::Json<BuildingResponse>> {
-    let id = parse_id(&id)?;
-    let req = body.into_inner();
-    let changes = BuildingChanges {
-        name: optional_text(req.name.as_deref(), "name", 100)?,
-        class: req.class.map(|c| c.as_str().to_string()),
-        construction_cost_fen: req.construction_cost.map(check_cost).transpose()?,
-        design_life_years: req.design_life_years.map(check_life).transpose()?,
-        handover_date: req.handover_date.map(check_handover).transpose()?.map(Some),
-    };
-    let viewer = editor.viewer();
-    let (row, jurisdiction) = state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_building(conn, &scope, &id)?;
-            reg::update_building(conn, &id, &changes)?;
-            reg::find_building(conn, &scope, &id)
-        })
-        .await?;
-    Ok(web::Json(building_response(row, jurisdiction)?))
-}
-
-// ---- units ----
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateUnit {
-    /// The unit's number as written on the door, e.g. `2-1-301` (entrance-staircase-room).
-    pub number: String,
-    pub floor: i32,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct UnitResponse {
-    pub id: String,
-    pub building_id: String,
-    pub number: String,
-    pub floor: i32,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<UnitRow> for UnitResponse {
-    fn from(r: UnitRow) -> Self {
-        UnitResponse {
-            id: r.id,
-            building_id: r.building_id,
-            number: r.number,
-            floor: r.floor,
-            created_at: utc(r.created_at),
-        }
-    }
-}
-
-/// Adds a unit to a building.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = CreateUnit, responses((status = 201, body = UnitResponse)), security(("bearer" = [])))]
-#[post("/buildings/{id}/units")]
-async fn create_unit(
-    state: web::Data<AppState>,
-    editor: RegistryEditor,
-    id: web::Path<String>,
-    body: web::Json<CreateUnit>,
-) -> AppResult<HttpResponse> {
-    let building_id = parse_id(&id)?;
-    if !(-10..=200).contains(&body.floor) {
-        return Err(AppError::invalid("floor"));
-    }
-    let row = UnitRow {
-        id: reg::fresh_id(),
-        building_id,
-        number: text(&body.number, "number", 50)?,
-        floor: body.floor,
-        created_at: now(),
-    };
-    let viewer = editor.viewer();
-    let row = state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_building(conn, &scope, &row.building_id)?;
-            reg::insert_unit(conn, &row)?;
-            Ok(row)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(UnitResponse::from(row)))
-}
-
-/// A building's units (for an owner, only their own).
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = [UnitResponse])), security(("bearer" = [])))]
-#[get("/buildings/{id}/units")]
-async fn list_units(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> AppResult<web::Json<Vec<UnitResponse>>> {
-    let building_id = parse_id(&id)?;
-    let viewer = user.viewer();
-    let rows = state
-        .db
-        .read(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_building(conn, &scope, &building_id)?;
-            reg::list_units(conn, &scope, &building_id)
-        })
-        .await?;
-    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
-}
-
-/// One unit.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
-#[get("/units/{id}")]
-async fn get_unit(
-    state: web::Data<AppState>,
-    user: AuthUser,
-    id: web::Path<String>,
-) -> AppResult<web::Json<UnitResponse>> {
-    let id = parse_id(&id)?;
-    let viewer = user.viewer();
-    let row = state
-        .db
-        .read(move |conn| {
-            let scope: Scope = reg::scope(conn, &viewer)?;
-            reg::find_unit(conn, &scope, &id)
-        })
-        .await?;
-    Ok(web::Json(row.into()))
-}
-
-/// Records an owner of a unit.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UserRef, responses((status = 204)), security(("bearer" = [])))]
-#[post("/units/{id}/owners")]
-async fn add_owner(
-    state: web::Data<AppState>,
-    editor: RegistryEditor,
-    id: web::Path<String>,
-    body: web::Json<UserRef>,
-) -> AppResult<HttpResponse> {
-    let unit_id = parse_id(&id)?;
-    let user_id = parse_id(&body.user_id)?;
-    let viewer = editor.viewer();
-    state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_unit(conn, &scope, &unit_id)?;
-            reg::add_unit_owner(conn, &unit_id, &user_id)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// The caller's own units (owners).
-#[utoipa::path(tag = "registry", responses((status = 200, body = [UnitResponse])), security(("bearer" = [])))]
-#[get("/me/units")]
-async fn my_units(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<Vec<UnitResponse>>> {
-    let id = user.id.clone();
-    let rows = state.db.read(move |conn| reg::my_units(conn, &id)).await?;
-    Ok(web::Json(rows.into_iter().map(Into::into).collect()))
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateEstate {
-    pub name: Option<String>,
-    pub address: Option<String>,
-    pub property_manager_id: Option<String>,
-}
-
-/// Corrects an estate's name, address or property manager. Its jurisdiction and developer are
-/// fixed: claims and the fund are filed under them.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateEstate, responses((status = 200, body = EstateResponse)), security(("bearer" = [])))]
-#[patch("/estates/{id}")]
-async fn update_estate(
-    state: web::Data<AppState>,
-    editor: RegistryEditor,
-    id: web::Path<String>,
-    body: web::Json<UpdateEstate>,
-) -> AppResult<web::Json<EstateResponse>> {
-    let id = parse_id(&id)?;
-    let changes = EstateChanges {
-        name: optional_text(body.name.as_deref(), "name", 200)?,
-        address: optional_text(body.address.as_deref(), "address", 300)?,
-        property_manager_id: body.property_manager_id.as_deref().map(parse_id).transpose()?.map(Some),
-    };
-    let viewer = editor.viewer();
-    let row = state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_estate(conn, &scope, &id)?;
-            reg::update_estate(conn, &id, &changes)?;
-            reg::find_estate(conn, &scope, &id)
-        })
-        .await?;
-    Ok(web::Json(row.into()))
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateUnit {
-    pub number: Option<String>,
-    pub floor: Option<i32>,
-}
-
-/// Corrects a unit's number or floor.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateUnit, responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
-#[patch("/units/{id}")]
-async fn update_unit(
-    state: web::Data<AppState>,
-    editor: RegistryEditor,
-    id: web::Path<String>,
-    body: web::Json<UpdateUnit>,
-) -> AppResult<web::Json<UnitResponse>> {
-    let id = parse_id(&id)?;
-    if body.floor.is_some_and(|f| !(-10..=200).contains(&f)) {
-        return Err(AppError::invalid("floor"));
-    }
-    let changes =
-        UnitChanges { number: optional_text(body.number.as_deref(), "number", 50)?, floor: body.floor };
-    let viewer = editor.viewer();
-    let row = state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_unit(conn, &scope, &id)?;
-            reg::update_unit(conn, &id, &changes)?;
-            reg::find_unit(conn, &scope, &id)
-        })
-        .await?;
-    Ok(web::Json(row.into()))
 }

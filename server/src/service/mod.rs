@@ -7,13 +7,16 @@
 //! per use case. Functions named `…_in` run inside a transaction their caller holds, so that the
 //! sync push can apply several use cases in one commit, each in its own savepoint.
 
+pub mod accounts;
 pub mod claims;
 pub mod devices;
 pub mod evidence;
 pub mod files;
 pub mod fund;
 mod input;
+pub mod notifications;
 pub mod policy;
+pub mod registry;
 pub mod sync;
 pub mod work_orders;
 

@@ -30,6 +30,20 @@ impl Caller {
         Viewer { user_id: self.id.clone(), role: self.role, organisation_ids: self.organisation_ids.clone() }
     }
 
+    /// An account acting outside any session: the command line, or the demo loader writing the
+    /// demo estate's history. It is checked like every caller.
+    pub fn of_account(conn: &mut DbConnection, user_id: &str) -> AppResult<Caller> {
+        let user = crate::db::accounts::find_user(conn, user_id)?.ok_or(AppError::new(Code::NotFound))?;
+        Ok(Caller {
+            organisation_ids: crate::db::accounts::organisation_ids(conn, &user.id)?,
+            role: user.role.parse().map_err(AppError::internal)?,
+            id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            session_id: String::new(),
+        })
+    }
+
     /// The caller as the actor of a step, for the audit trail; `device` when a phone pushed it.
     pub fn actor(&self, device: Option<&str>) -> Actor {
         Actor { user_id: self.id.clone(), role: self.role, device_id: device.map(str::to_owned) }

@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::state::RuleSettings;
 
 /// The reductions a reviewer approves (Art. 9), as the wire carries them.
 #[derive(Deserialize, Serialize, ToSchema, Clone, Copy, Default)]
@@ -180,9 +181,21 @@ pub async fn notify_deposit(
     id: &str,
     body: DepositNoticeRequest,
 ) -> AppResult<NoticeView> {
-    let user = caller.clone();
+    let (user, id, rules) = (caller.clone(), id.to_string(), state.rules.clone());
+    state.db.write(move |conn| notify_deposit_in(conn, &rules, &user, &id, body, now())).await
+}
+
+/// The notice, served at `notified_at`, in the caller's transaction: for the API (now) and for the
+/// demo estate's history.
+pub fn notify_deposit_in(
+    conn: &mut DbConnection,
+    rules: &RuleSettings,
+    user: &Caller,
+    id: &str,
+    req: DepositNoticeRequest,
+    notified_at: chrono::NaiveDateTime,
+) -> AppResult<NoticeView> {
     let building_id = parse_id(id)?;
-    let req = body;
     let evidence: Vec<(String, String)> =
         req.evidence.iter().map(|e| Ok((parse_id(&e.id)?, e.kind.clone()))).collect::<AppResult<_>>()?;
     for needed in req.reductions.required_evidence() {
@@ -195,57 +208,51 @@ pub async fn notify_deposit(
     }) {
         return Err(AppError::invalid("evidence.kind"));
     }
-    let rules = state.rules.clone();
-    state
-        .db
-        .write(move |conn| {
-            let (building, jurisdiction, developer_id) = policy::building_in_scope(conn, &user, &building_id)?;
-            let class: BuildingClass = building.class.parse().map_err(AppError::internal)?;
-            let cost = req.cost.unwrap_or(Money::from_fen(building.construction_cost_fen));
-            let assessment = assess(class, cost, req.reductions)?;
-            let notified_at = now();
-            let objection = deadlines::due(Clock::DepositObjection, notified_at.and_utc(), rules.day_count, &rules.calendar)
-                .map_err(AppError::internal)?;
-            let row = NoticeRow {
-                id: new_id(),
-                building_id: building.id.clone(),
-                jurisdiction,
-                developer_id: developer_id.clone(),
-                cost_fen: cost.to_fen(),
-                class: class.as_str().into(),
-                rate: assessment.rate.normalize().to_string(),
-                reductions: serde_json::to_string(&req.reductions).map_err(AppError::internal)?,
-                amount_fen: assessment.amount.to_fen(),
-                due_on: req.due_on,
-                notified_at,
-                objection_due_on: objection.due_on,
-                status: NoticeStatus::Notified.as_str().into(),
-                objection: None,
-                objected_at: None,
-                recheck_note: None,
-                rechecked_at: None,
-                paid_fen: 0,
-                late_fee_fen: 0,
-                certificate_number: None,
-                version: 1,
-            };
-            files_db::require_own_files(conn, &user.id, evidence.iter().map(|(id, _)| id))?;
-            db::insert_notice(conn, &row, &evidence)?;
-            let developers = notify::members_of(conn, &developer_id)?;
-            notify::notify(
-                conn,
-                &developers,
-                &Notify {
-                    notice: Notice::DepositNotified,
-                    claim_id: None,
-                    work_order_id: None,
-                    key: &row.id,
-                    params: json!({"building_id": row.building_id, "amount": assessment.amount, "due_on": row.due_on}),
-                },
-            )?;
-            notice_view(conn, row)
-        })
-        .await
+    let (building, jurisdiction, developer_id) = policy::building_in_scope(conn, user, &building_id)?;
+    let class: BuildingClass = building.class.parse().map_err(AppError::internal)?;
+    let cost = req.cost.unwrap_or(Money::from_fen(building.construction_cost_fen));
+    let assessment = assess(class, cost, req.reductions)?;
+    let objection =
+        deadlines::due(Clock::DepositObjection, notified_at.and_utc(), rules.day_count, &rules.calendar)
+            .map_err(AppError::internal)?;
+    let row = NoticeRow {
+        id: new_id(),
+        building_id: building.id.clone(),
+        jurisdiction,
+        developer_id: developer_id.clone(),
+        cost_fen: cost.to_fen(),
+        class: class.as_str().into(),
+        rate: assessment.rate.normalize().to_string(),
+        reductions: serde_json::to_string(&req.reductions).map_err(AppError::internal)?,
+        amount_fen: assessment.amount.to_fen(),
+        due_on: req.due_on,
+        notified_at,
+        objection_due_on: objection.due_on,
+        status: NoticeStatus::Notified.as_str().into(),
+        objection: None,
+        objected_at: None,
+        recheck_note: None,
+        rechecked_at: None,
+        paid_fen: 0,
+        late_fee_fen: 0,
+        certificate_number: None,
+        version: 1,
+    };
+    files_db::require_own_files(conn, &user.id, evidence.iter().map(|(id, _)| id))?;
+    db::insert_notice(conn, &row, &evidence)?;
+    let developers = notify::members_of(conn, &developer_id)?;
+    notify::notify(
+        conn,
+        &developers,
+        &Notify {
+            notice: Notice::DepositNotified,
+            claim_id: None,
+            work_order_id: None,
+            key: &row.id,
+            params: json!({"building_id": row.building_id, "amount": assessment.amount, "due_on": row.due_on}),
+        },
+    )?;
+    notice_view(conn, row)
 }
 
 /// A building's deposit notice with its payments and the late fee accruing today.
@@ -368,9 +375,18 @@ pub async fn record_payment(
     id: &str,
     body: PaymentRequest,
 ) -> AppResult<NoticeView> {
-    let user = caller.clone();
+    let (user, id) = (caller.clone(), id.to_string());
+    state.db.write(move |conn| record_payment_in(conn, &user, &id, body)).await
+}
+
+/// The payment in the caller's transaction: for the API and for the demo estate's history.
+pub fn record_payment_in(
+    conn: &mut DbConnection,
+    user: &Caller,
+    id: &str,
+    req: PaymentRequest,
+) -> AppResult<NoticeView> {
     let building_id = parse_id(id)?;
-    let req = body;
     let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
     if req.amount.is_negative() || req.amount == Money::ZERO {
         return Err(AppError::invalid("amount"));
@@ -378,63 +394,56 @@ pub async fn record_payment(
     if req.paid_on > shanghai_date(Utc::now()) {
         return Err(AppError::invalid("paid_on"));
     }
-    let view = state
-        .db
-        .write(move |conn| {
-            policy::building_in_scope(conn, &user, &building_id)?;
-            let mut row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
-            let settles = req.amount.to_fen() == row.amount_fen - row.paid_fen;
-            advance(&mut row, NoticeEvent::Pay { settles })?;
-            if req.amount.to_fen() > row.amount_fen - row.paid_fen {
-                return Err(AppError::new(Code::PaymentExceedsOutstanding)
-                    .detail(Money::from_fen(row.amount_fen - row.paid_fen).to_string()));
-            }
-            let earlier = db::payments_of(conn, &row.id)?;
-            if earlier.iter().any(|p| p.paid_on > req.paid_on) {
-                return Err(AppError::invalid("paid_on").detail("before an earlier payment"));
-            }
-            let mut paid: Vec<(NaiveDate, Money)> =
-                earlier.iter().map(|p| (p.paid_on, Money::from_fen(p.amount_fen))).collect();
-            paid.push((req.paid_on, req.amount));
-            let fee_to_date =
-                deposit::late_fee(Money::from_fen(row.amount_fen), row.due_on, &paid, req.paid_on)
-                    .map_err(AppError::internal)?;
-            let fee = fee_to_date - Money::from_fen(row.late_fee_fen);
-            let fee = if fee.is_negative() { Money::ZERO } else { fee };
-            db::insert_payment(
-                conn,
-                &PaymentRow {
-                    id: new_id(),
-                    notice_id: row.id.clone(),
-                    amount_fen: req.amount.to_fen(),
-                    paid_on: req.paid_on,
-                    bank_reference: bank_reference.clone(),
-                    late_fee_fen: fee.to_fen(),
-                    recorded_by: user.id.clone(),
-                    recorded_at: now(),
-                },
-            )?;
-            let posting = |kind, reason| Posting {
-                jurisdiction: &row.jurisdiction,
-                building_id: &row.building_id,
-                kind,
-                entry_date: req.paid_on,
-                claim_id: None,
-                reason,
-                recorded_by: &user.id,
-            };
-            db::post(conn, &posting(EntryKind::Deposit, "deposit (Art. 12)"), &ledger::shares(req.amount))?;
-            db::post(conn, &posting(EntryKind::LateFee, "late fee (Art. 16)"), &ledger::shares(fee))?;
-            row.paid_fen += req.amount.to_fen();
-            row.late_fee_fen += fee.to_fen();
-            if settles {
-                row.certificate_number = Some(certificate_number(&row.jurisdiction, req.paid_on));
-            }
-            db::save_notice(conn, &mut row)?;
-            notice_view(conn, row)
-        })
-        .await?;
-    Ok(view)
+    policy::building_in_scope(conn, user, &building_id)?;
+    let mut row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
+    let settles = req.amount.to_fen() == row.amount_fen - row.paid_fen;
+    advance(&mut row, NoticeEvent::Pay { settles })?;
+    if req.amount.to_fen() > row.amount_fen - row.paid_fen {
+        return Err(AppError::new(Code::PaymentExceedsOutstanding)
+            .detail(Money::from_fen(row.amount_fen - row.paid_fen).to_string()));
+    }
+    let earlier = db::payments_of(conn, &row.id)?;
+    if earlier.iter().any(|p| p.paid_on > req.paid_on) {
+        return Err(AppError::invalid("paid_on").detail("before an earlier payment"));
+    }
+    let mut paid: Vec<(NaiveDate, Money)> =
+        earlier.iter().map(|p| (p.paid_on, Money::from_fen(p.amount_fen))).collect();
+    paid.push((req.paid_on, req.amount));
+    let fee_to_date = deposit::late_fee(Money::from_fen(row.amount_fen), row.due_on, &paid, req.paid_on)
+        .map_err(AppError::internal)?;
+    let fee = fee_to_date - Money::from_fen(row.late_fee_fen);
+    let fee = if fee.is_negative() { Money::ZERO } else { fee };
+    db::insert_payment(
+        conn,
+        &PaymentRow {
+            id: new_id(),
+            notice_id: row.id.clone(),
+            amount_fen: req.amount.to_fen(),
+            paid_on: req.paid_on,
+            bank_reference: bank_reference.clone(),
+            late_fee_fen: fee.to_fen(),
+            recorded_by: user.id.clone(),
+            recorded_at: now(),
+        },
+    )?;
+    let posting = |kind, reason| Posting {
+        jurisdiction: &row.jurisdiction,
+        building_id: &row.building_id,
+        kind,
+        entry_date: req.paid_on,
+        claim_id: None,
+        reason,
+        recorded_by: &user.id,
+    };
+    db::post(conn, &posting(EntryKind::Deposit, "deposit (Art. 12)"), &ledger::shares(req.amount))?;
+    db::post(conn, &posting(EntryKind::LateFee, "late fee (Art. 16)"), &ledger::shares(fee))?;
+    row.paid_fen += req.amount.to_fen();
+    row.late_fee_fen += fee.to_fen();
+    if settles {
+        row.certificate_number = Some(certificate_number(&row.jurisdiction, req.paid_on));
+    }
+    db::save_notice(conn, &mut row)?;
+    notice_view(conn, row)
 }
 
 /// Moves the notice on by `event`, as `domain::deposit_notice` allows.

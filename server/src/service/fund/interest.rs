@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::fund::RateTable;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -28,10 +29,10 @@ pub struct InterestRunView {
 
 pub(super) fn reviewer_jurisdiction(
     conn: &mut DbConnection,
-    user: &Caller,
+    reviewer_id: &str,
     asked: Option<&str>,
 ) -> AppResult<String> {
-    let mine = reg::reviewer_jurisdictions(conn, &user.id)?;
+    let mine = reg::reviewer_jurisdictions(conn, reviewer_id)?;
     match asked {
         Some(j) if mine.iter().any(|m| m == j) => Ok(j.to_string()),
         Some(_) => Err(AppError::new(Code::OutsideJurisdiction)),
@@ -45,31 +46,42 @@ pub(super) fn reviewer_jurisdiction(
 pub async fn run_interest(
     state: &AppState,
     caller: &Caller,
-    body: InterestRunRequest,
+    req: InterestRunRequest,
 ) -> AppResult<InterestRunView> {
-    let user = caller.clone();
-    let req = body;
     if req.period_to <= req.period_from
         || req.period_to > shanghai_date(Utc::now()) + chrono::Duration::days(1)
     {
         return Err(AppError::invalid("period_to"));
     }
     let rates = state.rules.rates.clone();
-    let view = state
+    let reviewer = caller.id.clone();
+    state
         .db
         .write(move |conn| {
-            let jurisdiction = reviewer_jurisdiction(conn, &user, req.jurisdiction.as_deref())?;
-            let outcome =
-                db::post_interest(conn, &jurisdiction, req.period_from, req.period_to, &rates, &user.id)?;
-            Ok(InterestRunView {
-                id: outcome.run.id,
-                jurisdiction,
-                period_from: outcome.run.period_from,
-                period_to: outcome.run.period_to,
-                total: Money::from_fen(outcome.run.total_fen),
-                posted_now: outcome.posted_now,
-            })
+            let asked = req.jurisdiction.as_deref();
+            run_interest_in(conn, &rates, &reviewer, asked, req.period_from, req.period_to)
         })
-        .await?;
-    Ok(view)
+        .await
+}
+
+/// The interest run in the caller's transaction, by a reviewer of the jurisdiction: for the API,
+/// and for the `baoxiu interest` command a scheduler runs.
+pub fn run_interest_in(
+    conn: &mut DbConnection,
+    rates: &RateTable,
+    reviewer_id: &str,
+    jurisdiction: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<InterestRunView> {
+    let jurisdiction = reviewer_jurisdiction(conn, reviewer_id, jurisdiction)?;
+    let outcome = db::post_interest(conn, &jurisdiction, from, to, rates, reviewer_id)?;
+    Ok(InterestRunView {
+        id: outcome.run.id,
+        jurisdiction,
+        period_from: outcome.run.period_from,
+        period_to: outcome.run.period_to,
+        total: Money::from_fen(outcome.run.total_fen),
+        posted_now: outcome.posted_now,
+    })
 }

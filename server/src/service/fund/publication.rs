@@ -135,7 +135,7 @@ pub async fn jurisdiction_publication(
     state
         .db
         .read(move |conn| {
-            let jurisdiction = reviewer_jurisdiction(conn, &user, None)?;
+            let jurisdiction = reviewer_jurisdiction(conn, &user.id, None)?;
             let scope = reg::Scope::Jurisdictions(vec![jurisdiction.clone()]);
             let mut names = std::collections::HashMap::new();
             for estate in reg::list_estates(conn, &scope, i64::MAX, 0)? {

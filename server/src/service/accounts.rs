@@ -1,0 +1,321 @@
+//! Accounts: sign-in with its throttling and lockout, token refresh, sign-out, the caller's own
+//! profile, and account administration, for the API and the command line alike.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::throttle::slowdown;
+use crate::auth::{password, tokens};
+use crate::db::accounts::{self, now, NewUser, Rotation, UserRow};
+use crate::db::{registry, DbConnection};
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::{parse_id, Caller, Page, Paged};
+use crate::state::AppState;
+
+fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// Tokens for a session.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Short-lived JWT for the `Authorization: Bearer` header.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Opaque token for `POST /api/v1/auth/refresh`; each use returns a new one.
+    pub refresh_token: String,
+    pub user: UserResponse,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
+    now() + Duration::days(state.config.refresh_token_ttl_days as i64)
+}
+
+/// Signs in with username and password.
+///
+/// Failed attempts slow the answer down; too many lock the account and the client address for a
+/// while (429 `too_many_attempts` with `Retry-After`).
+pub async fn login(state: &AppState, ip: IpAddr, body: LoginRequest) -> AppResult<TokenResponse> {
+    let LoginRequest { username, password } = body;
+    let address_failures = state
+        .address_throttle
+        .check(ip, Instant::now())
+        .map_err(|secs| AppError::new(Code::TooManyAttempts).retry_after(secs))?;
+
+    let lookup = username.clone();
+    let user = state.db.read(move |conn| accounts::find_user_by_username(conn, &lookup)).await?;
+    if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|t| *t > now()) {
+        let secs = (until - now()).num_seconds().max(1) as u64;
+        return Err(AppError::new(Code::TooManyAttempts).retry_after(secs));
+    }
+
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || {
+        password::verify(stored.as_deref().unwrap_or(password::dummy_hash()), &password)
+    })
+    .await
+    .map_err(AppError::internal)?;
+
+    let user = match user {
+        Some(user) if matches && user.active => user,
+        other => {
+            let address_failures = state.address_throttle.fail(ip, Instant::now()).max(address_failures);
+            let mut account_failures = 0;
+            if let Some(user) = other {
+                let max = state.config.login_max_failures as i32;
+                let lock_until = now() + Duration::seconds(state.config.login_lockout_secs as i64);
+                account_failures = state
+                    .db
+                    .write(move |conn| accounts::record_login_failure(conn, &user.id, max, lock_until))
+                    .await?;
+                tracing::info!(user = %user.username, failures = account_failures, "failed sign-in");
+            }
+            let recent = address_failures.max(account_failures.max(0) as u32);
+            tokio::time::sleep(slowdown(recent, state.config.login_slowdown_ms)).await;
+            return Err(AppError::new(Code::InvalidCredentials));
+        }
+    };
+
+    state.address_throttle.succeed(ip);
+    let refresh_token = tokens::new_refresh_token();
+    let refresh_hash = tokens::refresh_token_hash(&refresh_token);
+    let expires = refresh_expiry(state);
+    let user_id = user.id.clone();
+    let session_id = state
+        .db
+        .write(move |conn| {
+            accounts::record_login_success(conn, &user_id)?;
+            accounts::create_session(conn, &user_id, &refresh_hash, expires)
+        })
+        .await?;
+    let (access_token, expires_in) =
+        state.tokens.issue(&user.id, &session_id, &user.role).map_err(AppError::internal)?;
+    tracing::info!(user = %user.username, session = %session_id, "signed in");
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token,
+        user: user_response(&user)?,
+    })
+}
+
+fn user_response(user: &UserRow) -> AppResult<UserResponse> {
+    Ok(UserResponse {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role.parse().map_err(AppError::internal)?,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Trades a refresh token for new tokens. Each refresh token works once: presenting a spent one
+/// revokes the whole session (401 `refresh_token_reused`), since a copy has leaked.
+pub async fn refresh(state: &AppState, body: RefreshRequest) -> AppResult<TokenResponse> {
+    let presented = tokens::refresh_token_hash(&body.refresh_token);
+    let refresh_token = tokens::new_refresh_token();
+    let new_hash = tokens::refresh_token_hash(&refresh_token);
+    let expires = refresh_expiry(state);
+    // At most a day: `Config::validate`.
+    let retry = Duration::seconds(state.config.refresh_retry_secs as i64);
+    let outcome = state
+        .db
+        .write(move |conn| accounts::rotate_refresh_token(conn, &presented, &new_hash, expires, retry))
+        .await?;
+    match outcome {
+        Rotation::Rotated { session_id, user } => {
+            let (access_token, expires_in) =
+                state.tokens.issue(&user.user_id, &session_id, &user.role).map_err(AppError::internal)?;
+            Ok(TokenResponse {
+                access_token,
+                token_type: "Bearer",
+                expires_in,
+                refresh_token,
+                user: UserResponse {
+                    role: user.role.parse().map_err(AppError::internal)?,
+                    id: user.user_id,
+                    username: user.username,
+                    display_name: user.display_name,
+                },
+            })
+        }
+        Rotation::Invalid => Err(AppError::new(Code::RefreshTokenInvalid)),
+        Rotation::Reused => {
+            tracing::warn!("refresh token reused; session revoked");
+            Err(AppError::new(Code::RefreshTokenReused))
+        }
+    }
+}
+
+/// Signs out: the session's access and refresh tokens stop working at once.
+pub async fn logout(state: &AppState, caller: &Caller) -> AppResult<()> {
+    let session = caller.session_id.clone();
+    state.db.write(move |conn| accounts::revoke_session(conn, &session, "logout")).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The organisations this account belongs to.
+    pub organisation_ids: Vec<String>,
+}
+
+/// The signed-in account.
+pub fn me(caller: &Caller) -> MeResponse {
+    MeResponse {
+        id: caller.id.clone(),
+        username: caller.username.clone(),
+        display_name: caller.display_name.clone(),
+        role: caller.role,
+        organisation_ids: caller.organisation_ids.clone(),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    /// 3-64 characters: letters, digits, `.`, `_`, `-`.
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    /// At least 10 characters.
+    pub password: String,
+    pub role: Role,
+    /// The organisation to join; required for reviewers, developers, property managers and
+    /// technicians, and must be of the matching kind.
+    pub organisation_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountResponse {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub active: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn account_response(user: &UserRow) -> AppResult<AccountResponse> {
+    Ok(AccountResponse {
+        id: user.id.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        phone: user.phone.clone(),
+        role: user.role.parse().map_err(AppError::internal)?,
+        active: user.active,
+        locked_until: user.locked_until.map(utc),
+        created_at: utc(user.created_at),
+    })
+}
+
+/// Checks a username's form.
+pub fn valid_username(name: &str) -> bool {
+    (3..=64).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Creates an account (administrators only).
+pub async fn create_user(state: &AppState, req: CreateUserRequest) -> AppResult<AccountResponse> {
+    check_new_account(&req)?;
+    let password = req.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(AppError::internal)??;
+    let created = state.db.write(move |conn| create_account_in(conn, &req, &hash)).await?;
+    account_response(&created)
+}
+
+/// Checks a new account's fields before its password is hashed: the API and the command line
+/// refuse alike.
+pub fn check_new_account(req: &CreateUserRequest) -> AppResult<()> {
+    if !valid_username(&req.username) {
+        return Err(AppError::invalid("username"));
+    }
+    if req.display_name.trim().is_empty() || req.display_name.chars().count() > 100 {
+        return Err(AppError::invalid("display_name"));
+    }
+    if !password::acceptable(&req.password) {
+        return Err(AppError::invalid("password"));
+    }
+    let organisation_id = req.organisation_id.as_deref().map(parse_id).transpose()?;
+    if req.role.organisation_kind().is_some() != organisation_id.is_some() {
+        return Err(AppError::invalid("organisation_id"));
+    }
+    Ok(())
+}
+
+/// Creates a checked account with its hashed password, and its membership, in the caller's
+/// transaction.
+pub fn create_account_in(conn: &mut DbConnection, req: &CreateUserRequest, hash: &str) -> AppResult<UserRow> {
+    let organisation_id = req.organisation_id.as_deref().map(parse_id).transpose()?;
+    let user_id = accounts::new_id();
+    accounts::insert_user(
+        conn,
+        &NewUser {
+            id: &user_id,
+            username: &req.username,
+            display_name: req.display_name.trim(),
+            phone: req.phone.as_deref(),
+            password_hash: hash,
+            role: req.role.as_str(),
+            active: true,
+            failed_logins: 0,
+            created_at: now(),
+        },
+    )?;
+    if let Some(org) = &organisation_id {
+        registry::add_membership(conn, org, &user_id)?;
+    }
+    accounts::find_user(conn, &user_id)?.ok_or(AppError::new(Code::NotFound))
+}
+
+/// Lists accounts (administrators only).
+pub async fn list_users(state: &AppState, page: Page) -> AppResult<Paged<AccountResponse>> {
+    let (limit, offset) = page.bounds()?;
+    let rows = state.db.read(move |conn| accounts::list_users(conn, limit, offset)).await?;
+    let items = rows.iter().map(account_response).collect::<AppResult<_>>()?;
+    Ok(Paged { items, limit, offset })
+}
+
+/// One account (administrators only).
+pub async fn get_user(state: &AppState, id: &str) -> AppResult<AccountResponse> {
+    let id = parse_id(id)?;
+    let user = state.db.read(move |conn| accounts::find_user(conn, &id)).await?;
+    account_response(&user.ok_or(AppError::new(Code::NotFound))?)
+}

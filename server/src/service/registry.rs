@@ -1,0 +1,595 @@
+//! The registry's use cases: organisations, estates, buildings, units and their owners.
+//!
+//! Reads are scoped to what the caller may see; anything outside answers 404, exactly as if it did
+//! not exist, so ids cannot be probed. Writes belong to administrators and, within their
+//! jurisdiction, bureau reviewers.
+
+use baoxiu_sync_protocol::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::accounts::now;
+use crate::db::registry::{
+    self as reg, BuildingChanges, BuildingRow, EstateChanges, EstateRow, OrganisationRow, Scope, UnitChanges,
+    UnitRow,
+};
+use crate::domain::registry::{valid_jurisdiction, BuildingClass, OrgKind, Role};
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
+use crate::state::AppState;
+
+fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+// ---- organisations ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrganisation {
+    pub kind: OrgKind,
+    pub name: String,
+    /// Six-digit division code; required for a housing bureau and only for one.
+    pub jurisdiction: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganisationResponse {
+    pub id: String,
+    pub kind: OrgKind,
+    pub name: String,
+    pub jurisdiction: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn organisation_response(row: OrganisationRow) -> AppResult<OrganisationResponse> {
+    Ok(OrganisationResponse {
+        id: row.id,
+        kind: row.kind.parse().map_err(AppError::internal)?,
+        name: row.name,
+        jurisdiction: row.jurisdiction,
+        created_at: utc(row.created_at),
+    })
+}
+
+/// Registers an organisation (administrators only).
+pub async fn create_organisation(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateOrganisation,
+) -> AppResult<OrganisationResponse> {
+    let _admin = caller.clone();
+    let req = body;
+    let name = text(&req.name, "name", 200)?;
+    match (&req.kind, &req.jurisdiction) {
+        (OrgKind::HousingBureau, Some(j)) if valid_jurisdiction(j) => {}
+        (OrgKind::HousingBureau, _) => return Err(AppError::invalid("jurisdiction")),
+        (_, Some(_)) => return Err(AppError::invalid("jurisdiction")),
+        (_, None) => {}
+    }
+    let row = OrganisationRow {
+        id: reg::fresh_id(),
+        kind: req.kind.as_str().into(),
+        name,
+        jurisdiction: req.jurisdiction,
+        created_at: now(),
+    };
+    let saved = row.clone();
+    state.db.write(move |conn| reg::insert_organisation(conn, &saved)).await?;
+    organisation_response(row)
+}
+
+/// Organisations: all of them for administrators and reviewers, one's own for everyone else.
+pub async fn list_organisations(state: &AppState, caller: &Caller) -> AppResult<Vec<OrganisationResponse>> {
+    let user = caller.clone();
+    let viewer = user.viewer();
+    let rows = state.db.read(move |conn| reg::list_organisations(conn, &viewer)).await?;
+    rows.into_iter().map(organisation_response).collect::<AppResult<_>>()
+}
+
+/// One organisation.
+pub async fn get_organisation(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> AppResult<OrganisationResponse> {
+    let user = caller.clone();
+    let id = parse_id(id)?;
+    let viewer = user.viewer();
+    let row = state.db.read(move |conn| reg::find_organisation(conn, &viewer, &id)).await?;
+    organisation_response(row)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserRef {
+    pub user_id: String,
+}
+
+/// Adds an account to an organisation (administrators only). The account's role must fit the
+/// organisation's kind.
+pub async fn add_member(state: &AppState, caller: &Caller, id: &str, body: UserRef) -> AppResult<()> {
+    let _admin = caller.clone();
+    let org = parse_id(id)?;
+    let user = parse_id(&body.user_id)?;
+    state.db.write(move |conn| reg::add_membership(conn, &org, &user)).await?;
+    Ok(())
+}
+
+/// Takes an account out of an organisation (administrators only). From its next request on it no
+/// longer acts for the organisation or sees its claims; its phones get a fresh snapshot at their next
+/// pull. Refused while it holds open work orders there.
+pub async fn remove_member(state: &AppState, path: (String, String)) -> AppResult<()> {
+    let (org, user) = path;
+    let (org, user) = (parse_id(&org)?, parse_id(&user)?);
+    state.db.write(move |conn| reg::remove_membership(conn, &org, &user)).await
+}
+
+// ---- estates ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEstate {
+    pub name: String,
+    pub address: String,
+    /// Six-digit division code of the bureau responsible.
+    pub jurisdiction: String,
+    pub developer_id: String,
+    pub property_manager_id: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EstateResponse {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub jurisdiction: String,
+    pub developer_id: String,
+    pub property_manager_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<EstateRow> for EstateResponse {
+    fn from(r: EstateRow) -> Self {
+        EstateResponse {
+            id: r.id,
+            name: r.name,
+            address: r.address,
+            jurisdiction: r.jurisdiction,
+            developer_id: r.developer_id,
+            property_manager_id: r.property_manager_id,
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+/// Registers an estate. A reviewer may do so only in their own jurisdiction.
+pub async fn create_estate(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateEstate,
+) -> AppResult<EstateResponse> {
+    let editor = caller.clone();
+    let req = body;
+    if !valid_jurisdiction(&req.jurisdiction) {
+        return Err(AppError::invalid("jurisdiction"));
+    }
+    let row = EstateRow {
+        id: reg::fresh_id(),
+        name: text(&req.name, "name", 200)?,
+        address: text(&req.address, "address", 300)?,
+        jurisdiction: req.jurisdiction,
+        developer_id: parse_id(&req.developer_id)?,
+        property_manager_id: req.property_manager_id.as_deref().map(parse_id).transpose()?,
+        created_at: now(),
+    };
+    let saved = row.clone();
+    let viewer = editor.viewer();
+    state
+        .db
+        .write(move |conn| {
+            if viewer.role == Role::Reviewer
+                && !reg::reviewer_jurisdictions(conn, &viewer.user_id)?.contains(&saved.jurisdiction)
+            {
+                return Err(AppError::new(Code::OutsideJurisdiction));
+            }
+            reg::insert_estate(conn, &saved)
+        })
+        .await?;
+    Ok(EstateResponse::from(row))
+}
+
+/// Estates the caller may see.
+pub async fn list_estates(state: &AppState, caller: &Caller, page: Page) -> AppResult<Paged<EstateResponse>> {
+    let user = caller.clone();
+    let (limit, offset) = page.bounds()?;
+    let viewer = user.viewer();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::list_estates(conn, &scope, limit, offset)
+        })
+        .await?;
+    Ok(Paged { items: rows.into_iter().map(Into::into).collect(), limit, offset })
+}
+
+/// One estate.
+pub async fn get_estate(state: &AppState, caller: &Caller, id: &str) -> AppResult<EstateResponse> {
+    let user = caller.clone();
+    let id = parse_id(id)?;
+    let viewer = user.viewer();
+    let row = state
+        .db
+        .read(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_estate(conn, &scope, &id)
+        })
+        .await?;
+    Ok(row.into())
+}
+
+// ---- buildings ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBuilding {
+    pub name: String,
+    pub class: BuildingClass,
+    /// Construction and installation cost 建筑安装总造价, a decimal string in yuan.
+    #[schema(value_type = String, example = "38600000.00")]
+    pub construction_cost: Money,
+    /// Design reasonable service life in years (the structural warranty period, Art. 18).
+    pub design_life_years: i32,
+    /// Hand-over date 交付使用之日, from which warranty periods run; unknown until handed over.
+    pub handover_date: Option<NaiveDate>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBuilding {
+    pub name: Option<String>,
+    pub class: Option<BuildingClass>,
+    #[schema(value_type = Option<String>)]
+    pub construction_cost: Option<Money>,
+    pub design_life_years: Option<i32>,
+    pub handover_date: Option<NaiveDate>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BuildingResponse {
+    pub id: String,
+    pub estate_id: String,
+    pub name: String,
+    pub class: BuildingClass,
+    #[schema(value_type = String)]
+    pub construction_cost: Money,
+    pub design_life_years: i32,
+    pub handover_date: Option<NaiveDate>,
+    /// The estate's jurisdiction.
+    pub jurisdiction: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn building_response(row: BuildingRow, jurisdiction: String) -> AppResult<BuildingResponse> {
+    Ok(BuildingResponse {
+        id: row.id,
+        estate_id: row.estate_id,
+        name: row.name,
+        class: row.class.parse().map_err(AppError::internal)?,
+        construction_cost: Money::from_fen(row.construction_cost_fen),
+        design_life_years: row.design_life_years,
+        handover_date: row.handover_date,
+        jurisdiction,
+        created_at: utc(row.created_at),
+    })
+}
+
+fn check_cost(cost: Money) -> AppResult<i64> {
+    if cost.is_negative() {
+        return Err(AppError::invalid("construction_cost"));
+    }
+    Ok(cost.to_fen())
+}
+
+fn check_life(years: i32) -> AppResult<i32> {
+    // Chinese design service lives are 5, 25, 50 or 100 years; anything outside 1-200 is a typo.
+    if !(1..=200).contains(&years) {
+        return Err(AppError::invalid("design_life_years"));
+    }
+    Ok(years)
+}
+
+fn check_handover(date: NaiveDate) -> AppResult<NaiveDate> {
+    let earliest = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or(NaiveDate::MIN);
+    let latest = Utc::now().date_naive() + chrono::Duration::days(5 * 366);
+    if date < earliest || date > latest {
+        return Err(AppError::invalid("handover_date"));
+    }
+    Ok(date)
+}
+
+/// Adds a building to an estate the editor may see.
+pub async fn create_building(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: CreateBuilding,
+) -> AppResult<BuildingResponse> {
+    let editor = caller.clone();
+    let estate_id = parse_id(id)?;
+    let req = body;
+    let row = BuildingRow {
+        id: reg::fresh_id(),
+        estate_id,
+        name: text(&req.name, "name", 100)?,
+        class: req.class.as_str().into(),
+        construction_cost_fen: check_cost(req.construction_cost)?,
+        design_life_years: check_life(req.design_life_years)?,
+        handover_date: req.handover_date.map(check_handover).transpose()?,
+        created_at: now(),
+    };
+    let viewer = editor.viewer();
+    let (row, jurisdiction) = state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            let estate = reg::find_estate(conn, &scope, &row.estate_id)?;
+            reg::insert_building(conn, &row)?;
+            Ok((row, estate.jurisdiction))
+        })
+        .await?;
+    building_response(row, jurisdiction)
+}
+
+/// An estate's buildings (for an owner, only those holding their units).
+pub async fn list_buildings(state: &AppState, caller: &Caller, id: &str) -> AppResult<Vec<BuildingResponse>> {
+    let user = caller.clone();
+    let estate_id = parse_id(id)?;
+    let viewer = user.viewer();
+    let (rows, jurisdiction) = state
+        .db
+        .read(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            let estate = reg::find_estate(conn, &scope, &estate_id)?;
+            Ok((reg::list_buildings(conn, &scope, &estate_id)?, estate.jurisdiction))
+        })
+        .await?;
+    rows.into_iter().map(|r| building_response(r, jurisdiction.clone())).collect()
+}
+
+/// One building.
+pub async fn get_building(state: &AppState, caller: &Caller, id: &str) -> AppResult<BuildingResponse> {
+    let user = caller.clone();
+    let id = parse_id(id)?;
+    let viewer = user.viewer();
+    let (row, jurisdiction) = state
+        .db
+        .read(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_building(conn, &scope, &id)
+        })
+        .await?;
+    building_response(row, jurisdiction)
+}
+
+/// Corrects a building's registry data.
+pub async fn update_building(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: UpdateBuilding,
+) -> AppResult<BuildingResponse> {
+    let editor = caller.clone();
+    let id = parse_id(id)?;
+    let req = body;
+    let changes = BuildingChanges {
+        name: optional_text(req.name.as_deref(), "name", 100)?,
+        class: req.class.map(|c| c.as_str().to_string()),
+        construction_cost_fen: req.construction_cost.map(check_cost).transpose()?,
+        design_life_years: req.design_life_years.map(check_life).transpose()?,
+        handover_date: req.handover_date.map(check_handover).transpose()?.map(Some),
+    };
+    let viewer = editor.viewer();
+    let (row, jurisdiction) = state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_building(conn, &scope, &id)?;
+            reg::update_building(conn, &id, &changes)?;
+            reg::find_building(conn, &scope, &id)
+        })
+        .await?;
+    building_response(row, jurisdiction)
+}
+
+// ---- units ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUnit {
+    /// The unit's number as written on the door, e.g. `2-1-301` (entrance-staircase-room).
+    pub number: String,
+    pub floor: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitResponse {
+    pub id: String,
+    pub building_id: String,
+    pub number: String,
+    pub floor: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UnitRow> for UnitResponse {
+    fn from(r: UnitRow) -> Self {
+        UnitResponse {
+            id: r.id,
+            building_id: r.building_id,
+            number: r.number,
+            floor: r.floor,
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+/// Adds a unit to a building.
+pub async fn create_unit(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: CreateUnit,
+) -> AppResult<UnitResponse> {
+    let editor = caller.clone();
+    let building_id = parse_id(id)?;
+    if !(-10..=200).contains(&body.floor) {
+        return Err(AppError::invalid("floor"));
+    }
+    let row = UnitRow {
+        id: reg::fresh_id(),
+        building_id,
+        number: text(&body.number, "number", 50)?,
+        floor: body.floor,
+        created_at: now(),
+    };
+    let viewer = editor.viewer();
+    let row = state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_building(conn, &scope, &row.building_id)?;
+            reg::insert_unit(conn, &row)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(UnitResponse::from(row))
+}
+
+/// A building's units (for an owner, only their own).
+pub async fn list_units(state: &AppState, caller: &Caller, id: &str) -> AppResult<Vec<UnitResponse>> {
+    let user = caller.clone();
+    let building_id = parse_id(id)?;
+    let viewer = user.viewer();
+    let rows = state
+        .db
+        .read(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_building(conn, &scope, &building_id)?;
+            reg::list_units(conn, &scope, &building_id)
+        })
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// One unit.
+pub async fn get_unit(state: &AppState, caller: &Caller, id: &str) -> AppResult<UnitResponse> {
+    let user = caller.clone();
+    let id = parse_id(id)?;
+    let viewer = user.viewer();
+    let row = state
+        .db
+        .read(move |conn| {
+            let scope: Scope = reg::scope(conn, &viewer)?;
+            reg::find_unit(conn, &scope, &id)
+        })
+        .await?;
+    Ok(row.into())
+}
+
+/// Records an owner of a unit.
+pub async fn add_owner(state: &AppState, caller: &Caller, id: &str, body: UserRef) -> AppResult<()> {
+    let editor = caller.clone();
+    let unit_id = parse_id(id)?;
+    let user_id = parse_id(&body.user_id)?;
+    let viewer = editor.viewer();
+    state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_unit(conn, &scope, &unit_id)?;
+            reg::add_unit_owner(conn, &unit_id, &user_id)
+        })
+        .await?;
+    Ok(())
+}
+
+/// The caller's own units (owners).
+pub async fn my_units(state: &AppState, caller: &Caller) -> AppResult<Vec<UnitResponse>> {
+    let user = caller.clone();
+    let id = user.id.clone();
+    let rows = state.db.read(move |conn| reg::my_units(conn, &id)).await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateEstate {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub property_manager_id: Option<String>,
+}
+
+/// Corrects an estate's name, address or property manager. Its jurisdiction and developer are
+/// fixed: claims and the fund are filed under them.
+pub async fn update_estate(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: UpdateEstate,
+) -> AppResult<EstateResponse> {
+    let editor = caller.clone();
+    let id = parse_id(id)?;
+    let changes = EstateChanges {
+        name: optional_text(body.name.as_deref(), "name", 200)?,
+        address: optional_text(body.address.as_deref(), "address", 300)?,
+        property_manager_id: body.property_manager_id.as_deref().map(parse_id).transpose()?.map(Some),
+    };
+    let viewer = editor.viewer();
+    let row = state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_estate(conn, &scope, &id)?;
+            reg::update_estate(conn, &id, &changes)?;
+            reg::find_estate(conn, &scope, &id)
+        })
+        .await?;
+    Ok(row.into())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUnit {
+    pub number: Option<String>,
+    pub floor: Option<i32>,
+}
+
+/// Corrects a unit's number or floor.
+pub async fn update_unit(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    body: UpdateUnit,
+) -> AppResult<UnitResponse> {
+    let editor = caller.clone();
+    let id = parse_id(id)?;
+    if body.floor.is_some_and(|f| !(-10..=200).contains(&f)) {
+        return Err(AppError::invalid("floor"));
+    }
+    let changes =
+        UnitChanges { number: optional_text(body.number.as_deref(), "number", 50)?, floor: body.floor };
+    let viewer = editor.viewer();
+    let row = state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &viewer)?;
+            reg::find_unit(conn, &scope, &id)?;
+            reg::update_unit(conn, &id, &changes)?;
+            reg::find_unit(conn, &scope, &id)
+        })
+        .await?;
+    Ok(row.into())
+}
