@@ -14,23 +14,18 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{delete, get, head, options, patch, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::parse_id;
 use crate::auth::AuthUser;
-use crate::db::accounts::{self, new_id, now};
-use crate::db::claims as claims_db;
-use crate::db::files::{self as db, BlobRow, FileRow, UploadRow};
-use crate::db::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::media::store::{is_sha256_hex, Variant};
 use crate::media::{remove_staging, Provenance};
 use crate::messages::Code;
-use crate::service::files::{check_quota, visible_file, FileView};
+use crate::service::files::{self, FileView, NewUpload};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -105,20 +100,6 @@ fn parse_metadata(raw: Option<&str>) -> AppResult<Vec<(String, String)>> {
         .collect()
 }
 
-/// Checks the device is the caller's and still enrolled.
-fn own_device(
-    conn: &mut DbConnection,
-    user: &AuthUser,
-    device_id: Option<String>,
-) -> AppResult<Option<String>> {
-    let Some(raw) = device_id else { return Ok(None) };
-    let id = parse_id(&raw)?;
-    match accounts::active_device_of(conn, &user.id, &id)? {
-        Some(_) => Ok(Some(id)),
-        _ => Err(AppError::invalid("device_id")),
-    }
-}
-
 /// Starts a resumable upload (tus creation). Headers: `Upload-Length`, and `Upload-Metadata` with
 /// `sha256` (lowercase hex of the whole file, required), and optionally `filename`, `claim_id`
 /// (checks access and the claim's quota now rather than at the end) and `device_id`.
@@ -135,61 +116,22 @@ async fn create_upload(
     }
     let length: u64 = header(&req, "Upload-Length")
         .and_then(|v| v.parse().ok())
-        .filter(|&l| l > 0)
         .ok_or_else(|| AppError::invalid("Upload-Length"))?;
-    let max = state.config.max_file_bytes;
-    if length > max {
-        return Err(AppError::new(Code::FileTooLarge).detail(max.to_string()));
-    }
     let metadata = parse_metadata(header(&req, "Upload-Metadata"))?;
     let meta = |key: &str| metadata.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let sha256 = meta("sha256")
-        .filter(|h| is_sha256_hex(h))
-        .ok_or_else(|| AppError::invalid("Upload-Metadata.sha256"))?;
-    let filename = meta("filename").map(|f| f.chars().take(255).collect::<String>());
-    let claim_id = meta("claim_id").map(|c| parse_id(&c)).transpose()?;
-    let quota = state.config.claim_quota_bytes;
-    let row = UploadRow {
-        id: new_id(),
-        owner_id: user.id.clone(),
-        device_id: None,
-        length: i64::try_from(length).map_err(AppError::internal)?,
-        sha256,
-        filename,
-        claim_id,
-        created_at: now(),
-        expires_at: db::expiry_from_now(state.config.upload_expiry_hours),
-        file_id: None,
+    let new = NewUpload {
+        length,
+        sha256: meta("sha256"),
+        filename: meta("filename"),
+        claim_id: meta("claim_id"),
+        device_id: meta("device_id"),
     };
-    let device = meta("device_id");
-    let row = state
-        .db
-        .write(move |conn| {
-            let mut row = row;
-            row.device_id = own_device(conn, &user, device)?;
-            if let Some(claim) = &row.claim_id {
-                let scope = crate::service::policy::claim_scope(conn, &user)?;
-                claims_db::find_claim(conn, &scope, claim)?;
-                check_quota(conn, claim, length, quota)?;
-            }
-            db::insert_upload(conn, &row)?;
-            Ok(row)
-        })
-        .await?;
+    let row = files::start_upload(&state, &user, new).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Tus-Resumable", TUS_VERSION))
         .insert_header((header::LOCATION, format!("/api/v1/uploads/{}", row.id)))
         .insert_header(("Upload-Expires", http_date(row.expires_at)))
         .finish())
-}
-
-async fn live_upload(state: &AppState, user: &AuthUser, id: &str) -> AppResult<UploadRow> {
-    let (owner, id) = (user.id.clone(), parse_id(id)?);
-    let row = state.db.read(move |conn| db::own_upload(conn, &owner, &id)).await?;
-    if row.expires_at < now() && row.file_id.is_none() {
-        return Err(AppError::new(Code::UploadExpired));
-    }
-    Ok(row)
 }
 
 /// Where an upload stands (tus HEAD): `Upload-Offset` and `Upload-Length`; once complete,
@@ -203,9 +145,9 @@ async fn upload_offset(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     require_tus(&req)?;
-    let row = live_upload(&state, &user, &id).await?;
+    let row = files::live_upload(&state, &user, &id).await?;
     let offset = match &row.file_id {
-        Some(_) => u64::try_from(row.length).unwrap_or(0),
+        Some(_) => row.length,
         None => upload_offset_of(&state.media.staging_path(&row.id))?,
     };
     let mut response = HttpResponse::Ok();
@@ -257,8 +199,8 @@ async fn upload_chunk(
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| AppError::invalid("Upload-Offset"))?;
     let checksum = chunk_checksum(&req)?;
-    let row = live_upload(&state, &user, &id).await?;
-    let length = u64::try_from(row.length).map_err(AppError::internal)?;
+    let row = files::live_upload(&state, &user, &id).await?;
+    let length = row.length;
     let _lock = state.media.lock(&row.id)?;
     let path = state.media.staging_path(&row.id);
     let current = if row.file_id.is_some() { length } else { upload_offset_of(&path)? };
@@ -341,7 +283,7 @@ async fn upload_chunk(
             }
             Err(err) => {
                 // Nothing partial becomes a blob: the upload is over and the client starts again.
-                state.db.write(move |conn| db::delete_upload(conn, &upload_id)).await?;
+                files::forget_upload(&state, &upload_id).await?;
                 return Err(err);
             }
         }
@@ -359,13 +301,11 @@ async fn terminate_upload(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     require_tus(&req)?;
-    let (owner, id) = (user.id.clone(), parse_id(&id)?);
-    let row = state.db.read(move |conn| db::own_upload(conn, &owner, &id)).await?;
+    let row = files::own_upload(&state, &user, &id).await?;
     let _lock = state.media.lock(&row.id)?;
     state.media.take_hasher(&row.id, u64::MAX);
     remove_staging(&state.media.staging_path(&row.id))?;
-    let id = row.id.clone();
-    state.db.write(move |conn| db::delete_upload(conn, &id)).await?;
+    files::forget_upload(&state, &row.id).await?;
     Ok(HttpResponse::NoContent().insert_header(("Tus-Resumable", TUS_VERSION)).finish())
 }
 
@@ -394,11 +334,9 @@ async fn plain_upload(
         return Err(AppError::invalid("sha256"));
     }
     let filename = query.filename.map(|f| f.chars().take(255).collect::<String>());
-    let device = query.device_id;
-    let who = user.clone();
-    let device_id = state.db.read(move |conn| own_device(conn, &who, device)).await?;
+    let device_id = files::upload_device(&state, &user, query.device_id).await?;
     let limit = state.config.plain_upload_max_bytes.min(state.config.max_file_bytes);
-    let path = state.media.staging_path(&new_id());
+    let path = state.media.staging_path(&uuid::Uuid::now_v7().to_string());
     let streamed = async {
         let mut file = std::fs::File::create(&path).map_err(AppError::internal)?;
         let mut hasher = Sha256::new();
@@ -438,9 +376,7 @@ async fn get_file(
     user: AuthUser,
     id: web::Path<String>,
 ) -> AppResult<web::Json<FileView>> {
-    let id = parse_id(&id)?;
-    let (file, blob) = state.db.read(move |conn| visible_file(conn, &user, &id)).await?;
-    Ok(web::Json(FileView::new(file, blob)))
+    Ok(web::Json(files::file(&state, &user, &id).await?))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -460,9 +396,8 @@ async fn file_content(
     query: web::Query<ContentQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let (file, blob) = state.db.read(move |conn| visible_file(conn, &user, &id)).await?;
-    serve(&state, &req, &file, &blob, query.variant.unwrap_or(Variant::Original))
+    let file = files::file(&state, &user, &id).await?;
+    serve(&state, &req, &file, query.variant.unwrap_or(Variant::Original))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -484,33 +419,21 @@ async fn signed_content(
     query: web::Query<SignedQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let valid = query.expires >= Utc::now().timestamp()
-        && state.media.verify_link(&id, query.variant, query.expires, &query.signature);
-    if !valid {
-        return Err(AppError::new(Code::LinkInvalid));
-    }
-    let (file, blob) = state.db.read(move |conn| db::file(conn, &id)).await?;
-    serve(&state, &req, &file, &blob, query.variant)
+    let file = files::file_by_link(&state, &id, query.variant, query.expires, &query.signature).await?;
+    serve(&state, &req, &file, query.variant)
 }
 
 /// Streams a rendition with its true type; never sniffed, never rendered as a page.
-fn serve(
-    state: &AppState,
-    req: &HttpRequest,
-    file: &FileRow,
-    blob: &BlobRow,
-    variant: Variant,
-) -> AppResult<HttpResponse> {
+fn serve(state: &AppState, req: &HttpRequest, file: &FileView, variant: Variant) -> AppResult<HttpResponse> {
     let media_type = match variant {
-        Variant::Original => blob.media_type.as_str(),
-        _ if blob.derivatives == "ready" => "image/jpeg",
-        _ if blob.derivatives == "pending" => return Err(AppError::new(Code::PreviewNotReady).retry_after(2)),
+        Variant::Original => file.media_type.as_str(),
+        _ if file.derivatives == "ready" => "image/jpeg",
+        _ if file.derivatives == "pending" => return Err(AppError::new(Code::PreviewNotReady).retry_after(2)),
         _ => return Err(AppError::new(Code::NotFound)),
     };
     let path =
-        state.media.store.locate(&blob.sha256, variant).map_err(AppError::internal)?.ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("blob {} {:?} missing", blob.sha256, variant))
+        state.media.store.locate(&file.sha256, variant).map_err(AppError::internal)?.ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("blob {} {:?} missing", file.sha256, variant))
         })?;
     let mime: actix_web::mime::Mime = media_type.parse().map_err(AppError::internal)?;
     let disposition =

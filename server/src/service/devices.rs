@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::accounts::{self, now, DeviceRow};
+use crate::db::DbConnection;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -106,4 +107,18 @@ pub async fn retire(state: &AppState, caller: &Caller, id: &str) -> AppResult<()
             accounts::retire_device(conn, &id)
         })
         .await
+}
+
+/// The caller's enrolled, unretired phone named by `device_id`, if any; otherwise `invalid_input`.
+pub fn own_device(
+    conn: &mut DbConnection,
+    user: &Caller,
+    device_id: Option<&str>,
+) -> AppResult<Option<String>> {
+    let Some(raw) = device_id else { return Ok(None) };
+    let id = parse_id(raw)?;
+    match accounts::active_device_of(conn, &user.id, &id)? {
+        Some(_) => Ok(Some(id)),
+        _ => Err(AppError::invalid("device_id")),
+    }
 }

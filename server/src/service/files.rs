@@ -6,13 +6,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::accounts::{new_id, now};
 use crate::db::claims as claims_db;
 use crate::db::files::{self as db, BlobRow, FileRow};
 use crate::db::{fund as fund_db, DbConnection};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
-use crate::media::store::Variant;
+use crate::media::store::{is_sha256_hex, Variant};
 use crate::messages::Code;
+use crate::service::parse_id;
 use crate::service::policy::{self, Caller};
 use crate::state::AppState;
 
@@ -113,4 +115,142 @@ pub fn signed_link(state: &AppState, file_id: &str, variant: Variant) -> String 
         "/api/v1/files/{file_id}/signed?variant={}&expires={expires}&signature={signature}",
         variant.as_str()
     )
+}
+
+/// A resumable upload as its owner sees it.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    pub id: String,
+    pub length: u64,
+    pub sha256: String,
+    pub filename: Option<String>,
+    pub device_id: Option<String>,
+    pub expires_at: chrono::NaiveDateTime,
+    /// The file it made, once complete.
+    pub file_id: Option<String>,
+}
+
+impl Upload {
+    fn from_row(row: db::UploadRow) -> AppResult<Upload> {
+        Ok(Upload {
+            length: u64::try_from(row.length).map_err(AppError::internal)?,
+            id: row.id,
+            sha256: row.sha256,
+            filename: row.filename,
+            device_id: row.device_id,
+            expires_at: row.expires_at,
+            file_id: row.file_id,
+        })
+    }
+}
+
+/// What a client declares when it starts a resumable upload (tus creation).
+pub struct NewUpload {
+    pub length: u64,
+    /// Lowercase hex SHA-256 of the whole file; required.
+    pub sha256: Option<String>,
+    pub filename: Option<String>,
+    /// The claim it is for: access and the claim's quota are checked now rather than at the end.
+    pub claim_id: Option<String>,
+    /// The caller's enrolled phone it comes from.
+    pub device_id: Option<String>,
+}
+
+/// Starts a resumable upload for the caller.
+pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> AppResult<Upload> {
+    let max = state.config.max_file_bytes;
+    if new.length == 0 {
+        return Err(AppError::invalid("Upload-Length"));
+    }
+    if new.length > max {
+        return Err(AppError::new(Code::FileTooLarge).detail(max.to_string()));
+    }
+    let sha256 =
+        new.sha256.filter(|h| is_sha256_hex(h)).ok_or_else(|| AppError::invalid("Upload-Metadata.sha256"))?;
+    let claim_id = new.claim_id.as_deref().map(parse_id).transpose()?;
+    let quota = state.config.claim_quota_bytes;
+    let row = db::UploadRow {
+        id: new_id(),
+        owner_id: caller.id.clone(),
+        device_id: None,
+        length: i64::try_from(new.length).map_err(AppError::internal)?,
+        sha256,
+        filename: new.filename.map(|f| f.chars().take(255).collect()),
+        claim_id,
+        created_at: now(),
+        expires_at: db::expiry_from_now(state.config.upload_expiry_hours),
+        file_id: None,
+    };
+    let (user, device, length) = (caller.clone(), new.device_id, new.length);
+    let row = state
+        .db
+        .write(move |conn| {
+            let mut row = row;
+            row.device_id = crate::service::devices::own_device(conn, &user, device.as_deref())?;
+            if let Some(claim) = &row.claim_id {
+                policy::visible_claim(conn, &user, claim)?;
+                check_quota(conn, claim, length, quota)?;
+            }
+            db::insert_upload(conn, &row)?;
+            Ok(row)
+        })
+        .await?;
+    Upload::from_row(row)
+}
+
+/// One of the caller's uploads, whatever its state.
+pub async fn own_upload(state: &AppState, caller: &Caller, id: &str) -> AppResult<Upload> {
+    let (owner, id) = (caller.id.clone(), parse_id(id)?);
+    Upload::from_row(state.db.read(move |conn| db::own_upload(conn, &owner, &id)).await?)
+}
+
+/// One of the caller's uploads that can still take bytes or report its file: `upload_expired` once
+/// an unfinished one has passed its expiry.
+pub async fn live_upload(state: &AppState, caller: &Caller, id: &str) -> AppResult<Upload> {
+    let upload = own_upload(state, caller, id).await?;
+    if upload.expires_at < now() && upload.file_id.is_none() {
+        return Err(AppError::new(Code::UploadExpired));
+    }
+    Ok(upload)
+}
+
+/// Forgets an upload (abandoned, or refused at its end); a file it made stays.
+pub async fn forget_upload(state: &AppState, id: &str) -> AppResult<()> {
+    let id = id.to_string();
+    state.db.write(move |conn| db::delete_upload(conn, &id)).await
+}
+
+/// The caller's phone, checked, for a one-request upload.
+pub async fn upload_device(
+    state: &AppState,
+    caller: &Caller,
+    device_id: Option<String>,
+) -> AppResult<Option<String>> {
+    let user = caller.clone();
+    state.db.read(move |conn| crate::service::devices::own_device(conn, &user, device_id.as_deref())).await
+}
+
+/// A file the caller may see (see [`visible_file`]).
+pub async fn file(state: &AppState, caller: &Caller, id: &str) -> AppResult<FileView> {
+    let (user, id) = (caller.clone(), parse_id(id)?);
+    let (file, blob) = state.db.read(move |conn| visible_file(conn, &user, &id)).await?;
+    Ok(FileView::new(file, blob))
+}
+
+/// A file by a signed link: the link is the permission, checked before anything is read.
+pub async fn file_by_link(
+    state: &AppState,
+    id: &str,
+    variant: Variant,
+    expires: i64,
+    signature: &str,
+) -> AppResult<FileView> {
+    let id = parse_id(id)?;
+    let valid =
+        expires >= Utc::now().timestamp() && state.media.verify_link(&id, variant, expires, signature);
+    if !valid {
+        return Err(AppError::new(Code::LinkInvalid));
+    }
+    let (file, blob) = state.db.read(move |conn| db::file(conn, &id)).await?;
+    Ok(FileView::new(file, blob))
 }

@@ -425,15 +425,6 @@ fn position(report: &SiteReport) -> AppResult<(Option<f64>, Option<f64>)> {
     }
 }
 
-fn own_device(conn: &mut DbConnection, user: &Caller, device: Option<&str>) -> AppResult<Option<String>> {
-    let Some(device) = device else { return Ok(None) };
-    let id = parse_id(device)?;
-    match accounts::find_device(conn, &id)? {
-        Some(d) if d.user_id == user.id && d.retired_at.is_none() => Ok(Some(id)),
-        _ => Err(AppError::invalid("device_id")),
-    }
-}
-
 /// A work-order refusal as the API's error: out of order, naming what is missing.
 fn refusal(refusal: WorkOrderRefusal) -> AppError {
     match refusal {
@@ -480,7 +471,7 @@ pub(crate) fn check_in_on(
     report: SiteReport,
 ) -> AppResult<WorkOrderView> {
     let (lat, lng) = position(&report)?;
-    let device = own_device(conn, user, report.device_id.as_deref())?;
+    let device = crate::service::devices::own_device(conn, user, report.device_id.as_deref())?;
     let device_for_audit = device.clone();
     change_work_order(conn, user, id, version, "visit_check_in", device_for_audit, |conn, row| {
         assigned_to(row, user)?;
@@ -534,7 +525,7 @@ pub(crate) fn check_out_on(
     let outcome: VisitOutcome =
         report.outcome.as_deref().and_then(|o| o.parse().ok()).ok_or_else(|| AppError::invalid("outcome"))?;
     let notes = optional_text(report.notes.as_deref(), "notes", 4000)?;
-    let device = own_device(conn, user, report.device_id.as_deref())?;
+    let device = crate::service::devices::own_device(conn, user, report.device_id.as_deref())?;
     change_work_order(conn, user, id, version, "visit_check_out", device, |conn, row| {
         assigned_to(row, user)?;
         let open = db::visits_of(conn, &row.id)?.into_iter().find(|v| v.check_out_at.is_none());

@@ -1,0 +1,186 @@
+//! The layering, kept by a test rather than by memory: it reads the source tree and fails when a
+//! module reaches across a forbidden edge.
+//!
+//! - `api/` is thin: it calls `service/`, never `db/` or diesel, and no api module reaches into
+//!   another (each area's own folder, such as `api/fund/`, is one area).
+//! - `service/` knows nothing of HTTP: no actix, no `api/`.
+//! - `db/` is storage: it imports nothing from `service/`, `state`, `api/` or `auth/`.
+//! - `domain/` is pure: no I/O, no database, no HTTP, nothing from the layers above it.
+//! - `sync-protocol`'s core (everything but its `client` and `bin`) compiles without actix,
+//!   diesel, an HTTP client or a database driver.
+//!
+//! Test code (after a `#[cfg(test)]` line) and comments are not checked.
+
+use std::path::{Path, PathBuf};
+
+/// One forbidden edge: files under `from` (relative to the repository) may not mention any of
+/// `paths`.
+struct Rule {
+    from: &'static str,
+    /// Subfolders of `from` the rule does not cover.
+    except: &'static [&'static str],
+    paths: &'static [&'static str],
+    why: &'static str,
+}
+
+const RULES: &[Rule] = &[
+    Rule {
+        from: "server/src/api",
+        except: &[],
+        paths: &["crate::db", "diesel", "crate::api::"],
+        why: "handlers call a service; they hold no SQL and no other area's handlers",
+    },
+    Rule {
+        from: "server/src/service",
+        except: &[],
+        paths: &["actix_web", "actix_files", "crate::api", "HttpRequest", "HttpResponse"],
+        why: "use cases know nothing of HTTP",
+    },
+    Rule {
+        from: "server/src/db",
+        except: &[],
+        paths: &["crate::service", "crate::state", "crate::api", "crate::auth"],
+        why: "storage does not reach up into the layers that use it",
+    },
+    Rule {
+        from: "server/src/domain",
+        except: &[],
+        paths: &[
+            "diesel",
+            "actix",
+            "tokio",
+            "reqwest",
+            "std::fs",
+            "std::net",
+            "std::io",
+            "crate::db",
+            "crate::service",
+            "crate::api",
+            "crate::state",
+            "crate::media",
+            "crate::auth",
+            "crate::config",
+        ],
+        why: "rules are pure",
+    },
+    Rule {
+        from: "sync-protocol/src",
+        except: &["client", "bin"],
+        paths: &["actix", "diesel", "reqwest", "rusqlite", "tokio"],
+        why: "the wire crate's core builds for any client",
+    },
+];
+
+/// The modules directly under `server/src/api`, which may not name one another through `super::`.
+fn api_areas(root: &Path) -> Vec<String> {
+    let mut areas: Vec<String> = std::fs::read_dir(root.join("server/src/api"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "mod.rs"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    areas.sort();
+    areas.dedup();
+    areas
+}
+
+fn rust_files(dir: &Path, except: &[PathBuf], out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if except.contains(&path) {
+            continue;
+        }
+        if path.is_dir() {
+            rust_files(&path, except, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The code a file runs outside its tests, without comments, line by line.
+fn code_lines(source: &str) -> impl Iterator<Item = (usize, &str)> {
+    source
+        .lines()
+        .enumerate()
+        .take_while(|(_, line)| line.trim() != "#[cfg(test)]")
+        .map(|(n, line)| (n + 1, line.split("//").next().unwrap_or("")))
+}
+
+/// Every mention of a forbidden path in `source`, as `line: text`.
+fn violations(source: &str, paths: &[&str]) -> Vec<String> {
+    code_lines(source)
+        .filter(|(_, code)| paths.iter().any(|p| mentions(code, p)))
+        .map(|(n, code)| format!("{n}: {}", code.trim()))
+        .collect()
+}
+
+/// Whether `code` names `path` as a path (not as part of a longer identifier).
+fn mentions(code: &str, path: &str) -> bool {
+    code.match_indices(path).any(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let after = code[at + path.len()..].chars().next();
+        let starts = before.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let ends = path.ends_with(':') || after.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        starts && ends
+    })
+}
+
+/// A handler file naming a sibling area through `super::`, such as `super::claims::claim_scope`.
+fn sideways(source: &str, areas: &[String], own: &str) -> Vec<String> {
+    let paths: Vec<String> = areas.iter().filter(|a| *a != own).map(|a| format!("super::{a}")).collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    violations(source, &paths)
+}
+
+#[test]
+fn no_module_imports_across_a_forbidden_edge() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut found = Vec::new();
+    let mut checked = 0;
+    for rule in RULES {
+        let dir = root.join(rule.from);
+        let except: Vec<PathBuf> = rule.except.iter().map(|e| dir.join(e)).collect();
+        let mut files = Vec::new();
+        rust_files(&dir, &except, &mut files);
+        assert!(!files.is_empty(), "{} holds no source", rule.from);
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for v in violations(&source, rule.paths) {
+                found.push(format!(
+                    "{} {v}\n    ({})",
+                    file.strip_prefix(&root).unwrap().display(),
+                    rule.why
+                ));
+            }
+            checked += 1;
+        }
+    }
+    let areas = api_areas(&root);
+    for entry in std::fs::read_dir(root.join("server/src/api")).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(own) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else { continue };
+        if path.is_dir() || own == "mod" {
+            continue;
+        }
+        for v in sideways(&std::fs::read_to_string(&path).unwrap(), &areas, &own) {
+            found.push(format!("server/src/api/{own}.rs {v}\n    (no api module reaches into another)"));
+        }
+    }
+    assert!(checked > 50, "only {checked} files checked: has the tree moved?");
+    assert!(found.is_empty(), "imports across a forbidden edge:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_checker_sees_what_it_must_and_nothing_else() {
+    let handler = "use crate::db::claims as db;\nfn f() { crate::service::claims::page(); }";
+    assert_eq!(violations(handler, RULES[0].paths), ["1: use crate::db::claims as db;"]);
+    // Longer names, comments and tests do not count.
+    assert!(violations("use crate::dbx; // crate::db::claims\n", &["crate::db"]).is_empty());
+    assert!(violations("fn f() {}\n#[cfg(test)]\nuse std::fs;\n", &["std::fs"]).is_empty());
+    assert_eq!(violations("let t = tokio::spawn(x);", &["tokio"]), ["1: let t = tokio::spawn(x);"]);
+    let areas = vec!["claims".to_string(), "fund".to_string(), "sync".to_string()];
+    let sideways_use = "use super::claims::claim_scope;\nuse super::Paged;";
+    assert_eq!(sideways(sideways_use, &areas, "fund"), ["1: use super::claims::claim_scope;"]);
+    assert!(sideways("use super::sync_pull;", &areas, "fund").is_empty(), "sync is not sync_pull");
+}
