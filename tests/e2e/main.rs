@@ -20,4 +20,5 @@ mod permissions;
 mod registry;
 mod snapshots;
 mod sync;
+mod sync_pull;
 mod tokens;

@@ -1,11 +1,15 @@
 //! Deposit notices and payments, the journal, and shortfalls.
 
+mod interest;
+
+pub use interest::*;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::{new_id, now};
-use super::schema::{deposit_evidence, deposit_notices, deposit_payments, journal, shortfalls};
 use super::DbConnection;
+use crate::db::schema::{deposit_evidence, deposit_notices, deposit_payments, journal, shortfalls};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::ledger::{self, Entry, EntryKind};
 use crate::error::{AppError, AppResult};
@@ -270,67 +274,10 @@ pub fn shortfalls_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<i
         .load(conn)?)
 }
 
-// ---- interest runs ----
-
-#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
-#[diesel(table_name = super::schema::interest_runs)]
-pub struct InterestRunRow {
-    pub id: String,
-    pub jurisdiction: String,
-    pub period_from: NaiveDate,
-    pub period_to: NaiveDate,
-    pub total_fen: i64,
-    pub posted_by: String,
-    pub posted_at: NaiveDateTime,
-}
-
-/// Runs in the jurisdiction whose period overlaps `[from, to)`.
-pub fn overlapping_runs(
-    conn: &mut DbConnection,
-    jurisdiction: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> AppResult<Vec<InterestRunRow>> {
-    use super::schema::interest_runs as r;
-    Ok(r::table
-        .filter(r::jurisdiction.eq(jurisdiction))
-        .filter(r::period_from.lt(to))
-        .filter(r::period_to.gt(from))
-        .select(InterestRunRow::as_select())
-        .load(conn)?)
-}
-
-pub fn insert_run(conn: &mut DbConnection, run: &InterestRunRow) -> AppResult<()> {
-    diesel::insert_into(super::schema::interest_runs::table).values(run).execute(conn)?;
-    Ok(())
-}
-
-pub fn runs_of(conn: &mut DbConnection, jurisdictions: &[String]) -> AppResult<Vec<InterestRunRow>> {
-    use super::schema::interest_runs as r;
-    Ok(r::table
-        .filter(r::jurisdiction.eq_any(jurisdictions.to_vec()))
-        .order(r::period_from.asc())
-        .select(InterestRunRow::as_select())
-        .load(conn)?)
-}
-
-/// Every journal entry of a jurisdiction dated before `before`: (building, category, date, fen).
-pub fn jurisdiction_entries(
-    conn: &mut DbConnection,
-    jurisdiction: &str,
-    before: NaiveDate,
-) -> AppResult<Vec<(String, String, NaiveDate, i64)>> {
-    Ok(journal::table
-        .filter(journal::jurisdiction.eq(jurisdiction))
-        .filter(journal::entry_date.lt(before))
-        .select((journal::building_id, journal::category, journal::entry_date, journal::amount_fen))
-        .load(conn)?)
-}
-
 // ---- holds ----
 
 #[derive(Queryable, Selectable, Debug, Clone)]
-#[diesel(table_name = super::schema::refund_holds)]
+#[diesel(table_name = crate::db::schema::refund_holds)]
 pub struct HoldRow {
     pub id: String,
     pub building_id: String,
@@ -344,7 +291,7 @@ pub struct HoldRow {
 }
 
 pub fn holds_of(conn: &mut DbConnection, building_id: &str) -> AppResult<Vec<HoldRow>> {
-    use super::schema::refund_holds as h;
+    use crate::db::schema::refund_holds as h;
     Ok(h::table
         .filter(h::building_id.eq(building_id))
         .order(h::placed_at.asc())
@@ -359,7 +306,7 @@ pub fn place_hold(
     reason: &str,
     by: &str,
 ) -> AppResult<String> {
-    use super::schema::refund_holds as h;
+    use crate::db::schema::refund_holds as h;
     let id = new_id();
     diesel::insert_into(h::table)
         .values((
@@ -382,7 +329,7 @@ pub fn lift_hold(
     reason: &str,
     by: &str,
 ) -> AppResult<()> {
-    use super::schema::refund_holds as h;
+    use crate::db::schema::refund_holds as h;
     let updated = diesel::update(
         h::table
             .filter(h::id.eq(hold_id))
@@ -400,7 +347,7 @@ pub fn lift_hold(
 // ---- publications ----
 
 pub fn publish(conn: &mut DbConnection, building_id: &str, year: i32, by: &str) -> AppResult<()> {
-    use super::schema::publications as p;
+    use crate::db::schema::publications as p;
     if is_published(conn, building_id, year)? {
         return Ok(());
     }
@@ -416,7 +363,7 @@ pub fn publish(conn: &mut DbConnection, building_id: &str, year: i32, by: &str) 
 }
 
 pub fn is_published(conn: &mut DbConnection, building_id: &str, year: i32) -> AppResult<bool> {
-    use super::schema::publications as p;
+    use crate::db::schema::publications as p;
     Ok(p::table.find((building_id, year)).select(p::year).first::<i32>(conn).optional()?.is_some())
 }
 
@@ -624,81 +571,6 @@ pub fn custody_overview(conn: &mut DbConnection) -> AppResult<Vec<Custody>> {
             balance_fen: r.balance,
         })
         .collect())
-}
-
-/// What an interest run did.
-#[derive(Debug, Clone)]
-pub struct InterestOutcome {
-    pub run: InterestRunRow,
-    /// False when this exact period had been posted before and nothing was posted now.
-    pub posted_now: bool,
-}
-
-/// Posts interest for `[from, to)` on every building and category of a jurisdiction, on each
-/// day's balance at the rate then in force, actual/360 (Art. 27). The same period again returns
-/// the earlier run and posts nothing; a period overlapping another is `interest_period_overlaps`.
-/// Shared by the API and the `baoxiu interest` command a scheduler runs.
-pub fn post_interest(
-    conn: &mut DbConnection,
-    jurisdiction: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-    rates: &crate::domain::fund::RateTable,
-    by: &str,
-) -> AppResult<InterestOutcome> {
-    use crate::domain::fund::{balance_segments, interest_on_segments};
-    if to <= from {
-        return Err(AppError::invalid("period_to"));
-    }
-    let overlapping = overlapping_runs(conn, jurisdiction, from, to)?;
-    if let Some(same) = overlapping.iter().find(|r| r.period_from == from && r.period_to == to) {
-        return Ok(InterestOutcome { run: same.clone(), posted_now: false });
-    }
-    if let Some(other) = overlapping.first() {
-        return Err(AppError::new(Code::InterestPeriodOverlaps)
-            .detail(format!("{} – {}", other.period_from, other.period_to)));
-    }
-    let mut by_account: std::collections::BTreeMap<(String, String), Vec<(NaiveDate, Money)>> =
-        Default::default();
-    for (building, category, date, fen) in jurisdiction_entries(conn, jurisdiction, to)? {
-        by_account.entry((building, category)).or_default().push((date, Money::from_fen(fen)));
-    }
-    let posted_on = to.pred_opt().unwrap_or(to);
-    let mut total = Money::ZERO;
-    for ((building, category), entries) in by_account {
-        let segments = balance_segments(&entries, from, to);
-        let interest = interest_on_segments(&segments, rates)
-            .map_err(|e| AppError::invalid("period_from").detail(e.to_string()))?;
-        if interest == Money::ZERO {
-            continue;
-        }
-        let category: WarrantyCategory = category.parse().map_err(AppError::internal)?;
-        post(
-            conn,
-            &Posting {
-                jurisdiction,
-                building_id: &building,
-                kind: EntryKind::Interest,
-                entry_date: posted_on,
-                claim_id: None,
-                reason: "interest (Art. 27)",
-                recorded_by: by,
-            },
-            &[(category, interest)],
-        )?;
-        total = total + interest;
-    }
-    let run = InterestRunRow {
-        id: new_id(),
-        jurisdiction: jurisdiction.into(),
-        period_from: from,
-        period_to: to,
-        total_fen: total.to_fen(),
-        posted_by: by.into(),
-        posted_at: now(),
-    };
-    insert_run(conn, &run)?;
-    Ok(InterestOutcome { run, posted_now: true })
 }
 
 /// Attaches a document to a deposit notice; attaching the same one twice is a no-op.

@@ -1,0 +1,288 @@
+//! Claims, their plans, cost sheets, payouts and audit trail, as stored.
+
+use baoxiu_sync_protocol::money::Money;
+use baoxiu_sync_protocol::wire::{CostSheetRevision, WireLine};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::borrow::Cow;
+
+use super::accounts::{new_id, now};
+use super::DbConnection;
+use crate::db::schema::{
+    audit_log, change_counter, claim_evidence, claims, cost_sheets, line_decisions, payouts, repair_plans,
+    unit_owners,
+};
+use crate::domain::lifecycle::{Claim, ClaimState, WaitingOn};
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+
+/// The queue key of a claim that waits on the bureau without a legal deadline: it sorts after
+/// every real date, so the queue reads in index order on both backends.
+pub const NO_DEADLINE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
+/// A claim as stored.
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone, PartialEq)]
+#[diesel(table_name = claims, treat_none_as_null = true)]
+pub struct ClaimRow {
+    pub id: String,
+    pub kind: String,
+    pub state: String,
+    pub waiting_on: String,
+    pub jurisdiction: String,
+    pub estate_id: String,
+    pub building_id: String,
+    pub unit_id: Option<String>,
+    pub developer_id: String,
+    pub property_manager_id: Option<String>,
+    pub location: String,
+    pub category: String,
+    pub location_detail: String,
+    pub description: String,
+    pub applicant_id: String,
+    pub applicant_capacity: String,
+    pub with_owner_representatives: bool,
+    pub warranty_last_day: NaiveDate,
+    pub advanced_amount_fen: Option<i64>,
+    pub repair_unit_id: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub rejection_note: Option<String>,
+    pub plan_approved: bool,
+    pub cost_sheet_signed: bool,
+    pub cost_sheet_verified: bool,
+    pub developer_reply_due_on: Option<NaiveDate>,
+    pub cost_sheet_received_at: Option<NaiveDateTime>,
+    pub payout_due_on: Option<NaiveDate>,
+    pub usage_notice_due_on: Option<NaiveDate>,
+    pub bureau_due_on: Option<NaiveDate>,
+    pub version: i32,
+    pub filed_at: NaiveDateTime,
+}
+
+impl ClaimRow {
+    /// The state machine's view of this claim.
+    pub fn machine(&self) -> AppResult<Claim> {
+        Ok(Claim {
+            kind: self.kind.parse().map_err(AppError::internal)?,
+            state: self.state.parse().map_err(AppError::internal)?,
+            rejection: self
+                .rejection_reason
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(AppError::internal)?,
+            plan_approved: self.plan_approved,
+            cost_sheet_signed: self.cost_sheet_signed,
+            cost_sheet_verified: self.cost_sheet_verified,
+        })
+    }
+
+    /// Whose move it is and the bureau's nearest legal deadline, from the state and the clocks.
+    pub fn refresh_queue_fields(&mut self, state: ClaimState) {
+        self.state = state.as_str().into();
+        self.waiting_on = state.waiting_on().as_str().into();
+        self.bureau_due_on = match state {
+            ClaimState::CostSheetSubmitted | ClaimState::Verified => self.payout_due_on,
+            ClaimState::Paid => self.usage_notice_due_on,
+            _ if state.waiting_on() == WaitingOn::Bureau => Some(NO_DEADLINE),
+            _ => None,
+        };
+    }
+}
+
+/// Who may see which claims: the reviewer their jurisdiction, the developer and property manager
+/// their estates' claims, the repair unit the claims it was designated for, the owner their own.
+#[derive(Clone, Debug)]
+pub enum ClaimScope {
+    All,
+    Jurisdictions(Vec<String>),
+    Developer(Vec<String>),
+    PropertyManager(Vec<String>),
+    RepairUnit(Vec<String>),
+    Owner(String),
+}
+
+macro_rules! restrict_claims {
+    ($query:expr, $scope:expr) => {
+        match $scope {
+            ClaimScope::All => $query,
+            ClaimScope::Jurisdictions(ids) => $query.filter(claims::jurisdiction.eq_any(ids.clone())),
+            ClaimScope::Developer(ids) => $query.filter(claims::developer_id.eq_any(ids.clone())),
+            ClaimScope::PropertyManager(ids) => {
+                $query.filter(claims::property_manager_id.assume_not_null().eq_any(ids.clone()))
+            }
+            ClaimScope::RepairUnit(ids) => {
+                $query.filter(claims::repair_unit_id.assume_not_null().eq_any(ids.clone()))
+            }
+            // An owner sees the claims they filed and those on units they own.
+            ClaimScope::Owner(user) => $query.filter(
+                claims::applicant_id.eq(user.clone()).or(claims::unit_id.assume_not_null().eq_any(
+                    unit_owners::table
+                        .filter(unit_owners::user_id.eq(user.clone()))
+                        .select(unit_owners::unit_id),
+                )),
+            ),
+        }
+    };
+}
+
+// Declared after `restrict_claims`, which the parts use.
+mod audit;
+mod changes;
+mod payout;
+mod plans;
+mod revisions;
+mod visits;
+
+pub use audit::*;
+pub use changes::*;
+pub use payout::*;
+pub use plans::*;
+pub use revisions::*;
+pub use visits::*;
+
+/// Stores a new claim and its first audit entry.
+pub fn insert_claim(
+    conn: &mut DbConnection,
+    row: &ClaimRow,
+    actor: &Actor,
+    evidence: &[(String, String)],
+) -> AppResult<()> {
+    diesel::insert_into(claims::table).values(row).execute(conn)?;
+    for (evidence_id, kind) in evidence {
+        attach_evidence(conn, &row.id, evidence_id, kind, &actor.user_id)?;
+    }
+    append_audit(
+        conn,
+        &row.id,
+        actor,
+        "file",
+        None,
+        &row.state,
+        json!({"kind": row.kind, "category": row.category}),
+    )
+}
+
+/// Attaches evidence to a claim; attaching the same evidence twice is a no-op.
+pub fn attach_evidence(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    evidence_id: &str,
+    kind: &str,
+    by: &str,
+) -> AppResult<()> {
+    let exists = claim_evidence::table
+        .find((claim_id, evidence_id))
+        .select(claim_evidence::claim_id)
+        .first::<String>(conn)
+        .optional()?;
+    if exists.is_none() {
+        diesel::insert_into(claim_evidence::table)
+            .values((
+                claim_evidence::claim_id.eq(claim_id),
+                claim_evidence::evidence_id.eq(evidence_id),
+                claim_evidence::kind.eq(kind),
+                claim_evidence::attached_by.eq(by),
+                claim_evidence::attached_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One claim, or `not_found` when it does not exist or is out of scope.
+pub fn find_claim(conn: &mut DbConnection, scope: &ClaimScope, id: &str) -> AppResult<ClaimRow> {
+    let query = claims::table.filter(claims::id.eq(id)).select(ClaimRow::as_select()).into_boxed();
+    Ok(restrict_claims!(query, scope).first(conn)?)
+}
+
+/// A claim's state as stored, whoever asks: for the audit entries of steps on its parts.
+pub fn state_of(conn: &mut DbConnection, id: &str) -> AppResult<String> {
+    Ok(claims::table.find(id).select(claims::state).first(conn)?)
+}
+
+/// The claims among `ids` that are in scope; the others are simply absent.
+pub fn find_claims(conn: &mut DbConnection, scope: &ClaimScope, ids: &[&str]) -> AppResult<Vec<ClaimRow>> {
+    let query = claims::table.filter(claims::id.eq_any(ids)).select(ClaimRow::as_select()).into_boxed();
+    Ok(restrict_claims!(query, scope).load(conn)?)
+}
+
+/// Filters on a claim list.
+#[derive(Clone, Debug, Default)]
+pub struct ClaimFilter {
+    pub states: Vec<String>,
+    pub estate_id: Option<String>,
+    /// Only claims whose bureau deadline is on or before this date (or overdue).
+    pub due_by: Option<NaiveDate>,
+}
+
+/// Claims in scope, newest first.
+pub fn list_claims(
+    conn: &mut DbConnection,
+    scope: &ClaimScope,
+    filter: &ClaimFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<ClaimRow>> {
+    let mut query = claims::table.select(ClaimRow::as_select()).into_boxed();
+    query = restrict_claims!(query, scope);
+    if !filter.states.is_empty() {
+        query = query.filter(claims::state.eq_any(filter.states.clone()));
+    }
+    if let Some(estate) = &filter.estate_id {
+        query = query.filter(claims::estate_id.eq(estate.clone()));
+    }
+    Ok(query.order((claims::filed_at.desc(), claims::id.desc())).limit(limit).offset(offset).load(conn)?)
+}
+
+/// The reviewer queue: claims in these jurisdictions waiting on the bureau, nearest legal deadline
+/// first (overdue ones are the nearest), then those without a deadline, oldest first.
+pub fn queue(
+    conn: &mut DbConnection,
+    jurisdictions: &[String],
+    filter: &ClaimFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<ClaimRow>> {
+    let mut query =
+        claims::table.filter(claims::waiting_on.eq("bureau")).select(ClaimRow::as_select()).into_boxed();
+    // One jurisdiction, the usual case, as an equality so the index also yields the order.
+    query = match jurisdictions {
+        [one] => query.filter(claims::jurisdiction.eq(one.clone())),
+        many => query.filter(claims::jurisdiction.eq_any(many.to_vec())),
+    };
+    if !filter.states.is_empty() {
+        query = query.filter(claims::state.eq_any(filter.states.clone()));
+    }
+    if let Some(estate) = &filter.estate_id {
+        query = query.filter(claims::estate_id.eq(estate.clone()));
+    }
+    if let Some(due_by) = filter.due_by {
+        query = query.filter(claims::bureau_due_on.le(due_by));
+    }
+    Ok(query
+        .order((claims::bureau_due_on.asc(), claims::filed_at.asc(), claims::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .load(conn)?)
+}
+
+/// Saves a claim after a step, bumping its version, only if no one changed it since `row` was
+/// read; otherwise `stale_version` with the version the caller saw.
+pub fn save_step(conn: &mut DbConnection, row: &mut ClaimRow) -> AppResult<()> {
+    let old_version = row.version;
+    row.version += 1;
+    let updated =
+        diesel::update(claims::table.filter(claims::id.eq(&row.id)).filter(claims::version.eq(old_version)))
+            .set(&*row)
+            .execute(conn)?;
+    if updated != 1 {
+        return Err(AppError::new(Code::StaleVersion).detail(old_version.to_string()));
+    }
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Repair plans and their budgets, and the bureau's decision on each (Art. 22).
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = repair_plans)]
+pub struct PlanRow {
+    pub id: String,
+    pub claim_id: String,
+    pub revision: i32,
+    pub description: String,
+    pub budget_fen: i64,
+    pub submitted_by: String,
+    pub submitted_at: NaiveDateTime,
+    pub decision: Option<String>,
+    pub decision_comment: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+pub fn plans(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<PlanRow>> {
+    Ok(repair_plans::table
+        .filter(repair_plans::claim_id.eq(claim_id))
+        .order(repair_plans::revision.asc())
+        .select(PlanRow::as_select())
+        .load(conn)?)
+}
+
+/// Stores the next plan revision.
+pub fn insert_plan(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    description: &str,
+    budget_fen: i64,
+    by: &str,
+) -> AppResult<i32> {
+    let last: Option<i32> = repair_plans::table
+        .filter(repair_plans::claim_id.eq(claim_id))
+        .select(diesel::dsl::max(repair_plans::revision))
+        .first(conn)?;
+    let revision = last.unwrap_or(0) + 1;
+    diesel::insert_into(repair_plans::table)
+        .values((
+            repair_plans::id.eq(new_id()),
+            repair_plans::claim_id.eq(claim_id),
+            repair_plans::revision.eq(revision),
+            repair_plans::description.eq(description),
+            repair_plans::budget_fen.eq(budget_fen),
+            repair_plans::submitted_by.eq(by),
+            repair_plans::submitted_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(revision)
+}
+
+/// Records the bureau's decision on the latest plan revision.
+pub fn decide_plan(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    decision: &str,
+    comment: Option<&str>,
+    by: &str,
+) -> AppResult<()> {
+    let latest = plans(conn, claim_id)?.pop().ok_or(AppError::new(Code::NotFound))?;
+    diesel::update(repair_plans::table.find(&latest.id))
+        .set((
+            repair_plans::decision.eq(Some(decision)),
+            repair_plans::decision_comment.eq(comment),
+            repair_plans::decided_by.eq(Some(by)),
+            repair_plans::decided_at.eq(Some(now())),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

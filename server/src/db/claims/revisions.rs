@@ -1,0 +1,499 @@
+//! Cost-sheet revisions with their lines (a JSON document in line order), signatures, and the
+//! bureau's verdicts on each line.
+
+#[allow(clippy::wildcard_imports)]
+use super::*;
+
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = cost_sheets, treat_none_as_default_value = false)]
+pub struct CostSheetRow {
+    pub id: String,
+    pub claim_id: String,
+    pub revision: i32,
+    pub total_fen: i64,
+    pub budget_total_fen: i64,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub signed_by: Option<String>,
+    pub signed_at: Option<NaiveDateTime>,
+    pub approved_total_fen: Option<i64>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<NaiveDateTime>,
+    /// Canonical SHA-256 of the revision (`sync-protocol`); a signature binds to it.
+    pub revision_hash: Option<String>,
+    pub parent_hash: Option<String>,
+    /// Another revision names the same parent: a person must choose by adding a revision.
+    pub conflict: bool,
+    pub signer_name: Option<String>,
+    pub signer_phone: Option<String>,
+    pub signature_file_id: Option<String>,
+    pub signing_device_id: Option<String>,
+}
+
+/// One line of a cost-sheet revision, with the reviewer's decision once there is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineRow {
+    pub cost_sheet_id: String,
+    pub line_no: i32,
+    pub kind: String,
+    pub description: String,
+    pub unit: String,
+    pub quantity: String,
+    pub unit_price_fen: i64,
+    pub amount_fen: i64,
+    pub budget_fen: i64,
+    pub decision: Option<String>,
+    pub approved_fen: Option<i64>,
+    pub decision_reason: Option<String>,
+}
+
+/// A line as kept in its revision's document, `cost_sheets.lines`: a JSON array in line order.
+/// A revision never changes once submitted, so its lines live in its own row rather than a row
+/// each; a reviewer's decisions, which come later, are rows of `line_decisions`.
+#[derive(Serialize, Deserialize)]
+struct StoredLine<'a> {
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    description: Cow<'a, str>,
+    #[serde(borrow)]
+    unit: Cow<'a, str>,
+    #[serde(borrow)]
+    quantity: Cow<'a, str>,
+    unit_price_fen: i64,
+    amount_fen: i64,
+    budget_fen: i64,
+}
+
+/// The document that keeps these lines in their revision's row.
+fn lines_document(lines: &[LineRow]) -> AppResult<String> {
+    let stored: Vec<StoredLine<'_>> = lines
+        .iter()
+        .map(|l| StoredLine {
+            kind: Cow::Borrowed(&l.kind),
+            description: Cow::Borrowed(&l.description),
+            unit: Cow::Borrowed(&l.unit),
+            quantity: Cow::Borrowed(&l.quantity),
+            unit_price_fen: l.unit_price_fen,
+            amount_fen: l.amount_fen,
+            budget_fen: l.budget_fen,
+        })
+        .collect();
+    serde_json::to_string(&stored).map_err(AppError::internal)
+}
+
+/// A reviewer's decision on one line of a revision.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = line_decisions, treat_none_as_default_value = false)]
+struct DecisionRow {
+    cost_sheet_id: String,
+    line_no: i32,
+    decision: String,
+    approved_fen: i64,
+    reason: Option<String>,
+}
+
+/// A revision's lines from its document, with the decisions taken on them.
+fn read_lines(sheet_id: &str, document: &str, decisions: &[DecisionRow]) -> AppResult<Vec<LineRow>> {
+    let stored: Vec<StoredLine<'_>> = serde_json::from_str(document).map_err(AppError::internal)?;
+    Ok(stored
+        .into_iter()
+        .zip(1..)
+        .map(|(l, line_no)| {
+            let decided = decisions.iter().find(|d| d.line_no == line_no);
+            LineRow {
+                cost_sheet_id: sheet_id.to_owned(),
+                line_no,
+                kind: l.kind.into_owned(),
+                description: l.description.into_owned(),
+                unit: l.unit.into_owned(),
+                quantity: l.quantity.into_owned(),
+                unit_price_fen: l.unit_price_fen,
+                amount_fen: l.amount_fen,
+                budget_fen: l.budget_fen,
+                decision: decided.map(|d| d.decision.clone()),
+                approved_fen: decided.map(|d| d.approved_fen),
+                decision_reason: decided.and_then(|d| d.reason.clone()),
+            }
+        })
+        .collect())
+}
+
+/// A new revision's row with its lines document.
+#[derive(Insertable)]
+#[diesel(table_name = cost_sheets)]
+struct NewSheet {
+    #[diesel(embed)]
+    row: CostSheetRow,
+    lines: String,
+}
+
+pub fn cost_sheets_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<CostSheetRow>> {
+    Ok(cost_sheets::table
+        .filter(cost_sheets::claim_id.eq(claim_id))
+        .order(cost_sheets::revision.asc())
+        .select(CostSheetRow::as_select())
+        .load(conn)?)
+}
+
+pub fn lines_of(conn: &mut DbConnection, cost_sheet_id: &str) -> AppResult<Vec<LineRow>> {
+    let Some(document) =
+        cost_sheets::table.find(cost_sheet_id).select(cost_sheets::lines).first::<String>(conn).optional()?
+    else {
+        return Ok(Vec::new());
+    };
+    let decisions: Vec<DecisionRow> = line_decisions::table
+        .filter(line_decisions::cost_sheet_id.eq(cost_sheet_id))
+        .select(DecisionRow::as_select())
+        .load(conn)?;
+    read_lines(cost_sheet_id, &document, &decisions)
+}
+
+/// The latest revision, if any.
+pub fn latest_cost_sheet(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<CostSheetRow>> {
+    Ok(cost_sheets::table
+        .filter(cost_sheets::claim_id.eq(claim_id))
+        .order(cost_sheets::revision.desc())
+        .select(CostSheetRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores a new revision with its lines. `parent_revision` must be the latest revision the author
+/// saw (none for the first): otherwise someone else revised it first and the answer is
+/// `stale_version` with the current revision.
+pub fn insert_cost_sheet(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    parent_revision: Option<i32>,
+    lines: Vec<LineRow>,
+    by: &str,
+) -> AppResult<CostSheetRow> {
+    let latest = latest_cost_sheet(conn, claim_id)?;
+    let current = latest.as_ref().map(|c| c.revision);
+    if current != parent_revision {
+        return Err(AppError::new(Code::StaleVersion).detail(current.unwrap_or(0).to_string()));
+    }
+    let parent_hash = latest.and_then(|l| l.revision_hash);
+    Ok(insert_revision(conn, NewRevision::new(claim_id, &new_id(), parent_hash, lines, by)?)?.0)
+}
+
+/// The wire form of stored lines, for hashing.
+pub fn wire_lines(lines: &[LineRow]) -> AppResult<Vec<WireLine>> {
+    lines
+        .iter()
+        .map(|l| {
+            Ok(WireLine {
+                kind: serde_json::from_value(serde_json::Value::String(l.kind.clone()))
+                    .map_err(AppError::internal)?,
+                description: l.description.clone(),
+                unit: l.unit.clone(),
+                quantity: l.quantity.clone(),
+                unit_price: Money::from_fen(l.unit_price_fen),
+                budget: Money::from_fen(l.budget_fen),
+            })
+        })
+        .collect()
+}
+
+/// A cost-sheet revision to append, with its canonical hash computed from the lines as stored.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    pub claim_id: String,
+    pub revision_id: String,
+    pub parent_hash: Option<String>,
+    pub lines: Vec<LineRow>,
+    pub by: String,
+    /// The canonical SHA-256 the stored revision will have.
+    pub hash: String,
+    /// The lines as the revision's row keeps them.
+    document: String,
+}
+
+impl NewRevision {
+    pub fn new(
+        claim_id: &str,
+        revision_id: &str,
+        parent_hash: Option<String>,
+        lines: Vec<LineRow>,
+        by: &str,
+    ) -> AppResult<NewRevision> {
+        Ok(NewRevision::with_wire(claim_id, revision_id, parent_hash, lines, by)?.0)
+    }
+
+    /// The same, with the wire form that was hashed, for comparing with what a device sent.
+    pub fn with_wire(
+        claim_id: &str,
+        revision_id: &str,
+        parent_hash: Option<String>,
+        lines: Vec<LineRow>,
+        by: &str,
+    ) -> AppResult<(NewRevision, CostSheetRevision)> {
+        let wire = CostSheetRevision {
+            claim_id: claim_id.to_string(),
+            revision_id: revision_id.to_string(),
+            parent_hash: parent_hash.clone(),
+            lines: wire_lines(&lines)?,
+        };
+        let hash = wire.hash().map_err(AppError::internal)?;
+        let document = lines_document(&lines)?;
+        let new = NewRevision {
+            claim_id: claim_id.into(),
+            revision_id: revision_id.into(),
+            parent_hash,
+            lines,
+            by: by.into(),
+            hash,
+            document,
+        };
+        Ok((new, wire))
+    }
+}
+
+/// Locks these claims until the transaction ends, on PostgreSQL, where two writers may run side
+/// by side: take it before reading the claims, so that a check of a claim's state still holds at
+/// the commit, and before appending to their cost sheets, so that two appends cannot both number
+/// their revision n + 1. SQLite has a single writer already.
+pub fn lock_claims(conn: &mut DbConnection, ids: &[&str]) -> AppResult<()> {
+    if let DbConnection::Postgres(pg) = conn {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        // In id order, so that two batches never wait on each other in a circle.
+        claims::table
+            .filter(claims::id.eq_any(&ids))
+            .order(claims::id)
+            .select(claims::id)
+            .for_no_key_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
+/// Appends a revision; see [`insert_revisions`].
+pub fn insert_revision(conn: &mut DbConnection, revision: NewRevision) -> AppResult<(CostSheetRow, bool)> {
+    insert_revisions(conn, vec![revision])?.pop().unwrap_or(Err(AppError::new(Code::Internal)))
+}
+
+/// Appends revisions in order, each whose parent is the revision hashed `parent_hash`, which must
+/// be one of its claim's, stored before or earlier in the list (else `step_out_of_order`: parent).
+/// When another revision already names the same parent, both are kept and flagged as a conflict
+/// for a person to resolve by adding a revision; nothing is merged. The same content twice (same
+/// id, parent and lines) is the existing revision, and the flag says whether one was added; an id
+/// already used for other content is `already_exists`.
+///
+/// Each revision gets its own outcome; a refused one leaves nothing behind. Everything is read in
+/// two queries and written in multi-row statements, so a batch of a hundred from a phone costs a
+/// handful of round trips instead of two thousand. The caller holds its claims' locks
+/// ([`lock_claims`]), taken before it read them.
+pub fn insert_revisions(
+    conn: &mut DbConnection,
+    revisions: Vec<NewRevision>,
+) -> AppResult<Vec<AppResult<(CostSheetRow, bool)>>> {
+    use std::collections::{HashMap, HashSet};
+    let claim_ids: Vec<&str> = revisions.iter().map(|r| r.claim_id.as_str()).collect();
+    let ids: Vec<&str> = revisions.iter().map(|r| r.revision_id.as_str()).collect();
+    // Two index lookups: one `OR` of both would scan the table.
+    let existing = cost_sheets::table
+        .filter(cost_sheets::claim_id.eq_any(&claim_ids))
+        .select(CostSheetRow::as_select())
+        .order((cost_sheets::claim_id.asc(), cost_sheets::revision.asc()))
+        .load::<CostSheetRow>(conn)?;
+    let mut taken: HashSet<String> = cost_sheets::table
+        .filter(cost_sheets::id.eq_any(&ids))
+        .select(cost_sheets::id)
+        .load(conn)?
+        .into_iter()
+        .collect();
+    let mut sheets: HashMap<String, Vec<CostSheetRow>> = HashMap::new();
+    for sheet in existing {
+        sheets.entry(sheet.claim_id.clone()).or_default().push(sheet);
+    }
+    // Each added revision's lines document, by id.
+    let (mut added, mut flagged) = (HashMap::new(), Vec::new());
+    let mut outcomes = Vec::with_capacity(revisions.len());
+    for new in revisions {
+        let claim = sheets.entry(new.claim_id.clone()).or_default();
+        if let Some(same) = claim.iter().find(|c| c.revision_hash.as_deref() == Some(new.hash.as_str())) {
+            outcomes.push(Ok((same.clone(), false)));
+            continue;
+        }
+        if taken.contains(&new.revision_id) {
+            outcomes.push(Err(AppError::new(Code::AlreadyExists).detail("revision_id")));
+            continue;
+        }
+        if let Some(parent) = &new.parent_hash {
+            if !claim.iter().any(|c| c.revision_hash.as_ref() == Some(parent)) {
+                outcomes.push(Err(AppError::new(Code::StepOutOfOrder).detail("parent")));
+                continue;
+            }
+        }
+        let mut conflict = false;
+        for sibling in claim.iter_mut().filter(|c| c.parent_hash == new.parent_hash) {
+            conflict = true;
+            if !sibling.conflict && !added.contains_key(&sibling.id) {
+                flagged.push(sibling.id.clone());
+            }
+            sibling.conflict = true;
+        }
+        let row = CostSheetRow {
+            id: new.revision_id.clone(),
+            claim_id: new.claim_id.clone(),
+            revision: claim.last().map_or(0, |c| c.revision) + 1,
+            total_fen: new.lines.iter().map(|l| l.amount_fen).sum(),
+            budget_total_fen: new.lines.iter().map(|l| l.budget_fen).sum(),
+            created_by: new.by,
+            created_at: now(),
+            signed_by: None,
+            signed_at: None,
+            approved_total_fen: None,
+            verified_by: None,
+            verified_at: None,
+            revision_hash: Some(new.hash),
+            parent_hash: new.parent_hash,
+            conflict,
+            signer_name: None,
+            signer_phone: None,
+            signature_file_id: None,
+            signing_device_id: None,
+        };
+        taken.insert(row.id.clone());
+        added.insert(row.id.clone(), new.document);
+        claim.push(row.clone());
+        outcomes.push(Ok((row, true)));
+    }
+    if !flagged.is_empty() {
+        diesel::update(cost_sheets::table.filter(cost_sheets::id.eq_any(&flagged)))
+            .set(cost_sheets::conflict.eq(true))
+            .execute(conn)?;
+    }
+    // The rows as they stand after the whole list: a later sibling flags an earlier one.
+    let rows: Vec<NewSheet> = sheets
+        .into_values()
+        .flatten()
+        .filter_map(|row| added.remove(&row.id).map(|lines| NewSheet { row, lines }))
+        .collect();
+    crate::db::insert_rows!(conn, cost_sheets::table, &rows);
+    Ok(outcomes)
+}
+
+/// The applicant's signature on one exact revision; only the latest may be signed, and once.
+pub fn sign_cost_sheet(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    revision: i32,
+    by: &str,
+) -> AppResult<CostSheetRow> {
+    let latest = latest_cost_sheet(conn, claim_id)?.ok_or(AppError::new(Code::NotFound))?;
+    if latest.revision != revision {
+        return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
+    }
+    sign_latest(conn, latest, by, None)
+}
+
+/// How a confirmation captured on a phone was made: who signed in person, the signature image,
+/// and the capturing device's signature over it all.
+pub struct OnSiteSignature {
+    pub signer_name: Option<String>,
+    pub signer_phone: Option<String>,
+    pub signature_file_id: String,
+    pub device_id: String,
+    pub device_signature: String,
+}
+
+/// Signs the latest revision, unless it is in conflict with a sibling; signing twice is a no-op.
+pub fn sign_latest(
+    conn: &mut DbConnection,
+    latest: CostSheetRow,
+    by: &str,
+    on_site: Option<OnSiteSignature>,
+) -> AppResult<CostSheetRow> {
+    if latest.signed_by.is_some() {
+        return Ok(latest);
+    }
+    if latest.conflict {
+        return Err(AppError::new(Code::CostSheetConflict));
+    }
+    diesel::update(cost_sheets::table.find(&latest.id))
+        .set((cost_sheets::signed_by.eq(Some(by)), cost_sheets::signed_at.eq(Some(now()))))
+        .execute(conn)?;
+    if let Some(s) = on_site {
+        diesel::update(cost_sheets::table.find(&latest.id))
+            .set((
+                cost_sheets::signer_name.eq(s.signer_name),
+                cost_sheets::signer_phone.eq(s.signer_phone),
+                cost_sheets::signature_file_id.eq(Some(s.signature_file_id)),
+                cost_sheets::signing_device_id.eq(Some(s.device_id)),
+                cost_sheets::device_signature.eq(Some(s.device_signature)),
+            ))
+            .execute(conn)?;
+    }
+    latest_cost_sheet(conn, &latest.claim_id)?.ok_or(AppError::new(Code::NotFound))
+}
+
+/// Records the reviewer's decision on each of the sheet's `lines`, as the caller read them, and the
+/// approved total.
+pub fn record_verification(
+    conn: &mut DbConnection,
+    sheet: &CostSheetRow,
+    lines: &[LineRow],
+    decisions: &[(i32, String, i64, Option<String>)],
+    by: &str,
+) -> AppResult<i64> {
+    let count = lines.len();
+    let mut approved_total = 0;
+    let mut rows = Vec::with_capacity(decisions.len());
+    for (line_no, decision, approved_fen, reason) in decisions {
+        if !usize::try_from(*line_no).is_ok_and(|n| (1..=count).contains(&n)) {
+            return Err(AppError::invalid("lines").detail(format!("no line {line_no}")));
+        }
+        approved_total += approved_fen;
+        rows.push(DecisionRow {
+            cost_sheet_id: sheet.id.clone(),
+            line_no: *line_no,
+            decision: decision.clone(),
+            approved_fen: *approved_fen,
+            reason: reason.clone(),
+        });
+    }
+    // A verification replaces any earlier one of the same revision.
+    diesel::delete(line_decisions::table.filter(line_decisions::cost_sheet_id.eq(&sheet.id)))
+        .execute(conn)?;
+    crate::db::insert_rows!(conn, line_decisions::table, &rows);
+    diesel::update(cost_sheets::table.find(&sheet.id))
+        .set((
+            cost_sheets::approved_total_fen.eq(Some(approved_total)),
+            cost_sheets::verified_by.eq(Some(by)),
+            cost_sheets::verified_at.eq(Some(now())),
+        ))
+        .execute(conn)?;
+    Ok(approved_total)
+}
+
+/// Every cost-sheet revision of these claims, with its lines.
+pub fn cost_sheets_for(
+    conn: &mut DbConnection,
+    claim_ids: &[String],
+) -> AppResult<Vec<(CostSheetRow, Vec<LineRow>)>> {
+    let sheets: Vec<(CostSheetRow, String)> = cost_sheets::table
+        .filter(cost_sheets::claim_id.eq_any(claim_ids))
+        .order((cost_sheets::claim_id.asc(), cost_sheets::revision.asc()))
+        .select((CostSheetRow::as_select(), cost_sheets::lines))
+        .load(conn)?;
+    let ids: Vec<&String> = sheets.iter().map(|(s, _)| &s.id).collect();
+    let mut decided: std::collections::HashMap<String, Vec<DecisionRow>> = std::collections::HashMap::new();
+    for d in line_decisions::table
+        .filter(line_decisions::cost_sheet_id.eq_any(ids))
+        .select(DecisionRow::as_select())
+        .load::<DecisionRow>(conn)?
+    {
+        decided.entry(d.cost_sheet_id.clone()).or_default().push(d);
+    }
+    sheets
+        .into_iter()
+        .map(|(sheet, document)| {
+            let lines = read_lines(&sheet.id, &document, decided.get(&sheet.id).map_or(&[], Vec::as_slice))?;
+            Ok((sheet, lines))
+        })
+        .collect()
+}
