@@ -167,6 +167,25 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
+/// One schema for every amount in the API document: a decimal string with at most two places.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^-?[0-9]{1,14}(\.[0-9]{1,2})?$"))
+            .description(Some(
+                "An amount in yuan, exact to the fen, as a decimal string: never a JSON number.",
+            ))
+            .examples(["1380.88"])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Money {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

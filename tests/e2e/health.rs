@@ -1,6 +1,6 @@
 use baoxiu_e2e::spawn_app;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn health_and_ready_answer() {
@@ -70,4 +70,38 @@ async fn openapi_lists_every_route() {
         paths.values().map(|p| p.as_object().unwrap().len()).sum::<usize>(),
         crate::permissions::ROUTES.len() + 9
     );
+}
+
+/// Every `$ref` in the document, with where it was found.
+#[allow(clippy::only_used_in_recursion)]
+fn refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "$ref" {
+                    out.push((at.to_string(), v.as_str().unwrap_or_default().to_string()));
+                } else {
+                    refs(v, &format!("{at}/{k}"), out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| refs(v, &format!("{at}/{i}"), out)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn money_has_one_schema_and_every_reference_to_it_resolves() {
+    let app = spawn_app().await;
+    let doc = app.call(Method::GET, "/api/openapi.json", None, None).await.body;
+    let money = &doc["components"]["schemas"]["Money"];
+    assert_eq!(money["type"], "string", "{money}");
+    assert!(money["pattern"].as_str().is_some_and(|p| p.contains("[0-9]{1,2}")), "{money}");
+    let mut found = Vec::new();
+    refs(&doc, "", &mut found);
+    let to_money: Vec<_> = found.iter().filter(|(_, r)| r == "#/components/schemas/Money").collect();
+    assert!(to_money.len() > 40, "amounts refer to the one schema: {}", to_money.len());
+    // A payout amount on the claim page is one of them.
+    let payout = &doc["components"]["schemas"]["PayoutView"]["properties"]["amount"];
+    assert_eq!(payout["$ref"], "#/components/schemas/Money", "{payout}");
 }

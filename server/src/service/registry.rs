@@ -239,7 +239,6 @@ pub struct CreateBuilding {
     pub name: String,
     pub class: BuildingClass,
     /// Construction and installation cost 建筑安装总造价, a decimal string in yuan.
-    #[schema(value_type = String, example = "38600000.00")]
     pub construction_cost: Money,
     /// Design reasonable service life in years (the structural warranty period, Art. 18).
     pub design_life_years: i32,
@@ -252,7 +251,6 @@ pub struct CreateBuilding {
 pub struct UpdateBuilding {
     pub name: Option<String>,
     pub class: Option<BuildingClass>,
-    #[schema(value_type = Option<String>)]
     pub construction_cost: Option<Money>,
     pub design_life_years: Option<i32>,
     pub handover_date: Option<NaiveDate>,
@@ -264,7 +262,6 @@ pub struct BuildingResponse {
     pub estate_id: String,
     pub name: String,
     pub class: BuildingClass,
-    #[schema(value_type = String)]
     pub construction_cost: Money,
     pub design_life_years: i32,
     pub handover_date: Option<NaiveDate>,

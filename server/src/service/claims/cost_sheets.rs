@@ -185,7 +185,6 @@ pub struct LineVerdict {
     pub line_no: i32,
     pub decision: LineDecision,
     /// For a cut line: the amount approved, less than the line's amount.
-    #[schema(value_type = Option<String>)]
     pub approved_amount: Option<Money>,
     /// Required for a cut or rejected line.
     pub reason: Option<String>,

@@ -46,10 +46,8 @@ pub struct LineInput {
     /// Decimal string, up to three places.
     #[schema(value_type = String, example = "12.5")]
     pub quantity: Decimal,
-    #[schema(value_type = String, example = "38.47")]
     pub unit_price: Money,
     /// This line's budget from the approved plan; zero when none.
-    #[schema(value_type = Option<String>)]
     pub budget: Option<Money>,
 }
 
@@ -57,7 +55,6 @@ pub struct LineInput {
 #[serde(deny_unknown_fields)]
 pub struct AdvanceInput {
     /// What the applicant paid; must equal the cost sheet's total.
-    #[schema(value_type = String)]
     pub amount: Money,
     pub lines: Vec<LineInput>,
 }

@@ -353,7 +353,6 @@ pub async fn reject(state: &AppState, caller: &Caller, id: &str, req: RejectRequ
 pub struct PlanRequest {
     pub version: Option<i32>,
     pub description: String,
-    #[schema(value_type = String)]
     pub budget: baoxiu_sync_protocol::Money,
 }
 

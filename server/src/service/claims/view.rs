@@ -62,7 +62,6 @@ pub struct ClaimResponse {
     pub applicant_id: String,
     pub repair_unit_id: Option<String>,
     pub warranty_last_day: NaiveDate,
-    #[schema(value_type = Option<String>)]
     pub advanced_amount: Option<Money>,
     pub rejection: Option<Rejection>,
     pub deadlines: Vec<DeadlineView>,
@@ -195,7 +194,6 @@ pub struct TimelineEntry {
 pub struct PlanView {
     pub revision: i32,
     pub description: String,
-    #[schema(value_type = String)]
     pub budget: Money,
     pub submitted_at: DateTime<Utc>,
     pub decision: Option<String>,
@@ -209,17 +207,12 @@ pub struct LineView {
     pub description: String,
     pub unit: String,
     pub quantity: String,
-    #[schema(value_type = String)]
     pub unit_price: Money,
-    #[schema(value_type = String)]
     pub amount: Money,
-    #[schema(value_type = String)]
     pub budget: Money,
     /// amount − budget.
-    #[schema(value_type = String)]
     pub variance: Money,
     pub decision: Option<String>,
-    #[schema(value_type = Option<String>)]
     pub approved: Option<Money>,
     pub decision_reason: Option<String>,
 }
@@ -227,15 +220,11 @@ pub struct LineView {
 #[derive(Serialize, ToSchema)]
 pub struct CostSheetView {
     pub revision: i32,
-    #[schema(value_type = String)]
     pub total: Money,
-    #[schema(value_type = String)]
     pub budget_total: Money,
-    #[schema(value_type = String)]
     pub variance: Money,
     pub signed_by: Option<String>,
     pub signed_at: Option<DateTime<Utc>>,
-    #[schema(value_type = Option<String>)]
     pub approved_total: Option<Money>,
     pub verified_at: Option<DateTime<Utc>>,
     pub lines: Vec<LineView>,
@@ -251,7 +240,6 @@ pub struct CostSheetView {
 
 #[derive(Serialize, ToSchema)]
 pub struct PayoutView {
-    #[schema(value_type = String)]
     pub amount: Money,
     pub payee: String,
     pub paid_on: NaiveDate,

@@ -6,19 +6,12 @@ use super::*;
 #[derive(Serialize, ToSchema)]
 pub struct CategoryBalance {
     pub category: String,
-    #[schema(value_type = String)]
     pub deposits: Money,
-    #[schema(value_type = String)]
     pub interest: Money,
-    #[schema(value_type = String)]
     pub late_fees: Money,
-    #[schema(value_type = String)]
     pub payouts: Money,
-    #[schema(value_type = String)]
     pub refunds: Money,
-    #[schema(value_type = String)]
     pub award_refunds: Money,
-    #[schema(value_type = String)]
     pub balance: Money,
     /// The last day of this category's warranty, or of the 5-year custody if sooner (Art. 27, 29).
     pub refundable_after: Option<NaiveDate>,
@@ -34,7 +27,6 @@ pub struct JournalEntryView {
     pub category: String,
     pub kind: String,
     /// Signed: positive into the fund.
-    #[schema(value_type = String)]
     pub amount: Money,
     pub entry_date: NaiveDate,
     pub claim_id: Option<String>,
@@ -70,7 +62,6 @@ pub struct HoldView {
 #[derive(Serialize, ToSchema)]
 pub struct BuildingFund {
     pub building_id: String,
-    #[schema(value_type = String)]
     pub balance: Money,
     /// The fund is kept at most 5 years from the deposit (Art. 27).
     pub custody_until: Option<NaiveDate>,

@@ -48,10 +48,8 @@ pub struct UsageNotice {
     /// The journal entries charged to the claim.
     pub entries: Vec<JournalEntryView>,
     /// Net amount used from the fund.
-    #[schema(value_type = String)]
     pub total_used: Money,
     /// The category's balance after it.
-    #[schema(value_type = String)]
     pub category_balance: Money,
     /// The notice is due 30 days after settlement (Art. 26).
     pub due_on: Option<NaiveDate>,

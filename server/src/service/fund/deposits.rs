@@ -65,7 +65,6 @@ pub struct EvidenceInput {
 pub struct DepositNoticeRequest {
     /// The base: the building's construction and installation cost unless the bureau uses its
     /// published average for the building type (Art. 10).
-    #[schema(value_type = Option<String>)]
     pub cost: Option<Money>,
     #[serde(default)]
     pub reductions: ReductionsInput,
@@ -77,11 +76,9 @@ pub struct DepositNoticeRequest {
 
 #[derive(Serialize, ToSchema)]
 pub struct PaymentView {
-    #[schema(value_type = String)]
     pub amount: Money,
     pub paid_on: NaiveDate,
     pub bank_reference: String,
-    #[schema(value_type = String)]
     pub late_fee: Money,
 }
 
@@ -90,13 +87,11 @@ pub struct NoticeView {
     pub id: String,
     pub building_id: String,
     pub status: String,
-    #[schema(value_type = String)]
     pub cost: Money,
     pub class: BuildingClass,
     /// The rate applied, in percent.
     pub rate: String,
     pub reductions: serde_json::Value,
-    #[schema(value_type = String)]
     pub amount: Money,
     pub due_on: NaiveDate,
     pub notified_at: DateTime<Utc>,
@@ -104,15 +99,11 @@ pub struct NoticeView {
     pub objection_due_on: NaiveDate,
     pub objection: Option<String>,
     pub recheck_note: Option<String>,
-    #[schema(value_type = String)]
     pub paid: Money,
-    #[schema(value_type = String)]
     pub outstanding: Money,
     /// Late fees charged with payments so far (Art. 16).
-    #[schema(value_type = String)]
     pub late_fee_charged: Money,
     /// The late fee accrued on the unpaid part as of today, not yet charged (Art. 16).
-    #[schema(value_type = String)]
     pub late_fee_accruing: Money,
     pub certificate_number: Option<String>,
     pub payments: Vec<PaymentView>,
@@ -309,7 +300,6 @@ pub struct RecheckRequest {
     pub version: Option<i32>,
     /// Keep the notified amount, or correct it with new reductions or a new cost.
     pub corrected: bool,
-    #[schema(value_type = Option<String>)]
     pub cost: Option<Money>,
     pub reductions: Option<ReductionsInput>,
     pub note: String,
@@ -360,7 +350,6 @@ pub async fn recheck(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentRequest {
-    #[schema(value_type = String)]
     pub amount: Money,
     pub paid_on: NaiveDate,
     pub bank_reference: String,
@@ -471,7 +460,6 @@ pub struct CertificateView {
     pub certificate_number: String,
     pub estate: String,
     pub building: String,
-    #[schema(value_type = String)]
     pub amount: Money,
     pub paid_on: Option<NaiveDate>,
     pub valid: bool,

@@ -21,7 +21,6 @@ pub struct InterestRunView {
     pub jurisdiction: String,
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
-    #[schema(value_type = String)]
     pub total: Money,
     /// False when this exact period had been posted before and nothing was posted now.
     pub posted_now: bool,

@@ -10,20 +10,14 @@ pub struct YearStatement {
     pub estate: String,
     pub building: String,
     pub year: i32,
-    #[schema(value_type = String)]
     pub opening_balance: Money,
     /// Deposits and late fees received.
-    #[schema(value_type = String)]
     pub deposits: Money,
-    #[schema(value_type = String)]
     pub interest: Money,
     /// Paid out for repairs.
-    #[schema(value_type = String)]
     pub uses: Money,
     /// Returned to the developer: refunds and award refunds.
-    #[schema(value_type = String)]
     pub refunds: Money,
-    #[schema(value_type = String)]
     pub closing_balance: Money,
 }
 
