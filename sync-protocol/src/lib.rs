@@ -8,6 +8,7 @@ pub mod canonical;
 pub mod client;
 pub mod cost_sheet;
 pub mod money;
+pub mod payloads;
 pub mod vectors;
 pub mod wire;
 

@@ -6,7 +6,11 @@ use serde_json::Value;
 
 use crate::canonical::{canonical_hash, to_canonical, CanonicalError};
 use crate::cost_sheet::LineKind;
-use crate::wire::{CostSheetRevision, OwnerConfirmation, Signer, WireLine};
+use crate::money::Money;
+use crate::payloads::{
+    Advance, AdvanceLine, BlobEvidence, EmergencyClaim, EvidenceAttached, VisitNote, VisitReport,
+};
+use crate::wire::{CostSheetRevision, OwnerConfirmation, SignedConfirmation, Signer, WireLine};
 
 /// One vector: a value, its canonical bytes as a string, and their SHA-256.
 #[derive(Serialize)]
@@ -65,7 +69,11 @@ pub fn five_lines(other: &str) -> Vec<WireLine> {
     ]
 }
 
-/// Every vector, computed.
+fn value(v: &impl Serialize) -> Result<Value, CanonicalError> {
+    serde_json::to_value(v).map_err(|e| CanonicalError::Serialise(e.to_string()))
+}
+
+/// Every vector, computed: the payload of each mutation kind, and the confirmation a device signs.
 pub fn vectors() -> Result<Vec<Vector>, CanonicalError> {
     let revision = sample_revision();
     let confirmation = OwnerConfirmation {
@@ -76,6 +84,60 @@ pub fn vectors() -> Result<Vec<Vector>, CanonicalError> {
         signature_image_sha256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
         device_id: "01a21bea-1111-7222-8333-444455556666".into(),
     };
+    let work_order = "01a21bea-2222-7333-8444-555566667777".to_string();
+    let check_in = VisitReport {
+        work_order_id: work_order.clone(),
+        device_time: Some("2026-11-27T02:40:00Z".into()),
+        lat: Some("36.6512".into()),
+        lng: Some("117.1201".into()),
+        ..Default::default()
+    };
+    let check_out = VisitReport {
+        device_time: Some("2026-11-27T04:05:00Z".into()),
+        notes: Some("顶棚防水已完成".into()),
+        outcome: Some("done".into()),
+        ..check_in.clone()
+    };
+    let note = VisitNote { work_order_id: work_order, note: "业主要求周六复查".into() };
+    let photo = "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae".to_string();
+    let evidence = EvidenceAttached {
+        claim_id: revision.claim_id.clone(),
+        sha256: photo.clone(),
+        kind: "during".into(),
+        taken_at: Some("2026-11-27T03:00:00Z".into()),
+        lat: Some("36.6512".into()),
+        lng: Some("117.1201".into()),
+        ..Default::default()
+    };
+    let amount = |s: &str| s.parse::<Money>().map_err(|e| CanonicalError::Serialise(e.to_string()));
+    let emergency = EmergencyClaim {
+        kind: "emergency_advance".into(),
+        building_id: "01a21bea-3333-7444-8555-666677778888".into(),
+        unit_id: Some("01a21bea-4444-7555-8666-777788889999".into()),
+        location: "private_part".into(),
+        category: "electrical_plumbing_equipment".into(),
+        location_detail: "厨房给水管".into(),
+        description: "夜间水管爆裂，已关闭总阀并抢修。".into(),
+        reported_on: Some("2026-11-26".into()),
+        with_owner_representatives: false,
+        evidence: vec![BlobEvidence { sha256: photo, kind: "receipt".into() }],
+        advance: Some(Advance {
+            amount: amount("380.00")?,
+            lines: vec![AdvanceLine {
+                kind: LineKind::Labour,
+                description: "管道抢修".into(),
+                unit: "项".into(),
+                quantity: "1".into(),
+                unit_price: amount("380.00")?,
+                budget: None,
+            }],
+        }),
+    };
+    let signed = SignedConfirmation {
+        confirmation: confirmation.clone(),
+        device_signature:
+            "placeholder: the device's Ed25519 signature over the confirmation's canonical bytes".into(),
+    };
     let vector = |name, value: Value| -> Result<Vector, CanonicalError> {
         Ok(Vector {
             name,
@@ -85,14 +147,14 @@ pub fn vectors() -> Result<Vec<Vector>, CanonicalError> {
         })
     };
     Ok(vec![
-        vector(
-            "cost_sheet_revision",
-            serde_json::to_value(&revision).map_err(|e| CanonicalError::Serialise(e.to_string()))?,
-        )?,
-        vector(
-            "owner_confirmation",
-            serde_json::to_value(&confirmation).map_err(|e| CanonicalError::Serialise(e.to_string()))?,
-        )?,
+        vector("cost_sheet_revision", value(&revision)?)?,
+        vector("owner_confirmation", value(&confirmation)?)?,
+        vector("owner_confirmation_payload", value(&signed)?)?,
+        vector("check_in", value(&check_in)?)?,
+        vector("check_out", value(&check_out)?)?,
+        vector("visit_note", value(&note)?)?,
+        vector("evidence_attached", value(&evidence)?)?,
+        vector("emergency_claim", value(&emergency)?)?,
     ])
 }
 
@@ -114,6 +176,43 @@ mod tests {
             return;
         }
         assert_eq!(FIXTURE, computed, "fixtures/sync-vectors.json is out of date");
+    }
+
+    /// Every mutation kind has a vector, and each vector reads back into its frozen type unchanged:
+    /// a client in another language that matches these bytes speaks the protocol.
+    #[test]
+    fn every_mutation_kind_has_a_vector_that_reads_back_into_its_type() {
+        use crate::wire::{wire_name, MutationKind};
+        fn same<T: serde::de::DeserializeOwned + Serialize>(v: &Vector) {
+            let parsed: T =
+                serde_json::from_value(v.value.clone()).unwrap_or_else(|e| panic!("{}: {e}", v.name));
+            assert_eq!(serde_json::to_value(&parsed).unwrap(), v.value, "{}", v.name);
+        }
+        let all = vectors().unwrap();
+        let named =
+            |name: &str| all.iter().find(|v| v.name == name).unwrap_or_else(|| panic!("no {name} vector"));
+        for kind in [
+            MutationKind::CheckIn,
+            MutationKind::CheckOut,
+            MutationKind::VisitNote,
+            MutationKind::EvidenceAttached,
+            MutationKind::CostSheetRevision,
+            MutationKind::OwnerConfirmation,
+            MutationKind::EmergencyClaim,
+        ] {
+            let v = match kind {
+                MutationKind::OwnerConfirmation => named("owner_confirmation_payload"),
+                other => named(&wire_name(other)),
+            };
+            match kind {
+                MutationKind::CheckIn | MutationKind::CheckOut => same::<VisitReport>(v),
+                MutationKind::VisitNote => same::<VisitNote>(v),
+                MutationKind::EvidenceAttached => same::<EvidenceAttached>(v),
+                MutationKind::CostSheetRevision => same::<CostSheetRevision>(v),
+                MutationKind::OwnerConfirmation => same::<SignedConfirmation>(v),
+                MutationKind::EmergencyClaim => same::<EmergencyClaim>(v),
+            }
+        }
     }
 
     #[test]

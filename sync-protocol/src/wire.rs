@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::canonical::{canonical_hash, to_canonical, value_hash, CanonicalError};
 use crate::cost_sheet::{line_amount, total, LineError, LineKind};
+use crate::payloads::{ClaimSnapshot, CostSheetSnapshot, WorkOrderSnapshot};
 use crate::Money;
 
 /// The protocol version this build speaks when it sends. History in `PROTOCOL.md`, section 1:
@@ -305,17 +306,17 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// FROZEN. One claim as it is now.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PulledClaim {
     /// The last change number this snapshot includes.
     pub change: i64,
     pub claim_id: String,
-    pub claim: serde_json::Value,
+    pub claim: ClaimSnapshot,
     /// The claim's work orders the caller works on (a technician: those assigned to them). One that
     /// was held before and is missing now was unassigned: remove it.
-    pub work_orders: Vec<serde_json::Value>,
+    pub work_orders: Vec<WorkOrderSnapshot>,
     /// Every cost-sheet revision with the reviewer's decisions on its lines.
-    pub cost_sheets: Vec<serde_json::Value>,
+    pub cost_sheets: Vec<CostSheetSnapshot>,
 }
 
 #[cfg(test)]

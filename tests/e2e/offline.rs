@@ -152,7 +152,7 @@ async fn a_decision_made_offline_comes_back_to_the_phone_as_a_rejection_it_can_s
     let dir = tempfile::tempdir().unwrap();
     let mut client = phone(&app.address, &c.technician, &device, &dir.path().join("phone.db"));
     client.pull().await.unwrap();
-    assert_eq!(client.outbox.claim(&claim).unwrap().unwrap()["claim"]["version"], version);
+    assert_eq!(i64::from(client.outbox.claim(&claim).unwrap().unwrap().claim.version), version);
     // Offline: a revision against what the phone knows. Meanwhile the office moves the claim on.
     let rev = revision(&claim, None, "清运");
     client
@@ -165,7 +165,7 @@ async fn a_decision_made_offline_comes_back_to_the_phone_as_a_rejection_it_can_s
     let rejected = client.outbox.rejected().unwrap();
     assert_eq!((rejected[0].reason.as_deref(), rejected[0].retryable), (Some("stale_version"), false));
     // The pull that followed brought the new state down.
-    assert_eq!(client.outbox.claim(&claim).unwrap().unwrap()["claim"]["state"], "cost_sheet_submitted");
+    assert_eq!(client.outbox.claim(&claim).unwrap().unwrap().claim.state, "cost_sheet_submitted");
 }
 
 /// The server as a child process on a database that outlives it.

@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use anyhow::{anyhow, bail, Context};
 use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient};
+use baoxiu_sync_protocol::payloads::{EvidenceAttached, VisitReport};
 use baoxiu_sync_protocol::vectors::five_lines;
 use baoxiu_sync_protocol::wire::{
     CostSheetRevision, MutationKind, OwnerConfirmation, SignedConfirmation, Signer,
@@ -133,37 +134,31 @@ async fn main() -> anyhow::Result<()> {
             let claim = outbox
                 .claims()?
                 .into_iter()
-                .find(|c| {
-                    c["work_orders"]
-                        .as_array()
-                        .is_some_and(|w| w.iter().any(|o| o["id"] == work_order.as_str()))
-                })
+                .find(|c| c.work_orders.iter().any(|o| o.id == work_order))
                 .ok_or_else(|| anyhow!("work order {work_order} is not in the local store; run `sync`"))?;
-            let order = claim["work_orders"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|o| o["id"] == work_order.as_str());
-            let order_version = order.and_then(|o| o["version"].as_i64());
-            let claim_id = claim["claim"]["id"].as_str().unwrap_or_default().to_string();
-            let claim_version = claim["claim"]["version"].as_i64();
-            let parent = claim["cost_sheets"]
-                .as_array()
-                .and_then(|s| s.last())
-                .and_then(|s| s["hash"].as_str())
-                .map(str::to_owned);
+            let order = claim.work_orders.iter().find(|o| o.id == work_order);
+            let order_version = order.map(|o| i64::from(o.version));
+            let claim_id = claim.claim.id.clone();
+            let claim_version = Some(i64::from(claim.claim.version));
+            let parent = claim.cost_sheets.last().and_then(|s| s.hash.clone());
             let now = chrono_now();
-            outbox.enqueue(
-                MutationKind::CheckIn,
-                order_version,
-                json!({"work_order_id": work_order, "device_time": now}),
-                &[],
-            )?;
+            let arrive = VisitReport {
+                work_order_id: work_order.clone(),
+                device_time: Some(now.clone()),
+                ..Default::default()
+            };
+            outbox.enqueue(MutationKind::CheckIn, order_version, serde_json::to_value(&arrive)?, &[])?;
             let photo_hash = sha256_file(&photo)?;
+            let evidence = EvidenceAttached {
+                claim_id: claim_id.clone(),
+                sha256: photo_hash.clone(),
+                kind: "during".into(),
+                ..Default::default()
+            };
             outbox.enqueue(
                 MutationKind::EvidenceAttached,
                 claim_version,
-                json!({"claim_id": claim_id, "sha256": photo_hash, "kind": "during"}),
+                serde_json::to_value(&evidence)?,
                 &[(photo_hash.clone(), photo)],
             )?;
             let revision = CostSheetRevision {
@@ -201,12 +196,13 @@ async fn main() -> anyhow::Result<()> {
                 &[(signature_hash, signature)],
             )?;
             let next_order_version = order_version.map(|v| v + 1);
-            outbox.enqueue(
-                MutationKind::CheckOut,
-                next_order_version,
-                json!({"work_order_id": work_order, "device_time": chrono_now(), "outcome": "done"}),
-                &[],
-            )?;
+            let leave = VisitReport {
+                work_order_id: work_order.clone(),
+                device_time: Some(chrono_now()),
+                outcome: Some("done".into()),
+                ..Default::default()
+            };
+            outbox.enqueue(MutationKind::CheckOut, next_order_version, serde_json::to_value(&leave)?, &[])?;
             println!("queued 5 mutations offline for claim {claim_id} (revision {revision_hash})");
         }
         Command::Status => {
@@ -254,14 +250,10 @@ async fn load(
         .outbox
         .claims()?
         .into_iter()
-        .filter(|c| c["claim"]["state"] == "in_repair")
-        .filter_map(|c| {
-            let latest = c["cost_sheets"].as_array().and_then(|s| s.last()).and_then(|s| s["hash"].as_str());
-            Some((
-                c["claim"]["id"].as_str()?.to_string(),
-                c["claim"]["version"].as_i64()?,
-                latest.map(str::to_owned),
-            ))
+        .filter(|c| c.claim.state == "in_repair")
+        .map(|c| {
+            let latest = c.cost_sheets.last().and_then(|s| s.hash.clone());
+            (c.claim.id, i64::from(c.claim.version), latest)
         })
         .collect();
     if claims.len() < devices {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::payloads::{ClaimSnapshot, CostSheetSnapshot, WorkOrderSnapshot};
 use crate::wire::{wire_name, Mutation, MutationKind, MutationResult, Outcome, PullResponse};
 
 /// A mutation the server refused, kept for the person to see.
@@ -228,13 +229,15 @@ impl Outbox {
             tx.execute("DELETE FROM claims", [])?;
         }
         for change in &page.changes {
-            let snapshot = serde_json::json!({
-                "claim": change.claim, "work_orders": change.work_orders, "cost_sheets": change.cost_sheets
-            });
+            let snapshot = serde_json::to_string(&HeldClaim {
+                claim: change.claim.clone(),
+                work_orders: change.work_orders.clone(),
+                cost_sheets: change.cost_sheets.clone(),
+            })?;
             tx.execute(
                 "INSERT INTO claims (claim_id, change, snapshot) VALUES (?1, ?2, ?3)
                  ON CONFLICT (claim_id) DO UPDATE SET change = excluded.change, snapshot = excluded.snapshot",
-                params![change.claim_id, change.change, snapshot.to_string()],
+                params![change.claim_id, change.change, snapshot],
             )?;
         }
         if let Some(reference) = &page.reference {
@@ -245,8 +248,8 @@ impl Outbox {
         Ok(())
     }
 
-    /// A pulled claim: `{"claim", "work_orders", "cost_sheets"}`.
-    pub fn claim(&self, claim_id: &str) -> anyhow::Result<Option<serde_json::Value>> {
+    /// A pulled claim.
+    pub fn claim(&self, claim_id: &str) -> anyhow::Result<Option<HeldClaim>> {
         let raw: Option<String> = self
             .conn
             .query_row("SELECT snapshot FROM claims WHERE claim_id = ?1", [claim_id], |r| r.get(0))
@@ -255,11 +258,20 @@ impl Outbox {
     }
 
     /// Every pulled claim.
-    pub fn claims(&self) -> anyhow::Result<Vec<serde_json::Value>> {
+    pub fn claims(&self) -> anyhow::Result<Vec<HeldClaim>> {
         let mut stmt = self.conn.prepare("SELECT snapshot FROM claims ORDER BY claim_id")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect()
     }
+}
+
+/// A claim as the phone holds it since its last pull: the claim, the work orders the account works
+/// on, and its cost-sheet revisions.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HeldClaim {
+    pub claim: ClaimSnapshot,
+    pub work_orders: Vec<WorkOrderSnapshot>,
+    pub cost_sheets: Vec<CostSheetSnapshot>,
 }
 
 /// Sets one `meta` value, on the outbox's connection or inside one of its transactions.

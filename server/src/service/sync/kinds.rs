@@ -3,6 +3,7 @@
 //! Refusals the device can act on become a [`RejectReason`]; anything else aborts the batch, so
 //! nothing is acknowledged that did not happen.
 
+use baoxiu_sync_protocol::payloads::{EmergencyClaim, EvidenceAttached, VisitNote, VisitReport};
 use baoxiu_sync_protocol::wire::{CostSheetRevision, MutationKind, RejectReason, SignedConfirmation, Signer};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -10,7 +11,6 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use ed25519_dalek::Signature;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde_json::json;
 
 use std::collections::HashMap;
@@ -20,12 +20,13 @@ use crate::db::claims::{self as claims_db, Actor, ClaimRow, NewAudit, NewRevisio
 use crate::db::files::{self as files_db, EvidenceRow};
 use crate::db::work_orders as wo_db;
 use crate::db::DbConnection;
-use crate::domain::lifecycle::ClaimState;
+use crate::domain::lifecycle::{ClaimKind, ClaimState};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::claims::{
-    file_in, priced_lines, request_signatures, revision_audits, FileClaim, LineInput, EVIDENCE_KINDS,
+    file_in, priced_lines, request_signatures, revision_audits, AdvanceInput, EvidenceRef, FileClaim,
+    LineInput, EVIDENCE_KINDS,
 };
 use crate::service::devices::parse_public_key;
 use crate::service::evidence::attach_on;
@@ -141,17 +142,15 @@ pub fn apply(
     }
 }
 
-/// The payload of `check_in` and `check_out`. Coordinates are decimal strings: the canonical form
-/// that payload hashes are over has no floats.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VisitPayload {
-    work_order_id: String,
-    device_time: Option<DateTime<Utc>>,
-    lat: Option<String>,
-    lng: Option<String>,
-    notes: Option<String>,
-    outcome: Option<String>,
+/// A device time on the wire: RFC 3339.
+fn device_time(raw: &Option<String>) -> Result<Option<DateTime<Utc>>, Stop> {
+    raw.as_deref()
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| Stop::Reject(RejectReason::InvalidPayload))
+        })
+        .transpose()
 }
 
 fn coordinate(raw: &Option<String>) -> Result<Option<f64>, Stop> {
@@ -167,11 +166,11 @@ fn visit(
     base_version: Option<i64>,
     payload: &serde_json::Value,
 ) -> Result<Option<i64>, Stop> {
-    let p: VisitPayload = parse(payload)?;
+    let p: VisitReport = parse(payload)?;
     let work_order = id(&p.work_order_id)?;
     let report = SiteReport {
         device_id: Some(pusher.device_id.clone()),
-        device_time: p.device_time,
+        device_time: device_time(&p.device_time)?,
         lat: coordinate(&p.lat)?,
         lng: coordinate(&p.lng)?,
         notes: p.notes,
@@ -185,13 +184,6 @@ fn visit(
     Ok(Some(i64::from(view.version)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NotePayload {
-    work_order_id: String,
-    note: String,
-}
-
 /// A note on the technician's latest visit of the work order.
 fn visit_note(
     conn: &mut DbConnection,
@@ -199,7 +191,7 @@ fn visit_note(
     base_version: Option<i64>,
     payload: &serde_json::Value,
 ) -> Result<Option<i64>, Stop> {
-    let p: NotePayload = parse(payload)?;
+    let p: VisitNote = parse(payload)?;
     let note = text(&p.note, "note", 2000)?;
     let scope = work_orders::scope(conn, &pusher.user)?;
     let order = wo_db::find(conn, &scope, &id(&p.work_order_id)?)?;
@@ -245,28 +237,13 @@ fn claim_at(
     Ok(claim)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EvidencePayload {
-    claim_id: String,
-    /// The uploaded blob, by hash; until it is uploaded the mutation is rejected, retryably.
-    sha256: String,
-    kind: String,
-    visit_id: Option<String>,
-    cost_sheet_id: Option<String>,
-    line: Option<i32>,
-    taken_at: Option<DateTime<Utc>>,
-    lat: Option<String>,
-    lng: Option<String>,
-}
-
 fn evidence(
     conn: &mut DbConnection,
     pusher: &Pusher,
     base_version: Option<i64>,
     payload: &serde_json::Value,
 ) -> Result<Option<i64>, Stop> {
-    let p: EvidencePayload = parse(payload)?;
+    let p: EvidenceAttached = parse(payload)?;
     if !EVIDENCE_KINDS.contains(&p.kind.as_str()) {
         return reject(RejectReason::InvalidPayload);
     }
@@ -284,7 +261,7 @@ fn evidence(
         visit_id: p.visit_id.as_deref().map(id).transpose()?,
         cost_sheet_id: p.cost_sheet_id.as_deref().map(id).transpose()?,
         line_no: p.line,
-        reported_taken_at: p.taken_at.map(|t| t.naive_utc()),
+        reported_taken_at: device_time(&p.taken_at)?.map(|t| t.naive_utc()),
         reported_lat: coordinate(&p.lat)?,
         reported_lng: coordinate(&p.lng)?,
     };
@@ -516,8 +493,7 @@ fn owner_confirmation(
 
 /// An emergency repair already done and paid, filed from the phone of the owner or property
 /// manager who advanced the money (Art. 25): the `POST /claims` body with `kind` set to
-/// `emergency_advance`, except that evidence names uploaded blobs by hash:
-/// `"evidence": [{"sha256": "…", "kind": "receipt"}]`.
+/// `emergency_advance`, except that evidence names uploaded blobs by hash.
 fn emergency_claim(
     conn: &mut DbConnection,
     pusher: &Pusher,
@@ -526,23 +502,61 @@ fn emergency_claim(
     if !matches!(pusher.user.role, Role::Owner | Role::PropertyManager) {
         return reject(RejectReason::NotAllowed);
     }
-    let mut body = payload.clone();
-    if body["kind"] != "emergency_advance" {
+    let p: EmergencyClaim = parse(payload)?;
+    if p.kind != ClaimKind::EmergencyAdvance.as_str() {
         return reject(RejectReason::InvalidPayload);
     }
     let mut evidence = Vec::new();
-    for item in body["evidence"].as_array().cloned().unwrap_or_default() {
-        let (Some(sha256), Some(kind)) = (item["sha256"].as_str(), item["kind"].as_str()) else {
-            return reject(RejectReason::InvalidPayload);
-        };
-        let Some(file) = files_db::own_file_by_hash(conn, &pusher.user.id, &sha256.to_ascii_lowercase())?
+    for item in &p.evidence {
+        let Some(file) =
+            files_db::own_file_by_hash(conn, &pusher.user.id, &item.sha256.to_ascii_lowercase())?
         else {
             return reject(RejectReason::MissingBlob);
         };
-        evidence.push(json!({"id": file.id, "kind": kind}));
+        evidence.push(EvidenceRef { id: file.id, kind: item.kind.clone() });
     }
-    body["evidence"] = serde_json::Value::Array(evidence);
-    let request: FileClaim = parse(&body)?;
+    let request = file_claim_of(p, evidence)?;
     let row = file_in(conn, &pusher.user, Some(&pusher.device_id), request)?;
     Ok(Some(i64::from(row.version)))
+}
+
+/// The REST filing command an emergency claim from the phone stands for; a name or number the
+/// server cannot read is an invalid payload.
+fn file_claim_of(p: EmergencyClaim, evidence: Vec<EvidenceRef>) -> Result<FileClaim, Stop> {
+    fn name<T: std::str::FromStr>(raw: &str) -> Result<T, Stop> {
+        raw.parse().map_err(|_| Stop::Reject(RejectReason::InvalidPayload))
+    }
+    let advance = p
+        .advance
+        .map(|a| {
+            let lines = a
+                .lines
+                .into_iter()
+                .map(|l| {
+                    Ok(LineInput {
+                        kind: l.kind,
+                        description: l.description,
+                        unit: l.unit,
+                        quantity: name(&l.quantity)?,
+                        unit_price: l.unit_price,
+                        budget: l.budget,
+                    })
+                })
+                .collect::<Result<_, Stop>>()?;
+            Ok::<_, Stop>(AdvanceInput { amount: a.amount, lines })
+        })
+        .transpose()?;
+    Ok(FileClaim {
+        kind: ClaimKind::EmergencyAdvance,
+        building_id: p.building_id,
+        unit_id: p.unit_id,
+        location: name(&p.location)?,
+        category: name(&p.category)?,
+        location_detail: p.location_detail,
+        description: p.description,
+        reported_on: p.reported_on.as_deref().map(name).transpose()?,
+        with_owner_representatives: p.with_owner_representatives,
+        evidence,
+        advance,
+    })
 }

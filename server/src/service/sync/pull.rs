@@ -3,6 +3,7 @@
 //! claim in scope, then follows the change numbers from where the snapshot began. And the office's
 //! view of rejected mutations.
 
+use baoxiu_sync_protocol::payloads::{ClaimSnapshot, CostSheetSnapshot, PulledLine, WorkOrderSnapshot};
 use baoxiu_sync_protocol::wire::{PullResponse, PulledClaim};
 use baoxiu_sync_protocol::Money;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -160,6 +161,11 @@ fn pull_page(
     }
 }
 
+/// A stored time as the wire carries it: RFC 3339 in UTC, as chrono's serde writes it.
+fn wire_time(t: chrono::NaiveDateTime) -> String {
+    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
 /// The claims as the caller sees them, with work orders and cost sheets, in three queries.
 fn snapshots(
     conn: &mut DbConnection,
@@ -176,41 +182,62 @@ fn snapshots(
             let work_orders = orders
                 .iter()
                 .filter(|w| w.claim_id == c.id)
-                .filter(|w| user.role != Role::Technician || w.technician_id.as_deref() == Some(user.id.as_str()))
-                .map(|w| {
-                    json!({
-                        "id": w.id, "status": w.status, "description": w.description, "urgent": w.urgent,
-                        "technician_id": w.technician_id, "on_site_by": w.on_site_by.map(utc),
-                        "window_start": w.window_start.map(utc), "window_end": w.window_end.map(utc),
-                        "version": w.version,
-                    })
+                .filter(|w| {
+                    user.role != Role::Technician || w.technician_id.as_deref() == Some(user.id.as_str())
+                })
+                .map(|w| WorkOrderSnapshot {
+                    id: w.id.clone(),
+                    status: w.status.clone(),
+                    description: w.description.clone(),
+                    urgent: w.urgent,
+                    technician_id: w.technician_id.clone(),
+                    on_site_by: w.on_site_by.map(wire_time),
+                    window_start: w.window_start.map(wire_time),
+                    window_end: w.window_end.map(wire_time),
+                    version: w.version,
                 })
                 .collect();
             let cost_sheets = sheets
                 .iter()
                 .filter(|(s, _)| s.claim_id == c.id)
-                .map(|(s, lines)| {
-                    json!({
-                        "id": s.id, "revision": s.revision, "hash": s.revision_hash, "parent_hash": s.parent_hash,
-                        "conflict": s.conflict, "total": Money::from_fen(s.total_fen),
-                        "signed": s.signed_by.is_some(), "verified": s.verified_at.is_some(),
-                        "approved_total": s.approved_total_fen.map(Money::from_fen),
-                        "lines": lines.iter().map(|l| json!({
-                            "line": l.line_no, "description": l.description, "amount": Money::from_fen(l.amount_fen),
-                            "decision": l.decision, "approved": l.approved_fen.map(Money::from_fen),
-                            "reason": l.decision_reason,
-                        })).collect::<Vec<_>>(),
-                    })
+                .map(|(s, lines)| CostSheetSnapshot {
+                    id: s.id.clone(),
+                    revision: s.revision,
+                    hash: s.revision_hash.clone(),
+                    parent_hash: s.parent_hash.clone(),
+                    conflict: s.conflict,
+                    total: Money::from_fen(s.total_fen),
+                    signed: s.signed_by.is_some(),
+                    verified: s.verified_at.is_some(),
+                    approved_total: s.approved_total_fen.map(Money::from_fen),
+                    lines: lines
+                        .iter()
+                        .map(|l| PulledLine {
+                            line: l.line_no,
+                            description: l.description.clone(),
+                            amount: Money::from_fen(l.amount_fen),
+                            decision: l.decision.clone(),
+                            approved: l.approved_fen.map(Money::from_fen),
+                            reason: l.decision_reason.clone(),
+                        })
+                        .collect(),
                 })
                 .collect();
             PulledClaim {
                 change: change_of(&c.id),
-                claim: json!({
-                    "id": c.id, "version": c.version, "state": c.state, "kind": c.kind, "category": c.category,
-                    "building_id": c.building_id, "unit_id": c.unit_id, "location_detail": c.location_detail,
-                    "description": c.description, "repair_unit_id": c.repair_unit_id,
-                }),
-                claim_id: c.id,
+                claim_id: c.id.clone(),
+                claim: ClaimSnapshot {
+                    id: c.id,
+                    version: c.version,
+                    state: c.state,
+                    kind: c.kind,
+                    category: c.category,
+                    building_id: c.building_id,
+                    unit_id: c.unit_id,
+                    location_detail: c.location_detail,
+                    description: c.description,
+                    repair_unit_id: c.repair_unit_id,
+                },
                 work_orders,
                 cost_sheets,
             }
