@@ -12,7 +12,8 @@ use baoxiu::db::claims::{ClaimRow, NO_DEADLINE};
 use baoxiu::db::registry::{self as reg, Scope};
 use baoxiu::db::schema::claims;
 use baoxiu::db::{write_transaction, Db};
-use baoxiu::domain::lifecycle::ClaimState;
+use baoxiu::domain::coverage::{PartLocation, WarrantyCategory};
+use baoxiu::domain::lifecycle::{ClaimKind, ClaimState};
 use chrono::{Duration, Utc};
 use diesel::RunQueryDsl;
 
@@ -56,17 +57,17 @@ fn main() -> anyhow::Result<()> {
                 let waiting = state.waiting_on();
                 let row = ClaimRow {
                     id: new_id(),
-                    kind: "standard".into(),
-                    state: state.as_str().into(),
-                    waiting_on: waiting.as_str().into(),
+                    kind: ClaimKind::Standard,
+                    state,
+                    waiting_on: waiting,
                     jurisdiction: estate.jurisdiction.clone(),
                     estate_id: estate.id.clone(),
                     building_id: building.id.clone(),
                     unit_id: None,
                     developer_id: estate.developer_id.clone(),
                     property_manager_id: estate.property_manager_id.clone(),
-                    location: "common_part".into(),
-                    category: "seepage".into(),
+                    location: PartLocation::CommonPart,
+                    category: WarrantyCategory::Seepage,
                     location_detail: format!("{}单元外墙", i % 6 + 1),
                     description: "外墙渗水".into(),
                     applicant_id: owner.id.clone(),

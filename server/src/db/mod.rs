@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod claims;
+mod columns;
 pub mod files;
 pub mod fund;
 pub mod notify;

@@ -152,8 +152,8 @@ pub(crate) fn attach_on(
             &claim.id,
             &actor,
             "attach_evidence",
-            Some(&claim.state),
-            &claim.state,
+            Some(claim.state),
+            claim.state,
             detail,
         )?;
     }

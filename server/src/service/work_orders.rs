@@ -157,8 +157,8 @@ pub async fn create(
                 _ => ClaimScope::PropertyManager(user.organisation_ids.clone()),
             };
             let claim = claims_db::find_claim(conn, &claim_scope, &claim_id)?;
-            let claim_state: ClaimState = claim.state.parse().map_err(AppError::internal)?;
-            let repair_unit = if claim.kind == ClaimKind::EmergencyAdvance.as_str() {
+            let claim_state: ClaimState = claim.state;
+            let repair_unit = if claim.kind == ClaimKind::EmergencyAdvance {
                 // The property manager repairing an emergency sends its own people at once.
                 if claim.applicant_id != user.id || claim_state.waiting_on().as_str() == "nobody" {
                     return Err(AppError::new(Code::StepNotForRole).detail("Art. 25"));
@@ -196,8 +196,8 @@ pub async fn create(
                 &claim.id,
                 &user.actor(None),
                 "work_order_created",
-                Some(&claim.state),
-                &claim.state,
+                Some(claim.state),
+                claim.state,
                 json!({"work_order_id": row.id, "urgent": urgent}),
             )?;
             Ok(view(row, Vec::new()))
@@ -300,8 +300,8 @@ fn change_work_order(
         &row.claim_id,
         &user.actor(device_id.as_deref()),
         action,
-        Some(&claim_state),
-        &claim_state,
+        Some(claim_state),
+        claim_state,
         detail,
     )?;
     load_view(conn, &scope, id)

@@ -20,8 +20,8 @@ pub struct NewAudit {
     actor_id: String,
     device_id: Option<String>,
     action: String,
-    before_state: Option<String>,
-    after_state: String,
+    before_state: Option<ClaimState>,
+    after_state: ClaimState,
     detail: String,
     at: NaiveDateTime,
     change_seq: Option<i64>,
@@ -33,8 +33,8 @@ impl NewAudit {
         claim_id: &str,
         actor: &Actor,
         action: &str,
-        before: Option<&str>,
-        after: &str,
+        before: Option<ClaimState>,
+        after: ClaimState,
         detail: serde_json::Value,
     ) -> NewAudit {
         NewAudit {
@@ -43,8 +43,8 @@ impl NewAudit {
             actor_id: actor.user_id.clone(),
             device_id: actor.device_id.clone(),
             action: action.into(),
-            before_state: before.map(str::to_owned),
-            after_state: after.into(),
+            before_state: before,
+            after_state: after,
             detail: detail.to_string(),
             at: now(),
             change_seq: None,
@@ -72,8 +72,8 @@ pub fn append_audit(
     claim_id: &str,
     actor: &Actor,
     action: &str,
-    before: Option<&str>,
-    after: &str,
+    before: Option<ClaimState>,
+    after: ClaimState,
     detail: serde_json::Value,
 ) -> AppResult<()> {
     insert_audits(conn, vec![NewAudit::new(claim_id, actor, action, before, after, detail)])

@@ -14,7 +14,8 @@ use crate::db::schema::{
     audit_log, change_counter, claim_evidence, claims, cost_sheets, line_decisions, payouts, repair_plans,
     unit_owners,
 };
-use crate::domain::lifecycle::{Claim, ClaimState, WaitingOn};
+use crate::domain::coverage::{PartLocation, WarrantyCategory};
+use crate::domain::lifecycle::{Claim, ClaimKind, ClaimState, RejectionReason, WaitingOn};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -31,17 +32,17 @@ pub const NO_DEADLINE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
 #[diesel(table_name = claims, treat_none_as_null = true)]
 pub struct ClaimRow {
     pub id: String,
-    pub kind: String,
-    pub state: String,
-    pub waiting_on: String,
+    pub kind: ClaimKind,
+    pub state: ClaimState,
+    pub waiting_on: WaitingOn,
     pub jurisdiction: String,
     pub estate_id: String,
     pub building_id: String,
     pub unit_id: Option<String>,
     pub developer_id: String,
     pub property_manager_id: Option<String>,
-    pub location: String,
-    pub category: String,
+    pub location: PartLocation,
+    pub category: WarrantyCategory,
     pub location_detail: String,
     pub description: String,
     pub applicant_id: String,
@@ -50,7 +51,7 @@ pub struct ClaimRow {
     pub warranty_last_day: NaiveDate,
     pub advanced_amount_fen: Option<i64>,
     pub repair_unit_id: Option<String>,
-    pub rejection_reason: Option<String>,
+    pub rejection_reason: Option<RejectionReason>,
     pub rejection_note: Option<String>,
     pub plan_approved: bool,
     pub cost_sheet_signed: bool,
@@ -66,26 +67,21 @@ pub struct ClaimRow {
 
 impl ClaimRow {
     /// The state machine's view of this claim.
-    pub fn machine(&self) -> AppResult<Claim> {
-        Ok(Claim {
-            kind: self.kind.parse().map_err(AppError::internal)?,
-            state: self.state.parse().map_err(AppError::internal)?,
-            rejection: self
-                .rejection_reason
-                .as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(AppError::internal)?,
+    pub fn machine(&self) -> Claim {
+        Claim {
+            kind: self.kind,
+            state: self.state,
+            rejection: self.rejection_reason,
             plan_approved: self.plan_approved,
             cost_sheet_signed: self.cost_sheet_signed,
             cost_sheet_verified: self.cost_sheet_verified,
-        })
+        }
     }
 
     /// Whose move it is and the bureau's nearest legal deadline, from the state and the clocks.
     pub fn refresh_queue_fields(&mut self, state: ClaimState) {
-        self.state = state.as_str().into();
-        self.waiting_on = state.waiting_on().as_str().into();
+        self.state = state;
+        self.waiting_on = state.waiting_on();
         self.bureau_due_on = match state {
             ClaimState::CostSheetSubmitted | ClaimState::Verified => self.payout_due_on,
             ClaimState::Paid => self.usage_notice_due_on,
@@ -163,7 +159,7 @@ pub fn insert_claim(
         actor,
         "file",
         None,
-        &row.state,
+        row.state,
         json!({"kind": row.kind, "category": row.category}),
     )
 }
@@ -202,7 +198,7 @@ pub fn find_claim(conn: &mut DbConnection, scope: &ClaimScope, id: &str) -> AppR
 }
 
 /// A claim's state as stored, whoever asks: for the audit entries of steps on its parts.
-pub fn state_of(conn: &mut DbConnection, id: &str) -> AppResult<String> {
+pub fn state_of(conn: &mut DbConnection, id: &str) -> AppResult<ClaimState> {
     Ok(claims::table.find(id).select(claims::state).first(conn)?)
 }
 

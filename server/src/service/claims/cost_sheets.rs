@@ -45,7 +45,7 @@ pub async fn add_revision(
             let scope = policy::claim_scope(conn, &caller)?;
             db::lock_claims(conn, &[&id])?;
             let claim = db::find_claim(conn, &scope, &id)?;
-            if claim.state != ClaimState::InRepair.as_str() {
+            if claim.state != ClaimState::InRepair {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
             }
             let sheet = db::insert_cost_sheet(conn, &id, parent, lines, &caller.id)?;
@@ -67,8 +67,8 @@ pub(crate) fn revision_audits(
         .map(|(claim, sheet)| {
             let total = Money::from_fen(sheet.total_fen);
             let detail = json!({"revision": sheet.revision, "total": total, "hash": sheet.revision_hash, "conflict": sheet.conflict});
-            let state = Some(claim.state.as_str());
-            db::NewAudit::new(&claim.id, actor, "cost_sheet_revision", state, &claim.state, detail)
+            let state = Some(claim.state);
+            db::NewAudit::new(&claim.id, actor, "cost_sheet_revision", state, claim.state, detail)
         })
         .collect()
 }
@@ -113,7 +113,7 @@ pub async fn sign(state: &AppState, caller: &Caller, id: &str, revision: i32) ->
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &caller, &id)?;
             policy::require_applicant(&caller, &claim, Some("Art. 22"))?;
-            if claim.state != ClaimState::InRepair.as_str() {
+            if claim.state != ClaimState::InRepair {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
             }
             let sheet = db::sign_cost_sheet(conn, &id, revision, &caller.id)?;
@@ -123,8 +123,8 @@ pub async fn sign(state: &AppState, caller: &Caller, id: &str, revision: i32) ->
                 &id,
                 &caller.actor(None),
                 "cost_sheet_signed",
-                Some(&claim.state),
-                &claim.state,
+                Some(claim.state),
+                claim.state,
                 detail,
             )?;
             claim_page(conn, &caller, &id)

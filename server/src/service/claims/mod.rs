@@ -94,7 +94,7 @@ pub async fn list(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppR
             let rows = db::list_claims(conn, &scope, &filter, limit, offset)?;
             rows.into_iter()
                 .map(|row| {
-                    let unsigned = row.state == ClaimState::InRepair.as_str()
+                    let unsigned = row.state == ClaimState::InRepair
                         && db::latest_cost_sheet(conn, &row.id)?.is_some_and(|s| s.signed_by.is_none());
                     Ok((row, unsigned))
                 })

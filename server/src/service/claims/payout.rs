@@ -60,7 +60,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -
         .db
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &who, &probe_id)?;
-            if claim.state != ClaimState::Verified.as_str() {
+            if claim.state != ClaimState::Verified {
                 return Ok(None);
             }
             let Some(amount) = db::latest_cost_sheet(conn, &claim.id)?.and_then(|s| s.approved_total_fen)
@@ -77,7 +77,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -
                         &claim.id,
                         &claim.building_id,
                         &claim.developer_id,
-                        &claim.category,
+                        claim.category.as_str(),
                         short.shortfall,
                     )?;
                     Ok(Some(short.shortfall))
@@ -92,7 +92,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -
     let paid_on = req.paid_on;
     let detail = json!({"payee": payee, "paid_on": paid_on, "bank_reference": bank_reference});
     let extra: Extra = Box::new(move |conn, row| {
-        if row.kind == ClaimKind::EmergencyAdvance.as_str() && payee != "applicant" {
+        if row.kind == ClaimKind::EmergencyAdvance && payee != "applicant" {
             return Err(AppError::invalid("payee"));
         }
         let sheet = db::latest_cost_sheet(conn, &row.id)?.ok_or(AppError::new(Code::NotFound))?;
@@ -104,7 +104,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -
         let available = available_for(conn, row)?;
         ledger::check_outflow(available, Money::from_fen(amount))
             .map_err(|s| AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string()))?;
-        let category: WarrantyCategory = row.category.parse().map_err(AppError::internal)?;
+        let category: WarrantyCategory = row.category;
         fund::post(
             conn,
             &fund::Posting {
@@ -137,6 +137,6 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -
 
 /// What the claim's category of its building's fund holds.
 fn available_for(conn: &mut DbConnection, claim: &ClaimRow) -> AppResult<Money> {
-    let category: WarrantyCategory = claim.category.parse().map_err(AppError::internal)?;
+    let category: WarrantyCategory = claim.category;
     Ok(fund::category_balance(conn, &claim.building_id, category)?.balance)
 }

@@ -54,7 +54,7 @@ pub async fn return_visit(
             }
             db::insert_return_visit(conn, &claim, scores, comment.as_deref(), &user.id)?;
             let detail = json!({"attitude": scores.0, "quality": scores.1, "resolution": scores.2, "comment": comment});
-            db::append_audit(conn, &id, &user.actor(None), "return_visit", Some(&claim.state), &claim.state, detail)
+            db::append_audit(conn, &id, &user.actor(None), "return_visit", Some(claim.state), claim.state, detail)
         })
         .await
 }

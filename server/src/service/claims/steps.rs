@@ -61,8 +61,8 @@ pub(super) fn apply_step(
             return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
         }
     }
-    let before = row.state.clone();
-    let next = row.machine()?.apply(action, caller.role).map_err(refusal_error)?;
+    let before = row.state;
+    let next = row.machine().apply(action, caller.role).map_err(refusal_error)?;
     let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
     match action {
         Action::AskDeveloper => {
@@ -82,7 +82,7 @@ pub(super) fn apply_step(
         Action::Pay => row.usage_notice_due_on = Some(due(Clock::UsageNotice)?.due_on),
         _ => {}
     }
-    row.rejection_reason = next.rejection.map(|r| r.as_str().to_string());
+    row.rejection_reason = next.rejection;
     row.plan_approved = next.plan_approved;
     row.cost_sheet_signed = next.cost_sheet_signed;
     row.cost_sheet_verified = next.cost_sheet_verified;
@@ -95,8 +95,8 @@ pub(super) fn apply_step(
         &row.id,
         &caller.actor(None),
         action_name.as_deref().unwrap_or("step"),
-        Some(&before),
-        &row.state,
+        Some(before),
+        row.state,
         detail,
     )?;
     notify_after_step(conn, &row, action)?;

@@ -1,8 +1,6 @@
 //! What a caller sees of a claim: the claim with its clocks and the caller's next step, and the
 //! claim's page with its timeline, plans, cost sheets, payout and evidence.
 
-use std::str::FromStr;
-
 use baoxiu_sync_protocol::Money;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -12,9 +10,9 @@ use crate::db::claims::{self as db, ClaimRow};
 use crate::db::DbConnection;
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::deadlines::{self, Clock};
-use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason};
+use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
 use crate::domain::registry::Role;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::service::policy::{self, Caller};
 
 fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
@@ -48,7 +46,7 @@ pub struct ClaimResponse {
     pub kind: ClaimKind,
     pub state: ClaimState,
     /// Whose move it is: bureau, developer, repair_unit, applicant or nobody.
-    pub waiting_on: String,
+    pub waiting_on: WaitingOn,
     /// Send this back as `version` with the next step; a mismatch answers `stale_version`.
     pub version: i32,
     pub jurisdiction: String,
@@ -115,7 +113,7 @@ fn next_step(row: &ClaimRow, state: ClaimState, user: &Caller, unsigned_sheet: b
         (_, InRepair) if user.id == row.applicant_id && unsigned_sheet => Some("sign_cost_sheet"),
         (Role::Developer, DeveloperAsked) => Some("reply_to_bureau"),
         (Role::Reviewer, _)
-            if state.waiting_on().as_str() == row.waiting_on && row.waiting_on == "bureau" =>
+            if state.waiting_on() == row.waiting_on && row.waiting_on == WaitingOn::Bureau =>
         {
             Some(match state {
                 Filed => "ask_developer",
@@ -141,26 +139,20 @@ fn next_step(row: &ClaimRow, state: ClaimState, user: &Caller, unsigned_sheet: b
 }
 
 pub(crate) fn claim_response(row: ClaimRow, user: &Caller, unsigned_sheet: bool) -> AppResult<ClaimResponse> {
-    let state: ClaimState = row.state.parse().map_err(AppError::internal)?;
+    let state: ClaimState = row.state;
     let now = Utc::now();
-    let rejection = row
-        .rejection_reason
-        .as_deref()
-        .map(RejectionReason::from_str)
-        .transpose()
-        .map_err(AppError::internal)?
-        .map(|reason| Rejection {
-            reason,
-            article: reason.article().to_string(),
-            note: row.rejection_note.clone(),
-        });
+    let rejection = row.rejection_reason.map(|reason| Rejection {
+        reason,
+        article: reason.article().to_string(),
+        note: row.rejection_note.clone(),
+    });
     Ok(ClaimResponse {
         deadlines: claim_deadlines(&row, state, now),
         your_next_step: next_step(&row, state, user, unsigned_sheet),
-        kind: row.kind.parse().map_err(AppError::internal)?,
+        kind: row.kind,
         state,
-        location: row.location.parse().map_err(AppError::internal)?,
-        category: row.category.parse().map_err(AppError::internal)?,
+        location: row.location,
+        category: row.category,
         advanced_amount: row.advanced_amount_fen.map(Money::from_fen),
         filed_at: utc(row.filed_at),
         rejection,

@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::lifecycle::ClaimState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,7 +45,7 @@ pub async fn reverse_entry(
 pub struct UsageNotice {
     pub claim_id: String,
     pub building_id: String,
-    pub category: String,
+    pub category: WarrantyCategory,
     /// The journal entries charged to the claim.
     pub entries: Vec<JournalEntryView>,
     /// Net amount used from the fund.
@@ -69,14 +70,13 @@ pub async fn usage_notice(state: &AppState, caller: &Caller, id: &str) -> AppRes
             let scope = policy::claim_scope(conn, &user)?;
             let claim = crate::db::claims::find_claim(conn, &scope, &claim_id)?;
             let rows = db::entries_of_claim(conn, &claim.id)?;
-            let category = claim.category.parse().map_err(AppError::internal)?;
-            let balance = db::category_balance(conn, &claim.building_id, category)?.balance;
+            let balance = db::category_balance(conn, &claim.building_id, claim.category)?.balance;
             Ok(UsageNotice {
                 total_used: -rows.iter().map(|r| Money::from_fen(r.amount_fen)).sum::<Money>(),
                 entries: rows.into_iter().map(JournalEntryView::from).collect(),
                 category_balance: balance,
                 due_on: claim.usage_notice_due_on,
-                sent: claim.state == "developer_notified",
+                sent: claim.state == ClaimState::DeveloperNotified,
                 claim_id: claim.id,
                 building_id: claim.building_id,
                 category: claim.category,

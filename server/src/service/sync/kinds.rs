@@ -215,8 +215,8 @@ fn visit_note(
         &claim.id,
         &pusher.actor(),
         "visit_note",
-        Some(&claim.state),
-        &claim.state,
+        Some(claim.state),
+        claim.state,
         detail,
     )?;
     Ok(Some(i64::from(order.version)))
@@ -391,7 +391,7 @@ fn revisions(
         };
         if revision.base_version.is_some_and(|v| v != i64::from(claim.version)) {
             outcomes.push(Err(RejectReason::StaleVersion));
-        } else if claim.state != ClaimState::InRepair.as_str() {
+        } else if claim.state != ClaimState::InRepair {
             outcomes.push(Err(RejectReason::RuleRefused));
         } else {
             slots.push((outcomes.len(), claim));
@@ -440,7 +440,7 @@ fn owner_confirmation(
         return reject(RejectReason::BadSignature);
     }
     let claim = claim_at(conn, pusher, &c.claim_id, base_version)?;
-    if claim.state != ClaimState::InRepair.as_str() {
+    if claim.state != ClaimState::InRepair {
         return reject(RejectReason::RuleRefused);
     }
     let (signer_name, signer_phone) = match &c.signer {
@@ -484,8 +484,8 @@ fn owner_confirmation(
         &claim.id,
         &pusher.actor(),
         "cost_sheet_signed",
-        Some(&claim.state),
-        &claim.state,
+        Some(claim.state),
+        claim.state,
         detail,
     )?;
     Ok(Some(i64::from(claim.version)))

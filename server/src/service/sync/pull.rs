@@ -229,9 +229,9 @@ fn snapshots(
                 claim: ClaimSnapshot {
                     id: c.id,
                     version: c.version,
-                    state: c.state,
-                    kind: c.kind,
-                    category: c.category,
+                    state: c.state.as_str().into(),
+                    kind: c.kind.as_str().into(),
+                    category: c.category.as_str().into(),
                     building_id: c.building_id,
                     unit_id: c.unit_id,
                     location_detail: c.location_detail,
