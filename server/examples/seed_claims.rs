@@ -38,7 +38,7 @@ fn main() -> anyhow::Result<()> {
     };
     let repair_unit = reg::list_organisations(&mut conn, &admin)?
         .into_iter()
-        .find(|o| o.kind == "repair_unit")
+        .find(|o| o.kind == baoxiu::domain::registry::OrgKind::RepairUnit)
         .ok_or_else(|| anyhow::anyhow!("no demo repair unit"))?
         .id;
     let today = Utc::now().date_naive();

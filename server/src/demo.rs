@@ -124,7 +124,7 @@ fn load_in(
                     conn,
                     &OrganisationRow {
                         id: id.clone(),
-                        kind: org.kind.as_str().into(),
+                        kind: org.kind,
                         name: org.name.clone(),
                         jurisdiction: org.jurisdiction.clone(),
                         created_at: now(),
@@ -180,7 +180,7 @@ fn load_in(
                         id: id.clone(),
                         estate_id: estate_id.clone(),
                         name: b.name.clone(),
-                        class: b.class.as_str().into(),
+                        class: b.class,
                         construction_cost_fen: b.construction_cost.to_fen(),
                         design_life_years: b.design_life_years,
                         handover_date: b.handover_date,

@@ -119,7 +119,7 @@ fn main() -> anyhow::Result<()> {
             let mut conn = db.conn()?;
             let run = write_transaction(&mut conn, |conn| {
                 let user = accounts::find_user_by_username(conn, &as_user)?
-                    .filter(|u| u.role == Role::Reviewer.as_str())
+                    .filter(|u| u.role == Role::Reviewer)
                     .ok_or(baoxiu::error::AppError::invalid("as"))?;
                 baoxiu::service::fund::run_interest_in(
                     conn,

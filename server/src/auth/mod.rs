@@ -56,7 +56,7 @@ impl FromRequest for AuthUser {
             // The session must still be live and belong to the token's subject.
             let (user, organisation_ids) =
                 found.filter(|(u, _)| u.user_id == claims.sub).ok_or(AppError::new(Code::SessionRevoked))?;
-            let role = user.role.parse().map_err(AppError::internal)?;
+            let role = user.role;
             Ok(AuthUser {
                 id: user.user_id,
                 username: user.username,

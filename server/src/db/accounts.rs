@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{devices, memberships, refresh_tokens, sessions, users};
 use super::DbConnection;
+use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 
@@ -40,7 +41,7 @@ pub struct UserRow {
     pub display_name: String,
     pub phone: Option<String>,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub active: bool,
     pub failed_logins: i32,
     pub locked_until: Option<NaiveDateTime>,
@@ -56,7 +57,7 @@ pub struct NewUser<'a> {
     pub display_name: &'a str,
     pub phone: Option<&'a str>,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub active: bool,
     pub failed_logins: i32,
     pub created_at: NaiveDateTime,
@@ -68,7 +69,7 @@ pub struct SessionUser {
     pub user_id: String,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
 }
 
 /// Creates a user; a taken username is `username_taken`.

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::accounts::{new_id, now};
 use super::schema::{buildings, estates, memberships, organisations, unit_owners, units, users, work_orders};
 use super::DbConnection;
-use crate::domain::registry::{OrgKind, Role};
+use crate::domain::registry::{BuildingClass, OrgKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 
@@ -24,7 +24,7 @@ pub struct Viewer {
 #[diesel(table_name = organisations)]
 pub struct OrganisationRow {
     pub id: String,
-    pub kind: String,
+    pub kind: OrgKind,
     pub name: String,
     pub jurisdiction: Option<String>,
     pub created_at: NaiveDateTime,
@@ -48,7 +48,7 @@ pub struct BuildingRow {
     pub id: String,
     pub estate_id: String,
     pub name: String,
-    pub class: String,
+    pub class: BuildingClass,
     pub construction_cost_fen: i64,
     pub design_life_years: i32,
     pub handover_date: Option<NaiveDate>,
@@ -216,10 +216,9 @@ fn list_organisations_by_id(
 /// Adds a user to an organisation. The user's role must match the organisation's kind: a
 /// technician joins a repair unit, a reviewer a housing bureau.
 pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> AppResult<()> {
-    let kind: String = organisations::table.find(org_id).select(organisations::kind).first(conn)?;
-    let role: String = users::table.find(user_id).select(users::role).first(conn)?;
-    let role: Role = role.parse().map_err(AppError::internal)?;
-    if role.organisation_kind().map(OrgKind::as_str) != Some(kind.as_str()) {
+    let kind: OrgKind = organisations::table.find(org_id).select(organisations::kind).first(conn)?;
+    let role: Role = users::table.find(user_id).select(users::role).first(conn)?;
+    if role.organisation_kind() != Some(kind) {
         return Err(AppError::invalid("user_id").detail("role does not fit this kind of organisation"));
     }
     let exists = memberships::table

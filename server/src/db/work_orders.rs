@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::{claims, visits, work_orders};
 use super::DbConnection;
+use crate::domain::work_order::WorkOrderStatus;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 
@@ -15,7 +16,7 @@ pub struct WorkOrderRow {
     pub claim_id: String,
     pub repair_unit_id: String,
     pub technician_id: Option<String>,
-    pub status: String,
+    pub status: WorkOrderStatus,
     pub description: String,
     pub urgent: bool,
     pub on_site_by: Option<NaiveDateTime>,

@@ -113,7 +113,7 @@ pub async fn login(state: &AppState, ip: IpAddr, body: LoginRequest) -> AppResul
         })
         .await?;
     let (access_token, expires_in) =
-        state.tokens.issue(&user.id, &session_id, &user.role).map_err(AppError::internal)?;
+        state.tokens.issue(&user.id, &session_id, user.role.as_str()).map_err(AppError::internal)?;
     tracing::info!(user = %user.username, session = %session_id, "signed in");
     Ok(TokenResponse {
         access_token,
@@ -129,7 +129,7 @@ fn user_response(user: &UserRow) -> AppResult<UserResponse> {
         id: user.id.clone(),
         username: user.username.clone(),
         display_name: user.display_name.clone(),
-        role: user.role.parse().map_err(AppError::internal)?,
+        role: user.role,
     })
 }
 
@@ -154,15 +154,17 @@ pub async fn refresh(state: &AppState, body: RefreshRequest) -> AppResult<TokenR
         .await?;
     match outcome {
         Rotation::Rotated { session_id, user } => {
-            let (access_token, expires_in) =
-                state.tokens.issue(&user.user_id, &session_id, &user.role).map_err(AppError::internal)?;
+            let (access_token, expires_in) = state
+                .tokens
+                .issue(&user.user_id, &session_id, user.role.as_str())
+                .map_err(AppError::internal)?;
             Ok(TokenResponse {
                 access_token,
                 token_type: "Bearer",
                 expires_in,
                 refresh_token,
                 user: UserResponse {
-                    role: user.role.parse().map_err(AppError::internal)?,
+                    role: user.role,
                     id: user.user_id,
                     username: user.username,
                     display_name: user.display_name,
@@ -237,7 +239,7 @@ fn account_response(user: &UserRow) -> AppResult<AccountResponse> {
         username: user.username.clone(),
         display_name: user.display_name.clone(),
         phone: user.phone.clone(),
-        role: user.role.parse().map_err(AppError::internal)?,
+        role: user.role,
         active: user.active,
         locked_until: user.locked_until.map(utc),
         created_at: utc(user.created_at),
@@ -293,7 +295,7 @@ pub fn create_account_in(conn: &mut DbConnection, req: &CreateUserRequest, hash:
             display_name: req.display_name.trim(),
             phone: req.phone.as_deref(),
             password_hash: hash,
-            role: req.role.as_str(),
+            role: req.role,
             active: true,
             failed_logins: 0,
             created_at: now(),

@@ -36,7 +36,7 @@ impl Caller {
         let user = crate::db::accounts::find_user(conn, user_id)?.ok_or(AppError::new(Code::NotFound))?;
         Ok(Caller {
             organisation_ids: crate::db::accounts::organisation_ids(conn, &user.id)?,
-            role: user.role.parse().map_err(AppError::internal)?,
+            role: user.role,
             id: user.id,
             username: user.username,
             display_name: user.display_name,

@@ -47,7 +47,7 @@ pub struct OrganisationResponse {
 fn organisation_response(row: OrganisationRow) -> AppResult<OrganisationResponse> {
     Ok(OrganisationResponse {
         id: row.id,
-        kind: row.kind.parse().map_err(AppError::internal)?,
+        kind: row.kind,
         name: row.name,
         jurisdiction: row.jurisdiction,
         created_at: utc(row.created_at),
@@ -71,7 +71,7 @@ pub async fn create_organisation(
     }
     let row = OrganisationRow {
         id: reg::fresh_id(),
-        kind: req.kind.as_str().into(),
+        kind: req.kind,
         name,
         jurisdiction: req.jurisdiction,
         created_at: now(),
@@ -275,7 +275,7 @@ fn building_response(row: BuildingRow, jurisdiction: String) -> AppResult<Buildi
         id: row.id,
         estate_id: row.estate_id,
         name: row.name,
-        class: row.class.parse().map_err(AppError::internal)?,
+        class: row.class,
         construction_cost: Money::from_fen(row.construction_cost_fen),
         design_life_years: row.design_life_years,
         handover_date: row.handover_date,
@@ -322,7 +322,7 @@ pub async fn create_building(
         id: reg::fresh_id(),
         estate_id,
         name: text(&req.name, "name", 100)?,
-        class: req.class.as_str().into(),
+        class: req.class,
         construction_cost_fen: check_cost(req.construction_cost)?,
         design_life_years: check_life(req.design_life_years)?,
         handover_date: req.handover_date.map(check_handover).transpose()?,

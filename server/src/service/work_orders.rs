@@ -63,7 +63,7 @@ pub struct WorkOrderView {
     pub repair_unit_id: String,
     pub technician_id: Option<String>,
     /// open, assigned, scheduled, in_progress, follow_up or completed.
-    pub status: String,
+    pub status: WorkOrderStatus,
     pub description: String,
     pub urgent: bool,
     /// For urgent orders: on site by this time (24 hours from the order).
@@ -179,7 +179,7 @@ pub async fn create(
                 claim_id: claim.id.clone(),
                 repair_unit_id: repair_unit,
                 technician_id: None,
-                status: WorkOrderStatus::Open.as_str().into(),
+                status: WorkOrderStatus::Open,
                 description,
                 urgent,
                 on_site_by: urgent.then(|| created_at + Duration::hours(24)),
@@ -284,10 +284,10 @@ fn change_work_order(
     if version.is_some_and(|v| v != row.version) {
         return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
     }
-    if row.status == WorkOrderStatus::Completed.as_str() {
+    if row.status == WorkOrderStatus::Completed {
         return Err(refusal(WorkOrderRefusal::Completed));
     }
-    let before = row.status.clone();
+    let before = row.status;
     let detail = change(conn, &mut row)?;
     db::save(conn, &mut row)?;
     let claim_state = claims_db::state_of(conn, &row.claim_id)?;
@@ -335,7 +335,7 @@ pub async fn assign(
                 let fits = person.as_ref().is_some_and(|p| {
                     p.active
                         && members.contains(&p.id)
-                        && matches!(p.role.as_str(), "technician" | "property_manager")
+                        && matches!(p.role, Role::Technician | Role::PropertyManager)
                 });
                 if !fits {
                     return Err(AppError::invalid("technician_id"));
@@ -435,9 +435,9 @@ fn refusal(refusal: WorkOrderRefusal) -> AppError {
 
 /// Moves the order on by `event`, as `domain::work_order` allows.
 fn advance(row: &mut WorkOrderRow, event: WorkOrderEvent, on_site: bool) -> AppResult<()> {
-    let status: WorkOrderStatus = row.status.parse().map_err(AppError::internal)?;
+    let status: WorkOrderStatus = row.status;
     let machine = WorkOrder { status, assigned: row.technician_id.is_some(), on_site };
-    row.status = machine.after(event).map_err(refusal)?.as_str().into();
+    row.status = machine.after(event).map_err(refusal)?;
     Ok(())
 }
 
@@ -538,7 +538,7 @@ pub(crate) fn check_out_on(
         visit.notes = notes.clone();
         visit.outcome = Some(outcome.as_str().into());
         db::update_visit(conn, &visit)?;
-        if row.status == WorkOrderStatus::Completed.as_str() {
+        if row.status == WorkOrderStatus::Completed {
             row.completed_at = visit.check_out_at;
         }
         Ok(json!({"visit_id": visit.id, "outcome": outcome, "notes": notes}))

@@ -11,7 +11,9 @@ use super::accounts::{new_id, now};
 use super::DbConnection;
 use crate::db::schema::{deposit_evidence, deposit_notices, deposit_payments, journal, shortfalls};
 use crate::domain::coverage::WarrantyCategory;
+use crate::domain::deposit_notice::NoticeStatus;
 use crate::domain::ledger::{self, Entry, EntryKind};
+use crate::domain::registry::BuildingClass;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use baoxiu_sync_protocol::Money;
@@ -24,14 +26,14 @@ pub struct NoticeRow {
     pub jurisdiction: String,
     pub developer_id: String,
     pub cost_fen: i64,
-    pub class: String,
+    pub class: BuildingClass,
     pub rate: String,
     pub reductions: String,
     pub amount_fen: i64,
     pub due_on: NaiveDate,
     pub notified_at: NaiveDateTime,
     pub objection_due_on: NaiveDate,
-    pub status: String,
+    pub status: NoticeStatus,
     pub objection: Option<String>,
     pub objected_at: Option<NaiveDateTime>,
     pub recheck_note: Option<String>,
@@ -62,13 +64,13 @@ pub struct JournalRow {
     pub id: String,
     pub jurisdiction: String,
     pub building_id: String,
-    pub category: String,
-    pub kind: String,
+    pub category: WarrantyCategory,
+    pub kind: EntryKind,
     pub amount_fen: i64,
     pub entry_date: NaiveDate,
     pub claim_id: Option<String>,
     pub reverses_id: Option<String>,
-    pub reverses_kind: Option<String>,
+    pub reverses_kind: Option<EntryKind>,
     pub reason: String,
     pub recorded_by: String,
     pub recorded_at: NaiveDateTime,
@@ -78,15 +80,10 @@ impl JournalRow {
     /// The balance rules' view of this entry.
     pub fn entry(&self) -> AppResult<Entry> {
         Ok(Entry {
-            kind: self.kind.parse().map_err(AppError::internal)?,
-            category: self.category.parse().map_err(AppError::internal)?,
+            kind: self.kind,
+            category: self.category,
             amount: Money::from_fen(self.amount_fen),
-            reverses: self
-                .reverses_kind
-                .as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(AppError::internal)?,
+            reverses: self.reverses_kind,
         })
     }
 }
@@ -203,8 +200,8 @@ pub fn post(
                 id: new_id(),
                 jurisdiction: p.jurisdiction.into(),
                 building_id: p.building_id.into(),
-                category: category.as_str().into(),
-                kind: p.kind.as_str().into(),
+                category: *category,
+                kind: p.kind,
                 amount_fen: signed,
                 entry_date: p.entry_date,
                 claim_id: p.claim_id.map(str::to_owned),
@@ -281,7 +278,7 @@ pub fn shortfalls_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<i
 pub struct HoldRow {
     pub id: String,
     pub building_id: String,
-    pub category: String,
+    pub category: WarrantyCategory,
     pub reason: String,
     pub placed_by: String,
     pub placed_at: NaiveDateTime,
@@ -497,7 +494,7 @@ pub fn reverse(
     by: &str,
     on: NaiveDate,
 ) -> AppResult<JournalRow> {
-    if entry.kind == EntryKind::Reversal.as_str() {
+    if entry.kind == EntryKind::Reversal {
         return Err(AppError::new(Code::StepOutOfOrder));
     }
     let already = journal::table
@@ -512,13 +509,13 @@ pub fn reverse(
         id: new_id(),
         jurisdiction: entry.jurisdiction.clone(),
         building_id: entry.building_id.clone(),
-        category: entry.category.clone(),
-        kind: EntryKind::Reversal.as_str().into(),
+        category: entry.category,
+        kind: EntryKind::Reversal,
         amount_fen: -entry.amount_fen,
         entry_date: on,
         claim_id: entry.claim_id.clone(),
         reverses_id: Some(entry.id.clone()),
-        reverses_kind: Some(entry.kind.clone()),
+        reverses_kind: Some(entry.kind),
         reason: reason.into(),
         recorded_by: by.into(),
         recorded_at: now(),

@@ -313,7 +313,7 @@ pub async fn approve(
             ("standard", Some(unit)) => {
                 let org = reg::find_organisation(conn, &policy::registry_lookup(), &unit)
                     .map_err(|_| AppError::invalid("repair_unit_id"))?;
-                if org.kind != OrgKind::RepairUnit.as_str() && org.kind != OrgKind::PropertyManager.as_str() {
+                if org.kind != OrgKind::RepairUnit && org.kind != OrgKind::PropertyManager {
                     return Err(AppError::invalid("repair_unit_id"));
                 }
                 row.repair_unit_id = Some(unit);

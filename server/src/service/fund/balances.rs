@@ -24,8 +24,8 @@ pub struct CategoryBalance {
 #[derive(Serialize, ToSchema)]
 pub struct JournalEntryView {
     pub id: String,
-    pub category: String,
-    pub kind: String,
+    pub category: WarrantyCategory,
+    pub kind: EntryKind,
     /// Signed: positive into the fund.
     pub amount: Money,
     pub entry_date: NaiveDate,
@@ -52,7 +52,7 @@ impl From<db::JournalRow> for JournalEntryView {
 #[derive(Serialize, ToSchema)]
 pub struct HoldView {
     pub id: String,
-    pub category: String,
+    pub category: WarrantyCategory,
     pub reason: String,
     pub placed_at: DateTime<Utc>,
     pub lifted_at: Option<DateTime<Utc>>,
@@ -94,7 +94,7 @@ pub(super) fn fund_view(
             balance: b.balance,
             refundable_after: window.map(|w| w.0),
             refund_due_on: window.map(|w| w.1),
-            on_hold: holds.iter().any(|h| h.category == category.as_str() && h.lifted_at.is_none()),
+            on_hold: holds.iter().any(|h| h.category == category && h.lifted_at.is_none()),
         });
     }
     let custody_until = db::first_deposit_date(conn, &building_id)?.and_then(|d| periods::years_after(d, 5));

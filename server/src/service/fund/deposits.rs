@@ -86,7 +86,7 @@ pub struct PaymentView {
 pub struct NoticeView {
     pub id: String,
     pub building_id: String,
-    pub status: String,
+    pub status: NoticeStatus,
     pub cost: Money,
     pub class: BuildingClass,
     /// The rate applied, in percent.
@@ -131,7 +131,7 @@ fn notice_view(conn: &mut DbConnection, row: NoticeRow) -> AppResult<NoticeView>
         building_id: row.building_id,
         status: row.status,
         cost: Money::from_fen(row.cost_fen),
-        class: row.class.parse().map_err(AppError::internal)?,
+        class: row.class,
         rate: row.rate,
         reductions: serde_json::from_str(&row.reductions).unwrap_or(serde_json::Value::Null),
         amount: Money::from_fen(row.amount_fen),
@@ -200,7 +200,7 @@ pub fn notify_deposit_in(
         return Err(AppError::invalid("evidence.kind"));
     }
     let (building, jurisdiction, developer_id) = policy::building_in_scope(conn, user, &building_id)?;
-    let class: BuildingClass = building.class.parse().map_err(AppError::internal)?;
+    let class: BuildingClass = building.class;
     let cost = req.cost.unwrap_or(Money::from_fen(building.construction_cost_fen));
     let assessment = assess(class, cost, req.reductions)?;
     let objection =
@@ -212,14 +212,14 @@ pub fn notify_deposit_in(
         jurisdiction,
         developer_id: developer_id.clone(),
         cost_fen: cost.to_fen(),
-        class: class.as_str().into(),
+        class,
         rate: assessment.rate.normalize().to_string(),
         reductions: serde_json::to_string(&req.reductions).map_err(AppError::internal)?,
         amount_fen: assessment.amount.to_fen(),
         due_on: req.due_on,
         notified_at,
         objection_due_on: objection.due_on,
-        status: NoticeStatus::Notified.as_str().into(),
+        status: NoticeStatus::Notified,
         objection: None,
         objected_at: None,
         recheck_note: None,
@@ -326,7 +326,7 @@ pub async fn recheck(
             }
             advance(&mut row, NoticeEvent::Recheck)?;
             if req.corrected {
-                let class: BuildingClass = row.class.parse().map_err(AppError::internal)?;
+                let class: BuildingClass = row.class;
                 let cost = req.cost.unwrap_or(Money::from_fen(row.cost_fen));
                 let reductions = match req.reductions {
                     Some(r) => r,
@@ -437,14 +437,14 @@ pub fn record_payment_in(
 
 /// Moves the notice on by `event`, as `domain::deposit_notice` allows.
 fn advance(row: &mut NoticeRow, event: NoticeEvent) -> AppResult<()> {
-    let status: NoticeStatus = row.status.parse().map_err(AppError::internal)?;
+    let status: NoticeStatus = row.status;
     let next = status.after(event).map_err(|refusal| match refusal {
         NoticeRefusal::OutOfOrder(article) => AppError::new(Code::StepOutOfOrder).detail(article.to_string()),
         NoticeRefusal::ObjectionPeriodOver(due) => {
             AppError::new(Code::ObjectionPeriodOver).detail(due.to_string())
         }
     })?;
-    row.status = next.as_str().into();
+    row.status = next;
     Ok(())
 }
 
@@ -485,7 +485,7 @@ pub async fn verify_certificate(state: &AppState, number: &str) -> AppResult<Cer
                 building: building.name,
                 amount: Money::from_fen(row.amount_fen),
                 paid_on,
-                valid: row.status == NoticeStatus::Paid.as_str(),
+                valid: row.status == NoticeStatus::Paid,
             })
         })
         .await

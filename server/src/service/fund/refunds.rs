@@ -116,7 +116,7 @@ pub async fn refund(
                 refund_window(conn, &building, req.category)?.ok_or(AppError::new(Code::RefundNotDue))?;
             let held = db::holds_of(conn, &building_id)?
                 .iter()
-                .any(|h| h.category == req.category.as_str() && h.lifted_at.is_none());
+                .any(|h| h.category == req.category && h.lifted_at.is_none());
             fund::may_refund(req.paid_on, last_day, due, held).map_err(|e| match e {
                 fund::FundError::OnHold => AppError::new(Code::RefundOnHold).detail(e.article().to_string()),
                 _ => AppError::new(Code::RefundNotDue).detail(format!("{}: {}", e.article(), last_day)),
@@ -183,7 +183,7 @@ pub async fn award_refund(
         .write(move |conn| {
             let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
             let mut notice = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
-            if notice.status != NoticeStatus::Paid.as_str() {
+            if notice.status != NoticeStatus::Paid {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 9"));
             }
             let before: ReductionsInput =
@@ -192,7 +192,7 @@ pub async fn award_refund(
                 return Err(AppError::new(Code::AlreadyExists).detail("Art. 9"));
             }
             let after = ReductionsInput { award: Some(req.award), ..before };
-            let class: BuildingClass = notice.class.parse().map_err(AppError::internal)?;
+            let class: BuildingClass = notice.class;
             let returned = deposit::refund_for_new_reduction(
                 class,
                 Money::from_fen(notice.cost_fen),

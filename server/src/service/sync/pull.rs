@@ -187,7 +187,7 @@ fn snapshots(
                 })
                 .map(|w| WorkOrderSnapshot {
                     id: w.id.clone(),
-                    status: w.status.clone(),
+                    status: w.status.as_str().into(),
                     description: w.description.clone(),
                     urgent: w.urgent,
                     technician_id: w.technician_id.clone(),
