@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{Page, Paged};
 use crate::auth::{Admin, AuthUser};
+use crate::domain::ids::UserId;
 use crate::error::AppResult;
 use crate::service::accounts::{
     self, AccountResponse, CreateUserRequest, LoginRequest, MeResponse, RefreshRequest, TokenResponse,
@@ -127,7 +128,7 @@ async fn list_users(
 async fn get_user(
     state: web::Data<AppState>,
     _admin: Admin,
-    id: web::Path<String>,
+    id: web::Path<UserId>,
 ) -> AppResult<web::Json<AccountResponse>> {
     Ok(web::Json(accounts::get_user(&state, &id).await?))
 }

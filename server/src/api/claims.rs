@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Paged;
 use crate::auth::{AuthUser, ClaimApplicant, DeveloperStaff, RepairUnitStaff, Reviewer};
+use crate::domain::ids::ClaimId;
 use crate::error::AppResult;
 use crate::service::claims::{
     self as service, ApproveRequest, ClaimPage, ClaimQuery, ClaimResponse, CostSheetRequest, DeveloperReply,
@@ -86,7 +87,7 @@ async fn reviewer_queue(
 async fn get_claim(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::page(&state, &user, &id).await?))
 }
@@ -96,7 +97,7 @@ macro_rules! simple_step {
         $(#[$doc])*
         #[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = StepRequest, responses((status = 200, body = ClaimPage), (status = 409, description = "step_out_of_order or stale_version")), security(("bearer" = [])))]
         #[post($path)]
-        async fn $name(state: web::Data<AppState>, who: $guard, id: web::Path<String>, body: web::Json<StepRequest>) -> AppResult<web::Json<ClaimPage>> {
+        async fn $name(state: web::Data<AppState>, who: $guard, id: web::Path<ClaimId>, body: web::Json<StepRequest>) -> AppResult<web::Json<ClaimPage>> {
             Ok(web::Json(service::simple(&state, &who, &id, $step, body.into_inner()).await?))
         }
     };
@@ -137,7 +138,7 @@ simple_step!(
 async fn developer_reply(
     state: web::Data<AppState>,
     who: DeveloperStaff,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<DeveloperReply>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::developer_reply(&state, &who, &id, body.into_inner()).await?))
@@ -148,7 +149,7 @@ async fn developer_reply(
 async fn inspection(
     state: web::Data<AppState>,
     who: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<InspectionResult>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::inspection(&state, &who, &id, body.into_inner()).await?))
@@ -159,7 +160,7 @@ async fn inspection(
 async fn approve(
     state: web::Data<AppState>,
     who: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<ApproveRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::approve(&state, &who, &id, body.into_inner()).await?))
@@ -170,7 +171,7 @@ async fn approve(
 async fn reject(
     state: web::Data<AppState>,
     who: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<RejectRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::reject(&state, &who, &id, body.into_inner()).await?))
@@ -181,7 +182,7 @@ async fn reject(
 async fn submit_plan(
     state: web::Data<AppState>,
     who: RepairUnitStaff,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<PlanRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::submit_plan(&state, &who, &id, body.into_inner()).await?))
@@ -192,7 +193,7 @@ async fn submit_plan(
 async fn decide_plan(
     state: web::Data<AppState>,
     who: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<PlanDecisionRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::decide_plan(&state, &who, &id, body.into_inner()).await?))
@@ -204,7 +205,7 @@ async fn decide_plan(
 async fn new_cost_sheet(
     state: web::Data<AppState>,
     who: RepairUnitStaff,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<CostSheetRequest>,
 ) -> AppResult<HttpResponse> {
     let page = service::add_revision(&state, &who, &id, body.into_inner()).await?;
@@ -217,7 +218,7 @@ async fn new_cost_sheet(
 async fn sign_cost_sheet(
     state: web::Data<AppState>,
     who: ClaimApplicant,
-    path: web::Path<(String, i32)>,
+    path: web::Path<(ClaimId, i32)>,
 ) -> AppResult<web::Json<ClaimPage>> {
     let (id, revision) = path.into_inner();
     Ok(web::Json(service::sign(&state, &who, &id, revision).await?))
@@ -229,7 +230,7 @@ async fn sign_cost_sheet(
 async fn submit_cost_sheet(
     state: web::Data<AppState>,
     who: RepairUnitStaff,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<SubmitCostSheetRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::submit(&state, &who, &id, body.into_inner()).await?))
@@ -241,7 +242,7 @@ async fn submit_cost_sheet(
 async fn verify(
     state: web::Data<AppState>,
     who: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<VerifyRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::verify(&state, &who, &id, body.into_inner()).await?))
@@ -253,7 +254,7 @@ async fn verify(
 async fn pay(
     state: web::Data<AppState>,
     who: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<PayRequest>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::pay(&state, &who, &id, body.into_inner()).await?))
@@ -264,7 +265,7 @@ async fn pay(
 async fn return_visit(
     state: web::Data<AppState>,
     who: ClaimApplicant,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<ReturnVisitRequest>,
 ) -> AppResult<HttpResponse> {
     service::return_visit(&state, &who, &id, body.into_inner()).await?;

@@ -4,6 +4,7 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{AuthUser, DeviceHolder};
+use crate::domain::ids::DeviceId;
 use crate::error::AppResult;
 use crate::service::devices::{self, DeviceResponse, EnrollDevice};
 use crate::state::AppState;
@@ -36,7 +37,7 @@ async fn list(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json
 async fn retire(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<DeviceId>,
 ) -> AppResult<HttpResponse> {
     devices::retire(&state, &user, &id).await?;
     Ok(HttpResponse::NoContent().finish())

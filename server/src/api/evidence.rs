@@ -5,6 +5,7 @@ use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
+use crate::domain::ids::ClaimId;
 use crate::error::AppResult;
 use crate::service::evidence::{self, AttachEvidence, EvidenceItem};
 use crate::state::AppState;
@@ -19,7 +20,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn attach(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<AttachEvidence>,
 ) -> AppResult<HttpResponse> {
     let added = evidence::attach(&state, &user, &id, body.into_inner()).await?;
@@ -34,7 +35,7 @@ async fn attach(
 async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
 ) -> AppResult<web::Json<Vec<EvidenceItem>>> {
     Ok(web::Json(evidence::list(&state, &user, &id).await?))
 }

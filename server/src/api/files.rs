@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
+use crate::domain::ids::{FileId, UploadId};
 use crate::error::{AppError, AppResult};
 use crate::media::store::{is_sha256_hex, Variant};
 use crate::media::{remove_staging, Provenance};
@@ -141,7 +142,7 @@ async fn create_upload(
 async fn upload_offset(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<UploadId>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     require_tus(&req)?;
@@ -187,7 +188,7 @@ fn chunk_checksum(req: &HttpRequest) -> AppResult<Option<Vec<u8>>> {
 async fn upload_chunk(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<UploadId>,
     req: HttpRequest,
     mut body: web::Payload,
 ) -> AppResult<HttpResponse> {
@@ -297,7 +298,7 @@ async fn upload_chunk(
 async fn terminate_upload(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<UploadId>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     require_tus(&req)?;
@@ -374,7 +375,7 @@ async fn plain_upload(
 async fn get_file(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<FileId>,
 ) -> AppResult<web::Json<FileView>> {
     Ok(web::Json(files::file(&state, &user, &id).await?))
 }
@@ -392,7 +393,7 @@ pub struct ContentQuery {
 async fn file_content(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<FileId>,
     query: web::Query<ContentQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
@@ -415,7 +416,7 @@ pub struct SignedQuery {
 #[get("/files/{id}/signed")]
 async fn signed_content(
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: web::Path<FileId>,
     query: web::Query<SignedQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {

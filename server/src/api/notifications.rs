@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Paged;
 use crate::auth::AuthUser;
+use crate::domain::ids::NotificationId;
 use crate::error::AppResult;
 use crate::messages::Lang;
 use crate::service::notifications::{self, FeedQuery, NotificationView};
@@ -34,7 +35,7 @@ async fn feed(
 async fn mark_read(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<NotificationId>,
 ) -> AppResult<HttpResponse> {
     notifications::mark_read(&state, &user, &id).await?;
     Ok(HttpResponse::NoContent().finish())

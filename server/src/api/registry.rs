@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{Page, Paged};
 use crate::auth::{Admin, AuthUser, RegistryEditor};
+use crate::domain::ids::{BuildingId, EstateId, OrganisationId, UnitId, UserId};
 use crate::error::AppResult;
 use crate::service::registry::{
     self, BuildingResponse, CreateBuilding, CreateEstate, CreateOrganisation, CreateUnit, EstateResponse,
@@ -63,7 +64,7 @@ async fn list_organisations(
 async fn get_organisation(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<OrganisationId>,
 ) -> AppResult<web::Json<OrganisationResponse>> {
     Ok(web::Json(registry::get_organisation(&state, &user, &id).await?))
 }
@@ -75,7 +76,7 @@ async fn get_organisation(
 async fn add_member(
     state: web::Data<AppState>,
     admin: Admin,
-    id: web::Path<String>,
+    id: web::Path<OrganisationId>,
     body: web::Json<UserRef>,
 ) -> AppResult<HttpResponse> {
     registry::add_member(&state, &admin, &id, body.into_inner()).await?;
@@ -110,7 +111,7 @@ async fn list_estates(
 async fn get_estate(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<EstateId>,
 ) -> AppResult<web::Json<EstateResponse>> {
     Ok(web::Json(registry::get_estate(&state, &user, &id).await?))
 }
@@ -121,7 +122,7 @@ async fn get_estate(
 async fn create_building(
     state: web::Data<AppState>,
     editor: RegistryEditor,
-    id: web::Path<String>,
+    id: web::Path<EstateId>,
     body: web::Json<CreateBuilding>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Created()
@@ -134,7 +135,7 @@ async fn create_building(
 async fn list_buildings(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<EstateId>,
 ) -> AppResult<web::Json<Vec<BuildingResponse>>> {
     Ok(web::Json(registry::list_buildings(&state, &user, &id).await?))
 }
@@ -145,7 +146,7 @@ async fn list_buildings(
 async fn get_building(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
 ) -> AppResult<web::Json<BuildingResponse>> {
     Ok(web::Json(registry::get_building(&state, &user, &id).await?))
 }
@@ -156,7 +157,7 @@ async fn get_building(
 async fn update_building(
     state: web::Data<AppState>,
     editor: RegistryEditor,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<UpdateBuilding>,
 ) -> AppResult<web::Json<BuildingResponse>> {
     Ok(web::Json(registry::update_building(&state, &editor, &id, body.into_inner()).await?))
@@ -168,7 +169,7 @@ async fn update_building(
 async fn create_unit(
     state: web::Data<AppState>,
     editor: RegistryEditor,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<CreateUnit>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Created().json(registry::create_unit(&state, &editor, &id, body.into_inner()).await?))
@@ -180,7 +181,7 @@ async fn create_unit(
 async fn list_units(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
 ) -> AppResult<web::Json<Vec<UnitResponse>>> {
     Ok(web::Json(registry::list_units(&state, &user, &id).await?))
 }
@@ -191,7 +192,7 @@ async fn list_units(
 async fn get_unit(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<UnitId>,
 ) -> AppResult<web::Json<UnitResponse>> {
     Ok(web::Json(registry::get_unit(&state, &user, &id).await?))
 }
@@ -202,7 +203,7 @@ async fn get_unit(
 async fn add_owner(
     state: web::Data<AppState>,
     editor: RegistryEditor,
-    id: web::Path<String>,
+    id: web::Path<UnitId>,
     body: web::Json<UserRef>,
 ) -> AppResult<HttpResponse> {
     registry::add_owner(&state, &editor, &id, body.into_inner()).await?;
@@ -223,7 +224,7 @@ async fn my_units(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::
 async fn update_estate(
     state: web::Data<AppState>,
     editor: RegistryEditor,
-    id: web::Path<String>,
+    id: web::Path<EstateId>,
     body: web::Json<UpdateEstate>,
 ) -> AppResult<web::Json<EstateResponse>> {
     Ok(web::Json(registry::update_estate(&state, &editor, &id, body.into_inner()).await?))
@@ -235,7 +236,7 @@ async fn update_estate(
 async fn update_unit(
     state: web::Data<AppState>,
     editor: RegistryEditor,
-    id: web::Path<String>,
+    id: web::Path<UnitId>,
     body: web::Json<UpdateUnit>,
 ) -> AppResult<web::Json<UnitResponse>> {
     Ok(web::Json(registry::update_unit(&state, &editor, &id, body.into_inner()).await?))
@@ -254,7 +255,7 @@ async fn update_unit(
 async fn remove_member(
     state: web::Data<AppState>,
     _admin: Admin,
-    path: web::Path<(String, String)>,
+    path: web::Path<(OrganisationId, UserId)>,
 ) -> AppResult<HttpResponse> {
     registry::remove_member(&state, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

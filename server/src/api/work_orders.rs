@@ -6,6 +6,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Paged;
 use crate::auth::{AuthUser, RepairUnitStaff};
+use crate::domain::ids::{ClaimId, WorkOrderId};
 use crate::error::AppResult;
 use crate::service::work_orders::{
     self, AssignRequest, CreateWorkOrder, ScheduleRequest, SiteReport, WorkOrderQuery, WorkOrderView,
@@ -29,7 +30,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn create(
     state: web::Data<AppState>,
     who: RepairUnitStaff,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
     body: web::Json<CreateWorkOrder>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Created().json(work_orders::create(&state, &who, &id, body.into_inner()).await?))
@@ -52,7 +53,7 @@ async fn list(
 async fn get_one(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<WorkOrderId>,
 ) -> AppResult<web::Json<WorkOrderView>> {
     Ok(web::Json(work_orders::get_one(&state, &user, &id).await?))
 }
@@ -63,7 +64,7 @@ async fn get_one(
 async fn assign(
     state: web::Data<AppState>,
     who: RepairUnitStaff,
-    id: web::Path<String>,
+    id: web::Path<WorkOrderId>,
     body: web::Json<AssignRequest>,
 ) -> AppResult<web::Json<WorkOrderView>> {
     Ok(web::Json(work_orders::assign(&state, &who, &id, body.into_inner()).await?))
@@ -75,7 +76,7 @@ async fn assign(
 async fn schedule(
     state: web::Data<AppState>,
     who: RepairUnitStaff,
-    id: web::Path<String>,
+    id: web::Path<WorkOrderId>,
     body: web::Json<ScheduleRequest>,
 ) -> AppResult<web::Json<WorkOrderView>> {
     Ok(web::Json(work_orders::schedule(&state, &who, &id, body.into_inner()).await?))
@@ -87,7 +88,7 @@ async fn schedule(
 async fn check_in(
     state: web::Data<AppState>,
     who: RepairUnitStaff,
-    id: web::Path<String>,
+    id: web::Path<WorkOrderId>,
     body: web::Json<SiteReport>,
 ) -> AppResult<web::Json<WorkOrderView>> {
     Ok(web::Json(work_orders::check_in(&state, &who, &id, body.into_inner()).await?))
@@ -100,7 +101,7 @@ async fn check_in(
 async fn check_out(
     state: web::Data<AppState>,
     who: RepairUnitStaff,
-    id: web::Path<String>,
+    id: web::Path<WorkOrderId>,
     body: web::Json<SiteReport>,
 ) -> AppResult<web::Json<WorkOrderView>> {
     Ok(web::Json(work_orders::check_out(&state, &who, &id, body.into_inner()).await?))

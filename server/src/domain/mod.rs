@@ -10,6 +10,7 @@ pub mod deadlines;
 pub mod deposit;
 pub mod deposit_notice;
 pub mod fund;
+pub mod ids;
 pub mod ledger;
 pub mod lifecycle;
 pub mod periods;

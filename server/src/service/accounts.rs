@@ -12,6 +12,7 @@ use crate::auth::throttle::slowdown;
 use crate::auth::{password, tokens};
 use crate::db::accounts::{self, now, NewUser, Rotation, UserRow};
 use crate::db::{registry, DbConnection};
+use crate::domain::ids::UserId;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -316,8 +317,8 @@ pub async fn list_users(state: &AppState, page: Page) -> AppResult<Paged<Account
 }
 
 /// One account (administrators only).
-pub async fn get_user(state: &AppState, id: &str) -> AppResult<AccountResponse> {
-    let id = parse_id(id)?;
+pub async fn get_user(state: &AppState, id: &UserId) -> AppResult<AccountResponse> {
+    let id = id.to_string();
     let user = state.db.read(move |conn| accounts::find_user(conn, &id)).await?;
     account_response(&user.ok_or(AppError::new(Code::NotFound))?)
 }

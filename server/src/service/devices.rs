@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::db::accounts::{self, now, DeviceRow};
 use crate::db::DbConnection;
+use crate::domain::ids::DeviceId;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -94,9 +95,9 @@ pub async fn list(state: &AppState, caller: &Caller) -> AppResult<Vec<DeviceResp
 }
 
 /// Retires a device (a lost or replaced phone): its owner or an administrator may.
-pub async fn retire(state: &AppState, caller: &Caller, id: &str) -> AppResult<()> {
+pub async fn retire(state: &AppState, caller: &Caller, id: &DeviceId) -> AppResult<()> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     state
         .db
         .write(move |conn| {

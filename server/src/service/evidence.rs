@@ -12,6 +12,7 @@ use crate::db::claims as claims_db;
 use crate::db::files::{self as db, EvidenceRow};
 use crate::db::work_orders as wo_db;
 use crate::db::DbConnection;
+use crate::domain::ids::ClaimId;
 use crate::domain::plausibility::{self, Photo, Reference};
 use crate::error::{AppError, AppResult};
 use crate::media::inspect::MediaType;
@@ -77,9 +78,14 @@ pub struct EvidenceItem {
 }
 
 /// Attaches an uploaded file to a claim; false when it was attached already, which changes nothing.
-pub async fn attach(state: &AppState, caller: &Caller, id: &str, body: AttachEvidence) -> AppResult<bool> {
+pub async fn attach(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    body: AttachEvidence,
+) -> AppResult<bool> {
     let user = caller.clone();
-    let claim_id = parse_id(id)?;
+    let claim_id = id.to_string();
     let req = body;
     let file_id = parse_id(&req.file_id)?;
     if !EVIDENCE_KINDS.contains(&req.kind.as_str()) {
@@ -162,9 +168,9 @@ pub(crate) fn attach_on(
 
 /// A claim's evidence for a reviewer: each file with its EXIF, the device's report, what it is
 /// linked to, plausibility flags, and links valid for a few minutes.
-pub async fn list(state: &AppState, caller: &Caller, id: &str) -> AppResult<Vec<EvidenceItem>> {
+pub async fn list(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Vec<EvidenceItem>> {
     let user = caller.clone();
-    let claim_id = parse_id(id)?;
+    let claim_id = id.to_string();
     let (items, visits, reused) = state
         .db
         .read(move |conn| {

@@ -10,6 +10,7 @@ use crate::db::accounts::{new_id, now};
 use crate::db::claims as claims_db;
 use crate::db::files::{self as db, BlobRow, FileRow};
 use crate::db::{fund as fund_db, DbConnection};
+use crate::domain::ids::{FileId, UploadId};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::media::store::{is_sha256_hex, Variant};
@@ -199,14 +200,14 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
 }
 
 /// One of the caller's uploads, whatever its state.
-pub async fn own_upload(state: &AppState, caller: &Caller, id: &str) -> AppResult<Upload> {
-    let (owner, id) = (caller.id.clone(), parse_id(id)?);
+pub async fn own_upload(state: &AppState, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
+    let (owner, id) = (caller.id.clone(), id.to_string());
     Upload::from_row(state.db.read(move |conn| db::own_upload(conn, &owner, &id)).await?)
 }
 
 /// One of the caller's uploads that can still take bytes or report its file: `upload_expired` once
 /// an unfinished one has passed its expiry.
-pub async fn live_upload(state: &AppState, caller: &Caller, id: &str) -> AppResult<Upload> {
+pub async fn live_upload(state: &AppState, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
     let upload = own_upload(state, caller, id).await?;
     if upload.expires_at < now() && upload.file_id.is_none() {
         return Err(AppError::new(Code::UploadExpired));
@@ -231,8 +232,8 @@ pub async fn upload_device(
 }
 
 /// A file the caller may see (see [`visible_file`]).
-pub async fn file(state: &AppState, caller: &Caller, id: &str) -> AppResult<FileView> {
-    let (user, id) = (caller.clone(), parse_id(id)?);
+pub async fn file(state: &AppState, caller: &Caller, id: &FileId) -> AppResult<FileView> {
+    let (user, id) = (caller.clone(), id.to_string());
     let (file, blob) = state.db.read(move |conn| visible_file(conn, &user, &id)).await?;
     Ok(FileView::new(file, blob))
 }
@@ -240,12 +241,12 @@ pub async fn file(state: &AppState, caller: &Caller, id: &str) -> AppResult<File
 /// A file by a signed link: the link is the permission, checked before anything is read.
 pub async fn file_by_link(
     state: &AppState,
-    id: &str,
+    id: &FileId,
     variant: Variant,
     expires: i64,
     signature: &str,
 ) -> AppResult<FileView> {
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let valid =
         expires >= Utc::now().timestamp() && state.media.verify_link(&id, variant, expires, signature);
     if !valid {

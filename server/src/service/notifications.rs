@@ -5,9 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::notify;
+use crate::domain::ids::NotificationId;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Lang, Notice};
-use crate::service::{parse_id, Caller, Page, Paged};
+use crate::service::{Caller, Page, Paged};
 use crate::state::AppState;
 
 fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
@@ -69,8 +70,8 @@ pub async fn feed(
 }
 
 /// Marks one of the caller's notifications read.
-pub async fn mark_read(state: &AppState, caller: &Caller, id: &str) -> AppResult<()> {
-    let id = parse_id(id)?;
+pub async fn mark_read(state: &AppState, caller: &Caller, id: &NotificationId) -> AppResult<()> {
+    let id = id.to_string();
     let user = caller.id.clone();
     let mine = state.db.write(move |conn| notify::mark_read(conn, &user, &id)).await?;
     if !mine {

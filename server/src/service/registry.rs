@@ -14,6 +14,7 @@ use crate::db::registry::{
     self as reg, BuildingChanges, BuildingRow, EstateChanges, EstateRow, OrganisationRow, Scope, UnitChanges,
     UnitRow,
 };
+use crate::domain::ids::{BuildingId, EstateId, OrganisationId, UnitId, UserId};
 use crate::domain::registry::{valid_jurisdiction, BuildingClass, OrgKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -93,10 +94,10 @@ pub async fn list_organisations(state: &AppState, caller: &Caller) -> AppResult<
 pub async fn get_organisation(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &OrganisationId,
 ) -> AppResult<OrganisationResponse> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let viewer = user.viewer();
     let row = state.db.read(move |conn| reg::find_organisation(conn, &viewer, &id)).await?;
     organisation_response(row)
@@ -110,9 +111,14 @@ pub struct UserRef {
 
 /// Adds an account to an organisation (administrators only). The account's role must fit the
 /// organisation's kind.
-pub async fn add_member(state: &AppState, caller: &Caller, id: &str, body: UserRef) -> AppResult<()> {
+pub async fn add_member(
+    state: &AppState,
+    caller: &Caller,
+    id: &OrganisationId,
+    body: UserRef,
+) -> AppResult<()> {
     let _admin = caller.clone();
-    let org = parse_id(id)?;
+    let org = id.to_string();
     let user = parse_id(&body.user_id)?;
     state.db.write(move |conn| reg::add_membership(conn, &org, &user)).await?;
     Ok(())
@@ -121,9 +127,9 @@ pub async fn add_member(state: &AppState, caller: &Caller, id: &str, body: UserR
 /// Takes an account out of an organisation (administrators only). From its next request on it no
 /// longer acts for the organisation or sees its claims; its phones get a fresh snapshot at their next
 /// pull. Refused while it holds open work orders there.
-pub async fn remove_member(state: &AppState, path: (String, String)) -> AppResult<()> {
+pub async fn remove_member(state: &AppState, path: (OrganisationId, UserId)) -> AppResult<()> {
     let (org, user) = path;
-    let (org, user) = (parse_id(&org)?, parse_id(&user)?);
+    let (org, user) = (String::from(org), String::from(user));
     state.db.write(move |conn| reg::remove_membership(conn, &org, &user)).await
 }
 
@@ -217,9 +223,9 @@ pub async fn list_estates(state: &AppState, caller: &Caller, page: Page) -> AppR
 }
 
 /// One estate.
-pub async fn get_estate(state: &AppState, caller: &Caller, id: &str) -> AppResult<EstateResponse> {
+pub async fn get_estate(state: &AppState, caller: &Caller, id: &EstateId) -> AppResult<EstateResponse> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let viewer = user.viewer();
     let row = state
         .db
@@ -312,11 +318,11 @@ fn check_handover(date: NaiveDate) -> AppResult<NaiveDate> {
 pub async fn create_building(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &EstateId,
     body: CreateBuilding,
 ) -> AppResult<BuildingResponse> {
     let editor = caller.clone();
-    let estate_id = parse_id(id)?;
+    let estate_id = id.to_string();
     let req = body;
     let row = BuildingRow {
         id: reg::fresh_id(),
@@ -342,9 +348,13 @@ pub async fn create_building(
 }
 
 /// An estate's buildings (for an owner, only those holding their units).
-pub async fn list_buildings(state: &AppState, caller: &Caller, id: &str) -> AppResult<Vec<BuildingResponse>> {
+pub async fn list_buildings(
+    state: &AppState,
+    caller: &Caller,
+    id: &EstateId,
+) -> AppResult<Vec<BuildingResponse>> {
     let user = caller.clone();
-    let estate_id = parse_id(id)?;
+    let estate_id = id.to_string();
     let viewer = user.viewer();
     let (rows, jurisdiction) = state
         .db
@@ -358,9 +368,9 @@ pub async fn list_buildings(state: &AppState, caller: &Caller, id: &str) -> AppR
 }
 
 /// One building.
-pub async fn get_building(state: &AppState, caller: &Caller, id: &str) -> AppResult<BuildingResponse> {
+pub async fn get_building(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<BuildingResponse> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let viewer = user.viewer();
     let (row, jurisdiction) = state
         .db
@@ -376,11 +386,11 @@ pub async fn get_building(state: &AppState, caller: &Caller, id: &str) -> AppRes
 pub async fn update_building(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &BuildingId,
     body: UpdateBuilding,
 ) -> AppResult<BuildingResponse> {
     let editor = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let req = body;
     let changes = BuildingChanges {
         name: optional_text(req.name.as_deref(), "name", 100)?,
@@ -437,11 +447,11 @@ impl From<UnitRow> for UnitResponse {
 pub async fn create_unit(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &BuildingId,
     body: CreateUnit,
 ) -> AppResult<UnitResponse> {
     let editor = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     if !(-10..=200).contains(&body.floor) {
         return Err(AppError::invalid("floor"));
     }
@@ -466,9 +476,9 @@ pub async fn create_unit(
 }
 
 /// A building's units (for an owner, only their own).
-pub async fn list_units(state: &AppState, caller: &Caller, id: &str) -> AppResult<Vec<UnitResponse>> {
+pub async fn list_units(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<Vec<UnitResponse>> {
     let user = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     let viewer = user.viewer();
     let rows = state
         .db
@@ -482,9 +492,9 @@ pub async fn list_units(state: &AppState, caller: &Caller, id: &str) -> AppResul
 }
 
 /// One unit.
-pub async fn get_unit(state: &AppState, caller: &Caller, id: &str) -> AppResult<UnitResponse> {
+pub async fn get_unit(state: &AppState, caller: &Caller, id: &UnitId) -> AppResult<UnitResponse> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let viewer = user.viewer();
     let row = state
         .db
@@ -497,9 +507,9 @@ pub async fn get_unit(state: &AppState, caller: &Caller, id: &str) -> AppResult<
 }
 
 /// Records an owner of a unit.
-pub async fn add_owner(state: &AppState, caller: &Caller, id: &str, body: UserRef) -> AppResult<()> {
+pub async fn add_owner(state: &AppState, caller: &Caller, id: &UnitId, body: UserRef) -> AppResult<()> {
     let editor = caller.clone();
-    let unit_id = parse_id(id)?;
+    let unit_id = id.to_string();
     let user_id = parse_id(&body.user_id)?;
     let viewer = editor.viewer();
     state
@@ -534,11 +544,11 @@ pub struct UpdateEstate {
 pub async fn update_estate(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &EstateId,
     body: UpdateEstate,
 ) -> AppResult<EstateResponse> {
     let editor = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let changes = EstateChanges {
         name: optional_text(body.name.as_deref(), "name", 200)?,
         address: optional_text(body.address.as_deref(), "address", 300)?,
@@ -568,11 +578,11 @@ pub struct UpdateUnit {
 pub async fn update_unit(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &UnitId,
     body: UpdateUnit,
 ) -> AppResult<UnitResponse> {
     let editor = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     if body.floor.is_some_and(|f| !(-10..=200).contains(&f)) {
         return Err(AppError::invalid("floor"));
     }

@@ -13,6 +13,7 @@ use crate::db::notify::{self, Notify};
 use crate::db::registry as reg;
 use crate::db::work_orders::{self as db, VisitRow, WorkOrderRow, WorkOrderScope};
 use crate::db::DbConnection;
+use crate::domain::ids::{ClaimId, WorkOrderId};
 use crate::domain::lifecycle::{ClaimKind, ClaimState};
 use crate::domain::registry::Role;
 use crate::domain::work_order::{VisitOutcome, WorkOrder, WorkOrderEvent, WorkOrderRefusal, WorkOrderStatus};
@@ -142,11 +143,11 @@ pub struct CreateWorkOrder {
 pub async fn create(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     body: CreateWorkOrder,
 ) -> AppResult<WorkOrderView> {
     let user = caller.clone();
-    let claim_id = parse_id(id)?;
+    let claim_id = id.to_string();
     let description = text(&body.description, "description", 2000)?;
     let urgent = body.urgent;
     state
@@ -255,9 +256,9 @@ pub async fn list(
 }
 
 /// One work order with its visits.
-pub async fn get_one(state: &AppState, caller: &Caller, id: &str) -> AppResult<WorkOrderView> {
+pub async fn get_one(state: &AppState, caller: &Caller, id: &WorkOrderId) -> AppResult<WorkOrderView> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let found = state
         .db
         .read(move |conn| {
@@ -319,11 +320,11 @@ pub struct AssignRequest {
 pub async fn assign(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &WorkOrderId,
     body: AssignRequest,
 ) -> AppResult<WorkOrderView> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let technician = parse_id(&body.technician_id)?;
     let version = body.version;
     let found = state
@@ -374,11 +375,11 @@ pub struct ScheduleRequest {
 pub async fn schedule(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &WorkOrderId,
     body: ScheduleRequest,
 ) -> AppResult<WorkOrderView> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let (start, end) = (body.window_start, body.window_end);
     if end <= start || end - start > Duration::hours(12) {
         return Err(AppError::invalid("window_end"));
@@ -452,11 +453,11 @@ fn assigned_to(row: &WorkOrderRow, user: &Caller) -> AppResult<()> {
 pub async fn check_in(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &WorkOrderId,
     body: SiteReport,
 ) -> AppResult<WorkOrderView> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let report = body;
     let found = state.db.write(move |conn| check_in_on(conn, &user, &id, None, report)).await?;
     Ok(found)
@@ -503,11 +504,11 @@ pub(crate) fn check_in_on(
 pub async fn check_out(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &WorkOrderId,
     body: SiteReport,
 ) -> AppResult<WorkOrderView> {
     let user = caller.clone();
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let report = body;
     let found = state.db.write(move |conn| check_out_on(conn, &user, &id, None, report)).await?;
     Ok(found)

@@ -8,6 +8,7 @@ use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{AuthUser, DeveloperStaff, Reviewer};
+use crate::domain::ids::{BuildingId, ClaimId, EntryId, HoldId};
 use crate::error::{AppError, AppResult};
 use serde::Deserialize;
 
@@ -53,7 +54,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 async fn notify_deposit(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<DepositNoticeRequest>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Created().json(fund::notify_deposit(&state, &reviewer, &id, body.into_inner()).await?))
@@ -65,7 +66,7 @@ async fn notify_deposit(
 async fn get_notice(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
 ) -> AppResult<web::Json<NoticeView>> {
     Ok(web::Json(fund::get_notice(&state, &user, &id).await?))
 }
@@ -76,7 +77,7 @@ async fn get_notice(
 async fn object_to_notice(
     state: web::Data<AppState>,
     developer: DeveloperStaff,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<ObjectionRequest>,
 ) -> AppResult<web::Json<NoticeView>> {
     Ok(web::Json(fund::object_to_notice(&state, &developer, &id, body.into_inner()).await?))
@@ -88,7 +89,7 @@ async fn object_to_notice(
 async fn recheck(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<RecheckRequest>,
 ) -> AppResult<web::Json<NoticeView>> {
     Ok(web::Json(fund::recheck(&state, &reviewer, &id, body.into_inner()).await?))
@@ -102,7 +103,7 @@ async fn recheck(
 async fn record_payment(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<PaymentRequest>,
 ) -> AppResult<web::Json<NoticeView>> {
     Ok(web::Json(fund::record_payment(&state, &reviewer, &id, body.into_inner()).await?))
@@ -132,7 +133,7 @@ async fn verify_certificate(
 async fn building_fund(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
 ) -> AppResult<web::Json<BuildingFund>> {
     Ok(web::Json(fund::building_fund(&state, &user, &id).await?))
 }
@@ -156,7 +157,7 @@ async fn run_interest(
 async fn place_hold(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<HoldRequest>,
 ) -> AppResult<HttpResponse> {
     let hold = fund::place_hold(&state, &reviewer, &id, body.into_inner()).await?;
@@ -169,7 +170,7 @@ async fn place_hold(
 async fn lift_hold(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    path: web::Path<(String, String)>,
+    path: web::Path<(BuildingId, HoldId)>,
     body: web::Json<LiftRequest>,
 ) -> AppResult<HttpResponse> {
     fund::lift_hold(&state, &reviewer, path.into_inner(), body.into_inner()).await?;
@@ -183,7 +184,7 @@ async fn lift_hold(
 async fn refund(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<RefundRequest>,
 ) -> AppResult<web::Json<BuildingFund>> {
     Ok(web::Json(fund::refund(&state, &reviewer, &id, body.into_inner()).await?))
@@ -195,7 +196,7 @@ async fn refund(
 async fn publish(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    path: web::Path<(String, i32)>,
+    path: web::Path<(BuildingId, i32)>,
 ) -> AppResult<HttpResponse> {
     fund::publish(&state, &reviewer, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -208,7 +209,7 @@ async fn publish(
 async fn publication(
     state: web::Data<AppState>,
     user: AuthUser,
-    path: web::Path<(String, i32)>,
+    path: web::Path<(BuildingId, i32)>,
     query: web::Query<FormatQuery>,
 ) -> AppResult<HttpResponse> {
     let statement = fund::publication(&state, &user, path.into_inner()).await?;
@@ -257,7 +258,7 @@ async fn export_journal(
 async fn reverse_entry(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<EntryId>,
     body: web::Json<ReverseRequest>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Created().json(fund::reverse_entry(&state, &reviewer, &id, body.into_inner()).await?))
@@ -269,7 +270,7 @@ async fn reverse_entry(
 async fn usage_notice(
     state: web::Data<AppState>,
     user: AuthUser,
-    id: web::Path<String>,
+    id: web::Path<ClaimId>,
 ) -> AppResult<web::Json<UsageNotice>> {
     Ok(web::Json(fund::usage_notice(&state, &user, &id).await?))
 }
@@ -281,7 +282,7 @@ async fn usage_notice(
 async fn award_refund(
     state: web::Data<AppState>,
     reviewer: Reviewer,
-    id: web::Path<String>,
+    id: web::Path<BuildingId>,
     body: web::Json<AwardRefundRequest>,
 ) -> AppResult<web::Json<BuildingFund>> {
     Ok(web::Json(fund::award_refund(&state, &reviewer, &id, body.into_inner()).await?))

@@ -12,11 +12,12 @@ use super::steps::{run, Extra};
 use super::view::{claim_page, ClaimPage};
 use crate::db::claims::{self as db, Actor, ClaimRow};
 use crate::db::{notify, DbConnection};
+use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{Action, ClaimState};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
+use crate::service::optional_text;
 use crate::service::policy::{self, Caller};
-use crate::service::{optional_text, parse_id};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -32,10 +33,10 @@ pub struct CostSheetRequest {
 pub async fn add_revision(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     req: CostSheetRequest,
 ) -> AppResult<ClaimPage> {
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let lines = priced_lines(&req.lines)?;
     let parent = req.parent_revision;
     let caller = caller.clone();
@@ -105,8 +106,8 @@ pub(crate) fn request_signatures(
 
 /// The applicant signs one exact cost-sheet revision (签章确认, Art. 22). Only the applicant may,
 /// only the latest revision, and a signed revision never changes.
-pub async fn sign(state: &AppState, caller: &Caller, id: &str, revision: i32) -> AppResult<ClaimPage> {
-    let id = parse_id(id)?;
+pub async fn sign(state: &AppState, caller: &Caller, id: &ClaimId, revision: i32) -> AppResult<ClaimPage> {
+    let id = id.to_string();
     let caller = caller.clone();
     state
         .db
@@ -154,11 +155,11 @@ fn latest_is(conn: &mut DbConnection, claim_id: &str, revision: i32) -> AppResul
 pub async fn submit(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     req: SubmitCostSheetRequest,
 ) -> AppResult<ClaimPage> {
     let revision = req.revision;
-    let claim_id = parse_id(id)?;
+    let claim_id = id.to_string();
     let probe = claim_id.clone();
     let signed =
         state.db.read(move |conn| Ok(latest_is(conn, &probe, revision)?.signed_by.is_some())).await?;
@@ -168,7 +169,7 @@ pub async fn submit(
         _ => Err(AppError::new(Code::StaleVersion).detail(revision.to_string())),
     });
     let action = Action::SubmitCostSheet { signed_by_applicant: signed };
-    run(state, caller, &claim_id, action, req.version, json!({"revision": revision}), extra).await
+    run(state, caller, id, action, req.version, json!({"revision": revision}), extra).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -201,7 +202,12 @@ pub struct VerifyRequest {
 
 /// The bureau verifies the submitted cost sheet line by line: approve, cut with a reason, or
 /// reject with a reason. The payout will be the approved total (Art. 23).
-pub async fn verify(state: &AppState, caller: &Caller, id: &str, req: VerifyRequest) -> AppResult<ClaimPage> {
+pub async fn verify(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    req: VerifyRequest,
+) -> AppResult<ClaimPage> {
     let by = caller.id.clone();
     let revision = req.revision;
     let verdicts = req.lines;

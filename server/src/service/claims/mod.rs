@@ -34,6 +34,7 @@ use self::view::claim_response;
 use crate::db::claims::{self as db, ClaimFilter};
 use crate::db::registry as reg;
 use crate::domain::deadlines::shanghai_date;
+use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::ClaimState;
 use crate::error::{AppError, AppResult};
 use crate::service::policy::{self, Caller};
@@ -126,8 +127,8 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
 }
 
 /// One claim's page, if the caller may see it.
-pub async fn page(state: &AppState, caller: &Caller, id: &str) -> AppResult<ClaimPage> {
-    let id = parse_id(id)?;
+pub async fn page(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<ClaimPage> {
+    let id = id.to_string();
     let who = caller.clone();
     state.db.read(move |conn| claim_page(conn, &who, &id)).await
 }

@@ -15,12 +15,13 @@ use crate::db::claims::{self as db, ClaimRow, PayoutRow};
 use crate::db::{fund, DbConnection};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::{self, shanghai_date};
+use crate::domain::ids::ClaimId;
 use crate::domain::ledger::{self, EntryKind};
 use crate::domain::lifecycle::{Action, ClaimKind, ClaimState};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::policy::{self, Caller};
-use crate::service::{parse_id, text};
+use crate::service::text;
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -42,7 +43,7 @@ pub struct PayRequest {
 
 /// The bureau records the transfer of the approved total (Art. 23); the usage-notice clock starts
 /// (Art. 26).
-pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -> AppResult<ClaimPage> {
+pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayRequest) -> AppResult<ClaimPage> {
     let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
     let today = shanghai_date(Utc::now());
     if req.paid_on > today {
@@ -54,7 +55,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -
     };
     // The fund must cover the payout from the claim's category. If it cannot, the shortfall is
     // recorded against the developer (committed on its own) and the payment refused.
-    let claim_id = parse_id(id)?;
+    let claim_id = id.to_string();
     let (probe_id, who) = (claim_id.clone(), caller.clone());
     let shortfall = state
         .db
@@ -132,7 +133,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &str, req: PayRequest) -
             },
         )
     });
-    run(state, caller, &claim_id, Action::Pay, req.version, detail, extra).await
+    run(state, caller, id, Action::Pay, req.version, detail, extra).await
 }
 
 /// What the claim's category of its building's fund holds.

@@ -8,10 +8,11 @@ use utoipa::ToSchema;
 
 use crate::db::claims as db;
 use crate::db::registry as reg;
+use crate::domain::ids::ClaimId;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
+use crate::service::optional_text;
 use crate::service::policy::{self, Caller};
-use crate::service::{optional_text, parse_id};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -30,10 +31,10 @@ pub struct ReturnVisitRequest {
 pub async fn return_visit(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     req: ReturnVisitRequest,
 ) -> AppResult<()> {
-    let id = parse_id(id)?;
+    let id = id.to_string();
     for (field, score) in
         [("attitude", req.attitude), ("quality", req.quality), ("resolution", req.resolution)]
     {

@@ -16,6 +16,7 @@ use crate::db::claims::{self as db, ClaimRow};
 use crate::db::registry as reg;
 use crate::db::{files as files_db, notify, DbConnection};
 use crate::domain::deadlines::{self, Clock};
+use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{Action, Refusal, RejectionReason};
 use crate::domain::registry::OrgKind;
 use crate::error::{AppError, AppResult};
@@ -140,13 +141,13 @@ fn notify_after_step(conn: &mut DbConnection, row: &ClaimRow, action: Action) ->
 pub(super) async fn run(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     action: Action,
     version: Option<i32>,
     detail: serde_json::Value,
     extra: Extra,
 ) -> AppResult<ClaimPage> {
-    let id = parse_id(id)?;
+    let id = id.to_string();
     let caller = caller.clone();
     let rules = state.rules.clone();
     state
@@ -209,7 +210,7 @@ fn note(note: Option<&str>) -> AppResult<serde_json::Value> {
 pub async fn simple(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     step: SimpleStep,
     req: StepRequest,
 ) -> AppResult<ClaimPage> {
@@ -240,7 +241,7 @@ pub struct DeveloperReply {
 pub async fn developer_reply(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     req: DeveloperReply,
 ) -> AppResult<ClaimPage> {
     let action = match req.reply {
@@ -267,7 +268,7 @@ pub struct InspectionResult {
 pub async fn inspection(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     req: InspectionResult,
 ) -> AppResult<ClaimPage> {
     let report = req.report_evidence_id.as_deref().map(parse_id).transpose()?;
@@ -302,7 +303,7 @@ pub struct ApproveRequest {
 pub async fn approve(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     req: ApproveRequest,
 ) -> AppResult<ClaimPage> {
     let unit = req.repair_unit_id.as_deref().map(parse_id).transpose()?;
@@ -336,7 +337,12 @@ pub struct RejectRequest {
 }
 
 /// The bureau refuses the claim with a coded reason naming its article.
-pub async fn reject(state: &AppState, caller: &Caller, id: &str, req: RejectRequest) -> AppResult<ClaimPage> {
+pub async fn reject(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    req: RejectRequest,
+) -> AppResult<ClaimPage> {
     let note = optional_text(req.note.as_deref(), "note", 2000)?;
     let detail = json!({"reason": req.reason, "article": req.reason.article().to_string(), "note": note});
     let extra: Extra = Box::new(move |_, row| {
@@ -360,7 +366,7 @@ pub struct PlanRequest {
 pub async fn submit_plan(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     req: PlanRequest,
 ) -> AppResult<ClaimPage> {
     let description = text(&req.description, "description", 4000)?;
@@ -395,7 +401,7 @@ pub struct PlanDecisionRequest {
 pub async fn decide_plan(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ClaimId,
     req: PlanDecisionRequest,
 ) -> AppResult<ClaimPage> {
     let comment = optional_text(req.comment.as_deref(), "comment", 2000)?;

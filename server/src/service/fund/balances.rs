@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::ids::BuildingId;
 
 #[derive(Serialize, ToSchema)]
 pub struct CategoryBalance {
@@ -122,9 +123,9 @@ pub(super) fn fund_view(
 
 /// A building's fund: balances per category derived from its journal, refund dates, holds, the
 /// custody limit, and the journal itself.
-pub async fn building_fund(state: &AppState, caller: &Caller, id: &str) -> AppResult<BuildingFund> {
+pub async fn building_fund(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<BuildingFund> {
     let user = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     let view = state
         .db
         .read(move |conn| {

@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::ids::{ClaimId, EntryId};
 use crate::domain::lifecycle::ClaimState;
 
 #[derive(Deserialize, ToSchema)]
@@ -15,11 +16,11 @@ pub struct ReverseRequest {
 pub async fn reverse_entry(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &EntryId,
     body: ReverseRequest,
 ) -> AppResult<JournalEntryView> {
     let user = caller.clone();
-    let entry_id = parse_id(id)?;
+    let entry_id = id.to_string();
     let reason = text(&body.reason, "reason", 2000)?;
     let row = state
         .db
@@ -58,9 +59,9 @@ pub struct UsageNotice {
 }
 
 /// The usage notice for a settled claim (Art. 26): what was used, from the journal.
-pub async fn usage_notice(state: &AppState, caller: &Caller, id: &str) -> AppResult<UsageNotice> {
+pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<UsageNotice> {
     let user = caller.clone();
-    let claim_id = parse_id(id)?;
+    let claim_id = id.to_string();
     if !matches!(user.role, Role::Reviewer | Role::Developer | Role::Admin) {
         return Err(AppError::new(Code::Forbidden));
     }

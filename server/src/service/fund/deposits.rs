@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::ids::BuildingId;
 use crate::state::RuleSettings;
 
 /// The reductions a reviewer approves (Art. 9), as the wire carries them.
@@ -169,7 +170,7 @@ fn assess(class: BuildingClass, cost: Money, reductions: ReductionsInput) -> App
 pub async fn notify_deposit(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &BuildingId,
     body: DepositNoticeRequest,
 ) -> AppResult<NoticeView> {
     let (user, id, rules) = (caller.clone(), id.to_string(), state.rules.clone());
@@ -247,9 +248,9 @@ pub fn notify_deposit_in(
 }
 
 /// A building's deposit notice with its payments and the late fee accruing today.
-pub async fn get_notice(state: &AppState, caller: &Caller, id: &str) -> AppResult<NoticeView> {
+pub async fn get_notice(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<NoticeView> {
     let user = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     let view = state
         .db
         .read(move |conn| {
@@ -271,11 +272,11 @@ pub struct ObjectionRequest {
 pub async fn object_to_notice(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &BuildingId,
     body: ObjectionRequest,
 ) -> AppResult<NoticeView> {
     let user = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     let reason = text(&body.reason, "reason", 4000)?;
     let view = state
         .db
@@ -309,11 +310,11 @@ pub struct RecheckRequest {
 pub async fn recheck(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &BuildingId,
     body: RecheckRequest,
 ) -> AppResult<NoticeView> {
     let user = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     let req = body;
     let note = text(&req.note, "note", 4000)?;
     let view = state
@@ -361,7 +362,7 @@ pub struct PaymentRequest {
 pub async fn record_payment(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &BuildingId,
     body: PaymentRequest,
 ) -> AppResult<NoticeView> {
     let (user, id) = (caller.clone(), id.to_string());

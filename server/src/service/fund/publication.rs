@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::ids::BuildingId;
 
 /// One building's year: what came in, what was used, what was refunded, and the balance.
 #[derive(Serialize, ToSchema, Clone)]
@@ -74,10 +75,10 @@ impl YearStatement {
 }
 
 /// The bureau publishes a building's year to its owners (Art. 28).
-pub async fn publish(state: &AppState, caller: &Caller, path: (String, i32)) -> AppResult<()> {
+pub async fn publish(state: &AppState, caller: &Caller, path: (BuildingId, i32)) -> AppResult<()> {
     let user = caller.clone();
     let (id, year) = path;
-    let building_id = parse_id(&id)?;
+    let building_id = String::from(id);
     year_bounds(year)?;
     state
         .db
@@ -91,10 +92,14 @@ pub async fn publish(state: &AppState, caller: &Caller, path: (String, i32)) -> 
 
 /// A building's statement for a year: deposits, uses, refunds and balance (Art. 28), as JSON, CSV
 /// or a zh-CN page. Owners of the building see it once the bureau has published it.
-pub async fn publication(state: &AppState, caller: &Caller, path: (String, i32)) -> AppResult<YearStatement> {
+pub async fn publication(
+    state: &AppState,
+    caller: &Caller,
+    path: (BuildingId, i32),
+) -> AppResult<YearStatement> {
     let user = caller.clone();
     let (id, year) = path;
-    let building_id = parse_id(&id)?;
+    let building_id = String::from(id);
     let (from, to) = year_bounds(year)?;
     state
         .db

@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::ids::{BuildingId, HoldId};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -20,9 +21,14 @@ pub struct LiftRequest {
 }
 
 /// Holds a category's refund while a serious, repeatedly repaired defect still impairs use (Art. 30).
-pub async fn place_hold(state: &AppState, caller: &Caller, id: &str, body: HoldRequest) -> AppResult<String> {
+pub async fn place_hold(
+    state: &AppState,
+    caller: &Caller,
+    id: &BuildingId,
+    body: HoldRequest,
+) -> AppResult<String> {
     let user = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     let reason = text(&body.reason, "reason", 2000)?;
     let category = body.category;
     let hold = state
@@ -39,12 +45,12 @@ pub async fn place_hold(state: &AppState, caller: &Caller, id: &str, body: HoldR
 pub async fn lift_hold(
     state: &AppState,
     caller: &Caller,
-    path: (String, String),
+    path: (BuildingId, HoldId),
     body: LiftRequest,
 ) -> AppResult<()> {
     let user = caller.clone();
     let (building, hold) = path;
-    let (building_id, hold_id) = (parse_id(&building)?, parse_id(&hold)?);
+    let (building_id, hold_id) = (String::from(building), String::from(hold));
     let reason = text(&body.reason, "reason", 2000)?;
     state
         .db
@@ -97,11 +103,11 @@ pub(super) fn refund_window(
 pub async fn refund(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &BuildingId,
     body: RefundRequest,
 ) -> AppResult<BuildingFund> {
     let user = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     let req = body;
     let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
     let today = shanghai_date(Utc::now());
@@ -167,11 +173,11 @@ pub struct AwardRefundRequest {
 pub async fn award_refund(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &BuildingId,
     body: AwardRefundRequest,
 ) -> AppResult<BuildingFund> {
     let user = caller.clone();
-    let building_id = parse_id(id)?;
+    let building_id = id.to_string();
     let req = body;
     let evidence_id = parse_id(&req.evidence_id)?;
     let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
