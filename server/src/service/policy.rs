@@ -7,6 +7,7 @@
 
 use crate::db::claims::{Actor, ClaimRow, ClaimScope};
 use crate::db::registry::{self as reg, BuildingRow, Viewer};
+use crate::db::work_orders::WorkOrderScope;
 use crate::db::DbConnection;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
@@ -59,6 +60,47 @@ pub fn claim_scope(conn: &mut DbConnection, caller: &Caller) -> AppResult<ClaimS
         Role::PropertyManager => ClaimScope::PropertyManager(caller.organisation_ids.clone()),
         Role::Technician => ClaimScope::RepairUnit(caller.organisation_ids.clone()),
         Role::Owner => ClaimScope::Owner(caller.id.clone()),
+    })
+}
+
+/// What the caller may see of work orders: the repair unit's staff their units' orders, the
+/// reviewer those of their jurisdiction, the applicant those on their claims.
+pub fn work_order_scope(conn: &mut DbConnection, caller: &Caller) -> AppResult<WorkOrderScope> {
+    Ok(match caller.role {
+        Role::Admin => WorkOrderScope::All,
+        Role::Technician | Role::PropertyManager => {
+            WorkOrderScope::RepairUnits(caller.organisation_ids.clone())
+        }
+        Role::Reviewer => WorkOrderScope::Jurisdictions(reg::reviewer_jurisdictions(conn, &caller.id)?),
+        Role::Owner => WorkOrderScope::Applicant(caller.id.clone()),
+        Role::Developer => WorkOrderScope::Nothing,
+    })
+}
+
+/// The work orders the caller may change: only those of their own repair units.
+pub fn own_unit_work_orders(caller: &Caller) -> WorkOrderScope {
+    WorkOrderScope::RepairUnits(caller.organisation_ids.clone())
+}
+
+/// The claims the caller may send work orders for: a technician's unit's designated claims, or the
+/// property manager's estates (repairing an emergency itself, Art. 25, or designated, Art. 21).
+pub fn work_order_claims(caller: &Caller) -> ClaimScope {
+    match caller.role {
+        Role::Technician => ClaimScope::RepairUnit(caller.organisation_ids.clone()),
+        _ => ClaimScope::PropertyManager(caller.organisation_ids.clone()),
+    }
+}
+
+/// Whose rejected sync mutations the caller may read: everyone's for an administrator, otherwise
+/// their own and their organisations' colleagues' (the office sees its field staff).
+pub fn rejection_authors(conn: &mut DbConnection, caller: &Caller) -> AppResult<Option<Vec<String>>> {
+    Ok(match caller.role {
+        Role::Admin => None,
+        _ => {
+            let mut users = crate::db::accounts::members_of_any(conn, &caller.organisation_ids)?;
+            users.push(caller.id.clone());
+            Some(users)
+        }
     })
 }
 

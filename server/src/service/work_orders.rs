@@ -8,9 +8,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::db::accounts::{self, new_id, now};
-use crate::db::claims::{self as claims_db, ClaimScope};
+use crate::db::claims as claims_db;
 use crate::db::notify::{self, Notify};
-use crate::db::registry as reg;
 use crate::db::work_orders::{self as db, VisitRow, WorkOrderRow, WorkOrderScope};
 use crate::db::DbConnection;
 use crate::domain::ids::{ClaimId, WorkOrderId};
@@ -19,24 +18,12 @@ use crate::domain::registry::Role;
 use crate::domain::work_order::{VisitOutcome, WorkOrder, WorkOrderEvent, WorkOrderRefusal, WorkOrderStatus};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
+use crate::service::policy;
 use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
 use crate::state::AppState;
 
 fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
-}
-
-/// What the caller may see of work orders.
-pub(crate) fn scope(conn: &mut DbConnection, user: &Caller) -> AppResult<WorkOrderScope> {
-    Ok(match user.role {
-        Role::Admin => WorkOrderScope::All,
-        Role::Technician | Role::PropertyManager => {
-            WorkOrderScope::RepairUnits(user.organisation_ids.clone())
-        }
-        Role::Reviewer => WorkOrderScope::Jurisdictions(reg::reviewer_jurisdictions(conn, &user.id)?),
-        Role::Owner => WorkOrderScope::Applicant(user.id.clone()),
-        Role::Developer => WorkOrderScope::Nothing,
-    })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -153,11 +140,7 @@ pub async fn create(
     state
         .db
         .write(move |conn| {
-            let claim_scope = match user.role {
-                Role::Technician => ClaimScope::RepairUnit(user.organisation_ids.clone()),
-                _ => ClaimScope::PropertyManager(user.organisation_ids.clone()),
-            };
-            let claim = claims_db::find_claim(conn, &claim_scope, &claim_id)?;
+            let claim = claims_db::find_claim(conn, &policy::work_order_claims(&user), &claim_id)?;
             let claim_state: ClaimState = claim.state;
             let repair_unit = if claim.kind == ClaimKind::EmergencyAdvance {
                 // The property manager repairing an emergency sends its own people at once.
@@ -242,7 +225,7 @@ pub async fn list(
     let items = state
         .db
         .read(move |conn| {
-            let scope = scope(conn, &user)?;
+            let scope = policy::work_order_scope(conn, &user)?;
             let rows = db::list(conn, &scope, &statuses, mine.then_some(user.id.as_str()), limit, offset)?;
             rows.into_iter()
                 .map(|row| {
@@ -262,7 +245,7 @@ pub async fn get_one(state: &AppState, caller: &Caller, id: &WorkOrderId) -> App
     let found = state
         .db
         .read(move |conn| {
-            let scope = scope(conn, &user)?;
+            let scope = policy::work_order_scope(conn, &user)?;
             load_view(conn, &scope, &id)
         })
         .await?;
@@ -280,7 +263,7 @@ fn change_work_order(
     device_id: Option<String>,
     change: impl FnOnce(&mut DbConnection, &mut WorkOrderRow) -> AppResult<serde_json::Value>,
 ) -> AppResult<WorkOrderView> {
-    let scope = WorkOrderScope::RepairUnits(user.organisation_ids.clone());
+    let scope = policy::own_unit_work_orders(user);
     let mut row = db::find(conn, &scope, id)?;
     if version.is_some_and(|v| v != row.version) {
         return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));

@@ -31,7 +31,7 @@ use crate::service::claims::{
 use crate::service::devices::parse_public_key;
 use crate::service::evidence::attach_on;
 use crate::service::policy::claim_scope;
-use crate::service::work_orders::{self, check_in_on, check_out_on, SiteReport};
+use crate::service::work_orders::{check_in_on, check_out_on, SiteReport};
 use crate::service::{parse_id, text, Caller};
 
 /// The kinds this server applies.
@@ -193,7 +193,7 @@ fn visit_note(
 ) -> Result<Option<i64>, Stop> {
     let p: VisitNote = parse(payload)?;
     let note = text(&p.note, "note", 2000)?;
-    let scope = work_orders::scope(conn, &pusher.user)?;
+    let scope = crate::service::policy::work_order_scope(conn, &pusher.user)?;
     let order = wo_db::find(conn, &scope, &id(&p.work_order_id)?)?;
     if base_version.is_some_and(|v| v != i64::from(order.version)) {
         return reject(RejectReason::StaleVersion);

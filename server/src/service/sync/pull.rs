@@ -20,11 +20,11 @@ use crate::db::claims::{self as claims_db, ClaimRow, ClaimScope};
 use crate::db::registry as reg;
 use crate::db::sync as db;
 use crate::db::work_orders as wo_db;
-use crate::db::{accounts, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
-use crate::service::policy::{claim_scope, Caller};
+use crate::service::policy::{self, claim_scope, Caller};
 use crate::service::Page;
 use crate::state::AppState;
 
@@ -276,14 +276,7 @@ pub async fn rejections(state: &AppState, caller: &Caller, page: Page) -> AppRes
     let rows = state
         .db
         .read(move |conn| {
-            let users = match user.role {
-                Role::Admin => None,
-                _ => {
-                    let mut users = accounts::members_of_any(conn, &user.organisation_ids)?;
-                    users.push(user.id.clone());
-                    Some(users)
-                }
-            };
+            let users = policy::rejection_authors(conn, &user)?;
             db::rejections(conn, users, limit, offset)
         })
         .await?;
