@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::articles::Article;
+use super::evidence::DepositEvidenceKind;
 use super::registry::BuildingClass;
 use super::text_enum;
 use baoxiu_sync_protocol::Money;
@@ -75,6 +76,26 @@ pub struct Reductions {
     pub award: Option<AwardLevel>,
     /// (iv) Sound quality and after-sales systems or high credit: at most 1 percentage point.
     pub credit_points: Decimal,
+}
+
+impl Reductions {
+    /// The documents the reductions rest on: each reduction needs its own (Art. 9).
+    pub fn required_evidence(&self) -> Vec<DepositEvidenceKind> {
+        let mut kinds = Vec::new();
+        if self.insured {
+            kinds.push(DepositEvidenceKind::InsurancePolicy);
+        }
+        if self.certification.is_some() {
+            kinds.push(DepositEvidenceKind::PerformanceCertificate);
+        }
+        if self.award.is_some() {
+            kinds.push(DepositEvidenceKind::Award);
+        }
+        if self.credit_points > Decimal::ZERO {
+            kinds.push(DepositEvidenceKind::CreditRating);
+        }
+        kinds
+    }
 }
 
 /// Why a deposit cannot be assessed.

@@ -201,6 +201,21 @@ pub fn refund_amount(principal: Money, interest: Money, paid_out: Money) -> Refu
     }
 }
 
+/// When a category's refund may be paid: its last day of cover is the earlier of its warranty's
+/// end (Art. 18, 29) and the 5-year custody limit from the first deposit (Art. 27); the refund is
+/// due within 30 days after it (Art. 29). `None` while neither is known (no hand-over, no deposit).
+pub fn refund_window(
+    warranty_last_day: Option<NaiveDate>,
+    first_deposit: Option<NaiveDate>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let custody = first_deposit.and_then(|d| super::periods::years_after(d, 5));
+    let last_day = match (warranty_last_day, custody) {
+        (Some(w), Some(c)) => w.min(c),
+        (w, c) => w.or(c)?,
+    };
+    Some((last_day, super::periods::days_after(last_day, 30).unwrap_or(last_day)))
+}
+
 /// May the category's refund be paid today? Not before its warranty has expired (Art. 29), and not
 /// while a serious, repeatedly repaired defect still impairs normal use (Art. 30). `refund_due_on`
 /// is the last day of the 30-day refund window after expiry.
@@ -313,6 +328,23 @@ mod tests {
         // An entry before the period is in the opening balance.
         let later = balance_segments(&entries, d("2025-02-15"), d("2025-03-01"));
         assert_eq!(later, vec![(d("2025-02-15"), d("2025-03-01"), m("60000.00"))]);
+    }
+
+    #[test]
+    fn art_27_29_the_refund_window_is_the_earlier_of_expiry_and_custody() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // Warranty ends first: due 30 days after it.
+        assert_eq!(
+            refund_window(Some(d("2024-06-30")), Some(d("2022-06-16"))),
+            Some((d("2024-06-30"), d("2024-07-30")))
+        );
+        // Custody of five years ends first (Art. 27).
+        assert_eq!(
+            refund_window(Some(d("2027-06-30")), Some(d("2022-06-16"))),
+            Some((d("2027-06-16"), d("2027-07-16")))
+        );
+        assert_eq!(refund_window(None, Some(d("2022-06-16"))), Some((d("2027-06-16"), d("2027-07-16"))));
+        assert_eq!(refund_window(None, None), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod deadlines;
 pub mod deposit;
 pub mod deposit_notice;
+pub mod evidence;
 pub mod fund;
 pub mod ids;
 pub mod ledger;

@@ -12,12 +12,12 @@ use crate::db::claims as claims_db;
 use crate::db::files::{self as db, EvidenceRow};
 use crate::db::work_orders as wo_db;
 use crate::db::DbConnection;
+use crate::domain::evidence::EvidenceKind;
 use crate::domain::ids::ClaimId;
 use crate::domain::plausibility::{self, Photo, Reference};
 use crate::error::{AppError, AppResult};
 use crate::media::inspect::MediaType;
 use crate::media::store::Variant;
-use crate::service::claims::EVIDENCE_KINDS;
 use crate::service::files::{check_quota, signed_link, FileView};
 use crate::service::parse_id;
 use crate::service::policy::{self, Caller};
@@ -88,9 +88,7 @@ pub async fn attach(
     let claim_id = id.to_string();
     let req = body;
     let file_id = parse_id(&req.file_id)?;
-    if !EVIDENCE_KINDS.contains(&req.kind.as_str()) {
-        return Err(AppError::invalid("kind"));
-    }
+    req.kind.parse::<EvidenceKind>().map_err(|_| AppError::invalid("kind"))?;
     if req.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l))
         || req.longitude.is_some_and(|l| !(-180.0..=180.0).contains(&l))
         || req.latitude.is_some() != req.longitude.is_some()
@@ -200,7 +198,10 @@ pub async fn list(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<
                 // photos and documents only with the site.
                 None => Reference {
                     site,
-                    window: matches!(ev.kind.as_str(), "during" | "after")
+                    window: ev
+                        .kind
+                        .parse::<EvidenceKind>()
+                        .is_ok_and(EvidenceKind::documents_the_repair)
                         .then(|| window_of(&mut visits.iter()))
                         .flatten(),
                 },

@@ -18,6 +18,7 @@ use crate::domain::coverage::{
     self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, SeasonSettings, WarrantyCategory,
 };
 use crate::domain::deadlines::shanghai_date;
+use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{Claim, ClaimKind};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
@@ -82,9 +83,6 @@ pub struct FileClaim {
     /// The repair already done and paid, for an emergency advance claim (Art. 25).
     pub advance: Option<AdvanceInput>,
 }
-
-pub const EVIDENCE_KINDS: &[&str] =
-    &["before", "during", "after", "receipt", "inspection_report", "signature"];
 
 pub fn priced_lines(inputs: &[LineInput]) -> AppResult<Vec<LineRow>> {
     if inputs.is_empty() || inputs.len() > 200 {
@@ -156,9 +154,7 @@ pub(crate) fn file_in(
         .evidence
         .iter()
         .map(|e| {
-            if !EVIDENCE_KINDS.contains(&e.kind.as_str()) {
-                return Err(AppError::invalid("evidence.kind"));
-            }
+            e.kind.parse::<EvidenceKind>().map_err(|_| AppError::invalid("evidence.kind"))?;
             Ok((parse_id(&e.id)?, e.kind.clone()))
         })
         .collect::<AppResult<_>>()?;

@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::evidence::DepositEvidenceKind;
 use crate::domain::ids::BuildingId;
 use crate::state::RuleSettings;
 
@@ -32,24 +33,6 @@ impl ReductionsInput {
             award: self.award,
             credit_points: self.credit_points.unwrap_or(Decimal::ZERO),
         }
-    }
-
-    /// The evidence kinds the reductions need (Art. 9: each reduction rests on a document).
-    fn required_evidence(self) -> Vec<&'static str> {
-        let mut kinds = Vec::new();
-        if self.insured {
-            kinds.push("insurance_policy");
-        }
-        if self.certification.is_some() {
-            kinds.push("performance_certificate");
-        }
-        if self.award.is_some() {
-            kinds.push("award");
-        }
-        if self.credit_points.is_some_and(|p| p > Decimal::ZERO) {
-            kinds.push("credit_rating");
-        }
-        kinds
     }
 }
 
@@ -190,14 +173,12 @@ pub fn notify_deposit_in(
     let building_id = parse_id(id)?;
     let evidence: Vec<(String, String)> =
         req.evidence.iter().map(|e| Ok((parse_id(&e.id)?, e.kind.clone()))).collect::<AppResult<_>>()?;
-    for needed in req.reductions.required_evidence() {
-        if !evidence.iter().any(|(_, kind)| kind == needed) {
+    for needed in req.reductions.domain().required_evidence() {
+        if !evidence.iter().any(|(_, kind)| kind == needed.as_str()) {
             return Err(AppError::invalid("evidence").detail(format!("{needed} (Art. 9)")));
         }
     }
-    if evidence.iter().any(|(_, k)| {
-        !matches!(k.as_str(), "insurance_policy" | "performance_certificate" | "award" | "credit_rating")
-    }) {
+    if evidence.iter().any(|(_, k)| k.parse::<DepositEvidenceKind>().is_err()) {
         return Err(AppError::invalid("evidence.kind"));
     }
     let (building, jurisdiction, developer_id) = policy::building_in_scope(conn, user, &building_id)?;

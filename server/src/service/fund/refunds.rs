@@ -71,31 +71,25 @@ pub struct RefundRequest {
     pub bank_reference: String,
 }
 
-/// When a category's refund may be paid: after its warranty expires, or after the 5-year custody
-/// limit, whichever comes first (Art. 27, 29).
+/// When a category's refund may be paid (`domain::fund::refund_window`), from the building's
+/// warranty and its first deposit.
 pub(super) fn refund_window(
     conn: &mut DbConnection,
     building: &BuildingRow,
     category: WarrantyCategory,
 ) -> AppResult<Option<(NaiveDate, NaiveDate)>> {
-    let Some(handover) = building.handover_date else { return Ok(None) };
-    let warranty = BuildingWarranty {
-        handover,
-        design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
-        contract: Default::default(),
-    };
-    let expiry =
-        coverage::warranty_until(category, &warranty, &SeasonSettings::default()).map(|c| c.last_day).ok();
-    let custody = db::first_deposit_date(conn, &building.id)?.and_then(|d| periods::years_after(d, 5));
-    let last_day = match (expiry, custody) {
-        (Some(e), Some(c)) => e.min(c),
-        (e, c) => match e.or(c) {
-            Some(d) => d,
-            None => return Ok(None),
-        },
-    };
-    let due = periods::days_after(last_day, 30).unwrap_or(last_day);
-    Ok(Some((last_day, due)))
+    let expiry = building.handover_date.and_then(|handover| {
+        let warranty = BuildingWarranty {
+            handover,
+            design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
+            contract: Default::default(),
+        };
+        coverage::warranty_until(category, &warranty, &SeasonSettings::default()).map(|c| c.last_day).ok()
+    });
+    if building.handover_date.is_none() {
+        return Ok(None);
+    }
+    Ok(fund::refund_window(expiry, db::first_deposit_date(conn, &building.id)?))
 }
 
 /// Refunds a category's balance to the developer once its warranty has expired, unless held

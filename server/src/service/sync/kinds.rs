@@ -20,13 +20,14 @@ use crate::db::claims::{self as claims_db, Actor, ClaimRow, NewAudit, NewRevisio
 use crate::db::files::{self as files_db, EvidenceRow};
 use crate::db::work_orders as wo_db;
 use crate::db::DbConnection;
+use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{ClaimKind, ClaimState};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::claims::{
     file_in, priced_lines, request_signatures, revision_audits, AdvanceInput, EvidenceRef, FileClaim,
-    LineInput, EVIDENCE_KINDS,
+    LineInput,
 };
 use crate::service::devices::parse_public_key;
 use crate::service::evidence::attach_on;
@@ -244,7 +245,7 @@ fn evidence(
     payload: &serde_json::Value,
 ) -> Result<Option<i64>, Stop> {
     let p: EvidenceAttached = parse(payload)?;
-    if !EVIDENCE_KINDS.contains(&p.kind.as_str()) {
+    if p.kind.parse::<EvidenceKind>().is_err() {
         return reject(RejectReason::InvalidPayload);
     }
     let claim = claim_at(conn, pusher, &p.claim_id, base_version)?;
