@@ -191,15 +191,7 @@ mod tests {
         let all = vectors().unwrap();
         let named =
             |name: &str| all.iter().find(|v| v.name == name).unwrap_or_else(|| panic!("no {name} vector"));
-        for kind in [
-            MutationKind::CheckIn,
-            MutationKind::CheckOut,
-            MutationKind::VisitNote,
-            MutationKind::EvidenceAttached,
-            MutationKind::CostSheetRevision,
-            MutationKind::OwnerConfirmation,
-            MutationKind::EmergencyClaim,
-        ] {
+        for kind in MutationKind::ALL {
             let v = match kind {
                 MutationKind::OwnerConfirmation => named("owner_confirmation_payload"),
                 other => named(&wire_name(other)),

@@ -51,6 +51,19 @@ pub enum MutationKind {
     EmergencyClaim,
 }
 
+impl MutationKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [MutationKind; 7] = [
+        MutationKind::CheckIn,
+        MutationKind::CheckOut,
+        MutationKind::VisitNote,
+        MutationKind::EvidenceAttached,
+        MutationKind::CostSheetRevision,
+        MutationKind::OwnerConfirmation,
+        MutationKind::EmergencyClaim,
+    ];
+}
+
 /// FROZEN. One change made on a device, numbered 1, 2, 3… per device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mutation {

@@ -35,16 +35,8 @@ use crate::service::policy::claim_scope;
 use crate::service::work_orders::{check_in_on, check_out_on, SiteReport};
 use crate::service::{parse_id, text, Caller};
 
-/// The kinds this server applies.
-pub const CAPABILITIES: &[MutationKind] = &[
-    MutationKind::CheckIn,
-    MutationKind::CheckOut,
-    MutationKind::VisitNote,
-    MutationKind::EvidenceAttached,
-    MutationKind::CostSheetRevision,
-    MutationKind::OwnerConfirmation,
-    MutationKind::EmergencyClaim,
-];
+/// The kinds this server applies: all of them.
+pub const CAPABILITIES: &[MutationKind] = &MutationKind::ALL;
 
 /// Who is pushing: the account, its enrolled device and that device's public key.
 pub struct Pusher {
