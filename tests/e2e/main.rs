@@ -22,3 +22,4 @@ mod snapshots;
 mod sync;
 mod sync_pull;
 mod tokens;
+mod trust;

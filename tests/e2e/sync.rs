@@ -250,7 +250,7 @@ pub fn revision(claim: &str, parent: Option<String>, extra: &str) -> CostSheetRe
     }
 }
 
-fn confirm(claim: &str, hash: &str, device: &str, image: &str, key: &ed25519_dalek::SigningKey) -> Value {
+pub fn confirm(claim: &str, hash: &str, device: &str, image: &str, key: &ed25519_dalek::SigningKey) -> Value {
     use ed25519_dalek::Signer as _;
     let confirmation = OwnerConfirmation {
         claim_id: claim.into(),

@@ -192,6 +192,12 @@ impl Action {
         }
     }
 
+    /// The designated repair unit's own steps (Art. 21-22): only that unit's staff take them, not
+    /// any staff of the role.
+    pub fn by_repair_unit(self) -> bool {
+        matches!(self, Action::SubmitPlan | Action::StartRepair | Action::SubmitCostSheet { .. })
+    }
+
     /// Who may take this step.
     pub fn roles(self) -> &'static [Role] {
         match self {

@@ -119,6 +119,21 @@ pub fn registry_lookup() -> Viewer {
     Viewer { user_id: String::new(), role: Role::Admin, organisation_ids: Vec::new() }
 }
 
+/// Whether the caller belongs to the repair unit the bureau designated for the claim (Art. 21):
+/// only its staff plan, repair and account for the work. The estate's property manager is that
+/// unit only when the bureau designated it.
+pub fn is_designated_unit(caller: &Caller, claim: &ClaimRow) -> bool {
+    claim.repair_unit_id.as_ref().is_some_and(|unit| caller.organisation_ids.contains(unit))
+}
+
+/// The designated repair unit acting on the claim; anyone else is `step_not_for_role` (Art. 21).
+pub fn require_designated_unit(caller: &Caller, claim: &ClaimRow) -> AppResult<()> {
+    if !is_designated_unit(caller, claim) {
+        return Err(AppError::new(Code::StepNotForRole).detail("Art. 21"));
+    }
+    Ok(())
+}
+
 /// The claim's applicant acting on it: only they may sign its cost sheet or rate its repair.
 pub fn require_applicant(caller: &Caller, claim: &ClaimRow, article: Option<&'static str>) -> AppResult<()> {
     if claim.applicant_id != caller.id {

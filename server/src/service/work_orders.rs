@@ -149,8 +149,8 @@ pub async fn create(
                 }
                 user.organisation_ids.first().cloned().ok_or(AppError::new(Code::NotFound))?
             } else {
-                let unit = claim.repair_unit_id.clone().filter(|u| user.organisation_ids.contains(u));
-                let unit = unit.ok_or(AppError::new(Code::NotFound))?;
+                policy::require_designated_unit(&user, &claim)?;
+                let unit = claim.repair_unit_id.clone().ok_or(AppError::new(Code::NotFound))?;
                 // No work order before an approved plan (Art. 22).
                 if claim_state != ClaimState::InRepair {
                     return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));

@@ -46,6 +46,7 @@ pub async fn add_revision(
             let scope = policy::claim_scope(conn, &caller)?;
             db::lock_claims(conn, &[&id])?;
             let claim = db::find_claim(conn, &scope, &id)?;
+            policy::require_designated_unit(&caller, &claim)?;
             if claim.state != ClaimState::InRepair {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
             }

@@ -63,6 +63,9 @@ pub(super) fn apply_step(
         }
     }
     let before = row.state;
+    if action.by_repair_unit() {
+        policy::require_designated_unit(caller, &row)?;
+    }
     let next = row.machine().apply(action, caller.role).map_err(refusal_error)?;
     let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
     match action {

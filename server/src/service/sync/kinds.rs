@@ -31,7 +31,7 @@ use crate::service::claims::{
 };
 use crate::service::devices::parse_public_key;
 use crate::service::evidence::attach_on;
-use crate::service::policy::claim_scope;
+use crate::service::policy::{claim_scope, is_designated_unit};
 use crate::service::work_orders::{check_in_on, check_out_on, SiteReport};
 use crate::service::{parse_id, text, Caller};
 
@@ -378,7 +378,7 @@ fn revisions(
                 continue;
             }
         };
-        let Some(claim) = claims.get(&new.claim_id) else {
+        let Some(claim) = claims.get(&new.claim_id).filter(|c| is_designated_unit(&pusher.user, c)) else {
             outcomes.push(Err(RejectReason::NotAllowed));
             continue;
         };
@@ -444,7 +444,10 @@ fn owner_confirmation(
             (None, None)
         }
         Signer::InPerson { name, phone } => {
-            if !matches!(pusher.user.role, Role::Technician | Role::PropertyManager) {
+            // Captured on site by the designated repair unit's staff only (Art. 21-22).
+            if !matches!(pusher.user.role, Role::Technician | Role::PropertyManager)
+                || !is_designated_unit(&pusher.user, &claim)
+            {
                 return reject(RejectReason::NotAllowed);
             }
             (Some(text(name, "signer.name", 50)?), Some(text(phone, "signer.phone", 30)?))

@@ -1,0 +1,157 @@
+//! Only the party the bureau designated acts as the repair unit (Art. 21): every repair-unit step of
+//! a claim, over REST and over sync, tried by the designated unit's technician and by everyone who
+//! is not that unit: the estate's property manager (who can see the claim), a technician of another
+//! repair unit (who cannot), the applicant, the developer, and a reviewer of another jurisdiction.
+
+use baoxiu_e2e::{ok, spawn_app, Session, TestApp};
+use baoxiu_sync_protocol::wire::MutationKind;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::claims::{cast, seepage_claim, Cast};
+use crate::sync::{confirm, enrolled_phone, push, revision, visit};
+
+/// Everyone who is not the designated repair unit.
+struct Others {
+    property: Session,
+    other_unit: Session,
+    owner: Session,
+    developer: Session,
+    foreign_reviewer: Session,
+}
+
+async fn account(app: &TestApp, admin: &Session, role: &str, org: Option<&str>) -> Session {
+    let username = format!("u{}", uuid::Uuid::now_v7().simple());
+    let mut body =
+        json!({"username": username, "display_name": "他人", "password": "long-enough-pw", "role": role});
+    if let Some(org) = org {
+        body["organisation_id"] = json!(org);
+    }
+    ok(app, &admin.access, "/api/v1/users", body).await;
+    app.login_with(&username, "long-enough-pw").await.unwrap()
+}
+
+async fn others(app: &TestApp, c: &Cast) -> Others {
+    let admin = app.login("admin").await;
+    let unit = ok(
+        app,
+        &admin.access,
+        "/api/v1/organisations",
+        json!({"kind": "repair_unit", "name": "另一家维修公司"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bureau = json!({"kind": "housing_bureau", "name": "青岛市住建局", "jurisdiction": "370202"});
+    let bureau =
+        ok(app, &admin.access, "/api/v1/organisations", bureau).await["id"].as_str().unwrap().to_string();
+    Others {
+        property: app.login("property").await,
+        other_unit: account(app, &admin, "technician", Some(&unit)).await,
+        owner: app.login("owner").await,
+        developer: c.developer.clone(),
+        foreign_reviewer: account(app, &admin, "reviewer", Some(&bureau)).await,
+    }
+}
+
+/// Tries a repair-unit step as each party that is not the designated unit, and checks each is
+/// refused as it should be: the property manager sees the claim and is told the step is not theirs,
+/// the other unit does not see it at all, and the other roles are not repair-unit staff.
+async fn refused_to_all_others(app: &TestApp, o: &Others, path: &str, body: Value) {
+    let expect = [
+        (&o.property, StatusCode::FORBIDDEN, "step_not_for_role", Some("Art. 21")),
+        (&o.other_unit, StatusCode::NOT_FOUND, "not_found", None),
+        (&o.owner, StatusCode::FORBIDDEN, "forbidden", None),
+        (&o.developer, StatusCode::FORBIDDEN, "forbidden", None),
+        (&o.foreign_reviewer, StatusCode::FORBIDDEN, "forbidden", None),
+    ];
+    for (who, status, code, detail) in expect {
+        let reply = app.post(path, &who.access, body.clone()).await;
+        assert_eq!(
+            (reply.status, reply.code(), reply.body["detail"].as_str()),
+            (status, code, detail),
+            "{path} as {}: {}",
+            who.user_id,
+            reply.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn only_the_designated_unit_plans_repairs_and_accounts_for_the_work() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let o = others(&app, &c).await;
+    let claim = ok(&app, &c.owner.access, "/api/v1/claims", seepage_claim(&c)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = |step: &str| format!("/api/v1/claims/{claim}/{step}");
+    ok(&app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
+    ok(&app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
+    ok(&app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
+
+    let plan = json!({"description": "屋面防水维修", "budget": "1500.00"});
+    refused_to_all_others(&app, &o, &path("plans"), plan.clone()).await;
+    ok(&app, &c.technician.access, &path("plans"), plan).await;
+    ok(&app, &c.reviewer.access, &path("plan-decision"), json!({"decision": "approve"})).await;
+
+    refused_to_all_others(&app, &o, &path("start-repair"), json!({})).await;
+    ok(&app, &c.technician.access, &path("start-repair"), json!({})).await;
+
+    let sheet = json!({"lines": [{"kind": "other", "description": "维修费用", "unit": "项", "quantity": "1", "unit_price": "88888.00"}]});
+    refused_to_all_others(&app, &o, &path("cost-sheets"), sheet.clone()).await;
+    let work_order = json!({"description": "上门维修"});
+    refused_to_all_others(&app, &o, &path("work-orders"), work_order.clone()).await;
+    ok(&app, &c.technician.access, &path("cost-sheets"), json!({"lines": [{"kind": "other", "description": "维修费用", "unit": "项", "quantity": "1", "unit_price": "1380.88"}]})).await;
+    ok(&app, &c.owner.access, &path("cost-sheets/1/sign"), json!({})).await;
+
+    refused_to_all_others(&app, &o, &path("submit-cost-sheet"), json!({"revision": 1})).await;
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+    assert_eq!(page["claim"]["state"], "in_repair", "no refused step moved the claim");
+    assert_eq!(page["cost_sheets"].as_array().unwrap().len(), 1, "no refused sheet was stored");
+    ok(&app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
+}
+
+#[tokio::test]
+async fn a_phone_of_the_estates_property_manager_cannot_push_a_revision_for_the_designated_unit() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let property = app.login("property").await;
+    let claim = ok(&app, &c.owner.access, "/api/v1/claims", seepage_claim(&c)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    crate::claims::to_in_repair(&app, &c, &claim, "1500.00").await;
+    let version = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body["claim"]
+        ["version"]
+        .as_i64()
+        .unwrap();
+    let revise = |seq| {
+        let payload = serde_json::to_value(revision(&claim, None, "杂项")).unwrap();
+        visit(seq, MutationKind::CostSheetRevision, Some(version), payload)
+    };
+
+    let (pm_phone, pm_key) = enrolled_phone(&app, &property).await;
+    let refused = push(&app, &property, &pm_phone, 2, &[revise(1)]).await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
+    assert_eq!(refused.body["results"][0]["outcome"], "rejected");
+    assert_eq!(refused.body["results"][0]["reason"], "not_allowed");
+
+    let (tech_phone, _) = enrolled_phone(&app, &c.technician).await;
+    let applied = push(&app, &c.technician, &tech_phone, 2, &[revise(1)]).await;
+    assert_eq!(applied.body["results"][0]["outcome"], "applied", "{}", applied.body);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+    assert_eq!(page["cost_sheets"].as_array().unwrap().len(), 1, "only the designated unit's revision");
+
+    // Nor may it capture the owner's signature on site for a unit it is not (Art. 21-22).
+    let hash = page["cost_sheets"][0]["hash"].as_str().unwrap();
+    let image = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    let signature = confirm(&claim, hash, &pm_phone, image, &pm_key);
+    let signed_in_person = visit(2, MutationKind::OwnerConfirmation, None, signature);
+    let refused = push(&app, &property, &pm_phone, 2, &[signed_in_person]).await;
+    assert_eq!(refused.body["results"][0]["reason"], "not_allowed", "{}", refused.body);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+    assert_eq!(page["cost_sheets"][0]["signed_by"], Value::Null, "the sheet stays unsigned");
+}
