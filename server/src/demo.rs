@@ -9,13 +9,18 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::auth::password;
-use crate::db::accounts::{self, new_id, now};
-use crate::db::registry::{self as reg, BuildingRow, EstateRow, OrganisationRow, UnitRow};
+use crate::db::accounts;
+use crate::db::registry as reg;
 use crate::db::{fund, write_transaction, Db};
+use crate::domain::ids::{BuildingId, EstateId, UnitId};
 use crate::domain::registry::{BuildingClass, OrgKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{check_new_account, create_account_in, CreateUserRequest};
 use crate::service::fund::{notify_deposit_in, record_payment_in, DepositNoticeRequest, PaymentRequest};
+use crate::service::registry::{
+    add_owner_in, create_building_in, create_estate_in, create_organisation_in, create_unit_in,
+    CreateBuilding, CreateEstate, CreateOrganisation, CreateUnit, UserRef,
+};
 use crate::service::Caller;
 use crate::state::RuleSettings;
 
@@ -114,24 +119,28 @@ fn load_in(
     hash: &str,
 ) -> AppResult<LoadReport> {
     let mut report = LoadReport::default();
+    // The administrator comes first: it registers everything else, through the same use cases as
+    // `POST /organisations`, `/estates`, `/buildings` and `/units`.
+    let mut admin = None;
+    for person in fixture.staff.iter().filter(|p| p.organisation.is_none()) {
+        let id = ensure_user(conn, person, &fixture.password, hash, None, &mut report)?;
+        if person.role == Role::Admin {
+            admin = Some(Caller::of_account(conn, &id)?);
+        }
+    }
+    let admin = admin.ok_or_else(|| AppError::invalid("staff").detail("the demo needs an administrator"))?;
     let mut orgs: HashMap<&str, String> = HashMap::new();
     for org in &fixture.organisations {
         let id = match reg::organisation_id_by_name(conn, org.kind, &org.name)? {
             Some(id) => id,
             None => {
-                let id = new_id();
-                reg::insert_organisation(
-                    conn,
-                    &OrganisationRow {
-                        id: id.clone(),
-                        kind: org.kind,
-                        name: org.name.clone(),
-                        jurisdiction: org.jurisdiction.clone(),
-                        created_at: now(),
-                    },
-                )?;
                 report.organisations += 1;
-                id
+                let new = CreateOrganisation {
+                    kind: org.kind,
+                    name: org.name.clone(),
+                    jurisdiction: org.jurisdiction.clone(),
+                };
+                create_organisation_in(conn, new)?.id
             }
         };
         orgs.insert(org.key.as_str(), id);
@@ -140,7 +149,7 @@ fn load_in(
         orgs.get(key).cloned().ok_or_else(|| AppError::invalid("organisation").detail(key.to_string()))
     };
 
-    for person in &fixture.staff {
+    for person in fixture.staff.iter().filter(|p| p.organisation.is_some()) {
         let org_id = person.organisation.as_deref().map(org).transpose()?;
         ensure_user(conn, person, &fixture.password, hash, org_id.as_deref(), &mut report)?;
     }
@@ -149,22 +158,17 @@ fn load_in(
     let estate_id = match reg::estate_id_by_name(conn, &e.jurisdiction, &e.name)? {
         Some(id) => id,
         None => {
-            let id = new_id();
-            reg::insert_estate(
-                conn,
-                &EstateRow {
-                    id: id.clone(),
-                    name: e.name.clone(),
-                    address: e.address.clone(),
-                    jurisdiction: e.jurisdiction.clone(),
-                    developer_id: org(&e.developer)?,
-                    property_manager_id: e.property_manager.as_deref().map(org).transpose()?,
-                    created_at: now(),
-                },
-            )?;
-            id
+            let new = CreateEstate {
+                name: e.name.clone(),
+                address: e.address.clone(),
+                jurisdiction: e.jurisdiction.clone(),
+                developer_id: org(&e.developer)?,
+                property_manager_id: e.property_manager.as_deref().map(org).transpose()?,
+            };
+            create_estate_in(conn, &admin, new)?.id
         }
     };
+    let estate_id: EstateId = estate_id.parse().map_err(AppError::internal)?;
     let reviewer = match accounts::find_user_by_username(conn, "reviewer")? {
         Some(user) => Some(Caller::of_account(conn, &user.id)?),
         None => None,
@@ -173,45 +177,30 @@ fn load_in(
         let building_id = match reg::building_id_by_name(conn, &estate_id, &b.name)? {
             Some(id) => id,
             None => {
-                let id = new_id();
-                reg::insert_building(
-                    conn,
-                    &BuildingRow {
-                        id: id.clone(),
-                        estate_id: estate_id.clone(),
-                        name: b.name.clone(),
-                        class: b.class,
-                        construction_cost_fen: b.construction_cost.to_fen(),
-                        design_life_years: b.design_life_years,
-                        handover_date: b.handover_date,
-                        created_at: now(),
-                    },
-                )?;
                 report.buildings += 1;
-                id
+                let new = CreateBuilding {
+                    name: b.name.clone(),
+                    class: b.class,
+                    construction_cost: b.construction_cost,
+                    design_life_years: b.design_life_years,
+                    handover_date: b.handover_date,
+                };
+                create_building_in(conn, &admin, &estate_id, new)?.id
             }
         };
+        let building_id: BuildingId = building_id.parse().map_err(AppError::internal)?;
         for u in &b.units {
             let unit_id = match reg::unit_id_by_number(conn, &building_id, &u.number)? {
                 Some(id) => id,
                 None => {
-                    let id = new_id();
-                    reg::insert_unit(
-                        conn,
-                        &UnitRow {
-                            id: id.clone(),
-                            building_id: building_id.clone(),
-                            number: u.number.clone(),
-                            floor: u.floor,
-                            created_at: now(),
-                        },
-                    )?;
                     report.units += 1;
-                    id
+                    let new = CreateUnit { number: u.number.clone(), floor: u.floor };
+                    create_unit_in(conn, &admin, &building_id, new)?.id
                 }
             };
+            let unit_id: UnitId = unit_id.parse().map_err(AppError::internal)?;
             let owner_id = ensure_user(conn, &u.owner, &fixture.password, hash, None, &mut report)?;
-            reg::add_unit_owner(conn, &unit_id, &owner_id)?;
+            add_owner_in(conn, &admin, &unit_id, UserRef { user_id: owner_id })?;
         }
         if let (Some(handover), Some(reviewer)) = (b.handover_date, &reviewer) {
             if deposit_paid_before_handover(conn, rules, &building_id, handover, reviewer)? {

@@ -14,6 +14,7 @@ use crate::db::registry::{
     self as reg, BuildingChanges, BuildingRow, EstateChanges, EstateRow, OrganisationRow, Scope, UnitChanges,
     UnitRow,
 };
+use crate::db::DbConnection;
 use crate::domain::ids::{BuildingId, EstateId, OrganisationId, UnitId, UserId};
 use crate::domain::registry::{valid_jurisdiction, BuildingClass, OrgKind, Role};
 use crate::error::{AppError, AppResult};
@@ -58,11 +59,17 @@ fn organisation_response(row: OrganisationRow) -> AppResult<OrganisationResponse
 /// Registers an organisation (administrators only).
 pub async fn create_organisation(
     state: &AppState,
-    caller: &Caller,
+    _admin: &Caller,
     body: CreateOrganisation,
 ) -> AppResult<OrganisationResponse> {
-    let _admin = caller.clone();
-    let req = body;
+    state.db.write(move |conn| create_organisation_in(conn, body)).await
+}
+
+/// Registers an organisation in the caller's transaction: for the API and the demo estate.
+pub fn create_organisation_in(
+    conn: &mut DbConnection,
+    req: CreateOrganisation,
+) -> AppResult<OrganisationResponse> {
     let name = text(&req.name, "name", 200)?;
     match (&req.kind, &req.jurisdiction) {
         (OrgKind::HousingBureau, Some(j)) if valid_jurisdiction(j) => {}
@@ -77,8 +84,7 @@ pub async fn create_organisation(
         jurisdiction: req.jurisdiction,
         created_at: now(),
     };
-    let saved = row.clone();
-    state.db.write(move |conn| reg::insert_organisation(conn, &saved)).await?;
+    reg::insert_organisation(conn, &row)?;
     organisation_response(row)
 }
 
@@ -178,7 +184,15 @@ pub async fn create_estate(
     body: CreateEstate,
 ) -> AppResult<EstateResponse> {
     let editor = caller.clone();
-    let req = body;
+    state.db.write(move |conn| create_estate_in(conn, &editor, body)).await
+}
+
+/// Registers an estate in the caller's transaction: a reviewer only in their jurisdiction.
+pub fn create_estate_in(
+    conn: &mut DbConnection,
+    editor: &Caller,
+    req: CreateEstate,
+) -> AppResult<EstateResponse> {
     if !valid_jurisdiction(&req.jurisdiction) {
         return Err(AppError::invalid("jurisdiction"));
     }
@@ -191,19 +205,12 @@ pub async fn create_estate(
         property_manager_id: req.property_manager_id.as_deref().map(parse_id).transpose()?,
         created_at: now(),
     };
-    let saved = row.clone();
-    let viewer = editor.viewer();
-    state
-        .db
-        .write(move |conn| {
-            if viewer.role == Role::Reviewer
-                && !reg::reviewer_jurisdictions(conn, &viewer.user_id)?.contains(&saved.jurisdiction)
-            {
-                return Err(AppError::new(Code::OutsideJurisdiction));
-            }
-            reg::insert_estate(conn, &saved)
-        })
-        .await?;
+    if editor.role == Role::Reviewer
+        && !reg::reviewer_jurisdictions(conn, &editor.id)?.contains(&row.jurisdiction)
+    {
+        return Err(AppError::new(Code::OutsideJurisdiction));
+    }
+    reg::insert_estate(conn, &row)?;
     Ok(EstateResponse::from(row))
 }
 
@@ -321,12 +328,20 @@ pub async fn create_building(
     id: &EstateId,
     body: CreateBuilding,
 ) -> AppResult<BuildingResponse> {
-    let editor = caller.clone();
-    let estate_id = id.to_string();
-    let req = body;
+    let (editor, estate_id) = (caller.clone(), id.clone());
+    state.db.write(move |conn| create_building_in(conn, &editor, &estate_id, body)).await
+}
+
+/// Registers a building of an estate the editor may see, in the caller's transaction.
+pub fn create_building_in(
+    conn: &mut DbConnection,
+    editor: &Caller,
+    estate_id: &EstateId,
+    req: CreateBuilding,
+) -> AppResult<BuildingResponse> {
     let row = BuildingRow {
         id: reg::fresh_id(),
-        estate_id,
+        estate_id: estate_id.to_string(),
         name: text(&req.name, "name", 100)?,
         class: req.class,
         construction_cost_fen: check_cost(req.construction_cost)?,
@@ -334,17 +349,10 @@ pub async fn create_building(
         handover_date: req.handover_date.map(check_handover).transpose()?,
         created_at: now(),
     };
-    let viewer = editor.viewer();
-    let (row, jurisdiction) = state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            let estate = reg::find_estate(conn, &scope, &row.estate_id)?;
-            reg::insert_building(conn, &row)?;
-            Ok((row, estate.jurisdiction))
-        })
-        .await?;
-    building_response(row, jurisdiction)
+    let scope = reg::scope(conn, &editor.viewer())?;
+    let estate = reg::find_estate(conn, &scope, &row.estate_id)?;
+    reg::insert_building(conn, &row)?;
+    building_response(row, estate.jurisdiction)
 }
 
 /// An estate's buildings (for an owner, only those holding their units).
@@ -450,28 +458,30 @@ pub async fn create_unit(
     id: &BuildingId,
     body: CreateUnit,
 ) -> AppResult<UnitResponse> {
-    let editor = caller.clone();
-    let building_id = id.to_string();
-    if !(-10..=200).contains(&body.floor) {
+    let (editor, building_id) = (caller.clone(), id.clone());
+    state.db.write(move |conn| create_unit_in(conn, &editor, &building_id, body)).await
+}
+
+/// Registers a unit of a building the editor may see, in the caller's transaction.
+pub fn create_unit_in(
+    conn: &mut DbConnection,
+    editor: &Caller,
+    building_id: &BuildingId,
+    req: CreateUnit,
+) -> AppResult<UnitResponse> {
+    if !(-10..=200).contains(&req.floor) {
         return Err(AppError::invalid("floor"));
     }
     let row = UnitRow {
         id: reg::fresh_id(),
-        building_id,
-        number: text(&body.number, "number", 50)?,
-        floor: body.floor,
+        building_id: building_id.to_string(),
+        number: text(&req.number, "number", 50)?,
+        floor: req.floor,
         created_at: now(),
     };
-    let viewer = editor.viewer();
-    let row = state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_building(conn, &scope, &row.building_id)?;
-            reg::insert_unit(conn, &row)?;
-            Ok(row)
-        })
-        .await?;
+    let scope = reg::scope(conn, &editor.viewer())?;
+    reg::find_building(conn, &scope, &row.building_id)?;
+    reg::insert_unit(conn, &row)?;
     Ok(UnitResponse::from(row))
 }
 
@@ -508,19 +518,21 @@ pub async fn get_unit(state: &AppState, caller: &Caller, id: &UnitId) -> AppResu
 
 /// Records an owner of a unit.
 pub async fn add_owner(state: &AppState, caller: &Caller, id: &UnitId, body: UserRef) -> AppResult<()> {
-    let editor = caller.clone();
-    let unit_id = id.to_string();
-    let user_id = parse_id(&body.user_id)?;
-    let viewer = editor.viewer();
-    state
-        .db
-        .write(move |conn| {
-            let scope = reg::scope(conn, &viewer)?;
-            reg::find_unit(conn, &scope, &unit_id)?;
-            reg::add_unit_owner(conn, &unit_id, &user_id)
-        })
-        .await?;
-    Ok(())
+    let (editor, unit_id) = (caller.clone(), id.clone());
+    state.db.write(move |conn| add_owner_in(conn, &editor, &unit_id, body)).await
+}
+
+/// Records an owner of a unit the editor may see, in the caller's transaction; again changes nothing.
+pub fn add_owner_in(
+    conn: &mut DbConnection,
+    editor: &Caller,
+    unit_id: &UnitId,
+    req: UserRef,
+) -> AppResult<()> {
+    let user_id = parse_id(&req.user_id)?;
+    let scope = reg::scope(conn, &editor.viewer())?;
+    reg::find_unit(conn, &scope, unit_id)?;
+    reg::add_unit_owner(conn, unit_id, &user_id)
 }
 
 /// The caller's own units (owners).
