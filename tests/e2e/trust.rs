@@ -108,6 +108,9 @@ async fn only_the_designated_unit_plans_repairs_and_accounts_for_the_work() {
     ok(&app, &c.owner.access, &path("cost-sheets/1/sign"), json!({})).await;
 
     refused_to_all_others(&app, &o, &path("submit-cost-sheet"), json!({"revision": 1})).await;
+    // A claim out of sight answers 404 whatever is asked of it, never the revision it is at.
+    let probe = app.post(&path("submit-cost-sheet"), &o.other_unit.access, json!({"revision": 7})).await;
+    assert_eq!((probe.status, probe.code()), (StatusCode::NOT_FOUND, "not_found"), "{}", probe.body);
     let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
     assert_eq!(page["claim"]["state"], "in_repair", "no refused step moved the claim");
     assert_eq!(page["cost_sheets"].as_array().unwrap().len(), 1, "no refused sheet was stored");

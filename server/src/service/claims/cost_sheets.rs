@@ -160,10 +160,15 @@ pub async fn submit(
     req: SubmitCostSheetRequest,
 ) -> AppResult<ClaimPage> {
     let revision = req.revision;
-    let claim_id = id.to_string();
-    let probe = claim_id.clone();
-    let signed =
-        state.db.read(move |conn| Ok(latest_is(conn, &probe, revision)?.signed_by.is_some())).await?;
+    let (probe, who) = (id.to_string(), caller.clone());
+    let signed = state
+        .db
+        .read(move |conn| {
+            // Out of the caller's sight the claim does not exist: no revision count leaks out.
+            policy::visible_claim(conn, &who, &probe)?;
+            Ok(latest_is(conn, &probe, revision)?.signed_by.is_some())
+        })
+        .await?;
     // Checked again inside the step's transaction, so a revision added meanwhile cannot slip by.
     let extra: Extra = Box::new(move |conn, row| match latest_is(conn, &row.id, revision)? {
         sheet if sheet.signed_by.is_some() => Ok(()),
