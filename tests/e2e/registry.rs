@@ -132,6 +132,16 @@ async fn money_travels_as_a_decimal_string_and_numbers_are_refused() {
         .await;
     assert_eq!(patched.body["construction_cost"], "38600001.00");
     assert_eq!(patched.body["handover_date"], "2025-10-01", "untouched fields stay");
+    // A PATCH with nothing to change (issue 15) changes nothing, on every kind of record.
+    for path in [
+        format!("/api/v1/buildings/{id}"),
+        format!("/api/v1/estates/{}", created.body["estate_id"].as_str().unwrap()),
+    ] {
+        let empty = app.call(Method::PATCH, &path, Some(&reviewer.access), Some(json!({}))).await;
+        assert_eq!(empty.status, StatusCode::OK, "{path}: {}", empty.body);
+    }
+    let unchanged = app.get(&format!("/api/v1/buildings/{id}"), &reviewer.access).await;
+    assert_eq!(unchanged.body["construction_cost"], "38600001.00");
     let duplicate = app
         .post(&path, &reviewer.access, json!({"name": "4号楼", "class": "high_rise", "construction_cost": "1.00", "design_life_years": 50}))
         .await;

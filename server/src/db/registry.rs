@@ -352,7 +352,16 @@ pub fn update_building(conn: &mut DbConnection, id: &str, changes: &BuildingChan
             return Err(AppError::new(Code::AlreadyExists).detail("name"));
         }
     }
-    diesel::update(buildings::table.find(id)).set(changes).execute(conn)?;
+    let BuildingChanges { name, class, construction_cost_fen, design_life_years, handover_date } = changes;
+    let nothing = name.is_none()
+        && class.is_none()
+        && construction_cost_fen.is_none()
+        && design_life_years.is_none()
+        && handover_date.is_none();
+    // A PATCH with nothing in it changes nothing and answers the building as it is.
+    if !nothing {
+        diesel::update(buildings::table.find(id)).set(changes).execute(conn)?;
+    }
     Ok(())
 }
 
