@@ -66,9 +66,8 @@ pub fn parse_public_key(text: &str) -> AppResult<ed25519_dalek::VerifyingKey> {
 }
 
 /// Enrolls the caller's phone.
-pub async fn enroll(state: &AppState, caller: &Caller, body: EnrollDevice) -> AppResult<DeviceResponse> {
+pub async fn enroll(state: &AppState, caller: &Caller, req: EnrollDevice) -> AppResult<DeviceResponse> {
     let holder = caller.clone();
-    let req = body;
     let key = parse_public_key(&req.public_key)?;
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 100 {

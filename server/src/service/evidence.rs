@@ -78,15 +78,9 @@ pub struct EvidenceItem {
 }
 
 /// Attaches an uploaded file to a claim; false when it was attached already, which changes nothing.
-pub async fn attach(
-    state: &AppState,
-    caller: &Caller,
-    id: &ClaimId,
-    body: AttachEvidence,
-) -> AppResult<bool> {
+pub async fn attach(state: &AppState, caller: &Caller, id: &ClaimId, req: AttachEvidence) -> AppResult<bool> {
     let user = caller.clone();
     let claim_id = id.to_string();
-    let req = body;
     let file_id = parse_id(&req.file_id)?;
     req.kind.parse::<EvidenceKind>().map_err(|_| AppError::invalid("kind"))?;
     if req.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l))

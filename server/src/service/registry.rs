@@ -395,11 +395,10 @@ pub async fn update_building(
     state: &AppState,
     caller: &Caller,
     id: &BuildingId,
-    body: UpdateBuilding,
+    req: UpdateBuilding,
 ) -> AppResult<BuildingResponse> {
     let editor = caller.clone();
     let id = id.to_string();
-    let req = body;
     let changes = BuildingChanges {
         name: optional_text(req.name.as_deref(), "name", 100)?,
         class: req.class.map(|c| c.as_str().to_string()),

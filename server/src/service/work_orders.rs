@@ -437,13 +437,10 @@ pub async fn check_in(
     state: &AppState,
     caller: &Caller,
     id: &WorkOrderId,
-    body: SiteReport,
+    report: SiteReport,
 ) -> AppResult<WorkOrderView> {
-    let user = caller.clone();
-    let id = id.to_string();
-    let report = body;
-    let found = state.db.write(move |conn| check_in_on(conn, &user, &id, None, report)).await?;
-    Ok(found)
+    let (user, id) = (caller.clone(), id.to_string());
+    state.db.write(move |conn| check_in_on(conn, &user, &id, None, report)).await
 }
 
 /// Starts a visit on a work order: for the API and for a phone's synced `check_in`.
@@ -488,13 +485,10 @@ pub async fn check_out(
     state: &AppState,
     caller: &Caller,
     id: &WorkOrderId,
-    body: SiteReport,
+    report: SiteReport,
 ) -> AppResult<WorkOrderView> {
-    let user = caller.clone();
-    let id = id.to_string();
-    let report = body;
-    let found = state.db.write(move |conn| check_out_on(conn, &user, &id, None, report)).await?;
-    Ok(found)
+    let (user, id) = (caller.clone(), id.to_string());
+    state.db.write(move |conn| check_out_on(conn, &user, &id, None, report)).await
 }
 
 /// Ends the open visit: for the API and for a phone's synced `check_out`.

@@ -292,11 +292,10 @@ pub async fn recheck(
     state: &AppState,
     caller: &Caller,
     id: &BuildingId,
-    body: RecheckRequest,
+    req: RecheckRequest,
 ) -> AppResult<NoticeView> {
     let user = caller.clone();
     let building_id = id.to_string();
-    let req = body;
     let note = text(&req.note, "note", 4000)?;
     let view = state
         .db

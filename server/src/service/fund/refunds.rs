@@ -98,11 +98,10 @@ pub async fn refund(
     state: &AppState,
     caller: &Caller,
     id: &BuildingId,
-    body: RefundRequest,
+    req: RefundRequest,
 ) -> AppResult<BuildingFund> {
     let user = caller.clone();
     let building_id = id.to_string();
-    let req = body;
     let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
     let today = shanghai_date(Utc::now());
     if req.paid_on > today {
@@ -168,11 +167,10 @@ pub async fn award_refund(
     state: &AppState,
     caller: &Caller,
     id: &BuildingId,
-    body: AwardRefundRequest,
+    req: AwardRefundRequest,
 ) -> AppResult<BuildingFund> {
     let user = caller.clone();
     let building_id = id.to_string();
-    let req = body;
     let evidence_id = parse_id(&req.evidence_id)?;
     let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
     if req.paid_on > shanghai_date(Utc::now()) {
