@@ -271,9 +271,9 @@ pub fn insert_estate(conn: &mut DbConnection, estate: &EstateRow) -> AppResult<(
 }
 
 fn require_org_kind(conn: &mut DbConnection, id: &str, kind: OrgKind, field: &str) -> AppResult<()> {
-    let found: Option<String> =
+    let found: Option<OrgKind> =
         organisations::table.find(id).select(organisations::kind).first(conn).optional()?;
-    if found.as_deref() != Some(kind.as_str()) {
+    if found != Some(kind) {
         return Err(AppError::invalid(field));
     }
     Ok(())
@@ -422,8 +422,8 @@ pub fn find_unit(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppResult<
 
 /// Records `user_id` as an owner of the unit; the account must have the owner role.
 pub fn add_unit_owner(conn: &mut DbConnection, unit_id: &str, user_id: &str) -> AppResult<()> {
-    let role: Option<String> = users::table.find(user_id).select(users::role).first(conn).optional()?;
-    if role.as_deref() != Some(Role::Owner.as_str()) {
+    let role: Option<Role> = users::table.find(user_id).select(users::role).first(conn).optional()?;
+    if role != Some(Role::Owner) {
         return Err(AppError::invalid("user_id"));
     }
     let exists = unit_owners::table

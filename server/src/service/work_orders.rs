@@ -13,7 +13,7 @@ use crate::db::notify::{self, Notify};
 use crate::db::work_orders::{self as db, VisitRow, WorkOrderRow, WorkOrderScope};
 use crate::db::DbConnection;
 use crate::domain::ids::{ClaimId, WorkOrderId};
-use crate::domain::lifecycle::{ClaimKind, ClaimState};
+use crate::domain::lifecycle::{ClaimKind, ClaimState, WaitingOn};
 use crate::domain::registry::Role;
 use crate::domain::work_order::{VisitOutcome, WorkOrder, WorkOrderEvent, WorkOrderRefusal, WorkOrderStatus};
 use crate::error::{AppError, AppResult};
@@ -144,7 +144,7 @@ pub async fn create(
             let claim_state: ClaimState = claim.state;
             let repair_unit = if claim.kind == ClaimKind::EmergencyAdvance {
                 // The property manager repairing an emergency sends its own people at once.
-                if claim.applicant_id != user.id || claim_state.waiting_on().as_str() == "nobody" {
+                if claim.applicant_id != user.id || claim_state.waiting_on() == WaitingOn::Nobody {
                     return Err(AppError::new(Code::StepNotForRole).detail("Art. 25"));
                 }
                 user.organisation_ids.first().cloned().ok_or(AppError::new(Code::NotFound))?
