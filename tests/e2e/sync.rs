@@ -213,6 +213,16 @@ async fn rejected_mutations_are_kept_with_a_reason_and_the_queue_moves_on() {
     let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await;
     assert_eq!(order.body["visits"].as_array().unwrap().len(), 1, "the rejected ones left nothing behind");
 
+    // A note with a NUL in it (which PostgreSQL cannot store) is a recorded rejection, not a 500 on
+    // every retry: the mutation behind it applies.
+    let poison =
+        visit(5, MutationKind::VisitNote, None, json!({"work_order_id": wo, "note": "漏水\u{0}严重"}));
+    let note = visit(6, MutationKind::VisitNote, None, json!({"work_order_id": wo, "note": "已关闭总阀"}));
+    let reply = push(&app, &c.technician, &device, 1, &[poison, note]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(outcomes(&reply), [json!(["rejected", "invalid_payload"]), json!(["applied", null])]);
+    assert_eq!(reply.body["acknowledged_through"], 6);
+
     // Another technician cannot push through this phone.
     let other = app.login("technician2").await;
     let foreign = push(
@@ -220,7 +230,7 @@ async fn rejected_mutations_are_kept_with_a_reason_and_the_queue_moves_on() {
         &other,
         &device,
         1,
-        &[visit(5, MutationKind::CheckOut, None, json!({"work_order_id": wo, "outcome": "done"}))],
+        &[visit(7, MutationKind::CheckOut, None, json!({"work_order_id": wo, "outcome": "done"}))],
     )
     .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND, "someone else's phone is not there for them");

@@ -158,3 +158,22 @@ async fn a_phone_of_the_estates_property_manager_cannot_push_a_revision_for_the_
     let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
     assert_eq!(page["cost_sheets"][0]["signed_by"], Value::Null, "the sheet stays unsigned");
 }
+
+#[tokio::test]
+async fn a_control_character_in_a_claim_is_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let mut claim = seepage_claim(&c);
+    claim["description"] = json!("楼上渗水\u{0}");
+    let refused = app.post("/api/v1/claims", &c.owner.access, claim).await;
+    assert_eq!(
+        (refused.status, refused.code(), refused.body["detail"].as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_input", Some("description")),
+        "{}",
+        refused.body
+    );
+    let mut claim = seepage_claim(&c);
+    claim["description"] = json!("楼上渗水，\n顶棚发霉。");
+    let filed = app.post("/api/v1/claims", &c.owner.access, claim).await;
+    assert_eq!(filed.status, StatusCode::CREATED, "newlines stay: {}", filed.body);
+}

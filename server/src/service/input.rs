@@ -9,14 +9,20 @@ pub fn parse_id(raw: &str) -> AppResult<String> {
     uuid::Uuid::parse_str(raw).map(|u| u.hyphenated().to_string()).map_err(|_| AppError::new(Code::InvalidId))
 }
 
-/// A required text field: trimmed, not empty, at most `max` characters; otherwise
-/// `invalid_input` naming the field.
+/// A required text field: trimmed, not empty, at most `max` characters, and no control characters
+/// but newline and tab; otherwise `invalid_input` naming the field. A NUL, which PostgreSQL cannot
+/// store, is refused here rather than failing the write (and, from a phone, every retry of it).
 pub fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > max {
+    if value.is_empty() || value.chars().count() > max || value.chars().any(forbidden_control) {
         return Err(AppError::invalid(field));
     }
     Ok(value.to_string())
+}
+
+/// Control characters a person's text never needs: all but newline and tab.
+fn forbidden_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
 }
 
 /// An optional text field: absent stays absent, present follows [`text`].
@@ -55,4 +61,22 @@ pub struct Paged<T> {
     pub items: Vec<T>,
     pub limit: i64,
     pub offset: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keeps_newlines_and_tabs_and_refuses_other_control_characters() {
+        assert_eq!(
+            text("  楼上渗水\n顶棚发霉\t严重 ", "description", 100).unwrap(),
+            "楼上渗水\n顶棚发霉\t严重"
+        );
+        for bad in ["owner\u{0}", "a\u{7}b", "a\u{1b}[31m", "x\u{7f}", "a\u{85}y"] {
+            let err = text(bad, "description", 100).unwrap_err();
+            assert_eq!(err.code, crate::messages::Code::InvalidInput, "{bad:?}");
+        }
+        assert!(text("   ", "name", 10).is_err() && text("十一个字符的名字太长了", "name", 10).is_err());
+    }
 }
