@@ -105,9 +105,4 @@ pub async fn no_such_route() -> AppResult<actix_web::HttpResponse> {
     Err(AppError::new(Code::NoSuchRoute))
 }
 
-pub use crate::service::{optional_text, parse_id, text, Page, Paged};
-
-/// Times on the wire: RFC 3339 in UTC.
-pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
-    t.and_utc()
-}
+pub use crate::service::{Page, Paged};

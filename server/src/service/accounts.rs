@@ -16,12 +16,9 @@ use crate::domain::ids::UserId;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
+use crate::service::utc;
 use crate::service::{parse_id, Caller, Page, Paged};
 use crate::state::AppState;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -21,11 +21,8 @@ use crate::media::store::Variant;
 use crate::service::files::{check_quota, signed_link, FileView};
 use crate::service::parse_id;
 use crate::service::policy::{self, Caller};
+use crate::service::utc;
 use crate::state::AppState;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -17,11 +17,8 @@ use crate::media::store::{is_sha256_hex, Variant};
 use crate::messages::Code;
 use crate::service::parse_id;
 use crate::service::policy::{self, Caller};
+use crate::service::utc;
 use crate::state::AppState;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
 
 /// The claim's evidence so far plus `extra` bytes must fit its quota.
 pub fn check_quota(conn: &mut DbConnection, claim_id: &str, extra: u64, quota: u64) -> AppResult<()> {

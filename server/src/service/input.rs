@@ -4,6 +4,11 @@
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 
+/// A stored time (UTC, without zone) as the API carries it: RFC 3339 in UTC.
+pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}
+
 /// An id: a UUID, returned in canonical form; anything else is `invalid_id`.
 pub fn parse_id(raw: &str) -> AppResult<String> {
     uuid::Uuid::parse_str(raw).map(|u| u.hyphenated().to_string()).map_err(|_| AppError::new(Code::InvalidId))

@@ -8,12 +8,9 @@ use crate::db::notify;
 use crate::domain::ids::NotificationId;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Lang, Notice};
+use crate::service::utc;
 use crate::service::{Caller, Page, Paged};
 use crate::state::AppState;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct NotificationView {

@@ -19,12 +19,9 @@ use crate::domain::ids::{BuildingId, EstateId, OrganisationId, UnitId, UserId};
 use crate::domain::registry::{valid_jurisdiction, BuildingClass, OrgKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
+use crate::service::utc;
 use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
 use crate::state::AppState;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
 
 // ---- organisations ----
 

@@ -19,12 +19,9 @@ use crate::domain::work_order::{VisitOutcome, WorkOrder, WorkOrderEvent, WorkOrd
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
 use crate::service::policy;
+use crate::service::utc;
 use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
 use crate::state::AppState;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct VisitView {
@@ -141,10 +138,9 @@ pub async fn create(
         .db
         .write(move |conn| {
             let claim = claims_db::find_claim(conn, &policy::work_order_claims(&user), &claim_id)?;
-            let claim_state: ClaimState = claim.state;
             let repair_unit = if claim.kind == ClaimKind::EmergencyAdvance {
                 // The property manager repairing an emergency sends its own people at once.
-                if claim.applicant_id != user.id || claim_state.waiting_on() == WaitingOn::Nobody {
+                if claim.applicant_id != user.id || claim.state.waiting_on() == WaitingOn::Nobody {
                     return Err(AppError::new(Code::StepNotForRole).detail("Art. 25"));
                 }
                 user.organisation_ids.first().cloned().ok_or(AppError::new(Code::NotFound))?
@@ -152,7 +148,7 @@ pub async fn create(
                 policy::require_designated_unit(&user, &claim)?;
                 let unit = claim.repair_unit_id.clone().ok_or(AppError::new(Code::NotFound))?;
                 // No work order before an approved plan (Art. 22).
-                if claim_state != ClaimState::InRepair {
+                if claim.state != ClaimState::InRepair {
                     return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
                 }
                 unit
@@ -242,14 +238,13 @@ pub async fn list(
 pub async fn get_one(state: &AppState, caller: &Caller, id: &WorkOrderId) -> AppResult<WorkOrderView> {
     let user = caller.clone();
     let id = id.to_string();
-    let found = state
+    state
         .db
         .read(move |conn| {
             let scope = policy::work_order_scope(conn, &user)?;
             load_view(conn, &scope, &id)
         })
-        .await?;
-    Ok(found)
+        .await
 }
 
 /// Loads a work order of one of the caller's repair units, checks the version they saw, lets `change`
@@ -310,7 +305,7 @@ pub async fn assign(
     let id = id.to_string();
     let technician = parse_id(&body.technician_id)?;
     let version = body.version;
-    let found = state
+    state
         .db
         .write(move |conn| {
             change_work_order(conn, &user, &id, version, "work_order_assigned", None, |conn, row| {
@@ -341,8 +336,7 @@ pub async fn assign(
                 Ok(json!({"technician_id": technician, "previous": previous}))
             })
         })
-        .await?;
-    Ok(found)
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -371,7 +365,7 @@ pub async fn schedule(
         return Err(AppError::invalid("window_start"));
     }
     let version = body.version;
-    let found = state
+    state
         .db
         .write(move |conn| {
             change_work_order(conn, &user, &id, version, "work_order_scheduled", None, |_, row| {
@@ -381,8 +375,7 @@ pub async fn schedule(
                 Ok(json!({"window_start": start, "window_end": end}))
             })
         })
-        .await?;
-    Ok(found)
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -419,8 +412,7 @@ fn refusal(refusal: WorkOrderRefusal) -> AppError {
 
 /// Moves the order on by `event`, as `domain::work_order` allows.
 fn advance(row: &mut WorkOrderRow, event: WorkOrderEvent, on_site: bool) -> AppResult<()> {
-    let status: WorkOrderStatus = row.status;
-    let machine = WorkOrder { status, assigned: row.technician_id.is_some(), on_site };
+    let machine = WorkOrder { status: row.status, assigned: row.technician_id.is_some(), on_site };
     row.status = machine.after(event).map_err(refusal)?;
     Ok(())
 }

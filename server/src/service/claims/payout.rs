@@ -13,7 +13,6 @@ use super::view::ClaimPage;
 use crate::db::accounts::now;
 use crate::db::claims::{self as db, ClaimRow, PayoutRow};
 use crate::db::{fund, DbConnection};
-use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::{self, shanghai_date};
 use crate::domain::ids::ClaimId;
 use crate::domain::ledger::{self, EntryKind};
@@ -105,7 +104,6 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
         let available = available_for(conn, row)?;
         ledger::check_outflow(available, Money::from_fen(amount))
             .map_err(|s| AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string()))?;
-        let category: WarrantyCategory = row.category;
         fund::post(
             conn,
             &fund::Posting {
@@ -117,7 +115,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
                 reason: "payout (Art. 23)",
                 recorded_by: &by,
             },
-            &[(category, Money::from_fen(amount))],
+            &[(row.category, Money::from_fen(amount))],
         )?;
         db::insert_payout(
             conn,
@@ -138,6 +136,5 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
 
 /// What the claim's category of its building's fund holds.
 fn available_for(conn: &mut DbConnection, claim: &ClaimRow) -> AppResult<Money> {
-    let category: WarrantyCategory = claim.category;
-    Ok(fund::category_balance(conn, &claim.building_id, category)?.balance)
+    Ok(fund::category_balance(conn, &claim.building_id, claim.category)?.balance)
 }

@@ -14,10 +14,7 @@ use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn
 use crate::domain::registry::Role;
 use crate::error::AppResult;
 use crate::service::policy::{self, Caller};
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
+use crate::service::utc;
 
 /// One legal clock on a claim: due when, days left, overdue by.
 #[derive(Serialize, ToSchema)]
@@ -139,7 +136,7 @@ fn next_step(row: &ClaimRow, state: ClaimState, user: &Caller, unsigned_sheet: b
 }
 
 pub(crate) fn claim_response(row: ClaimRow, user: &Caller, unsigned_sheet: bool) -> AppResult<ClaimResponse> {
-    let state: ClaimState = row.state;
+    let state = row.state;
     let now = Utc::now();
     let rejection = row.rejection_reason.map(|reason| Rejection {
         reason,

@@ -126,12 +126,11 @@ pub(super) fn fund_view(
 pub async fn building_fund(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<BuildingFund> {
     let user = caller.clone();
     let building_id = id.to_string();
-    let view = state
+    state
         .db
         .read(move |conn| {
             let (building, _, _) = policy::building_in_scope(conn, &user, &building_id)?;
             fund_view(conn, &building, building_id)
         })
-        .await?;
-    Ok(view)
+        .await
 }

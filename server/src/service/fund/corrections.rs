@@ -65,7 +65,7 @@ pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> Ap
     if !matches!(user.role, Role::Reviewer | Role::Developer | Role::Admin) {
         return Err(AppError::new(Code::Forbidden));
     }
-    let notice = state
+    state
         .db
         .read(move |conn| {
             let scope = policy::claim_scope(conn, &user)?;
@@ -83,6 +83,5 @@ pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> Ap
                 category: claim.category,
             })
         })
-        .await?;
-    Ok(notice)
+        .await
 }

@@ -182,9 +182,8 @@ pub fn notify_deposit_in(
         return Err(AppError::invalid("evidence.kind"));
     }
     let (building, jurisdiction, developer_id) = policy::building_in_scope(conn, user, &building_id)?;
-    let class: BuildingClass = building.class;
     let cost = req.cost.unwrap_or(Money::from_fen(building.construction_cost_fen));
-    let assessment = assess(class, cost, req.reductions)?;
+    let assessment = assess(building.class, cost, req.reductions)?;
     let objection =
         deadlines::due(Clock::DepositObjection, notified_at.and_utc(), rules.day_count, &rules.calendar)
             .map_err(AppError::internal)?;
@@ -194,7 +193,7 @@ pub fn notify_deposit_in(
         jurisdiction,
         developer_id: developer_id.clone(),
         cost_fen: cost.to_fen(),
-        class,
+        class: building.class,
         rate: assessment.rate.normalize().to_string(),
         reductions: serde_json::to_string(&req.reductions).map_err(AppError::internal)?,
         amount_fen: assessment.amount.to_fen(),
@@ -232,15 +231,13 @@ pub fn notify_deposit_in(
 pub async fn get_notice(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<NoticeView> {
     let user = caller.clone();
     let building_id = id.to_string();
-    let view = state
+    state
         .db
         .read(move |conn| {
-            policy::building_in_scope(conn, &user, &building_id)?;
-            let row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
+            let row = visible_notice(conn, &user, &building_id)?;
             notice_view(conn, row)
         })
-        .await?;
-    Ok(view)
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -259,11 +256,10 @@ pub async fn object_to_notice(
     let user = caller.clone();
     let building_id = id.to_string();
     let reason = text(&body.reason, "reason", 4000)?;
-    let view = state
+    state
         .db
         .write(move |conn| {
-            policy::building_in_scope(conn, &user, &building_id)?;
-            let mut row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
+            let mut row = visible_notice(conn, &user, &building_id)?;
             let event =
                 NoticeEvent::Object { on: shanghai_date(Utc::now()), objection_due_on: row.objection_due_on };
             advance(&mut row, event)?;
@@ -272,8 +268,7 @@ pub async fn object_to_notice(
             db::save_notice(conn, &mut row)?;
             notice_view(conn, row)
         })
-        .await?;
-    Ok(view)
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -297,23 +292,21 @@ pub async fn recheck(
     let user = caller.clone();
     let building_id = id.to_string();
     let note = text(&req.note, "note", 4000)?;
-    let view = state
+    state
         .db
         .write(move |conn| {
-            policy::building_in_scope(conn, &user, &building_id)?;
-            let mut row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
+            let mut row = visible_notice(conn, &user, &building_id)?;
             if req.version.is_some_and(|v| v != row.version) {
                 return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
             }
             advance(&mut row, NoticeEvent::Recheck)?;
             if req.corrected {
-                let class: BuildingClass = row.class;
                 let cost = req.cost.unwrap_or(Money::from_fen(row.cost_fen));
                 let reductions = match req.reductions {
                     Some(r) => r,
                     None => serde_json::from_str(&row.reductions).map_err(AppError::internal)?,
                 };
-                let assessment = assess(class, cost, reductions)?;
+                let assessment = assess(row.class, cost, reductions)?;
                 row.cost_fen = cost.to_fen();
                 row.rate = assessment.rate.normalize().to_string();
                 row.reductions = serde_json::to_string(&reductions).map_err(AppError::internal)?;
@@ -324,8 +317,7 @@ pub async fn recheck(
             db::save_notice(conn, &mut row)?;
             notice_view(conn, row)
         })
-        .await?;
-    Ok(view)
+        .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -364,8 +356,7 @@ pub fn record_payment_in(
     if req.paid_on > shanghai_date(Utc::now()) {
         return Err(AppError::invalid("paid_on"));
     }
-    policy::building_in_scope(conn, user, &building_id)?;
-    let mut row = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;
+    let mut row = visible_notice(conn, user, &building_id)?;
     let settles = req.amount.to_fen() == row.amount_fen - row.paid_fen;
     advance(&mut row, NoticeEvent::Pay { settles })?;
     if req.amount.to_fen() > row.amount_fen - row.paid_fen {
@@ -416,10 +407,15 @@ pub fn record_payment_in(
     notice_view(conn, row)
 }
 
+/// The building's deposit notice, if the caller may see the building; otherwise `not_found`.
+fn visible_notice(conn: &mut DbConnection, user: &Caller, building_id: &str) -> AppResult<NoticeRow> {
+    policy::building_in_scope(conn, user, building_id)?;
+    db::notice_of(conn, building_id)?.ok_or(AppError::new(Code::NotFound))
+}
+
 /// Moves the notice on by `event`, as `domain::deposit_notice` allows.
 fn advance(row: &mut NoticeRow, event: NoticeEvent) -> AppResult<()> {
-    let status: NoticeStatus = row.status;
-    let next = status.after(event).map_err(|refusal| match refusal {
+    let next = row.status.after(event).map_err(|refusal| match refusal {
         NoticeRefusal::OutOfOrder(article) => AppError::new(Code::StepOutOfOrder).detail(article.to_string()),
         NoticeRefusal::ObjectionPeriodOver(due) => {
             AppError::new(Code::ObjectionPeriodOver).detail(due.to_string())

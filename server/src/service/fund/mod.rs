@@ -42,9 +42,6 @@ use crate::domain::{fund, periods};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
 use crate::service::policy;
+use crate::service::utc;
 use crate::service::{parse_id, text, Caller};
 use crate::state::AppState;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}

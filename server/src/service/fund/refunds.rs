@@ -31,14 +31,13 @@ pub async fn place_hold(
     let building_id = id.to_string();
     let reason = text(&body.reason, "reason", 2000)?;
     let category = body.category;
-    let hold = state
+    state
         .db
         .write(move |conn| {
             policy::building_in_scope(conn, &user, &building_id)?;
             db::place_hold(conn, &building_id, category.as_str(), &reason, &user.id)
         })
-        .await?;
-    Ok(hold)
+        .await
 }
 
 /// Lifts a hold, with the reason (the defect is repaired).
@@ -107,7 +106,7 @@ pub async fn refund(
     if req.paid_on > today {
         return Err(AppError::invalid("paid_on"));
     }
-    let view = state
+    state
         .db
         .write(move |conn| {
             let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
@@ -143,8 +142,7 @@ pub async fn refund(
             )?;
             fund_view(conn, &building, building_id.clone())
         })
-        .await?;
-    Ok(view)
+        .await
 }
 
 // ---- award refunds (Art. 9 iii) ----
@@ -176,7 +174,7 @@ pub async fn award_refund(
     if req.paid_on > shanghai_date(Utc::now()) {
         return Err(AppError::invalid("paid_on"));
     }
-    let view = state
+    state
         .db
         .write(move |conn| {
             let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
@@ -190,9 +188,8 @@ pub async fn award_refund(
                 return Err(AppError::new(Code::AlreadyExists).detail("Art. 9"));
             }
             let after = ReductionsInput { award: Some(req.award), ..before };
-            let class: BuildingClass = notice.class;
             let returned = deposit::refund_for_new_reduction(
-                class,
+                notice.class,
                 Money::from_fen(notice.cost_fen),
                 &before.domain(),
                 &after.domain(),
@@ -232,6 +229,5 @@ pub async fn award_refund(
             db::add_evidence(conn, &notice.id, &evidence_id, "award")?;
             fund_view(conn, &building, building_id.clone())
         })
-        .await?;
-    Ok(view)
+        .await
 }

@@ -48,7 +48,7 @@ pub struct Pusher {
 
 impl Pusher {
     fn actor(&self) -> Actor {
-        Actor { user_id: self.user.id.clone(), role: self.user.role, device_id: Some(self.device_id.clone()) }
+        self.user.actor(Some(&self.device_id))
     }
 }
 

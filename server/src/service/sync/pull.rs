@@ -25,12 +25,9 @@ use crate::domain::coverage::WarrantyCategory;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::policy::{self, claim_scope, Caller};
+use crate::service::utc;
 use crate::service::Page;
 use crate::state::AppState;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
 
 /// Where a pull stands: in the snapshot (after claim `claim`, the change feed to resume from `after`)
 /// or in the change feed (after change `after`); and what the caller could see then (`scope`).
