@@ -62,6 +62,11 @@ pub struct Config {
     pub login_slowdown_ms: u64,
     /// Largest JSON body accepted, in bytes. Default 262144 (256 KiB).
     pub max_json_bytes: usize,
+    /// Seconds a request body may go without a byte arriving before the request is cut off (an
+    /// upload keeps what arrived). Default 15.
+    pub body_idle_timeout_secs: u64,
+    /// Seconds a whole JSON body may take to arrive. Default 30.
+    pub json_body_deadline_secs: u64,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy). Default false.
     pub trust_forwarded_for: bool,
     /// `text` or `json` logs. Default `text`.
@@ -116,6 +121,8 @@ impl Default for Config {
             login_lockout_secs: 900,
             login_slowdown_ms: 250,
             max_json_bytes: 256 * 1024,
+            body_idle_timeout_secs: 15,
+            json_body_deadline_secs: 30,
             trust_forwarded_for: false,
             log_format: "text".into(),
             shutdown_timeout_secs: 30,
@@ -187,6 +194,11 @@ impl Config {
             "refresh_retry_secs must be at most 86400 (a day)"
         );
         anyhow::ensure!(self.login_max_failures >= 1, "login_max_failures must be at least 1");
+        anyhow::ensure!(
+            (1..=3600).contains(&self.body_idle_timeout_secs)
+                && (1..=3600).contains(&self.json_body_deadline_secs),
+            "body_idle_timeout_secs and json_body_deadline_secs must be 1-3600"
+        );
         anyhow::ensure!(
             matches!(self.log_format.as_str(), "text" | "json"),
             "log_format must be text or json"

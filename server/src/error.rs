@@ -119,6 +119,18 @@ impl ResponseError for AppError {
     }
 }
 
+impl From<crate::domain::ledger::OutflowRefused> for AppError {
+    fn from(err: crate::domain::ledger::OutflowRefused) -> AppError {
+        use crate::domain::ledger::OutflowRefused;
+        match err {
+            OutflowRefused::Negative(amount) => AppError::invalid("amount").detail(amount.to_string()),
+            OutflowRefused::Short(s) => {
+                AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string())
+            }
+        }
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

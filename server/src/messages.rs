@@ -70,6 +70,7 @@ codes! {
     InvalidId = "invalid_id", 400, "编号格式不正确。", "The id is not well formed.";
     /// The body is larger than this endpoint accepts.
     PayloadTooLarge = "payload_too_large", 413, "提交的内容过大。", "The request body is too large.";
+    BodyTimeout = "body_timeout", 408, "提交内容传输过慢，已中断，请重试。", "The request body arrived too slowly and was cut off; try again.";
     /// The body is not `application/json`.
     UnsupportedMediaType = "unsupported_media_type", 415, "请以 JSON 格式提交。", "The request body must be JSON.";
     /// No access token was presented.

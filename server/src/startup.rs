@@ -67,6 +67,7 @@ impl Application {
                 .app_data(openapi.clone())
                 .route("/api/openapi.json", web::get().to(serve_openapi))
                 .default_service(web::to(api::no_such_route))
+                .wrap(from_fn(api::middleware::body_deadlines))
                 .wrap(from_fn(api::middleware::request_context))
         })
         .listen(listener)?

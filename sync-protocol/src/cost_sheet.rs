@@ -30,15 +30,40 @@ pub const MAX_QUANTITY: i64 = 1_000_000;
 /// Quantities are exact to three decimal places (e.g. 12.345 m²).
 pub const QUANTITY_SCALE: u32 = 3;
 
-/// Why a line cannot be priced.
+/// Largest unit price, in yuan: ¥10,000,000.00.
+pub const MAX_UNIT_PRICE_YUAN: i64 = 10_000_000;
+
+/// Largest amount of one line, and largest budget of one line, in yuan: ¥100,000,000.00.
+pub const MAX_LINE_AMOUNT_YUAN: i64 = 100_000_000;
+
+/// Largest total of one sheet, and largest budget total, in yuan: ¥1,000,000,000.00. Far above any
+/// repair a warranty fund pays for, far below where a sum in fen could overflow.
+pub const MAX_SHEET_TOTAL_YUAN: i64 = 1_000_000_000;
+
+/// Most lines on one sheet.
+pub const MAX_LINES: usize = 200;
+
+/// Why a line or a sheet cannot be priced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LineError {
     /// Quantity zero, negative, above [`MAX_QUANTITY`], or finer than three places.
     #[error("quantity must be positive, at most 1,000,000 and exact to 0.001")]
     Quantity,
-    /// A negative unit price.
-    #[error("unit price must not be negative")]
+    /// A negative unit price, or one above [`MAX_UNIT_PRICE_YUAN`].
+    #[error("unit price must be between 0.00 and 10000000.00")]
     UnitPrice,
+    /// A line amount above [`MAX_LINE_AMOUNT_YUAN`].
+    #[error("line amount must be at most 100000000.00")]
+    Amount,
+    /// A negative budget, or one above [`MAX_LINE_AMOUNT_YUAN`].
+    #[error("budget must be between 0.00 and 100000000.00")]
+    Budget,
+    /// No lines, or more than [`MAX_LINES`].
+    #[error("a sheet has 1 to 200 lines")]
+    Lines,
+    /// A total above [`MAX_SHEET_TOTAL_YUAN`].
+    #[error("the sheet's total must be at most 1000000000.00")]
+    Total,
 }
 
 /// Checks a quantity.
@@ -52,18 +77,43 @@ pub fn check_quantity(quantity: Decimal) -> Result<Decimal, LineError> {
     Ok(quantity)
 }
 
-/// A line's amount: quantity × unit price, rounded half up to the fen.
+/// A line's amount: quantity × unit price, rounded half up to the fen, within the bounds.
 pub fn line_amount(quantity: Decimal, unit_price: Money) -> Result<Money, LineError> {
     let quantity = check_quantity(quantity)?;
-    if unit_price.is_negative() {
+    if unit_price.is_negative() || unit_price > Money::from_yuan(MAX_UNIT_PRICE_YUAN) {
         return Err(LineError::UnitPrice);
     }
-    Ok(unit_price.times(quantity))
+    // Both factors are bounded, so the product cannot overflow a decimal.
+    let amount = unit_price.times(quantity);
+    if amount > Money::from_yuan(MAX_LINE_AMOUNT_YUAN) {
+        return Err(LineError::Amount);
+    }
+    Ok(amount)
 }
 
-/// The sum of line amounts.
-pub fn total(amounts: impl IntoIterator<Item = Money>) -> Money {
-    amounts.into_iter().sum()
+/// Checks a line's budget.
+pub fn check_budget(budget: Money) -> Result<Money, LineError> {
+    if budget.is_negative() || budget > Money::from_yuan(MAX_LINE_AMOUNT_YUAN) {
+        return Err(LineError::Budget);
+    }
+    Ok(budget)
+}
+
+/// Checks the number of lines on a sheet.
+pub fn check_line_count(lines: usize) -> Result<(), LineError> {
+    if lines == 0 || lines > MAX_LINES {
+        return Err(LineError::Lines);
+    }
+    Ok(())
+}
+
+/// The sum of line amounts (or budgets), with checked arithmetic, at most
+/// [`MAX_SHEET_TOTAL_YUAN`].
+pub fn total(amounts: impl IntoIterator<Item = Money>) -> Result<Money, LineError> {
+    let max = Money::from_yuan(MAX_SHEET_TOTAL_YUAN);
+    amounts.into_iter().try_fold(Money::ZERO, |sum, amount| {
+        sum.checked_add(amount).filter(|s| *s <= max).ok_or(LineError::Total)
+    })
 }
 
 /// Actual against budget for one line or a whole sheet.
@@ -117,7 +167,7 @@ mod tests {
         // 1.5 at ¥0.01: 0.015 → 0.02.
         assert_eq!(line_amount(d("1.5"), m("0.01")).unwrap(), m("0.02"));
         let lines = [m("480.88"), m("1050.00"), m("0.02")];
-        assert_eq!(total(lines), m("1530.90"));
+        assert_eq!(total(lines), Ok(m("1530.90")));
     }
 
     #[test]
@@ -127,6 +177,25 @@ mod tests {
         assert_eq!(line_amount(d("1.0001"), m("1.00")), Err(LineError::Quantity));
         assert_eq!(line_amount(d("1000001"), m("1.00")), Err(LineError::Quantity));
         assert_eq!(line_amount(d("1"), m("-1.00")), Err(LineError::UnitPrice));
+        assert_eq!(line_amount(d("1"), m("10000000.01")), Err(LineError::UnitPrice));
+        assert_eq!(line_amount(d("1000000"), m("10000000000000.00")), Err(LineError::UnitPrice));
+        assert_eq!(line_amount(d("10"), m("10000000.00")), Ok(m("100000000.00")));
+        assert_eq!(line_amount(d("10.001"), m("10000000.00")), Err(LineError::Amount));
+        assert_eq!(check_budget(m("-0.01")), Err(LineError::Budget));
+        assert_eq!(check_budget(m("100000000.01")), Err(LineError::Budget));
+        assert_eq!(check_line_count(0), Err(LineError::Lines));
+        assert_eq!(check_line_count(MAX_LINES + 1), Err(LineError::Lines));
+    }
+
+    #[test]
+    fn totals_are_bounded_and_checked() {
+        let top = m("100000000.00");
+        assert_eq!(total(vec![top; 10]), Ok(m("1000000000.00")));
+        assert_eq!(total(vec![top; 11]), Err(LineError::Total));
+        assert_eq!(total([m("1000000000.00"), m("0.01")]), Err(LineError::Total));
+        // Even amounts that no line could produce are refused, never wrapped.
+        assert_eq!(total([m("10000000000000.00"); 1000]), Err(LineError::Total));
+        assert_eq!(total([]), Ok(Money::ZERO));
     }
 
     #[test]
@@ -144,7 +213,7 @@ mod tests {
         /// the exact product.
         #[test]
         fn totals_are_sums_of_rounded_lines(
-            lines in prop::collection::vec((1i64..10_000_000, 0i64..100_000_000), 1..40)
+            lines in prop::collection::vec((1i64..1_000_000, 0i64..10_000_000), 1..40)
         ) {
             let mut amounts = Vec::new();
             let mut expected_fen = 0i64;
@@ -157,7 +226,30 @@ mod tests {
                 expected_fen += amount.to_fen();
                 amounts.push(amount);
             }
-            prop_assert_eq!(total(amounts).to_fen(), expected_fen);
+            let within = expected_fen <= MAX_SHEET_TOTAL_YUAN * 100;
+            prop_assert_eq!(total(amounts).ok().map(Money::to_fen), within.then_some(expected_fen));
+        }
+
+        /// Whatever a hostile device sends, an accepted sheet's total is within the bounds, never
+        /// negative, and exactly the sum of its lines.
+        #[test]
+        fn accepted_sheets_are_within_bounds(
+            lines in prop::collection::vec((any::<i64>(), 0u32..6, any::<i64>()), 0..250)
+        ) {
+            let priced: Result<Vec<Money>, LineError> = check_line_count(lines.len()).and_then(|()| {
+                lines
+                    .iter()
+                    .map(|&(q, scale, price_fen)| line_amount(Decimal::new(q, scale), Money::from_fen(price_fen)))
+                    .collect()
+            });
+            if let Ok(amounts) = priced {
+                if let Ok(sum) = total(amounts.iter().copied()) {
+                    prop_assert!(!sum.is_negative());
+                    prop_assert!(sum <= Money::from_yuan(MAX_SHEET_TOTAL_YUAN));
+                    let fen: i128 = amounts.iter().map(|a| i128::from(a.to_fen())).sum();
+                    prop_assert_eq!(i128::from(sum.to_fen()), fen);
+                }
+            }
         }
     }
 }

@@ -57,6 +57,16 @@ impl Money {
         Ok(Money(value.round_dp(2)))
     }
 
+    /// Whole yuan.
+    pub fn from_yuan(yuan: i64) -> Money {
+        Money(Decimal::from(yuan))
+    }
+
+    /// The sum, or `None` beyond the largest amount Baoxiu accepts.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).filter(|sum| sum.abs() <= Decimal::from(MAX_YUAN)).map(Money)
+    }
+
     /// From integer fen, as the database stores it.
     pub fn from_fen(fen: i64) -> Money {
         Money(Decimal::new(fen, 2))

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{canonical_hash, to_canonical, value_hash, CanonicalError};
-use crate::cost_sheet::{line_amount, total, LineError, LineKind};
+use crate::cost_sheet::{check_budget, check_line_count, line_amount, total, LineError, LineKind};
 use crate::payloads::{ClaimSnapshot, CostSheetSnapshot, WorkOrderSnapshot};
 use crate::Money;
 
@@ -161,7 +161,13 @@ pub enum BatchError {
     /// Numbers inside the batch are not consecutive.
     #[error("mutations must be numbered consecutively")]
     NotConsecutive,
+    /// A number of 0 or above [`MAX_SEQ`].
+    #[error("mutation numbers run from 1 to 9223372036854775807")]
+    SeqOutOfRange,
 }
+
+/// The largest mutation number: the server stores numbers as a signed 64-bit integer.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
 
 /// Checks a batch against the server's accepted versions and the device's last acknowledged
 /// number. Mutations at or below `acknowledged_through` are retries (their recorded outcome is
@@ -175,12 +181,16 @@ pub fn check_batch(
     if request.protocol_version < min || request.protocol_version > max {
         return Err(BatchError::UnsupportedVersion { got: request.protocol_version, min, max });
     }
-    if request.mutations.windows(2).any(|w| w[1].seq != w[0].seq + 1) {
+    if request.mutations.iter().any(|m| m.seq == 0 || m.seq > MAX_SEQ) {
+        return Err(BatchError::SeqOutOfRange);
+    }
+    if request.mutations.windows(2).any(|w| w[0].seq.checked_add(1) != Some(w[1].seq)) {
         return Err(BatchError::NotConsecutive);
     }
     if let Some(first_new) = request.mutations.iter().find(|m| m.seq > acknowledged_through) {
-        if first_new.seq != acknowledged_through + 1 {
-            return Err(BatchError::Gap { expected: acknowledged_through + 1 });
+        let expected = acknowledged_through.saturating_add(1);
+        if first_new.seq != expected {
+            return Err(BatchError::Gap { expected });
         }
     }
     Ok(())
@@ -240,17 +250,20 @@ impl CostSheetRevision {
         canonical_hash(self)
     }
 
-    /// Each line's amount and the total, by the shared arithmetic.
+    /// Each line's amount and the total, by the shared arithmetic, within its bounds.
     pub fn amounts(&self) -> Result<(Vec<Money>, Money), LineError> {
+        check_line_count(self.lines.len())?;
         let amounts = self
             .lines
             .iter()
             .map(|l| {
                 let quantity = l.quantity.parse().map_err(|_| LineError::Quantity)?;
+                check_budget(l.budget)?;
                 line_amount(quantity, l.unit_price)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let sum = total(amounts.iter().copied());
+        total(self.lines.iter().map(|l| l.budget))?;
+        let sum = total(amounts.iter().copied())?;
         Ok((amounts, sum))
     }
 }
@@ -353,6 +366,10 @@ mod tests {
         assert_eq!(check_batch(&req(&[2, 3, 4], 1), (1, 1), 3), Ok(()));
         assert_eq!(check_batch(&req(&[5, 6], 1), (1, 1), 3), Err(BatchError::Gap { expected: 4 }));
         assert_eq!(check_batch(&req(&[1, 3], 1), (1, 1), 0), Err(BatchError::NotConsecutive));
+        // Numbers at the edge of their type are refused, never wrapped.
+        assert_eq!(check_batch(&req(&[u64::MAX, 0], 1), (1, 1), 0), Err(BatchError::SeqOutOfRange));
+        assert_eq!(check_batch(&req(&[MAX_SEQ + 1], 1), (1, 1), 0), Err(BatchError::SeqOutOfRange));
+        assert_eq!(check_batch(&req(&[0], 1), (1, 1), 0), Err(BatchError::SeqOutOfRange));
         assert_eq!(
             check_batch(&req(&[1], 0), (1, 1), 0),
             Err(BatchError::UnsupportedVersion { got: 0, min: 1, max: 1 })

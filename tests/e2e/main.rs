@@ -13,6 +13,7 @@ mod files;
 mod fund;
 mod fund_year;
 mod health;
+mod hostile;
 mod interleavings;
 mod migrations;
 mod offline;

@@ -209,7 +209,8 @@ async fn upload_chunk(
         return Err(AppError::new(Code::UploadOffsetMismatch).detail(current.to_string()));
     }
     let declared: Option<u64> = header(&req, "Content-Length").and_then(|v| v.parse().ok());
-    if declared.is_some_and(|n| current + n > length) {
+    // Checked: a declared length near u64::MAX must not wrap past the bound.
+    if declared.is_some_and(|n| current.checked_add(n).is_none_or(|end| end > length)) {
         return Err(AppError::new(Code::UploadExceedsLength));
     }
     let mut file = OpenOptions::new().create(true).append(true).open(&path).map_err(AppError::internal)?;

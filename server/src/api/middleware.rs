@@ -1,16 +1,22 @@
 //! Request context: a request id on every response and log line, one access-log line per request,
 //! and error messages in the caller's language.
 
-use std::time::Instant;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue, ACCEPT_LANGUAGE};
+use actix_web::error::PayloadError;
+use actix_web::http::header::{HeaderName, HeaderValue, ACCEPT_LANGUAGE, CONTENT_TYPE};
 use actix_web::middleware::Next;
+use actix_web::HttpMessage;
 use tracing::Instrument;
 
 use crate::error::AppError;
 use crate::messages::Lang;
+use crate::state::AppState;
 
 /// The response header carrying the request id.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -53,4 +59,72 @@ pub async fn request_context(
         }
     });
     Ok(res)
+}
+
+/// A body that must keep arriving: an error once no chunk came for `idle`, or once the whole body
+/// took longer than `total` (when set). Slow or stalled senders (a trickled sign-in body, an upload
+/// that stopped mid-chunk while holding its lock) are cut off instead of holding a connection and
+/// its resources for ever; a handler sees an ordinary payload error and an upload keeps what
+/// arrived.
+struct Deadlines {
+    inner: actix_web::dev::Payload,
+    idle: Duration,
+    next_chunk: Pin<Box<tokio::time::Sleep>>,
+    whole: Option<Pin<Box<tokio::time::Sleep>>>,
+    expired: bool,
+}
+
+impl futures_util::Stream for Deadlines {
+    type Item = Result<actix_web::web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.expired {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
+            let deadline = tokio::time::Instant::now() + this.idle;
+            this.next_chunk.as_mut().reset(deadline);
+            return Poll::Ready(item);
+        }
+        let whole_expired = this.whole.as_mut().is_some_and(|w| w.as_mut().poll(cx).is_ready());
+        if whole_expired || this.next_chunk.as_mut().poll(cx).is_ready() {
+            this.expired = true;
+            let err = std::io::Error::new(std::io::ErrorKind::TimedOut, "request body too slow");
+            return Poll::Ready(Some(Err(PayloadError::Io(err))));
+        }
+        Poll::Pending
+    }
+}
+
+/// Puts the body deadlines of the configuration on every request with a body.
+pub async fn body_deadlines(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limits = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|s| (s.config.body_idle_timeout_secs, s.config.json_body_deadline_secs));
+    if let Some((idle, whole)) = limits {
+        let json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let idle = Duration::from_secs(idle);
+        let body = Deadlines {
+            inner: req.take_payload(),
+            idle,
+            next_chunk: Box::pin(tokio::time::sleep(idle)),
+            whole: json.then(|| Box::pin(tokio::time::sleep(Duration::from_secs(whole)))),
+            expired: false,
+        };
+        req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(body) });
+    }
+    next.call(req).await
+}
+
+/// Whether a payload error is a body deadline running out.
+pub fn timed_out(err: &PayloadError) -> bool {
+    matches!(err, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
 }

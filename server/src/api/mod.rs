@@ -53,7 +53,13 @@ impl Modify for BearerAuth {
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
         .service(health::ready)
-        .service(utoipa_actix_web::scope("/api/sync").configure(sync::routes).configure(sync_pull::routes))
+        .service(
+            utoipa_actix_web::scope("/api/sync")
+                // A push may carry up to the advertised batch size, above the general JSON limit.
+                .app_data(json_config(crate::service::sync::LIMITS.max_batch_bytes as usize))
+                .configure(sync::routes)
+                .configure(sync_pull::routes),
+        )
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .configure(accounts::routes)
@@ -81,6 +87,7 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
                 AppError::new(Code::PayloadTooLarge)
             }
             JsonPayloadError::ContentType => AppError::new(Code::UnsupportedMediaType),
+            JsonPayloadError::Payload(e) if middleware::timed_out(e) => AppError::new(Code::BodyTimeout),
             JsonPayloadError::Deserialize(e) => AppError::new(Code::MalformedJson).detail(e.to_string()),
             _ => AppError::new(Code::MalformedJson),
         };

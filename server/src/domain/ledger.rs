@@ -159,10 +159,28 @@ pub struct Shortfall {
     pub shortfall: Money,
 }
 
-/// May `amount` leave a balance of `available`? Never below zero.
-pub fn check_outflow(available: Money, amount: Money) -> Result<(), Shortfall> {
+/// Why an outflow may not be posted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OutflowRefused {
+    /// A negative outflow would put money *into* the fund: never a payout, refund or use.
+    #[error("an outflow of {0} is negative")]
+    Negative(Money),
+    /// The balance cannot cover it.
+    #[error(transparent)]
+    Short(Shortfall),
+}
+
+/// May `amount` leave a balance of `available`? Never below zero, and never a negative amount.
+pub fn check_outflow(available: Money, amount: Money) -> Result<(), OutflowRefused> {
+    if amount.is_negative() {
+        return Err(OutflowRefused::Negative(amount));
+    }
     if amount > available {
-        return Err(Shortfall { requested: amount, available, shortfall: amount - available });
+        return Err(OutflowRefused::Short(Shortfall {
+            requested: amount,
+            available,
+            shortfall: amount - available,
+        }));
     }
     Ok(())
 }
@@ -248,8 +266,18 @@ mod tests {
         assert_eq!(check_outflow(m("100.00"), m("100.00")), Ok(()));
         assert_eq!(
             check_outflow(m("100.00"), m("150.50")),
-            Err(Shortfall { requested: m("150.50"), available: m("100.00"), shortfall: m("50.50") })
+            Err(OutflowRefused::Short(Shortfall {
+                requested: m("150.50"),
+                available: m("100.00"),
+                shortfall: m("50.50")
+            }))
         );
+    }
+
+    #[test]
+    fn a_negative_outflow_is_refused_whatever_the_balance() {
+        assert_eq!(check_outflow(m("100.00"), m("-0.01")), Err(OutflowRefused::Negative(m("-0.01"))));
+        assert_eq!(check_outflow(m("0.00"), m("0.00")), Ok(()));
     }
 
     #[derive(Clone, Debug)]

@@ -19,9 +19,9 @@ use crate::error::{AppError, AppResult};
 use crate::media::inspect::MediaType;
 use crate::media::store::Variant;
 use crate::service::files::{check_quota, signed_link, FileView};
-use crate::service::parse_id;
 use crate::service::policy::{self, Caller};
 use crate::service::utc;
+use crate::service::{parse_id, position};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -80,12 +80,7 @@ pub async fn attach(state: &AppState, caller: &Caller, id: &ClaimId, req: Attach
     let claim_id = id.to_string();
     let file_id = parse_id(&req.file_id)?;
     req.kind.parse::<EvidenceKind>().map_err(|_| AppError::invalid("kind"))?;
-    if req.latitude.is_some_and(|l| !(-90.0..=90.0).contains(&l))
-        || req.longitude.is_some_and(|l| !(-180.0..=180.0).contains(&l))
-        || req.latitude.is_some() != req.longitude.is_some()
-    {
-        return Err(AppError::invalid("latitude"));
-    }
+    position(req.latitude, req.longitude, "latitude")?;
     if req.line.is_some() && req.cost_sheet_id.is_none() {
         return Err(AppError::invalid("cost_sheet_id"));
     }

@@ -31,6 +31,18 @@ fn forbidden_control(c: char) -> bool {
 }
 
 /// An optional text field: absent stays absent, present follows [`text`].
+/// A position on the earth, both halves or neither: finite, latitude within ±90 and longitude
+/// within ±180 (so `NaN` and infinities are refused), refused as `field` otherwise.
+pub fn position(lat: Option<f64>, lng: Option<f64>, field: &str) -> AppResult<Option<(f64, f64)>> {
+    match (lat, lng) {
+        (None, None) => Ok(None),
+        (Some(lat), Some(lng)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) => {
+            Ok(Some((lat, lng)))
+        }
+        _ => Err(AppError::invalid(field)),
+    }
+}
+
 pub fn optional_text(value: Option<&str>, field: &str, max: usize) -> AppResult<Option<String>> {
     value.map(|v| text(v, field, max)).transpose()
 }

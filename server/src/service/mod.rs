@@ -20,5 +20,5 @@ pub mod registry;
 pub mod sync;
 pub mod work_orders;
 
-pub use input::{optional_text, parse_id, text, utc, Page, Paged};
+pub use input::{optional_text, parse_id, position, text, utc, Page, Paged};
 pub use policy::Caller;

@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
 use crate::service::policy;
 use crate::service::utc;
-use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
+use crate::service::{optional_text, parse_id, position, text, Caller, Page, Paged};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -392,14 +392,8 @@ pub struct SiteReport {
     pub outcome: Option<String>,
 }
 
-fn position(report: &SiteReport) -> AppResult<(Option<f64>, Option<f64>)> {
-    match (report.lat, report.lng) {
-        (Some(lat), Some(lng)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) => {
-            Ok((Some(lat), Some(lng)))
-        }
-        (None, None) => Ok((None, None)),
-        _ => Err(AppError::invalid("lat")),
-    }
+fn site_position(report: &SiteReport) -> AppResult<(Option<f64>, Option<f64>)> {
+    Ok(position(report.lat, report.lng, "lat")?.unzip())
 }
 
 /// A work-order refusal as the API's error: out of order, naming what is missing.
@@ -443,7 +437,7 @@ pub(crate) fn check_in_on(
     version: Option<i32>,
     report: SiteReport,
 ) -> AppResult<WorkOrderView> {
-    let (lat, lng) = position(&report)?;
+    let (lat, lng) = site_position(&report)?;
     let device = crate::service::devices::own_device(conn, user, report.device_id.as_deref())?;
     let device_for_audit = device.clone();
     change_work_order(conn, user, id, version, "visit_check_in", device_for_audit, |conn, row| {
@@ -491,7 +485,7 @@ pub(crate) fn check_out_on(
     version: Option<i32>,
     report: SiteReport,
 ) -> AppResult<WorkOrderView> {
-    let (lat, lng) = position(&report)?;
+    let (lat, lng) = site_position(&report)?;
     let outcome: VisitOutcome =
         report.outcome.as_deref().and_then(|o| o.parse().ok()).ok_or_else(|| AppError::invalid("outcome"))?;
     let notes = optional_text(report.notes.as_deref(), "notes", 4000)?;

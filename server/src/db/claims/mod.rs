@@ -1,5 +1,6 @@
 //! Claims, their plans, cost sheets, payouts and audit trail, as stored.
 
+use baoxiu_sync_protocol::cost_sheet;
 use baoxiu_sync_protocol::money::Money;
 use baoxiu_sync_protocol::wire::{CostSheetRevision, WireLine};
 use chrono::{NaiveDate, NaiveDateTime};

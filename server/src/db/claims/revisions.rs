@@ -178,6 +178,16 @@ pub fn insert_cost_sheet(
     Ok(insert_revision(conn, NewRevision::new(claim_id, &new_id(), parent_hash, lines, by)?)?.0)
 }
 
+/// A sheet's total and budget total, summed with checked arithmetic and bounded by the shared
+/// rules (`cost_sheet::total`).
+pub fn sheet_totals(lines: &[LineRow]) -> AppResult<(Money, Money)> {
+    let sum = |fen: fn(&LineRow) -> i64| {
+        cost_sheet::total(lines.iter().map(|l| Money::from_fen(fen(l))))
+            .map_err(|e| AppError::invalid("lines").detail(e.to_string()))
+    };
+    Ok((sum(|l| l.amount_fen)?, sum(|l| l.budget_fen)?))
+}
+
 /// The wire form of stored lines, for hashing.
 pub fn wire_lines(lines: &[LineRow]) -> AppResult<Vec<WireLine>> {
     lines
@@ -208,6 +218,9 @@ pub struct NewRevision {
     pub hash: String,
     /// The lines as the revision's row keeps them.
     document: String,
+    /// The sums of the lines' amounts and budgets, checked and bounded.
+    total_fen: i64,
+    budget_total_fen: i64,
 }
 
 impl NewRevision {
@@ -237,6 +250,8 @@ impl NewRevision {
         };
         let hash = wire.hash().map_err(AppError::internal)?;
         let document = lines_document(&lines)?;
+        let (total, budget_total) = sheet_totals(&lines)?;
+        let (total_fen, budget_total_fen) = (total.to_fen(), budget_total.to_fen());
         let new = NewRevision {
             claim_id: claim_id.into(),
             revision_id: revision_id.into(),
@@ -245,6 +260,8 @@ impl NewRevision {
             by: by.into(),
             hash,
             document,
+            total_fen,
+            budget_total_fen,
         };
         Ok((new, wire))
     }
@@ -340,8 +357,8 @@ pub fn insert_revisions(
             id: new.revision_id.clone(),
             claim_id: new.claim_id.clone(),
             revision: claim.last().map_or(0, |c| c.revision) + 1,
-            total_fen: new.lines.iter().map(|l| l.amount_fen).sum(),
-            budget_total_fen: new.lines.iter().map(|l| l.budget_fen).sum(),
+            total_fen: new.total_fen,
+            budget_total_fen: new.budget_total_fen,
             created_by: new.by,
             created_at: now(),
             signed_by: None,

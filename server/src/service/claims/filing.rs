@@ -1,7 +1,7 @@
 //! Filing a claim: who may apply for which part (Art. 20), whether the defect is still covered
 //! (Art. 18), and the emergency path with its evidence and signed cost sheet (Art. 25).
 
-use baoxiu_sync_protocol::cost_sheet::{line_amount, LineKind};
+use baoxiu_sync_protocol::cost_sheet::{check_budget, check_line_count, line_amount, LineError, LineKind};
 use baoxiu_sync_protocol::Money;
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -84,20 +84,16 @@ pub struct FileClaim {
     pub advance: Option<AdvanceInput>,
 }
 
+/// Prices and bounds a sheet's lines by the shared arithmetic (`cost_sheet`): each line within its
+/// maxima, the total and the budget total summed with checked arithmetic and within theirs.
 pub fn priced_lines(inputs: &[LineInput]) -> AppResult<Vec<LineRow>> {
-    if inputs.is_empty() || inputs.len() > 200 {
-        return Err(AppError::invalid("lines"));
-    }
-    inputs
+    check_line_count(inputs.len()).map_err(line_error(None))?;
+    let rows = inputs
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let amount = line_amount(l.quantity, l.unit_price)
-                .map_err(|e| AppError::invalid("lines").detail(format!("line {}: {e}", i + 1)))?;
-            let budget = l.budget.unwrap_or(Money::ZERO);
-            if budget.is_negative() {
-                return Err(AppError::invalid("lines").detail(format!("line {}: negative budget", i + 1)));
-            }
+            let amount = line_amount(l.quantity, l.unit_price).map_err(line_error(Some(i)))?;
+            let budget = check_budget(l.budget.unwrap_or(Money::ZERO)).map_err(line_error(Some(i)))?;
             Ok(LineRow {
                 cost_sheet_id: String::new(),
                 line_no: i as i32 + 1,
@@ -116,7 +112,19 @@ pub fn priced_lines(inputs: &[LineInput]) -> AppResult<Vec<LineRow>> {
                 decision_reason: None,
             })
         })
-        .collect()
+        .collect::<AppResult<Vec<_>>>()?;
+    db::sheet_totals(&rows)?;
+    Ok(rows)
+}
+
+fn line_error(line: Option<usize>) -> impl Fn(LineError) -> AppError {
+    move |e| {
+        let detail = match line {
+            Some(i) => format!("line {}: {e}", i + 1),
+            None => e.to_string(),
+        };
+        AppError::invalid("lines").detail(detail)
+    }
 }
 
 fn not_covered(err: NotCovered) -> AppError {
@@ -168,11 +176,9 @@ pub(crate) fn file_in(
         }
     };
     if let (Some(advance), Some(lines)) = (&req.advance, &advance_lines) {
-        let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
-        if advance.amount.to_fen() != total {
-            return Err(
-                AppError::new(Code::AdvancedAmountMismatch).detail(Money::from_fen(total).to_string())
-            );
+        let (total, _) = db::sheet_totals(lines)?;
+        if advance.amount != total {
+            return Err(AppError::new(Code::AdvancedAmountMismatch).detail(total.to_string()));
         }
     }
     let viewer = user.viewer();

@@ -15,7 +15,7 @@ use crate::db::claims::{self as db, ClaimRow, PayoutRow};
 use crate::db::{fund, DbConnection};
 use crate::domain::deadlines::{self, shanghai_date};
 use crate::domain::ids::ClaimId;
-use crate::domain::ledger::{self, EntryKind};
+use crate::domain::ledger::{self, EntryKind, OutflowRefused};
 use crate::domain::lifecycle::{Action, ClaimKind, ClaimState};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -71,7 +71,8 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
             let available = available_for(conn, &claim)?;
             match ledger::check_outflow(available, amount) {
                 Ok(()) => Ok(None),
-                Err(short) => {
+                Err(OutflowRefused::Negative(_)) => Err(AppError::invalid("amount")),
+                Err(OutflowRefused::Short(short)) => {
                     fund::record_shortfall(
                         conn,
                         &claim.id,
@@ -102,8 +103,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
         }
         // Checked again inside the transaction: another payout may have landed meanwhile.
         let available = available_for(conn, row)?;
-        ledger::check_outflow(available, Money::from_fen(amount))
-            .map_err(|s| AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string()))?;
+        ledger::check_outflow(available, Money::from_fen(amount))?;
         fund::post(
             conn,
             &fund::Posting {

@@ -32,8 +32,7 @@ pub async fn reverse_entry(
             if entry.amount_fen > 0 {
                 let category = entry.category;
                 let available = db::category_balance(conn, &entry.building_id, category)?.balance;
-                ledger::check_outflow(available, Money::from_fen(entry.amount_fen))
-                    .map_err(|s| AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string()))?;
+                ledger::check_outflow(available, Money::from_fen(entry.amount_fen))?;
             }
             db::reverse(conn, &entry, &reason, &user.id, shanghai_date(Utc::now()))
         })

@@ -23,7 +23,11 @@ pub struct YearStatement {
 }
 
 fn year_bounds(year: i32) -> AppResult<(NaiveDate, NaiveDate)> {
-    let from = NaiveDate::from_ymd_opt(year, 1, 1).filter(|_| (2000..=2100).contains(&year));
+    // The range first: `year + 1` of i32::MAX would overflow.
+    if !(2000..=2100).contains(&year) {
+        return Err(AppError::invalid("year").detail("2000-2100"));
+    }
+    let from = NaiveDate::from_ymd_opt(year, 1, 1);
     let to = NaiveDate::from_ymd_opt(year + 1, 1, 1);
     match (from, to) {
         (Some(f), Some(t)) => Ok((f, t)),

@@ -202,8 +202,10 @@ pub async fn award_refund(
             let mut short = Money::ZERO;
             for (category, share) in &shares {
                 let available = db::category_balance(conn, &building_id, *category)?.balance;
-                if let Err(s) = ledger::check_outflow(available, *share) {
-                    short = short + s.shortfall;
+                match ledger::check_outflow(available, *share) {
+                    Ok(()) => {}
+                    Err(ledger::OutflowRefused::Short(s)) => short = short + s.shortfall,
+                    Err(refused) => return Err(refused.into()),
                 }
             }
             if short > Money::ZERO {

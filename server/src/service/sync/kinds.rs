@@ -33,7 +33,7 @@ use crate::service::devices::parse_public_key;
 use crate::service::evidence::attach_on;
 use crate::service::policy::{claim_scope, is_designated_unit};
 use crate::service::work_orders::{check_in_on, check_out_on, SiteReport};
-use crate::service::{parse_id, text, Caller};
+use crate::service::{parse_id, position, text, Caller};
 
 /// The kinds this server applies: all of them.
 pub const CAPABILITIES: &[MutationKind] = &MutationKind::ALL;
@@ -146,10 +146,14 @@ fn device_time(raw: &Option<String>) -> Result<Option<DateTime<Utc>>, Stop> {
         .transpose()
 }
 
-fn coordinate(raw: &Option<String>) -> Result<Option<f64>, Stop> {
-    raw.as_deref()
-        .map(|c| c.parse::<f64>().map_err(|_| Stop::Reject(RejectReason::InvalidPayload)))
-        .transpose()
+/// A position sent as decimal strings, both or neither, finite and on the earth.
+fn coordinates(lat: &Option<String>, lng: &Option<String>) -> Result<(Option<f64>, Option<f64>), Stop> {
+    let parse = |raw: &Option<String>| {
+        raw.as_deref()
+            .map(|c| c.parse::<f64>().map_err(|_| Stop::Reject(RejectReason::InvalidPayload)))
+            .transpose()
+    };
+    Ok(position(parse(lat)?, parse(lng)?, "lat")?.unzip())
 }
 
 fn visit(
@@ -161,11 +165,12 @@ fn visit(
 ) -> Result<Option<i64>, Stop> {
     let p: VisitReport = parse(payload)?;
     let work_order = id(&p.work_order_id)?;
+    let (lat, lng) = coordinates(&p.lat, &p.lng)?;
     let report = SiteReport {
         device_id: Some(pusher.device_id.clone()),
         device_time: device_time(&p.device_time)?,
-        lat: coordinate(&p.lat)?,
-        lng: coordinate(&p.lng)?,
+        lat,
+        lng,
         notes: p.notes,
         outcome: p.outcome,
     };
@@ -237,6 +242,7 @@ fn evidence(
     payload: &serde_json::Value,
 ) -> Result<Option<i64>, Stop> {
     let p: EvidenceAttached = parse(payload)?;
+    let (reported_lat, reported_lng) = coordinates(&p.lat, &p.lng)?;
     if p.kind.parse::<EvidenceKind>().is_err() {
         return reject(RejectReason::InvalidPayload);
     }
@@ -255,8 +261,8 @@ fn evidence(
         cost_sheet_id: p.cost_sheet_id.as_deref().map(id).transpose()?,
         line_no: p.line,
         reported_taken_at: device_time(&p.taken_at)?.map(|t| t.naive_utc()),
-        reported_lat: coordinate(&p.lat)?,
-        reported_lng: coordinate(&p.lng)?,
+        reported_lat,
+        reported_lng,
     };
     attach_on(conn, &pusher.user, Some(&pusher.device_id), &row, pusher.claim_quota)?;
     Ok(Some(i64::from(claim.version)))

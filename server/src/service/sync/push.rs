@@ -53,7 +53,9 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
                     BatchError::Gap { expected } => {
                         AppError::new(Code::SequenceGap).detail(expected.to_string())
                     }
-                    BatchError::NotConsecutive => AppError::invalid("mutations"),
+                    BatchError::NotConsecutive | BatchError::SeqOutOfRange => {
+                        AppError::invalid("mutations.seq")
+                    }
                 },
             )?;
             let recorded = match request.mutations.first() {
@@ -134,9 +136,9 @@ struct Ledger {
 
 /// What can be known of a mutation before the write lock.
 struct Prepared {
-    /// The payload matches its hash.
+    /// The payload matches its hash and is within the advertised size.
     intact: bool,
-    /// The payload as recorded.
+    /// The payload as recorded; `null` for one above the size limit, which is not kept.
     text: String,
     /// An intact cost-sheet revision, checked as far as it can be without the database.
     revision: Option<Revision>,
@@ -144,13 +146,15 @@ struct Prepared {
 
 impl Prepared {
     fn new(user: &Caller, m: &Mutation) -> AppResult<Prepared> {
-        let intact = m.payload_matches();
+        let text = m.payload.to_string();
+        let fits = text.len() as u64 <= LIMITS.max_payload_bytes;
+        let intact = fits && m.payload_matches();
         let revision = if intact && m.kind == MutationKind::CostSheetRevision {
             Some(Revision::prepare(user, m.base_version, &m.payload)?)
         } else {
             None
         };
-        Ok(Prepared { intact, text: m.payload.to_string(), revision })
+        Ok(Prepared { intact, text: if fits { text } else { "null".into() }, revision })
     }
 }
 

@@ -1,0 +1,306 @@
+//! Input an attacker would send: amounts that overflow, numbers at the edge of their type,
+//! filenames that break headers, payloads above the advertised limits. Each is a clear 4xx (or a
+//! recorded sync rejection that leaves the rest of the queue to apply), never a 500.
+
+use std::time::Duration;
+
+use base64::Engine;
+
+use baoxiu_e2e::{ok, spawn_app, spawn_app_with, TestApp};
+use baoxiu_sync_protocol::cost_sheet::LineKind;
+use baoxiu_sync_protocol::wire::{CostSheetRevision, MutationKind, WireLine};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::claims::{cast, seepage_claim, to_in_repair, Cast};
+use crate::sync::{enrolled_phone, push, revision, visit};
+
+fn line(quantity: &str, unit_price: &str) -> serde_json::Value {
+    json!({"kind": "material", "description": "防水卷材", "unit": "m²", "quantity": quantity, "unit_price": unit_price})
+}
+
+/// A claim of a fresh cast in repair, and its version.
+async fn claim_in_repair(app: &TestApp) -> (Cast, String, i64) {
+    let c = cast(app).await;
+    let claim = ok(app, &c.owner.access, "/api/v1/claims", seepage_claim(&c)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    to_in_repair(app, &c, &claim, "1500.00").await;
+    let version = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body["claim"]
+        ["version"]
+        .as_i64()
+        .unwrap();
+    (c, claim, version)
+}
+
+#[tokio::test]
+async fn amounts_beyond_the_bounds_are_refused_and_never_wrap() {
+    let app = spawn_app().await;
+    let (c, claim, _) = claim_in_repair(&app).await;
+    let path = format!("/api/v1/claims/{claim}/cost-sheets");
+    let hostile = [
+        // One line that would have been clamped to i64::MAX fen.
+        json!([line("1000000", "10000000000000.00")]),
+        // Two lines whose i64 sum overflowed (500 in debug, negative in release).
+        json!([line("1000000", "50000000000.00"), line("1000000", "50000000000.00")]),
+        // Each line within its bound, the total not.
+        json!((0..11).map(|_| line("10", "10000000.00")).collect::<Vec<_>>()),
+        // A negative budget and one beyond the line bound.
+        json!([{"kind": "other", "description": "杂项", "unit": "项", "quantity": "1", "unit_price": "1.00", "budget": "-1.00"}]),
+        json!([{"kind": "other", "description": "杂项", "unit": "项", "quantity": "1", "unit_price": "1.00", "budget": "100000000.01"}]),
+        json!((0..201).map(|_| line("1", "1.00")).collect::<Vec<_>>()),
+    ];
+    for lines in hostile {
+        let refused = app.post(&path, &c.technician.access, json!({"lines": lines})).await;
+        assert_eq!(
+            (refused.status, refused.code()),
+            (StatusCode::BAD_REQUEST, "invalid_input"),
+            "{}",
+            refused.body
+        );
+        assert_eq!(
+            refused.body["detail"].as_str().map(|d| d.starts_with("line") || d.contains("sheet")),
+            Some(true),
+            "{}",
+            refused.body
+        );
+    }
+    // At the bounds exactly: ten lines of ¥100,000,000.00 make ¥1,000,000,000.00.
+    let top = json!((0..10).map(|_| line("10", "10000000.00")).collect::<Vec<_>>());
+    let stored = ok(&app, &c.technician.access, &path, json!({"lines": top})).await;
+    let sheet = stored["cost_sheets"].as_array().unwrap().last().cloned().unwrap();
+    assert_eq!(sheet["total"], "1000000000.00", "{sheet}");
+
+    // Over sync the same sheet is a recorded rejection, and the mutation behind it still applies.
+    let version = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body["claim"]
+        ["version"]
+        .as_i64()
+        .unwrap();
+    let (phone, _) = enrolled_phone(&app, &c.technician).await;
+    let mut huge: CostSheetRevision = revision(&claim, None, "巨额");
+    huge.lines = vec![
+        WireLine {
+            kind: LineKind::Material,
+            description: "防水卷材".into(),
+            unit: "m²".into(),
+            quantity: "1000000".into(),
+            unit_price: "50000000000.00".parse().unwrap(),
+            budget: "0.00".parse().unwrap(),
+        };
+        2
+    ];
+    let fine = revision(&claim, sheet["hash"].as_str().map(str::to_owned), "正常");
+    let batch = [
+        visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&huge).unwrap()),
+        visit(2, MutationKind::CostSheetRevision, None, serde_json::to_value(&fine).unwrap()),
+    ];
+    let pushed = push(&app, &c.technician, &phone, 2, &batch).await;
+    assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.body);
+    assert_eq!(pushed.body["results"][0]["outcome"], "rejected", "{}", pushed.body);
+    assert_eq!(pushed.body["results"][0]["reason"], "invalid_payload", "{}", pushed.body);
+    assert_eq!(pushed.body["results"][1]["outcome"], "applied", "{}", pushed.body);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+    let totals: Vec<&str> =
+        page["cost_sheets"].as_array().unwrap().iter().map(|s| s["total"].as_str().unwrap()).collect();
+    assert!(totals.iter().all(|t| !t.starts_with('-')), "{totals:?}");
+    assert_eq!(totals.len(), 2, "{totals:?}");
+}
+
+/// Sends raw bytes on a fresh connection and returns what the server answered within `wait`.
+async fn raw(app: &TestApp, request: &[u8], wait: Duration) -> String {
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(wait, stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn numbers_at_the_edge_of_their_type_are_refused_not_wrapped() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    for year in ["2147483647", "-2147483648", "1999"] {
+        let r = app
+            .get(&format!("/api/v1/buildings/{}/publication/{year}", c.building), &c.reviewer.access)
+            .await;
+        assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "invalid_input"), "{year}: {}", r.body);
+    }
+
+    // A tus PATCH declaring u64::MAX bytes.
+    let tech = c.technician.clone();
+    let sha256 = base64::engine::general_purpose::STANDARD.encode(baoxiu_e2e::photos::sha256(b"0123456789"));
+    let headers = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Upload-Length", "10".to_string()),
+        ("Upload-Metadata", format!("sha256 {sha256}")),
+    ];
+    let created =
+        app.send_bytes(Method::POST, "/api/v1/uploads", Some(&tech.access), &headers, Vec::new()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let path = created.headers["location"].to_str().unwrap().to_string();
+    let first = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Content-Type", "application/offset+octet-stream".to_string()),
+        ("Upload-Offset", "0".to_string()),
+    ];
+    let r = app.send_bytes(Method::PATCH, &path, Some(&tech.access), &first, b"0123".to_vec()).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // From offset 4, so that 4 + u64::MAX would wrap.
+    let request = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nTus-Resumable: 1.0.0\r\n\
+         Content-Type: application/offset+octet-stream\r\nUpload-Offset: 4\r\nContent-Length: {}\r\n\r\n45",
+        tech.access,
+        u64::MAX
+    );
+    let answer = raw(&app, request.as_bytes(), Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("upload_exceeds_length"), "{answer}");
+
+    // A sync batch numbered [u64::MAX, 0].
+    let (phone, _) = enrolled_phone(&app, &tech).await;
+    let note = json!({"work_order_id": uuid::Uuid::now_v7().to_string(), "note": "n"});
+    let batch = [
+        visit(u64::MAX, MutationKind::VisitNote, None, note.clone()),
+        visit(0, MutationKind::VisitNote, None, note),
+    ];
+    let r = push(&app, &tech, &phone, 2, &batch).await;
+    assert_eq!(
+        (r.status, r.code(), r.body["detail"].as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_input", Some("mutations.seq")),
+        "{}",
+        r.body
+    );
+}
+
+/// A revision of `lines` lines of long descriptions: valid, and as large as asked.
+fn bulky_revision(claim: &str, parent: Option<String>, lines: usize) -> CostSheetRevision {
+    let mut rev = revision(claim, parent, "大");
+    rev.lines = (0..lines)
+        .map(|i| WireLine {
+            kind: LineKind::Material,
+            description: format!("{i:03}{}", "防水卷材铺设".repeat(32)),
+            unit: "m²".into(),
+            quantity: "1".into(),
+            unit_price: "1.00".parse().unwrap(),
+            budget: "0.00".parse().unwrap(),
+        })
+        .collect();
+    rev
+}
+
+#[tokio::test]
+async fn the_sync_limits_advertised_are_the_limits_enforced() {
+    let app = spawn_app().await;
+    let (c, claim, version) = claim_in_repair(&app).await;
+    let (phone, _) = enrolled_phone(&app, &c.technician).await;
+    let info = app.call(Method::GET, "/api/sync/info", None, None).await.body;
+    let (max_payload, max_batch) = (
+        info["limits"]["max_payload_bytes"].as_u64().unwrap(),
+        info["limits"]["max_batch_bytes"].as_u64().unwrap(),
+    );
+
+    // One payload above the payload limit (200 lines, about 120 KiB) is a rejection, not stored.
+    let big = bulky_revision(&claim, None, 200);
+    assert!(serde_json::to_vec(&big).unwrap().len() as u64 > max_payload);
+    // Four revisions of 50 lines, each under the payload limit, together above the general JSON
+    // limit (256 KiB) and under the batch limit.
+    let mut parent = None;
+    let mut batch =
+        vec![visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&big).unwrap())];
+    for seq in 2..=6 {
+        let rev = bulky_revision(&claim, parent.take(), 50);
+        parent = Some(rev.hash().unwrap());
+        batch.push(visit(seq, MutationKind::CostSheetRevision, None, serde_json::to_value(&rev).unwrap()));
+    }
+    let body = serde_json::to_vec(&batch).unwrap().len() as u64;
+    assert!(body > 256 * 1024 && body < max_batch, "{body}");
+    let pushed = push(&app, &c.technician, &phone, 2, &batch).await;
+    assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.body);
+    let outcomes: Vec<(&str, &str)> = pushed.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["outcome"].as_str().unwrap(), r["reason"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(outcomes[0], ("rejected", "invalid_payload"));
+    assert!(outcomes[1..].iter().all(|o| o.0 == "applied"), "{outcomes:?}");
+
+    // Coordinates that are not numbers on the earth.
+    let order = ok(
+        &app,
+        &c.technician.access,
+        &format!("/api/v1/claims/{claim}/work-orders"),
+        json!({"description": "上门"}),
+    )
+    .await;
+    let wo = order["id"].as_str().unwrap().to_string();
+    ok(
+        &app,
+        &c.technician.access,
+        &format!("/api/v1/work-orders/{wo}/assign"),
+        json!({"technician_id": c.technician.user_id}),
+    )
+    .await;
+    let mut seq = 7;
+    for (lat, lng) in [("NaN", "117.1"), ("inf", "117.1"), ("36.6", "-inf"), ("91", "117.1"), ("36.6", "")] {
+        let check_in =
+            visit(seq, MutationKind::CheckIn, None, json!({"work_order_id": wo, "lat": lat, "lng": lng}));
+        let r = push(&app, &c.technician, &phone, 2, &[check_in]).await;
+        assert_eq!(r.body["results"][0]["reason"], "invalid_payload", "{lat},{lng}: {}", r.body);
+        seq += 1;
+    }
+    let check_in =
+        visit(seq, MutationKind::CheckIn, None, json!({"work_order_id": wo, "lat": "36.6", "lng": "117.1"}));
+    let r = push(&app, &c.technician, &phone, 2, &[check_in]).await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_cut_off_and_an_upload_keeps_what_came() {
+    let app = spawn_app_with(|c| c.body_idle_timeout_secs = 1).await;
+    let c = cast(&app).await;
+    // A sign-in body that stalls after a few bytes: answered 408 instead of held open.
+    let started = std::time::Instant::now();
+    let stalled = b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user";
+    let answer = raw(&app, stalled, Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("body_timeout"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+
+    // A tus PATCH that stalls: the bytes that came are kept and the upload is free to resume.
+    let bytes = baoxiu_e2e::photos::jpeg(64, 48, 7, None);
+    let sha256 = base64::engine::general_purpose::STANDARD.encode(baoxiu_e2e::photos::sha256(&bytes));
+    let headers = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Upload-Length", bytes.len().to_string()),
+        ("Upload-Metadata", format!("sha256 {sha256}")),
+    ];
+    let created = app
+        .send_bytes(Method::POST, "/api/v1/uploads", Some(&c.technician.access), &headers, Vec::new())
+        .await;
+    let path = created.headers["location"].to_str().unwrap().to_string();
+    let mut request = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nTus-Resumable: 1.0.0\r\n\
+         Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        c.technician.access,
+        bytes.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&bytes[..4]);
+    let answer = raw(&app, &request, Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+    let head =
+        app.send_bytes(Method::HEAD, &path, Some(&c.technician.access), &headers[..1], Vec::new()).await;
+    assert_eq!(head.headers["upload-offset"], "4");
+    let rest = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Content-Type", "application/offset+octet-stream".to_string()),
+        ("Upload-Offset", "4".to_string()),
+    ];
+    let done =
+        app.send_bytes(Method::PATCH, &path, Some(&c.technician.access), &rest, bytes[4..].to_vec()).await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "the lock was released: {}", done.body);
+}
