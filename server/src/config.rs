@@ -67,8 +67,12 @@ pub struct Config {
     pub body_idle_timeout_secs: u64,
     /// Seconds a whole JSON body may take to arrive. Default 30.
     pub json_body_deadline_secs: u64,
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy). Default false.
-    pub trust_forwarded_for: bool,
+    /// How many proxies of our own stand in front of the server. With 0 (the default) the peer's
+    /// address is the client's and `X-Forwarded-For` is ignored; with n, the client address is the
+    /// n-th `X-Forwarded-For` entry from the right, the one the outermost proxy appended.
+    pub trusted_proxy_hops: usize,
+    /// How many passwords are hashed at once (argon2id takes 19 MiB each). Default: the cores.
+    pub password_hashing_pool: Option<usize>,
     /// `text` or `json` logs. Default `text`.
     pub log_format: String,
     /// Seconds to let in-flight requests finish on shutdown. Default 30.
@@ -123,7 +127,8 @@ impl Default for Config {
             max_json_bytes: 256 * 1024,
             body_idle_timeout_secs: 15,
             json_body_deadline_secs: 30,
-            trust_forwarded_for: false,
+            trusted_proxy_hops: 0,
+            password_hashing_pool: None,
             log_format: "text".into(),
             shutdown_timeout_secs: 30,
             developer_reply_days: 7,
@@ -194,6 +199,11 @@ impl Config {
             "refresh_retry_secs must be at most 86400 (a day)"
         );
         anyhow::ensure!(self.login_max_failures >= 1, "login_max_failures must be at least 1");
+        anyhow::ensure!(self.trusted_proxy_hops <= 8, "trusted_proxy_hops must be 0-8");
+        anyhow::ensure!(
+            self.password_hashing_pool.is_none_or(|n| (1..=64).contains(&n)),
+            "password_hashing_pool must be 1-64"
+        );
         anyhow::ensure!(
             (1..=3600).contains(&self.body_idle_timeout_secs)
                 && (1..=3600).contains(&self.json_body_deadline_secs),

@@ -2,7 +2,6 @@
 //! reports the address, so tests run the real server.
 
 use std::net::TcpListener;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
@@ -10,7 +9,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use utoipa_actix_web::AppExt;
 
 use crate::api;
-use crate::auth::throttle::AddressThrottle;
+use crate::auth::throttle::SignInGuards;
 use crate::auth::tokens::{load_or_create_secret, TokenKeys};
 use crate::config::Config;
 use crate::db::{redact_url, Db};
@@ -39,10 +38,7 @@ impl Application {
         let secret = load_or_create_secret(&config)?;
         let state = web::Data::new(AppState {
             tokens: TokenKeys::new(&secret, &config),
-            address_throttle: AddressThrottle::new(
-                config.login_max_failures_per_address,
-                Duration::from_secs(config.login_lockout_secs),
-            ),
+            sign_in: SignInGuards::from_config(&config),
             db: db.clone(),
             rules: RuleSettings::from_config(&config)?,
             media: Media::start(&config, db.clone(), &secret)?,

@@ -1,6 +1,6 @@
 //! What every request can reach.
 
-use crate::auth::throttle::AddressThrottle;
+use crate::auth::throttle::SignInGuards;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
@@ -14,7 +14,8 @@ pub struct AppState {
     pub config: Config,
     pub db: Db,
     pub tokens: TokenKeys,
-    pub address_throttle: AddressThrottle,
+    /// Sign-in throttling and the password-hashing pool.
+    pub sign_in: SignInGuards,
     pub rules: RuleSettings,
     /// Evidence files: storage, inspection and derivatives.
     pub media: Media,

@@ -237,3 +237,108 @@ async fn a_locked_account_says_so_in_english_when_asked() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["message"], "Too many failed sign-in attempts; please try again later.");
 }
+
+#[tokio::test]
+async fn a_lock_does_not_tell_which_accounts_exist() {
+    let app = spawn_app_with(|c| c.login_max_failures = 3).await;
+    app.load_demo().await;
+    let mut last = Vec::new();
+    for name in ["developer", "no-such-account"] {
+        let answers: Vec<(StatusCode, String)> = {
+            let mut seen = Vec::new();
+            for _ in 0..4 {
+                let r = app.login_with(name, "guess-guess").await.unwrap_err();
+                seen.push((r.status, r.code().to_string()));
+            }
+            seen
+        };
+        last.push(answers);
+    }
+    assert_eq!(last[0], last[1], "a real account and a name that is none answer alike");
+    assert_eq!(last[0][3], (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts".to_string()));
+}
+
+#[tokio::test]
+async fn holding_a_good_account_does_not_reset_the_address_count() {
+    let app = spawn_app_with(|c| {
+        c.login_max_failures = 100;
+        c.login_max_failures_per_address = 4;
+    })
+    .await;
+    app.load_demo().await;
+    for user in ["owner", "developer", "property"] {
+        assert_eq!(app.login_with(user, "guess-guess").await.unwrap_err().code(), "invalid_credentials");
+    }
+    // The attacker's own account signs in between rounds: it gives back its own attempt only.
+    app.login("technician").await;
+    assert_eq!(app.login_with("owner", "guess-guess").await.unwrap_err().code(), "invalid_credentials");
+    let blocked = app.login_with("reviewer", "guess-guess").await.unwrap_err();
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "{}", blocked.body);
+}
+
+#[tokio::test]
+async fn concurrent_guesses_are_counted_before_any_is_evaluated() {
+    let app = spawn_app_with(|c| {
+        c.login_max_failures = 1000;
+        c.login_max_failures_per_address = 20;
+        c.login_slowdown_ms = 0;
+    })
+    .await;
+    app.load_demo().await;
+    let guesses = (0..64).map(|i| {
+        let app = &app;
+        async move { app.login_with(&format!("name-{i}"), "guess-guess").await.unwrap_err().status }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let evaluated = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((evaluated, refused), (20, 44), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn the_client_address_comes_from_the_trusted_proxy_not_the_client() {
+    let guess = |app: &TestApp, forwarded: String| {
+        let request = app
+            .client
+            .post(format!("{}/api/v1/auth/login", app.address))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"username": "owner", "password": "guess-guess"}));
+        async move { request.send().await.unwrap().status() }
+    };
+    // Behind one proxy: the client varies the entries it writes; the proxy's entry stays.
+    let app = spawn_app_with(|c| {
+        c.login_max_failures = 100;
+        c.login_max_failures_per_address = 3;
+        c.trusted_proxy_hops = 1;
+    })
+    .await;
+    app.load_demo().await;
+    for i in 0..3 {
+        assert_eq!(guess(&app, format!("10.9.9.{i}, 203.0.113.7")).await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(guess(&app, "10.9.9.99, 203.0.113.7".into()).await, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy is not locked out by the first.
+    assert_eq!(guess(&app, "203.0.113.8".into()).await, StatusCode::UNAUTHORIZED);
+
+    // With no proxy configured, the header is ignored altogether.
+    let app = spawn_app_with(|c| {
+        c.login_max_failures = 100;
+        c.login_max_failures_per_address = 3;
+    })
+    .await;
+    app.load_demo().await;
+    for i in 0..3 {
+        assert_eq!(guess(&app, format!("203.0.113.{i}")).await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(guess(&app, "198.51.100.1".into()).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_control_character_in_a_username_is_refused_not_looked_up() {
+    let app = spawn_app().await;
+    let r = app.login_with("owner\u{0}", "guess-guess").await.unwrap_err();
+    assert_eq!(
+        (r.status, r.code(), r.body["detail"].as_str()),
+        (StatusCode::BAD_REQUEST, "invalid_input", Some("username"))
+    );
+}

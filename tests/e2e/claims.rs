@@ -58,6 +58,14 @@ pub fn seepage_claim(c: &Cast) -> Value {
 
 /// Takes a filed claim to "in repair": developer silent, the demo repair unit designated, a plan
 /// with `budget` approved, repair started.
+/// Files the owner's seepage claim and returns its id.
+pub async fn file_seepage(app: &TestApp, c: &Cast) -> String {
+    baoxiu_e2e::ok(app, &c.owner.access, "/api/v1/claims", seepage_claim(c)).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 pub async fn to_in_repair(app: &TestApp, c: &Cast, id: &str, budget: &str) {
     let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("ask-developer"), json!({})).await;

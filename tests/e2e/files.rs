@@ -83,7 +83,7 @@ async fn cut_patch(app: &TestApp, token: &str, path: &str, body: &[u8], sent: us
     drop(stream);
 }
 
-fn blob_files(app: &TestApp) -> Vec<std::path::PathBuf> {
+pub fn blob_files(app: &TestApp) -> Vec<std::path::PathBuf> {
     let root = app.data_dir.join("blobs");
     let mut out = Vec::new();
     for shard in std::fs::read_dir(&root).unwrap().flatten() {
@@ -358,12 +358,19 @@ async fn evidence_on_a_claim_is_seen_by_those_who_see_the_claim_with_flags_for_t
         app.post(&evidence_path, &c.owner.access, json!({"file_id": photo, "kind": "before"})).await.status,
         StatusCode::OK
     );
-    ok(&app, &c.owner.access, &evidence_path, json!({"file_id": receipt, "kind": "receipt"})).await;
+    // A receipt is the applicant's only on the emergency path (Art. 25); here it is a photo.
+    let receipt_on_standard =
+        app.post(&evidence_path, &c.owner.access, json!({"file_id": receipt, "kind": "receipt"})).await;
+    assert_eq!(
+        (receipt_on_standard.status, receipt_on_standard.code()),
+        (StatusCode::FORBIDDEN, "step_not_for_role")
+    );
+    ok(&app, &c.owner.access, &evidence_path, json!({"file_id": receipt, "kind": "before"})).await;
     // Someone else's file cannot be attached; nor can a file to a claim one cannot see.
-    let theirs =
-        app.post(&evidence_path, &c.reviewer.access, json!({"file_id": photo, "kind": "before"})).await;
-    assert_eq!(theirs.code(), "file_not_found");
     let tech_photo = app.upload_photo(&c.technician.access, 12).await;
+    let theirs =
+        app.post(&evidence_path, &c.owner.access, json!({"file_id": tech_photo, "kind": "before"})).await;
+    assert_eq!(theirs.code(), "file_not_found");
     let unseen = app
         .post(&evidence_path, &c.technician.access, json!({"file_id": tech_photo, "kind": "during"}))
         .await;

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::claims::{cast, seepage_claim, to_in_repair, Cast};
+use crate::claims::{cast, file_seepage, to_in_repair, Cast};
 use crate::sync::{enrolled_phone, push, revision, visit};
 
 fn line(quantity: &str, unit_price: &str) -> serde_json::Value {
@@ -23,10 +23,7 @@ fn line(quantity: &str, unit_price: &str) -> serde_json::Value {
 /// A claim of a fresh cast in repair, and its version.
 async fn claim_in_repair(app: &TestApp) -> (Cast, String, i64) {
     let c = cast(app).await;
-    let claim = ok(app, &c.owner.access, "/api/v1/claims", seepage_claim(&c)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = file_seepage(app, &c).await;
     to_in_repair(app, &c, &claim, "1500.00").await;
     let version = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body["claim"]
         ["version"]
@@ -303,4 +300,75 @@ async fn a_body_that_stops_arriving_is_cut_off_and_an_upload_keeps_what_came() {
     let done =
         app.send_bytes(Method::PATCH, &path, Some(&c.technician.access), &rest, bytes[4..].to_vec()).await;
     assert_eq!(done.status, StatusCode::NO_CONTENT, "the lock was released: {}", done.body);
+}
+
+#[tokio::test]
+async fn filenames_that_would_break_a_header_are_refused_and_names_travel_by_rfc_6266() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let photo = baoxiu_e2e::photos::jpeg(64, 48, 11, None);
+    let sha = baoxiu_e2e::photos::sha256(&photo);
+    let before = crate::files::blob_files(&app);
+    for name in ["a\r\nSet-Cookie: x=1.jpg", "nul\u{0}.jpg", "del\u{7f}.jpg"] {
+        let path = format!("/api/v1/files?sha256={sha}&filename={}", urlencoding(name));
+        let r = app.send_bytes(Method::POST, &path, Some(&c.technician.access), &[], photo.clone()).await;
+        assert_eq!(
+            (r.status, r.code(), r.body["detail"].as_str()),
+            (StatusCode::BAD_REQUEST, "invalid_input", Some("filename")),
+            "{name:?}"
+        );
+        let metadata = format!(
+            "sha256 {},filename {}",
+            base64::engine::general_purpose::STANDARD.encode(&sha),
+            base64::engine::general_purpose::STANDARD.encode(name)
+        );
+        let headers = [
+            ("Tus-Resumable", "1.0.0".to_string()),
+            ("Upload-Length", photo.len().to_string()),
+            ("Upload-Metadata", metadata),
+        ];
+        let r = app
+            .send_bytes(Method::POST, "/api/v1/uploads", Some(&c.technician.access), &headers, Vec::new())
+            .await;
+        assert_eq!(
+            (r.status, r.body["detail"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("Upload-Metadata.filename"))
+        );
+    }
+    assert_eq!(crate::files::blob_files(&app), before, "nothing was stored");
+
+    // A Chinese name with a quote in it: filename* in UTF-8, and an ASCII stand-in.
+    let path = format!("/api/v1/files?sha256={sha}&filename={}", urlencoding("卫生间\"渗水\".jpg"));
+    let stored = app.send_bytes(Method::POST, &path, Some(&c.technician.access), &[], photo).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    let id = stored.body["id"].as_str().unwrap();
+    let res = app
+        .client
+        .get(format!("{}/api/v1/files/{id}/content", app.address))
+        .bearer_auth(&c.technician.access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let disposition = res.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(
+        disposition.contains("filename*=UTF-8''%E5%8D%AB%E7%94%9F%E9%97%B4%22%E6%B8%97%E6%B0%B4%22.jpg"),
+        "{disposition}"
+    );
+    assert!(
+        disposition.contains("filename=\"___________.jpg\"") || disposition.contains("filename=\"_"),
+        "{disposition}"
+    );
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

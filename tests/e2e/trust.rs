@@ -8,7 +8,7 @@ use baoxiu_sync_protocol::wire::MutationKind;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::claims::{cast, seepage_claim, Cast};
+use crate::claims::{cast, file_seepage, seepage_claim, Cast};
 use crate::sync::{confirm, enrolled_phone, push, revision, visit};
 
 /// Everyone who is not the designated repair unit.
@@ -83,10 +83,7 @@ async fn only_the_designated_unit_plans_repairs_and_accounts_for_the_work() {
     let app = spawn_app().await;
     let c = cast(&app).await;
     let o = others(&app, &c).await;
-    let claim = ok(&app, &c.owner.access, "/api/v1/claims", seepage_claim(&c)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = file_seepage(&app, &c).await;
     let path = |step: &str| format!("/api/v1/claims/{claim}/{step}");
     ok(&app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
     ok(&app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
@@ -122,10 +119,7 @@ async fn a_phone_of_the_estates_property_manager_cannot_push_a_revision_for_the_
     let app = spawn_app().await;
     let c = cast(&app).await;
     let property = app.login("property").await;
-    let claim = ok(&app, &c.owner.access, "/api/v1/claims", seepage_claim(&c)).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = file_seepage(&app, &c).await;
     crate::claims::to_in_repair(&app, &c, &claim, "1500.00").await;
     let version = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body["claim"]
         ["version"]
@@ -176,4 +170,48 @@ async fn a_control_character_in_a_claim_is_refused_naming_the_field() {
     claim["description"] = json!("楼上渗水，\n顶棚发霉。");
     let filed = app.post("/api/v1/claims", &c.owner.access, claim).await;
     assert_eq!(filed.status, StatusCode::CREATED, "newlines stay: {}", filed.body);
+}
+
+#[tokio::test]
+async fn evidence_kinds_are_attached_only_by_their_party_and_never_after_the_claim_is_over() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let o = others(&app, &c).await;
+    let claim = file_seepage(&app, &c).await;
+    let path = format!("/api/v1/claims/{claim}/evidence");
+    let attach = |who: Session, kind: &'static str, seed: u32| {
+        let (app, path) = (&app, path.clone());
+        async move {
+            let file = app.upload_photo(&who.access, seed).await;
+            app.post(&path, &who.access, json!({"file_id": file, "kind": kind})).await
+        }
+    };
+    let refused = |r: &baoxiu_e2e::Reply| (r.status, r.code().to_string());
+    let not_theirs = (StatusCode::FORBIDDEN, "step_not_for_role".to_string());
+    // The developer attaching a signature, the property manager a receipt, to an owner's claim.
+    assert_eq!(refused(&attach(o.developer.clone(), "signature", 1).await), not_theirs);
+    assert_eq!(refused(&attach(o.property.clone(), "receipt", 2).await), not_theirs);
+    assert_eq!(refused(&attach(o.property.clone(), "before", 3).await), not_theirs);
+    // Not even the applicant attaches a signature on its own (Art. 22), nor a receipt outside
+    // the emergency path (Art. 25); photos of the defect are theirs.
+    assert_eq!(refused(&attach(c.owner.clone(), "signature", 4).await), not_theirs);
+    assert_eq!(refused(&attach(c.owner.clone(), "receipt", 5).await), not_theirs);
+    assert_eq!(attach(c.owner.clone(), "before", 6).await.status, StatusCode::CREATED);
+    // An inspection report only during the inspection.
+    assert_eq!(refused(&attach(o.developer.clone(), "inspection_report", 7).await), not_theirs);
+    // Nothing once the claim is over.
+    ok(
+        &app,
+        &c.reviewer.access,
+        &format!("/api/v1/claims/{claim}/reject"),
+        json!({"reason": "out_of_period", "note": "超过保修期"}),
+    )
+    .await;
+    let late = attach(c.owner.clone(), "before", 8).await;
+    assert_eq!(
+        (late.status, late.code(), late.body["detail"].as_str()),
+        (StatusCode::CONFLICT, "step_out_of_order", Some("claim_over"))
+    );
+    let page = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
+    assert_eq!(page.as_array().map(Vec::len), Some(2), "the filed photo and the one the owner added: {page}");
 }

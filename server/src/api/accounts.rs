@@ -2,13 +2,13 @@
 //! REST. Each handler calls one use case in `service::accounts`; only the client's address, which
 //! sign-in throttles on, is read from the request here.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{Page, Paged};
-use crate::auth::{Admin, AuthUser};
+use crate::auth::{throttle, Admin, AuthUser};
 use crate::domain::ids::UserId;
 use crate::error::AppResult;
 use crate::service::accounts::{
@@ -26,17 +26,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_user);
 }
 
-/// The address sign-in throttling counts against.
+/// The address sign-in throttling counts against: the peer's, or the one the configured proxies
+/// saw (`auth::throttle::client_address`).
 fn client_address(req: &HttpRequest, state: &AppState) -> IpAddr {
-    let forwarded = state
-        .config
-        .trust_forwarded_for
-        .then(|| req.headers().get("x-forwarded-for"))
-        .flatten()
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .and_then(|v| v.trim().parse().ok());
-    forwarded.or_else(|| req.peer_addr().map(|a| a.ip())).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+    throttle::client_address(req.peer_addr().map(|a| a.ip()), &forwarded, state.config.trusted_proxy_hops)
 }
 
 /// Signs in with username and password.

@@ -10,7 +10,7 @@ use std::fs::OpenOptions;
 use std::io::Write;
 
 use actix_files::NamedFile;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header::{self, DispositionType};
 use actix_web::{delete, get, head, options, patch, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -335,7 +335,8 @@ async fn plain_upload(
     if expected.as_ref().is_some_and(|h| !is_sha256_hex(h)) {
         return Err(AppError::invalid("sha256"));
     }
-    let filename = query.filename.map(|f| f.chars().take(255).collect::<String>());
+    // Checked before any byte is stored, so that a refused name leaves nothing behind.
+    let filename = files::filename(query.filename.as_deref(), "filename")?;
     let device_id = files::upload_device(&state, &user, query.device_id).await?;
     let limit = state.config.plain_upload_max_bytes.min(state.config.max_file_bytes);
     let path = state.media.staging_path(&uuid::Uuid::now_v7().to_string());
@@ -441,10 +442,10 @@ fn serve(state: &AppState, req: &HttpRequest, file: &FileView, variant: Variant)
     let disposition =
         if media_type.starts_with("image/") { DispositionType::Inline } else { DispositionType::Attachment };
     let name = file.filename.clone().unwrap_or_else(|| format!("{}.{}", file.id, extension(media_type)));
-    let named =
-        NamedFile::open(path).map_err(AppError::internal)?.set_content_type(mime).set_content_disposition(
-            ContentDisposition { disposition, parameters: vec![DispositionParam::Filename(name)] },
-        );
+    let named = NamedFile::open(path)
+        .map_err(AppError::internal)?
+        .set_content_type(mime)
+        .set_content_disposition(super::content_disposition(disposition, &name));
     let mut response = named.into_response(req);
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));

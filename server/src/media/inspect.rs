@@ -12,6 +12,7 @@ use std::path::Path;
 
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use exif::{In, Tag, Value};
+use image::ImageDecoder;
 
 /// The file types Baoxiu accepts as evidence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,13 +55,14 @@ pub struct ImageLimits {
     pub max_side: u32,
     /// Largest width × height.
     pub max_pixels: u64,
-    /// Largest allocation a decoder may make, in bytes.
+    /// Largest allocation a decoder may make, in bytes, and the largest decoded image (width ×
+    /// height × channels × bytes per sample).
     pub max_alloc: u64,
 }
 
 impl Default for ImageLimits {
     fn default() -> Self {
-        ImageLimits { max_side: 16_384, max_pixels: 50_000_000, max_alloc: 512 * 1024 * 1024 }
+        ImageLimits { max_side: 16_384, max_pixels: 50_000_000, max_alloc: 200_000_000 }
     }
 }
 
@@ -155,6 +157,18 @@ fn check_size(width: u32, height: u32, limits: &ImageLimits) -> Result<(u32, u32
     Ok((width, height))
 }
 
+/// Refuses an image whose decoded pixels (width × height × bytes per pixel) would exceed the
+/// allocation bound, read from the header before anything is decoded: a small file of 16-bit RGBA
+/// pixels under the pixel limit can still cost hundreds of megabytes.
+fn check_decoded(size: (u32, u32), bytes_per_pixel: u64, limits: &ImageLimits) -> Result<(), Refusal> {
+    let (width, height) = size;
+    let bytes = u64::from(width).saturating_mul(u64::from(height)).saturating_mul(bytes_per_pixel);
+    if bytes > limits.max_alloc {
+        return Err(Refusal::TooLarge { width, height });
+    }
+    Ok(())
+}
+
 /// Reads the header, checks the size, then decodes every scan at 1/8 scale: the entropy-coded data
 /// is all read (a truncated or corrupt file fails) while the pixels stay small.
 fn check_jpeg(file: &mut File, limits: &ImageLimits) -> Result<(u32, u32), Refusal> {
@@ -162,6 +176,13 @@ fn check_jpeg(file: &mut File, limits: &ImageLimits) -> Result<(u32, u32), Refus
     decoder.read_info().map_err(|e| Refusal::Corrupt(e.to_string()))?;
     let info = decoder.info().ok_or_else(|| Refusal::Corrupt("no frame".into()))?;
     let size = check_size(u32::from(info.width), u32::from(info.height), limits)?;
+    let bytes_per_pixel = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 => 1,
+        jpeg_decoder::PixelFormat::L16 => 2,
+        jpeg_decoder::PixelFormat::RGB24 => 3,
+        jpeg_decoder::PixelFormat::CMYK32 => 4,
+    };
+    check_decoded(size, bytes_per_pixel, limits)?;
     decoder.set_max_decoding_buffer_size(usize::try_from(limits.max_alloc).unwrap_or(usize::MAX));
     decoder.scale(1, 1).map_err(|e| Refusal::Corrupt(e.to_string()))?;
     decoder.decode().map_err(|e| Refusal::Corrupt(e.to_string()))?;
@@ -182,8 +203,9 @@ fn check_image(
         reader.limits(image_limits(limits));
         Ok(reader)
     };
-    let (width, height) = open(file)?.into_dimensions().map_err(image_refusal)?;
-    let size = check_size(width, height, limits)?;
+    let decoder = open(file)?.into_decoder().map_err(image_refusal)?;
+    let size = check_size(decoder.dimensions().0, decoder.dimensions().1, limits)?;
+    check_decoded(size, u64::from(decoder.color_type().bytes_per_pixel()), limits)?;
     open(file)?.decode().map_err(image_refusal)?;
     Ok(size)
 }
@@ -303,6 +325,52 @@ mod tests {
         );
         assert_eq!(check_size(8_000, 8_000, &limits), Err(Refusal::TooLarge { width: 8_000, height: 8_000 }));
         assert_eq!(check_size(4_000, 3_000, &limits), Ok((4_000, 3_000)));
+    }
+
+    /// A PNG whose header claims `width` × `height` at `depth` bits in `colour` type, with one tiny
+    /// IDAT: a few hundred bytes that would decode to as much as the header says.
+    fn png_header(width: u32, height: u32, depth: u8, colour: u8) -> Vec<u8> {
+        fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+            out.extend((data.len() as u32).to_be_bytes());
+            let start = out.len();
+            out.extend(kind);
+            out.extend(data);
+            let mut crc = 0xFFFF_FFFFu32;
+            for &b in &out[start..] {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                }
+            }
+            out.extend((!crc).to_be_bytes());
+        }
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend(height.to_be_bytes());
+        ihdr.extend([depth, colour, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &ihdr);
+        chunk(&mut png, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+
+    #[test]
+    fn decoded_bytes_are_bounded_under_the_pixel_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.png");
+        let limits = ImageLimits::default();
+        // 7000 × 7000 is 49 megapixels, under the 50 allowed; at 16-bit RGBA that is 392 MB.
+        std::fs::write(&path, png_header(7_000, 7_000, 16, 6)).unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            inspect(&path, &limits).map(|_| ()),
+            Err(Refusal::TooLarge { width: 7_000, height: 7_000 })
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // The same pixels at 8-bit greyscale (49 MB) pass the bound and fail only as the broken
+        // file they are.
+        std::fs::write(&path, png_header(7_000, 7_000, 8, 0)).unwrap();
+        assert!(matches!(inspect(&path, &limits), Err(Refusal::Corrupt(_))));
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub struct Media {
     staging: PathBuf,
     pub limits: ImageLimits,
     /// Decodes at once, so many simultaneous uploads cannot exhaust memory.
-    inspections: Semaphore,
+    /// Places for decoding images, shared by inspection and the derivative workers.
+    decoding: Arc<Semaphore>,
     pub derivatives: DerivativePool,
     busy: Mutex<HashSet<String>>,
     /// Each resumable upload's running SHA-256 and the offset it covers, so completion need not
@@ -69,21 +70,24 @@ impl Media {
         let store: Arc<dyn BlobStore> = Arc::new(LocalStore::open(config.data_dir.join("blobs"))?);
         let staging = config.data_dir.join("uploads");
         std::fs::create_dir_all(&staging)?;
-        let limits = ImageLimits {
-            max_pixels: config.image_max_megapixels.saturating_mul(1_000_000),
-            ..ImageLimits::default()
-        };
+        let max_pixels = config.image_max_megapixels.saturating_mul(1_000_000);
+        // Decoded bytes are bounded as well as pixels: four bytes a pixel, so a 16-bit RGBA image
+        // (eight) is refused at half the pixels an 8-bit photo may have.
+        let limits =
+            ImageLimits { max_pixels, max_alloc: max_pixels.saturating_mul(4), ..ImageLimits::default() };
         let workers = config.image_workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map(|n| (n.get() / 2).max(1)).unwrap_or(1)
         });
-        let derivatives = DerivativePool::start(workers, db, store.clone(), limits);
+        // One decoding budget for inspection and derivatives alike.
+        let decoding = Arc::new(Semaphore::new(workers.max(1)));
+        let derivatives = DerivativePool::start(workers, db, store.clone(), limits, decoding.clone());
         let mut mac = Hmac::<Sha256>::new_from_slice(secret)?;
         mac.update(b"baoxiu file links v1");
         Ok(Media {
             store,
             staging,
             limits,
-            inspections: Semaphore::new(workers.max(1)),
+            decoding,
             derivatives,
             busy: Mutex::new(HashSet::new()),
             hashers: Mutex::new(HashMap::new()),
@@ -163,7 +167,7 @@ impl Media {
         let size = i64::try_from(std::fs::metadata(staged).map_err(AppError::internal)?.len())
             .map_err(AppError::internal)?;
         let inspected = {
-            let _permit = self.inspections.acquire().await.map_err(AppError::internal)?;
+            let _permit = self.decoding.acquire().await.map_err(AppError::internal)?;
             let (path, limits) = (staged.to_path_buf(), self.limits);
             blocking(move || Ok(inspect::inspect(&path, &limits))).await?.map_err(refusal_error)?
         };

@@ -24,15 +24,23 @@ pub struct DerivativePool {
 
 impl DerivativePool {
     /// Starts `workers` workers on the current runtime.
-    pub fn start(workers: usize, db: Db, store: Arc<dyn BlobStore>, limits: ImageLimits) -> DerivativePool {
+    /// Each decode takes a place in `decoding`, the budget inspection shares, so that inspections
+    /// and derivatives together never decode more images at once than it has places.
+    pub fn start(
+        workers: usize,
+        db: Db,
+        store: Arc<dyn BlobStore>,
+        limits: ImageLimits,
+        decoding: Arc<tokio::sync::Semaphore>,
+    ) -> DerivativePool {
         let (tx, rx) = mpsc::channel::<String>(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..workers.max(1) {
-            let (rx, db, store) = (rx.clone(), db.clone(), store.clone());
+            let (rx, db, store, decoding) = (rx.clone(), db.clone(), store.clone(), decoding.clone());
             tokio::spawn(async move {
                 loop {
                     let Some(hash) = rx.lock().await.recv().await else { return };
-                    if let Err(err) = make(&db, &store, &limits, &hash).await {
+                    if let Err(err) = make(&db, &store, &limits, &decoding, &hash).await {
                         tracing::warn!(error = %err, sha256 = %hash, "derivatives failed; will retry");
                     }
                 }
@@ -67,7 +75,13 @@ async fn sweep(db: Db, tx: mpsc::Sender<String>) {
 
 /// Makes and stores both derivatives of one blob. An image that cannot be rendered is marked
 /// `failed` (it passed inspection, so this is rare); I/O trouble leaves it pending for a retry.
-async fn make(db: &Db, store: &Arc<dyn BlobStore>, limits: &ImageLimits, hash: &str) -> AppResult<()> {
+async fn make(
+    db: &Db,
+    store: &Arc<dyn BlobStore>,
+    limits: &ImageLimits,
+    decoding: &tokio::sync::Semaphore,
+    hash: &str,
+) -> AppResult<()> {
     let key = hash.to_string();
     let Some(blob) = db.read(move |conn| files::blob(conn, &key)).await? else { return Ok(()) };
     if blob.derivatives != "pending" {
@@ -76,6 +90,7 @@ async fn make(db: &Db, store: &Arc<dyn BlobStore>, limits: &ImageLimits, hash: &
     let Some(media_type) = MediaType::parse(&blob.media_type) else { return Ok(()) };
     let (store2, limits, key) = (store.clone(), *limits, hash.to_string());
     let orientation = u8::try_from(blob.orientation).unwrap_or(1);
+    let place = decoding.acquire().await.map_err(AppError::internal)?;
     let outcome = tokio::task::spawn_blocking(move || -> AppResult<Result<(), String>> {
         let path = store2.locate(&key, Variant::Original).map_err(AppError::internal)?;
         let Some(path) = path else { return Err(AppError::internal(anyhow::anyhow!("blob {key} missing"))) };
@@ -90,6 +105,7 @@ async fn make(db: &Db, store: &Arc<dyn BlobStore>, limits: &ImageLimits, hash: &
     })
     .await
     .map_err(AppError::internal)??;
+    drop(place);
     let state = match outcome {
         Ok(()) => "ready",
         Err(why) => {

@@ -17,7 +17,7 @@ use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::utc;
-use crate::service::{parse_id, Caller, Page, Paged};
+use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -55,50 +55,54 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
 
 /// Signs in with username and password.
 ///
-/// Failed attempts slow the answer down; too many lock the account and the client address for a
-/// while (429 `too_many_attempts` with `Retry-After`).
+/// Every attempt is counted before its password is hashed, per client address and per account
+/// (or per name, when no account has it); too many lock them for a while (429 `too_many_attempts`
+/// with `Retry-After`), a name that is no account exactly as a real one, so that a lock does not
+/// tell which accounts exist. Failed attempts slow the answer down. Hashing runs in a bounded pool
+/// (`auth::throttle::HashingPool`); when it stays full the answer is 503 `service_unavailable`.
 pub async fn login(state: &AppState, ip: IpAddr, body: LoginRequest) -> AppResult<TokenResponse> {
     let LoginRequest { username, password } = body;
-    let address_failures = state
-        .address_throttle
-        .check(ip, Instant::now())
-        .map_err(|secs| AppError::new(Code::TooManyAttempts).retry_after(secs))?;
+    // A name no account can have is refused before anything is looked up or counted.
+    if username.chars().any(char::is_control) || username.chars().count() > 64 {
+        return Err(AppError::invalid("username"));
+    }
+    let guards = &state.sign_in;
+    let too_many = |secs: u64| AppError::new(Code::TooManyAttempts).retry_after(secs);
+    let address_attempts = guards.addresses.begin(&ip, Instant::now()).map_err(too_many)?;
 
     let lookup = username.clone();
     let user = state.db.read(move |conn| accounts::find_user_by_username(conn, &lookup)).await?;
-    if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|t| *t > now()) {
-        let secs = (until - now()).num_seconds().max(1) as u64;
-        return Err(AppError::new(Code::TooManyAttempts).retry_after(secs));
-    }
+    let account_attempts = match &user {
+        Some(user) => {
+            let (id, max) = (user.id.clone(), state.config.login_max_failures as i32);
+            let lock_until = now() + Duration::seconds(state.config.login_lockout_secs as i64);
+            let counted =
+                state.db.write(move |conn| accounts::begin_login_attempt(conn, &id, max, lock_until)).await?;
+            counted.map_err(|until| too_many((until - now()).num_seconds().max(1) as u64))?
+        }
+        None => guards.unknown_names.begin(&username, Instant::now()).map_err(too_many)? as i32,
+    };
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || {
-        password::verify(stored.as_deref().unwrap_or(password::dummy_hash()), &password)
-    })
-    .await
-    .map_err(AppError::internal)?;
+    let matches = guards
+        .hashing
+        .run(move || password::verify(stored.as_deref().unwrap_or(password::dummy_hash()), &password))
+        .await
+        .map_err(|_| AppError::new(Code::ServiceUnavailable).retry_after(1))?;
 
     let user = match user {
         Some(user) if matches && user.active => user,
         other => {
-            let address_failures = state.address_throttle.fail(ip, Instant::now()).max(address_failures);
-            let mut account_failures = 0;
             if let Some(user) = other {
-                let max = state.config.login_max_failures as i32;
-                let lock_until = now() + Duration::seconds(state.config.login_lockout_secs as i64);
-                account_failures = state
-                    .db
-                    .write(move |conn| accounts::record_login_failure(conn, &user.id, max, lock_until))
-                    .await?;
-                tracing::info!(user = %user.username, failures = account_failures, "failed sign-in");
+                tracing::info!(user = %user.username, attempts = account_attempts, "failed sign-in");
             }
-            let recent = address_failures.max(account_failures.max(0) as u32);
+            let recent = address_attempts.max(account_attempts.max(0) as u32);
             tokio::time::sleep(slowdown(recent, state.config.login_slowdown_ms)).await;
             return Err(AppError::new(Code::InvalidCredentials));
         }
     };
 
-    state.address_throttle.succeed(ip);
+    guards.addresses.succeeded(&ip);
     let refresh_token = tokens::new_refresh_token();
     let refresh_hash = tokens::refresh_token_hash(&refresh_token);
     let expires = refresh_expiry(state);
@@ -254,9 +258,12 @@ pub fn valid_username(name: &str) -> bool {
 pub async fn create_user(state: &AppState, req: CreateUserRequest) -> AppResult<AccountResponse> {
     check_new_account(&req)?;
     let password = req.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+    let hash = state
+        .sign_in
+        .hashing
+        .run(move || password::hash(&password))
         .await
-        .map_err(AppError::internal)??;
+        .map_err(|_| AppError::new(Code::ServiceUnavailable).retry_after(1))??;
     let created = state.db.write(move |conn| create_account_in(conn, &req, &hash)).await?;
     account_response(&created)
 }
@@ -267,9 +274,8 @@ pub fn check_new_account(req: &CreateUserRequest) -> AppResult<()> {
     if !valid_username(&req.username) {
         return Err(AppError::invalid("username"));
     }
-    if req.display_name.trim().is_empty() || req.display_name.chars().count() > 100 {
-        return Err(AppError::invalid("display_name"));
-    }
+    text(&req.display_name, "display_name", 100)?;
+    optional_text(req.phone.as_deref(), "phone", 32)?;
     if !password::acceptable(&req.password) {
         return Err(AppError::invalid("password"));
     }

@@ -142,6 +142,18 @@ impl Upload {
     }
 }
 
+/// A filename as a client gives it: trimmed, at most 255 characters, and no control characters
+/// (a CR or LF would break the `Content-Disposition` of every download); none when empty.
+pub fn filename(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
+    let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if name.chars().any(char::is_control) || name.chars().count() > 255 {
+        return Err(AppError::invalid(field));
+    }
+    Ok(Some(name.to_string()))
+}
+
 /// What a client declares when it starts a resumable upload (tus creation).
 pub struct NewUpload {
     pub length: u64,
@@ -165,6 +177,7 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
     }
     let sha256 =
         new.sha256.filter(|h| is_sha256_hex(h)).ok_or_else(|| AppError::invalid("Upload-Metadata.sha256"))?;
+    let filename = filename(new.filename.as_deref(), "Upload-Metadata.filename")?;
     let claim_id = new.claim_id.as_deref().map(parse_id).transpose()?;
     let quota = state.config.claim_quota_bytes;
     let row = db::UploadRow {
@@ -173,7 +186,7 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
         device_id: None,
         length: i64::try_from(new.length).map_err(AppError::internal)?,
         sha256,
-        filename: new.filename.map(|f| f.chars().take(255).collect()),
+        filename,
         claim_id,
         created_at: now(),
         expires_at: db::expiry_from_now(state.config.upload_expiry_hours),

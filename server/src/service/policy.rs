@@ -9,6 +9,7 @@ use crate::db::claims::{Actor, ClaimRow, ClaimScope};
 use crate::db::registry::{self as reg, BuildingRow, Viewer};
 use crate::db::work_orders::WorkOrderScope;
 use crate::db::DbConnection;
+use crate::domain::evidence::Attacher;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -124,6 +125,22 @@ pub fn registry_lookup() -> Viewer {
 /// unit only when the bureau designated it.
 pub fn is_designated_unit(caller: &Caller, claim: &ClaimRow) -> bool {
     claim.repair_unit_id.as_ref().is_some_and(|unit| caller.organisation_ids.contains(unit))
+}
+
+/// Which party of the claim the caller is, for what it may attach (`EvidenceKind::may_attach`).
+pub fn attacher(caller: &Caller, claim: &ClaimRow) -> Attacher {
+    if claim.applicant_id == caller.id {
+        Attacher::Applicant
+    } else if is_designated_unit(caller, claim) {
+        Attacher::DesignatedUnit
+    } else if caller.role == Role::Developer && caller.organisation_ids.contains(&claim.developer_id) {
+        Attacher::Developer
+    } else if caller.role == Role::Reviewer {
+        // Only a reviewer of the claim's jurisdiction can see the claim at all.
+        Attacher::Reviewer
+    } else {
+        Attacher::Bystander
+    }
 }
 
 /// The designated repair unit acting on the claim; anyone else is `step_not_for_role` (Art. 21).

@@ -4,6 +4,7 @@
 
 mod render;
 
+use super::content_disposition;
 use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -1,6 +1,7 @@
 //! The fund's documents as the formats people read: the deposit certificate and a building's
 //! yearly statement as zh-CN pages (Art. 15, 28), statements and the journal as CSV.
 
+use actix_web::http::header::DispositionType;
 use actix_web::HttpResponse;
 use baoxiu_sync_protocol::Money;
 
@@ -124,6 +125,6 @@ pub fn journal_csv(rows: Vec<JournalLine>, file_name: &str) -> AppResult<HttpRes
     let bytes = out.into_inner().map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("content-disposition", format!("attachment; filename=\"{file_name}\"")))
+        .insert_header(super::content_disposition(DispositionType::Attachment, file_name))
         .body(bytes))
 }

@@ -18,11 +18,12 @@ use crate::domain::coverage::{
     self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, SeasonSettings, WarrantyCategory,
 };
 use crate::domain::deadlines::shanghai_date;
-use crate::domain::evidence::EvidenceKind;
-use crate::domain::lifecycle::{Claim, ClaimKind};
+use crate::domain::evidence::{Attacher, EvidenceKind};
+use crate::domain::lifecycle::{Claim, ClaimKind, ClaimState};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
+use crate::service::evidence::attach_refusal;
 use crate::service::{parse_id, text, Caller};
 use crate::state::AppState;
 
@@ -162,7 +163,10 @@ pub(crate) fn file_in(
         .evidence
         .iter()
         .map(|e| {
-            e.kind.parse::<EvidenceKind>().map_err(|_| AppError::invalid("evidence.kind"))?;
+            let kind = e.kind.parse::<EvidenceKind>().map_err(|_| AppError::invalid("evidence.kind"))?;
+            // What the applicant may attach to a claim just filed.
+            let emergency = req.kind == ClaimKind::EmergencyAdvance;
+            kind.may_attach(Attacher::Applicant, ClaimState::Filed, emergency).map_err(attach_refusal)?;
             Ok((parse_id(&e.id)?, e.kind.clone()))
         })
         .collect::<AppResult<_>>()?;
