@@ -77,6 +77,9 @@ pub struct Config {
     pub log_format: String,
     /// Seconds to let in-flight requests finish on shutdown. Default 30.
     pub shutdown_timeout_secs: u64,
+    /// Minutes after a visit's check-out within which the technician may still record the
+    /// applicant's signature in person (Art. 22). Default 120.
+    pub in_person_signature_window_mins: u32,
     /// Days the developer has to answer the bureau before the claim returns to the reviewer's
     /// queue as "developer silent" (Art. 17). Default 7.
     pub developer_reply_days: u32,
@@ -131,6 +134,7 @@ impl Default for Config {
             password_hashing_pool: None,
             log_format: "text".into(),
             shutdown_timeout_secs: 30,
+            in_person_signature_window_mins: 120,
             developer_reply_days: 7,
             deadline_days: "calendar".into(),
             holiday_calendar: None,
@@ -200,6 +204,10 @@ impl Config {
         );
         anyhow::ensure!(self.login_max_failures >= 1, "login_max_failures must be at least 1");
         anyhow::ensure!(self.trusted_proxy_hops <= 8, "trusted_proxy_hops must be 0-8");
+        anyhow::ensure!(
+            self.in_person_signature_window_mins <= 1440,
+            "in_person_signature_window_mins must be at most 1440 (a day)"
+        );
         anyhow::ensure!(
             self.password_hashing_pool.is_none_or(|n| (1..=64).contains(&n)),
             "password_hashing_pool must be 1-64"

@@ -267,6 +267,11 @@ notices! {
     WorkOrderAssigned = "work_order_assigned", "您有新的维修工单。", "A work order has been assigned to you.";
     /// A cost sheet awaits the applicant's signature (Art. 22).
     SignatureRequested = "signature_requested", "请核对并签章确认维修工程费用清单。", "Please review and sign the repair cost sheet.";
+    /// A technician recorded the applicant's signature in person on a phone (Art. 22): the
+    /// applicant is told at once and may dispute it.
+    SignedInPerson = "signed_in_person", "维修人员在现场记录了您对维修工程费用清单的签章确认。如非本人签署，请在住建部门审核前提出异议。", "A technician recorded your signature on the repair cost sheet on site. If you did not sign, dispute it before the bureau verifies.";
+    /// The applicant disputed a signature the technician recorded in person (Art. 22).
+    SignatureDisputed = "signature_disputed", "申请人对现场记录的签章确认提出异议，费用清单已退回，请重新取得签章。", "The applicant disputed the signature recorded on site; the cost sheet is back with you for a new signature.";
     /// The claim was paid; the applicant is invited to rate the repair.
     ClaimPaid = "claim_paid", "保修金已支付。欢迎对本次维修进行回访评价。", "The claim has been paid. Please rate the repair.";
     /// The bureau notified the developer of a building's deposit (Art. 10).

@@ -192,6 +192,13 @@ pub struct CostSheetSnapshot {
     pub conflict: bool,
     pub total: Money,
     pub signed: bool,
+    /// How it was signed: `account` (the applicant on their own account) or `in_person` (on a
+    /// technician's phone, witnessed by `witnessed_by`). Added in the same version, optional so
+    /// that readers that do not know it are unaffected; absent while unsigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witnessed_by: Option<String>,
     pub verified: bool,
     pub approved_total: Option<Money>,
     pub lines: Vec<PulledLine>,

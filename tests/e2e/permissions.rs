@@ -201,6 +201,12 @@ pub const ROUTES: &[Route] = &[
     ),
     route!(
         "post",
+        "/api/v1/claims/{claim}/cost-sheets/1/dispute-signature",
+        "/api/v1/claims/{id}/cost-sheets/{revision}/dispute-signature",
+        Gate::Roles(&["property", "owner"])
+    ),
+    route!(
+        "post",
         "/api/v1/claims/{claim}/submit-cost-sheet",
         "/api/v1/claims/{id}/submit-cost-sheet",
         Gate::Roles(&["property", "technician"])
@@ -414,6 +420,7 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
             json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]})
         }
         "/api/v1/claims/{claim}/submit-cost-sheet" => json!({"revision": 1}),
+        "/api/v1/claims/{claim}/cost-sheets/1/dispute-signature" => json!({"reason": "非本人签署"}),
         "/api/v1/claims/{claim}/verify" => json!({"revision": 1, "lines": []}),
         "/api/v1/claims/{claim}/return-visit" => json!({"attitude": 5, "quality": 5, "resolution": 5}),
         "/api/v1/claims/{claim}/work-orders" => json!({"description": "工单"}),

@@ -260,13 +260,18 @@ pub fn revision(claim: &str, parent: Option<String>, extra: &str) -> CostSheetRe
     }
 }
 
+/// The technician checks in on the work order over REST, now.
+pub async fn check_in_now(app: &TestApp, who: &Session, work_order: &str) {
+    ok(app, &who.access, &format!("/api/v1/work-orders/{work_order}/check-in"), json!({})).await;
+}
+
 pub fn confirm(claim: &str, hash: &str, device: &str, image: &str, key: &ed25519_dalek::SigningKey) -> Value {
     use ed25519_dalek::Signer as _;
     let confirmation = OwnerConfirmation {
         claim_id: claim.into(),
         revision_hash: hash.into(),
         signer: Signer::InPerson { name: "张业主".into(), phone: "13800000000".into() },
-        signed_at: "2026-11-27T02:00:00Z".into(),
+        signed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         signature_image_sha256: image.into(),
         device_id: device.into(),
     };
@@ -315,7 +320,14 @@ async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
     let again = visit(4, MutationKind::EvidenceAttached, None, batch[1].payload.clone());
     assert_eq!(outcomes(&push(&app, &c.technician, &device, 1, &[again]).await), [json!(["applied", null])]);
 
-    // A forged signature, then the real one.
+    // Without a visit the phone witnessed nothing: refused (Art. 22). On site, a forged signature,
+    // then the real one.
+    let early = confirm(&claim, &first_hash, &device, &photos::sha256(&signature_image), &key);
+    let reply =
+        push(&app, &c.technician, &device, 1, &[visit(5, MutationKind::OwnerConfirmation, None, early)])
+            .await;
+    assert_eq!(outcomes(&reply), [json!(["rejected", "not_allowed"])]);
+    check_in_now(&app, &c.technician, &wo).await;
     let mut forged = confirm(&claim, &first_hash, &device, &photos::sha256(&signature_image), &key);
     forged["confirmation"]["signer"]["name"] = json!("别人");
     let signed = confirm(&claim, &first_hash, &device, &photos::sha256(&signature_image), &key);
@@ -325,8 +337,8 @@ async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
         &device,
         1,
         &[
-            visit(5, MutationKind::OwnerConfirmation, None, forged),
-            visit(6, MutationKind::OwnerConfirmation, None, signed),
+            visit(6, MutationKind::OwnerConfirmation, None, forged),
+            visit(7, MutationKind::OwnerConfirmation, None, signed),
         ],
     )
     .await;
@@ -336,7 +348,11 @@ async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
     assert_eq!(sheet["hash"], first_hash.as_str());
     assert_eq!(sheet["total"], "1355.88");
     assert_eq!(sheet["signed_in_person_by"], "张业主");
-    assert_eq!(sheet["signed_by"], page["claim"]["applicant_id"]);
+    // Witnessed by the technician on the applicant's behalf, never the applicant's own act.
+    assert_eq!(sheet["signature"], "in_person");
+    assert_eq!(sheet["signed"], true);
+    assert_eq!(sheet["signed_by"], Value::Null);
+    assert_eq!(sheet["witnessed_by"], json!(c.technician.user_id));
     let evidence = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
     assert!(evidence
         .as_array()
@@ -397,6 +413,7 @@ async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
     let image = photos::jpeg(200, 80, 79, None);
     app.upload(&c.technician.access, image.clone()).await;
     let latest = page["cost_sheets"][2]["hash"].as_str().unwrap().to_string();
+    check_in_now(&app, &c.technician, &wo).await;
     let blocked = visit(
         3,
         MutationKind::OwnerConfirmation,

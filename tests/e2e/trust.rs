@@ -3,7 +3,7 @@
 //! is not that unit: the estate's property manager (who can see the claim), a technician of another
 //! repair unit (who cannot), the applicant, the developer, and a reviewer of another jurisdiction.
 
-use baoxiu_e2e::{ok, spawn_app, Session, TestApp};
+use baoxiu_e2e::{ok, spawn_app, spawn_app_with, Session, TestApp};
 use baoxiu_sync_protocol::wire::MutationKind;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -214,4 +214,131 @@ async fn evidence_kinds_are_attached_only_by_their_party_and_never_after_the_cla
     );
     let page = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
     assert_eq!(page.as_array().map(Vec::len), Some(2), "the filed photo and the one the owner added: {page}");
+}
+
+/// The kinds of the caller's notifications about `claim`.
+async fn notices(app: &TestApp, who: &Session, claim: &str) -> Vec<String> {
+    let feed = app.get("/api/v1/notifications", &who.access).await.body;
+    feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["claim_id"] == json!(claim))
+        .map(|n| n["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_in_person_signature_is_witnessed_on_site_and_the_applicant_can_dispute_it() {
+    let app = spawn_app().await;
+    let (c, wo, _) = crate::sync::field(&app).await;
+    let (claim, version) = crate::sync::claim_of(&app, &c.technician, &wo).await;
+    let (phone, key) = enrolled_phone(&app, &c.technician).await;
+    let rev = revision(&claim, None, "防水");
+    let hash = rev.hash().unwrap();
+    let pushed = push(
+        &app,
+        &c.technician,
+        &phone,
+        2,
+        &[visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&rev).unwrap())],
+    )
+    .await;
+    assert_eq!(pushed.body["results"][0]["outcome"], "applied", "{}", pushed.body);
+    let image = baoxiu_e2e::photos::jpeg(200, 80, 91, None);
+    app.upload(&c.technician.access, image.clone()).await;
+    let image_hash = baoxiu_e2e::photos::sha256(&image);
+
+    // A colleague of the same designated unit, not assigned to the order and never on site.
+    let admin = app.login("admin").await;
+    let colleague = account(&app, &admin, "technician", Some(&c.repair_unit)).await;
+    let (their_phone, their_key) = enrolled_phone(&app, &colleague).await;
+    app.upload(&colleague.access, image.clone()).await;
+    let theirs = confirm(&claim, &hash, &their_phone, &image_hash, &their_key);
+    let r =
+        push(&app, &colleague, &their_phone, 2, &[visit(1, MutationKind::OwnerConfirmation, None, theirs)])
+            .await;
+    assert_eq!(r.body["results"][0]["reason"], "not_allowed", "{}", r.body);
+    // The assigned technician, before checking in: nothing witnessed yet.
+    let early = confirm(&claim, &hash, &phone, &image_hash, &key);
+    let r =
+        push(&app, &c.technician, &phone, 2, &[visit(2, MutationKind::OwnerConfirmation, None, early)]).await;
+    assert_eq!(r.body["results"][0]["reason"], "not_allowed", "{}", r.body);
+    // On site.
+    crate::sync::check_in_now(&app, &c.technician, &wo).await;
+    let on_site = confirm(&claim, &hash, &phone, &image_hash, &key);
+    let r = push(&app, &c.technician, &phone, 2, &[visit(3, MutationKind::OwnerConfirmation, None, on_site)])
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body;
+    let sheet = &page["cost_sheets"][0];
+    assert_eq!(
+        (&sheet["signature"], &sheet["signed_by"], &sheet["witnessed_by"]),
+        (&json!("in_person"), &Value::Null, &json!(c.technician.user_id))
+    );
+    // The applicant is told at once.
+    assert!(notices(&app, &c.owner, &claim).await.contains(&"signed_in_person".to_string()));
+
+    let path = |step: &str| format!("/api/v1/claims/{claim}/{step}");
+    ok(&app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
+    // Nobody but the applicant disputes it.
+    let dispute = json!({"reason": "我没有签字"});
+    let property = app.login("property").await;
+    let r = app.post(&path("cost-sheets/1/dispute-signature"), &property.access, dispute.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = app.post(&path("cost-sheets/1/dispute-signature"), &c.technician.access, dispute.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // The applicant does: the sheet goes back to the repair unit unsigned, on the timeline.
+    let disputed = ok(&app, &c.owner.access, &path("cost-sheets/1/dispute-signature"), dispute.clone()).await;
+    assert_eq!(disputed["claim"]["state"], "in_repair");
+    assert_eq!(disputed["cost_sheets"][0]["signed"], false);
+    assert_eq!(disputed["cost_sheets"][0]["dispute_reason"], "我没有签字");
+    let actions: Vec<&str> =
+        disputed["timeline"].as_array().unwrap().iter().filter_map(|t| t["action"].as_str()).collect();
+    assert!(actions.contains(&"dispute_signature"), "{actions:?}");
+    assert!(notices(&app, &c.technician, &claim).await.contains(&"signature_disputed".to_string()));
+    let r = app.post(&path("submit-cost-sheet"), &c.technician.access, json!({"revision": 1})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a disputed signature does not count: {}", r.body);
+    let again = app.post(&path("cost-sheets/1/dispute-signature"), &c.owner.access, dispute).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "step_out_of_order"));
+    // The applicant's own signature, on their account, replaces it.
+    let signed = ok(&app, &c.owner.access, &path("cost-sheets/1/sign"), json!({})).await;
+    assert_eq!(
+        (&signed["cost_sheets"][0]["signature"], &signed["cost_sheets"][0]["signed_by"]),
+        (&json!("account"), &json!(c.owner.user_id))
+    );
+    ok(&app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
+}
+
+#[tokio::test]
+async fn an_in_person_signature_after_the_window_is_refused() {
+    let app = spawn_app_with(|c| c.in_person_signature_window_mins = 0).await;
+    let (c, wo, _) = crate::sync::field(&app).await;
+    let (claim, version) = crate::sync::claim_of(&app, &c.technician, &wo).await;
+    let (phone, key) = enrolled_phone(&app, &c.technician).await;
+    let rev = revision(&claim, None, "防水");
+    let hash = rev.hash().unwrap();
+    push(
+        &app,
+        &c.technician,
+        &phone,
+        2,
+        &[visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&rev).unwrap())],
+    )
+    .await;
+    crate::sync::check_in_now(&app, &c.technician, &wo).await;
+    ok(
+        &app,
+        &c.technician.access,
+        &format!("/api/v1/work-orders/{wo}/check-out"),
+        json!({"outcome": "done"}),
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let image = baoxiu_e2e::photos::jpeg(200, 80, 92, None);
+    app.upload(&c.technician.access, image.clone()).await;
+    let late = confirm(&claim, &hash, &phone, &baoxiu_e2e::photos::sha256(&image), &key);
+    let r =
+        push(&app, &c.technician, &phone, 2, &[visit(2, MutationKind::OwnerConfirmation, None, late)]).await;
+    assert_eq!(r.body["results"][0]["reason"], "not_allowed", "{}", r.body);
 }

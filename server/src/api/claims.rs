@@ -14,8 +14,9 @@ use crate::domain::ids::ClaimId;
 use crate::error::AppResult;
 use crate::service::claims::{
     self as service, ApproveRequest, ClaimPage, ClaimQuery, ClaimResponse, CostSheetRequest, DeveloperReply,
-    FileClaim, InspectionResult, PayRequest, PlanDecisionRequest, PlanRequest, RejectRequest,
-    RepairUnitRating, ReturnVisitRequest, SimpleStep, StepRequest, SubmitCostSheetRequest, VerifyRequest,
+    DisputeSignatureRequest, FileClaim, InspectionResult, PayRequest, PlanDecisionRequest, PlanRequest,
+    RejectRequest, RepairUnitRating, ReturnVisitRequest, SimpleStep, StepRequest, SubmitCostSheetRequest,
+    VerifyRequest,
 };
 use crate::state::AppState;
 
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(start_repair)
         .service(new_cost_sheet)
         .service(sign_cost_sheet)
+        .service(dispute_signature)
         .service(submit_cost_sheet)
         .service(return_cost_sheet)
         .service(verify)
@@ -222,6 +224,19 @@ async fn sign_cost_sheet(
 ) -> AppResult<web::Json<ClaimPage>> {
     let (id, revision) = path.into_inner();
     Ok(web::Json(service::sign(&state, &who, &id, revision).await?))
+}
+/// The applicant disputes a signature a technician recorded in person on their behalf, before the
+/// bureau verifies: it stops counting and the sheet goes back to the repair unit (Art. 22).
+#[utoipa::path(tag = "claims", params(("id" = String, Path), ("revision" = i32, Path)), request_body = DisputeSignatureRequest, responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version, step_out_of_order")), security(("bearer" = [])))]
+#[post("/claims/{id}/cost-sheets/{revision}/dispute-signature")]
+async fn dispute_signature(
+    state: web::Data<AppState>,
+    who: ClaimApplicant,
+    path: web::Path<(ClaimId, i32)>,
+    body: web::Json<DisputeSignatureRequest>,
+) -> AppResult<web::Json<ClaimPage>> {
+    let (id, revision) = path.into_inner();
+    Ok(web::Json(service::dispute_signature(&state, &who, &id, revision, body.into_inner()).await?))
 }
 /// The repair unit hands the signed cost sheet to the bureau; the 20-day payout clock starts
 /// (Art. 22-23).

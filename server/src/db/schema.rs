@@ -258,6 +258,9 @@ diesel::table! {
         signing_device_id -> Nullable<Text>,
         device_signature -> Nullable<Text>,
         lines -> Text,
+        witnessed_by -> Nullable<Text>,
+        disputed_at -> Nullable<Timestamp>,
+        dispute_reason -> Nullable<Text>,
     }
 }
 

@@ -163,6 +163,9 @@ pub enum Action {
     SubmitCostSheet { signed_by_applicant: bool },
     /// The bureau sends the cost sheet back for a new revision.
     ReturnCostSheet,
+    /// The applicant disputes a signature captured in person on the technician's phone, before
+    /// the bureau verifies: the sheet goes back to the repair unit unsigned (Art. 22).
+    DisputeSignature,
     /// The bureau verifies the cost sheet (Art. 23).
     Verify,
     /// The bureau pays (Art. 23).
@@ -186,7 +189,8 @@ impl Action {
             | Action::ReturnPlan
             | Action::StartRepair
             | Action::SubmitCostSheet { .. }
-            | Action::ReturnCostSheet => Article::PLAN_AND_COST_SHEET,
+            | Action::ReturnCostSheet
+            | Action::DisputeSignature => Article::PLAN_AND_COST_SHEET,
             Action::Verify | Action::Pay => Article::PAYOUT,
             Action::NotifyDeveloper => Article::USAGE_NOTICE,
         }
@@ -198,9 +202,16 @@ impl Action {
         matches!(self, Action::SubmitPlan | Action::StartRepair | Action::SubmitCostSheet { .. })
     }
 
+    /// The applicant's own steps: only the claim's applicant takes them, not any owner.
+    pub fn by_applicant(self) -> bool {
+        matches!(self, Action::DisputeSignature)
+    }
+
     /// Who may take this step.
     pub fn roles(self) -> &'static [Role] {
         match self {
+            // The applicant is an owner or a property manager (Art. 20).
+            Action::DisputeSignature => &[Role::Owner, Role::PropertyManager],
             Action::DeveloperWillRepair | Action::DeveloperDisputes => &[Role::Developer],
             // The repair unit is a property manager or a licensed contractor (Art. 21).
             Action::SubmitPlan | Action::StartRepair | Action::SubmitCostSheet { .. } => {
@@ -328,6 +339,13 @@ impl Claim {
                 CostSheetSubmitted
             }
             (Action::ReturnCostSheet, CostSheetSubmitted) if !emergency => {
+                next.cost_sheet_signed = false;
+                next.cost_sheet_verified = false;
+                InRepair
+            }
+            // Only a repair unit's sheet is signed in person; an emergency applicant signed their own.
+            (Action::DisputeSignature, InRepair) if !emergency => InRepair,
+            (Action::DisputeSignature, CostSheetSubmitted) if !emergency => {
                 next.cost_sheet_signed = false;
                 next.cost_sheet_verified = false;
                 InRepair
@@ -522,6 +540,15 @@ mod tests {
         assert!(matches!(returned.apply(Action::ReturnCostSheet, Reviewer), Err(Refusal::OutOfOrder { .. })));
         let back = submitted.apply(Action::ReturnCostSheet, Reviewer).unwrap();
         assert_eq!((back.state, back.cost_sheet_signed), (ClaimState::InRepair, false));
+        // The applicant disputes a signature captured in person: back to the unit, unsigned,
+        // until the bureau verifies; after that, not any more.
+        let disputed = submitted.apply(Action::DisputeSignature, Owner).unwrap();
+        assert_eq!((disputed.state, disputed.cost_sheet_signed), (ClaimState::InRepair, false));
+        assert!(matches!(
+            submitted.apply(Action::DisputeSignature, Technician),
+            Err(Refusal::WrongRole { .. })
+        ));
+        assert!(matches!(returned.apply(Action::DisputeSignature, Owner), Err(Refusal::OutOfOrder { .. })));
     }
 
     fn all_steps() -> Vec<(Action, Role)> {
@@ -542,6 +569,7 @@ mod tests {
             Action::SubmitCostSheet { signed_by_applicant: true },
             Action::SubmitCostSheet { signed_by_applicant: false },
             Action::ReturnCostSheet,
+            Action::DisputeSignature,
             Action::Verify,
             Action::Pay,
             Action::NotifyDeveloper,

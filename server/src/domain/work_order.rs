@@ -104,10 +104,47 @@ impl WorkOrder {
     }
 }
 
+/// A technician's visit as the in-person signature rule sees it: when they checked in and, once
+/// they have, out (the phone's clock where it reported one, as the signature's time is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SiteVisit {
+    pub checked_in: chrono::DateTime<chrono::Utc>,
+    pub checked_out: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// May an applicant's signature captured on a technician's phone at `signed_at` count as witnessed
+/// by that technician on site (Art. 22)? Only during one of their visits with a recorded check-in,
+/// or within `window` after its check-out; never before any visit, and never from a phone that was
+/// nowhere near the applicant.
+pub fn witnessed_on_site(
+    visits: &[SiteVisit],
+    signed_at: chrono::DateTime<chrono::Utc>,
+    window: chrono::Duration,
+) -> bool {
+    visits
+        .iter()
+        .any(|v| v.checked_in <= signed_at && v.checked_out.is_none_or(|out| signed_at <= out + window))
+}
+
 #[cfg(test)]
 mod tests {
     use super::WorkOrderStatus::*;
     use super::*;
+
+    #[test]
+    fn a_signature_in_person_falls_within_a_visit_or_shortly_after() {
+        let at =
+            |h: u32, m: u32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 1, h, m, 0).unwrap();
+        let window = chrono::Duration::minutes(120);
+        let done = SiteVisit { checked_in: at(9, 0), checked_out: Some(at(11, 0)) };
+        assert!(witnessed_on_site(&[done], at(10, 30), window), "during the visit");
+        assert!(witnessed_on_site(&[done], at(13, 0), window), "two hours after check-out");
+        assert!(!witnessed_on_site(&[done], at(13, 1), window), "later than the window");
+        assert!(!witnessed_on_site(&[done], at(8, 59), window), "before the check-in");
+        let open = SiteVisit { checked_in: at(14, 0), checked_out: None };
+        assert!(witnessed_on_site(&[done, open], at(15, 0), window), "on site now");
+        assert!(!witnessed_on_site(&[], at(10, 0), window), "no visit at all");
+    }
 
     fn order(status: WorkOrderStatus, assigned: bool, on_site: bool) -> WorkOrder {
         WorkOrder { status, assigned, on_site }

@@ -28,6 +28,38 @@ pub struct CostSheetRow {
     pub signer_phone: Option<String>,
     pub signature_file_id: Option<String>,
     pub signing_device_id: Option<String>,
+    /// The technician who captured the applicant's signature in person, on the applicant's
+    /// behalf (Art. 22); `signed_by` stays empty for such a signature.
+    pub witnessed_by: Option<String>,
+    /// The applicant disputed the signature captured in person: it no longer counts.
+    pub disputed_at: Option<NaiveDateTime>,
+    pub dispute_reason: Option<String>,
+}
+
+/// How a revision was signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureKind {
+    /// By the applicant on their own account.
+    Account,
+    /// In person on the technician's phone, witnessed by the technician.
+    InPerson,
+}
+
+impl CostSheetRow {
+    /// Signed, by the applicant's account or in person, and not disputed.
+    pub fn is_signed(&self) -> bool {
+        self.signed_at.is_some() && self.disputed_at.is_none()
+    }
+
+    /// How it was signed, if it was.
+    pub fn signature_kind(&self) -> Option<SignatureKind> {
+        match (self.signed_at, &self.witnessed_by) {
+            (None, _) => None,
+            (Some(_), Some(_)) => Some(SignatureKind::InPerson),
+            (Some(_), None) => Some(SignatureKind::Account),
+        }
+    }
 }
 
 /// One line of a cost-sheet revision, with the reviewer's decision once there is one.
@@ -373,6 +405,9 @@ pub fn insert_revisions(
             signer_phone: None,
             signature_file_id: None,
             signing_device_id: None,
+            witnessed_by: None,
+            disputed_at: None,
+            dispute_reason: None,
         };
         taken.insert(row.id.clone());
         added.insert(row.id.clone(), new.document);
@@ -411,6 +446,9 @@ pub fn sign_cost_sheet(
 /// How a confirmation captured on a phone was made: who signed in person, the signature image,
 /// and the capturing device's signature over it all.
 pub struct OnSiteSignature {
+    /// The technician who witnessed the applicant sign on their phone; `None` when the applicant
+    /// signed on their own phone.
+    pub witness: Option<String>,
     pub signer_name: Option<String>,
     pub signer_phone: Option<String>,
     pub signature_file_id: String,
@@ -419,33 +457,61 @@ pub struct OnSiteSignature {
 }
 
 /// Signs the latest revision, unless it is in conflict with a sibling; signing twice is a no-op.
+///
+/// The applicant `by` signs on their own account, on the web or on their own phone. With a
+/// `witness`, the technician witnessed the applicant sign on the technician's phone: the sheet
+/// records the witness and the name and phone given, and `signed_by` stays empty, for the
+/// signature is not the applicant's own act (Art. 22). The applicant's own signature replaces a
+/// disputed one.
 pub fn sign_latest(
     conn: &mut DbConnection,
     latest: CostSheetRow,
     by: &str,
     on_site: Option<OnSiteSignature>,
 ) -> AppResult<CostSheetRow> {
-    if latest.signed_by.is_some() {
+    if latest.is_signed() {
         return Ok(latest);
     }
     if latest.conflict {
         return Err(AppError::new(Code::CostSheetConflict));
     }
-    diesel::update(cost_sheets::table.find(&latest.id))
-        .set((cost_sheets::signed_by.eq(Some(by)), cost_sheets::signed_at.eq(Some(now()))))
-        .execute(conn)?;
-    if let Some(s) = on_site {
-        diesel::update(cost_sheets::table.find(&latest.id))
+    let cleared =
+        (cost_sheets::disputed_at.eq(None::<NaiveDateTime>), cost_sheets::dispute_reason.eq(None::<String>));
+    match on_site {
+        None => diesel::update(cost_sheets::table.find(&latest.id))
             .set((
+                cost_sheets::signed_by.eq(Some(by)),
+                cost_sheets::signed_at.eq(Some(now())),
+                cost_sheets::witnessed_by.eq(None::<String>),
+                cost_sheets::signer_name.eq(None::<String>),
+                cost_sheets::signer_phone.eq(None::<String>),
+                cleared,
+            ))
+            .execute(conn)?,
+        Some(s) => diesel::update(cost_sheets::table.find(&latest.id))
+            .set((
+                cost_sheets::signed_by.eq(s.witness.is_none().then_some(by)),
+                cost_sheets::signed_at.eq(Some(now())),
+                cost_sheets::witnessed_by.eq(s.witness),
                 cost_sheets::signer_name.eq(s.signer_name),
                 cost_sheets::signer_phone.eq(s.signer_phone),
                 cost_sheets::signature_file_id.eq(Some(s.signature_file_id)),
                 cost_sheets::signing_device_id.eq(Some(s.device_id)),
                 cost_sheets::device_signature.eq(Some(s.device_signature)),
+                cleared,
             ))
-            .execute(conn)?;
-    }
+            .execute(conn)?,
+    };
     latest_cost_sheet(conn, &latest.claim_id)?.ok_or(AppError::new(Code::NotFound))
+}
+
+/// The applicant disputes a signature captured in person: it stops counting, and the sheet needs
+/// a signature again.
+pub fn dispute_signature(conn: &mut DbConnection, sheet: &CostSheetRow, reason: &str) -> AppResult<()> {
+    diesel::update(cost_sheets::table.find(&sheet.id))
+        .set((cost_sheets::disputed_at.eq(Some(now())), cost_sheets::dispute_reason.eq(Some(reason))))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Records the reviewer's decision on each of the sheet's `lines`, as the caller read them, and the

@@ -16,8 +16,8 @@ use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{Action, ClaimState};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
-use crate::service::optional_text;
 use crate::service::policy::{self, Caller};
+use crate::service::{optional_text, text};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -136,6 +136,47 @@ pub async fn sign(state: &AppState, caller: &Caller, id: &ClaimId, revision: i32
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct DisputeSignatureRequest {
+    pub version: Option<i32>,
+    /// Why the applicant says it is not their signature (at most 500 characters).
+    pub reason: String,
+}
+
+/// The applicant disputes the signature a technician recorded in person on revision `revision`,
+/// before the bureau verifies it: the signature stops counting, a submitted sheet goes back to the
+/// repair unit, the dispute is on the timeline, and the witness is told (Art. 22).
+pub async fn dispute_signature(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    revision: i32,
+    req: DisputeSignatureRequest,
+) -> AppResult<ClaimPage> {
+    let reason = text(&req.reason, "reason", 500)?;
+    let detail = json!({"revision": revision, "reason": reason});
+    let extra: Extra = Box::new(move |conn, row| {
+        let sheet = latest_is(conn, &row.id, revision)?;
+        let witness = match (&sheet.witnessed_by, sheet.is_signed()) {
+            (Some(witness), true) => witness.clone(),
+            _ => return Err(AppError::new(Code::StepOutOfOrder).detail("not signed in person")),
+        };
+        db::dispute_signature(conn, &sheet, &reason)?;
+        let key = sheet.revision.to_string();
+        let notice = notify::Notify {
+            notice: Notice::SignatureDisputed,
+            claim_id: Some(&row.id),
+            work_order_id: None,
+            key: &key,
+            params: json!({"revision": sheet.revision}),
+        };
+        notify::notify(conn, &[witness], &notice)?;
+        Ok(())
+    });
+    run(state, caller, id, Action::DisputeSignature, req.version, detail, extra).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SubmitCostSheetRequest {
     pub version: Option<i32>,
     /// The revision being handed in: the latest, signed by the applicant.
@@ -166,12 +207,12 @@ pub async fn submit(
         .read(move |conn| {
             // Out of the caller's sight the claim does not exist: no revision count leaks out.
             policy::visible_claim(conn, &who, &probe)?;
-            Ok(latest_is(conn, &probe, revision)?.signed_by.is_some())
+            Ok(latest_is(conn, &probe, revision)?.is_signed())
         })
         .await?;
     // Checked again inside the step's transaction, so a revision added meanwhile cannot slip by.
     let extra: Extra = Box::new(move |conn, row| match latest_is(conn, &row.id, revision)? {
-        sheet if sheet.signed_by.is_some() => Ok(()),
+        sheet if sheet.is_signed() => Ok(()),
         _ => Err(AppError::new(Code::StaleVersion).detail(revision.to_string())),
     });
     let action = Action::SubmitCostSheet { signed_by_applicant: signed };

@@ -12,8 +12,8 @@ use chrono::Utc;
 use serde::Deserialize;
 
 pub use cost_sheets::{
-    add_revision, sign, submit, verify, CostSheetRequest, LineDecision, LineVerdict, SubmitCostSheetRequest,
-    VerifyRequest,
+    add_revision, dispute_signature, sign, submit, verify, CostSheetRequest, DisputeSignatureRequest,
+    LineDecision, LineVerdict, SubmitCostSheetRequest, VerifyRequest,
 };
 pub(crate) use cost_sheets::{request_signatures, revision_audits};
 pub(crate) use filing::file_in;
@@ -96,7 +96,7 @@ pub async fn list(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppR
             rows.into_iter()
                 .map(|row| {
                     let unsigned = row.state == ClaimState::InRepair
-                        && db::latest_cost_sheet(conn, &row.id)?.is_some_and(|s| s.signed_by.is_none());
+                        && db::latest_cost_sheet(conn, &row.id)?.is_some_and(|s| !s.is_signed());
                     Ok((row, unsigned))
                 })
                 .collect::<AppResult<Vec<_>>>()

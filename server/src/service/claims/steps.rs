@@ -66,6 +66,9 @@ pub(super) fn apply_step(
     if action.by_repair_unit() {
         policy::require_designated_unit(caller, &row)?;
     }
+    if action.by_applicant() {
+        policy::require_applicant(caller, &row, Some("Art. 22"))?;
+    }
     let next = row.machine().apply(action, caller.role).map_err(refusal_error)?;
     let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
     match action {

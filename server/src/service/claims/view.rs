@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::claims::{self as db, ClaimRow};
+use crate::db::claims::{self as db, ClaimRow, SignatureKind};
 use crate::db::DbConnection;
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::deadlines::{self, Clock};
@@ -225,6 +225,16 @@ pub struct CostSheetView {
     /// Who signed in person on the technician's phone, when the applicant did not sign on their
     /// own account.
     pub signed_in_person_by: Option<String>,
+    /// How the revision was signed: `account` (the applicant's own act) or `in_person` (captured
+    /// on the technician's phone, witnessed by `witnessed_by` on the applicant's behalf).
+    pub signature: Option<SignatureKind>,
+    /// The technician who witnessed an in-person signature.
+    pub witnessed_by: Option<String>,
+    /// Signed and not disputed: what submission and payout rest on (Art. 22).
+    pub signed: bool,
+    /// When and why the applicant disputed an in-person signature.
+    pub disputed_at: Option<DateTime<Utc>>,
+    pub dispute_reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -311,7 +321,13 @@ pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult
                 decision_reason: l.decision_reason,
             })
             .collect();
+        let (signature, signed) = (sheet.signature_kind(), sheet.is_signed());
         cost_sheets.push(CostSheetView {
+            signature,
+            signed,
+            witnessed_by: sheet.witnessed_by,
+            disputed_at: sheet.disputed_at.map(utc),
+            dispute_reason: sheet.dispute_reason,
             revision: sheet.revision,
             total: Money::from_fen(sheet.total_fen),
             budget_total: Money::from_fen(sheet.budget_total_fen),
@@ -327,7 +343,7 @@ pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult
             lines,
         });
     }
-    let unsigned = cost_sheets.last().is_some_and(|s| s.signed_by.is_none());
+    let unsigned = cost_sheets.last().is_some_and(|s| !s.signed);
     let payout = db::payout_of(conn, id)?.map(|p| PayoutView {
         amount: Money::from_fen(p.amount_fen),
         cost_sheet_revision: revision_of.get(&p.cost_sheet_id).copied().unwrap_or(0),

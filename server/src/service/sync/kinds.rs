@@ -5,6 +5,7 @@
 
 use baoxiu_sync_protocol::payloads::{EmergencyClaim, EvidenceAttached, VisitNote, VisitReport};
 use baoxiu_sync_protocol::wire::{CostSheetRevision, MutationKind, RejectReason, SignedConfirmation, Signer};
+use baoxiu_sync_protocol::Money;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -19,12 +20,13 @@ use crate::db::accounts::now;
 use crate::db::claims::{self as claims_db, Actor, ClaimRow, NewAudit, NewRevision, OnSiteSignature};
 use crate::db::files::{self as files_db, EvidenceRow};
 use crate::db::work_orders as wo_db;
-use crate::db::DbConnection;
+use crate::db::{notify, DbConnection};
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{ClaimKind, ClaimState};
 use crate::domain::registry::Role;
+use crate::domain::work_order::{witnessed_on_site, SiteVisit};
 use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::messages::{Code, Notice};
 use crate::service::claims::{
     file_in, priced_lines, request_signatures, revision_audits, AdvanceInput, EvidenceRef, FileClaim,
     LineInput,
@@ -44,6 +46,8 @@ pub struct Pusher {
     pub device_id: String,
     pub public_key: String,
     pub claim_quota: u64,
+    /// How long after a check-out a signature may still be recorded in person (Art. 22).
+    pub signature_window: chrono::Duration,
 }
 
 impl Pusher {
@@ -416,6 +420,23 @@ fn revisions(
     Ok((outcomes, revision_audits(&pusher.actor(), &added)))
 }
 
+/// The technician's visits to the claim on the work orders assigned to them.
+fn own_visits(conn: &mut DbConnection, technician: &str, claim_id: &str) -> AppResult<Vec<SiteVisit>> {
+    let orders: Vec<String> = wo_db::for_claims(conn, &[claim_id.to_string()])?
+        .into_iter()
+        .filter(|o| o.technician_id.as_deref() == Some(technician))
+        .map(|o| o.id)
+        .collect();
+    Ok(wo_db::visits_of_claim(conn, claim_id)?
+        .into_iter()
+        .filter(|v| v.technician_id == technician && orders.contains(&v.work_order_id))
+        .map(|v| SiteVisit {
+            checked_in: v.check_in_device_at.unwrap_or(v.check_in_at).and_utc(),
+            checked_out: v.check_out_device_at.or(v.check_out_at).map(|t| t.and_utc()),
+        })
+        .collect())
+}
+
 /// The applicant's confirmation of one exact revision, captured on a phone and signed by it.
 fn owner_confirmation(
     conn: &mut DbConnection,
@@ -450,15 +471,30 @@ fn owner_confirmation(
             (None, None)
         }
         Signer::InPerson { name, phone } => {
-            // Captured on site by the designated repair unit's staff only (Art. 21-22).
+            // Captured on site by the designated repair unit's staff only (Art. 21-22), and only
+            // by a technician of one of its work orders on this claim, during a visit with a
+            // recorded check-in or shortly after it.
             if !matches!(pusher.user.role, Role::Technician | Role::PropertyManager)
                 || !is_designated_unit(&pusher.user, &claim)
             {
                 return reject(RejectReason::NotAllowed);
             }
+            let signed_at =
+                device_time(&Some(c.signed_at.clone()))?.ok_or(Stop::Reject(RejectReason::InvalidPayload))?;
+            if signed_at > Utc::now() + chrono::Duration::minutes(10) {
+                return reject(RejectReason::InvalidPayload);
+            }
+            if !witnessed_on_site(
+                &own_visits(conn, &pusher.user.id, &claim.id)?,
+                signed_at,
+                pusher.signature_window,
+            ) {
+                return reject(RejectReason::NotAllowed);
+            }
             (Some(text(name, "signer.name", 50)?), Some(text(phone, "signer.phone", 30)?))
         }
     };
+    let in_person = matches!(c.signer, Signer::InPerson { .. });
     let Some(latest) = claims_db::latest_cost_sheet(conn, &claim.id)? else {
         return reject(RejectReason::RuleRefused);
     };
@@ -472,15 +508,34 @@ fn owner_confirmation(
         return reject(RejectReason::MissingBlob);
     };
     let on_site = OnSiteSignature {
+        witness: in_person.then(|| pusher.user.id.clone()),
         signer_name,
         signer_phone,
         signature_file_id: image.id,
         device_id: pusher.device_id.clone(),
         device_signature: signed.device_signature.clone(),
     };
+    // In person, the technician witnesses on the applicant's behalf, who is told at once; on the
+    // applicant's own phone, the applicant signs.
     let sheet = claims_db::sign_latest(conn, latest, &claim.applicant_id, Some(on_site))?;
-    let detail =
-        json!({"revision": sheet.revision, "hash": sheet.revision_hash, "signed_at_device": c.signed_at});
+    if in_person {
+        let key = format!("{}:{}", sheet.revision, sheet.revision_hash.as_deref().unwrap_or(""));
+        let notice = notify::Notify {
+            notice: Notice::SignedInPerson,
+            claim_id: Some(&claim.id),
+            work_order_id: None,
+            key: &key,
+            params: json!({"revision": sheet.revision, "total": Money::from_fen(sheet.total_fen)}),
+        };
+        notify::notify(conn, std::slice::from_ref(&claim.applicant_id), &notice)?;
+    }
+    let detail = json!({
+        "revision": sheet.revision,
+        "hash": sheet.revision_hash,
+        "signed_at_device": c.signed_at,
+        "signature": if in_person { "in_person" } else { "account" },
+        "on_behalf_of": in_person.then_some(&claim.applicant_id),
+    });
     claims_db::append_audit(
         conn,
         &claim.id,

@@ -4,7 +4,7 @@
 //! view of rejected mutations.
 
 use baoxiu_sync_protocol::payloads::{ClaimSnapshot, CostSheetSnapshot, PulledLine, WorkOrderSnapshot};
-use baoxiu_sync_protocol::wire::{PullResponse, PulledClaim};
+use baoxiu_sync_protocol::wire::{wire_name, PullResponse, PulledClaim};
 use baoxiu_sync_protocol::Money;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -204,7 +204,9 @@ fn snapshots(
                     parent_hash: s.parent_hash.clone(),
                     conflict: s.conflict,
                     total: Money::from_fen(s.total_fen),
-                    signed: s.signed_by.is_some(),
+                    signed: s.is_signed(),
+                    signature: s.signature_kind().map(wire_name),
+                    witnessed_by: s.witnessed_by.clone(),
                     verified: s.verified_at.is_some(),
                     approved_total: s.approved_total_fen.map(Money::from_fen),
                     lines: lines
