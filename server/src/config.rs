@@ -97,6 +97,8 @@ pub struct Config {
     /// Default 16777216 (16 MiB).
     pub plain_upload_max_bytes: u64,
     /// Evidence allowed per claim, in bytes. Default 2147483648 (2 GiB).
+    /// Bytes one user may hold in files attached to no claim and open uploads. Default 1 GiB.
+    pub unattached_quota_bytes: u64,
     pub claim_quota_bytes: u64,
     /// Hours an unfinished resumable upload is kept. Default 24.
     pub upload_expiry_hours: u64,
@@ -142,6 +144,7 @@ impl Default for Config {
             max_file_bytes: 50 * 1024 * 1024,
             plain_upload_max_bytes: 16 * 1024 * 1024,
             claim_quota_bytes: 2 * 1024 * 1024 * 1024,
+            unattached_quota_bytes: 1024 * 1024 * 1024,
             upload_expiry_hours: 24,
             image_max_megapixels: 50,
             image_workers: None,

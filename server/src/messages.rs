@@ -175,6 +175,7 @@ codes! {
     /// The file is larger than allowed; `detail` is the limit in bytes.
     FileTooLarge = "file_too_large", 413, "文件超过大小上限。", "The file is larger than allowed.";
     /// The claim's evidence quota would be exceeded; `detail` is the quota in bytes.
+    UserQuotaExceeded = "user_quota_exceeded", 413, "您上传但尚未用于任何申请的文件已达容量上限，请先使用或等待过期。", "Your uploaded files not yet used by any claim have reached their quota.";
     ClaimQuotaExceeded = "claim_quota_exceeded", 422, "该申请的证据文件已达容量上限。", "This claim's evidence quota would be exceeded.";
     /// Not a JPEG, PNG, WebP or PDF, whatever its name says; `detail` is what the bytes are.
     UnsupportedFileType = "unsupported_file_type", 415, "仅接受 JPEG、PNG、WebP 图片和 PDF 文件。", "Only JPEG, PNG and WebP photos and PDF documents are accepted.";

@@ -26,6 +26,11 @@ pub async fn run_periodic(state: std::sync::Arc<crate::state::AppState>) {
             Ok(n) => tracing::info!(uploads = n, "expired uploads removed"),
             Err(err) => tracing::warn!(error = %err, "expiring uploads failed; will retry"),
         }
+        match state.media.sweep_staging(&state.db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(files = n, "stale staging files removed"),
+            Err(err) => tracing::warn!(error = %err, "sweeping staging files failed; will retry"),
+        }
     }
 }
 

@@ -372,3 +372,96 @@ fn urlencoding(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn what_no_claim_uses_is_bounded_per_user_and_nothing_cut_off_is_left_behind() {
+    let app = spawn_app_with(|c| c.unattached_quota_bytes = 6_000).await;
+    let c = cast(&app).await;
+    let claim = file_seepage(&app, &c).await;
+    // Small photos until the quota of files used by no claim is reached.
+    let photo = |seed| baoxiu_e2e::photos::jpeg(64, 48, seed, None);
+    let mut stored = Vec::new();
+    let refused = loop {
+        let bytes = photo(100 + stored.len() as u32);
+        let path = format!("/api/v1/files?sha256={}", baoxiu_e2e::photos::sha256(&bytes));
+        let r = app.send_bytes(Method::POST, &path, Some(&c.owner.access), &[], bytes).await;
+        if r.status != StatusCode::CREATED {
+            break r;
+        }
+        stored.push(r.body["id"].as_str().unwrap().to_string());
+        assert!(stored.len() < 50, "the quota never bit");
+    };
+    assert_eq!((refused.status, refused.code()), (StatusCode::PAYLOAD_TOO_LARGE, "user_quota_exceeded"));
+    // A resumable upload is counted at its declared length.
+    let headers = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Upload-Length", "6000".to_string()),
+        (
+            "Upload-Metadata",
+            format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode("ab".repeat(32))),
+        ),
+    ];
+    let r =
+        app.send_bytes(Method::POST, "/api/v1/uploads", Some(&c.owner.access), &headers, Vec::new()).await;
+    assert_eq!(r.code(), "user_quota_exceeded", "{}", r.body);
+    // Using the files on a claim frees the room.
+    for id in &stored {
+        ok(
+            &app,
+            &c.owner.access,
+            &format!("/api/v1/claims/{claim}/evidence"),
+            json!({"file_id": id, "kind": "before"}),
+        )
+        .await;
+    }
+    app.upload(&c.owner.access, photo(99)).await;
+    // Another user is not affected by the first one's files.
+    app.upload(&c.technician.access, photo(98)).await;
+
+    // A one-request upload cut off mid-stream leaves no staging file.
+    let staging = app.data_dir.join("uploads");
+    let bytes = photo(97);
+    let mut request = format!(
+        "POST /api/v1/files?sha256={} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+        baoxiu_e2e::photos::sha256(&bytes),
+        c.technician.access,
+        bytes.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&bytes[..bytes.len() / 2]);
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(&request).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(stream);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 0, "the cut-off upload left a file");
+
+    // A staging file left by a process that died, untouched for two hours, is swept; a live
+    // resumable upload's file is not, however old.
+    let orphan = staging.join(format!("{}.part", uuid::Uuid::now_v7()));
+    std::fs::write(&orphan, b"half a photo").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    std::fs::File::options().write(true).open(&orphan).unwrap().set_modified(two_hours_ago).unwrap();
+    let tus = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Upload-Length", "10".to_string()),
+        (
+            "Upload-Metadata",
+            format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode("cd".repeat(32))),
+        ),
+    ];
+    let live =
+        app.send_bytes(Method::POST, "/api/v1/uploads", Some(&c.technician.access), &tus, Vec::new()).await;
+    let live_path = live.headers["location"].to_str().unwrap().to_string();
+    let first = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Content-Type", "application/offset+octet-stream".to_string()),
+        ("Upload-Offset", "0".to_string()),
+    ];
+    app.send_bytes(Method::PATCH, &live_path, Some(&c.technician.access), &first, b"0123".to_vec()).await;
+    let live_file = staging.join(format!("{}.part", live_path.rsplit('/').next().unwrap()));
+    std::fs::File::options().write(true).open(&live_file).unwrap().set_modified(two_hours_ago).unwrap();
+    assert_eq!(app.state.media.sweep_staging(&app.state.db).await.unwrap(), 1);
+    assert!(!orphan.exists() && live_file.exists());
+}

@@ -24,7 +24,7 @@ use crate::auth::AuthUser;
 use crate::domain::ids::{FileId, UploadId};
 use crate::error::{AppError, AppResult};
 use crate::media::store::{is_sha256_hex, Variant};
-use crate::media::{remove_staging, Provenance};
+use crate::media::{remove_staging, Provenance, StagingFile};
 use crate::messages::Code;
 use crate::service::files::{self, FileView, NewUpload};
 use crate::state::AppState;
@@ -328,6 +328,7 @@ async fn plain_upload(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<PlainUploadQuery>,
+    req: HttpRequest,
     mut body: web::Payload,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
@@ -339,7 +340,10 @@ async fn plain_upload(
     let filename = files::filename(query.filename.as_deref(), "filename")?;
     let device_id = files::upload_device(&state, &user, query.device_id).await?;
     let limit = state.config.plain_upload_max_bytes.min(state.config.max_file_bytes);
-    let path = state.media.staging_path(&uuid::Uuid::now_v7().to_string());
+    let declared: Option<u64> = header(&req, "Content-Length").and_then(|v| v.parse().ok());
+    files::check_unattached(&state, &user, declared.unwrap_or(0)).await?;
+    let staged = StagingFile(state.media.staging_path(&uuid::Uuid::now_v7().to_string()));
+    let path = staged.0.clone();
     let streamed = async {
         let mut file = std::fs::File::create(&path).map_err(AppError::internal)?;
         let mut hasher = Sha256::new();
@@ -356,16 +360,11 @@ async fn plain_upload(
         if size == 0 {
             return Err(AppError::invalid("body"));
         }
-        Ok(hex::encode(hasher.finalize()))
+        Ok((hex::encode(hasher.finalize()), size))
     }
     .await;
-    let hash = match streamed {
-        Ok(hash) => hash,
-        Err(err) => {
-            remove_staging(&path)?;
-            return Err(err);
-        }
-    };
+    let (hash, size) = streamed?;
+    files::check_unattached(&state, &user, size).await?;
     let from = Provenance { user_id: user.id.clone(), device_id, filename };
     let (file, blob) = state.media.finish(&state.db, path, expected, Some(hash), from, None).await?;
     Ok(HttpResponse::Created().json(FileView::new(file, blob)))

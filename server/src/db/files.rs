@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::accounts::now;
-use super::schema::{blobs, claim_evidence, files, uploads};
+use super::schema::{blobs, claim_evidence, cost_sheets, files, uploads};
 use super::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -92,6 +92,39 @@ pub fn expired_uploads(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -
 
 /// Records a verified blob (once, whoever stored it first) and a file for this upload of it.
 /// Two people finishing the same bytes at once is fine: the second blob insert is a no-op.
+/// Which of `ids` are resumable uploads still on record.
+pub fn live_uploads_among(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<String>> {
+    let mut live = Vec::new();
+    for chunk in ids.chunks(500) {
+        live.extend(
+            uploads::table.filter(uploads::id.eq_any(chunk)).select(uploads::id).load::<String>(conn)?,
+        );
+    }
+    Ok(live)
+}
+
+/// Bytes the user holds that no claim uses: their files attached to no claim, and their resumable
+/// uploads still open (at their declared length).
+pub fn unattached_bytes(conn: &mut DbConnection, user: &str) -> AppResult<i64> {
+    let attached = claim_evidence::table.select(claim_evidence::evidence_id);
+    let signatures = cost_sheets::table
+        .filter(cost_sheets::signature_file_id.is_not_null())
+        .select(cost_sheets::signature_file_id.assume_not_null());
+    let files: Vec<i64> = files::table
+        .inner_join(blobs::table.on(blobs::sha256.eq(files::sha256)))
+        .filter(files::uploaded_by.eq(user))
+        .filter(diesel::dsl::not(files::id.eq_any(attached)))
+        .filter(diesel::dsl::not(files::id.eq_any(signatures)))
+        .select(blobs::size)
+        .load(conn)?;
+    let open: Vec<i64> = uploads::table
+        .filter(uploads::owner_id.eq(user))
+        .filter(uploads::file_id.is_null())
+        .select(uploads::length)
+        .load(conn)?;
+    Ok(files.iter().chain(&open).fold(0i64, |sum, n| sum.saturating_add(*n)))
+}
+
 pub fn record_file(
     conn: &mut DbConnection,
     blob: &BlobRow,

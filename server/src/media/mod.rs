@@ -64,6 +64,22 @@ impl Drop for UploadLock<'_> {
     }
 }
 
+/// A staging file that is removed when dropped, unless it was adopted (moved) first: a
+/// one-request upload whose request ends for any reason, its connection cut included, leaves no
+/// file behind.
+pub struct StagingFile(pub PathBuf);
+
+impl Drop for StagingFile {
+    fn drop(&mut self) {
+        match std::fs::remove_file(&self.0) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                tracing::warn!(path = %self.0.display(), error = %e, "staging file not removed");
+            }
+            _ => {}
+        }
+    }
+}
+
 impl Media {
     /// The service over `<data_dir>/blobs`, with its staging folder and derivative workers.
     pub fn start(config: &Config, db: Db, secret: &[u8]) -> anyhow::Result<Media> {
@@ -171,9 +187,6 @@ impl Media {
             let (path, limits) = (staged.to_path_buf(), self.limits);
             blocking(move || Ok(inspect::inspect(&path, &limits))).await?.map_err(refusal_error)?
         };
-        let store = self.store.clone();
-        let (path, key) = (staged.to_path_buf(), hash.clone());
-        blocking(move || store.adopt(&path, &key).map_err(AppError::internal)).await?;
         let facts = &inspected.facts;
         let blob = BlobRow {
             sha256: hash.clone(),
@@ -198,8 +211,16 @@ impl Media {
             filename: from.filename,
             received_at: now(),
         };
-        let (b, f) = (blob.clone(), file.clone());
-        db.write(move |conn| db::record_file(conn, &b, &f, upload_id.as_deref())).await?;
+        // The rows and the blob land together: the blob is adopted inside the transaction that
+        // writes its rows, so a refused write leaves no blob behind without a row (and the staged
+        // file stays for the caller to remove). Only a failed commit after the adoption can leave
+        // one, which a later upload of the same bytes then finds in place.
+        let (b, f, store, path) = (blob.clone(), file.clone(), self.store.clone(), staged.to_path_buf());
+        db.write(move |conn| {
+            db::record_file(conn, &b, &f, upload_id.as_deref())?;
+            store.adopt(&path, &b.sha256).map_err(AppError::internal)
+        })
+        .await?;
         // The first upload's row wins; what is stored is what later readers see.
         let stored = db
             .read({
@@ -212,6 +233,38 @@ impl Media {
             self.derivatives.submit(stored.sha256.clone());
         }
         Ok((file, stored))
+    }
+
+    /// Removes staging files nothing is writing to any more: a one-request upload cut off mid-way
+    /// (its request gone before it could clean up, or the process killed) leaves one behind. A
+    /// file untouched for `STALE_STAGING` that is not a resumable upload still on record goes
+    /// (one that is stays until the upload expires).
+    pub async fn sweep_staging(&self, db: &Db) -> AppResult<usize> {
+        const STALE_STAGING: std::time::Duration = std::time::Duration::from_secs(3600);
+        let staging = self.staging.clone();
+        let stale: Vec<String> = blocking(move || {
+            let mut stale = Vec::new();
+            for entry in std::fs::read_dir(&staging).map_err(AppError::internal)?.flatten() {
+                let idle = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(id) =
+                    name.strip_suffix(".part").filter(|_| idle.is_some_and(|i| i > STALE_STAGING))
+                {
+                    stale.push(id.to_string());
+                }
+            }
+            Ok(stale)
+        })
+        .await?;
+        let candidates = stale.clone();
+        let live = db.read(move |conn| db::live_uploads_among(conn, &candidates)).await?;
+        let mut removed = 0;
+        for id in stale.iter().filter(|id| !live.contains(id)) {
+            let Ok(_lock) = self.lock(id) else { continue };
+            remove_staging(&self.staging_path(id))?;
+            removed += 1;
+        }
+        Ok(removed)
     }
 
     /// Removes uploads past their expiry, with their staging files. Returns how many.

@@ -115,6 +115,8 @@ pub(crate) fn attach_on(
     row: &EvidenceRow,
     quota: u64,
 ) -> AppResult<bool> {
+    // The claim's lock first, so that two attachments cannot both pass its quota on PostgreSQL.
+    claims_db::lock_claims(conn, &[row.claim_id.as_str()])?;
     let scope = policy::claim_scope(conn, user)?;
     let claim = claims_db::find_claim(conn, &scope, &row.claim_id)?;
     let kind: EvidenceKind = row.kind.parse().map_err(|_| AppError::invalid("kind"))?;

@@ -166,6 +166,22 @@ pub struct NewUpload {
     pub device_id: Option<String>,
 }
 
+/// Refuses `extra` more bytes to a user whose files attached to no claim, and open uploads,
+/// would then pass their quota: what nobody uses must not fill the disk.
+pub fn check_unattached_in(conn: &mut DbConnection, user: &str, extra: u64, quota: u64) -> AppResult<()> {
+    let held = u64::try_from(db::unattached_bytes(conn, user)?).unwrap_or(0);
+    if held.saturating_add(extra) > quota {
+        return Err(AppError::new(Code::UserQuotaExceeded).detail(quota.to_string()));
+    }
+    Ok(())
+}
+
+/// The same, for a one-request upload of `extra` bytes.
+pub async fn check_unattached(state: &AppState, caller: &Caller, extra: u64) -> AppResult<()> {
+    let (user, quota) = (caller.id.clone(), state.config.unattached_quota_bytes);
+    state.db.read(move |conn| check_unattached_in(conn, &user, extra, quota)).await
+}
+
 /// Starts a resumable upload for the caller.
 pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> AppResult<Upload> {
     let max = state.config.max_file_bytes;
@@ -180,6 +196,7 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
     let filename = filename(new.filename.as_deref(), "Upload-Metadata.filename")?;
     let claim_id = new.claim_id.as_deref().map(parse_id).transpose()?;
     let quota = state.config.claim_quota_bytes;
+    let unattached_quota = state.config.unattached_quota_bytes;
     let row = db::UploadRow {
         id: new_id(),
         owner_id: caller.id.clone(),
@@ -198,6 +215,7 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
         .write(move |conn| {
             let mut row = row;
             row.device_id = crate::service::devices::own_device(conn, &user, device.as_deref())?;
+            check_unattached_in(conn, &user.id, length, unattached_quota)?;
             if let Some(claim) = &row.claim_id {
                 policy::visible_claim(conn, &user, claim)?;
                 check_quota(conn, claim, length, quota)?;
