@@ -105,3 +105,30 @@ async fn money_has_one_schema_and_every_reference_to_it_resolves() {
     let payout = &doc["components"]["schemas"]["PayoutView"]["properties"]["amount"];
     assert_eq!(payout["$ref"], "#/components/schemas/Money", "{payout}");
 }
+
+/// The document is the contract: every reference resolves, enums name their values as the wire
+/// carries them, and every operation documents the refusals it may answer.
+#[tokio::test]
+async fn every_reference_resolves_and_every_operation_documents_its_refusals() {
+    let app = spawn_app().await;
+    let doc = app.call(Method::GET, "/api/openapi.json", None, None).await.body;
+    let mut found = Vec::new();
+    refs(&doc, "", &mut found);
+    for (at, reference) in &found {
+        let name =
+            reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{at}: {reference}"));
+        assert!(doc["components"]["schemas"].get(name).is_some(), "{at}: {reference} does not resolve");
+    }
+    assert_eq!(doc["components"]["schemas"]["Role"]["enum"][5], "technician");
+    assert_eq!(doc["components"]["schemas"]["Variant"]["enum"], json!(["original", "thumbnail", "preview"]));
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for status in ["400", "401", "403", "404", "409", "413", "422", "429"] {
+                assert!(
+                    operation["responses"].get(status).is_some(),
+                    "{method} {path} does not document {status}"
+                );
+            }
+        }
+    }
+}

@@ -137,7 +137,7 @@ async fn create_upload(
 
 /// Where an upload stands (tus HEAD): `Upload-Offset` and `Upload-Length`; once complete,
 /// `Baoxiu-File-Id` too, so a client whose last response was lost learns the file it made.
-#[utoipa::path(tag = "files", params(("id" = String, Path)), responses((status = 200, description = "Upload-Offset, Upload-Length"), (status = 404, description = "upload_not_found"), (status = 410, description = "upload_expired")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = String, Path)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 200, description = "Upload-Offset, Upload-Length"), (status = 404, description = "upload_not_found"), (status = 410, description = "upload_expired")), security(("bearer" = [])))]
 #[head("/uploads/{id}")]
 async fn upload_offset(
     state: web::Data<AppState>,
@@ -183,7 +183,7 @@ fn chunk_checksum(req: &HttpRequest) -> AppResult<Option<Vec<u8>>> {
 /// a chunk that does not match is discarded whole (460); without one, the bytes that arrived before
 /// a cut connection are kept and the client resumes from them. The last chunk completes the upload:
 /// size, hash and type are checked before the blob exists, and the answer carries `Baoxiu-File-Id`.
-#[utoipa::path(tag = "files", params(("id" = String, Path)), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 204, description = "Upload-Offset; Baoxiu-File-Id when complete"), (status = 409, description = "upload_offset_mismatch"), (status = 460, description = "checksum_mismatch"), (status = 422, description = "hash_mismatch, corrupt_file, image_too_large"), (status = 415, description = "unsupported_file_type, heic_not_accepted")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = String, Path)), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204, description = "Upload-Offset; Baoxiu-File-Id when complete"), (status = 409, description = "upload_offset_mismatch"), (status = 460, description = "checksum_mismatch"), (status = 422, description = "hash_mismatch, corrupt_file, image_too_large"), (status = 415, description = "unsupported_file_type, heic_not_accepted")), security(("bearer" = [])))]
 #[patch("/uploads/{id}")]
 async fn upload_chunk(
     state: web::Data<AppState>,
@@ -294,7 +294,7 @@ async fn upload_chunk(
 }
 
 /// Abandons an upload (tus termination); its bytes are removed. A completed upload's file stays.
-#[utoipa::path(tag = "files", params(("id" = String, Path)), responses((status = 204), (status = 404, description = "upload_not_found")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = String, Path)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204), (status = 404, description = "upload_not_found")), security(("bearer" = [])))]
 #[delete("/uploads/{id}")]
 async fn terminate_upload(
     state: web::Data<AppState>,

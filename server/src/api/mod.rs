@@ -32,7 +32,7 @@ use crate::messages::Code;
 #[openapi(
     info(title = "Baoxiu API", description = "Warranty-fund repair claims for Shandong housing bureaus."),
     modifiers(&BearerAuth),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(crate::error::ErrorBody, crate::media::store::Variant))
 )]
 struct ApiDoc;
 
@@ -75,9 +75,56 @@ pub fn routes(cfg: &mut ServiceConfig) {
         );
 }
 
-/// The OpenAPI document, built from [`routes`].
+/// The OpenAPI document, built from [`routes`], with the refusals every operation may answer.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    actix_web::App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts().1
+    let mut doc = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1;
+    add_common_refusals(&mut doc);
+    doc
+}
+
+/// Every operation may be refused in the API's error shape: bad input, no or a wrong session, a
+/// role or party that may not, nothing in sight, a step out of order, a body too large, too slow or
+/// of the wrong type, a rule refusing it, too many attempts, a server too busy. Documented once
+/// here rather than on each handler, so that the document says what the server answers.
+fn add_common_refusals(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let refusals = [
+        ("400", "invalid_input, invalid_id, malformed_json"),
+        ("401", "unauthenticated, session_revoked"),
+        ("403", "forbidden, step_not_for_role"),
+        ("404", "not_found"),
+        ("408", "body_timeout"),
+        ("409", "step_out_of_order, stale_version"),
+        ("413", "payload_too_large"),
+        ("415", "unsupported_media_type"),
+        ("422", "a rule refuses it"),
+        ("429", "too_many_attempts"),
+        ("503", "service_unavailable"),
+    ];
+    for item in doc.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for (status, codes) in refusals {
+                operation.responses.responses.entry(status.to_string()).or_insert_with(|| {
+                    let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+                    ResponseBuilder::new().description(codes).content("application/json", body).build().into()
+                });
+            }
+        }
+    }
 }
 
 /// JSON bodies: size limit, and every parse failure as a coded 4xx.

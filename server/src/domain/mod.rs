@@ -22,11 +22,14 @@ pub mod work_order;
 
 /// Declares a closed set of snake_case names with `as_str`, `FromStr`, serde and an OpenAPI schema.
 macro_rules! text_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )* }) => {
+    ($(#[$meta:meta])* pub enum $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $text:tt, )* }) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
         pub enum $name {
-            $( $(#[$vmeta])* $variant, )*
+            // The rename is for the OpenAPI schema only (serde is implemented by hand below): the
+            // document names the values as the wire carries them. (`$text` is taken as a token
+            // tree, not a literal fragment, so that the derive sees a plain string literal.)
+            $( $(#[$vmeta])* #[serde(rename = $text)] $variant, )*
         }
 
         impl $name {
