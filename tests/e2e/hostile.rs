@@ -465,3 +465,103 @@ async fn what_no_claim_uses_is_bounded_per_user_and_nothing_cut_off_is_left_behi
     assert_eq!(app.state.media.sweep_staging(&app.state.db).await.unwrap(), 1);
     assert!(!orphan.exists() && live_file.exists());
 }
+
+/// A confirmation signed by `key` whose signer's name carries a NUL.
+fn poisoned_confirmation(
+    claim: &str,
+    hash: &str,
+    device: &str,
+    image: &str,
+    key: &ed25519_dalek::SigningKey,
+) -> serde_json::Value {
+    use baoxiu_sync_protocol::wire::{OwnerConfirmation, SignedConfirmation, Signer};
+    use ed25519_dalek::Signer as _;
+    let confirmation = OwnerConfirmation {
+        claim_id: claim.into(),
+        revision_hash: hash.into(),
+        signer: Signer::InPerson { name: "张\u{0}业主".into(), phone: "13800000000".into() },
+        signed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        signature_image_sha256: image.into(),
+        device_id: device.into(),
+    };
+    let signature = key.sign(&confirmation.signing_bytes().unwrap());
+    let device_signature = base64::engine::general_purpose::STANDARD.encode(signature.to_bytes());
+    serde_json::to_value(SignedConfirmation { confirmation, device_signature }).unwrap()
+}
+
+/// No mutation can wedge a phone's queue: a poison mutation of every kind (bad text, bad numbers,
+/// impossible amounts) is a recorded rejection with its reason, and what follows it applies.
+#[tokio::test]
+async fn a_poison_mutation_of_every_kind_is_rejected_and_the_queue_moves_on() {
+    let app = spawn_app().await;
+    let (c, wo, _) = crate::sync::field(&app).await;
+    let (claim, version) = crate::sync::claim_of(&app, &c.technician, &wo).await;
+    let (phone, key) = enrolled_phone(&app, &c.technician).await;
+    let image = baoxiu_e2e::photos::jpeg(200, 80, 93, None);
+    app.upload(&c.technician.access, image.clone()).await;
+    let good_rev = revision(&claim, None, "正常");
+    let good_hash = good_rev.hash().unwrap();
+    let mut huge = revision(&claim, Some(good_hash.clone()), "巨额");
+    for line in &mut huge.lines {
+        line.quantity = "1000000".into();
+        line.unit_price = "10000000.00".parse().unwrap();
+    }
+    let nul = "漏水\u{0}严重";
+    let mutations = [
+        (MutationKind::CheckIn, json!({"work_order_id": wo, "lat": "NaN", "lng": "117.1"}), false),
+        (MutationKind::CheckIn, json!({"work_order_id": wo, "notes": "到场"}), true),
+        (MutationKind::VisitNote, json!({"work_order_id": wo, "note": nul}), false),
+        (MutationKind::VisitNote, json!({"work_order_id": wo, "note": "已关闭总阀"}), true),
+        (
+            MutationKind::EvidenceAttached,
+            json!({"claim_id": claim, "sha256": baoxiu_e2e::photos::sha256(&image), "kind": "during", "lat": "inf", "lng": "1"}),
+            false,
+        ),
+        (MutationKind::CostSheetRevision, serde_json::to_value(&good_rev).unwrap(), true),
+        (MutationKind::CostSheetRevision, serde_json::to_value(&huge).unwrap(), false),
+        (
+            MutationKind::OwnerConfirmation,
+            poisoned_confirmation(&claim, &good_hash, &phone, &baoxiu_e2e::photos::sha256(&image), &key),
+            false,
+        ),
+        (MutationKind::CheckOut, json!({"work_order_id": wo, "outcome": "done", "notes": nul}), false),
+        (MutationKind::CheckOut, json!({"work_order_id": wo, "outcome": "partial"}), true),
+    ];
+    let batch: Vec<_> = mutations
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, payload, _))| {
+            visit(i as u64 + 1, *kind, (i == 0).then_some(version), payload.clone())
+        })
+        .collect();
+    let reply = push(&app, &c.technician, &phone, 2, &batch).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    for (i, (kind, _, good)) in mutations.iter().enumerate() {
+        let result = &reply.body["results"][i];
+        if *good {
+            assert_eq!(result["outcome"], "applied", "{kind:?} #{}: {result}", i + 1);
+        } else {
+            assert_eq!(result["outcome"], "rejected", "{kind:?} #{}: {result}", i + 1);
+            assert!(result["reason"].is_string(), "{result}");
+            assert_eq!(result["retryable"], false, "{result}");
+        }
+    }
+    assert_eq!(reply.body["acknowledged_through"], mutations.len());
+
+    // The emergency claim, from the owner's phone: a NUL in its description.
+    let (owner_phone, _) = enrolled_phone(&app, &c.owner).await;
+    let mut emergency = crate::claims::seepage_claim(&c);
+    emergency["kind"] = json!("emergency_advance");
+    emergency["description"] = json!(nul);
+    emergency["evidence"] = json!([]);
+    let reply =
+        push(&app, &c.owner, &owner_phone, 2, &[visit(1, MutationKind::EmergencyClaim, None, emergency)])
+            .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["results"][0]["outcome"], "rejected", "{}", reply.body);
+    assert_eq!(reply.body["acknowledged_through"], 1);
+
+    let kinds: std::collections::HashSet<_> =
+        mutations.iter().map(|m| m.0).chain([MutationKind::EmergencyClaim]).collect();
+    assert_eq!(kinds.len(), MutationKind::ALL.len(), "every kind has its poison");
+}

@@ -342,3 +342,79 @@ async fn an_in_person_signature_after_the_window_is_refused() {
         push(&app, &c.technician, &phone, 2, &[visit(2, MutationKind::OwnerConfirmation, None, late)]).await;
     assert_eq!(r.body["results"][0]["reason"], "not_allowed", "{}", r.body);
 }
+
+/// Over sync, every repair-unit mutation of a claim from anyone but the designated unit is
+/// refused and leaves nothing: a revision, a note, a check-in, a check-out and an in-person
+/// signature, from another unit's technician, the estate's property manager, the applicant, the
+/// developer and a reviewer of another jurisdiction.
+#[tokio::test]
+async fn over_sync_only_the_designated_unit_acts_as_the_repair_unit() {
+    let app = spawn_app().await;
+    let (c, wo, _) = crate::sync::field(&app).await;
+    let (claim, version) = crate::sync::claim_of(&app, &c.technician, &wo).await;
+    let o = others(&app, &c).await;
+    let image = baoxiu_e2e::photos::jpeg(200, 80, 94, None);
+    // A revision of the designated unit's to sign, and its technician on site.
+    let (phone, _) = enrolled_phone(&app, &c.technician).await;
+    let first = revision(&claim, None, "防水");
+    let hash = first.hash().unwrap();
+    let pushed = push(
+        &app,
+        &c.technician,
+        &phone,
+        2,
+        &[visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&first).unwrap())],
+    )
+    .await;
+    assert_eq!(pushed.body["results"][0]["outcome"], "applied", "{}", pushed.body);
+    crate::sync::check_in_now(&app, &c.technician, &wo).await;
+    let parties = [
+        ("another unit", &o.other_unit),
+        ("the estate's property manager", &o.property),
+        ("the applicant", &o.owner),
+        ("the developer", &o.developer),
+        ("a reviewer of another jurisdiction", &o.foreign_reviewer),
+    ];
+    for (who, session) in parties {
+        // The developer and the bureau have no phones to push from: enrolment is refused.
+        let probe = app.post("/api/v1/devices", &session.access, json!({"device_id": uuid::Uuid::now_v7().to_string(), "name": "手机", "public_key": crate::devices::fresh_public_key()})).await;
+        if probe.status == StatusCode::FORBIDDEN {
+            assert!(
+                matches!(who, "the developer" | "a reviewer of another jurisdiction"),
+                "{who}: {}",
+                probe.body
+            );
+            continue;
+        }
+        let (their_phone, their_key) = enrolled_phone(&app, session).await;
+        app.upload(&session.access, image.clone()).await;
+        let own = revision(&claim, Some(hash.clone()), "他人");
+        let batch = [
+            visit(1, MutationKind::CostSheetRevision, None, serde_json::to_value(&own).unwrap()),
+            visit(2, MutationKind::VisitNote, None, json!({"work_order_id": wo, "note": "到场"})),
+            visit(3, MutationKind::CheckIn, None, json!({"work_order_id": wo})),
+            visit(4, MutationKind::CheckOut, None, json!({"work_order_id": wo, "outcome": "done"})),
+            visit(
+                5,
+                MutationKind::OwnerConfirmation,
+                None,
+                confirm(&claim, &hash, &their_phone, &baoxiu_e2e::photos::sha256(&image), &their_key),
+            ),
+        ];
+        let reply = push(&app, session, &their_phone, 2, &batch).await;
+        assert_eq!(reply.status, StatusCode::OK, "{who}: {}", reply.body);
+        for result in reply.body["results"].as_array().unwrap() {
+            assert_eq!(
+                (&result["outcome"], &result["reason"]),
+                (&json!("rejected"), &json!("not_allowed")),
+                "{who}: {result}"
+            );
+        }
+    }
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+    assert_eq!(page["cost_sheets"].as_array().unwrap().len(), 1, "only the designated unit's revision");
+    assert_eq!(page["cost_sheets"][0]["signed"], false, "nobody signed for the applicant");
+    let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body;
+    assert_eq!(order["visits"].as_array().unwrap().len(), 1, "only the technician's own visit");
+    assert!(order["visits"][0]["check_out_at"].is_null(), "nobody else checked it out");
+}

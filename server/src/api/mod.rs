@@ -84,7 +84,52 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .split_for_parts()
         .1;
     add_common_refusals(&mut doc);
+    mark_ids_as_uuids(&mut doc);
     doc
+}
+
+/// Every id in Baoxiu is a UUID (v7): path parameters named `id` or `…_id`, and such fields of the
+/// schemas, say so, so that a client (or a fuzzer) knows what the server accepts.
+fn mark_ids_as_uuids(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{Schema, SchemaFormat, SchemaType, Type};
+    use utoipa::openapi::RefOr;
+    fn is_id(name: &str) -> bool {
+        name == "id" || name.ends_with("_id")
+    }
+    fn uuid(schema: &mut RefOr<Schema>) {
+        if let RefOr::T(Schema::Object(object)) = schema {
+            let string = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if string && object.format.is_none() {
+                object.format = Some(SchemaFormat::Custom("uuid".into()));
+            }
+        }
+    }
+    for item in doc.paths.paths.values_mut() {
+        let operations =
+            [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.head, &mut item.patch];
+        for operation in operations.into_iter().flatten() {
+            for parameter in operation.parameters.iter_mut().flatten() {
+                if is_id(&parameter.name) {
+                    parameter.schema.as_mut().map(uuid);
+                }
+            }
+        }
+    }
+    if let Some(components) = doc.components.as_mut() {
+        for schema in components.schemas.values_mut() {
+            if let RefOr::T(Schema::Object(object)) = schema {
+                for (name, property) in object.properties.iter_mut() {
+                    if is_id(name) {
+                        uuid(property);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Every operation may be refused in the API's error shape: bad input, no or a wrong session, a

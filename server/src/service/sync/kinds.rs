@@ -197,6 +197,11 @@ fn visit_note(
     let note = text(&p.note, "note", 2000)?;
     let scope = crate::service::policy::work_order_scope(conn, &pusher.user)?;
     let order = wo_db::find(conn, &scope, &id(&p.work_order_id)?)?;
+    // Only the order's repair unit writes on its visits; others who may see it (the applicant, the
+    // bureau) may not.
+    if !pusher.user.organisation_ids.contains(&order.repair_unit_id) {
+        return reject(RejectReason::NotAllowed);
+    }
     if base_version.is_some_and(|v| v != i64::from(order.version)) {
         return reject(RejectReason::StaleVersion);
     }
