@@ -42,6 +42,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 const TUS_VERSION: &str = "1.0.0";
+
+/// The tus version every tus request but OPTIONS names in `Tus-Resumable` (for the document).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+enum TusResumable {
+    #[serde(rename = "1.0.0")]
+    V1,
+}
 const TUS_EXTENSIONS: &str = "creation,checksum,expiration,termination";
 
 fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -104,7 +112,7 @@ fn parse_metadata(raw: Option<&str>) -> AppResult<Vec<(String, String)>> {
 /// Starts a resumable upload (tus creation). Headers: `Upload-Length`, and `Upload-Metadata` with
 /// `sha256` (lowercase hex of the whole file, required), and optionally `filename`, `claim_id`
 /// (checks access and the claim's quota now rather than at the end) and `device_id`.
-#[utoipa::path(tag = "files", responses((status = 201, description = "Location of the upload, Upload-Expires"), (status = 413, description = "file_too_large"), (status = 412, description = "tus_version_unsupported")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("Tus-Resumable" = inline(TusResumable), Header), ("Upload-Length" = u64, Header, minimum = 1), ("Upload-Metadata" = String, Header, description = "sha256 (required), filename, claim_id, device_id; each key and its base64 value")), responses((status = 201, description = "Location of the upload, Upload-Expires"), (status = 413, description = "file_too_large"), (status = 412, description = "tus_version_unsupported")), security(("bearer" = [])))]
 #[post("/uploads")]
 async fn create_upload(
     state: web::Data<AppState>,
@@ -137,7 +145,7 @@ async fn create_upload(
 
 /// Where an upload stands (tus HEAD): `Upload-Offset` and `Upload-Length`; once complete,
 /// `Baoxiu-File-Id` too, so a client whose last response was lost learns the file it made.
-#[utoipa::path(tag = "files", params(("id" = String, Path)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 200, description = "Upload-Offset, Upload-Length"), (status = 404, description = "upload_not_found"), (status = 410, description = "upload_expired")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = String, Path), ("Tus-Resumable" = inline(TusResumable), Header)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 200, description = "Upload-Offset, Upload-Length"), (status = 404, description = "upload_not_found"), (status = 410, description = "upload_expired")), security(("bearer" = [])))]
 #[head("/uploads/{id}")]
 async fn upload_offset(
     state: web::Data<AppState>,
@@ -183,7 +191,7 @@ fn chunk_checksum(req: &HttpRequest) -> AppResult<Option<Vec<u8>>> {
 /// a chunk that does not match is discarded whole (460); without one, the bytes that arrived before
 /// a cut connection are kept and the client resumes from them. The last chunk completes the upload:
 /// size, hash and type are checked before the blob exists, and the answer carries `Baoxiu-File-Id`.
-#[utoipa::path(tag = "files", params(("id" = String, Path)), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204, description = "Upload-Offset; Baoxiu-File-Id when complete"), (status = 409, description = "upload_offset_mismatch"), (status = 460, description = "checksum_mismatch"), (status = 422, description = "hash_mismatch, corrupt_file, image_too_large"), (status = 415, description = "unsupported_file_type, heic_not_accepted")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = String, Path), ("Tus-Resumable" = inline(TusResumable), Header), ("Upload-Offset" = u64, Header, description = "where this chunk starts")), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204, description = "Upload-Offset; Baoxiu-File-Id when complete"), (status = 409, description = "upload_offset_mismatch"), (status = 460, description = "checksum_mismatch"), (status = 422, description = "hash_mismatch, corrupt_file, image_too_large"), (status = 415, description = "unsupported_file_type, heic_not_accepted")), security(("bearer" = [])))]
 #[patch("/uploads/{id}")]
 async fn upload_chunk(
     state: web::Data<AppState>,
@@ -294,7 +302,7 @@ async fn upload_chunk(
 }
 
 /// Abandons an upload (tus termination); its bytes are removed. A completed upload's file stays.
-#[utoipa::path(tag = "files", params(("id" = String, Path)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204), (status = 404, description = "upload_not_found")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = String, Path), ("Tus-Resumable" = inline(TusResumable), Header)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204), (status = 404, description = "upload_not_found")), security(("bearer" = [])))]
 #[delete("/uploads/{id}")]
 async fn terminate_upload(
     state: web::Data<AppState>,

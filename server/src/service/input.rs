@@ -52,8 +52,10 @@ pub fn optional_text(value: Option<&str>, field: &str, max: usize) -> AppResult<
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// Rows per page, 1 to 200; default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Rows to skip; default 0.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 

@@ -192,7 +192,7 @@ async fn refund(
 }
 
 /// The bureau publishes a building's year to its owners (Art. 28).
-#[utoipa::path(tag = "fund", params(("id" = String, Path), ("year" = i32, Path)), responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = String, Path), ("year" = i32, Path, minimum = 2000, maximum = 2100)), responses((status = 204)), security(("bearer" = [])))]
 #[post("/buildings/{id}/publication/{year}/publish")]
 async fn publish(
     state: web::Data<AppState>,
@@ -205,7 +205,7 @@ async fn publish(
 
 /// A building's statement for a year: deposits, uses, refunds and balance (Art. 28), as JSON, CSV
 /// or a zh-CN page. Owners of the building see it once the bureau has published it.
-#[utoipa::path(tag = "fund", params(("id" = String, Path), ("year" = i32, Path), FormatQuery), responses((status = 200, body = YearStatement)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = String, Path), ("year" = i32, Path, minimum = 2000, maximum = 2100), FormatQuery), responses((status = 200, body = YearStatement)), security(("bearer" = [])))]
 #[get("/buildings/{id}/publication/{year}")]
 async fn publication(
     state: web::Data<AppState>,
@@ -223,7 +223,7 @@ async fn publication(
 }
 
 /// Every building of the reviewer's jurisdiction for a year (Art. 28), as JSON or CSV.
-#[utoipa::path(tag = "fund", params(("year" = i32, Path), FormatQuery), responses((status = 200, body = [YearStatement])), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("year" = i32, Path, minimum = 2000, maximum = 2100), FormatQuery), responses((status = 200, body = [YearStatement])), security(("bearer" = [])))]
 #[get("/fund/publication/{year}")]
 async fn jurisdiction_publication(
     state: web::Data<AppState>,

@@ -19,10 +19,13 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct ReturnVisitRequest {
     /// Service attitude, 1-5.
+    #[schema(minimum = 1, maximum = 5)]
     pub attitude: i32,
     /// Repair quality, 1-5.
+    #[schema(minimum = 1, maximum = 5)]
     pub quality: i32,
     /// Whether the problem is solved, 1-5.
+    #[schema(minimum = 1, maximum = 5)]
     pub resolution: i32,
     pub comment: Option<String>,
 }

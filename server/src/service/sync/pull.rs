@@ -63,9 +63,11 @@ pub struct PullQuery {
     /// From the last pull; omit for a first (cold) pull.
     pub cursor: Option<String>,
     /// Claims per page, 1 to 1000; default 500.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// The protocol version the device speaks; default 1. From 2 on, a page that starts a fresh
     /// snapshot because the caller's scope changed says `reset`.
+    #[param(minimum = 1, maximum = 2)]
     pub protocol_version: Option<u32>,
 }
 
