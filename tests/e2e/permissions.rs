@@ -52,6 +52,12 @@ pub const ROUTES: &[Route] = &[
     ),
     // The owner is no member of the bureau: the administrator's call finds nothing to remove.
     route!(
+        "get",
+        "/api/v1/organisations/{bureau}/members",
+        "/api/v1/organisations/{id}/members",
+        Gate::Sees(&["admin", "reviewer"])
+    ),
+    route!(
         "delete",
         "/api/v1/organisations/{bureau}/members/{owner}",
         "/api/v1/organisations/{id}/members/{user_id}",

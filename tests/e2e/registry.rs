@@ -237,3 +237,26 @@ async fn estates_and_units_can_be_corrected_within_the_rules() {
         .await;
     assert_eq!(by_owner.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_repair_unit_lists_its_own_colleagues_by_name_and_nobody_elses() {
+    let app = spawn_app().await;
+    let c = crate::claims::cast(&app).await;
+    let path = format!("/api/v1/organisations/{}/members", c.repair_unit);
+    let members = app.get(&path, &c.technician.access).await;
+    assert_eq!(members.status, StatusCode::OK, "{}", members.body);
+    let names: Vec<&str> =
+        members.body.as_array().unwrap().iter().map(|m| m["display_name"].as_str().unwrap()).collect();
+    assert!(!names.is_empty());
+    assert!(
+        members.body[0].get("phone").is_none() && members.body[0].get("username").is_none(),
+        "{}",
+        members.body
+    );
+    assert!(members.body.as_array().unwrap().iter().any(|m| m["id"] == json!(c.technician.user_id)));
+    // Another party does not see the unit's people, nor that it has any.
+    for outsider in [&c.owner, &c.developer, &c.reviewer] {
+        let r = app.get(&path, &outsider.access).await;
+        assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"), "{}", r.body);
+    }
+}

@@ -11,7 +11,7 @@ use crate::domain::ids::{BuildingId, EstateId, OrganisationId, UnitId, UserId};
 use crate::error::AppResult;
 use crate::service::registry::{
     self, BuildingResponse, CreateBuilding, CreateEstate, CreateOrganisation, CreateUnit, EstateResponse,
-    OrganisationResponse, UnitResponse, UpdateBuilding, UpdateEstate, UpdateUnit, UserRef,
+    MemberView, OrganisationResponse, UnitResponse, UpdateBuilding, UpdateEstate, UpdateUnit, UserRef,
 };
 use crate::state::AppState;
 
@@ -20,6 +20,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_organisations)
         .service(get_organisation)
         .service(add_member)
+        .service(list_members)
         .service(remove_member)
         .service(create_estate)
         .service(list_estates)
@@ -240,6 +241,18 @@ async fn update_unit(
     body: web::Json<UpdateUnit>,
 ) -> AppResult<web::Json<UnitResponse>> {
     Ok(web::Json(registry::update_unit(&state, &editor, &id, body.into_inner()).await?))
+}
+
+/// An organisation's members by name, for its own members and administrators: a repair unit's
+/// office finds the colleague to assign a work order to.
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = [MemberView]), (status = 404, description = "not_found")), security(("bearer" = [])))]
+#[get("/organisations/{id}/members")]
+async fn list_members(
+    state: web::Data<AppState>,
+    who: AuthUser,
+    id: web::Path<OrganisationId>,
+) -> AppResult<web::Json<Vec<MemberView>>> {
+    Ok(web::Json(registry::members(&state, &who, &id).await?))
 }
 
 /// Takes an account out of an organisation (administrators only). From its next request on it no

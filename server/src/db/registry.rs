@@ -242,6 +242,16 @@ pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> A
 /// sees its claims. Not a member: `not_found`.
 /// Work orders of the organisation still assigned to the account and not completed refuse it
 /// (`member_has_open_work_orders`, the count in `detail`): the office reassigns them first.
+/// An organisation's members, by name: (id, display name, role, active).
+pub fn members(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<(String, String, Role, bool)>> {
+    Ok(memberships::table
+        .inner_join(users::table)
+        .filter(memberships::organisation_id.eq(org_id))
+        .order(users::display_name.asc())
+        .select((users::id, users::display_name, users::role, users::active))
+        .load(conn)?)
+}
+
 pub fn remove_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> AppResult<()> {
     let open: i64 = work_orders::table
         .filter(work_orders::repair_unit_id.eq(org_id))

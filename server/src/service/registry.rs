@@ -127,6 +127,30 @@ pub async fn add_member(
     Ok(())
 }
 
+/// A member of an organisation, as its colleagues see them: no phone, no username.
+#[derive(Serialize, ToSchema)]
+pub struct MemberView {
+    pub id: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+/// An organisation's members, for its own members (a repair unit's office assigning a work order
+/// to a colleague, a bureau's reviewers) and administrators; to anyone else the organisation is
+/// not there (404).
+pub async fn members(state: &AppState, caller: &Caller, id: &OrganisationId) -> AppResult<Vec<MemberView>> {
+    let org = id.to_string();
+    if caller.role != Role::Admin && !caller.organisation_ids.contains(&org) {
+        return Err(AppError::new(Code::NotFound));
+    }
+    let rows = state.db.read(move |conn| reg::members(conn, &org)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, display_name, role, active)| MemberView { id, display_name, role, active })
+        .collect())
+}
+
 /// Takes an account out of an organisation (administrators only). From its next request on it no
 /// longer acts for the organisation or sees its claims; its phones get a fresh snapshot at their next
 /// pull. Refused while it holds open work orders there.
