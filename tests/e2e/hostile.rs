@@ -466,29 +466,6 @@ async fn what_no_claim_uses_is_bounded_per_user_and_nothing_cut_off_is_left_behi
     assert!(!orphan.exists() && live_file.exists());
 }
 
-/// A confirmation signed by `key` whose signer's name carries a NUL.
-fn poisoned_confirmation(
-    claim: &str,
-    hash: &str,
-    device: &str,
-    image: &str,
-    key: &ed25519_dalek::SigningKey,
-) -> serde_json::Value {
-    use baoxiu_sync_protocol::wire::{OwnerConfirmation, SignedConfirmation, Signer};
-    use ed25519_dalek::Signer as _;
-    let confirmation = OwnerConfirmation {
-        claim_id: claim.into(),
-        revision_hash: hash.into(),
-        signer: Signer::InPerson { name: "张\u{0}业主".into(), phone: "13800000000".into() },
-        signed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        signature_image_sha256: image.into(),
-        device_id: device.into(),
-    };
-    let signature = key.sign(&confirmation.signing_bytes().unwrap());
-    let device_signature = base64::engine::general_purpose::STANDARD.encode(signature.to_bytes());
-    serde_json::to_value(SignedConfirmation { confirmation, device_signature }).unwrap()
-}
-
 /// No mutation can wedge a phone's queue: a poison mutation of every kind (bad text, bad numbers,
 /// impossible amounts) is a recorded rejection with its reason, and what follows it applies.
 #[tokio::test]
@@ -521,7 +498,14 @@ async fn a_poison_mutation_of_every_kind_is_rejected_and_the_queue_moves_on() {
         (MutationKind::CostSheetRevision, serde_json::to_value(&huge).unwrap(), false),
         (
             MutationKind::OwnerConfirmation,
-            poisoned_confirmation(&claim, &good_hash, &phone, &baoxiu_e2e::photos::sha256(&image), &key),
+            crate::sync::confirm_as(
+                "张\u{0}业主",
+                &claim,
+                &good_hash,
+                &phone,
+                &baoxiu_e2e::photos::sha256(&image),
+                &key,
+            ),
             false,
         ),
         (MutationKind::CheckOut, json!({"work_order_id": wo, "outcome": "done", "notes": nul}), false),

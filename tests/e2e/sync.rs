@@ -266,11 +266,23 @@ pub async fn check_in_now(app: &TestApp, who: &Session, work_order: &str) {
 }
 
 pub fn confirm(claim: &str, hash: &str, device: &str, image: &str, key: &ed25519_dalek::SigningKey) -> Value {
+    confirm_as("张业主", claim, hash, device, image, key)
+}
+
+/// An in-person confirmation of `name`'s, signed by the phone's `key` just now.
+pub fn confirm_as(
+    name: &str,
+    claim: &str,
+    hash: &str,
+    device: &str,
+    image: &str,
+    key: &ed25519_dalek::SigningKey,
+) -> Value {
     use ed25519_dalek::Signer as _;
     let confirmation = OwnerConfirmation {
         claim_id: claim.into(),
         revision_hash: hash.into(),
-        signer: Signer::InPerson { name: "张业主".into(), phone: "13800000000".into() },
+        signer: Signer::InPerson { name: name.into(), phone: "13800000000".into() },
         signed_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         signature_image_sha256: image.into(),
         device_id: device.into(),
