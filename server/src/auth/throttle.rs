@@ -182,7 +182,9 @@ impl HashingPool {
                         Ok(job) => job,
                         Err(_) => return,
                     };
-                    job();
+                    // A job that panics fails its own request (its answer is dropped), never the
+                    // thread.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
                 });
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a password-hashing thread");
@@ -295,6 +297,10 @@ mod tests {
         assert_eq!(most.load(Ordering::SeqCst), 2);
         // Six jobs of 100 ms on two threads: the last pair waits 200 ms, within the 300 ms wait.
         assert!(done.iter().all(|d| *d), "{done:?}");
+        // A job that panics answers busy and leaves its thread working.
+        let one = HashingPool::new(1, Duration::from_millis(500));
+        assert!(one.run(|| panic!("argon2 failed")).await.is_err());
+        assert_eq!(one.run(|| 7).await.ok(), Some(7));
         let slow = HashingPool::new(1, Duration::from_millis(50));
         let blocker = slow.run(|| std::thread::sleep(Duration::from_millis(300)));
         let late = slow.run(|| ());
