@@ -131,6 +131,12 @@ impl From<crate::domain::ledger::OutflowRefused> for AppError {
     }
 }
 
+impl From<crate::auth::throttle::PoolBusy> for AppError {
+    fn from(_: crate::auth::throttle::PoolBusy) -> AppError {
+        AppError::new(Code::ServiceUnavailable).retry_after(1)
+    }
+}
+
 impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};

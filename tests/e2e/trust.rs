@@ -216,6 +216,35 @@ async fn evidence_kinds_are_attached_only_by_their_party_and_never_after_the_cla
     assert_eq!(page.as_array().map(Vec::len), Some(2), "the filed photo and the one the owner added: {page}");
 }
 
+/// A claim in repair with a work order assigned to the cast's technician, and the first cost-sheet
+/// revision pushed from the technician's enrolled phone.
+struct FirstRevision {
+    c: Cast,
+    work_order: String,
+    claim: String,
+    phone: String,
+    key: ed25519_dalek::SigningKey,
+    hash: String,
+}
+
+async fn first_revision_pushed(app: &TestApp) -> FirstRevision {
+    let (c, work_order, _) = crate::sync::field(app).await;
+    let (claim, version) = crate::sync::claim_of(app, &c.technician, &work_order).await;
+    let (phone, key) = enrolled_phone(app, &c.technician).await;
+    let rev = revision(&claim, None, "防水");
+    let hash = rev.hash().unwrap();
+    let pushed = push(
+        app,
+        &c.technician,
+        &phone,
+        2,
+        &[visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&rev).unwrap())],
+    )
+    .await;
+    assert_eq!(pushed.body["results"][0]["outcome"], "applied", "{}", pushed.body);
+    FirstRevision { c, work_order, claim, phone, key, hash }
+}
+
 /// The kinds of the caller's notifications about `claim`.
 async fn notices(app: &TestApp, who: &Session, claim: &str) -> Vec<String> {
     let feed = app.get("/api/v1/notifications", &who.access).await.body;
@@ -231,20 +260,7 @@ async fn notices(app: &TestApp, who: &Session, claim: &str) -> Vec<String> {
 #[tokio::test]
 async fn an_in_person_signature_is_witnessed_on_site_and_the_applicant_can_dispute_it() {
     let app = spawn_app().await;
-    let (c, wo, _) = crate::sync::field(&app).await;
-    let (claim, version) = crate::sync::claim_of(&app, &c.technician, &wo).await;
-    let (phone, key) = enrolled_phone(&app, &c.technician).await;
-    let rev = revision(&claim, None, "防水");
-    let hash = rev.hash().unwrap();
-    let pushed = push(
-        &app,
-        &c.technician,
-        &phone,
-        2,
-        &[visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&rev).unwrap())],
-    )
-    .await;
-    assert_eq!(pushed.body["results"][0]["outcome"], "applied", "{}", pushed.body);
+    let FirstRevision { c, work_order: wo, claim, phone, key, hash } = first_revision_pushed(&app).await;
     let image = baoxiu_e2e::photos::jpeg(200, 80, 91, None);
     app.upload(&c.technician.access, image.clone()).await;
     let image_hash = baoxiu_e2e::photos::sha256(&image);
@@ -313,19 +329,7 @@ async fn an_in_person_signature_is_witnessed_on_site_and_the_applicant_can_dispu
 #[tokio::test]
 async fn an_in_person_signature_after_the_window_is_refused() {
     let app = spawn_app_with(|c| c.in_person_signature_window_mins = 0).await;
-    let (c, wo, _) = crate::sync::field(&app).await;
-    let (claim, version) = crate::sync::claim_of(&app, &c.technician, &wo).await;
-    let (phone, key) = enrolled_phone(&app, &c.technician).await;
-    let rev = revision(&claim, None, "防水");
-    let hash = rev.hash().unwrap();
-    push(
-        &app,
-        &c.technician,
-        &phone,
-        2,
-        &[visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&rev).unwrap())],
-    )
-    .await;
+    let FirstRevision { c, work_order: wo, claim, phone, key, hash } = first_revision_pushed(&app).await;
     crate::sync::check_in_now(&app, &c.technician, &wo).await;
     ok(
         &app,
@@ -350,23 +354,10 @@ async fn an_in_person_signature_after_the_window_is_refused() {
 #[tokio::test]
 async fn over_sync_only_the_designated_unit_acts_as_the_repair_unit() {
     let app = spawn_app().await;
-    let (c, wo, _) = crate::sync::field(&app).await;
-    let (claim, version) = crate::sync::claim_of(&app, &c.technician, &wo).await;
+    // A revision of the designated unit's to sign, and its technician on site.
+    let FirstRevision { c, work_order: wo, claim, hash, .. } = first_revision_pushed(&app).await;
     let o = others(&app, &c).await;
     let image = baoxiu_e2e::photos::jpeg(200, 80, 94, None);
-    // A revision of the designated unit's to sign, and its technician on site.
-    let (phone, _) = enrolled_phone(&app, &c.technician).await;
-    let first = revision(&claim, None, "防水");
-    let hash = first.hash().unwrap();
-    let pushed = push(
-        &app,
-        &c.technician,
-        &phone,
-        2,
-        &[visit(1, MutationKind::CostSheetRevision, Some(version), serde_json::to_value(&first).unwrap())],
-    )
-    .await;
-    assert_eq!(pushed.body["results"][0]["outcome"], "applied", "{}", pushed.body);
     crate::sync::check_in_now(&app, &c.technician, &wo).await;
     let parties = [
         ("another unit", &o.other_unit),

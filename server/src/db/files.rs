@@ -90,8 +90,6 @@ pub fn expired_uploads(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -
         .load(conn)?)
 }
 
-/// Records a verified blob (once, whoever stored it first) and a file for this upload of it.
-/// Two people finishing the same bytes at once is fine: the second blob insert is a no-op.
 /// Which of `ids` are resumable uploads still on record.
 pub fn live_uploads_among(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<String>> {
     let mut live = Vec::new();
@@ -125,6 +123,8 @@ pub fn unattached_bytes(conn: &mut DbConnection, user: &str) -> AppResult<i64> {
     Ok(files.iter().chain(&open).fold(0i64, |sum, n| sum.saturating_add(*n)))
 }
 
+/// Records a verified blob (once, whoever stored it first) and a file for this upload of it.
+/// Two people finishing the same bytes at once is fine: the second blob insert is a no-op.
 pub fn record_file(
     conn: &mut DbConnection,
     blob: &BlobRow,

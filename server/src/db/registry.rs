@@ -238,10 +238,6 @@ pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> A
     Ok(())
 }
 
-/// Takes an account out of an organisation: from its next request on, it no longer acts for it or
-/// sees its claims. Not a member: `not_found`.
-/// Work orders of the organisation still assigned to the account and not completed refuse it
-/// (`member_has_open_work_orders`, the count in `detail`): the office reassigns them first.
 /// An organisation's members, by name: (id, display name, role, active).
 pub fn members(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<(String, String, Role, bool)>> {
     Ok(memberships::table
@@ -252,6 +248,10 @@ pub fn members(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<(String, 
         .load(conn)?)
 }
 
+/// Takes an account out of an organisation: from its next request on, it no longer acts for it or
+/// sees its claims. Not a member: `not_found`.
+/// Work orders of the organisation still assigned to the account and not completed refuse it
+/// (`member_has_open_work_orders`, the count in `detail`): the office reassigns them first.
 pub fn remove_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> AppResult<()> {
     let open: i64 = work_orders::table
         .filter(work_orders::repair_unit_id.eq(org_id))

@@ -87,8 +87,7 @@ pub async fn login(state: &AppState, ip: IpAddr, body: LoginRequest) -> AppResul
     let matches = guards
         .hashing
         .run(move || password::verify(stored.as_deref().unwrap_or(password::dummy_hash()), &password))
-        .await
-        .map_err(|_| AppError::new(Code::ServiceUnavailable).retry_after(1))?;
+        .await?;
 
     let user = match user {
         Some(user) if matches && user.active => user,
@@ -258,12 +257,7 @@ pub fn valid_username(name: &str) -> bool {
 pub async fn create_user(state: &AppState, req: CreateUserRequest) -> AppResult<AccountResponse> {
     check_new_account(&req)?;
     let password = req.password.clone();
-    let hash = state
-        .sign_in
-        .hashing
-        .run(move || password::hash(&password))
-        .await
-        .map_err(|_| AppError::new(Code::ServiceUnavailable).retry_after(1))??;
+    let hash = state.sign_in.hashing.run(move || password::hash(&password)).await??;
     let created = state.db.write(move |conn| create_account_in(conn, &req, &hash)).await?;
     account_response(&created)
 }

@@ -71,7 +71,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
             let available = available_for(conn, &claim)?;
             match ledger::check_outflow(available, amount) {
                 Ok(()) => Ok(None),
-                Err(OutflowRefused::Negative(_)) => Err(AppError::invalid("amount")),
+                Err(refused @ OutflowRefused::Negative(_)) => Err(refused.into()),
                 Err(OutflowRefused::Short(short)) => {
                     fund::record_shortfall(
                         conn,
