@@ -92,6 +92,9 @@ fn main() -> anyhow::Result<()> {
                     },
                     version: 1,
                     filed_at: (Utc::now() - Duration::minutes(i as i64)).naive_utc(),
+                    reported_on: Some(today),
+                    repair_due_on: None,
+                    inspection_due_on: None,
                 };
                 diesel::insert_into(claims::table).values(&row).execute(conn)?;
             }

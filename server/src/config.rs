@@ -83,6 +83,15 @@ pub struct Config {
     /// Days the developer has to answer the bureau before the claim returns to the reviewer's
     /// queue as "developer silent" (Art. 17). Default 7.
     pub developer_reply_days: u32,
+    /// Days at most a developer may promise to repair in (Art. 17); past its promised date the
+    /// claim returns to the reviewer's queue. Also the date taken when it promises none. Default 30.
+    pub developer_repair_days: u32,
+    /// Days the testing agency's finding is due in after the developer disputes (Art. 24); the
+    /// claim sits in the reviewer's queue with that date. Default 30.
+    pub inspection_days: u32,
+    /// Days a declared report date may lie before the filing date without evidence: beyond it the
+    /// claim needs evidence and is flagged for the reviewer (Art. 18). Default 30.
+    pub report_grace_days: u32,
     /// How legal deadlines count days: `calendar` (default) or `working` (skipping China's public
     /// holidays and counting make-up working days).
     pub deadline_days: String,
@@ -138,6 +147,9 @@ impl Default for Config {
             shutdown_timeout_secs: 30,
             in_person_signature_window_mins: 120,
             developer_reply_days: 7,
+            developer_repair_days: 30,
+            inspection_days: 30,
+            report_grace_days: 30,
             deadline_days: "calendar".into(),
             holiday_calendar: None,
             interest_rates: None,
@@ -229,6 +241,12 @@ impl Config {
             "deadline_days must be calendar or working"
         );
         anyhow::ensure!((1..=90).contains(&self.developer_reply_days), "developer_reply_days must be 1-90");
+        anyhow::ensure!(
+            (1..=365).contains(&self.developer_repair_days),
+            "developer_repair_days must be 1-365"
+        );
+        anyhow::ensure!((1..=365).contains(&self.inspection_days), "inspection_days must be 1-365");
+        anyhow::ensure!((0..=365).contains(&self.report_grace_days), "report_grace_days must be 0-365");
         if let Some(secret) = &self.jwt_secret {
             anyhow::ensure!(secret.0.len() >= 32, "jwt_secret must be at least 32 bytes");
         }

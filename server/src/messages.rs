@@ -5,6 +5,9 @@
 
 use serde::Serialize;
 
+use crate::domain::lifecycle::RejectionReason;
+use crate::domain::next_step::Step;
+
 /// The language a message is shown in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Lang {
@@ -113,6 +116,8 @@ codes! {
     StepOutOfOrder = "step_out_of_order", 409, "当前办理环节不允许此操作。", "This step is not possible at the claim's present stage.";
     /// This role may not take this step; `detail` names the article.
     StepNotForRole = "step_not_for_role", 403, "您的身份不能办理此环节。", "Your role may not take this step.";
+    /// The developer's reply period has not passed; it is not silent yet (Art. 17).
+    ReplyPeriodRunning = "reply_period_running", 409, "开发企业的答复期限尚未届满，期满后方可认定其未答复；如企业已注销或破产，请办理“无法履行”。", "The developer's reply period has not passed; silence can be recorded only after it. If the developer has closed down or gone bankrupt, record that instead.";
     /// The cost sheet lacks the applicant's signature (Art. 22).
     CostSheetUnsigned = "cost_sheet_unsigned", 409, "费用清单须经申请人签章确认。", "The cost sheet must be signed by the applicant.";
     /// An emergency claim needs its evidence and the signed cost sheet (Art. 25).
@@ -123,6 +128,9 @@ codes! {
     BeforeHandover = "before_handover", 422, "房屋尚未交付，保修期未开始。", "The building has not been handed over; no warranty period has begun.";
     /// No warranty period for this item was agreed in the sales contract (Art. 18).
     NoPeriodAgreed = "no_period_agreed", 422, "该项目的保修期限未在合同中约定。", "No warranty period for this item was agreed in the sales contract.";
+    /// The report date lies long before the filing and no evidence shows it (Art. 18); `detail`
+    /// is how many days before.
+    ReportDateNeedsEvidence = "report_date_needs_evidence", 422, "申报的报修日期早于提交日期过久，请附上能证明当时已报修的材料（书面报修记录、带日期的照片等）。", "The report date is long before the filing; attach something that shows the defect was reported then (a written report, a dated photo).";
     /// The applicant may not apply for this part (Art. 20).
     IneligibleApplicant = "ineligible_applicant", 422, "您不能就该部位提出保修金使用申请。", "You may not apply for this part of the building.";
     /// The advanced amount does not equal the cost sheet's total.
@@ -285,4 +293,168 @@ notices! {
     DeadlineIn2Days = "deadline_in_2_days", "一项法定办理期限将在2日内到期，请尽快办理。", "A legal deadline falls due within 2 days.";
     /// A legal deadline has passed.
     DeadlineOverdue = "deadline_overdue", "一项法定办理期限已逾期。", "A legal deadline is overdue.";
+}
+
+/// What a person is told of a claim's next step (`domain::next_step`): the text for the one who
+/// acts, and the text for those who wait on them.
+pub fn step_text(step: Step, acting: bool, lang: Lang) -> &'static str {
+    let (act_zh, act_en, wait_zh, wait_en) = match step {
+        Step::AskDeveloper => (
+            "请核实申请并函告开发企业限期维修或答复；如开发企业已注销或破产，可直接认定其无法履行。",
+            "Check the claim and ask the developer to repair or answer; if it has closed down or gone bankrupt, record that at once.",
+            "等待住建部门审核申请并函告开发企业。",
+            "Waiting for the bureau to review the claim and ask the developer.",
+        ),
+        Step::ReplyToBureau => (
+            "请在答复期限内答复住建部门：自行维修，或对责任提出异议并委托检测机构。",
+            "Answer the bureau by the reply date: repair it yourself, or dispute liability with a testing agency.",
+            "等待开发企业在答复期限内答复。",
+            "Waiting for the developer to answer by its reply date.",
+        ),
+        Step::RecordDeveloperSilence => (
+            "开发企业答复期限已过仍未答复，请认定其未答复并决定是否使用保修金。",
+            "The developer let its reply date pass; record its silence and decide on the fund.",
+            "开发企业逾期未答复，等待住建部门认定。",
+            "The developer did not answer in time; waiting for the bureau to record it.",
+        ),
+        Step::RepairAsPromised => (
+            "请在承诺的期限内完成维修。",
+            "Complete the repair by the date you promised.",
+            "开发企业已承诺维修，等待其在承诺期限内完成。",
+            "The developer promised to repair; waiting for it to finish by the promised date.",
+        ),
+        Step::RecordDeveloperRepair => (
+            "开发企业承诺的维修期限已过，请向申请人核实：已修复则办结，未修复则认定其未履行。",
+            "The developer's promised date has passed: confirm with the applicant and record the repair or the default.",
+            "开发企业承诺的维修期限已过，等待住建部门核实。",
+            "The developer's promised date has passed; waiting for the bureau to check.",
+        ),
+        Step::RecordInspection => (
+            "请在期限内登记质量检测机构的鉴定结论并上传报告。",
+            "Record the testing agency's finding, with its report, by the due date.",
+            "开发企业对责任有异议，等待检测鉴定结论。",
+            "The developer disputes liability; waiting for the testing agency's finding.",
+        ),
+        Step::Decide => (
+            "请作出决定：同意使用保修金并指定维修单位，或说明理由不予同意。",
+            "Decide: approve the fund with a repair unit, or reject with a reason.",
+            "等待住建部门作出是否使用保修金的决定。",
+            "Waiting for the bureau to decide on the fund.",
+        ),
+        Step::SubmitPlan => (
+            "请编制维修方案及资金预算并提交审核。",
+            "Prepare the repair plan and budget and submit them.",
+            "等待维修单位提交维修方案及资金预算。",
+            "Waiting for the repair unit's plan and budget.",
+        ),
+        Step::ReviewPlan => (
+            "请审核维修方案及资金预算：批准，或提出意见退回。",
+            "Review the repair plan and budget: approve, or return them with comments.",
+            "等待住建部门审核维修方案及资金预算。",
+            "Waiting for the bureau to review the plan and budget.",
+        ),
+        Step::StartRepair => (
+            "维修方案已获批准，请组织开工维修。",
+            "The plan is approved; start the repair.",
+            "等待维修单位开工。",
+            "Waiting for the repair unit to start.",
+        ),
+        Step::CreateWorkOrder => (
+            "请创建维修工单并派给维修人员，约定上门时间。",
+            "Create a work order, assign a technician and book the visit.",
+            "等待维修单位派工。",
+            "Waiting for the repair unit to send a technician.",
+        ),
+        Step::RecordCostSheet => (
+            "请按实际完成的工程填写维修工程费用清单。",
+            "Record the cost sheet of the work done.",
+            "等待维修单位填写维修工程费用清单。",
+            "Waiting for the repair unit's cost sheet.",
+        ),
+        Step::SignCostSheet => (
+            "请核对维修工程费用清单的每一项并签章确认。",
+            "Check every line of the repair cost sheet and sign it.",
+            "等待申请人核对并签章确认费用清单。",
+            "Waiting for the applicant to check and sign the cost sheet.",
+        ),
+        Step::SubmitCostSheet => (
+            "费用清单已签章确认，请提交住建部门审核。",
+            "The cost sheet is signed; submit it to the bureau.",
+            "等待维修单位提交已签章的费用清单。",
+            "Waiting for the repair unit to submit the signed cost sheet.",
+        ),
+        Step::VerifyCostSheet => (
+            "请逐项审核费用清单（核准、核减并说明理由或不予核准），或退回修改；须在20日内支付。",
+            "Verify the cost sheet line by line (approve, cut with a reason, or reject), or return it; payment is due within 20 days.",
+            "等待住建部门审核费用清单。",
+            "Waiting for the bureau to verify the cost sheet.",
+        ),
+        Step::Pay => (
+            "请按核准金额支付并登记支付日期和银行流水号。",
+            "Pay the approved amount and record the payment date and bank reference.",
+            "等待住建部门支付。",
+            "Waiting for the bureau to pay.",
+        ),
+        Step::NotifyDeveloper => (
+            "请在结算后30日内将保修金使用情况书面告知开发企业。",
+            "Tell the developer in writing what the fund paid, within 30 days of settlement.",
+            "等待住建部门告知开发企业保修金使用情况。",
+            "Waiting for the bureau to tell the developer what was paid.",
+        ),
+        Step::RateRepair => (
+            "维修已完成并支付，请对服务态度、维修质量和问题解决情况进行评价。",
+            "The repair is done and paid; please rate the attitude, the quality and the result.",
+            "等待申请人回访评价。",
+            "Waiting for the applicant's rating.",
+        ),
+        Step::ReadDecision => (
+            "申请未获同意，请查看决定及理由；如有新的证据，可补充后重新申请。",
+            "The claim was not approved; read the decision and its reason. With new evidence you may file again.",
+            "申请未获同意。",
+            "The claim was not approved.",
+        ),
+    };
+    match (acting, lang) {
+        (true, Lang::ZhCn) => act_zh,
+        (true, Lang::En) => act_en,
+        (false, Lang::ZhCn) => wait_zh,
+        (false, Lang::En) => wait_en,
+    }
+}
+
+/// What a person is told of a finished claim.
+pub fn done_text(lang: Lang) -> &'static str {
+    match lang {
+        Lang::ZhCn => "本申请已办结。",
+        Lang::En => "This claim is finished.",
+    }
+}
+
+/// A rejection's reason in words (the reason code names its article).
+pub fn rejection_text(reason: RejectionReason, lang: Lang) -> &'static str {
+    let (zh, en) = match reason {
+        RejectionReason::OutOfPeriod => ("报修时该部位已超出保修期（第十八条）。", "The defect was reported after the warranty period ended (Art. 18)."),
+        RejectionReason::Excluded => (
+            "属于不予保修的情形：使用不当、擅自改动结构或设备、装修不当、非开发企业建设的专业设施或不可抗力（第十九条）。",
+            "Not covered: misuse, unauthorised alteration, improper decoration, facilities the developer did not build, or force majeure (Art. 19).",
+        ),
+        RejectionReason::DeveloperRepairs => ("开发企业负责维修，不使用保修金（第十七条）。", "The developer repairs, so the fund is not used (Art. 17)."),
+        RejectionReason::NotDeveloperLiable => (
+            "质量检测机构鉴定开发企业不承担责任，见鉴定结论（第二十四条）。",
+            "The testing agency found the developer not liable; see its finding (Art. 24).",
+        ),
+        RejectionReason::IneligibleApplicant => (
+            "申请人无权就该部位申请：专有部位由业主本人申请，共用部位由物业服务企业或业主委员会申请（第二十条）。",
+            "The applicant may not apply for this part: an owner for their own unit, the property manager or owners' committee for common parts (Art. 20).",
+        ),
+        RejectionReason::NotAnEmergency => (
+            "不属于危及结构安全或基本使用功能的紧急情况，或证据不足（第二十五条）。",
+            "Not an emergency of structural safety or a vital function, or the evidence does not show it (Art. 25).",
+        ),
+    };
+    if lang == Lang::En {
+        en
+    } else {
+        zh
+    }
 }

@@ -27,6 +27,9 @@ pub struct RuleSettings {
     pub day_count: DayCount,
     pub calendar: HolidayCalendar,
     pub developer_reply_days: u32,
+    pub developer_repair_days: u32,
+    pub inspection_days: u32,
+    pub report_grace_days: u32,
     /// Demand-deposit rates for interest on the fund (Art. 27).
     pub rates: RateTable,
 }
@@ -44,6 +47,14 @@ impl RuleSettings {
             Some(path) => RateTable::parse(&std::fs::read_to_string(path)?)?,
             None => RateTable::shipped()?,
         };
-        Ok(RuleSettings { day_count, calendar, developer_reply_days: config.developer_reply_days, rates })
+        Ok(RuleSettings {
+            day_count,
+            calendar,
+            developer_reply_days: config.developer_reply_days,
+            developer_repair_days: config.developer_repair_days,
+            inspection_days: config.inspection_days,
+            report_grace_days: config.report_grace_days,
+            rates,
+        })
     }
 }

@@ -40,7 +40,7 @@ pub async fn tick(db: &Db) -> crate::error::AppResult<()> {
     let today = shanghai_date(Utc::now());
     let (moved, notices) = db
         .write(move |conn| {
-            let moved = claims::surface_silent_developers(conn, today)?;
+            let moved = claims::surface_overdue_developers(conn, today)?.len();
             Ok((moved, notify::raise_deadline_notices(conn, today)?))
         })
         .await?;

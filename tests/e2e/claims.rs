@@ -69,6 +69,7 @@ pub async fn file_seepage(app: &TestApp, c: &Cast) -> String {
 pub async fn to_in_repair(app: &TestApp, c: &Cast, id: &str, budget: &str) {
     let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
+    app.let_reply_period_pass(id).await;
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
     baoxiu_e2e::ok(
@@ -145,6 +146,11 @@ async fn a_standard_claim_from_filing_to_the_developer_notice() {
     step(&app, &c.reviewer, &id, "ask-developer", json!({"version": 1, "note": "请开发企业7日内答复"})).await;
     let developers_view = app.get(&format!("/api/v1/claims/{id}"), &c.developer.access).await;
     assert_eq!(developers_view.body["claim"]["your_next_step"], "reply_to_bureau");
+    // Silence counts only once the reply date has passed (Art. 17).
+    let early =
+        app.post(&format!("/api/v1/claims/{id}/developer-silent"), &c.reviewer.access, json!({})).await;
+    assert_eq!((early.status, early.code()), (StatusCode::CONFLICT, "reply_period_running"));
+    app.let_reply_period_pass(&id).await;
     step(&app, &c.reviewer, &id, "developer-silent", json!({})).await;
     let approved = step(&app, &c.reviewer, &id, "approve", json!({"repair_unit_id": c.repair_unit})).await;
     assert_eq!(approved["claim"]["state"], "approved");
@@ -309,7 +315,7 @@ async fn a_standard_claim_from_filing_to_the_developer_notice() {
         [
             "file",
             "ask_developer",
-            "developer_silent_or_unable",
+            "developer_silent",
             "approve",
             "submit_plan",
             "return_plan",
@@ -498,10 +504,19 @@ async fn every_rejection_reason_names_its_article() {
         let id = filed.body["id"].as_str().unwrap();
         let rejected =
             step(&app, &c.reviewer, id, "reject", json!({"reason": reason, "note": "经核查"})).await;
+        let rejection = &rejected["claim"]["rejection"];
         assert_eq!(
-            rejected["claim"]["rejection"],
-            json!({"reason": reason, "article": article, "note": "经核查"})
+            (&rejection["reason"], &rejection["article"], &rejection["note"]),
+            (&json!(reason), &json!(article), &json!("经核查"))
         );
+        // The reason in words, naming the same article in Chinese.
+        let chinese_article = ["第十七条", "第十八条", "第十九条", "第二十条", "第二十四条", "第二十五条"][[
+            "Art. 17", "Art. 18", "Art. 19", "Art. 20", "Art. 24", "Art. 25",
+        ]
+        .iter()
+        .position(|a| *a == article)
+        .unwrap()];
+        assert!(rejection["text"].as_str().unwrap().contains(chinese_article), "{rejection}");
         assert_eq!(rejected["claim"]["waiting_on"], "nobody");
     }
 }
@@ -598,6 +613,7 @@ async fn claims_outside_ones_scope_are_not_there() {
     assert_eq!(plan.status, StatusCode::NOT_FOUND);
     // The designated unit's technicians see it once approved.
     step(&app, &c.reviewer, &id, "ask-developer", json!({})).await;
+    app.let_reply_period_pass(&id).await;
     step(&app, &c.reviewer, &id, "developer-silent", json!({})).await;
     step(&app, &c.reviewer, &id, "approve", json!({"repair_unit_id": c.repair_unit})).await;
     let seen = app.get(&path, &c.technician.access).await;
@@ -617,6 +633,7 @@ async fn the_queue_puts_the_nearest_deadline_first() {
     let dated = file().await;
     // Move `dated` to cost_sheet_submitted, which carries the 20-day payout deadline.
     step(&app, &c.reviewer, &dated, "ask-developer", json!({})).await;
+    app.let_reply_period_pass(&dated).await;
     step(&app, &c.reviewer, &dated, "developer-silent", json!({})).await;
     step(&app, &c.reviewer, &dated, "approve", json!({"repair_unit_id": c.repair_unit})).await;
     step(&app, &c.technician, &dated, "plans", json!({"description": "维修", "budget": "1500.00"})).await;

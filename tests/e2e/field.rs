@@ -147,6 +147,7 @@ async fn no_work_order_before_an_approved_plan() {
     let filed = app.post("/api/v1/claims", &c.owner.access, seepage_claim(&c)).await;
     let id = filed.body["id"].as_str().unwrap().to_string();
     ok(&app, &c.reviewer.access, &format!("/api/v1/claims/{id}/ask-developer"), json!({})).await;
+    app.let_reply_period_pass(&id).await;
     ok(&app, &c.reviewer.access, &format!("/api/v1/claims/{id}/developer-silent"), json!({})).await;
     ok(
         &app,

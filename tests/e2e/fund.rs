@@ -299,6 +299,7 @@ async fn corrections_are_reversing_entries_and_the_usage_notice_comes_from_the_j
     let id = filed.body["id"].as_str().unwrap().to_string();
     let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
     ok(&app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
+    app.let_reply_period_pass(&id).await;
     ok(&app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
     ok(&app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
     ok(&app, &c.technician.access, &path("plans"), json!({"description": "维修", "budget": "800.00"})).await;

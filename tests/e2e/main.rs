@@ -7,6 +7,7 @@
 mod architecture;
 mod auth;
 mod claims;
+mod clocks;
 mod devices;
 mod field;
 mod files;

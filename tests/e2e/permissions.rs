@@ -152,6 +152,12 @@ pub const ROUTES: &[Route] = &[
     ),
     route!(
         "post",
+        "/api/v1/claims/{claim}/developer-unable",
+        "/api/v1/claims/{id}/developer-unable",
+        Gate::Roles(&["reviewer"])
+    ),
+    route!(
+        "post",
         "/api/v1/claims/{claim}/developer-repaired",
         "/api/v1/claims/{id}/developer-repaired",
         Gate::Roles(&["reviewer"])
@@ -418,6 +424,7 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         "/api/v1/claims/{claim}/evidence" => json!({"file_id": ids.file, "kind": "before"}),
         "/api/v1/claims/{claim}/developer-reply" => json!({"reply": "dispute"}),
         "/api/v1/claims/{claim}/inspection" => json!({"developer_liable": true}),
+        "/api/v1/claims/{claim}/developer-unable" => json!({"reason": "已注销", "evidence_id": ids.file}),
         "/api/v1/claims/{claim}/approve" => json!({"repair_unit_id": ids.repair_unit}),
         "/api/v1/claims/{claim}/reject" => json!({"reason": "excluded"}),
         "/api/v1/claims/{claim}/plans" => json!({"description": "维修方案", "budget": "100.00"}),

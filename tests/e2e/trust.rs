@@ -86,6 +86,7 @@ async fn only_the_designated_unit_plans_repairs_and_accounts_for_the_work() {
     let claim = file_seepage(&app, &c).await;
     let path = |step: &str| format!("/api/v1/claims/{claim}/{step}");
     ok(&app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
+    app.let_reply_period_pass(&claim).await;
     ok(&app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
     ok(&app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
 

@@ -157,6 +157,29 @@ impl TestApp {
         .unwrap();
     }
 
+    /// Runs one SQL statement on the server's database, as time passing or an outside change
+    /// would leave it: the tests' way to move a clock the server keeps in a row.
+    pub async fn sql(&self, statement: String) -> usize {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.conn().unwrap();
+            diesel::sql_query(statement).execute(&mut *conn).unwrap()
+        })
+        .await
+        .unwrap()
+    }
+
+    /// The developer's reply period on a claim has passed: its reply date was yesterday in Jinan
+    /// (Art. 17), so the bureau may record its silence.
+    pub async fn let_reply_period_pass(&self, claim_id: &str) {
+        let today = baoxiu::domain::deadlines::shanghai_date(chrono::Utc::now());
+        let past = today - chrono::Duration::days(1);
+        let moved = self
+            .sql(format!("UPDATE claims SET developer_reply_due_on = '{past}' WHERE id = '{claim_id}'"))
+            .await;
+        assert_eq!(moved, 1, "no claim {claim_id}");
+    }
+
     /// Sends a request; `token` becomes a bearer header, `body` JSON.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let mut req = self.client.request(method, format!("{}{path}", self.address));

@@ -14,9 +14,9 @@ use crate::domain::ids::ClaimId;
 use crate::error::AppResult;
 use crate::service::claims::{
     self as service, ApproveRequest, ClaimPage, ClaimQuery, ClaimResponse, CostSheetRequest, DeveloperReply,
-    DisputeSignatureRequest, FileClaim, InspectionResult, PayRequest, PlanDecisionRequest, PlanRequest,
-    RejectRequest, RepairUnitRating, ReturnVisitRequest, SimpleStep, StepRequest, SubmitCostSheetRequest,
-    VerifyRequest,
+    DeveloperUnableRequest, DisputeSignatureRequest, FileClaim, InspectionResult, PayRequest,
+    PlanDecisionRequest, PlanRequest, RejectRequest, RepairUnitRating, ReturnVisitRequest, SimpleStep,
+    StepRequest, SubmitCostSheetRequest, VerifyRequest,
 };
 use crate::state::AppState;
 
@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(ask_developer)
         .service(developer_reply)
         .service(developer_silent)
+        .service(developer_unable)
         .service(developer_repaired)
         .service(developer_defaulted)
         .service(inspection)
@@ -110,7 +111,7 @@ simple_step!(
     ask_developer, "/claims/{id}/ask-developer", Reviewer, SimpleStep::AskDeveloper
 );
 simple_step!(
-    /// The developer did not answer in time, or cannot repair (Art. 17).
+    /// The developer did not answer by its reply date; refused before it has passed (Art. 17).
     developer_silent, "/claims/{id}/developer-silent", Reviewer, SimpleStep::DeveloperSilent
 );
 simple_step!(
@@ -144,6 +145,18 @@ async fn developer_reply(
     body: web::Json<DeveloperReply>,
 ) -> AppResult<web::Json<ClaimPage>> {
     Ok(web::Json(service::developer_reply(&state, &who, &id, body.into_inner()).await?))
+}
+/// The developer cannot repair (closed down, bankrupt): recorded at once, with the document that
+/// shows it (Art. 17).
+#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = DeveloperUnableRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[post("/claims/{id}/developer-unable")]
+async fn developer_unable(
+    state: web::Data<AppState>,
+    who: Reviewer,
+    id: web::Path<ClaimId>,
+    body: web::Json<DeveloperUnableRequest>,
+) -> AppResult<web::Json<ClaimPage>> {
+    Ok(web::Json(service::developer_unable(&state, &who, &id, body.into_inner()).await?))
 }
 /// The testing agency's finding (Art. 24).
 #[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = InspectionResult, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]

@@ -8,13 +8,13 @@ pub mod tokens;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpRequest};
 
 use crate::db::accounts;
 use crate::domain::registry::Role;
 use crate::error::AppError;
-use crate::messages::Code;
+use crate::messages::{Code, Lang};
 use crate::state::AppState;
 
 /// The caller of a request: the services' [`Caller`](crate::service::Caller), read from the
@@ -38,6 +38,8 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
+        let lang =
+            Lang::from_accept_language(req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
             let claims = state.tokens.verify(&token?).map_err(AppError::new)?;
@@ -64,6 +66,7 @@ impl FromRequest for AuthUser {
                 role,
                 session_id: claims.sid,
                 organisation_ids,
+                lang,
             })
         })
     }

@@ -143,6 +143,9 @@ diesel::table! {
         bureau_due_on -> Nullable<Date>,
         version -> Integer,
         filed_at -> Timestamp,
+        reported_on -> Nullable<Date>,
+        repair_due_on -> Nullable<Date>,
+        inspection_due_on -> Nullable<Date>,
     }
 }
 

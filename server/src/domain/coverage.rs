@@ -268,6 +268,41 @@ pub fn assess(
     Ok(covered)
 }
 
+/// Why a declared report date is refused (Art. 18).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReportDateRefused {
+    /// A defect cannot have been reported on a day still to come.
+    #[error("the report date is in the future")]
+    InTheFuture,
+    /// A report date this far before the filing needs something that shows it (an earlier
+    /// written report, a dated photo): the warranty may have ended since (Art. 18).
+    #[error("a report date {days} days before filing needs evidence (more than {grace} days)")]
+    BackdatedWithoutEvidence { days: i64, grace: u32 },
+}
+
+/// Checks the report date an applicant declares against the filing date: not in the future, and
+/// more than `grace_days` before the filing only with evidence. Answers how many days before the
+/// filing it lies when that is beyond the grace, so the claim is flagged for the reviewer; the
+/// warranty itself is assessed on the report date (Art. 18), see [`assess`].
+pub fn check_report_date(
+    reported_on: NaiveDate,
+    filed_on: NaiveDate,
+    grace_days: u32,
+    has_evidence: bool,
+) -> Result<Option<i64>, ReportDateRefused> {
+    if reported_on > filed_on {
+        return Err(ReportDateRefused::InTheFuture);
+    }
+    let days = (filed_on - reported_on).num_days();
+    if days <= i64::from(grace_days) {
+        return Ok(None);
+    }
+    if !has_evidence {
+        return Err(ReportDateRefused::BackdatedWithoutEvidence { days, grace: grace_days });
+    }
+    Ok(Some(days))
+}
+
 /// Who is applying to use the fund.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Applicant {
@@ -475,5 +510,18 @@ mod tests {
         );
         let refused = may_advance(Applicant::OwnersCommittee, PartLocation::CommonPart, true).unwrap_err();
         assert_eq!(refused.article(), Article(25));
+    }
+
+    #[test]
+    fn art_18_a_report_date_long_before_filing_needs_evidence_and_is_flagged() {
+        let filed = d("2026-06-30");
+        assert_eq!(check_report_date(d("2026-06-30"), filed, 30, false), Ok(None));
+        assert_eq!(check_report_date(d("2026-05-31"), filed, 30, false), Ok(None), "30 days is within grace");
+        assert_eq!(
+            check_report_date(d("2026-05-30"), filed, 30, false),
+            Err(ReportDateRefused::BackdatedWithoutEvidence { days: 31, grace: 30 })
+        );
+        assert_eq!(check_report_date(d("2026-05-30"), filed, 30, true), Ok(Some(31)));
+        assert_eq!(check_report_date(d("2026-07-01"), filed, 30, true), Err(ReportDateRefused::InTheFuture));
     }
 }

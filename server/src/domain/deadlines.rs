@@ -130,6 +130,41 @@ pub fn due(
     due_from(clock, shanghai_date(instant), count, calendar)
 }
 
+/// Has a period that ends on `due_on` passed by `today`? Not while its last day lasts, and never
+/// for a period not started. The developer is silent only after its reply date (Art. 17).
+pub fn period_over(due_on: Option<NaiveDate>, today: NaiveDate) -> bool {
+    due_on.is_some_and(|due| today > due)
+}
+
+/// Why a payment date is refused (Art. 23, 26).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SettlementRefused {
+    /// The money cannot have moved on a day still to come.
+    #[error("the payment date is in the future")]
+    InTheFuture,
+    /// The bureau cannot have paid a cost sheet before it received it (Art. 23).
+    #[error("the payment date is before the bureau received the cost sheet")]
+    BeforeReceipt,
+}
+
+/// The settlement date of a payout (Art. 26) is the day the money was paid, which is entered as
+/// `paid_on`: never after `today`, never before the bureau received the cost sheet on
+/// `received_on` (Art. 23). The usage-notice clock then runs from `paid_on`, not from the day the
+/// payment was recorded.
+pub fn check_settlement(
+    paid_on: NaiveDate,
+    received_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), SettlementRefused> {
+    if paid_on > today {
+        return Err(SettlementRefused::InTheFuture);
+    }
+    if paid_on < received_on {
+        return Err(SettlementRefused::BeforeReceipt);
+    }
+    Ok(())
+}
+
 /// Where a deadline stands today: due when, days left, overdue by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Standing {
@@ -209,6 +244,27 @@ mod tests {
             due_from(Clock::UsageNotice, d("2027-12-20"), DayCount::Working, &cal()),
             Err(DeadlineError::Calendar(CalendarError::NotCovered(2028)))
         );
+    }
+
+    #[test]
+    fn art_17_a_period_is_over_only_after_its_last_day() {
+        let due = Some(d("2026-03-10"));
+        assert!(!period_over(due, d("2026-03-03")));
+        assert!(!period_over(due, d("2026-03-10")), "the last day still counts");
+        assert!(period_over(due, d("2026-03-11")));
+        assert!(!period_over(None, d("2099-01-01")), "a period never started never ends");
+    }
+
+    #[test]
+    fn art_26_settlement_is_the_payment_date_between_receipt_and_today() {
+        let (received, today) = (d("2026-03-03"), d("2026-03-20"));
+        assert_eq!(check_settlement(d("2026-03-03"), received, today), Ok(()));
+        assert_eq!(check_settlement(d("2026-03-20"), received, today), Ok(()));
+        assert_eq!(check_settlement(d("2026-03-02"), received, today), Err(SettlementRefused::BeforeReceipt));
+        assert_eq!(check_settlement(d("2026-03-21"), received, today), Err(SettlementRefused::InTheFuture));
+        // Paid on 5 March, entered on 20 March: the notice is due 30 days after the 5th.
+        let due = due_from(Clock::UsageNotice, d("2026-03-05"), DayCount::Calendar, &cal()).unwrap();
+        assert_eq!(due.due_on, d("2026-04-04"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! reduction rests on (Art. 9).
 
 use super::lifecycle::ClaimState;
+use super::next_step::Party;
 use super::text_enum;
 
 text_enum! {
@@ -19,6 +20,9 @@ text_enum! {
         InspectionReport = "inspection_report",
         /// A handwritten signature image (Art. 22).
         Signature = "signature",
+        /// The document that shows the developer cannot repair: deregistration, bankruptcy
+        /// (Art. 17). Attached with the step that records it.
+        DeveloperStatus = "developer_status",
     }
 }
 
@@ -27,21 +31,6 @@ impl EvidenceKind {
     pub fn documents_the_repair(self) -> bool {
         matches!(self, EvidenceKind::During | EvidenceKind::After)
     }
-}
-
-/// Who attaches a file, as a party of the claim.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Attacher {
-    /// The claim's applicant (Art. 20).
-    Applicant,
-    /// The repair unit the bureau designated (Art. 21).
-    DesignatedUnit,
-    /// The building's developer (Art. 17, 24).
-    Developer,
-    /// A reviewer of the claim's jurisdiction.
-    Reviewer,
-    /// Anyone else who can see the claim (the estate's property manager on an owner's claim).
-    Bystander,
 }
 
 /// Why a file may not be attached as that kind.
@@ -55,7 +44,7 @@ pub enum AttachRefusal {
     SignatureOnlyByConfirmation,
     /// This party may not attach this kind, or not now.
     #[error("{0:?} may not attach this kind now")]
-    NotTheirs(Attacher),
+    NotTheirs(Party),
 }
 
 impl EvidenceKind {
@@ -70,7 +59,7 @@ impl EvidenceKind {
     ///   for its sheet's lines (Art. 22);
     /// - the testing agency's report during the inspection, from the developer who disputes or the
     ///   reviewer who ordered it (Art. 24).
-    pub fn may_attach(self, who: Attacher, state: ClaimState, emergency: bool) -> Result<(), AttachRefusal> {
+    pub fn may_attach(self, who: Party, state: ClaimState, emergency: bool) -> Result<(), AttachRefusal> {
         use ClaimState::*;
         if matches!(state, Paid | DeveloperNotified | Closed | Rejected) {
             return Err(AttachRefusal::ClaimOver);
@@ -82,16 +71,15 @@ impl EvidenceKind {
         );
         let allowed = match (self, who) {
             (EvidenceKind::Signature, _) => return Err(AttachRefusal::SignatureOnlyByConfirmation),
-            (EvidenceKind::Before, Attacher::Applicant) => true,
-            (EvidenceKind::Before, Attacher::DesignatedUnit) => designated,
-            (EvidenceKind::During | EvidenceKind::After, Attacher::DesignatedUnit) => repairing,
-            (EvidenceKind::During | EvidenceKind::After | EvidenceKind::Receipt, Attacher::Applicant) => {
+            (EvidenceKind::Before, Party::Applicant) => true,
+            (EvidenceKind::Before, Party::DesignatedUnit) => designated,
+            (EvidenceKind::During | EvidenceKind::After, Party::DesignatedUnit) => repairing,
+            (EvidenceKind::During | EvidenceKind::After | EvidenceKind::Receipt, Party::Applicant) => {
                 emergency
             }
-            (EvidenceKind::Receipt, Attacher::DesignatedUnit) => repairing,
-            (EvidenceKind::InspectionReport, Attacher::Developer | Attacher::Reviewer) => {
-                state == UnderInspection
-            }
+            (EvidenceKind::Receipt, Party::DesignatedUnit) => repairing,
+            (EvidenceKind::InspectionReport, Party::Developer | Party::Reviewer) => state == UnderInspection,
+            (EvidenceKind::DeveloperStatus, Party::Reviewer) => matches!(state, Filed | DeveloperAsked),
             _ => false,
         };
         if allowed {
@@ -134,9 +122,9 @@ mod tests {
 
     #[test]
     fn who_may_attach_what_and_when() {
-        use Attacher::*;
         use ClaimState::*;
         use EvidenceKind::*;
+        use Party::*;
         let may = |kind: EvidenceKind, who, state, emergency| kind.may_attach(who, state, emergency).is_ok();
         // Signatures never on their own, whoever and whenever.
         for who in [Applicant, DesignatedUnit, Developer, Reviewer, Bystander] {
@@ -170,5 +158,11 @@ mod tests {
         assert!(may(Before, Applicant, Filed, false) && may(Before, DesignatedUnit, Approved, false));
         assert!(!may(Before, DesignatedUnit, Filed, false) && !may(Before, Developer, Filed, false));
         assert!(!may(Before, Bystander, Filed, false));
+        // The developer's deregistration or bankruptcy, from the reviewer before deciding (Art. 17).
+        assert!(may(DeveloperStatus, Reviewer, DeveloperAsked, false));
+        assert!(
+            !may(DeveloperStatus, Reviewer, InRepair, false)
+                && !may(DeveloperStatus, Developer, Filed, false)
+        );
     }
 }

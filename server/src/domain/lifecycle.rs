@@ -107,7 +107,9 @@ impl ClaimState {
             Filed | AwaitingDecision | PlanSubmitted | CostSheetSubmitted | Verified | Paid => {
                 WaitingOn::Bureau
             }
-            DeveloperAsked | DeveloperRepairing | UnderInspection => WaitingOn::Developer,
+            // The bureau records the testing agency's finding (Art. 24), by the inspection's due date.
+            UnderInspection => WaitingOn::Bureau,
+            DeveloperAsked | DeveloperRepairing => WaitingOn::Developer,
             Approved | PlanReturned | PlanApproved | InRepair => WaitingOn::RepairUnit,
             Rejected | Closed | DeveloperNotified => WaitingOn::Nobody,
         }
@@ -137,9 +139,12 @@ pub enum Action {
     DeveloperWillRepair,
     /// The developer disputes liability (Art. 24).
     DeveloperDisputes,
-    /// The bureau records that the developer did not answer in time, or cannot repair (closed,
-    /// bankrupt) (Art. 17).
-    DeveloperSilentOrUnable,
+    /// The bureau records that the developer did not answer by its reply date (Art. 17);
+    /// `reply_period_over` says whether that date has passed: silence counts only after it.
+    DeveloperSilent { reply_period_over: bool },
+    /// The bureau records that the developer cannot repair (closed down, bankrupt), with the
+    /// evidence: at once, without waiting for the reply date (Art. 17).
+    DeveloperUnable,
     /// The bureau records that the developer repaired, confirmed with the applicant (Art. 17).
     DeveloperRepaired,
     /// The bureau records that the developer undertook to repair but did not (Art. 17).
@@ -180,7 +185,8 @@ impl Action {
         match self {
             Action::AskDeveloper | Action::Approve | Action::Reject { .. } => Article::BUREAU_DECIDES,
             Action::DeveloperWillRepair
-            | Action::DeveloperSilentOrUnable
+            | Action::DeveloperSilent { .. }
+            | Action::DeveloperUnable
             | Action::DeveloperRepaired
             | Action::DeveloperDefaulted => Article::DEVELOPER_FIRST,
             Action::DeveloperDisputes | Action::InspectionFound { .. } => Article::DISPUTE,
@@ -253,6 +259,9 @@ pub enum Refusal {
     /// An emergency claim filed without evidence or without the signed cost sheet (Art. 25).
     #[error("an emergency claim needs its evidence and the signed cost sheet (Art. 25)")]
     EmergencyWithoutEvidence,
+    /// The developer's reply period has not passed: it is not silent yet (Art. 17).
+    #[error("the developer's reply period has not passed yet (Art. 17)")]
+    ReplyPeriodRunning,
 }
 
 impl Refusal {
@@ -261,6 +270,7 @@ impl Refusal {
             Refusal::WrongRole { article, .. } | Refusal::OutOfOrder { article, .. } => *article,
             Refusal::UnsignedCostSheet => Article::PLAN_AND_COST_SHEET,
             Refusal::EmergencyWithoutEvidence => Article::EMERGENCY_ADVANCE,
+            Refusal::ReplyPeriodRunning => Article::DEVELOPER_FIRST,
         }
     }
 }
@@ -306,7 +316,13 @@ impl Claim {
             // An emergency repair is already done: the developer can dispute it, not redo it.
             (Action::DeveloperWillRepair, DeveloperAsked) if !emergency => DeveloperRepairing,
             (Action::DeveloperDisputes, DeveloperAsked) => UnderInspection,
-            (Action::DeveloperSilentOrUnable, DeveloperAsked) => AwaitingDecision,
+            // Silence counts only once the reply date has passed (Art. 17).
+            (Action::DeveloperSilent { reply_period_over: false }, DeveloperAsked) => {
+                return Err(Refusal::ReplyPeriodRunning)
+            }
+            (Action::DeveloperSilent { reply_period_over: true }, DeveloperAsked) => AwaitingDecision,
+            // A developer closed down or bankrupt cannot answer: no need to ask or wait (Art. 17).
+            (Action::DeveloperUnable, Filed | DeveloperAsked) => AwaitingDecision,
             (Action::DeveloperRepaired, DeveloperRepairing) => Closed,
             (Action::DeveloperDefaulted, DeveloperRepairing) => AwaitingDecision,
             (Action::InspectionFound { developer_liable: true }, UnderInspection) => AwaitingDecision,
@@ -385,7 +401,7 @@ mod tests {
             Claim::file(),
             &[
                 (Action::AskDeveloper, Reviewer),
-                (Action::DeveloperSilentOrUnable, Reviewer),
+                (Action::DeveloperSilent { reply_period_over: true }, Reviewer),
                 (Action::Approve, Reviewer),
                 (Action::SubmitPlan, Technician),
                 (Action::ReturnPlan, Reviewer),
@@ -400,6 +416,26 @@ mod tests {
         );
         assert_eq!(claim.state, ClaimState::DeveloperNotified);
         assert!(claim.is_final());
+    }
+
+    #[test]
+    fn art_17_silence_only_after_the_reply_period_and_inability_at_once() {
+        let asked = Claim::file().apply(Action::AskDeveloper, Reviewer).unwrap();
+        assert_eq!(
+            asked.apply(Action::DeveloperSilent { reply_period_over: false }, Reviewer),
+            Err(Refusal::ReplyPeriodRunning)
+        );
+        assert_eq!(Refusal::ReplyPeriodRunning.article(), Article(17));
+        let silent = asked.apply(Action::DeveloperSilent { reply_period_over: true }, Reviewer).unwrap();
+        assert_eq!(silent.state, ClaimState::AwaitingDecision);
+        // Closed down or bankrupt: recorded at once, even before asking.
+        for claim in [Claim::file(), asked] {
+            assert_eq!(
+                claim.apply(Action::DeveloperUnable, Reviewer).unwrap().state,
+                ClaimState::AwaitingDecision
+            );
+        }
+        assert!(matches!(asked.apply(Action::DeveloperUnable, Developer), Err(Refusal::WrongRole { .. })));
     }
 
     #[test]
@@ -509,7 +545,7 @@ mod tests {
             claim,
             &[
                 (Action::AskDeveloper, Reviewer),
-                (Action::DeveloperSilentOrUnable, Reviewer),
+                (Action::DeveloperSilent { reply_period_over: true }, Reviewer),
                 (Action::Approve, Reviewer),
             ],
         );
@@ -556,7 +592,9 @@ mod tests {
             Action::AskDeveloper,
             Action::DeveloperWillRepair,
             Action::DeveloperDisputes,
-            Action::DeveloperSilentOrUnable,
+            Action::DeveloperSilent { reply_period_over: true },
+            Action::DeveloperSilent { reply_period_over: false },
+            Action::DeveloperUnable,
             Action::DeveloperRepaired,
             Action::DeveloperDefaulted,
             Action::InspectionFound { developer_liable: true },

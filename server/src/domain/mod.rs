@@ -14,6 +14,7 @@ pub mod fund;
 pub mod ids;
 pub mod ledger;
 pub mod lifecycle;
+pub mod next_step;
 pub mod periods;
 pub mod plausibility;
 pub mod registry;

@@ -9,10 +9,10 @@ use crate::db::claims::{Actor, ClaimRow, ClaimScope};
 use crate::db::registry::{self as reg, BuildingRow, Viewer};
 use crate::db::work_orders::WorkOrderScope;
 use crate::db::DbConnection;
-use crate::domain::evidence::Attacher;
+use crate::domain::next_step::Party;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::messages::{Code, Lang};
 
 /// A signed-in caller whose session is live and whose account is active.
 #[derive(Debug, Clone)]
@@ -24,6 +24,8 @@ pub struct Caller {
     pub session_id: String,
     /// The organisations the account belongs to, read with the session.
     pub organisation_ids: Vec<String>,
+    /// The language the caller reads (`Accept-Language`); texts in answers are in it.
+    pub lang: Lang,
 }
 
 impl Caller {
@@ -43,6 +45,7 @@ impl Caller {
             username: user.username,
             display_name: user.display_name,
             session_id: String::new(),
+            lang: Lang::ZhCn,
         })
     }
 
@@ -127,20 +130,33 @@ pub fn is_designated_unit(caller: &Caller, claim: &ClaimRow) -> bool {
     claim.repair_unit_id.as_ref().is_some_and(|unit| caller.organisation_ids.contains(unit))
 }
 
-/// Which party of the claim the caller is, for what it may attach (`EvidenceKind::may_attach`).
-pub fn attacher(caller: &Caller, claim: &ClaimRow) -> Attacher {
+/// Every party of the claim the caller is, in this order: its applicant, its designated repair
+/// unit, its developer, a reviewer of its jurisdiction; anyone else who sees it is a bystander.
+/// A property manager may be both applicant and designated unit.
+pub fn parties(caller: &Caller, claim: &ClaimRow) -> Vec<Party> {
+    let mut parties = Vec::new();
     if claim.applicant_id == caller.id {
-        Attacher::Applicant
-    } else if is_designated_unit(caller, claim) {
-        Attacher::DesignatedUnit
-    } else if caller.role == Role::Developer && caller.organisation_ids.contains(&claim.developer_id) {
-        Attacher::Developer
-    } else if caller.role == Role::Reviewer {
-        // Only a reviewer of the claim's jurisdiction can see the claim at all.
-        Attacher::Reviewer
-    } else {
-        Attacher::Bystander
+        parties.push(Party::Applicant);
     }
+    if is_designated_unit(caller, claim) {
+        parties.push(Party::DesignatedUnit);
+    }
+    if caller.role == Role::Developer && caller.organisation_ids.contains(&claim.developer_id) {
+        parties.push(Party::Developer);
+    }
+    // Only a reviewer of the claim's jurisdiction can see the claim at all.
+    if caller.role == Role::Reviewer {
+        parties.push(Party::Reviewer);
+    }
+    if parties.is_empty() {
+        parties.push(Party::Bystander);
+    }
+    parties
+}
+
+/// The party the caller attaches files as (`EvidenceKind::may_attach`): the first of [`parties`].
+pub fn attacher(caller: &Caller, claim: &ClaimRow) -> Party {
+    parties(caller, claim)[0]
 }
 
 /// The designated repair unit acting on the claim; anyone else is `step_not_for_role` (Art. 21).

@@ -64,6 +64,13 @@ pub struct ClaimRow {
     pub bureau_due_on: Option<NaiveDate>,
     pub version: i32,
     pub filed_at: NaiveDateTime,
+    /// The day the applicant says the defect was reported (Art. 18); claims filed before it was
+    /// stored read their filing date.
+    pub reported_on: Option<NaiveDate>,
+    /// The day the developer promised to have repaired by (Art. 17).
+    pub repair_due_on: Option<NaiveDate>,
+    /// The day the testing agency's finding is due (Art. 24).
+    pub inspection_due_on: Option<NaiveDate>,
 }
 
 impl ClaimRow {
@@ -86,6 +93,7 @@ impl ClaimRow {
         self.bureau_due_on = match state {
             ClaimState::CostSheetSubmitted | ClaimState::Verified => self.payout_due_on,
             ClaimState::Paid => self.usage_notice_due_on,
+            ClaimState::UnderInspection => self.inspection_due_on.or(Some(NO_DEADLINE)),
             _ if state.waiting_on() == WaitingOn::Bureau => Some(NO_DEADLINE),
             _ => None,
         };

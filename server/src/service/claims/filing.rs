@@ -15,11 +15,13 @@ use crate::db::claims::{self as db, ClaimRow, LineRow};
 use crate::db::registry::{self as reg, Scope};
 use crate::db::{files as files_db, DbConnection};
 use crate::domain::coverage::{
-    self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, SeasonSettings, WarrantyCategory,
+    self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, ReportDateRefused, SeasonSettings,
+    WarrantyCategory,
 };
 use crate::domain::deadlines::shanghai_date;
-use crate::domain::evidence::{Attacher, EvidenceKind};
+use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{Claim, ClaimKind, ClaimState};
+use crate::domain::next_step::Party;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -148,6 +150,7 @@ pub(crate) fn file_in(
     conn: &mut DbConnection,
     user: &Caller,
     device_id: Option<&str>,
+    grace_days: u32,
     req: FileClaim,
 ) -> AppResult<ClaimRow> {
     let building_id = parse_id(&req.building_id)?;
@@ -156,9 +159,6 @@ pub(crate) fn file_in(
     let description = text(&req.description, "description", 4000)?;
     let today = shanghai_date(Utc::now());
     let reported_on = req.reported_on.unwrap_or(today);
-    if reported_on > today {
-        return Err(AppError::invalid("reported_on"));
-    }
     let evidence: Vec<(String, String)> = req
         .evidence
         .iter()
@@ -166,7 +166,7 @@ pub(crate) fn file_in(
             let kind = e.kind.parse::<EvidenceKind>().map_err(|_| AppError::invalid("evidence.kind"))?;
             // What the applicant may attach to a claim just filed.
             let emergency = req.kind == ClaimKind::EmergencyAdvance;
-            kind.may_attach(Attacher::Applicant, ClaimState::Filed, emergency).map_err(attach_refusal)?;
+            kind.may_attach(Party::Applicant, ClaimState::Filed, emergency).map_err(attach_refusal)?;
             Ok((parse_id(&e.id)?, e.kind.clone()))
         })
         .collect::<AppResult<_>>()?;
@@ -179,6 +179,16 @@ pub(crate) fn file_in(
             Claim::file_emergency(!evidence.is_empty(), advance_lines.is_some()).map_err(refusal_error)?
         }
     };
+    // Art. 18: the report date decides the warranty, so a date long past needs evidence, and
+    // the reviewer sees it flagged beside the filing date.
+    coverage::check_report_date(reported_on, today, grace_days, !evidence.is_empty()).map_err(
+        |e| match e {
+            ReportDateRefused::InTheFuture => AppError::invalid("reported_on"),
+            ReportDateRefused::BackdatedWithoutEvidence { days, .. } => {
+                AppError::new(Code::ReportDateNeedsEvidence).detail(format!("Art. 18: {days}"))
+            }
+        },
+    )?;
     if let (Some(advance), Some(lines)) = (&req.advance, &advance_lines) {
         let (total, _) = db::sheet_totals(lines)?;
         if advance.amount != total {
@@ -258,6 +268,9 @@ pub(crate) fn file_in(
         bureau_due_on: None,
         version: 1,
         filed_at,
+        reported_on: Some(reported_on),
+        repair_due_on: None,
+        inspection_due_on: None,
     };
     row.refresh_queue_fields(claim.state);
     files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
@@ -274,6 +287,7 @@ pub(crate) fn file_in(
 /// with the claim as the caller now sees it.
 pub async fn file(state: &AppState, caller: &Caller, req: FileClaim) -> AppResult<ClaimResponse> {
     let who = caller.clone();
-    let row = state.db.write(move |conn| file_in(conn, &who, None, req)).await?;
-    claim_response(row, caller, false)
+    let grace = state.rules.report_grace_days;
+    let row = state.db.write(move |conn| file_in(conn, &who, None, grace, req)).await?;
+    claim_response(row, caller, &Default::default())
 }

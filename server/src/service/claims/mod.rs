@@ -21,9 +21,9 @@ pub use filing::{file, priced_lines, AdvanceInput, EvidenceRef, FileClaim, LineI
 pub use payout::{pay, PayRequest, Payee};
 pub use ratings::{repair_unit_ratings, return_visit, RepairUnitRating, ReturnVisitRequest};
 pub use steps::{
-    approve, decide_plan, developer_reply, inspection, refusal_error, reject, simple, submit_plan,
-    ApproveRequest, DeveloperAnswer, DeveloperReply, InspectionResult, PlanDecision, PlanDecisionRequest,
-    PlanRequest, RejectRequest, SimpleStep, StepRequest,
+    approve, decide_plan, developer_reply, developer_unable, inspection, refusal_error, reject, simple,
+    submit_plan, ApproveRequest, DeveloperAnswer, DeveloperReply, DeveloperUnableRequest, InspectionResult,
+    PlanDecision, PlanDecisionRequest, PlanRequest, RejectRequest, SimpleStep, StepRequest,
 };
 pub use view::{
     claim_page, ClaimPage, ClaimResponse, CostSheetView, DeadlineView, EvidenceView, LineView, PayoutView,
@@ -33,6 +33,7 @@ pub use view::{
 use self::view::claim_response;
 use crate::db::claims::{self as db, ClaimFilter};
 use crate::db::registry as reg;
+use crate::db::DbConnection;
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::ClaimState;
@@ -40,6 +41,7 @@ use crate::error::{AppError, AppResult};
 use crate::service::policy::{self, Caller};
 use crate::service::{parse_id, Page, Paged};
 use crate::state::AppState;
+use std::collections::HashMap;
 
 /// Which claims to list.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -93,20 +95,10 @@ pub async fn list(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppR
         .read(move |conn| {
             let scope = policy::claim_scope(conn, &who)?;
             let rows = db::list_claims(conn, &scope, &filter, limit, offset)?;
-            rows.into_iter()
-                .map(|row| {
-                    let unsigned = row.state == ClaimState::InRepair
-                        && db::latest_cost_sheet(conn, &row.id)?.is_some_and(|s| !s.is_signed());
-                    Ok((row, unsigned))
-                })
-                .collect::<AppResult<Vec<_>>>()
+            with_progress(conn, rows)
         })
         .await?;
-    let items = rows
-        .into_iter()
-        .map(|(row, unsigned)| claim_response(row, caller, unsigned))
-        .collect::<AppResult<_>>()?;
-    Ok(Paged { items, limit, offset })
+    responses(rows, caller, limit, offset)
 }
 
 /// The reviewer's queue: claims in their jurisdiction waiting on the bureau, nearest legal deadline
@@ -119,10 +111,34 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
         .db
         .read(move |conn| {
             let jurisdictions = reg::reviewer_jurisdictions(conn, &id)?;
-            db::queue(conn, &jurisdictions, &filter, limit, offset)
+            let rows = db::queue(conn, &jurisdictions, &filter, limit, offset)?;
+            with_progress(conn, rows)
         })
         .await?;
-    let items = rows.into_iter().map(|row| claim_response(row, caller, false)).collect::<AppResult<_>>()?;
+    responses(rows, caller, limit, offset)
+}
+
+type WithProgress = (Vec<db::ClaimRow>, HashMap<String, db::Progress>);
+
+fn with_progress(conn: &mut DbConnection, rows: Vec<db::ClaimRow>) -> AppResult<WithProgress> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let progress = db::progress_of(conn, &ids)?;
+    Ok((rows, progress))
+}
+
+fn responses(
+    (rows, progress): WithProgress,
+    caller: &Caller,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Paged<ClaimResponse>> {
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let p = progress.get(&row.id).copied().unwrap_or_default();
+            claim_response(row, caller, &p)
+        })
+        .collect::<AppResult<_>>()?;
     Ok(Paged { items, limit, offset })
 }
 

@@ -13,7 +13,7 @@ use super::view::ClaimPage;
 use crate::db::accounts::now;
 use crate::db::claims::{self as db, ClaimRow, PayoutRow};
 use crate::db::{fund, DbConnection};
-use crate::domain::deadlines::{self, shanghai_date};
+use crate::domain::deadlines::{self, shanghai_date, Clock};
 use crate::domain::ids::ClaimId;
 use crate::domain::ledger::{self, EntryKind, OutflowRefused};
 use crate::domain::lifecycle::{Action, ClaimKind, ClaimState};
@@ -48,6 +48,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
     if req.paid_on > today {
         return Err(AppError::invalid("paid_on"));
     }
+    let rules = state.rules.clone();
     let payee = match req.payee {
         Payee::Applicant => "applicant",
         Payee::RepairUnit => "repair_unit",
@@ -98,9 +99,15 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
         }
         let sheet = db::latest_cost_sheet(conn, &row.id)?.ok_or(AppError::new(Code::NotFound))?;
         let amount = sheet.approved_total_fen.ok_or(AppError::new(Code::StepOutOfOrder).detail("Art. 23"))?;
-        if paid_on < deadlines::shanghai_date(sheet.created_at.and_utc()) {
-            return Err(AppError::invalid("paid_on"));
-        }
+        let received =
+            row.cost_sheet_received_at.ok_or(AppError::new(Code::StepOutOfOrder).detail("Art. 23"))?;
+        deadlines::check_settlement(paid_on, shanghai_date(received.and_utc()), today)
+            .map_err(|_| AppError::invalid("paid_on"))?;
+        // The usage notice is due 30 days after the money moved, however late it was entered (Art. 26).
+        let notice = deadlines::due_from(Clock::UsageNotice, paid_on, rules.day_count, &rules.calendar)
+            .map_err(AppError::internal)?;
+        row.usage_notice_due_on = Some(notice.due_on);
+        row.refresh_queue_fields(row.state);
         // Checked again inside the transaction: another payout may have landed meanwhile.
         let available = available_for(conn, row)?;
         ledger::check_outflow(available, Money::from_fen(amount))?;

@@ -6,7 +6,7 @@
 //! answer, the inspection, approval, rejection, plans) have a command of their own here, and the
 //! cost-sheet and payout steps live in their own modules.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -16,6 +16,7 @@ use crate::db::claims::{self as db, ClaimRow};
 use crate::db::registry as reg;
 use crate::db::{files as files_db, notify, DbConnection};
 use crate::domain::deadlines::{self, Clock};
+use crate::domain::evidence::EvidenceKind;
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{Action, Refusal, RejectionReason};
 use crate::domain::registry::OrgKind;
@@ -32,6 +33,7 @@ pub fn refusal_error(refusal: Refusal) -> AppError {
         Refusal::OutOfOrder { .. } => Code::StepOutOfOrder,
         Refusal::UnsignedCostSheet => Code::CostSheetUnsigned,
         Refusal::EmergencyWithoutEvidence => Code::EmergencyEvidenceRequired,
+        Refusal::ReplyPeriodRunning => Code::ReplyPeriodRunning,
     };
     AppError::new(code).detail(refusal.article().to_string())
 }
@@ -63,6 +65,14 @@ pub(super) fn apply_step(
         }
     }
     let before = row.state;
+    let today = deadlines::shanghai_date(at);
+    // What the state machine must know that only the claim's stored clocks say (Art. 17).
+    let action = match action {
+        Action::DeveloperSilent { .. } => Action::DeveloperSilent {
+            reply_period_over: deadlines::period_over(row.developer_reply_due_on, today),
+        },
+        other => other,
+    };
     if action.by_repair_unit() {
         policy::require_designated_unit(caller, &row)?;
     }
@@ -73,9 +83,12 @@ pub(super) fn apply_step(
     let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
     match action {
         Action::AskDeveloper => {
-            let reply_by =
-                deadlines::shanghai_date(at) + chrono::Duration::days(i64::from(rules.developer_reply_days));
-            row.developer_reply_due_on = Some(reply_by);
+            row.developer_reply_due_on =
+                Some(today + chrono::Duration::days(i64::from(rules.developer_reply_days)));
+        }
+        // The testing agency's finding is due within the configured days (Art. 24).
+        Action::DeveloperDisputes => {
+            row.inspection_due_on = Some(today + chrono::Duration::days(i64::from(rules.inspection_days)));
         }
         // The bureau receives the cost sheet: the 20-day payout clock starts (Art. 23). On the
         // emergency path that happens when the claim is approved.
@@ -85,8 +98,8 @@ pub(super) fn apply_step(
             row.cost_sheet_received_at = Some(at.naive_utc());
             row.payout_due_on = Some(due(Clock::Payout)?.due_on);
         }
-        // Settlement starts the 30-day usage-notice clock (Art. 26).
-        Action::Pay => row.usage_notice_due_on = Some(due(Clock::UsageNotice)?.due_on),
+        // Settlement starts the 30-day usage-notice clock (Art. 26): the payout's own step sets it
+        // from the payment date.
         _ => {}
     }
     row.rejection_reason = next.rejection;
@@ -180,7 +193,7 @@ pub struct StepRequest {
 pub enum SimpleStep {
     /// The bureau asks the developer to repair or answer (Art. 21).
     AskDeveloper,
-    /// The developer did not answer in time, or cannot repair (Art. 17).
+    /// The developer did not answer by its reply date (Art. 17).
     DeveloperSilent,
     /// The developer repaired; the claim closes without the fund (Art. 17).
     DeveloperRepaired,
@@ -198,7 +211,7 @@ impl SimpleStep {
     fn action(self) -> Action {
         match self {
             SimpleStep::AskDeveloper => Action::AskDeveloper,
-            SimpleStep::DeveloperSilent => Action::DeveloperSilentOrUnable,
+            SimpleStep::DeveloperSilent => Action::DeveloperSilent { reply_period_over: false },
             SimpleStep::DeveloperRepaired => Action::DeveloperRepaired,
             SimpleStep::DeveloperDefaulted => Action::DeveloperDefaulted,
             SimpleStep::StartRepair => Action::StartRepair,
@@ -240,6 +253,9 @@ pub enum DeveloperAnswer {
 pub struct DeveloperReply {
     pub version: Option<i32>,
     pub reply: DeveloperAnswer,
+    /// With `will_repair`: the day the repair will be done by, at most `developer_repair_days`
+    /// ahead (the default). Past it the claim returns to the bureau (Art. 17).
+    pub repair_by: Option<NaiveDate>,
     pub note: Option<String>,
 }
 
@@ -250,12 +266,60 @@ pub async fn developer_reply(
     id: &ClaimId,
     req: DeveloperReply,
 ) -> AppResult<ClaimPage> {
-    let action = match req.reply {
-        DeveloperAnswer::WillRepair => Action::DeveloperWillRepair,
-        DeveloperAnswer::Dispute => Action::DeveloperDisputes,
+    let today = deadlines::shanghai_date(Utc::now());
+    let latest = today + chrono::Duration::days(i64::from(state.rules.developer_repair_days));
+    let (action, repair_by) = match (req.reply, req.repair_by) {
+        (DeveloperAnswer::WillRepair, None) => (Action::DeveloperWillRepair, Some(latest)),
+        (DeveloperAnswer::WillRepair, Some(by)) if by >= today && by <= latest => {
+            (Action::DeveloperWillRepair, Some(by))
+        }
+        (DeveloperAnswer::WillRepair, Some(_)) => {
+            return Err(AppError::invalid("repair_by").detail(format!("repair_by: {today}..{latest}")))
+        }
+        (DeveloperAnswer::Dispute, None) => (Action::DeveloperDisputes, None),
+        (DeveloperAnswer::Dispute, Some(_)) => return Err(AppError::invalid("repair_by")),
     };
-    let detail = note(req.note.as_deref())?;
-    run(state, caller, id, action, req.version, detail, no_extra()).await
+    let note = optional_text(req.note.as_deref(), "note", 2000)?;
+    let detail = json!({"note": note, "repair_by": repair_by});
+    let extra: Extra = Box::new(move |_, row| {
+        if repair_by.is_some() {
+            row.repair_due_on = repair_by;
+        }
+        Ok(())
+    });
+    run(state, caller, id, action, req.version, detail, extra).await
+}
+
+// ---- the developer cannot repair ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeveloperUnableRequest {
+    pub version: Option<i32>,
+    /// Why: closed down, bankrupt, deregistered.
+    pub reason: String,
+    /// The document that shows it (the deregistration notice, the bankruptcy ruling): the id of a
+    /// file the reviewer uploaded.
+    pub evidence_id: String,
+}
+
+/// The bureau records that the developer cannot repair, with the evidence, without waiting for
+/// its reply period (Art. 17).
+pub async fn developer_unable(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    req: DeveloperUnableRequest,
+) -> AppResult<ClaimPage> {
+    let reason = text(&req.reason, "reason", 2000)?;
+    let evidence = parse_id(&req.evidence_id)?;
+    let detail = json!({"reason": reason, "evidence_id": evidence});
+    let by = caller.id.clone();
+    let extra: Extra = Box::new(move |conn, row| {
+        files_db::require_own_files(conn, &by, [&evidence])?;
+        db::attach_evidence(conn, &row.id, &evidence, EvidenceKind::DeveloperStatus.as_str(), &by)
+    });
+    run(state, caller, id, Action::DeveloperUnable, req.version, detail, extra).await
 }
 
 // ---- the inspection ----

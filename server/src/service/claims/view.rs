@@ -6,20 +6,23 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::claims::{self as db, ClaimRow, SignatureKind};
+use crate::db::claims::{self as db, ClaimRow, Progress, SignatureKind};
 use crate::db::DbConnection;
+use crate::domain::articles::Article;
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::deadlines::{self, Clock};
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
-use crate::domain::registry::Role;
+use crate::domain::next_step::{NextStep, Sheet, Situation, Step};
 use crate::error::AppResult;
+use crate::messages::{done_text, rejection_text, step_text};
 use crate::service::policy::{self, Caller};
 use crate::service::utc;
 
 /// One legal clock on a claim: due when, days left, overdue by.
 #[derive(Serialize, ToSchema)]
 pub struct DeadlineView {
-    /// `payout` (Art. 23), `usage_notice` (Art. 26) or `developer_reply`.
+    /// `developer_reply` and `developer_repair` (Art. 17), `inspection` (Art. 24), `payout`
+    /// (Art. 23) or `usage_notice` (Art. 26).
     pub clock: String,
     /// The article that sets it, e.g. `Art. 23`.
     pub article: Option<String>,
@@ -34,6 +37,8 @@ pub struct DeadlineView {
 pub struct Rejection {
     pub reason: RejectionReason,
     pub article: String,
+    /// The reason in words, in the caller's language.
+    pub text: &'static str,
     pub note: Option<String>,
 }
 
@@ -60,22 +65,23 @@ pub struct ClaimResponse {
     pub advanced_amount: Option<Money>,
     pub rejection: Option<Rejection>,
     pub deadlines: Vec<DeadlineView>,
-    /// What the caller is expected to do next, if anything: e.g. `sign_cost_sheet`.
+    /// The step that is the caller's move, if it is theirs: e.g. `sign_cost_sheet`.
     pub your_next_step: Option<&'static str>,
+    /// What the caller does next or waits for, and until when.
+    pub next_step: NextStepView,
     pub filed_at: DateTime<Utc>,
+    /// The day the applicant says the defect was reported, which decides the warranty (Art. 18).
+    pub reported_on: NaiveDate,
+    /// How many days the report date lies before the filing date: the reviewer checks a large one
+    /// against its evidence (Art. 18).
+    pub reported_days_before_filing: i64,
 }
 
-fn deadline(
-    clock: &str,
-    article: Option<Clock>,
-    due_on: NaiveDate,
-    met: bool,
-    now: DateTime<Utc>,
-) -> DeadlineView {
+fn deadline(clock: &str, article: Article, due_on: NaiveDate, met: bool, now: DateTime<Utc>) -> DeadlineView {
     let standing = deadlines::standing(due_on, now);
     DeadlineView {
         clock: clock.into(),
-        article: article.map(|c| c.article().to_string()),
+        article: Some(article.to_string()),
         due_on,
         days_left: if met { 0 } else { standing.days_left },
         overdue_by: if met { 0 } else { standing.overdue_by },
@@ -86,66 +92,107 @@ fn deadline(
 fn claim_deadlines(row: &ClaimRow, state: ClaimState, now: DateTime<Utc>) -> Vec<DeadlineView> {
     use ClaimState::*;
     let mut out = Vec::new();
-    if let Some(due) = row.developer_reply_due_on {
-        out.push(deadline("developer_reply", None, due, state != DeveloperAsked, now));
-    }
-    if let Some(due) = row.payout_due_on {
-        out.push(deadline(
-            "payout",
-            Some(Clock::Payout),
-            due,
-            matches!(state, Paid | DeveloperNotified),
-            now,
-        ));
-    }
-    if let Some(due) = row.usage_notice_due_on {
-        out.push(deadline("usage_notice", Some(Clock::UsageNotice), due, state == DeveloperNotified, now));
-    }
+    let mut add = |clock: &str, article: Article, due: Option<NaiveDate>, met: bool| {
+        if let Some(due) = due {
+            out.push(deadline(clock, article, due, met, now));
+        }
+    };
+    add("developer_reply", Article::DEVELOPER_FIRST, row.developer_reply_due_on, state != DeveloperAsked);
+    add("developer_repair", Article::DEVELOPER_FIRST, row.repair_due_on, state != DeveloperRepairing);
+    add("inspection", Article::DISPUTE, row.inspection_due_on, state != UnderInspection);
+    add("payout", Clock::Payout.article(), row.payout_due_on, matches!(state, Paid | DeveloperNotified));
+    add("usage_notice", Clock::UsageNotice.article(), row.usage_notice_due_on, state == DeveloperNotified);
     out
 }
 
-fn next_step(row: &ClaimRow, state: ClaimState, user: &Caller, unsigned_sheet: bool) -> Option<&'static str> {
-    use ClaimState::*;
-    match (user.role, state) {
-        (_, InRepair) if user.id == row.applicant_id && unsigned_sheet => Some("sign_cost_sheet"),
-        (Role::Developer, DeveloperAsked) => Some("reply_to_bureau"),
-        (Role::Reviewer, _)
-            if state.waiting_on() == row.waiting_on && row.waiting_on == WaitingOn::Bureau =>
-        {
-            Some(match state {
-                Filed => "ask_developer",
-                DeveloperAsked => "record_developer_silence",
-                AwaitingDecision => "decide",
-                PlanSubmitted => "review_plan",
-                CostSheetSubmitted => "verify_cost_sheet",
-                Verified => "pay",
-                Paid => "notify_developer",
-                _ => return None,
-            })
-        }
-        (Role::Technician | Role::PropertyManager, Approved | PlanReturned)
-            if row.repair_unit_id.is_some() =>
-        {
-            Some("submit_plan")
-        }
-        (Role::Technician | Role::PropertyManager, PlanApproved) if row.repair_unit_id.is_some() => {
-            Some("start_repair")
-        }
+/// What the caller does next on a claim, or waits for, and until when.
+#[derive(Serialize, ToSchema)]
+pub struct NextStepView {
+    /// `act` (the caller's move), `wait` (someone else's) or `done`.
+    pub kind: &'static str,
+    /// The step, e.g. `sign_cost_sheet`; absent when done.
+    pub step: Option<Step>,
+    /// Whose move it is when the caller waits.
+    pub waiting_on: Option<WaitingOn>,
+    /// The legal or set date the step is due by, if it has one.
+    pub due_on: Option<NaiveDate>,
+    /// What to do, or what is awaited, in the caller's language.
+    pub text: &'static str,
+}
+
+/// The date a step is due by, from the claim's clocks.
+fn due_on(step: Step, row: &ClaimRow) -> Option<NaiveDate> {
+    match step {
+        Step::ReplyToBureau | Step::RecordDeveloperSilence => row.developer_reply_due_on,
+        Step::RepairAsPromised | Step::RecordDeveloperRepair => row.repair_due_on,
+        Step::RecordInspection => row.inspection_due_on,
+        Step::VerifyCostSheet | Step::Pay => row.payout_due_on,
+        Step::NotifyDeveloper => row.usage_notice_due_on,
         _ => None,
     }
 }
 
-pub(crate) fn claim_response(row: ClaimRow, user: &Caller, unsigned_sheet: bool) -> AppResult<ClaimResponse> {
+/// Where the claim stands for the next-step table.
+pub(crate) fn situation(row: &ClaimRow, progress: &Progress) -> Situation {
+    Situation {
+        kind: row.kind,
+        state: row.state,
+        developer_overdue: row.waiting_on == WaitingOn::Bureau
+            && row.state.waiting_on() == WaitingOn::Developer,
+        has_work_order: progress.has_work_order,
+        sheet: match progress.latest_signed {
+            None => Sheet::Missing,
+            Some(false) => Sheet::Unsigned,
+            Some(true) => Sheet::Signed,
+        },
+        rated: progress.rated,
+    }
+}
+
+fn next_step_view(row: &ClaimRow, user: &Caller, progress: &Progress) -> NextStepView {
+    let parties = policy::parties(user, row);
+    match situation(row, progress).next_for_any(&parties) {
+        NextStep::Act { step } => NextStepView {
+            kind: "act",
+            step: Some(step),
+            waiting_on: None,
+            due_on: due_on(step, row),
+            text: step_text(step, true, user.lang),
+        },
+        NextStep::Wait { on, step } => NextStepView {
+            kind: "wait",
+            step: Some(step),
+            waiting_on: Some(on),
+            due_on: due_on(step, row),
+            text: step_text(step, false, user.lang),
+        },
+        NextStep::Done => NextStepView {
+            kind: "done",
+            step: None,
+            waiting_on: None,
+            due_on: None,
+            text: done_text(user.lang),
+        },
+    }
+}
+
+pub(crate) fn claim_response(row: ClaimRow, user: &Caller, progress: &Progress) -> AppResult<ClaimResponse> {
     let state = row.state;
     let now = Utc::now();
     let rejection = row.rejection_reason.map(|reason| Rejection {
         reason,
         article: reason.article().to_string(),
+        text: rejection_text(reason, user.lang),
         note: row.rejection_note.clone(),
     });
+    let next = next_step_view(&row, user, progress);
+    let reported_on = row.reported_on.unwrap_or_else(|| deadlines::shanghai_date(utc(row.filed_at)));
     Ok(ClaimResponse {
         deadlines: claim_deadlines(&row, state, now),
-        your_next_step: next_step(&row, state, user, unsigned_sheet),
+        your_next_step: if next.kind == "act" { next.step.map(Step::as_str) } else { None },
+        next_step: next,
+        reported_on,
+        reported_days_before_filing: (deadlines::shanghai_date(utc(row.filed_at)) - reported_on).num_days(),
         kind: row.kind,
         state,
         location: row.location,
@@ -343,7 +390,7 @@ pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult
             lines,
         });
     }
-    let unsigned = cost_sheets.last().is_some_and(|s| !s.signed);
+    let progress = db::progress_of(conn, &[id])?.remove(id).unwrap_or_default();
     let payout = db::payout_of(conn, id)?.map(|p| PayoutView {
         amount: Money::from_fen(p.amount_fen),
         cost_sheet_revision: revision_of.get(&p.cost_sheet_id).copied().unwrap_or(0),
@@ -360,7 +407,7 @@ pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult
         comment: r.comment,
     });
     Ok(ClaimPage {
-        claim: claim_response(row, user, unsigned)?,
+        claim: claim_response(row, user, &progress)?,
         timeline,
         plans,
         cost_sheets,

@@ -48,6 +48,8 @@ pub struct Pusher {
     pub claim_quota: u64,
     /// How long after a check-out a signature may still be recorded in person (Art. 22).
     pub signature_window: chrono::Duration,
+    /// How long before filing a report date may lie without evidence (Art. 18).
+    pub report_grace_days: u32,
 }
 
 impl Pusher {
@@ -578,7 +580,7 @@ fn emergency_claim(
         evidence.push(EvidenceRef { id: file.id, kind: item.kind.clone() });
     }
     let request = file_claim_of(p, evidence)?;
-    let row = file_in(conn, &pusher.user, Some(&pusher.device_id), request)?;
+    let row = file_in(conn, &pusher.user, Some(&pusher.device_id), pusher.report_grace_days, request)?;
     Ok(Some(i64::from(row.version)))
 }
 

@@ -27,6 +27,7 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
     let user = caller.clone();
     let quota = state.config.claim_quota_bytes;
     let signature_window = chrono::Duration::minutes(i64::from(state.config.in_person_signature_window_mins));
+    let report_grace_days = state.rules.report_grace_days;
     // What needs no database is done first, off the write lock that every push shares.
     let (request, user, prepared) = tokio::task::spawn_blocking(move || {
         let prepared =
@@ -47,6 +48,7 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
                 public_key: device.public_key,
                 claim_quota: quota,
                 signature_window,
+                report_grace_days,
             };
             let acked = db::acknowledged_through(conn, &device_id)?;
             check_batch(&request, (*SUPPORTED_VERSIONS.start(), *SUPPORTED_VERSIONS.end()), acked).map_err(
