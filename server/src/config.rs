@@ -80,6 +80,20 @@ pub struct Config {
     /// Minutes after a visit's check-out within which the technician may still record the
     /// applicant's signature in person (Art. 22). Default 120.
     pub in_person_signature_window_mins: u32,
+    /// Where the outbox is delivered: an SMS or push gateway's webhook (`https://…`). Unset: the
+    /// outbox only fills, and the feed is the only channel.
+    pub webhook_url: Option<String>,
+    /// The HMAC-SHA256 key deliveries are signed with, at least 32 bytes (`BAOXIU_WEBHOOK_SECRET_FILE`
+    /// works). Required with `webhook_url`.
+    pub webhook_secret: Option<Secret>,
+    /// Failed tries after which a delivery is dead-lettered for an administrator. Default 8.
+    pub webhook_max_attempts: u32,
+    /// Seconds before the first retry; each retry waits twice as long, at most an hour. Default 30.
+    pub webhook_backoff_secs: u64,
+    /// Seconds a delivery may take before it counts as failed. Default 10.
+    pub webhook_timeout_secs: u64,
+    /// Seconds between two delivery rounds. Default 5.
+    pub webhook_poll_secs: u64,
     /// Days the developer has to answer the bureau before the claim returns to the reviewer's
     /// queue as "developer silent" (Art. 17). Default 7.
     pub developer_reply_days: u32,
@@ -147,6 +161,12 @@ impl Default for Config {
             shutdown_timeout_secs: 30,
             in_person_signature_window_mins: 120,
             developer_reply_days: 7,
+            webhook_url: None,
+            webhook_secret: None,
+            webhook_max_attempts: 8,
+            webhook_backoff_secs: 30,
+            webhook_timeout_secs: 10,
+            webhook_poll_secs: 5,
             developer_repair_days: 30,
             inspection_days: 30,
             report_grace_days: 30,
@@ -166,8 +186,11 @@ impl Default for Config {
 }
 
 /// Secret settings that may also be read from a file named by `BAOXIU_<NAME>_FILE`.
-const SECRET_FILES: &[(&str, &str)] =
-    &[("BAOXIU_JWT_SECRET_FILE", "jwt_secret"), ("BAOXIU_DATABASE_URL_FILE", "database_url")];
+const SECRET_FILES: &[(&str, &str)] = &[
+    ("BAOXIU_JWT_SECRET_FILE", "jwt_secret"),
+    ("BAOXIU_DATABASE_URL_FILE", "database_url"),
+    ("BAOXIU_WEBHOOK_SECRET_FILE", "webhook_secret"),
+];
 
 impl Config {
     /// Loads defaults, then `file` if given, then the environment.
@@ -247,6 +270,17 @@ impl Config {
         );
         anyhow::ensure!((1..=365).contains(&self.inspection_days), "inspection_days must be 1-365");
         anyhow::ensure!((0..=365).contains(&self.report_grace_days), "report_grace_days must be 0-365");
+        if let Some(url) = &self.webhook_url {
+            anyhow::ensure!(
+                url.starts_with("https://") || url.starts_with("http://"),
+                "webhook_url must be an http(s) URL"
+            );
+            let secret = self.webhook_secret.as_ref().map_or(0, |s| s.0.len());
+            anyhow::ensure!(secret >= 32, "webhook_secret of at least 32 bytes is required with webhook_url");
+        }
+        anyhow::ensure!((1..=100).contains(&self.webhook_max_attempts), "webhook_max_attempts must be 1-100");
+        anyhow::ensure!((1..=300).contains(&self.webhook_timeout_secs), "webhook_timeout_secs must be 1-300");
+        anyhow::ensure!(self.webhook_poll_secs >= 1, "webhook_poll_secs must be at least 1");
         if let Some(secret) = &self.jwt_secret {
             anyhow::ensure!(secret.0.len() >= 32, "jwt_secret must be at least 32 bytes");
         }

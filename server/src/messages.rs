@@ -281,6 +281,48 @@ notices! {
     SignedInPerson = "signed_in_person", "维修人员在现场记录了您对维修工程费用清单的签章确认。如非本人签署，请在住建部门审核前提出异议。", "A technician recorded your signature on the repair cost sheet on site. If you did not sign, dispute it before the bureau verifies.";
     /// The applicant disputed a signature the technician recorded in person (Art. 22).
     SignatureDisputed = "signature_disputed", "申请人对现场记录的签章确认提出异议，费用清单已退回，请重新取得签章。", "The applicant disputed the signature recorded on site; the cost sheet is back with you for a new signature.";
+    /// A claim was filed in the reviewer's jurisdiction (Art. 20-21).
+    ClaimFiled = "claim_filed", "辖区内有一项新的保修金使用申请，请审核。", "A new warranty-fund claim was filed in your jurisdiction.";
+    /// The bureau asked the developer to repair or answer; the applicant is told (Art. 21).
+    BureauAskedDeveloper = "bureau_asked_developer", "住建部门已受理您的申请，并已函告开发企业限期维修或答复。", "The bureau has taken up your claim and asked the developer to repair or answer.";
+    /// The developer undertook to repair by a date (Art. 17).
+    DeveloperWillRepair = "developer_will_repair", "开发企业已承诺在期限内自行维修。", "The developer has promised to repair by a date.";
+    /// The developer disputes liability; a testing agency inspects (Art. 24).
+    DeveloperDisputed = "developer_disputed", "开发企业对质量责任提出异议，将由质量检测机构鉴定。", "The developer disputes liability; a testing agency will inspect.";
+    /// The bureau recorded the developer's silence after its reply date (Art. 17).
+    DeveloperSilentRecorded = "developer_silent_recorded", "开发企业逾期未答复，住建部门将决定是否使用保修金维修。", "The developer did not answer in time; the bureau will decide on using the fund.";
+    /// The bureau recorded that the developer cannot repair (Art. 17).
+    DeveloperUnableRecorded = "developer_unable_recorded", "开发企业已无法履行保修责任（注销或破产），住建部门将决定是否使用保修金维修。", "The developer cannot repair (closed down or bankrupt); the bureau will decide on using the fund.";
+    /// The developer let its reply or promised repair date pass; the claim is back with the bureau (Art. 17).
+    DeveloperOverdue = "developer_overdue", "开发企业逾期未答复或未按承诺维修，该申请已转回住建部门办理。", "The developer missed its reply or promised repair date; the claim is back with the bureau.";
+    /// The developer repaired; the claim closes without the fund (Art. 17).
+    ClaimClosed = "claim_closed", "开发企业已完成维修，本申请办结，不使用保修金。", "The developer repaired; the claim is closed without using the fund.";
+    /// The developer promised to repair but did not (Art. 17).
+    DeveloperDefaulted = "developer_defaulted", "开发企业未按承诺维修，住建部门将决定是否使用保修金维修。", "The developer did not repair as promised; the bureau will decide on using the fund.";
+    /// The developer filed the testing agency's report (Art. 24).
+    InspectionReportFiled = "inspection_report_filed", "开发企业已提交质量检测报告，请登记鉴定结论。", "The developer filed the testing agency's report; record its finding.";
+    /// The testing agency found the developer liable (Art. 24).
+    InspectionFound = "inspection_found", "质量检测机构鉴定开发企业应承担责任，住建部门将决定是否使用保修金。", "The testing agency found the developer liable; the bureau will decide on using the fund.";
+    /// The bureau decided to use the fund (Art. 21).
+    ClaimApproved = "claim_approved", "住建部门已同意使用保修金维修。", "The bureau approved using the fund for the repair.";
+    /// The bureau refused the claim; the reason is on the claim (Art. 17-25).
+    ClaimRejected = "claim_rejected", "您的保修金使用申请未获同意，请查看决定及理由。", "Your claim was not approved; see the decision and its reason.";
+    /// The repair unit submitted its plan and budget (Art. 22).
+    PlanSubmitted = "plan_submitted", "维修单位已提交维修方案及资金预算，请审核。", "The repair unit submitted its plan and budget for review.";
+    /// The repair has started (Art. 22).
+    RepairStarted = "repair_started", "维修已开工，维修人员将与您约定上门时间。", "The repair has started; a technician will book a visit with you.";
+    /// A signed cost sheet reached the bureau: the 20-day payout clock runs (Art. 23).
+    CostSheetSubmitted = "cost_sheet_submitted", "维修单位已提交经签章确认的费用清单，请在20日内审核支付。", "A signed cost sheet was submitted; verify and pay within 20 days.";
+    /// The bureau sent the cost sheet back.
+    CostSheetReturned = "cost_sheet_returned", "费用清单被退回，请按审核意见修改后重新取得签章并提交。", "The cost sheet came back; revise it, have it signed again and resubmit.";
+    /// The bureau verified the cost sheet in full (Art. 23).
+    CostSheetVerified = "cost_sheet_verified", "费用清单已审核通过，等待支付。", "The cost sheet was verified in full; payment follows.";
+    /// The bureau verified the cost sheet with cuts (Art. 23): each cut has its reason.
+    CostSheetVerifiedWithCuts = "cost_sheet_verified_with_cuts", "费用清单已审核，部分项目被核减，请查看各项核减理由。", "The cost sheet was verified with cuts; see the reason for each.";
+    /// The fund paid the repair unit (Art. 23).
+    PaidToRepairUnit = "paid_to_repair_unit", "保修金已向贵单位支付维修费用。", "The fund has paid your unit for the repair.";
+    /// The bureau told the developer what the fund paid (Art. 26).
+    UsageNotice = "usage_notice", "住建部门告知：贵司交存的保修金已用于一项维修，详见使用情况通知。", "The bureau informs you that your warranty fund paid for a repair; see the usage notice.";
     /// The claim was paid; the applicant is invited to rate the repair.
     ClaimPaid = "claim_paid", "保修金已支付。欢迎对本次维修进行回访评价。", "The claim has been paid. Please rate the repair.";
     /// The bureau notified the developer of a building's deposit (Art. 10).

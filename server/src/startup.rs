@@ -42,8 +42,12 @@ impl Application {
             db: db.clone(),
             rules: RuleSettings::from_config(&config)?,
             media: Media::start(&config, db.clone(), &secret)?,
+            webhook: crate::delivery::Webhook::from_config(&config)?,
             config: config.clone(),
         });
+        if let Some(webhook) = state.webhook.clone() {
+            tokio::spawn(crate::delivery::run(db.clone(), webhook));
+        }
         let periodic = state.clone();
         tokio::spawn(crate::tasks::run_periodic(periodic.clone().into_inner()));
         let openapi = web::Data::new(api::openapi().to_json().map_err(|e| anyhow::anyhow!("openapi: {e}"))?);

@@ -19,6 +19,8 @@ pub struct AppState {
     pub rules: RuleSettings,
     /// Evidence files: storage, inspection and derivatives.
     pub media: Media,
+    /// Where the outbox is delivered, if anywhere.
+    pub webhook: Option<crate::delivery::Webhook>,
 }
 
 /// How the fund's clocks run in this deployment.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::db::{claims, fund, notify, Db};
+use crate::db::{fund, notify, Db};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::periods;
 use crate::messages::Notice;
@@ -40,7 +40,7 @@ pub async fn tick(db: &Db) -> crate::error::AppResult<()> {
     let today = shanghai_date(Utc::now());
     let (moved, notices) = db
         .write(move |conn| {
-            let moved = claims::surface_overdue_developers(conn, today)?.len();
+            let moved = crate::service::claims::notices::surface_overdue_developers(conn, today)?;
             Ok((moved, notify::raise_deadline_notices(conn, today)?))
         })
         .await?;

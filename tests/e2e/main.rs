@@ -17,6 +17,7 @@ mod health;
 mod hostile;
 mod interleavings;
 mod migrations;
+mod notices;
 mod offline;
 mod permissions;
 mod registry;

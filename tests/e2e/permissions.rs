@@ -282,6 +282,15 @@ pub const ROUTES: &[Route] = &[
         Gate::Roles(&["property", "technician"])
     ),
     route!("get", "/api/v1/notifications", "/api/v1/notifications", Gate::Sees(ALL)),
+    route!("get", "/api/v1/me/notification-channels", "/api/v1/me/notification-channels", Gate::Sees(ALL)),
+    route!("put", "/api/v1/me/notification-channels", "/api/v1/me/notification-channels", Gate::Sees(ALL)),
+    route!("get", "/api/v1/admin/outbox", "/api/v1/admin/outbox", Gate::Roles(&["admin"])),
+    route!(
+        "post",
+        "/api/v1/admin/outbox/{delivery}/retry",
+        "/api/v1/admin/outbox/{id}/retry",
+        Gate::Roles(&["admin"])
+    ),
     route!(
         "post",
         "/api/v1/notifications/{notification}/read",
@@ -422,6 +431,7 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
             json!({"kind": "standard", "building_id": ids.building, "unit_id": ids.unit, "location": "private_part", "category": "seepage", "location_detail": "卫生间", "description": "渗水"})
         }
         "/api/v1/claims/{claim}/evidence" => json!({"file_id": ids.file, "kind": "before"}),
+        "/api/v1/me/notification-channels" => json!({"sms": true, "push": true}),
         "/api/v1/claims/{claim}/developer-reply" => json!({"reply": "dispute"}),
         "/api/v1/claims/{claim}/inspection" => json!({"developer_liable": true}),
         "/api/v1/claims/{claim}/developer-unable" => json!({"reason": "已注销", "evidence_id": ids.file}),
@@ -544,6 +554,7 @@ async fn every_role_reaches_exactly_what_it_may() {
             .replace("{upload}", &uuid::Uuid::now_v7().to_string())
             .replace("{work_order}", &uuid::Uuid::now_v7().to_string())
             .replace("{notification}", &uuid::Uuid::now_v7().to_string())
+            .replace("{delivery}", &uuid::Uuid::now_v7().to_string())
             .replace("{hold}", &uuid::Uuid::now_v7().to_string())
             .replace("{entry}", &uuid::Uuid::now_v7().to_string())
             .replace("{device}", &uuid::Uuid::now_v7().to_string());

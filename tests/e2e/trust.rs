@@ -293,8 +293,18 @@ async fn an_in_person_signature_is_witnessed_on_site_and_the_applicant_can_dispu
         (&sheet["signature"], &sheet["signed_by"], &sheet["witnessed_by"]),
         (&json!("in_person"), &Value::Null, &json!(c.technician.user_id))
     );
-    // The applicant is told at once.
-    assert!(notices(&app, &c.owner, &claim).await.contains(&"signed_in_person".to_string()));
+    // The applicant is told at once, and no longer asked to sign what they signed on site.
+    let told = notices(&app, &c.owner, &claim).await;
+    assert!(
+        told.contains(&"signed_in_person".to_string()) && told.contains(&"signature_requested".to_string())
+    );
+    let unread = app.get("/api/v1/notifications?unread=true", &c.owner.access).await.body;
+    let still_asked = unread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["claim_id"] == json!(claim) && n["kind"] == "signature_requested");
+    assert!(!still_asked, "the request to sign was withdrawn: {unread}");
 
     let path = |step: &str| format!("/api/v1/claims/{claim}/{step}");
     ok(&app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
@@ -314,6 +324,8 @@ async fn an_in_person_signature_is_witnessed_on_site_and_the_applicant_can_dispu
         disputed["timeline"].as_array().unwrap().iter().filter_map(|t| t["action"].as_str()).collect();
     assert!(actions.contains(&"dispute_signature"), "{actions:?}");
     assert!(notices(&app, &c.technician, &claim).await.contains(&"signature_disputed".to_string()));
+    // The bureau, which had the sheet, hears of it too (the notification table's row).
+    assert!(notices(&app, &c.reviewer, &claim).await.contains(&"signature_disputed".to_string()));
     let r = app.post(&path("submit-cost-sheet"), &c.technician.access, json!({"revision": 1})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "a disputed signature does not count: {}", r.body);
     let again = app.post(&path("cost-sheets/1/dispute-signature"), &c.owner.access, dispute).await;

@@ -1,32 +1,33 @@
-//! Each person's notification feed over REST, in the language the request asks for.
+//! Each person's notification feed and channels over REST, and the outbox for administrators.
 
-use actix_web::http::header::ACCEPT_LANGUAGE;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::Paged;
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::domain::ids::NotificationId;
 use crate::error::AppResult;
-use crate::messages::Lang;
-use crate::service::notifications::{self, FeedQuery, NotificationView};
+use crate::service::notifications::{self, Channels, DeliveryView, FeedQuery, NotificationView, OutboxQuery};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(feed).service(mark_read);
+    cfg.service(feed)
+        .service(mark_read)
+        .service(channels)
+        .service(set_channels)
+        .service(outbox)
+        .service(retry_delivery);
 }
 
-/// The caller's notifications, newest first.
+/// The caller's notifications, newest first, in the language `Accept-Language` asks for.
 #[utoipa::path(tag = "notifications", params(FeedQuery), responses((status = 200, body = Paged<NotificationView>)), security(("bearer" = [])))]
 #[get("/notifications")]
 async fn feed(
-    req: HttpRequest,
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<FeedQuery>,
 ) -> AppResult<web::Json<Paged<NotificationView>>> {
-    let lang = Lang::from_accept_language(req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    Ok(web::Json(notifications::feed(&state, &user, lang, query.into_inner()).await?))
+    Ok(web::Json(notifications::feed(&state, &user, query.into_inner()).await?))
 }
 
 /// Marks one of the caller's notifications read.
@@ -38,5 +39,47 @@ async fn mark_read(
     id: web::Path<NotificationId>,
 ) -> AppResult<HttpResponse> {
     notifications::mark_read(&state, &user, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The channels the caller is told on beyond the feed.
+#[utoipa::path(tag = "notifications", responses((status = 200, body = Channels)), security(("bearer" = [])))]
+#[get("/me/notification-channels")]
+async fn channels(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<Channels>> {
+    Ok(web::Json(notifications::channels(&state, &user).await?))
+}
+
+/// Sets the caller's channels: SMS, push, both or neither (the feed always stays).
+#[utoipa::path(tag = "notifications", request_body = Channels, responses((status = 200, body = Channels)), security(("bearer" = [])))]
+#[put("/me/notification-channels")]
+async fn set_channels(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<Channels>,
+) -> AppResult<web::Json<Channels>> {
+    Ok(web::Json(notifications::set_channels(&state, &user, body.into_inner()).await?))
+}
+
+/// The outbox by status, newest first: by default the dead letters (administrators).
+#[utoipa::path(tag = "notifications", params(OutboxQuery), responses((status = 200, body = Paged<DeliveryView>)), security(("bearer" = [])))]
+#[get("/admin/outbox")]
+async fn outbox(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: web::Query<OutboxQuery>,
+) -> AppResult<web::Json<Paged<DeliveryView>>> {
+    Ok(web::Json(notifications::outbox(&state, query.into_inner()).await?))
+}
+
+/// Puts a dead-lettered delivery back in line, due now, with its delivery id unchanged
+/// (administrators).
+#[utoipa::path(tag = "notifications", params(("id" = String, Path)), responses((status = 204), (status = 404)), security(("bearer" = [])))]
+#[post("/admin/outbox/{id}/retry")]
+async fn retry_delivery(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    id: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    notifications::retry_delivery(&state, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

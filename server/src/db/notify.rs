@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::Value;
+use std::collections::HashMap;
 
 use super::accounts::{new_id, now};
 use super::schema::{devices, memberships, notifications, organisations, outbox, users};
@@ -72,7 +73,7 @@ struct NewDelivery {
 /// has a phone number, a push to each active enrolled device. Reads and writes a fixed number of
 /// statements however many notices there are. Returns how many notifications were new.
 pub fn notify_all(conn: &mut DbConnection, notices: &[(&str, &Notify<'_>)]) -> AppResult<usize> {
-    use std::collections::{HashMap, HashSet};
+    use std::collections::HashSet;
     if notices.is_empty() {
         return Ok(0);
     }
@@ -110,15 +111,19 @@ pub fn notify_all(conn: &mut DbConnection, notices: &[(&str, &Notify<'_>)]) -> A
         }
     }
     let recipients: Vec<&str> = rows.iter().map(|(row, _)| row.user_id.as_str()).collect();
+    // Each person's channels: SMS where they have a phone and want it, push where they want it.
     let phones: HashMap<String, Option<String>> = users::table
         .filter(users::id.eq_any(&recipients))
+        .filter(users::notify_sms.eq(true))
         .select((users::id, users::phone))
         .load::<(String, Option<String>)>(conn)?
         .into_iter()
         .collect();
     let mut devices_of: HashMap<String, Vec<String>> = HashMap::new();
     for (user, device) in devices::table
+        .inner_join(users::table)
         .filter(devices::user_id.eq_any(&recipients))
+        .filter(users::notify_push.eq(true))
         .filter(devices::retired_at.is_null())
         .select((devices::user_id, devices::id))
         .load::<(String, String)>(conn)?
@@ -209,17 +214,176 @@ pub fn mark_read(conn: &mut DbConnection, user_id: &str, id: &str) -> AppResult<
     Ok(true)
 }
 
-/// Pending deliveries, oldest first, for a sender.
-pub fn pending_outbox(
+/// One outbox entry, as the sender and the administrator see it.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = outbox)]
+pub struct DeliveryRow {
+    /// Also the delivery id the receiver drops duplicates by.
+    pub id: String,
+    pub notification_id: String,
+    pub channel: String,
+    /// A phone number or a device id: personal data, never logged.
+    pub recipient: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub attempts: i32,
+    pub sent_at: Option<NaiveDateTime>,
+    pub status: String,
+    pub next_attempt_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+}
+
+/// Takes up to `limit` deliveries that are due at `at`, oldest first, and leases each until
+/// `lease_until` so that no other sender takes it meanwhile (a lease that lapses, because its
+/// sender died, makes the entry due again). Each entry is taken by a conditional update, so two
+/// senders never take the same one.
+pub fn take_due(
     conn: &mut DbConnection,
+    at: NaiveDateTime,
+    lease_until: NaiveDateTime,
     limit: i64,
-) -> AppResult<Vec<(String, String, String, String)>> {
-    Ok(outbox::table
-        .filter(outbox::sent_at.is_null())
+) -> AppResult<Vec<Due>> {
+    let due: Vec<DeliveryRow> = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.is_null().or(outbox::next_attempt_at.le(at)))
         .order(outbox::created_at.asc())
         .limit(limit)
-        .select((outbox::id, outbox::channel, outbox::recipient, outbox::body))
+        .select(DeliveryRow::as_select())
+        .load(conn)?;
+    let mut taken = Vec::new();
+    for row in due {
+        let entry = outbox::table.filter(outbox::id.eq(&row.id)).filter(outbox::status.eq("pending"));
+        let lease = outbox::next_attempt_at.eq(Some(lease_until));
+        let won = match row.next_attempt_at {
+            Some(seen) => {
+                diesel::update(entry.filter(outbox::next_attempt_at.eq(seen))).set(lease).execute(conn)?
+            }
+            None => {
+                diesel::update(entry.filter(outbox::next_attempt_at.is_null())).set(lease).execute(conn)?
+            }
+        };
+        if won == 1 {
+            taken.push(row);
+        }
+    }
+    let ids: Vec<&str> = taken.iter().map(|r| r.notification_id.as_str()).collect();
+    let kinds: HashMap<String, (String, Option<String>)> = notifications::table
+        .filter(notifications::id.eq_any(&ids))
+        .select((notifications::id, notifications::kind, notifications::claim_id))
+        .load::<(String, String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, kind, claim)| (id, (kind, claim)))
+        .collect();
+    Ok(taken
+        .into_iter()
+        .map(|row| {
+            let (kind, claim_id) = kinds.get(&row.notification_id).cloned().unwrap_or_default();
+            Due { row, kind, claim_id }
+        })
+        .collect())
+}
+
+/// A delivery taken by [`take_due`], with what its notification is about.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub row: DeliveryRow,
+    /// The notice's stable code, e.g. `claim_filed`.
+    pub kind: String,
+    pub claim_id: Option<String>,
+}
+
+/// A delivery the receiver accepted.
+pub fn delivered(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> AppResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(Some(at)),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A delivery that failed: retried at `retry_at`, or dead-lettered when `dead`.
+pub fn failed(
+    conn: &mut DbConnection,
+    id: &str,
+    error: &str,
+    retry_at: NaiveDateTime,
+    dead: bool,
+) -> AppResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(if dead { "dead" } else { "pending" }),
+            outbox::next_attempt_at.eq(Some(retry_at)),
+            outbox::attempts.eq(outbox::attempts + 1),
+            outbox::last_error.eq(Some(error)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Outbox entries in `status`, newest first, for an administrator.
+pub fn deliveries(
+    conn: &mut DbConnection,
+    status: &str,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<DeliveryRow>> {
+    Ok(outbox::table
+        .filter(outbox::status.eq(status))
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(DeliveryRow::as_select())
         .load(conn)?)
+}
+
+/// Puts a dead-lettered delivery back in line, due now with a fresh count; false when there is no
+/// dead delivery with that id.
+pub fn retry(conn: &mut DbConnection, id: &str) -> AppResult<bool> {
+    Ok(diesel::update(outbox::table.find(id).filter(outbox::status.eq("dead")))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(conn)?
+        == 1)
+}
+
+/// A person's channels beyond the feed: (SMS, push).
+pub fn channels(conn: &mut DbConnection, user_id: &str) -> AppResult<(bool, bool)> {
+    Ok(users::table.find(user_id).select((users::notify_sms, users::notify_push)).first(conn)?)
+}
+
+/// Sets a person's channels beyond the feed.
+pub fn set_channels(conn: &mut DbConnection, user_id: &str, sms: bool, push: bool) -> AppResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((users::notify_sms.eq(sms), users::notify_push.eq(push)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Withdraws the unread notices of `kind` about a claim from a user: they are marked read and
+/// their undelivered SMS and pushes cancelled (a signature request answered in person).
+pub fn withdraw(conn: &mut DbConnection, user_id: &str, notice: Notice, claim_id: &str) -> AppResult<usize> {
+    let ids: Vec<String> = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::kind.eq(notice.as_str()))
+        .filter(notifications::claim_id.eq(claim_id))
+        .filter(notifications::read_at.is_null())
+        .select(notifications::id)
+        .load(conn)?;
+    diesel::update(notifications::table.filter(notifications::id.eq_any(&ids)))
+        .set(notifications::read_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(diesel::update(
+        outbox::table.filter(outbox::notification_id.eq_any(&ids)).filter(outbox::status.eq("pending")),
+    )
+    .set(outbox::status.eq("cancelled"))
+    .execute(conn)?)
 }
 
 /// The deadline notices for the bureau: for each claim waiting on it with a due date within five

@@ -23,6 +23,8 @@ diesel::table! {
         failed_logins -> Integer,
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        notify_sms -> Bool,
+        notify_push -> Bool,
     }
 }
 
@@ -361,6 +363,9 @@ diesel::table! {
         created_at -> Timestamp,
         attempts -> Integer,
         sent_at -> Nullable<Timestamp>,
+        status -> Text,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
     }
 }
 

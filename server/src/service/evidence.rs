@@ -15,11 +15,13 @@ use crate::db::DbConnection;
 use crate::domain::evidence::{AttachRefusal, EvidenceKind};
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::ClaimKind;
+use crate::domain::next_step::Party;
 use crate::domain::plausibility::{self, Photo, Reference};
 use crate::error::{AppError, AppResult};
 use crate::media::inspect::MediaType;
 use crate::media::store::Variant;
 use crate::messages::Code;
+use crate::service::claims::notices::{self, Event};
 use crate::service::files::{check_quota, signed_link, FileView};
 use crate::service::policy::{self, Caller};
 use crate::service::utc;
@@ -153,6 +155,12 @@ pub(crate) fn attach_on(
             claim.state,
             detail,
         )?;
+        // The developer's testing report is what the reviewer waits for to record the finding.
+        if kind == EvidenceKind::InspectionReport && policy::parties(user, &claim).contains(&Party::Developer)
+        {
+            let params = json!({"file_id": row.evidence_id});
+            notices::tell(conn, &claim, Event::InspectionReportFiled, &user.id, params)?;
+        }
     }
     Ok(added)
 }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::db::notify;
 use crate::domain::ids::NotificationId;
 use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Lang, Notice};
+use crate::messages::{Code, Notice};
 use crate::service::utc;
 use crate::service::{Caller, Page, Paged};
 use crate::state::AppState;
@@ -35,13 +35,9 @@ pub struct FeedQuery {
     pub offset: Option<i64>,
 }
 
-/// The caller's notifications, newest first.
-pub async fn feed(
-    state: &AppState,
-    caller: &Caller,
-    lang: Lang,
-    query: FeedQuery,
-) -> AppResult<Paged<NotificationView>> {
+/// The caller's notifications, newest first, in the caller's language.
+pub async fn feed(state: &AppState, caller: &Caller, query: FeedQuery) -> AppResult<Paged<NotificationView>> {
+    let lang = caller.lang;
     let (limit, offset) = Page { limit: query.limit, offset: query.offset }.bounds()?;
     let unread = query.unread.unwrap_or(false);
     let user = caller.id.clone();
@@ -75,4 +71,105 @@ pub async fn mark_read(state: &AppState, caller: &Caller, id: &NotificationId) -
         return Err(AppError::new(Code::NotFound));
     }
     Ok(())
+}
+
+/// The channels a person is told on beyond the feed.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Channels {
+    /// A text message to the account's phone number, where it has one.
+    pub sms: bool,
+    /// A push to the app on each of the person's enrolled phones.
+    pub push: bool,
+}
+
+/// The caller's channels.
+pub async fn channels(state: &AppState, caller: &Caller) -> AppResult<Channels> {
+    let user = caller.id.clone();
+    let (sms, push) = state.db.read(move |conn| notify::channels(conn, &user)).await?;
+    Ok(Channels { sms, push })
+}
+
+/// Sets the caller's channels; the feed always stays.
+pub async fn set_channels(state: &AppState, caller: &Caller, req: Channels) -> AppResult<Channels> {
+    let user = caller.id.clone();
+    state.db.write(move |conn| notify::set_channels(conn, &user, req.sms, req.push)).await?;
+    channels(state, caller).await
+}
+
+/// One outbox entry, for an administrator: the recipient masked.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryView {
+    /// Also the `X-Baoxiu-Delivery` id the receiver sees.
+    pub id: String,
+    pub channel: String,
+    /// The phone number or device id, all but its last four characters hidden.
+    pub recipient: String,
+    /// `pending`, `sent`, `dead` or `cancelled`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxQuery {
+    /// `pending`, `sent`, `dead` (the default) or `cancelled`.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Hides all but the last four characters: enough to tell two entries apart, not to call anyone.
+fn masked(recipient: &str) -> String {
+    let chars: Vec<char> = recipient.chars().collect();
+    let keep = chars.len().saturating_sub(4);
+    chars.iter().enumerate().map(|(i, c)| if i < keep { '*' } else { *c }).collect()
+}
+
+/// The outbox entries in a status, newest first (an administrator's view of the dead letters).
+pub async fn outbox(state: &AppState, query: OutboxQuery) -> AppResult<Paged<DeliveryView>> {
+    let (limit, offset) = Page { limit: query.limit, offset: query.offset }.bounds()?;
+    let status = query.status.unwrap_or_else(|| "dead".into());
+    if !matches!(status.as_str(), "pending" | "sent" | "dead" | "cancelled") {
+        return Err(AppError::invalid("status"));
+    }
+    let rows = state.db.read(move |conn| notify::deliveries(conn, &status, limit, offset)).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| DeliveryView {
+            recipient: masked(&r.recipient),
+            id: r.id,
+            channel: r.channel,
+            status: r.status,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            next_attempt_at: r.next_attempt_at.map(utc),
+            created_at: utc(r.created_at),
+            sent_at: r.sent_at.map(utc),
+        })
+        .collect();
+    Ok(Paged { items, limit, offset })
+}
+
+/// Puts a dead-lettered delivery back in line, due now; another id answers not found.
+pub async fn retry_delivery(state: &AppState, id: &str) -> AppResult<()> {
+    let id = crate::service::parse_id(id)?;
+    let retried = state.db.write(move |conn| notify::retry(conn, &id)).await?;
+    if !retried {
+        return Err(AppError::new(Code::NotFound));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recipients_are_masked_but_for_their_last_four_characters() {
+        assert_eq!(super::masked("13905310004"), "*******0004");
+        assert_eq!(super::masked("abc"), "abc");
+    }
 }

@@ -6,8 +6,10 @@ use baoxiu_sync_protocol::Money;
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Deserialize;
+use serde_json::json;
 use utoipa::ToSchema;
 
+use super::notices::{self, Event};
 use super::steps::refusal_error;
 use super::view::{claim_response, ClaimResponse};
 use crate::db::accounts::now;
@@ -275,6 +277,8 @@ pub(crate) fn file_in(
     row.refresh_queue_fields(claim.state);
     files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
     db::insert_claim(conn, &row, &actor, &evidence)?;
+    let params = json!({"state": row.state, "kind": row.kind, "category": row.category});
+    notices::tell(conn, &row, Event::Filed, &actor.user_id, params)?;
     if let Some(lines) = advance_lines {
         // The claim is new in this transaction: no one else sees it, so no lock is needed.
         let sheet = db::insert_cost_sheet(conn, &row.id, None, lines, &actor.user_id)?;

@@ -3,6 +3,7 @@
 
 mod cost_sheets;
 mod filing;
+pub mod notices;
 mod payout;
 mod ratings;
 mod steps;

@@ -11,17 +11,18 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::notices::{self, Event};
 use super::view::{claim_page, ClaimPage};
 use crate::db::claims::{self as db, ClaimRow};
 use crate::db::registry as reg;
-use crate::db::{files as files_db, notify, DbConnection};
+use crate::db::{files as files_db, DbConnection};
 use crate::domain::deadlines::{self, Clock};
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{Action, Refusal, RejectionReason};
 use crate::domain::registry::OrgKind;
 use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Notice};
+use crate::messages::Code;
 use crate::service::policy::{self, Caller};
 use crate::service::{optional_text, parse_id, text};
 use crate::state::{AppState, RuleSettings};
@@ -119,40 +120,22 @@ pub(super) fn apply_step(
         row.state,
         detail,
     )?;
-    notify_after_step(conn, &row, action)?;
+    notify_after_step(conn, &row, action, &caller.id)?;
     Ok(row)
 }
 
-/// Who hears of a step: the developer when asked, the repair unit when designated, the plan's
-/// author when it is decided, the applicant when paid.
-fn notify_after_step(conn: &mut DbConnection, row: &ClaimRow, action: Action) -> AppResult<()> {
-    let (notice, to) = match action {
-        Action::AskDeveloper => (Notice::DeveloperAsked, notify::members_of(conn, &row.developer_id)?),
-        Action::Approve => match &row.repair_unit_id {
-            Some(unit) => (Notice::RepairUnitDesignated, notify::members_of(conn, unit)?),
-            None => return Ok(()),
-        },
-        Action::ApprovePlan | Action::ReturnPlan => {
-            let notice =
-                if action == Action::ApprovePlan { Notice::PlanApproved } else { Notice::PlanReturned };
-            let author = db::plans(conn, &row.id)?.pop().map(|p| p.submitted_by);
-            (notice, author.into_iter().collect())
-        }
-        Action::Pay => (Notice::ClaimPaid, vec![row.applicant_id.clone()]),
-        _ => return Ok(()),
+/// Tells the claim's parties of the step, by the notification table (`notices::Event`).
+fn notify_after_step(conn: &mut DbConnection, row: &ClaimRow, action: Action, actor: &str) -> AppResult<()> {
+    let cut = match action {
+        Action::Verify => db::latest_cost_sheet(conn, &row.id)?
+            .and_then(|s| s.approved_total_fen.map(|approved| approved < s.total_fen))
+            .unwrap_or(false),
+        _ => false,
     };
-    let key = row.version.to_string();
-    notify::notify(
-        conn,
-        &to,
-        &notify::Notify {
-            notice,
-            claim_id: Some(&row.id),
-            work_order_id: None,
-            key: &key,
-            params: json!({"state": row.state}),
-        },
-    )?;
+    let to_unit =
+        action == Action::Pay && db::payout_of(conn, &row.id)?.is_some_and(|p| p.payee == "repair_unit");
+    let params = notices::step_params(conn, row)?;
+    notices::tell(conn, row, Event::of_step(action, cut, to_unit), actor, params)?;
     Ok(())
 }
 

@@ -535,6 +535,9 @@ fn owner_confirmation(
             params: json!({"revision": sheet.revision, "total": Money::from_fen(sheet.total_fen)}),
         };
         notify::notify(conn, std::slice::from_ref(&claim.applicant_id), &notice)?;
+        // Signed on the spot: the request to sign on their own phone is answered; it is withdrawn
+        // rather than left asking for a signature already given.
+        notify::withdraw(conn, &claim.applicant_id, Notice::SignatureRequested, &claim.id)?;
     }
     let detail = json!({
         "revision": sheet.revision,
