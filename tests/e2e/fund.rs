@@ -28,7 +28,7 @@ async fn a_deposit_through_objection_recheck_and_late_payment() {
     let notice = |evidence: Value| {
         json!({
             "reductions": {"certification": "2a", "credit_points": "0.5"},
-            "due_on": due_on,
+            "due_on": today,
             "evidence": evidence
         })
     };
@@ -102,6 +102,8 @@ async fn a_deposit_through_objection_recheck_and_late_payment() {
         (Some("confirmed"), Some("200000.00"))
     );
 
+    // Fifty days pass: the notice was served fifty days ago and fell due twenty days ago.
+    app.deposit_notice_dated(&b, today - Duration::days(50), due_on).await;
     // Twenty days late and unpaid: 20 × 0.3 % × 200,000 = ¥12,000 accruing, shown live (Art. 16).
     let live = app.get(&format!("/api/v1/buildings/{b}/deposit-notice"), &c.developer.access).await;
     assert_eq!(live.body["late_fee_accruing"], "12000.00");
@@ -384,9 +386,10 @@ async fn reviewers_hear_when_a_fund_reaches_the_five_year_custody_limit() {
         &app,
         &c.reviewer.access,
         &format!("/api/v1/buildings/{b}/deposit-notice"),
-        json!({"due_on": paid_on}),
+        json!({"due_on": shanghai_date(Utc::now())}),
     )
     .await;
+    app.deposit_notice_dated(&b, paid_on - Duration::days(30), paid_on).await;
     ok(
         &app,
         &c.reviewer.access,
@@ -434,4 +437,50 @@ async fn an_award_after_the_deposit_refunds_its_points_down_to_the_floor() {
         app.get(&format!("/api/v1/buildings/{}/deposit-notice", c.building), &c.reviewer.access).await;
     assert_eq!(notice.body["reductions"]["award"], "national");
     assert!(notice.body["evidence"].as_array().unwrap().iter().any(|e| e["kind"] == "award"));
+}
+
+#[tokio::test]
+async fn a_notice_falls_due_between_its_service_and_the_handover_and_an_exempt_building_is_certified() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let estate = app.demo_estate(&c.reviewer.access).await;
+    let today = shanghai_date(Utc::now());
+    let handover = today + Duration::days(60);
+    let new_building = |name: &str| json!({"name": name, "class": "high_rise", "construction_cost": "10000000.00", "design_life_years": 50, "handover_date": handover});
+    let buildings = format!("/api/v1/estates/{}/buildings", estate["id"].as_str().unwrap());
+    let b = ok(&app, &c.reviewer.access, &buildings, new_building("8号楼")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let notice = format!("/api/v1/buildings/{b}/deposit-notice");
+    // Due before the developer is told: the fee would run before the notice (Art. 16).
+    let past = app.post(&notice, &c.reviewer.access, json!({"due_on": today - Duration::days(1)})).await;
+    assert_eq!((past.code(), past.body["detail"].as_str()), ("invalid_input", Some("due_on (Art. 16)")));
+    // Due after the hand-over: the deposit comes first (Art. 12).
+    let late = app.post(&notice, &c.reviewer.access, json!({"due_on": handover + Duration::days(1)})).await;
+    assert_eq!((late.code(), late.body["detail"].as_str()), ("invalid_input", Some("due_on (Art. 12)")));
+    let served = ok(&app, &c.reviewer.access, &notice, json!({"due_on": handover})).await;
+    assert_eq!(
+        (served["status"].as_str(), served["late_fee_accruing"].as_str()),
+        (Some("notified"), Some("0.00"))
+    );
+
+    // Insured: nothing owed, confirmed and certified as served, no payment needed (Art. 9 (i), 15).
+    let insured = ok(&app, &c.reviewer.access, &buildings, new_building("9号楼")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let policy = app.upload(&c.reviewer.access, pdf()).await;
+    let exempt = ok(
+        &app,
+        &c.reviewer.access,
+        &format!("/api/v1/buildings/{insured}/deposit-notice"),
+        json!({"due_on": today, "reductions": {"insured": true}, "evidence": [{"id": policy, "kind": "insurance_policy"}]}),
+    )
+    .await;
+    assert_eq!((exempt["amount"].as_str(), exempt["status"].as_str()), (Some("0.00"), Some("paid")));
+    let number = exempt["certificate_number"].as_str().expect("certified");
+    let check =
+        app.call(reqwest::Method::GET, &format!("/api/v1/deposit-certificates/{number}"), None, None).await;
+    assert_eq!((check.status, check.body["valid"].as_bool()), (StatusCode::OK, Some(true)));
 }

@@ -64,7 +64,7 @@ async fn one_building_from_deposit_notice_to_refund() {
     // Notice: multi-storey 3 % of ¥20,000,000 = ¥600,000 (Art. 8). The developer objects; the
     // bureau re-checks and confirms (Art. 11).
     let notice =
-        ok(&app, r, &format!("/api/v1/buildings/{b}/deposit-notice"), json!({"due_on": due_on})).await;
+        ok(&app, r, &format!("/api/v1/buildings/{b}/deposit-notice"), json!({"due_on": today})).await;
     assert_eq!(notice["amount"], "600000.00");
     ok(
         &app,
@@ -85,6 +85,8 @@ async fn one_building_from_deposit_notice_to_refund() {
         (Some("confirmed"), Some("600000.00"))
     );
 
+    // As it was: served a month before it fell due, two weeks before the hand-over.
+    app.deposit_notice_dated(&b, due_on - Duration::days(30), due_on).await;
     // Paid ten days late: 10 × 0.3 % × 600,000 = ¥18,000 late fee (Art. 16).
     let paid = ok(
         &app,

@@ -180,6 +180,23 @@ impl TestApp {
         assert_eq!(moved, 1, "no claim {claim_id}");
     }
 
+    /// Time passes for a building's deposit notice: as if it had been served on `served_on` (its
+    /// 7-day objection period from then) and fell due on `due_on` (Art. 11, 16).
+    pub async fn deposit_notice_dated(
+        &self,
+        building: &str,
+        served_on: chrono::NaiveDate,
+        due_on: chrono::NaiveDate,
+    ) {
+        let objection = served_on + chrono::Duration::days(7);
+        let moved = self
+            .sql(format!(
+                "UPDATE deposit_notices SET notified_at = '{served_on} 02:00:00', due_on = '{due_on}', objection_due_on = '{objection}' WHERE building_id = '{building}'"
+            ))
+            .await;
+        assert_eq!(moved, 1, "no deposit notice for {building}");
+    }
+
     /// Sends a request; `token` becomes a bearer header, `body` JSON.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let mut req = self.client.request(method, format!("{}{path}", self.address));

@@ -188,6 +188,41 @@ pub fn late_fee_daily_rate() -> Decimal {
     Decimal::new(3, 3)
 }
 
+/// Why a deposit notice's due date is refused (Art. 12, 16).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DueDateRefused {
+    /// Due before the developer was told: the late fee would run before the notice (Art. 16).
+    #[error("the due date is before the notice is served")]
+    BeforeNotice,
+    /// The deposit is paid before the hand-over (Art. 12).
+    #[error("the due date is after the hand-over")]
+    AfterHandover,
+}
+
+/// A notice served on `served_on` may fall due on `due_on` only from that day on (the fee never
+/// runs before the developer was told, Art. 16) and, where the hand-over is still to come, by
+/// the hand-over (the deposit comes first, Art. 12). A building already handed over owes at once,
+/// so any date from the notice on is allowed.
+pub fn check_due_date(
+    due_on: NaiveDate,
+    served_on: NaiveDate,
+    handover: Option<NaiveDate>,
+) -> Result<(), DueDateRefused> {
+    if due_on < served_on {
+        return Err(DueDateRefused::BeforeNotice);
+    }
+    match handover {
+        Some(handover) if handover >= served_on && due_on > handover => Err(DueDateRefused::AfterHandover),
+        _ => Ok(()),
+    }
+}
+
+/// The day from which the late fee counts: the due date, and never before the notice was served
+/// (Art. 16), whatever an older notice says.
+pub fn fee_runs_after(due_on: NaiveDate, served_on: NaiveDate) -> NaiveDate {
+    due_on.max(served_on)
+}
+
 /// The late fee on a deposit of `amount` due on `due_on`, with `payments` made so far, as of
 /// `as_of` (Art. 16): 0.3 % of the unpaid part for each day from the day after the due date. A
 /// payment made on a day stops the fee on its part from the next day, so paying on the first
@@ -342,5 +377,26 @@ mod tests {
                 prop_assert!(rate <= base_rate(class));
             }
         }
+    }
+
+    #[test]
+    fn art_12_16_a_notice_falls_due_between_its_service_and_the_handover() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let served = d("2026-03-01");
+        assert_eq!(check_due_date(d("2026-02-28"), served, None), Err(DueDateRefused::BeforeNotice));
+        assert_eq!(check_due_date(d("2026-03-01"), served, Some(d("2026-06-30"))), Ok(()));
+        assert_eq!(check_due_date(d("2026-06-30"), served, Some(d("2026-06-30"))), Ok(()));
+        assert_eq!(
+            check_due_date(d("2026-07-01"), served, Some(d("2026-06-30"))),
+            Err(DueDateRefused::AfterHandover)
+        );
+        // Handed over before the notice: due from the notice on.
+        assert_eq!(check_due_date(d("2026-03-31"), served, Some(d("2025-06-30"))), Ok(()));
+        // An old notice due before it was served charges nothing for the days before.
+        assert_eq!(fee_runs_after(d("2026-02-01"), served), served);
+        let fee =
+            late_fee(Money::from_yuan(1000), fee_runs_after(d("2026-02-01"), served), &[], d("2026-03-02"))
+                .unwrap();
+        assert_eq!(fee.to_string(), "3.00", "one day, not thirty");
     }
 }

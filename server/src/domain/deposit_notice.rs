@@ -44,6 +44,17 @@ pub enum NoticeRefusal {
 }
 
 impl NoticeStatus {
+    /// The status a notice is served in: `Notified`, or, when nothing is owed (an insured
+    /// building is exempt, Art. 9 (i)), at once `Paid`, so its certificate is issued without a
+    /// payment (Art. 15).
+    pub fn served(owes_nothing: bool) -> NoticeStatus {
+        if owes_nothing {
+            NoticeStatus::Paid
+        } else {
+            NoticeStatus::Notified
+        }
+    }
+
     /// The status after `event`, or why it cannot happen.
     pub fn after(self, event: NoticeEvent) -> Result<NoticeStatus, NoticeRefusal> {
         use NoticeStatus::*;
@@ -88,6 +99,18 @@ mod tests {
         assert_eq!(Confirmed.after(NoticeEvent::Pay { settles: false }), Ok(Confirmed));
         assert_eq!(Confirmed.after(NoticeEvent::Pay { settles: true }), Ok(Paid));
         assert!(Paid.certified() && !Confirmed.certified());
+    }
+
+    #[test]
+    fn art_9_15_an_exempt_building_is_certified_without_a_payment() {
+        assert!(NoticeStatus::served(true).certified());
+        assert_eq!(NoticeStatus::served(false), Notified);
+        // Nothing left to object to or pay.
+        let object = NoticeEvent::Object { on: d("2026-03-05"), objection_due_on: d("2026-03-08") };
+        assert_eq!(
+            NoticeStatus::served(true).after(object),
+            Err(NoticeRefusal::OutOfOrder(Article::DEPOSIT_OBJECTION))
+        );
     }
 
     #[test]

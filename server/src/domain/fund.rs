@@ -135,6 +135,14 @@ pub fn interest_on_segments(
     segments: &[(NaiveDate, NaiveDate, Money)],
     rates: &RateTable,
 ) -> Result<Money, FundError> {
+    Ok(Money::round_from(exact_interest(segments, rates)?))
+}
+
+/// As [`interest_on_segments`], unrounded.
+fn exact_interest(
+    segments: &[(NaiveDate, NaiveDate, Money)],
+    rates: &RateTable,
+) -> Result<Decimal, FundError> {
     let mut total = Decimal::ZERO;
     for &(from, to, balance) in segments {
         if to < from {
@@ -154,7 +162,42 @@ pub fn interest_on_segments(
             start = end;
         }
     }
-    Ok(Money::round_from(total))
+    Ok(total)
+}
+
+/// Interest on one building's account (Art. 27): the account earns it, on the sum of its
+/// categories, rounded to the fen once, as the bank pays it; the fund's categories are an
+/// internal split of that sum, each its exact share rounded down and the fen left over given to
+/// the largest remainders (ties to the earlier category), so the shares add up to the account's
+/// interest exactly. `categories` holds each category's balance segments; the answer is the
+/// account's interest and each category's share, in the same order.
+pub fn building_interest(
+    categories: &[Vec<(NaiveDate, NaiveDate, Money)>],
+    rates: &RateTable,
+) -> Result<(Money, Vec<Money>), FundError> {
+    let exact: Vec<Decimal> =
+        categories.iter().map(|s| exact_interest(s, rates)).collect::<Result<_, _>>()?;
+    let total = Money::round_from(exact.iter().copied().sum());
+    let fen = Decimal::ONE_HUNDRED;
+    let mut parts: Vec<(i64, Decimal)> = exact
+        .iter()
+        .map(|e| {
+            let floor = (e * fen).floor();
+            (rust_decimal::prelude::ToPrimitive::to_i64(&floor).unwrap_or(i64::MAX), e * fen - floor)
+        })
+        .collect();
+    let mut left = total.to_fen() - parts.iter().map(|(q, _)| q).sum::<i64>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| parts[b].1.cmp(&parts[a].1).then(a.cmp(&b)));
+    // Fewer fen are left over than there are categories: one pass gives them out.
+    for i in order {
+        if left <= 0 {
+            break;
+        }
+        parts[i].0 += 1;
+        left -= 1;
+    }
+    Ok((total, parts.into_iter().map(|(q, _)| Money::from_fen(q)).collect()))
 }
 
 /// The daily balance segments of a category over `[from, to)`: `entries` are `(entry date,
@@ -308,6 +351,28 @@ mod tests {
             interest(m("1.00"), d("2025-03-02"), d("2025-03-01"), &rates),
             Err(FundError::BackwardsPeriod)
         );
+    }
+
+    #[test]
+    fn art_27_a_buildings_interest_is_the_accounts_and_its_categories_add_up_to_it() {
+        let rates = RateTable::parse("[[rate]]\nfrom = \"2000-01-01\"\npercent = \"0.35\"\n").unwrap();
+        let (from, to) = (d("2025-01-01"), d("2025-01-31"));
+        let uneven: Vec<Vec<(NaiveDate, NaiveDate, Money)>> =
+            ["1000.05", "1000.05", "1000.05"].iter().map(|b| vec![(from, to, m(b))]).collect();
+        // Each: 1000.05 × 0.35 % × 30 / 360 = 0.29168… → ¥0.29 alone, ¥0.87 for the three; the
+        // account: 3000.15 × 0.35 % × 30 / 360 = 0.87504… → ¥0.88.
+        let alone: Money = uneven.iter().map(|s| interest_on_segments(s, &rates).unwrap()).sum();
+        assert_eq!(alone, m("0.87"));
+        let (total, shares) = building_interest(&uneven, &rates).unwrap();
+        assert_eq!(total, m("0.88"), "the account's interest, as the bank pays it");
+        assert_eq!(
+            shares,
+            [m("0.30"), m("0.29"), m("0.29")],
+            "the fen left over to the first of the equal remainders"
+        );
+        assert_eq!(shares.iter().copied().sum::<Money>(), total);
+        let (none, zero) = building_interest(&[vec![(from, to, m("-5.00"))]], &rates).unwrap();
+        assert_eq!((none, zero), (Money::ZERO, vec![Money::ZERO]));
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub fn post_interest(
     rates: &crate::domain::fund::RateTable,
     by: &str,
 ) -> AppResult<InterestOutcome> {
-    use crate::domain::fund::{balance_segments, interest_on_segments};
+    use crate::domain::fund::{balance_segments, building_interest};
     if to <= from {
         return Err(AppError::invalid("period_to"));
     }
@@ -96,15 +96,27 @@ pub fn post_interest(
         by_account.entry((building, category)).or_default().push((date, Money::from_fen(fen)));
     }
     let posted_on = to.pred_opt().unwrap_or(to);
-    let mut total = Money::ZERO;
+    // The building's account earns the interest; its categories share it exactly (Art. 27).
+    let mut by_building: std::collections::BTreeMap<String, Vec<(WarrantyCategory, Vec<_>)>> =
+        Default::default();
     for ((building, category), entries) in by_account {
-        let segments = balance_segments(&entries, from, to);
-        let interest = interest_on_segments(&segments, rates)
+        let category: WarrantyCategory = category.parse().map_err(AppError::internal)?;
+        by_building.entry(building).or_default().push((category, balance_segments(&entries, from, to)));
+    }
+    let mut total = Money::ZERO;
+    for (building, categories) in by_building {
+        let segments: Vec<_> = categories.iter().map(|(_, s)| s.clone()).collect();
+        let (interest, shares) = building_interest(&segments, rates)
             .map_err(|e| AppError::invalid("period_from").detail(e.to_string()))?;
-        if interest == Money::ZERO {
+        let postings: Vec<(WarrantyCategory, Money)> = categories
+            .iter()
+            .map(|(c, _)| *c)
+            .zip(shares)
+            .filter(|(_, share)| *share != Money::ZERO)
+            .collect();
+        if postings.is_empty() {
             continue;
         }
-        let category: WarrantyCategory = category.parse().map_err(AppError::internal)?;
         post(
             conn,
             &Posting {
@@ -116,7 +128,7 @@ pub fn post_interest(
                 reason: "interest (Art. 27)",
                 recorded_by: by,
             },
-            &[(category, interest)],
+            &postings,
         )?;
         total = total + interest;
     }

@@ -3,6 +3,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::domain::articles::Article;
 use crate::domain::evidence::DepositEvidenceKind;
 use crate::domain::ids::BuildingId;
 use crate::state::RuleSettings;
@@ -107,7 +108,7 @@ fn notice_view(conn: &mut DbConnection, row: NoticeRow) -> AppResult<NoticeView>
     let today = shanghai_date(Utc::now());
     let paid: Vec<(NaiveDate, Money)> =
         payments.iter().map(|p| (p.paid_on, Money::from_fen(p.amount_fen))).collect();
-    let accrued = deposit::late_fee(Money::from_fen(row.amount_fen), row.due_on, &paid, today)
+    let accrued = deposit::late_fee(Money::from_fen(row.amount_fen), fee_start(&row), &paid, today)
         .map_err(AppError::internal)?;
     let accruing = accrued - Money::from_fen(row.late_fee_fen);
     Ok(NoticeView {
@@ -182,13 +183,25 @@ pub fn notify_deposit_in(
         return Err(AppError::invalid("evidence.kind"));
     }
     let (building, jurisdiction, developer_id) = policy::building_in_scope(conn, user, &building_id)?;
+    deposit::check_due_date(req.due_on, shanghai_date(notified_at.and_utc()), building.handover_date)
+        .map_err(|e| {
+            let article = match e {
+                deposit::DueDateRefused::BeforeNotice => Article::LATE_FEE,
+                deposit::DueDateRefused::AfterHandover => Article::DEPOSIT_BEFORE_HANDOVER,
+            };
+            AppError::invalid("due_on").detail(format!("due_on ({article})"))
+        })?;
     let cost = req.cost.unwrap_or(Money::from_fen(building.construction_cost_fen));
     let assessment = assess(building.class, cost, req.reductions)?;
     let objection =
         deadlines::due(Clock::DepositObjection, notified_at.and_utc(), rules.day_count, &rules.calendar)
             .map_err(AppError::internal)?;
+    let exempt = assessment.amount == Money::ZERO;
     let row = NoticeRow {
         id: new_id(),
+        // Exempt (Art. 9 (i)): certified as served, without a payment (Art. 15).
+        certificate_number: exempt
+            .then(|| certificate_number(&jurisdiction, shanghai_date(notified_at.and_utc()))),
         building_id: building.id.clone(),
         jurisdiction,
         developer_id: developer_id.clone(),
@@ -200,14 +213,13 @@ pub fn notify_deposit_in(
         due_on: req.due_on,
         notified_at,
         objection_due_on: objection.due_on,
-        status: NoticeStatus::Notified,
+        status: NoticeStatus::served(exempt),
         objection: None,
         objected_at: None,
         recheck_note: None,
         rechecked_at: None,
         paid_fen: 0,
         late_fee_fen: 0,
-        certificate_number: None,
         version: 1,
     };
     files_db::require_own_files(conn, &user.id, evidence.iter().map(|(id, _)| id))?;
@@ -370,7 +382,7 @@ pub fn record_payment_in(
     let mut paid: Vec<(NaiveDate, Money)> =
         earlier.iter().map(|p| (p.paid_on, Money::from_fen(p.amount_fen))).collect();
     paid.push((req.paid_on, req.amount));
-    let fee_to_date = deposit::late_fee(Money::from_fen(row.amount_fen), row.due_on, &paid, req.paid_on)
+    let fee_to_date = deposit::late_fee(Money::from_fen(row.amount_fen), fee_start(&row), &paid, req.paid_on)
         .map_err(AppError::internal)?;
     let fee = fee_to_date - Money::from_fen(row.late_fee_fen);
     let fee = if fee.is_negative() { Money::ZERO } else { fee };
@@ -405,6 +417,11 @@ pub fn record_payment_in(
     }
     db::save_notice(conn, &mut row)?;
     notice_view(conn, row)
+}
+
+/// The day the notice's late fee counts from: its due date, never before it was served (Art. 16).
+fn fee_start(row: &NoticeRow) -> NaiveDate {
+    deposit::fee_runs_after(row.due_on, shanghai_date(row.notified_at.and_utc()))
 }
 
 /// The building's deposit notice, if the caller may see the building; otherwise `not_found`.
