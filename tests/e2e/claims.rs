@@ -658,3 +658,36 @@ async fn the_queue_puts_the_nearest_deadline_first() {
     let page2 = app.get("/api/v1/reviewer/queue?limit=1&offset=1", &c.reviewer.access).await;
     assert_eq!(page2.body["items"][0]["id"], undated.as_str());
 }
+
+#[tokio::test]
+async fn names_are_on_the_claim_and_the_applicants_phone_only_for_those_who_need_it() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let id = file_seepage(&app, &c).await;
+    step(&app, &c.reviewer, &id, "ask-developer", json!({})).await;
+    let seen = |who: &Session| {
+        let path = format!("/api/v1/claims/{id}");
+        let (app, token) = (&app, who.access.clone());
+        async move { app.get(&path, &token).await.body }
+    };
+    let reviewers = seen(&c.reviewer).await;
+    assert_eq!(
+        (reviewers["claim"]["applicant_name"].as_str(), reviewers["claim"]["applicant_phone"].as_str()),
+        (Some("陈桂兰"), Some("13805310004"))
+    );
+    let names: Vec<&str> =
+        reviewers["timeline"].as_array().unwrap().iter().map(|t| t["actor_name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["陈桂兰", "孙审核"], "who filed, who asked");
+    // The developer and the estate's property manager see the name, not the number.
+    for who in [&c.developer, &c.property] {
+        let page = seen(who).await;
+        assert_eq!((page["claim"]["applicant_name"].as_str(), &page["claim"]["applicant_phone"]), (Some("陈桂兰"), &Value::Null));
+    }
+    // The designated repair unit books the visit: it sees the number once designated.
+    app.let_reply_period_pass(&id).await;
+    step(&app, &c.reviewer, &id, "developer-silent", json!({})).await;
+    step(&app, &c.reviewer, &id, "approve", json!({"repair_unit_id": c.repair_unit})).await;
+    assert_eq!(seen(&c.technician).await["claim"]["applicant_phone"], "13805310004");
+    let listed = app.get("/api/v1/reviewer/queue", &c.reviewer.access).await.body;
+    assert!(listed["items"].as_array().unwrap().iter().all(|i| i["applicant_name"].is_string()));
+}

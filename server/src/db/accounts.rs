@@ -362,3 +362,17 @@ pub fn members_of_any(conn: &mut DbConnection, organisation_ids: &[String]) -> A
         .distinct()
         .load(conn)?)
 }
+
+/// Display names and phone numbers of the given accounts, in one read.
+pub fn people(
+    conn: &mut DbConnection,
+    ids: &[&str],
+) -> AppResult<std::collections::HashMap<String, (String, Option<String>)>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name, users::phone))
+        .load::<(String, String, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, name, phone)| (id, (name, phone)))
+        .collect())
+}

@@ -292,6 +292,13 @@ pub(crate) fn file_in(
 pub async fn file(state: &AppState, caller: &Caller, req: FileClaim) -> AppResult<ClaimResponse> {
     let who = caller.clone();
     let grace = state.rules.report_grace_days;
-    let row = state.db.write(move |conn| file_in(conn, &who, None, grace, req)).await?;
-    claim_response(row, caller, &Default::default())
+    let (row, people) = state
+        .db
+        .write(move |conn| {
+            let row = file_in(conn, &who, None, grace, req)?;
+            let people = crate::db::accounts::people(conn, &[row.applicant_id.as_str()])?;
+            Ok((row, people))
+        })
+        .await?;
+    claim_response(row, caller, &Default::default(), &people)
 }

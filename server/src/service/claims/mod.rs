@@ -119,16 +119,20 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
     responses(rows, caller, limit, offset)
 }
 
-type WithProgress = (Vec<db::ClaimRow>, HashMap<String, db::Progress>);
+type WithProgress = (Vec<db::ClaimRow>, HashMap<String, db::Progress>, view::People);
 
+/// The claims with what their answers need beyond the rows: their progress and their applicants'
+/// names, in a fixed number of reads.
 fn with_progress(conn: &mut DbConnection, rows: Vec<db::ClaimRow>) -> AppResult<WithProgress> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let progress = db::progress_of(conn, &ids)?;
-    Ok((rows, progress))
+    let applicants: Vec<&str> = rows.iter().map(|r| r.applicant_id.as_str()).collect();
+    let people = crate::db::accounts::people(conn, &applicants)?;
+    Ok((rows, progress, people))
 }
 
 fn responses(
-    (rows, progress): WithProgress,
+    (rows, progress, people): WithProgress,
     caller: &Caller,
     limit: i64,
     offset: i64,
@@ -137,7 +141,7 @@ fn responses(
         .into_iter()
         .map(|row| {
             let p = progress.get(&row.id).copied().unwrap_or_default();
-            claim_response(row, caller, &p)
+            claim_response(row, caller, &p, &people)
         })
         .collect::<AppResult<_>>()?;
     Ok(Paged { items, limit, offset })

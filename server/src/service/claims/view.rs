@@ -60,6 +60,11 @@ pub struct ClaimResponse {
     pub location_detail: String,
     pub description: String,
     pub applicant_id: String,
+    /// The applicant's name.
+    pub applicant_name: Option<String>,
+    /// The applicant's phone number: for the bureau, the designated repair unit and the applicant
+    /// only (personal data).
+    pub applicant_phone: Option<String>,
     pub repair_unit_id: Option<String>,
     pub warranty_last_day: NaiveDate,
     pub advanced_amount: Option<Money>,
@@ -176,7 +181,19 @@ fn next_step_view(row: &ClaimRow, user: &Caller, progress: &Progress) -> NextSte
     }
 }
 
-pub(crate) fn claim_response(row: ClaimRow, user: &Caller, progress: &Progress) -> AppResult<ClaimResponse> {
+/// The names and phone numbers a claim's answers show, by account id.
+pub(crate) type People = std::collections::HashMap<String, (String, Option<String>)>;
+
+pub(crate) fn claim_response(
+    row: ClaimRow,
+    user: &Caller,
+    progress: &Progress,
+    people: &People,
+) -> AppResult<ClaimResponse> {
+    let applicant = people.get(&row.applicant_id);
+    let applicant_name = applicant.map(|(name, _)| name.clone());
+    let applicant_phone =
+        applicant.and_then(|(_, phone)| phone.clone()).filter(|_| policy::sees_applicant_phone(user, &row));
     let state = row.state;
     let now = Utc::now();
     let rejection = row.rejection_reason.map(|reason| Rejection {
@@ -210,6 +227,8 @@ pub(crate) fn claim_response(row: ClaimRow, user: &Caller, progress: &Progress) 
         location_detail: row.location_detail,
         description: row.description,
         applicant_id: row.applicant_id,
+        applicant_name,
+        applicant_phone,
         repair_unit_id: row.repair_unit_id,
         warranty_last_day: row.warranty_last_day,
     })
@@ -219,6 +238,8 @@ pub(crate) fn claim_response(row: ClaimRow, user: &Caller, progress: &Progress) 
 pub struct TimelineEntry {
     pub action: String,
     pub actor_id: String,
+    /// The actor's name.
+    pub actor_name: Option<String>,
     pub device_id: Option<String>,
     pub before: Option<String>,
     pub after: String,
@@ -323,9 +344,16 @@ pub struct ReturnVisitView {
 /// One claim's page, if the caller may see the claim.
 pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult<ClaimPage> {
     let row = policy::visible_claim(conn, user, id)?;
-    let timeline = db::audit_trail(conn, id)?
+    let trail = db::audit_trail(conn, id)?;
+    let mut ids: Vec<&str> = trail.iter().map(|a| a.actor_id.as_str()).collect();
+    ids.push(&row.applicant_id);
+    ids.sort_unstable();
+    ids.dedup();
+    let people = crate::db::accounts::people(conn, &ids)?;
+    let timeline = trail
         .into_iter()
         .map(|a| TimelineEntry {
+            actor_name: people.get(&a.actor_id).map(|(name, _)| name.clone()),
             detail: serde_json::from_str(&a.detail).unwrap_or(serde_json::Value::Null),
             action: a.action,
             actor_id: a.actor_id,
@@ -407,7 +435,7 @@ pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult
         comment: r.comment,
     });
     Ok(ClaimPage {
-        claim: claim_response(row, user, &progress)?,
+        claim: claim_response(row, user, &progress, &people)?,
         timeline,
         plans,
         cost_sheets,
