@@ -9,7 +9,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::messages::{Code, Lang};
+use crate::messages::{Code, Hint, Lang};
 
 /// An error that ends a request. Build it from a [`Code`]; add a `detail` only for facts the caller
 /// can act on (which field, which limit), never for internals.
@@ -23,6 +23,22 @@ pub struct AppError {
     pub retry_after: Option<u64>,
     /// The underlying cause, for the log only.
     pub cause: Option<anyhow::Error>,
+    /// What is being refused and how to get past it, for a person (see [`Explanation`]).
+    pub explanation: Option<Box<Explanation>>,
+}
+
+/// Why a step was refused, for a person to act on: the rule, where the claim stands, what it can
+/// do instead, and what would make the request pass, in the caller's language.
+#[derive(Debug, Clone, Default)]
+pub struct Explanation {
+    /// The article that refuses it, e.g. `Art. 17`.
+    pub rule: Option<String>,
+    /// The claim's state, e.g. `developer_asked`.
+    pub state: Option<&'static str>,
+    /// The steps the claim can take now.
+    pub allowed: Vec<&'static str>,
+    /// What would make it pass.
+    pub hint: Option<Hint>,
 }
 
 /// `Result` with [`AppError`].
@@ -31,12 +47,32 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     /// An error with just a code.
     pub fn new(code: Code) -> Self {
-        AppError { code, detail: None, retry_after: None, cause: None }
+        AppError { code, detail: None, retry_after: None, cause: None, explanation: None }
     }
 
     /// Adds a short fact for the caller.
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
+        self
+    }
+
+    /// Says what would make the request pass.
+    pub fn hint(mut self, hint: Hint) -> Self {
+        self.explanation.get_or_insert_with(Default::default).hint = Some(hint);
+        self
+    }
+
+    /// Names the rule, the claim's state and the steps it can take now.
+    pub fn standing(
+        mut self,
+        rule: impl Into<String>,
+        state: &'static str,
+        allowed: Vec<&'static str>,
+    ) -> Self {
+        let e = self.explanation.get_or_insert_with(Default::default);
+        e.rule = Some(rule.into());
+        e.state = Some(state);
+        e.allowed = allowed;
         self
     }
 
@@ -58,7 +94,16 @@ impl AppError {
 
     /// The response body in the given language.
     pub fn body(&self, lang: Lang) -> ErrorBody<'_> {
-        ErrorBody { error: self.code, message: self.code.text(lang), detail: self.detail.as_deref() }
+        let e = self.explanation.as_deref();
+        ErrorBody {
+            error: self.code,
+            message: self.code.text(lang),
+            detail: self.detail.as_deref(),
+            rule: e.and_then(|e| e.rule.as_deref()),
+            state: e.and_then(|e| e.state),
+            allowed: e.map(|e| e.allowed.clone()).filter(|a| !a.is_empty()),
+            hint: e.and_then(|e| e.hint).map(|h| h.text(lang)),
+        }
     }
 
     /// The response in the given language.
@@ -79,9 +124,21 @@ pub struct ErrorBody<'a> {
     pub error: Code,
     /// Text for people, in zh-CN or English per `Accept-Language`.
     pub message: &'a str,
-    /// Which field or limit, where that helps the caller fix the request.
+    /// Which field or limit, where that helps the caller fix the request: machine-readable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<&'a str>,
+    /// The article that refuses it, e.g. `Art. 17`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<&'a str>,
+    /// Where the claim stands, e.g. `developer_asked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<&'a str>,
+    /// The steps the claim can take now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<Vec<&'a str>>,
+    /// What would make the request pass, in the caller's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<&'a str>,
 }
 
 impl From<Code> for AppError {

@@ -222,6 +222,13 @@ mod tests {
     }
 
     #[test]
+    fn every_hint_has_both_texts() {
+        for hint in Hint::ALL {
+            assert!(!hint.text(Lang::ZhCn).is_empty() && hint.text(Lang::En).is_ascii());
+        }
+    }
+
+    #[test]
     fn language_follows_the_first_preference() {
         assert_eq!(Lang::from_accept_language(None), Lang::ZhCn);
         assert_eq!(Lang::from_accept_language(Some("en-US,en;q=0.9")), Lang::En);
@@ -499,4 +506,55 @@ pub fn rejection_text(reason: RejectionReason, lang: Lang) -> &'static str {
     } else {
         zh
     }
+}
+
+macro_rules! hints {
+    ($( $(#[$doc:meta])* $variant:ident, $zh:literal, $en:literal; )*) => {
+        /// What would make a refused request pass, told to a person.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Hint {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Hint {
+            /// Every hint.
+            pub const ALL: &'static [Hint] = &[$(Hint::$variant),*];
+
+            /// The text a person reads.
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Hint::$variant, Lang::ZhCn) => $zh, (Hint::$variant, Lang::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+hints! {
+    /// A step the claim cannot take in its state.
+    TakeAnAllowedStep, "该申请当前只能办理“allowed”所列环节，请先完成这些环节。", "The claim can only take the steps listed in `allowed` now; take one of those first.";
+    /// A step for another role.
+    StepIsAnothers, "此环节由其他办理方负责，请查看申请的“下一步”。", "Another party takes this step; see the claim's next step.";
+    /// The cost sheet must be signed first (Art. 22).
+    SignFirst, "请申请人先在其手机上签章确认最新版本的费用清单，或由维修人员在现场记录其签章。", "Have the applicant sign the latest revision on their phone, or record their signature on site.";
+    /// The reply period runs (Art. 17).
+    WaitForReplyDate, "请在答复期限届满后再认定开发企业未答复；如其已注销或破产，请办理“无法履行”并附证明。", "Record the developer's silence after its reply date; if it has closed down or gone bankrupt, record that with its document.";
+    /// An emergency claim needs evidence and the signed sheet (Art. 25).
+    AttachEmergencyEvidence, "请附上现场照片或收据等证据，并填写经您签章的费用清单。", "Attach the photos or receipts and the cost sheet you signed.";
+    /// Every line needs a verdict (Art. 23).
+    VerdictForEveryLine, "请对费用清单的每一项作出审核结论（核准、核减或不予核准）。", "Give a verdict for every line of the cost sheet: approve, cut or reject.";
+    /// A private part is claimed by its owner (Art. 20).
+    PrivatePartByItsOwner, "专有部位须由该房屋的业主本人申请。", "A private part is claimed by the owner of that unit.";
+    /// Common parts by the property manager or committee (Art. 20).
+    CommonPartByManagerOrCommittee, "共用部位须由物业服务企业或业主委员会申请。", "Common parts are claimed by the property manager or the owners' committee.";
+    /// Without a committee, with owner representatives (Art. 20).
+    ApplyWithOwnerRepresentatives, "本小区未成立业主委员会，物业服务企业须会同业主推选的代表共同申请（with_owner_representatives）。", "This estate has no owners' committee: the property manager applies together with elected owner representatives (with_owner_representatives).";
+    /// Only an owner or the property manager advances (Art. 25).
+    OnlyOwnerOrManagerAdvances, "紧急抢修只能由业主或物业服务企业先行垫资。", "Only an owner or the property manager may advance an emergency repair.";
+    /// An emergency claim is paid to its applicant (Art. 25).
+    EmergencyPaysTheApplicant, "紧急抢修垫资款项应支付给垫资的申请人（payee: applicant）。", "An emergency advance is repaid to the applicant who advanced it (payee: applicant).";
+    /// The assigned technician only.
+    AssignedTechnicianOnly, "只有被派单的维修人员可以办理，请先将工单改派给您。", "Only the assigned technician may; have the work order reassigned to you first.";
+    /// A newer revision exists.
+    SignTheLatest, "已有更新的费用清单版本，请查看并签署最新版本。", "A newer revision exists; review and sign the latest one.";
 }

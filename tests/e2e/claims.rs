@@ -681,7 +681,10 @@ async fn names_are_on_the_claim_and_the_applicants_phone_only_for_those_who_need
     // The developer and the estate's property manager see the name, not the number.
     for who in [&c.developer, &c.property] {
         let page = seen(who).await;
-        assert_eq!((page["claim"]["applicant_name"].as_str(), &page["claim"]["applicant_phone"]), (Some("陈桂兰"), &Value::Null));
+        assert_eq!(
+            (page["claim"]["applicant_name"].as_str(), &page["claim"]["applicant_phone"]),
+            (Some("陈桂兰"), &Value::Null)
+        );
     }
     // The designated repair unit books the visit: it sees the number once designated.
     app.let_reply_period_pass(&id).await;
@@ -690,4 +693,68 @@ async fn names_are_on_the_claim_and_the_applicants_phone_only_for_those_who_need
     assert_eq!(seen(&c.technician).await["claim"]["applicant_phone"], "13805310004");
     let listed = app.get("/api/v1/reviewer/queue", &c.reviewer.access).await.body;
     assert!(listed["items"].as_array().unwrap().iter().all(|i| i["applicant_name"].is_string()));
+}
+
+#[tokio::test]
+async fn a_refusal_names_the_rule_the_state_the_steps_open_and_what_would_pass_in_both_languages() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let id = file_seepage(&app, &c).await;
+    let early = app
+        .post(
+            &format!("/api/v1/claims/{id}/pay"),
+            &c.reviewer.access,
+            json!({"payee": "applicant", "paid_on": "2026-01-01", "bank_reference": "x"}),
+        )
+        .await;
+    // Refused before the payout step: the shortfall probe finds nothing to pay yet.
+    assert_eq!(early.code(), "step_out_of_order");
+    let body = &early.body;
+    assert_eq!((body["rule"].as_str(), body["state"].as_str()), (Some("Art. 23"), Some("filed")));
+    assert_eq!(body["allowed"], json!(["ask_developer", "developer_unable", "reject"]));
+    assert!(body["hint"].as_str().unwrap().contains("allowed"), "{body}");
+    let english = app
+        .client
+        .post(format!("{}/api/v1/claims/{id}/developer-silent", app.address))
+        .bearer_auth(&c.reviewer.access)
+        .header("accept-language", "en")
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        (english["error"].as_str(), english["state"].as_str()),
+        (Some("step_out_of_order"), Some("filed"))
+    );
+    assert!(english["hint"].as_str().unwrap().starts_with("The claim can only take"), "{english}");
+
+    // A property manager filing for a common part without owner representatives is told exactly
+    // what is missing (Art. 20).
+    let mut common = seepage_claim(&c);
+    common["location"] = json!("common_part");
+    common["unit_id"] = Value::Null;
+    common["evidence"] = json!([]);
+    let alone = app.post("/api/v1/claims", &c.property.access, common).await;
+    assert_eq!((alone.code(), alone.body["detail"].as_str()), ("ineligible_applicant", Some("Art. 20")));
+    assert!(alone.body["hint"].as_str().unwrap().contains("业主推选的代表"), "{}", alone.body);
+
+    // The testing agency's finding is carried into the rejection the applicant reads (Art. 24).
+    step(&app, &c.reviewer, &id, "ask-developer", json!({})).await;
+    step(&app, &c.developer, &id, "developer-reply", json!({"reply": "dispute"})).await;
+    let cleared = step(
+        &app,
+        &c.reviewer,
+        &id,
+        "inspection",
+        json!({"developer_liable": false, "note": "渗漏系业主擅自改动防水层所致"}),
+    )
+    .await;
+    let rejection = &cleared["claim"]["rejection"];
+    assert_eq!(
+        (rejection["reason"].as_str(), rejection["note"].as_str()),
+        (Some("not_developer_liable"), Some("渗漏系业主擅自改动防水层所致"))
+    );
 }

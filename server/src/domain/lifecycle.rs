@@ -180,6 +180,57 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every step, once for each of its variants.
+    pub const ALL: &'static [Action] = &[
+        Action::AskDeveloper,
+        Action::DeveloperWillRepair,
+        Action::DeveloperDisputes,
+        Action::DeveloperSilent { reply_period_over: true },
+        Action::DeveloperUnable,
+        Action::DeveloperRepaired,
+        Action::DeveloperDefaulted,
+        Action::InspectionFound { developer_liable: true },
+        Action::InspectionFound { developer_liable: false },
+        Action::Approve,
+        Action::Reject { reason: RejectionReason::Excluded },
+        Action::SubmitPlan,
+        Action::ApprovePlan,
+        Action::ReturnPlan,
+        Action::StartRepair,
+        Action::SubmitCostSheet { signed_by_applicant: true },
+        Action::ReturnCostSheet,
+        Action::DisputeSignature,
+        Action::Verify,
+        Action::Pay,
+        Action::NotifyDeveloper,
+    ];
+
+    /// The step's snake_case name, as the timeline records it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::AskDeveloper => "ask_developer",
+            Action::DeveloperWillRepair => "developer_will_repair",
+            Action::DeveloperDisputes => "developer_disputes",
+            Action::DeveloperSilent { .. } => "developer_silent",
+            Action::DeveloperUnable => "developer_unable",
+            Action::DeveloperRepaired => "developer_repaired",
+            Action::DeveloperDefaulted => "developer_defaulted",
+            Action::InspectionFound { .. } => "inspection_found",
+            Action::Approve => "approve",
+            Action::Reject { .. } => "reject",
+            Action::SubmitPlan => "submit_plan",
+            Action::ApprovePlan => "approve_plan",
+            Action::ReturnPlan => "return_plan",
+            Action::StartRepair => "start_repair",
+            Action::SubmitCostSheet { .. } => "submit_cost_sheet",
+            Action::ReturnCostSheet => "return_cost_sheet",
+            Action::DisputeSignature => "dispute_signature",
+            Action::Verify => "verify",
+            Action::Pay => "pay",
+            Action::NotifyDeveloper => "notify_developer",
+        }
+    }
+
     /// The article that governs this step.
     pub fn article(self) -> Article {
         match self {
@@ -300,6 +351,17 @@ impl Claim {
     /// True once nothing more can happen.
     pub fn is_final(&self) -> bool {
         matches!(self.state, ClaimState::DeveloperNotified | ClaimState::Closed | ClaimState::Rejected)
+    }
+
+    /// The steps the claim can take now, by anyone: what a refusal offers instead.
+    pub fn possible_steps(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Action::ALL
+            .iter()
+            .filter(|a| a.roles().iter().any(|r| self.apply(**a, *r).is_ok()))
+            .map(|a| a.name())
+            .collect();
+        names.dedup();
+        names
     }
 
     /// Takes `action` as `role`, or says why not.
@@ -436,6 +498,22 @@ mod tests {
             );
         }
         assert!(matches!(asked.apply(Action::DeveloperUnable, Developer), Err(Refusal::WrongRole { .. })));
+    }
+
+    #[test]
+    fn a_refusal_can_say_which_steps_the_claim_can_take_now() {
+        assert_eq!(Claim::file().possible_steps(), ["ask_developer", "developer_unable", "reject"]);
+        let asked = Claim::file().apply(Action::AskDeveloper, Reviewer).unwrap();
+        assert_eq!(
+            asked.possible_steps(),
+            ["developer_will_repair", "developer_disputes", "developer_silent", "developer_unable", "reject"]
+        );
+        let done = run(Claim::file(), &[(Action::Reject { reason: RejectionReason::Excluded }, Reviewer)]);
+        assert!(done.possible_steps().is_empty());
+        // The timeline's names are serde's.
+        for action in Action::ALL {
+            assert_eq!(serde_json::to_value(action).unwrap()["action"], action.name());
+        }
     }
 
     #[test]

@@ -157,7 +157,9 @@ pub fn parties(caller: &Caller, claim: &ClaimRow) -> Vec<Party> {
 /// Whether the caller may see the applicant's phone number: the applicant, the bureau that
 /// reviews the claim and the repair unit that must book a visit; nobody else (personal data).
 pub fn sees_applicant_phone(caller: &Caller, claim: &ClaimRow) -> bool {
-    parties(caller, claim).iter().any(|p| matches!(p, Party::Applicant | Party::Reviewer | Party::DesignatedUnit))
+    parties(caller, claim)
+        .iter()
+        .any(|p| matches!(p, Party::Applicant | Party::Reviewer | Party::DesignatedUnit))
 }
 
 /// The party the caller attaches files as (`EvidenceKind::may_attach`): the first of [`parties`].

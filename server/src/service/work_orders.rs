@@ -17,7 +17,7 @@ use crate::domain::lifecycle::{ClaimKind, ClaimState, WaitingOn};
 use crate::domain::registry::Role;
 use crate::domain::work_order::{VisitOutcome, WorkOrder, WorkOrderEvent, WorkOrderRefusal, WorkOrderStatus};
 use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Notice};
+use crate::messages::{Code, Hint, Notice};
 use crate::service::policy;
 use crate::service::utc;
 use crate::service::{optional_text, parse_id, position, text, Caller, Page, Paged};
@@ -413,7 +413,9 @@ fn advance(row: &mut WorkOrderRow, event: WorkOrderEvent, on_site: bool) -> AppR
 
 fn assigned_to(row: &WorkOrderRow, user: &Caller) -> AppResult<()> {
     if row.technician_id.as_deref() != Some(user.id.as_str()) {
-        return Err(AppError::new(Code::StepNotForRole).detail("assigned technician only"));
+        return Err(AppError::new(Code::StepNotForRole)
+            .detail("technician_id")
+            .hint(Hint::AssignedTechnicianOnly));
     }
     Ok(())
 }

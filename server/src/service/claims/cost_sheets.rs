@@ -15,7 +15,7 @@ use crate::db::{notify, DbConnection};
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{Action, ClaimState};
 use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Notice};
+use crate::messages::{Code, Hint, Notice};
 use crate::service::policy::{self, Caller};
 use crate::service::{optional_text, text};
 use crate::state::AppState;
@@ -262,7 +262,7 @@ pub async fn verify(
         let sheet = latest_is(conn, &row.id, revision)?;
         let lines = db::lines_of(conn, &sheet.id)?;
         if verdicts.len() != lines.len() {
-            return Err(AppError::invalid("lines").detail("a verdict for every line"));
+            return Err(AppError::invalid("lines").hint(Hint::VerdictForEveryLine));
         }
         let mut decisions = Vec::new();
         for line in &lines {

@@ -17,8 +17,8 @@ use crate::db::claims::{self as db, ClaimRow, LineRow};
 use crate::db::registry::{self as reg, Scope};
 use crate::db::{files as files_db, DbConnection};
 use crate::domain::coverage::{
-    self, Applicant, BuildingWarranty, Defect, NotCovered, PartLocation, ReportDateRefused, SeasonSettings,
-    WarrantyCategory,
+    self, Applicant, ApplicantRefusal, BuildingWarranty, Defect, NotCovered, PartLocation, ReportDateRefused,
+    SeasonSettings, WarrantyCategory,
 };
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::evidence::EvidenceKind;
@@ -26,7 +26,7 @@ use crate::domain::lifecycle::{Claim, ClaimKind, ClaimState};
 use crate::domain::next_step::Party;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::messages::{Code, Hint};
 use crate::service::evidence::attach_refusal;
 use crate::service::{parse_id, text, Caller};
 use crate::state::AppState;
@@ -226,7 +226,15 @@ pub(crate) fn file_in(
         ClaimKind::EmergencyAdvance => coverage::may_advance(who, req.location, false),
     };
     if let Err(refusal) = eligible {
-        return Err(AppError::new(Code::IneligibleApplicant).detail(refusal.article().to_string()));
+        let hint = match refusal {
+            ApplicantRefusal::PrivatePartNeedsItsOwner => Hint::PrivatePartByItsOwner,
+            ApplicantRefusal::CommonPartNeedsManagerOrCommittee => Hint::CommonPartByManagerOrCommittee,
+            ApplicantRefusal::NeedsOwnerRepresentatives => Hint::ApplyWithOwnerRepresentatives,
+            ApplicantRefusal::NotAnAdvancer => Hint::OnlyOwnerOrManagerAdvances,
+        };
+        return Err(AppError::new(Code::IneligibleApplicant)
+            .detail(refusal.article().to_string())
+            .hint(hint));
     }
     let handover = building.handover_date.ok_or(AppError::new(Code::BeforeHandover).detail("Art. 18"))?;
     let warranty = BuildingWarranty {

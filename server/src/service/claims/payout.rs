@@ -18,7 +18,7 @@ use crate::domain::ids::ClaimId;
 use crate::domain::ledger::{self, EntryKind, OutflowRefused};
 use crate::domain::lifecycle::{Action, ClaimKind, ClaimState};
 use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::messages::{Code, Hint};
 use crate::service::policy::{self, Caller};
 use crate::service::text;
 use crate::state::AppState;
@@ -95,7 +95,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
     let detail = json!({"payee": payee, "paid_on": paid_on, "bank_reference": bank_reference});
     let extra: Extra = Box::new(move |conn, row| {
         if row.kind == ClaimKind::EmergencyAdvance && payee != "applicant" {
-            return Err(AppError::invalid("payee"));
+            return Err(AppError::invalid("payee").hint(Hint::EmergencyPaysTheApplicant));
         }
         let sheet = db::latest_cost_sheet(conn, &row.id)?.ok_or(AppError::new(Code::NotFound))?;
         let amount = sheet.approved_total_fen.ok_or(AppError::new(Code::StepOutOfOrder).detail("Art. 23"))?;

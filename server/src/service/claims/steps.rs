@@ -22,7 +22,7 @@ use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{Action, Refusal, RejectionReason};
 use crate::domain::registry::OrgKind;
 use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::messages::{Code, Hint};
 use crate::service::policy::{self, Caller};
 use crate::service::{optional_text, parse_id, text};
 use crate::state::{AppState, RuleSettings};
@@ -36,7 +36,14 @@ pub fn refusal_error(refusal: Refusal) -> AppError {
         Refusal::EmergencyWithoutEvidence => Code::EmergencyEvidenceRequired,
         Refusal::ReplyPeriodRunning => Code::ReplyPeriodRunning,
     };
-    AppError::new(code).detail(refusal.article().to_string())
+    let hint = match refusal {
+        Refusal::WrongRole { .. } => Hint::StepIsAnothers,
+        Refusal::OutOfOrder { .. } => Hint::TakeAnAllowedStep,
+        Refusal::UnsignedCostSheet => Hint::SignFirst,
+        Refusal::EmergencyWithoutEvidence => Hint::AttachEmergencyEvidence,
+        Refusal::ReplyPeriodRunning => Hint::WaitForReplyDate,
+    };
+    AppError::new(code).detail(refusal.article().to_string()).hint(hint)
 }
 
 /// What a step records of its own beyond the state change, run on the claim before it is saved.
@@ -80,7 +87,10 @@ pub(super) fn apply_step(
     if action.by_applicant() {
         policy::require_applicant(caller, &row, Some("Art. 22"))?;
     }
-    let next = row.machine().apply(action, caller.role).map_err(refusal_error)?;
+    let next = row.machine().apply(action, caller.role).map_err(|refusal| {
+        let rule = refusal.article().to_string();
+        refusal_error(refusal).standing(rule, row.state.as_str(), row.machine().possible_steps())
+    })?;
     let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
     match action {
         Action::AskDeveloper => {
@@ -329,12 +339,19 @@ pub async fn inspection(
     let detail =
         json!({"developer_liable": req.developer_liable, "report_evidence_id": report, "note": note});
     let by = caller.id.clone();
-    let extra: Extra = Box::new(move |conn, row| match &report {
-        Some(report) => {
-            files_db::require_own_files(conn, &by, [report])?;
-            db::attach_evidence(conn, &row.id, report, "inspection_report", &by)
+    let (liable, finding) = (req.developer_liable, note.clone());
+    let extra: Extra = Box::new(move |conn, row| {
+        // Not liable: the claim is refused on the agency's finding, which the applicant reads.
+        if !liable {
+            row.rejection_note = finding;
         }
-        None => Ok(()),
+        match &report {
+            Some(report) => {
+                files_db::require_own_files(conn, &by, [report])?;
+                db::attach_evidence(conn, &row.id, report, "inspection_report", &by)
+            }
+            None => Ok(()),
+        }
     });
     let action = Action::InspectionFound { developer_liable: req.developer_liable };
     run(state, caller, id, action, req.version, detail, extra).await
