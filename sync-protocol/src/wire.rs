@@ -123,6 +123,52 @@ pub fn wire_name<T: Serialize>(value: T) -> String {
 }
 
 impl RejectReason {
+    /// Every reason.
+    pub const ALL: [RejectReason; 6] = [
+        RejectReason::StaleVersion,
+        RejectReason::MissingBlob,
+        RejectReason::InvalidPayload,
+        RejectReason::NotAllowed,
+        RejectReason::BadSignature,
+        RejectReason::RuleRefused,
+    ];
+
+    /// What the technician reads on the phone: what happened and what to do, in Chinese or
+    /// (`english`) English. The phone's texts, kept with the reasons they explain.
+    pub fn text(self, english: bool) -> &'static str {
+        let (zh, en) = match self {
+            RejectReason::StaleVersion => (
+                "记录已在服务器上被更新（例如住建部门已作出决定），请同步后按最新情况重新办理。",
+                "The record changed on the server meanwhile (a decision was made); sync and redo it on the latest state.",
+            ),
+            RejectReason::MissingBlob => (
+                "照片或签名文件尚未上传完成，网络恢复后将自动重试。",
+                "A photo or signature file has not finished uploading; it is retried when the connection returns.",
+            ),
+            RejectReason::InvalidPayload => (
+                "提交的内容不完整或格式有误（例如含有不允许的字符或超出上限），请检查后重新填写。",
+                "The record is incomplete or malformed (a forbidden character, a value over its limit); check and fill it in again.",
+            ),
+            RejectReason::NotAllowed => (
+                "您或本设备无权办理此事项（例如并非指定的维修单位或被派单的维修人员）。",
+                "You or this phone may not do this (not the designated repair unit, or not the assigned technician).",
+            ),
+            RejectReason::BadSignature => (
+                "设备签名校验失败，请重新登记本设备后再签章。",
+                "The device signature does not verify; enrol this phone again and sign anew.",
+            ),
+            RejectReason::RuleRefused => (
+                "按规定当前环节不能办理此事项（例如工单已完成、现场签章超出到场时间），请联系办公室处理。",
+                "The rules refuse this at the present stage (the work order is completed, a signature outside the visit); ask the office.",
+            ),
+        };
+        if english {
+            en
+        } else {
+            zh
+        }
+    }
+
     /// Whether sending the same mutation again later can succeed.
     pub fn retryable(self) -> bool {
         matches!(self, RejectReason::MissingBlob)
@@ -343,6 +389,19 @@ pub struct PulledClaim {
     pub work_orders: Vec<WorkOrderSnapshot>,
     /// Every cost-sheet revision with the reviewer's decisions on its lines.
     pub cost_sheets: Vec<CostSheetSnapshot>,
+}
+
+#[cfg(test)]
+mod reason_texts {
+    use super::*;
+
+    #[test]
+    fn every_rejection_reason_has_a_text_in_both_languages() {
+        for reason in RejectReason::ALL {
+            assert!(!reason.text(false).is_empty() && !reason.text(false).is_ascii(), "{reason:?}");
+            assert!(reason.text(true).is_ascii() && !reason.text(true).is_empty(), "{reason:?}");
+        }
+    }
 }
 
 #[cfg(test)]

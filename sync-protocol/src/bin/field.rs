@@ -136,8 +136,7 @@ async fn main() -> anyhow::Result<()> {
                 .into_iter()
                 .find(|c| c.work_orders.iter().any(|o| o.id == work_order))
                 .ok_or_else(|| anyhow!("work order {work_order} is not in the local store; run `sync`"))?;
-            let order = claim.work_orders.iter().find(|o| o.id == work_order);
-            let order_version = order.map(|o| i64::from(o.version));
+            let order_version = Some(i64::from(claim.open_work_order(&work_order)?.version));
             let claim_id = claim.claim.id.clone();
             let claim_version = Some(i64::from(claim.claim.version));
             let parent = claim.cost_sheets.last().and_then(|s| s.hash.clone());
@@ -314,11 +313,14 @@ async fn load(
     Ok(())
 }
 
-/// The mutations the server refused, kept for the person to act on.
+/// The mutations the server refused, kept for the person to act on: each with its reason's code
+/// and text, in English when `LANG` asks for it, otherwise Chinese.
 fn print_rejected(outbox: &Outbox) -> anyhow::Result<()> {
+    let english = std::env::var("LANG").is_ok_and(|l| l.starts_with("en"));
     for r in outbox.rejected()? {
-        let reason = r.reason.unwrap_or_default();
-        println!("rejected #{} {}: {reason} (retryable: {})", r.seq, r.kind, r.retryable);
+        let text = r.reason_text(english).unwrap_or("");
+        let code = r.reason.as_deref().unwrap_or_default();
+        println!("rejected #{} {}: {code} — {text} (retryable: {})", r.seq, r.kind, r.retryable);
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-pub use outbox::{Outbox, PendingBlob, Rejected};
+pub use outbox::{HeldClaim, Outbox, PendingBlob, Rejected};
 
 use crate::wire::{PullResponse, PushRequest, PushResponse, SyncInfo, CURRENT_VERSION};
 
@@ -465,6 +465,37 @@ mod tests {
         }
         let spread: std::collections::HashSet<_> = (0..20).map(|_| b.delay(4).as_micros()).collect();
         assert!(spread.len() > 10, "jitter spreads retries");
+    }
+
+    #[test]
+    fn no_work_is_queued_on_a_completed_work_order() {
+        let held: HeldClaim = serde_json::from_value(serde_json::json!({
+            "claim": {"id": "c", "version": 1, "state": "in_repair", "kind": "standard", "category": "seepage", "building_id": "b", "unit_id": null, "location_detail": "l", "description": "d", "repair_unit_id": "u"},
+            "work_orders": [
+                {"id": "wo-open", "status": "in_progress", "description": "d", "urgent": false, "technician_id": null, "on_site_by": null, "window_start": null, "window_end": null, "version": 3},
+                {"id": "wo-done", "status": "completed", "description": "d", "urgent": false, "technician_id": null, "on_site_by": null, "window_start": null, "window_end": null, "version": 5}
+            ],
+            "cost_sheets": []
+        }))
+        .unwrap();
+        assert_eq!(held.open_work_order("wo-open").unwrap().version, 3);
+        assert!(held.open_work_order("wo-done").unwrap_err().to_string().contains("completed"));
+        assert!(held.open_work_order("wo-gone").unwrap_err().to_string().contains("run `sync`"));
+    }
+
+    #[test]
+    fn a_rejection_reads_as_words_on_the_phone() {
+        let rejected = |reason: Option<&str>| Rejected {
+            seq: 1,
+            kind: "check_in".into(),
+            reason: reason.map(str::to_owned),
+            retryable: false,
+            payload: serde_json::Value::Null,
+        };
+        assert!(rejected(Some("rule_refused")).reason_text(false).unwrap().contains("工单已完成"));
+        assert!(rejected(Some("not_allowed")).reason_text(true).unwrap().contains("designated repair unit"));
+        assert_eq!(rejected(Some("from_a_future_version")).reason_text(false), None);
+        assert_eq!(rejected(None).reason_text(true), None);
     }
 
     #[test]

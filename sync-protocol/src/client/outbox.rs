@@ -19,6 +19,15 @@ pub struct Rejected {
     pub payload: serde_json::Value,
 }
 
+impl Rejected {
+    /// The reason in words for the person holding the phone (`RejectReason::text`), in Chinese or
+    /// (`english`) English; `None` for a reason this build does not know.
+    pub fn reason_text(&self, english: bool) -> Option<&'static str> {
+        let code = self.reason.as_deref()?;
+        crate::wire::RejectReason::ALL.into_iter().find(|r| wire_name(*r) == code).map(|r| r.text(english))
+    }
+}
+
 /// A blob waiting to be uploaded, and how far it got.
 #[derive(Clone, Debug)]
 pub struct PendingBlob {
@@ -272,6 +281,24 @@ pub struct HeldClaim {
     pub claim: ClaimSnapshot,
     pub work_orders: Vec<WorkOrderSnapshot>,
     pub cost_sheets: Vec<CostSheetSnapshot>,
+}
+
+impl HeldClaim {
+    /// The work order `id` of this claim, if work can still be queued on it: a completed order
+    /// takes no more visits, so the phone refuses at once rather than queue what the server
+    /// will refuse.
+    pub fn open_work_order(&self, id: &str) -> anyhow::Result<&WorkOrderSnapshot> {
+        let order = self
+            .work_orders
+            .iter()
+            .find(|o| o.id == id)
+            .ok_or_else(|| anyhow::anyhow!("work order {id} is not in the local store; run `sync`"))?;
+        anyhow::ensure!(
+            order.status != "completed",
+            "work order {id} is completed; nothing more can be recorded on it (run `sync` if it was reopened)"
+        );
+        Ok(order)
+    }
 }
 
 /// Sets one `meta` value, on the outbox's connection or inside one of its transactions.
