@@ -66,6 +66,19 @@ pub const ROUTES: &[Route] = &[
     route!("post", "/api/v1/estates", "/api/v1/estates", Gate::Roles(&["admin", "reviewer"])),
     route!("get", "/api/v1/estates", "/api/v1/estates", Gate::Sees(ALL)),
     route!("get", "/api/v1/estates/{estate}", "/api/v1/estates/{id}", Gate::Sees(ESTATE_SEERS)),
+    // Recorded before it is read, so that the read finds it.
+    route!(
+        "put",
+        "/api/v1/estates/{estate}/owners-committee",
+        "/api/v1/estates/{id}/owners-committee",
+        Gate::Roles(&["admin", "reviewer"])
+    ),
+    route!(
+        "get",
+        "/api/v1/estates/{estate}/owners-committee",
+        "/api/v1/estates/{id}/owners-committee",
+        Gate::Sees(ESTATE_SEERS)
+    ),
     route!(
         "post",
         "/api/v1/estates/{estate}/buildings",
@@ -469,6 +482,9 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
             json!({"award": "municipal", "evidence_id": uuid::Uuid::now_v7().to_string(), "paid_on": "2026-01-01", "bank_reference": "x"})
         }
         "/api/v1/estates/{estate}" => json!({"address": "济南市历下区经十路 17703 号"}),
+        "/api/v1/estates/{estate}/owners-committee" => {
+            json!({"name": "明湖花园业主委员会", "member_ids": [ids.owner]})
+        }
         "/api/v1/units/{unit}" => json!({"floor": 3}),
         "/api/sync/push" => {
             json!({"protocol_version": 1, "device_id": uuid::Uuid::now_v7().to_string(), "mutations": []})

@@ -260,3 +260,43 @@ async fn a_repair_unit_lists_its_own_colleagues_by_name_and_nobody_elses() {
         assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "not_found"), "{}", r.body);
     }
 }
+
+#[tokio::test]
+async fn an_estate_with_an_owners_committee_files_for_common_parts_through_it() {
+    let app = baoxiu_e2e::spawn_app().await;
+    let c = crate::claims::cast(&app).await;
+    let estate = app.demo_estate(&c.reviewer.access).await;
+    let path = format!("/api/v1/estates/{}/owners-committee", estate["id"].as_str().unwrap());
+    let common = || {
+        let mut claim = crate::claims::seepage_claim(&c);
+        claim["location"] = serde_json::json!("common_part");
+        claim["unit_id"] = serde_json::Value::Null;
+        claim["location_detail"] = serde_json::json!("1号楼外墙");
+        claim
+    };
+    // No committee: an owner may not file for a common part, and is told who may (Art. 20).
+    assert_eq!(app.get(&path, &c.owner.access).await.status, reqwest::StatusCode::NOT_FOUND);
+    let refused = app.post("/api/v1/claims", &c.owner.access, common()).await;
+    assert_eq!(refused.code(), "ineligible_applicant");
+    // Members must own a unit of the estate; the developer is not one.
+    let set = |members: serde_json::Value| {
+        let body = serde_json::json!({"name": "明湖花园业主委员会", "member_ids": members});
+        app.call(reqwest::Method::PUT, &path, Some(&c.reviewer.access), Some(body))
+    };
+    assert_eq!(set(serde_json::json!([c.developer.user_id])).await.code(), "invalid_input");
+    assert_eq!(set(serde_json::json!([])).await.code(), "invalid_input");
+    let made = set(serde_json::json!([c.owner.user_id])).await;
+    assert_eq!(made.status, reqwest::StatusCode::OK, "{}", made.body);
+    assert_eq!(made.body["members"][0]["display_name"], "陈桂兰");
+    assert!(made.body["members"][0].get("phone").is_none());
+    // Its member files for the common part as the committee.
+    let filed = baoxiu_e2e::ok(&app, &c.owner.access, "/api/v1/claims", common()).await;
+    assert_eq!(filed["state"], "filed");
+    let neighbour = app.login("owner-1-1-302").await;
+    assert_eq!(app.post("/api/v1/claims", &neighbour.access, common()).await.code(), "ineligible_applicant");
+    // With a committee, the property manager needs no elected representatives.
+    let mut by_manager = common();
+    by_manager["with_owner_representatives"] = serde_json::json!(false);
+    by_manager["evidence"] = serde_json::json!([]);
+    baoxiu_e2e::ok(&app, &c.property.access, "/api/v1/claims", by_manager).await;
+}

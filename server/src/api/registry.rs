@@ -2,7 +2,7 @@
 //! the caller may see (anything else answers 404); writes belong to administrators and, within their
 //! jurisdiction, bureau reviewers. Each handler calls one use case in `service::registry`.
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{Page, Paged};
@@ -10,8 +10,9 @@ use crate::auth::{Admin, AuthUser, RegistryEditor};
 use crate::domain::ids::{BuildingId, EstateId, OrganisationId, UnitId, UserId};
 use crate::error::AppResult;
 use crate::service::registry::{
-    self, BuildingResponse, CreateBuilding, CreateEstate, CreateOrganisation, CreateUnit, EstateResponse,
-    MemberView, OrganisationResponse, UnitResponse, UpdateBuilding, UpdateEstate, UpdateUnit, UserRef,
+    self, BuildingResponse, CommitteeRequest, CommitteeView, CreateBuilding, CreateEstate,
+    CreateOrganisation, CreateUnit, EstateResponse, MemberView, OrganisationResponse, UnitResponse,
+    UpdateBuilding, UpdateEstate, UpdateUnit, UserRef,
 };
 use crate::state::AppState;
 
@@ -35,7 +36,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_units)
         .service(get_unit)
         .service(add_owner)
-        .service(my_units);
+        .service(my_units)
+        .service(set_committee)
+        .service(get_committee);
 }
 
 /// Registers an organisation (administrators only).
@@ -272,4 +275,27 @@ async fn remove_member(
 ) -> AppResult<HttpResponse> {
     registry::remove_member(&state, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Records an estate's owners' committee and its members, owners of the estate (Art. 20).
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = CommitteeRequest, responses((status = 200, body = CommitteeView)), security(("bearer" = [])))]
+#[put("/estates/{id}/owners-committee")]
+async fn set_committee(
+    state: web::Data<AppState>,
+    editor: RegistryEditor,
+    id: web::Path<EstateId>,
+    body: web::Json<CommitteeRequest>,
+) -> AppResult<web::Json<CommitteeView>> {
+    Ok(web::Json(registry::set_committee(&state, &editor, &id, body.into_inner()).await?))
+}
+
+/// An estate's owners' committee (404 when it has none).
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = CommitteeView)), security(("bearer" = [])))]
+#[get("/estates/{id}/owners-committee")]
+async fn get_committee(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<EstateId>,
+) -> AppResult<web::Json<CommitteeView>> {
+    Ok(web::Json(registry::committee(&state, &user, &id).await?))
 }

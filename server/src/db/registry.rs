@@ -547,3 +547,64 @@ pub fn update_unit(conn: &mut DbConnection, id: &str, changes: &UnitChanges) -> 
     }
     Ok(())
 }
+
+// ---- owners' committees (Art. 20) ----
+
+/// An estate's owners' committee, as stored.
+#[derive(Queryable, Selectable, Insertable, Debug, Clone)]
+#[diesel(table_name = super::schema::owners_committees)]
+pub struct CommitteeRow {
+    pub estate_id: String,
+    pub name: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Records the estate's committee with its members, replacing an earlier one's members.
+pub fn set_committee(conn: &mut DbConnection, row: &CommitteeRow, members: &[String]) -> AppResult<()> {
+    use super::schema::{committee_members, owners_committees};
+    diesel::delete(committee_members::table.filter(committee_members::estate_id.eq(&row.estate_id)))
+        .execute(conn)?;
+    diesel::delete(owners_committees::table.find(&row.estate_id)).execute(conn)?;
+    diesel::insert_into(owners_committees::table).values(row).execute(conn)?;
+    for user in members {
+        diesel::insert_into(committee_members::table)
+            .values((committee_members::estate_id.eq(&row.estate_id), committee_members::user_id.eq(user)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The estate's committee and its members' ids, if it has one.
+pub fn committee_of(
+    conn: &mut DbConnection,
+    estate_id: &str,
+) -> AppResult<Option<(CommitteeRow, Vec<String>)>> {
+    use super::schema::{committee_members, owners_committees};
+    let Some(row) =
+        owners_committees::table.find(estate_id).select(CommitteeRow::as_select()).first(conn).optional()?
+    else {
+        return Ok(None);
+    };
+    let members = committee_members::table
+        .filter(committee_members::estate_id.eq(estate_id))
+        .order(committee_members::user_id.asc())
+        .select(committee_members::user_id)
+        .load(conn)?;
+    Ok(Some((row, members)))
+}
+
+/// Whether each of `users` owns a unit of the estate.
+pub fn owners_of_estate(
+    conn: &mut DbConnection,
+    estate_id: &str,
+    users: &[String],
+) -> AppResult<Vec<String>> {
+    Ok(unit_owners::table
+        .inner_join(units::table.inner_join(buildings::table))
+        .filter(buildings::estate_id.eq(estate_id))
+        .filter(unit_owners::user_id.eq_any(users))
+        .select(unit_owners::user_id)
+        .distinct()
+        .load(conn)?)
+}

@@ -152,6 +152,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    owners_committees (estate_id) {
+        estate_id -> Text,
+        name -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    committee_members (estate_id, user_id) {
+        estate_id -> Text,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
     payouts (claim_id) {
         claim_id -> Text,
         amount_fen -> BigInt,
@@ -543,6 +559,8 @@ diesel::joinable!(journal -> buildings (building_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
+    owners_committees,
+    committee_members,
     users,
     memberships,
     estates,

@@ -632,3 +632,92 @@ pub async fn update_unit(
         .await?;
     Ok(row.into())
 }
+
+// ---- owners' committees (Art. 20) ----
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitteeRequest {
+    /// e.g. "明湖花园业主委员会".
+    pub name: String,
+    /// The members: owners of units in the estate, at least one.
+    pub member_ids: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommitteeView {
+    pub estate_id: String,
+    pub name: String,
+    /// Ids and names of the members (no phone numbers).
+    pub members: Vec<CommitteeMember>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommitteeMember {
+    pub id: String,
+    pub display_name: String,
+}
+
+fn committee_view(conn: &mut DbConnection, estate_id: &str) -> AppResult<CommitteeView> {
+    let (row, members) = reg::committee_of(conn, estate_id)?.ok_or(AppError::new(Code::NotFound))?;
+    let ids: Vec<&str> = members.iter().map(String::as_str).collect();
+    let people = crate::db::accounts::people(conn, &ids)?;
+    let members = members
+        .into_iter()
+        .map(|id| CommitteeMember {
+            display_name: people.get(&id).map(|(n, _)| n.clone()).unwrap_or_default(),
+            id,
+        })
+        .collect();
+    Ok(CommitteeView { estate_id: row.estate_id, name: row.name, members })
+}
+
+/// Records an estate's owners' committee and its members (a reviewer of its jurisdiction or an
+/// administrator), replacing the earlier one: from then on its members apply for common parts,
+/// and the property manager no longer needs elected representatives (Art. 20).
+pub async fn set_committee(
+    state: &AppState,
+    caller: &Caller,
+    id: &EstateId,
+    req: CommitteeRequest,
+) -> AppResult<CommitteeView> {
+    let name = text(&req.name, "name", 100)?;
+    let mut members = req.member_ids.iter().map(|m| parse_id(m)).collect::<AppResult<Vec<_>>>()?;
+    members.sort();
+    members.dedup();
+    if members.is_empty() || members.len() > 50 {
+        return Err(AppError::invalid("member_ids"));
+    }
+    let (editor, estate_id) = (caller.clone(), id.to_string());
+    state
+        .db
+        .write(move |conn| {
+            let scope = reg::scope(conn, &editor.viewer())?;
+            let estate = reg::find_estate(conn, &scope, &estate_id)?;
+            if reg::owners_of_estate(conn, &estate.id, &members)?.len() != members.len() {
+                return Err(AppError::invalid("member_ids").detail("member_ids: owners of the estate only"));
+            }
+            let row = reg::CommitteeRow {
+                estate_id: estate.id.clone(),
+                name,
+                created_by: editor.id.clone(),
+                created_at: now(),
+            };
+            reg::set_committee(conn, &row, &members)?;
+            committee_view(conn, &estate.id)
+        })
+        .await
+}
+
+/// An estate's owners' committee, for those who see the estate; 404 when it has none.
+pub async fn committee(state: &AppState, caller: &Caller, id: &EstateId) -> AppResult<CommitteeView> {
+    let (viewer, estate_id) = (caller.clone(), id.to_string());
+    state
+        .db
+        .read(move |conn| {
+            let scope = reg::scope(conn, &viewer.viewer())?;
+            let estate = reg::find_estate(conn, &scope, &estate_id)?;
+            committee_view(conn, &estate.id)
+        })
+        .await
+}

@@ -215,15 +215,18 @@ pub(crate) fn file_in(
     if req.location == PartLocation::PrivatePart && unit_id.is_none() {
         return Err(AppError::invalid("unit_id"));
     }
+    // An estate with an owners' committee: its members apply for common parts as the committee,
+    // and the property manager needs no elected representatives (Art. 20).
+    let committee = reg::committee_of(conn, &estate.id)?;
+    let on_committee = committee.as_ref().is_some_and(|(_, members)| members.contains(&viewer.user_id));
     let who = match viewer.role {
+        Role::Owner if req.location == PartLocation::CommonPart && on_committee => Applicant::OwnersCommittee,
         Role::Owner => Applicant::Owner { owns_the_unit },
         _ => Applicant::PropertyManager { with_owner_representatives: req.with_owner_representatives },
     };
-    // Owners' committees are not in the registry yet, so none is taken to exist and a
-    // property manager applies with owner representatives.
     let eligible = match claim.kind {
-        ClaimKind::Standard => coverage::may_apply(who, req.location, false),
-        ClaimKind::EmergencyAdvance => coverage::may_advance(who, req.location, false),
+        ClaimKind::Standard => coverage::may_apply(who, req.location, committee.is_some()),
+        ClaimKind::EmergencyAdvance => coverage::may_advance(who, req.location, committee.is_some()),
     };
     if let Err(refusal) = eligible {
         let hint = match refusal {
@@ -261,7 +264,12 @@ pub(crate) fn file_in(
         location_detail,
         description,
         applicant_id: viewer.user_id.clone(),
-        applicant_capacity: if viewer.role == Role::Owner { "owner" } else { "property_manager" }.into(),
+        applicant_capacity: match who {
+            Applicant::OwnersCommittee => "owners_committee",
+            Applicant::Owner { .. } => "owner",
+            Applicant::PropertyManager { .. } => "property_manager",
+        }
+        .into(),
         with_owner_representatives: req.with_owner_representatives,
         warranty_last_day: covered.last_day,
         advanced_amount_fen: req.advance.as_ref().map(|a| a.amount.to_fen()),
