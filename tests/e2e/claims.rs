@@ -713,18 +713,9 @@ async fn a_refusal_names_the_rule_the_state_the_steps_open_and_what_would_pass_i
     assert_eq!((body["rule"].as_str(), body["state"].as_str()), (Some("Art. 23"), Some("filed")));
     assert_eq!(body["allowed"], json!(["ask_developer", "developer_unable", "reject"]));
     assert!(body["hint"].as_str().unwrap().contains("allowed"), "{body}");
-    let english = app
-        .client
-        .post(format!("{}/api/v1/claims/{id}/developer-silent", app.address))
-        .bearer_auth(&c.reviewer.access)
-        .header("accept-language", "en")
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let silent = format!("/api/v1/claims/{id}/developer-silent");
+    let english =
+        app.call_in_english(reqwest::Method::POST, &silent, &c.reviewer.access, Some(json!({}))).await.body;
     assert_eq!(
         (english["error"].as_str(), english["state"].as_str()),
         (Some("step_out_of_order"), Some("filed"))

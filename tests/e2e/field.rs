@@ -185,15 +185,10 @@ async fn people_hear_what_concerns_them_in_their_language() {
     assert_eq!(kinds, ["plan_approved", "repair_unit_designated"]);
 
     ok(&app, &c.technician.access, &format!("/api/v1/claims/{id}/cost-sheets"), json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "2", "unit_price": "300.00"}]})).await;
-    let en = app
-        .client
-        .get(format!("{}/api/v1/notifications?unread=true", app.address))
-        .bearer_auth(&c.owner.access)
-        .header("accept-language", "en")
-        .send()
+    let body = app
+        .call_in_english(reqwest::Method::GET, "/api/v1/notifications?unread=true", &c.owner.access, None)
         .await
-        .unwrap();
-    let body: Value = en.json().await.unwrap();
+        .body;
     assert_eq!(body["items"][0]["kind"], "signature_requested");
     assert_eq!(body["items"][0]["text"], "Please review and sign the repair cost sheet.");
     let note = body["items"][0]["id"].as_str().unwrap().to_string();

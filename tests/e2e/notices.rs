@@ -263,16 +263,9 @@ async fn a_rejection_tells_the_applicant_the_reason_in_their_language() {
     );
     assert!(note["text"].as_str().unwrap().contains("未获同意"));
     let english = app
-        .client
-        .get(format!("{}/api/v1/claims/{id}", app.address))
-        .bearer_auth(&c.owner.access)
-        .header("accept-language", "en")
-        .send()
+        .call_in_english(reqwest::Method::GET, &format!("/api/v1/claims/{id}"), &c.owner.access, None)
         .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+        .body;
     assert!(english["claim"]["rejection"]["text"].as_str().unwrap().contains("warranty period"));
     assert_eq!(english["claim"]["next_step"]["step"], "read_decision");
 }

@@ -218,6 +218,28 @@ impl TestApp {
         Reply { status, headers, body }
     }
 
+    /// As [`TestApp::call`], asking for English (`Accept-Language: en`).
+    pub async fn call_in_english(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .header("accept-language", "en");
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request sent");
+        let (status, headers) = (res.status(), res.headers().clone());
+        let body = res.json::<Value>().await.unwrap_or(Value::Null);
+        Reply { status, headers, body }
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Reply {
         self.call(Method::GET, path, Some(token), None).await
     }
