@@ -92,9 +92,9 @@ pub async fn channels(state: &AppState, caller: &Caller) -> AppResult<Channels> 
 
 /// Sets the caller's channels; the feed always stays.
 pub async fn set_channels(state: &AppState, caller: &Caller, req: Channels) -> AppResult<Channels> {
-    let user = caller.id.clone();
-    state.db.write(move |conn| notify::set_channels(conn, &user, req.sms, req.push)).await?;
-    channels(state, caller).await
+    let (user, Channels { sms, push }) = (caller.id.clone(), req);
+    state.db.write(move |conn| notify::set_channels(conn, &user, sms, push)).await?;
+    Ok(Channels { sms, push })
 }
 
 /// One outbox entry, for an administrator: the recipient masked.

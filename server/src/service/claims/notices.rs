@@ -179,8 +179,8 @@ impl Event {
     }
 }
 
-/// The people who are `party` on the claim.
-fn people(conn: &mut DbConnection, row: &ClaimRow, party: Party) -> AppResult<Vec<String>> {
+/// The accounts that are `party` on the claim.
+fn party_members(conn: &mut DbConnection, row: &ClaimRow, party: Party) -> AppResult<Vec<String>> {
     Ok(match party {
         Party::Applicant => vec![row.applicant_id.clone()],
         Party::DesignatedUnit => match &row.repair_unit_id {
@@ -206,7 +206,7 @@ pub fn tell(
     let key = row.version.to_string();
     let mut told = Vec::new();
     for (party, notice) in event.notices() {
-        let to: Vec<String> = people(conn, row, *party)?.into_iter().filter(|u| u != actor).collect();
+        let to: Vec<String> = party_members(conn, row, *party)?.into_iter().filter(|u| u != actor).collect();
         told.push((to, *notice));
     }
     let notes: Vec<notify::Notify<'_>> = told
@@ -238,8 +238,8 @@ pub fn surface_overdue_developers(conn: &mut DbConnection, today: chrono::NaiveD
 }
 
 /// What a step's notices carry: the state, and the facts a person needs to read them (the
-/// rejection's reason, the promised date, the amounts).
-pub fn step_params(conn: &mut DbConnection, row: &ClaimRow) -> AppResult<serde_json::Value> {
+/// rejection's reason, the promised date, the latest cost sheet's amounts).
+pub fn step_params(row: &ClaimRow, latest_sheet: Option<&db::CostSheetRow>) -> serde_json::Value {
     let mut params = json!({"state": row.state});
     if let Some(reason) = row.rejection_reason {
         params["rejection_reason"] = json!(reason);
@@ -248,14 +248,14 @@ pub fn step_params(conn: &mut DbConnection, row: &ClaimRow) -> AppResult<serde_j
     if let Some(by) = row.repair_due_on {
         params["repair_by"] = json!(by);
     }
-    if let Some(sheet) = db::latest_cost_sheet(conn, &row.id)? {
+    if let Some(sheet) = latest_sheet {
         params["revision"] = json!(sheet.revision);
         if let Some(approved) = sheet.approved_total_fen {
             params["approved_total"] = json!(baoxiu_sync_protocol::Money::from_fen(approved));
             params["total"] = json!(baoxiu_sync_protocol::Money::from_fen(sheet.total_fen));
         }
     }
-    Ok(params)
+    params
 }
 
 /// The table as Markdown, for the README.

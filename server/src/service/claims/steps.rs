@@ -29,19 +29,12 @@ use crate::state::{AppState, RuleSettings};
 
 /// Maps a state-machine refusal to the API's codes, naming the article.
 pub fn refusal_error(refusal: Refusal) -> AppError {
-    let code = match refusal {
-        Refusal::WrongRole { .. } => Code::StepNotForRole,
-        Refusal::OutOfOrder { .. } => Code::StepOutOfOrder,
-        Refusal::UnsignedCostSheet => Code::CostSheetUnsigned,
-        Refusal::EmergencyWithoutEvidence => Code::EmergencyEvidenceRequired,
-        Refusal::ReplyPeriodRunning => Code::ReplyPeriodRunning,
-    };
-    let hint = match refusal {
-        Refusal::WrongRole { .. } => Hint::StepIsAnothers,
-        Refusal::OutOfOrder { .. } => Hint::TakeAnAllowedStep,
-        Refusal::UnsignedCostSheet => Hint::SignFirst,
-        Refusal::EmergencyWithoutEvidence => Hint::AttachEmergencyEvidence,
-        Refusal::ReplyPeriodRunning => Hint::WaitForReplyDate,
+    let (code, hint) = match refusal {
+        Refusal::WrongRole { .. } => (Code::StepNotForRole, Hint::StepIsAnothers),
+        Refusal::OutOfOrder { .. } => (Code::StepOutOfOrder, Hint::TakeAnAllowedStep),
+        Refusal::UnsignedCostSheet => (Code::CostSheetUnsigned, Hint::SignFirst),
+        Refusal::EmergencyWithoutEvidence => (Code::EmergencyEvidenceRequired, Hint::AttachEmergencyEvidence),
+        Refusal::ReplyPeriodRunning => (Code::ReplyPeriodRunning, Hint::WaitForReplyDate),
     };
     AppError::new(code).detail(refusal.article().to_string()).hint(hint)
 }
@@ -120,31 +113,22 @@ pub(super) fn apply_step(
     row.refresh_queue_fields(next.state);
     extra(conn, &mut row)?;
     db::save_step(conn, &mut row)?;
-    let action_name = serde_json::to_value(action).ok().and_then(|v| v["action"].as_str().map(str::to_owned));
-    db::append_audit(
-        conn,
-        &row.id,
-        &caller.actor(None),
-        action_name.as_deref().unwrap_or("step"),
-        Some(before),
-        row.state,
-        detail,
-    )?;
+    db::append_audit(conn, &row.id, &caller.actor(None), action.name(), Some(before), row.state, detail)?;
     notify_after_step(conn, &row, action, &caller.id)?;
     Ok(row)
 }
 
 /// Tells the claim's parties of the step, by the notification table (`notices::Event`).
 fn notify_after_step(conn: &mut DbConnection, row: &ClaimRow, action: Action, actor: &str) -> AppResult<()> {
-    let cut = match action {
-        Action::Verify => db::latest_cost_sheet(conn, &row.id)?
+    let sheet = db::latest_cost_sheet(conn, &row.id)?;
+    let cut = action == Action::Verify
+        && sheet
+            .as_ref()
             .and_then(|s| s.approved_total_fen.map(|approved| approved < s.total_fen))
-            .unwrap_or(false),
-        _ => false,
-    };
+            .unwrap_or(false);
     let to_unit =
         action == Action::Pay && db::payout_of(conn, &row.id)?.is_some_and(|p| p.payee == "repair_unit");
-    let params = notices::step_params(conn, row)?;
+    let params = notices::step_params(row, sheet.as_ref());
     notices::tell(conn, row, Event::of_step(action, cut, to_unit), actor, params)?;
     Ok(())
 }

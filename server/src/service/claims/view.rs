@@ -156,27 +156,19 @@ pub(crate) fn situation(row: &ClaimRow, progress: &Progress) -> Situation {
 
 fn next_step_view(row: &ClaimRow, user: &Caller, progress: &Progress) -> NextStepView {
     let parties = policy::parties(user, row);
-    match situation(row, progress).next_for_any(&parties) {
-        NextStep::Act { step } => NextStepView {
-            kind: "act",
-            step: Some(step),
-            waiting_on: None,
-            due_on: due_on(step, row),
-            text: step_text(step, true, user.lang),
-        },
-        NextStep::Wait { on, step } => NextStepView {
-            kind: "wait",
-            step: Some(step),
-            waiting_on: Some(on),
-            due_on: due_on(step, row),
-            text: step_text(step, false, user.lang),
-        },
-        NextStep::Done => NextStepView {
-            kind: "done",
-            step: None,
-            waiting_on: None,
-            due_on: None,
-            text: done_text(user.lang),
+    let (kind, step, waiting_on) = match situation(row, progress).next_for_any(&parties) {
+        NextStep::Act { step } => ("act", Some(step), None),
+        NextStep::Wait { on, step } => ("wait", Some(step), Some(on)),
+        NextStep::Done => ("done", None, None),
+    };
+    NextStepView {
+        kind,
+        step,
+        waiting_on,
+        due_on: step.and_then(|s| due_on(s, row)),
+        text: match step {
+            Some(step) => step_text(step, waiting_on.is_none(), user.lang),
+            None => done_text(user.lang),
         },
     }
 }
@@ -203,13 +195,14 @@ pub(crate) fn claim_response(
         note: row.rejection_note.clone(),
     });
     let next = next_step_view(&row, user, progress);
-    let reported_on = row.reported_on.unwrap_or_else(|| deadlines::shanghai_date(utc(row.filed_at)));
+    let filed_on = deadlines::shanghai_date(utc(row.filed_at));
+    let reported_on = row.reported_on.unwrap_or(filed_on);
     Ok(ClaimResponse {
         deadlines: claim_deadlines(&row, state, now),
         your_next_step: if next.kind == "act" { next.step.map(Step::as_str) } else { None },
         next_step: next,
         reported_on,
-        reported_days_before_filing: (deadlines::shanghai_date(utc(row.filed_at)) - reported_on).num_days(),
+        reported_days_before_filing: (filed_on - reported_on).num_days(),
         kind: row.kind,
         state,
         location: row.location,
