@@ -112,6 +112,17 @@ async fn art_17_silence_after_the_reply_date_and_inability_at_once_with_evidence
     let by_developer =
         app.post(&unable, &c.developer.access, json!({"reason": "x", "evidence_id": ruling})).await;
     assert_eq!(by_developer.status, StatusCode::FORBIDDEN);
+    // Only a reviewer of the claim's jurisdiction: another district's does not even find it.
+    let admin = app.login("admin").await;
+    let bureau = json!({"kind": "housing_bureau", "name": "青岛市住建局", "jurisdiction": "370202"});
+    let bureau = ok(&app, &admin.access, "/api/v1/organisations", bureau).await;
+    let reviewer = json!({"username": "reviewer-qingdao", "display_name": "外地审核", "password": "qingdao-pass-1", "role": "reviewer", "organisation_id": bureau["id"]});
+    ok(&app, &admin.access, "/api/v1/users", reviewer).await;
+    let foreign = app.login_with("reviewer-qingdao", "qingdao-pass-1").await.unwrap();
+    let their_ruling = app.upload(&foreign.access, pdf()).await;
+    let outside =
+        app.post(&unable, &foreign.access, json!({"reason": "x", "evidence_id": their_ruling})).await;
+    assert_eq!((outside.status, outside.code()), (StatusCode::NOT_FOUND, "not_found"));
     let done =
         ok(&app, &c.reviewer.access, &unable, json!({"reason": "法院裁定破产清算", "evidence_id": ruling}))
             .await;

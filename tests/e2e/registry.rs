@@ -59,6 +59,16 @@ async fn a_reviewer_of_another_district_cannot_see_or_touch_the_estate() {
         .post(&format!("/api/v1/estates/{estate_id}/buildings"), &other.access, json!({"name": "4号楼", "class": "high_rise", "construction_cost": "1.00", "design_life_years": 50}))
         .await;
     assert_eq!(write.status, StatusCode::NOT_FOUND, "a write outside the jurisdiction cannot even find it");
+    let owner = app.login("owner").await;
+    let committee = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/estates/{estate_id}/owners-committee"),
+            Some(&other.access),
+            Some(json!({"name": "越界业委会", "member_ids": [owner.user_id]})),
+        )
+        .await;
+    assert_eq!(committee.status, StatusCode::NOT_FOUND, "nor record its owners' committee");
     // An id that exists nowhere answers exactly the same.
     let nowhere = app.get(&format!("/api/v1/estates/{}", uuid::Uuid::now_v7()), &other.access).await;
     assert_eq!(nowhere.body, probe.body);
