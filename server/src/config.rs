@@ -132,6 +132,11 @@ pub struct Config {
     pub image_workers: Option<usize>,
     /// How long a signed link to a file stays valid, in seconds. Default 300.
     pub file_link_ttl_secs: u64,
+    /// Minutes a browser stays signed in without using the pages; each page renews it. Default 60.
+    pub web_idle_minutes: u64,
+    /// Marks the browser's session cookie `Secure`: set it when the pages are served over HTTPS
+    /// (directly or behind a TLS proxy). Default false, so `scripts/serve` works on plain HTTP.
+    pub web_secure_cookie: bool,
 }
 
 impl Default for Config {
@@ -181,6 +186,8 @@ impl Default for Config {
             image_max_megapixels: 50,
             image_workers: None,
             file_link_ttl_secs: 300,
+            web_idle_minutes: 60,
+            web_secure_cookie: false,
         }
     }
 }
@@ -239,6 +246,10 @@ impl Config {
         anyhow::ensure!(
             self.refresh_retry_secs <= 86_400,
             "refresh_retry_secs must be at most 86400 (a day)"
+        );
+        anyhow::ensure!(
+            (5..=1440).contains(&self.web_idle_minutes),
+            "web_idle_minutes must be 5-1440 (a day)"
         );
         anyhow::ensure!(self.login_max_failures >= 1, "login_max_failures must be at least 1");
         anyhow::ensure!(self.trusted_proxy_hops <= 8, "trusted_proxy_hops must be 0-8");

@@ -19,3 +19,4 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod tasks;
+pub mod web;

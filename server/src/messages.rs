@@ -94,6 +94,8 @@ codes! {
     RefreshTokenReused = "refresh_token_reused", 401, "续期凭证被重复使用，为安全起见已注销该登录，请重新登录。", "A refresh token was used twice; the session has been ended for safety. Please sign in again.";
     /// The caller's role may not do this.
     Forbidden = "forbidden", 403, "您没有执行此操作的权限。", "You are not allowed to do this.";
+    /// A web form arrived without this session's CSRF token (or the sign-in form without its own).
+    CsrfRefused = "csrf_refused", 403, "表单已过期或来源不明，请刷新页面后重试。", "The form has expired or did not come from this site; reload the page and try again.";
     /// The reviewer tried to act outside their jurisdiction.
     OutsideJurisdiction = "outside_jurisdiction", 403, "该事项不在您的管辖范围内。", "This is outside your jurisdiction.";
     /// Nothing with that id exists that the caller may see.

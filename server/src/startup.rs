@@ -60,6 +60,7 @@ impl Application {
                 .into_utoipa_app()
                 .configure(api::routes)
                 .into_app()
+                .configure(crate::web::routes)
                 .app_data(state.clone())
                 .app_data(api::json_config(json_limit))
                 .app_data(api::path_config())

@@ -42,34 +42,43 @@ impl FromRequest for AuthUser {
             Lang::from_accept_language(req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
-            let claims = state.tokens.verify(&token?).map_err(AppError::new)?;
-            let session_id = claims.sid.clone();
-            // One trip to the database: the live session's user and their memberships.
-            let found = state
-                .db
-                .read(move |conn| match accounts::session_user(conn, &session_id)? {
-                    Some(user) => {
-                        let orgs = accounts::organisation_ids(conn, &user.user_id)?;
-                        Ok(Some((user, orgs)))
-                    }
-                    None => Ok(None),
-                })
-                .await?;
-            // The session must still be live and belong to the token's subject.
-            let (user, organisation_ids) =
-                found.filter(|(u, _)| u.user_id == claims.sub).ok_or(AppError::new(Code::SessionRevoked))?;
-            let role = user.role;
-            Ok(AuthUser {
-                id: user.user_id,
-                username: user.username,
-                display_name: user.display_name,
-                role,
-                session_id: claims.sid,
-                organisation_ids,
-                lang,
-            })
+            caller_of_token(&state, &token?, lang).await.map(|(caller, _)| caller)
         })
     }
+}
+
+/// The caller a token names, with the token's claims, if its session is still live and belongs
+/// to the token's subject: the API's bearer tokens and the pages' session cookies alike.
+pub async fn caller_of_token(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+) -> Result<(AuthUser, tokens::Claims), AppError> {
+    let claims = state.tokens.verify(token).map_err(AppError::new)?;
+    let session_id = claims.sid.clone();
+    // One trip to the database: the live session's user and their memberships.
+    let found = state
+        .db
+        .read(move |conn| match accounts::session_user(conn, &session_id)? {
+            Some(user) => {
+                let orgs = accounts::organisation_ids(conn, &user.user_id)?;
+                Ok(Some((user, orgs)))
+            }
+            None => Ok(None),
+        })
+        .await?;
+    let (user, organisation_ids) =
+        found.filter(|(u, _)| u.user_id == claims.sub).ok_or(AppError::new(Code::SessionRevoked))?;
+    let caller = AuthUser {
+        id: user.user_id,
+        username: user.username,
+        display_name: user.display_name,
+        role: user.role,
+        session_id: claims.sid.clone(),
+        organisation_ids,
+        lang,
+    };
+    Ok((caller, claims))
 }
 
 /// Declares an extractor that admits only the listed roles; others get 403 `forbidden`.

@@ -39,6 +39,9 @@ pub struct TokenKeys {
     issuer: String,
     audience: String,
     access_ttl_secs: i64,
+    /// Keys the per-session CSRF tokens of the web pages; derived from the secret, never the
+    /// secret itself.
+    csrf_key: Vec<u8>,
 }
 
 impl TokenKeys {
@@ -60,11 +63,28 @@ impl TokenKeys {
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
             access_ttl_secs: config.access_token_ttl_secs as i64,
+            csrf_key: Sha256::new()
+                .chain_update(b"baoxiu csrf key\0")
+                .chain_update(secret)
+                .finalize()
+                .to_vec(),
         }
     }
 
     /// Signs an access token; returns it with its lifetime in seconds.
     pub fn issue(&self, user_id: &str, session_id: &str, role: &str) -> anyhow::Result<(String, i64)> {
+        self.issue_for(user_id, session_id, role, self.access_ttl_secs)
+    }
+
+    /// As [`TokenKeys::issue`], living `ttl_secs`: a browser's session cookie carries such a
+    /// token, so it is checked, and revoked, exactly as the API's.
+    pub fn issue_for(
+        &self,
+        user_id: &str,
+        session_id: &str,
+        role: &str,
+        ttl_secs: i64,
+    ) -> anyhow::Result<(String, i64)> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.into(),
@@ -74,11 +94,33 @@ impl TokenKeys {
             aud: self.audience.clone(),
             iat: now,
             nbf: now,
-            exp: now + self.access_ttl_secs,
+            exp: now + ttl_secs,
             jti: uuid::Uuid::now_v7().to_string(),
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
-        Ok((token, self.access_ttl_secs))
+        Ok((token, ttl_secs))
+    }
+
+    /// The CSRF token of a session: an HMAC of its id, so the server checks it without storing
+    /// it, and it lives and dies with the session.
+    pub fn csrf_token(&self, session_id: &str) -> String {
+        use hmac::Mac;
+        hex::encode(self.csrf_mac(session_id).finalize().into_bytes())
+    }
+
+    fn csrf_mac(&self, session_id: &str) -> hmac::Hmac<Sha256> {
+        use hmac::Mac;
+        // An HMAC takes a key of any length.
+        let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&self.csrf_key).unwrap_or_else(|_| unreachable!());
+        mac.update(session_id.as_bytes());
+        mac
+    }
+
+    /// Whether `presented` is the session's CSRF token, compared in constant time.
+    pub fn csrf_matches(&self, session_id: &str, presented: &str) -> bool {
+        use hmac::Mac;
+        let Ok(presented) = hex::decode(presented) else { return false };
+        self.csrf_mac(session_id).verify_slice(&presented).is_ok()
     }
 
     /// Checks signature, algorithm, `exp`, `nbf`, `iss` and `aud`.

@@ -192,6 +192,15 @@ pub fn feed(
         .load(conn)?)
 }
 
+/// How many of a user's notifications are unread.
+pub fn unread_count(conn: &mut DbConnection, user_id: &str) -> AppResult<i64> {
+    Ok(notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
 /// Marks one of the user's notifications read; another user's answers not found.
 pub fn mark_read(conn: &mut DbConnection, user_id: &str, id: &str) -> AppResult<bool> {
     let updated = diesel::update(

@@ -608,3 +608,45 @@ pub fn owners_of_estate(
         .distinct()
         .load(conn)?)
 }
+
+/// The buildings of estates in these jurisdictions, as (building id, estate name, building name),
+/// by estate and building name: what a reviewer filters the queue by.
+pub fn buildings_in(
+    conn: &mut DbConnection,
+    jurisdictions: &[String],
+) -> AppResult<Vec<(String, String, String)>> {
+    Ok(buildings::table
+        .inner_join(estates::table)
+        .filter(estates::jurisdiction.eq_any(jurisdictions))
+        .select((buildings::id, estates::name, buildings::name))
+        .order((estates::name.asc(), buildings::name.asc()))
+        .load(conn)?)
+}
+
+/// A building's estate and building names, and a unit's number: how people name a claim's place.
+pub fn place_names(
+    conn: &mut DbConnection,
+    building_id: &str,
+    unit_id: Option<&str>,
+) -> AppResult<(String, String, Option<String>)> {
+    let (estate, building): (String, String) = buildings::table
+        .inner_join(estates::table)
+        .filter(buildings::id.eq(building_id))
+        .select((estates::name, buildings::name))
+        .first(conn)?;
+    let unit = match unit_id {
+        Some(id) => units::table.filter(units::id.eq(id)).select(units::number).first(conn).optional()?,
+        None => None,
+    };
+    Ok((estate, building, unit))
+}
+
+/// The organisations a bureau may designate to repair (Art. 21): repair units and property
+/// managers, by kind and name, as (id, name).
+pub fn designatable_units(conn: &mut DbConnection) -> AppResult<Vec<(String, String)>> {
+    Ok(organisations::table
+        .filter(organisations::kind.eq_any([OrgKind::RepairUnit.as_str(), OrgKind::PropertyManager.as_str()]))
+        .select((organisations::id, organisations::name))
+        .order((organisations::kind.desc(), organisations::name.asc()))
+        .load(conn)?)
+}

@@ -364,6 +364,14 @@ impl Claim {
         names
     }
 
+    /// The steps someone of `role` can take now, by name: what the pages offer them.
+    pub fn possible_steps_for(&self, role: Role) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> =
+            Action::ALL.iter().filter(|a| self.apply(**a, role).is_ok()).map(|a| a.name()).collect();
+        names.dedup();
+        names
+    }
+
     /// Takes `action` as `role`, or says why not.
     pub fn apply(&self, action: Action, role: Role) -> Result<Claim, Refusal> {
         use ClaimState::*;

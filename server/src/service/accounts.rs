@@ -61,6 +61,51 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
 /// tell which accounts exist. Failed attempts slow the answer down. Hashing runs in a bounded pool
 /// (`auth::throttle::HashingPool`); when it stays full the answer is 503 `service_unavailable`.
 pub async fn login(state: &AppState, ip: IpAddr, body: LoginRequest) -> AppResult<TokenResponse> {
+    let (user, session_id, refresh_token) = open_session(state, ip, body).await?;
+    let (access_token, expires_in) =
+        state.tokens.issue(&user.id, &session_id, user.role.as_str()).map_err(AppError::internal)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in,
+        refresh_token,
+        user: user_response(&user)?,
+    })
+}
+
+/// A browser's sign-in: the token its session cookie carries, and when it lapses unless renewed.
+pub struct BrowserSignIn {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Signs a browser in, with the same accounts, throttling and lockout as [`login`], into a
+/// session of the same kind: signing out, or revoking it, ends the cookie as it ends a token.
+pub async fn login_browser(state: &AppState, ip: IpAddr, body: LoginRequest) -> AppResult<BrowserSignIn> {
+    let (user, session_id, _unused_refresh) = open_session(state, ip, body).await?;
+    browser_token(state, &user.id, &session_id, user.role)
+}
+
+/// A fresh cookie token for a browser's live session: each page it opens renews its idle time.
+pub fn browser_token(
+    state: &AppState,
+    user_id: &str,
+    session_id: &str,
+    role: Role,
+) -> AppResult<BrowserSignIn> {
+    let ttl = state.config.web_idle_minutes as i64 * 60;
+    let (token, ttl) =
+        state.tokens.issue_for(user_id, session_id, role.as_str(), ttl).map_err(AppError::internal)?;
+    Ok(BrowserSignIn { token, expires_at: Utc::now() + Duration::seconds(ttl) })
+}
+
+/// Checks the password (counted, throttled, slowed down) and opens a session: the account, the
+/// session's id and its refresh token.
+async fn open_session(
+    state: &AppState,
+    ip: IpAddr,
+    body: LoginRequest,
+) -> AppResult<(UserRow, String, String)> {
     let LoginRequest { username, password } = body;
     // A name no account can have is refused before anything is looked up or counted.
     if username.chars().any(char::is_control) || username.chars().count() > 64 {
@@ -113,16 +158,8 @@ pub async fn login(state: &AppState, ip: IpAddr, body: LoginRequest) -> AppResul
             accounts::create_session(conn, &user_id, &refresh_hash, expires)
         })
         .await?;
-    let (access_token, expires_in) =
-        state.tokens.issue(&user.id, &session_id, user.role.as_str()).map_err(AppError::internal)?;
     tracing::info!(user = %user.username, session = %session_id, "signed in");
-    Ok(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in,
-        refresh_token,
-        user: user_response(&user)?,
-    })
+    Ok((user, session_id, refresh_token))
 }
 
 fn user_response(user: &UserRow) -> AppResult<UserResponse> {

@@ -179,23 +179,42 @@ pub(crate) fn attach_refusal(refusal: AttachRefusal) -> AppError {
 pub async fn list(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Vec<EvidenceItem>> {
     let user = caller.clone();
     let claim_id = id.to_string();
-    let (items, visits, reused) = state
+    let stored = state
         .db
         .read(move |conn| {
             let scope = policy::claim_scope(conn, &user)?;
             let claim = claims_db::find_claim(conn, &scope, &claim_id)?;
-            let items = db::evidence_detail(conn, &claim.id)?;
-            let hashes: Vec<String> = items.iter().map(|(_, f, _)| f.sha256.clone()).collect();
-            let reused = db::reused_elsewhere(conn, &claim.id, &hashes)?;
-            Ok((items, wo_db::visits_of_claim(conn, &claim.id)?, reused))
+            read_evidence(conn, &claim.id)
         })
         .await?;
+    Ok(evidence_items(state, stored))
+}
+
+/// What a claim's evidence list is made of, as stored.
+pub(crate) struct StoredEvidence {
+    items: Vec<(db::EvidenceRow, db::FileRow, db::BlobRow)>,
+    visits: Vec<wo_db::VisitRow>,
+    reused: std::collections::HashSet<String>,
+}
+
+/// Reads a claim's evidence, its visits and which of its files appear on other claims. The
+/// caller has already checked that the claim is visible.
+pub(crate) fn read_evidence(conn: &mut DbConnection, claim_id: &str) -> AppResult<StoredEvidence> {
+    let items = db::evidence_detail(conn, claim_id)?;
+    let hashes: Vec<String> = items.iter().map(|(_, f, _)| f.sha256.clone()).collect();
+    let reused = db::reused_elsewhere(conn, claim_id, &hashes)?;
+    Ok(StoredEvidence { items, visits: wo_db::visits_of_claim(conn, claim_id)?, reused })
+}
+
+/// The evidence list from what is stored: flags against the visits, links signed now.
+pub(crate) fn evidence_items(state: &AppState, stored: StoredEvidence) -> Vec<EvidenceItem> {
+    let StoredEvidence { items, visits, reused } = stored;
     let site = visits.iter().find_map(|v| v.check_in_lat.zip(v.check_in_lng));
     let window_of = |vs: &mut dyn Iterator<Item = &wo_db::VisitRow>| {
         vs.map(|v| (v.check_in_at, v.check_out_at.unwrap_or(v.check_in_at + Duration::hours(12))))
             .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
     };
-    let out = items
+    items
         .into_iter()
         .map(|(ev, file, blob)| {
             let linked = ev.visit_id.as_ref().and_then(|id| visits.iter().find(|v| &v.id == id));
@@ -251,6 +270,5 @@ pub async fn list(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<
                 links,
             }
         })
-        .collect();
-    Ok(out)
+        .collect()
 }

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod claims;
+pub mod console;
 pub mod devices;
 pub mod evidence;
 pub mod files;

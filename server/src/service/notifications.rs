@@ -62,6 +62,12 @@ pub async fn feed(state: &AppState, caller: &Caller, query: FeedQuery) -> AppRes
     Ok(Paged { items, limit, offset })
 }
 
+/// How many of the caller's notifications are unread (the pages' header shows it).
+pub async fn unread_count(state: &AppState, caller: &Caller) -> AppResult<i64> {
+    let user = caller.id.clone();
+    state.db.read(move |conn| notify::unread_count(conn, &user)).await
+}
+
 /// Marks one of the caller's notifications read.
 pub async fn mark_read(state: &AppState, caller: &Caller, id: &NotificationId) -> AppResult<()> {
     let id = id.to_string();

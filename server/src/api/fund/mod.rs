@@ -2,9 +2,7 @@
 //! refunds, the yearly publication, the journal, corrections and usage notices. Each handler calls
 //! one use case in `service::fund`; `render` turns statements and certificates into CSV and pages.
 
-mod render;
-
-use super::content_disposition;
+use crate::web::documents;
 use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -122,7 +120,7 @@ async fn verify_certificate(
     let view = fund::verify_certificate(&state, &number).await?;
     match query.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(view)),
-        Some("html") => Ok(render::certificate_page(&view)),
+        Some("html") => Ok(documents::certificate_page(&view)),
         Some(_) => Err(AppError::invalid("format")),
     }
 }
@@ -216,8 +214,8 @@ async fn publication(
     let statement = fund::publication(&state, &user, path.into_inner()).await?;
     match query.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(statement)),
-        Some("csv") => render::csv_of(std::slice::from_ref(&statement)),
-        Some("html") => Ok(render::html_of(&statement)),
+        Some("csv") => documents::csv_of(std::slice::from_ref(&statement)),
+        Some("html") => Ok(documents::html_of(&statement)),
         Some(_) => Err(AppError::invalid("format")),
     }
 }
@@ -234,7 +232,7 @@ async fn jurisdiction_publication(
     let rows = fund::jurisdiction_publication(&state, &reviewer, year.into_inner()).await?;
     match query.format.as_deref() {
         None | Some("json") => Ok(HttpResponse::Ok().json(rows)),
-        Some("csv") => render::csv_of(&rows),
+        Some("csv") => documents::csv_of(&rows),
         Some(_) => Err(AppError::invalid("format")),
     }
 }
@@ -249,7 +247,7 @@ async fn export_journal(
 ) -> AppResult<HttpResponse> {
     let (from, to) = (query.from, query.to);
     let rows = fund::export_journal(&state, &reviewer, query.into_inner()).await?;
-    render::journal_csv(rows, &format!("journal-{from}-{to}.csv"))
+    documents::journal_csv(rows, &format!("journal-{from}-{to}.csv"))
 }
 
 /// Corrects the journal: posts the exact negation of an entry, with the reason. Entries are never

@@ -222,8 +222,42 @@ pub fn find_claims(conn: &mut DbConnection, scope: &ClaimScope, ids: &[&str]) ->
 pub struct ClaimFilter {
     pub states: Vec<String>,
     pub estate_id: Option<String>,
+    pub building_id: Option<String>,
+    pub category: Option<String>,
     /// Only claims whose bureau deadline is on or before this date (or overdue).
     pub due_by: Option<NaiveDate>,
+}
+
+/// Narrows a boxed claims query to a [`ClaimFilter`]'s states, estate, building and category.
+macro_rules! filter_claims {
+    ($query:expr, $filter:expr) => {{
+        let (mut query, filter) = ($query, $filter);
+        if !filter.states.is_empty() {
+            query = query.filter(claims::state.eq_any(filter.states.clone()));
+        }
+        if let Some(estate) = &filter.estate_id {
+            query = query.filter(claims::estate_id.eq(estate.clone()));
+        }
+        if let Some(building) = &filter.building_id {
+            query = query.filter(claims::building_id.eq(building.clone()));
+        }
+        if let Some(category) = &filter.category {
+            query = query.filter(claims::category.eq(category.clone()));
+        }
+        query
+    }};
+}
+
+/// The claims waiting on the bureau in these jurisdictions, as a boxed query to narrow further.
+macro_rules! bureau_claims {
+    ($jurisdictions:expr) => {{
+        let query = claims::table.filter(claims::waiting_on.eq("bureau")).into_boxed();
+        // One jurisdiction, the usual case, as an equality so the index also yields the order.
+        match $jurisdictions {
+            [one] => query.filter(claims::jurisdiction.eq(one.clone())),
+            many => query.filter(claims::jurisdiction.eq_any(many.to_vec())),
+        }
+    }};
 }
 
 /// Claims in scope, newest first.
@@ -236,12 +270,7 @@ pub fn list_claims(
 ) -> AppResult<Vec<ClaimRow>> {
     let mut query = claims::table.select(ClaimRow::as_select()).into_boxed();
     query = restrict_claims!(query, scope);
-    if !filter.states.is_empty() {
-        query = query.filter(claims::state.eq_any(filter.states.clone()));
-    }
-    if let Some(estate) = &filter.estate_id {
-        query = query.filter(claims::estate_id.eq(estate.clone()));
-    }
+    query = filter_claims!(query, filter);
     Ok(query.order((claims::filed_at.desc(), claims::id.desc())).limit(limit).offset(offset).load(conn)?)
 }
 
@@ -254,19 +283,7 @@ pub fn queue(
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<ClaimRow>> {
-    let mut query =
-        claims::table.filter(claims::waiting_on.eq("bureau")).select(ClaimRow::as_select()).into_boxed();
-    // One jurisdiction, the usual case, as an equality so the index also yields the order.
-    query = match jurisdictions {
-        [one] => query.filter(claims::jurisdiction.eq(one.clone())),
-        many => query.filter(claims::jurisdiction.eq_any(many.to_vec())),
-    };
-    if !filter.states.is_empty() {
-        query = query.filter(claims::state.eq_any(filter.states.clone()));
-    }
-    if let Some(estate) = &filter.estate_id {
-        query = query.filter(claims::estate_id.eq(estate.clone()));
-    }
+    let mut query = filter_claims!(bureau_claims!(jurisdictions), filter).select(ClaimRow::as_select());
     if let Some(due_by) = filter.due_by {
         query = query.filter(claims::bureau_due_on.le(due_by));
     }
@@ -274,6 +291,30 @@ pub fn queue(
         .order((claims::bureau_due_on.asc(), claims::filed_at.asc(), claims::id.asc()))
         .limit(limit)
         .offset(offset)
+        .load(conn)?)
+}
+
+/// How many claims of the reviewer queue match `filter`, for paging.
+pub fn queue_total(
+    conn: &mut DbConnection,
+    jurisdictions: &[String],
+    filter: &ClaimFilter,
+) -> AppResult<i64> {
+    let mut query = filter_claims!(bureau_claims!(jurisdictions), filter);
+    if let Some(due_by) = filter.due_by {
+        query = query.filter(claims::bureau_due_on.le(due_by));
+    }
+    Ok(query.count().get_result(conn)?)
+}
+
+/// How many claims wait on the bureau in these jurisdictions, by state.
+pub fn queue_counts(conn: &mut DbConnection, jurisdictions: &[String]) -> AppResult<Vec<(String, i64)>> {
+    Ok(claims::table
+        .filter(claims::waiting_on.eq("bureau"))
+        .filter(claims::jurisdiction.eq_any(jurisdictions))
+        .group_by(claims::state)
+        .select((claims::state, diesel::dsl::count_star()))
+        .order(claims::state.asc())
         .load(conn)?)
 }
 

@@ -12,6 +12,7 @@ mod view;
 use chrono::Utc;
 use serde::Deserialize;
 
+pub use crate::db::claims::SignatureKind;
 pub use cost_sheets::{
     add_revision, dispute_signature, sign, submit, verify, CostSheetRequest, DisputeSignatureRequest,
     LineDecision, LineVerdict, SubmitCostSheetRequest, VerifyRequest,
@@ -35,6 +36,7 @@ use self::view::claim_response;
 use crate::db::claims::{self as db, ClaimFilter};
 use crate::db::registry as reg;
 use crate::db::DbConnection;
+use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::ClaimState;
@@ -51,6 +53,9 @@ pub struct ClaimQuery {
     /// Comma-separated states.
     pub status: Option<String>,
     pub estate_id: Option<String>,
+    pub building_id: Option<String>,
+    /// A warranty category, e.g. `seepage`.
+    pub category: Option<String>,
     /// Only claims due within this many days (overdue ones included).
     pub due_within_days: Option<i64>,
     pub limit: Option<i64>,
@@ -58,7 +63,7 @@ pub struct ClaimQuery {
 }
 
 impl ClaimQuery {
-    fn filter(&self) -> AppResult<ClaimFilter> {
+    pub(crate) fn filter(&self) -> AppResult<ClaimFilter> {
         let states = match &self.status {
             Some(list) => list
                 .split(',')
@@ -78,10 +83,25 @@ impl ClaimQuery {
             Some(_) => return Err(AppError::invalid("due_within_days")),
             None => None,
         };
-        Ok(ClaimFilter { states, estate_id: self.estate_id.as_deref().map(parse_id).transpose()?, due_by })
+        let category = match self.category.as_deref() {
+            Some(c) => Some(
+                c.parse::<WarrantyCategory>()
+                    .map_err(|_| AppError::invalid("category"))?
+                    .as_str()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        Ok(ClaimFilter {
+            states,
+            estate_id: self.estate_id.as_deref().map(parse_id).transpose()?,
+            building_id: self.building_id.as_deref().map(parse_id).transpose()?,
+            category,
+            due_by,
+        })
     }
 
-    fn page(&self) -> AppResult<(i64, i64)> {
+    pub(crate) fn page(&self) -> AppResult<(i64, i64)> {
         Page { limit: self.limit, offset: self.offset }.bounds()
     }
 }
@@ -119,11 +139,11 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
     responses(rows, caller, limit, offset)
 }
 
-type WithProgress = (Vec<db::ClaimRow>, HashMap<String, db::Progress>, view::People);
+pub(crate) type WithProgress = (Vec<db::ClaimRow>, HashMap<String, db::Progress>, view::People);
 
 /// The claims with what their answers need beyond the rows: their progress and their applicants'
 /// names, in a fixed number of reads.
-fn with_progress(conn: &mut DbConnection, rows: Vec<db::ClaimRow>) -> AppResult<WithProgress> {
+pub(crate) fn with_progress(conn: &mut DbConnection, rows: Vec<db::ClaimRow>) -> AppResult<WithProgress> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let progress = db::progress_of(conn, &ids)?;
     let applicants: Vec<&str> = rows.iter().map(|r| r.applicant_id.as_str()).collect();
@@ -131,7 +151,7 @@ fn with_progress(conn: &mut DbConnection, rows: Vec<db::ClaimRow>) -> AppResult<
     Ok((rows, progress, people))
 }
 
-fn responses(
+pub(crate) fn responses(
     (rows, progress, people): WithProgress,
     caller: &Caller,
     limit: i64,

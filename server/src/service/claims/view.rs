@@ -293,6 +293,8 @@ pub struct CostSheetView {
     pub witnessed_by: Option<String>,
     /// Signed and not disputed: what submission and payout rest on (Art. 22).
     pub signed: bool,
+    /// The file of the handwritten signature image, once signed (`GET /files/{id}/content`).
+    pub signature_file_id: Option<String>,
     /// When and why the applicant disputed an in-person signature.
     pub disputed_at: Option<DateTime<Utc>>,
     pub dispute_reason: Option<String>,
@@ -394,6 +396,7 @@ pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult
             signature,
             signed,
             witnessed_by: sheet.witnessed_by,
+            signature_file_id: sheet.signature_file_id,
             disputed_at: sheet.disputed_at.map(utc),
             dispute_reason: sheet.dispute_reason,
             revision: sheet.revision,

@@ -1,33 +1,45 @@
 //! The fund's documents as the formats people read: the deposit certificate and a building's
-//! yearly statement as zh-CN pages (Art. 15, 28), statements and the journal as CSV.
+//! yearly statement as zh-CN pages (Art. 15, 28, templates under `server/templates/documents`),
+//! statements and the journal as CSV. The API and the console serve the same documents.
 
 use actix_web::http::header::DispositionType;
 use actix_web::HttpResponse;
-use baoxiu_sync_protocol::Money;
+use askama::Template;
 
 use crate::error::{AppError, AppResult};
 use crate::service::fund::{CertificateView, JournalLine, YearStatement};
 
+#[derive(Template)]
+#[template(path = "documents/certificate.html")]
+struct CertificatePage<'a> {
+    c: &'a CertificateView,
+    paid: String,
+}
+
 /// The deposit certificate 物业质量保修金交存证明 as a printable zh-CN page (Art. 15).
 pub fn certificate_page(c: &CertificateView) -> HttpResponse {
-    let e = |s: &str| html_escape::encode_text(s).to_string();
     let paid = c.paid_on.map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_default();
-    let body = format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>物业质量保修金交存证明 {number}</title></head><body>\
-         <h1>物业质量保修金交存证明</h1><p>编号：{number}</p>\
-         <p>{estate}{building}已按《山东省物业质量保修金管理办法（试行）》足额交存物业质量保修金人民币{amount}元，交存日期{paid}。</p>\
-         <p>状态：{status}</p><p>可凭编号在本系统核验。</p></body></html>",
-        number = e(&c.certificate_number),
-        estate = e(&c.estate),
-        building = e(&c.building),
-        amount = c.amount,
-        paid = paid,
-        status = if c.valid { "有效" } else { "无效" },
-    );
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("content-security-policy", "default-src 'none'"))
-        .body(body)
+    document(&CertificatePage { c, paid })
+}
+
+#[derive(Template)]
+#[template(path = "documents/statement.html")]
+struct StatementPage<'a> {
+    st: &'a YearStatement,
+}
+
+/// A document page: no script, no style from elsewhere, nothing framed.
+fn document(page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(body) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("content-security-policy", "default-src 'none'"))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "document did not render");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
 }
 
 pub fn csv_of(rows: &[YearStatement]) -> AppResult<HttpResponse> {
@@ -64,31 +76,9 @@ pub fn csv_of(rows: &[YearStatement]) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(bytes))
 }
 
+/// A building's yearly statement as a zh-CN page owners can read (Art. 28).
 pub fn html_of(st: &YearStatement) -> HttpResponse {
-    let e = |s: &str| html_escape::encode_text(s).to_string();
-    let row = |label: &str, amount: Money| format!("<tr><th>{label}</th><td>¥{amount}</td></tr>");
-    let body = format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{estate}{building} {year}年度物业质量保修金公示</title></head><body>\
-         <h1>{estate}{building}</h1><h2>{year}年度物业质量保修金交存、使用、退还情况公示</h2><table>{rows}</table>\
-         <p>依据《山东省物业质量保修金管理办法（试行）》第二十八条公示。</p></body></html>",
-        estate = e(&st.estate),
-        building = e(&st.building),
-        year = st.year,
-        rows = [
-            row("期初余额", st.opening_balance),
-            row("本年交存（含滞纳金）", st.deposits),
-            row("本年利息", st.interest),
-            row("本年使用", st.uses),
-            row("本年退还", st.refunds),
-            row("期末余额", st.closing_balance),
-        ]
-        .concat()
-    );
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("content-security-policy", "default-src 'none'"))
-        .body(body)
+    document(&StatementPage { st })
 }
 
 /// The journal for accountants, one entry a line.
@@ -125,6 +115,6 @@ pub fn journal_csv(rows: Vec<JournalLine>, file_name: &str) -> AppResult<HttpRes
     let bytes = out.into_inner().map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(super::content_disposition(DispositionType::Attachment, file_name))
+        .insert_header(crate::api::content_disposition(DispositionType::Attachment, file_name))
         .body(bytes))
 }

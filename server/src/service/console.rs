@@ -1,0 +1,105 @@
+//! What the bureau's web console shows on one page, read in one transaction: the reviewer queue
+//! with its counts and filters, and a claim's dossier with its evidence and the choices its forms
+//! offer. The steps themselves are the same use cases the API calls (`service::claims`).
+
+use std::collections::HashMap;
+
+use crate::db::claims as db;
+use crate::db::registry as reg;
+use crate::domain::ids::ClaimId;
+use crate::domain::lifecycle::ClaimState;
+use crate::domain::registry::Role;
+use crate::error::AppResult;
+use crate::media::store::Variant;
+use crate::service::claims::{claim_page, ClaimPage, ClaimQuery, ClaimResponse};
+use crate::service::evidence::{evidence_items, read_evidence, EvidenceItem};
+use crate::service::files::signed_link;
+use crate::service::policy::Caller;
+use crate::state::AppState;
+
+/// The reviewer queue as the console shows it.
+pub struct QueueOverview {
+    /// This page of the queue, nearest deadline first.
+    pub claims: Vec<ClaimResponse>,
+    /// How many claims match the filters, over all pages.
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+    /// Claims waiting on the bureau by state, unfiltered, in the lifecycle's order.
+    pub counts: Vec<(ClaimState, i64)>,
+    /// The jurisdiction's buildings to filter by: (id, estate name, building name).
+    pub buildings: Vec<(String, String, String)>,
+}
+
+/// The reviewer's queue with what its page needs around it.
+pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppResult<QueueOverview> {
+    let (limit, offset) = query.page()?;
+    let filter = query.filter()?;
+    let who = caller.clone();
+    let (rows, total, counts, buildings) = state
+        .db
+        .read(move |conn| {
+            let jurisdictions = reg::reviewer_jurisdictions(conn, &who.id)?;
+            let rows = db::queue(conn, &jurisdictions, &filter, limit, offset)?;
+            let total = db::queue_total(conn, &jurisdictions, &filter)?;
+            let counts = db::queue_counts(conn, &jurisdictions)?;
+            let buildings = reg::buildings_in(conn, &jurisdictions)?;
+            Ok((crate::service::claims::with_progress(conn, rows)?, total, counts, buildings))
+        })
+        .await?;
+    let claims = crate::service::claims::responses(rows, caller, limit, offset)?.items;
+    let by_state: HashMap<String, i64> = counts.into_iter().collect();
+    let counts = ClaimState::ALL.iter().filter_map(|s| by_state.get(s.as_str()).map(|n| (*s, *n))).collect();
+    Ok(QueueOverview { claims, total, limit, offset, counts, buildings })
+}
+
+/// A claim's dossier: its page, its evidence with flags, the names of its place, and what the
+/// reviewer's forms offer.
+pub struct Dossier {
+    pub page: ClaimPage,
+    pub evidence: Vec<EvidenceItem>,
+    pub estate: String,
+    pub building: String,
+    pub unit: Option<String>,
+    /// The steps a reviewer may take in the claim's state, by name (`Action::name`).
+    pub reviewer_steps: Vec<&'static str>,
+    /// The organisations the bureau may designate to repair: (id, name).
+    pub repair_units: Vec<(String, String)>,
+    /// Short-lived links to the signature images, by cost-sheet revision.
+    pub signature_links: Vec<(i32, String)>,
+}
+
+/// A claim's dossier, if the caller may see the claim.
+pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Dossier> {
+    let who = caller.clone();
+    let id = id.to_string();
+    let (page, stored, (estate, building, unit), reviewer_steps, repair_units) = state
+        .db
+        .read(move |conn| {
+            let row = crate::service::policy::visible_claim(conn, &who, &id)?;
+            let page = claim_page(conn, &who, &id)?;
+            let stored = read_evidence(conn, &id)?;
+            let names = reg::place_names(conn, &row.building_id, row.unit_id.as_deref())?;
+            let steps = row.machine().possible_steps_for(Role::Reviewer);
+            let units = if steps.contains(&"approve") { reg::designatable_units(conn)? } else { Vec::new() };
+            Ok((page, stored, names, steps, units))
+        })
+        .await?;
+    let signature_links = page
+        .cost_sheets
+        .iter()
+        .filter_map(|s| {
+            s.signature_file_id.as_deref().map(|f| (s.revision, signed_link(state, f, Variant::Original)))
+        })
+        .collect();
+    Ok(Dossier {
+        signature_links,
+        page,
+        evidence: evidence_items(state, stored),
+        estate,
+        building,
+        unit,
+        reviewer_steps,
+        repair_units,
+    })
+}

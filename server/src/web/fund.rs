@@ -1,0 +1,124 @@
+//! The fund of the reviewer's jurisdiction: its buildings with their balances, a building's
+//! balance per category with its holds and journal, and the jurisdiction's journal by period with
+//! its CSV export. Each page calls one use case of `service::fund`.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use super::documents;
+use super::{render, Browser, Chrome, PageError};
+use crate::domain::deadlines::shanghai_date;
+use crate::domain::ids::BuildingId;
+use crate::domain::registry::Role;
+use crate::error::AppError;
+use crate::messages::Code;
+use crate::service::fund::{self, BuildingFund, JournalLine, PeriodQuery, YearStatement};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(overview).service(building).service(journal);
+}
+
+fn reviewer(browser: &Browser) -> Result<(), PageError> {
+    if browser.caller.role == Role::Reviewer {
+        Ok(())
+    } else {
+        Err(browser.refused(AppError::new(Code::Forbidden)))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "fund.html")]
+struct FundPage {
+    c: Chrome,
+    year: i32,
+    statements: Vec<YearStatement>,
+}
+
+/// The jurisdiction's buildings with this year's movements and balances (Art. 28).
+#[get("/review/fund")]
+async fn overview(state: web::Data<AppState>, mut browser: Browser) -> Result<HttpResponse, PageError> {
+    reviewer(&browser)?;
+    let year = shanghai_date(chrono::Utc::now()).year();
+    let statements = fund::jurisdiction_publication(&state, &browser.caller, year)
+        .await
+        .map_err(|e| browser.refused(e))?;
+    let page = FundPage { c: browser.chrome_with(None), year, statements };
+    Ok(render(&page, StatusCode::OK, Some(&browser)))
+}
+
+#[derive(Template)]
+#[template(path = "fund_building.html")]
+struct BuildingPage {
+    c: Chrome,
+    f: BuildingFund,
+}
+
+/// One building's fund: balance per category, holds, custody and its journal.
+#[get("/review/fund/buildings/{id}")]
+async fn building(
+    state: web::Data<AppState>,
+    mut browser: Browser,
+    id: web::Path<BuildingId>,
+) -> Result<HttpResponse, PageError> {
+    reviewer(&browser)?;
+    let f = fund::building_fund(&state, &browser.caller, &id).await.map_err(|e| browser.refused(e))?;
+    let page = BuildingPage { c: browser.chrome_with(None), f };
+    Ok(render(&page, StatusCode::OK, Some(&browser)))
+}
+
+#[derive(Deserialize)]
+struct JournalParams {
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    kind: Option<String>,
+    format: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "journal.html")]
+struct JournalPage {
+    c: Chrome,
+    from: NaiveDate,
+    to: NaiveDate,
+    kind: String,
+    kinds: &'static [crate::domain::ledger::EntryKind],
+    lines: Vec<JournalLine>,
+}
+
+/// The jurisdiction's journal for a period (the day after the last day as `to`), filtered by
+/// kind; `format=csv` downloads it for the accountants.
+#[get("/review/fund/journal")]
+async fn journal(
+    state: web::Data<AppState>,
+    mut browser: Browser,
+    params: web::Query<JournalParams>,
+) -> Result<HttpResponse, PageError> {
+    reviewer(&browser)?;
+    let today = shanghai_date(chrono::Utc::now());
+    let from = params.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
+    let to = params.to.unwrap_or(today + chrono::Duration::days(1));
+    let kind = params.kind.clone().filter(|k| !k.is_empty());
+    let mut lines = fund::export_journal(&state, &browser.caller, PeriodQuery { from, to })
+        .await
+        .map_err(|e| browser.refused(e))?;
+    if let Some(kind) = &kind {
+        lines.retain(|l| l.entry.kind.as_str() == kind);
+    }
+    if params.format.as_deref() == Some("csv") {
+        return documents::journal_csv(lines, &format!("journal-{from}-{to}.csv"))
+            .map_err(|e| browser.refused(e));
+    }
+    let page = JournalPage {
+        c: browser.chrome_with(None),
+        from,
+        to,
+        kind: kind.unwrap_or_default(),
+        kinds: crate::domain::ledger::EntryKind::ALL,
+        lines,
+    };
+    Ok(render(&page, StatusCode::OK, Some(&browser)))
+}

@@ -1,0 +1,256 @@
+//! The web pages, for the people who work in a browser: the bureau's console first.
+//!
+//! Pages are thin like the API's handlers: they extract the signed-in browser and the form, call
+//! one use case in `service`, and render a compile-time checked template (`server/templates`).
+//! Every control is a plain link or form; htmx (vendored, `assets`) only swaps parts of a page in
+//! place. Texts come from [`texts`]; refusals show the service's own message.
+
+mod assets;
+pub mod documents;
+mod fund;
+mod notifications;
+mod review;
+mod session;
+pub mod texts;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse, ResponseError};
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::domain::coverage::{PartLocation, WarrantyCategory};
+use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
+use crate::error::AppError;
+use crate::messages::{Code, Lang};
+pub use session::{Browser, SESSION_COOKIE};
+use texts::Texts;
+
+/// Registers the pages at the root, beside the API.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(64 * 1024))
+        .configure(assets::routes)
+        .configure(session::routes)
+        .configure(review::routes)
+        .configure(fund::routes)
+        .configure(notifications::routes);
+}
+
+/// What every page's frame shows: the language, the signed-in person, the notification count,
+/// the CSRF token for its forms, and when the session lapses.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub lang: Lang,
+    /// The page's own path and query, for the language switch to come back to.
+    pub path: String,
+    pub user: Option<ChromeUser>,
+    /// A notice at the top of the page (a stale version reloaded, a step done).
+    pub notice: Option<&'static str>,
+}
+
+pub struct ChromeUser {
+    pub name: String,
+    pub role: &'static str,
+    pub csrf: String,
+    /// When the session lapses unless a page is opened, in Shanghai time.
+    pub expires: String,
+    pub unread: i64,
+}
+
+impl Chrome {
+    pub fn state_name(&self, s: &ClaimState) -> &'static str {
+        texts::state_name(*s, self.lang)
+    }
+    pub fn category_name(&self, c: &WarrantyCategory) -> &'static str {
+        texts::category_name(*c, self.lang)
+    }
+    pub fn location_name(&self, l: &PartLocation) -> &'static str {
+        texts::location_name(*l, self.lang)
+    }
+    pub fn kind_name(&self, k: &ClaimKind) -> &'static str {
+        texts::kind_name(*k, self.lang)
+    }
+    pub fn waiting_on_name(&self, w: &WaitingOn) -> &'static str {
+        texts::waiting_on_name(*w, self.lang)
+    }
+    pub fn reason_name(&self, r: &RejectionReason) -> &'static str {
+        texts::reason_name(*r, self.lang)
+    }
+    pub fn clock_name(&self, clock: &str) -> &'static str {
+        texts::clock_name(clock, self.lang)
+    }
+    pub fn flag_name(&self, flag: &str) -> &'static str {
+        texts::flag_name(flag, self.lang)
+    }
+    pub fn evidence_kind_name(&self, kind: &str) -> &'static str {
+        texts::evidence_kind_name(kind, self.lang)
+    }
+    pub fn action_name(&self, action: &str) -> &'static str {
+        texts::action_name(action, self.lang)
+    }
+    pub fn entry_kind_name(&self, kind: &str) -> &'static str {
+        texts::entry_kind_name(kind, self.lang)
+    }
+    /// A moment as people in Shandong read it: Shanghai time, to the minute.
+    pub fn local(&self, at: &DateTime<Utc>) -> String {
+        at.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
+    }
+    /// This page's path, encoded for a `back=` query.
+    pub fn back(&self) -> String {
+        urlencode(&self.path)
+    }
+    /// The CSRF token for this page's forms.
+    pub fn csrf(&self) -> &str {
+        self.user.as_ref().map(|u| u.csrf.as_str()).unwrap_or("")
+    }
+}
+
+/// Renders a page with the security headers every page carries; a renewed session cookie, if the
+/// browser's was renewed, rides along.
+pub fn render(template: &impl Template, status: StatusCode, browser: Option<&Browser>) -> HttpResponse {
+    match template.render() {
+        Ok(body) => {
+            let mut response = HttpResponse::build(status);
+            if let Some(cookie) = browser.and_then(Browser::renewed_cookie) {
+                response.cookie(cookie);
+            }
+            let mut response = response.content_type("text/html; charset=utf-8").body(body);
+            secure_headers(response.headers_mut());
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "page did not render");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}
+
+/// The content security policy of every page: scripts and styles from this server only, none
+/// inline; nothing framed; forms post back here only.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+fn secure_headers(headers: &mut header::HeaderMap) {
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // Pages hold personal data: never kept by a shared cache or the browser's back cache.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+}
+
+/// A 303 to `location`, after a form or to the sign-in page.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// Why a page is not shown: the browser must sign in (again), or the service refused, shown as
+/// a page in the reader's language.
+#[derive(Debug)]
+pub enum PageError {
+    SignIn { next: String, expired: bool },
+    Refused { error: AppError, lang: Lang },
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PageError::SignIn { .. } => write!(f, "sign-in needed"),
+            PageError::Refused { error, .. } => write!(f, "{error}"),
+        }
+    }
+}
+
+impl PageError {
+    pub fn new(error: AppError, lang: Lang) -> PageError {
+        PageError::Refused { error, lang }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    message: &'static str,
+    hint: Option<&'static str>,
+    status: u16,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::SignIn { .. } => StatusCode::SEE_OTHER,
+            PageError::Refused { error, .. } => error.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            PageError::SignIn { next, expired } => {
+                let mut url = format!("/login?next={}", urlencode(next));
+                if *expired {
+                    url.push_str("&expired=1");
+                }
+                see_other(&url)
+            }
+            PageError::Refused { error, lang } => {
+                if error.code == Code::Internal {
+                    tracing::error!(error = %error, "page failed");
+                }
+                let t = texts::texts(*lang);
+                let message = match error.code {
+                    Code::NotFound => t.not_found,
+                    Code::Forbidden => t.forbidden_page,
+                    code => code.text(*lang),
+                };
+                let hint = error.explanation.as_ref().and_then(|e| e.hint).map(|h| h.text(*lang));
+                let page = ErrorPage {
+                    c: Chrome { t, lang: *lang, path: "/".into(), user: None, notice: None },
+                    message,
+                    hint,
+                    status: self.status_code().as_u16(),
+                };
+                render(&page, self.status_code(), None)
+            }
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A path this site may send a browser back to: its own, never another origin's.
+pub fn local_path(path: Option<&str>) -> &str {
+    match path {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains("://") => p,
+        _ => "/review",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_own_paths_are_followed_back() {
+        assert_eq!(local_path(Some("/review?x=1")), "/review?x=1");
+        for hostile in ["//evil.example", "https://evil.example", "/\\evil", "evil", "/x?u=http://e"] {
+            assert_eq!(local_path(Some(hostile)), "/review", "{hostile}");
+        }
+        assert_eq!(local_path(None), "/review");
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(urlencode("/review?a=1&b=中"), "/review%3Fa%3D1%26b%3D%E4%B8%AD");
+    }
+}

@@ -1,0 +1,460 @@
+//! The reviewer's pages: the queue (`/review`) and a claim's dossier (`/review/claims/{id}`) with
+//! every step the bureau may take in the claim's state as a form. Each form posts to
+//! `/review/claims/{id}/{step}`, which calls the same use case as the API; a refusal is shown in
+//! place at its form, a stale version reloads the dossier with a notice.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use askama::Template;
+use baoxiu_sync_protocol::Money;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::session::SignedForm;
+use super::{render, see_other, Browser, Chrome, PageError};
+use crate::domain::coverage::WarrantyCategory;
+use crate::domain::deadlines::shanghai_date;
+use crate::domain::ids::ClaimId;
+use crate::domain::lifecycle::{ClaimState, RejectionReason};
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::claims::{
+    self as claims, ApproveRequest, ClaimQuery, CostSheetView, DeveloperUnableRequest, InspectionResult,
+    LineDecision, LineVerdict, PayRequest, Payee, PlanDecision, PlanDecisionRequest, RejectRequest,
+    SignatureKind, SimpleStep, StepRequest, TimelineEntry, VerifyRequest,
+};
+use crate::service::console::{self, Dossier};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(queue).service(dossier).service(take_step);
+}
+
+/// Claims on a queue page.
+const PAGE_SIZE: i64 = 25;
+
+fn reviewer(browser: &Browser) -> Result<(), PageError> {
+    if browser.caller.role == Role::Reviewer {
+        Ok(())
+    } else {
+        Err(browser.refused(AppError::new(Code::Forbidden)))
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct QueueParams {
+    state: Option<String>,
+    building: Option<String>,
+    category: Option<String>,
+    due: Option<String>,
+    page: Option<i64>,
+}
+
+fn blank_is_none(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// One row of the queue.
+struct QueueRow {
+    id: String,
+    state: ClaimState,
+    place: String,
+    category: WarrantyCategory,
+    description: String,
+    next: &'static str,
+    due_on: Option<NaiveDate>,
+    days_left: Option<i64>,
+    /// `overdue`, `due2` (within 2 days), `due5` (within 5) or empty.
+    urgency: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "queue.html")]
+struct QueuePage {
+    c: Chrome,
+    rows: Vec<QueueRow>,
+    counts: Vec<(ClaimState, i64)>,
+    buildings: Vec<(String, String, String)>,
+    states: &'static [ClaimState],
+    categories: &'static [WarrantyCategory],
+    state: String,
+    building: String,
+    category: String,
+    due: String,
+    total: i64,
+    page: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+fn urgency(days_left: Option<i64>) -> &'static str {
+    match days_left {
+        Some(d) if d < 0 => "overdue",
+        Some(d) if d <= 2 => "due2",
+        Some(d) if d <= 5 => "due5",
+        _ => "",
+    }
+}
+
+/// The link to another page of the queue with the same filters.
+fn queue_link(params: &QueueParams, page: i64) -> String {
+    let mut query = vec![format!("page={page}")];
+    for (name, value) in [
+        ("state", &params.state),
+        ("building", &params.building),
+        ("category", &params.category),
+        ("due", &params.due),
+    ] {
+        if let Some(v) = blank_is_none(value) {
+            query.push(format!("{name}={}", super::urlencode(&v)));
+        }
+    }
+    format!("/review?{}", query.join("&"))
+}
+
+/// The jurisdiction's claims waiting on the bureau, nearest deadline first.
+#[get("/review")]
+async fn queue(
+    state: web::Data<AppState>,
+    mut browser: Browser,
+    params: web::Query<QueueParams>,
+) -> Result<HttpResponse, PageError> {
+    reviewer(&browser)?;
+    let params = params.into_inner();
+    let page = params.page.unwrap_or(1).clamp(1, 100_000);
+    let due_within_days = match blank_is_none(&params.due) {
+        Some(d) => Some(d.parse::<i64>().map_err(|_| browser.refused(AppError::invalid("due")))?),
+        None => None,
+    };
+    let query = ClaimQuery {
+        status: blank_is_none(&params.state),
+        estate_id: None,
+        building_id: blank_is_none(&params.building),
+        category: blank_is_none(&params.category),
+        due_within_days,
+        limit: Some(PAGE_SIZE),
+        offset: Some((page - 1) * PAGE_SIZE),
+    };
+    let overview = console::queue(&state, &browser.caller, &query).await.map_err(|e| browser.refused(e))?;
+    let today = shanghai_date(chrono::Utc::now());
+    let rows = overview
+        .claims
+        .into_iter()
+        .map(|claim| {
+            let due_on = claim
+                .next_step
+                .due_on
+                .or_else(|| claim.deadlines.iter().filter(|d| !d.met).map(|d| d.due_on).min());
+            let days_left = due_on.map(|d| (d - today).num_days());
+            let place = overview
+                .buildings
+                .iter()
+                .find(|(id, _, _)| *id == claim.building_id)
+                .map(|(_, estate, building)| format!("{estate} {building}"))
+                .unwrap_or_default();
+            QueueRow {
+                place: format!("{place} {}", claim.location_detail),
+                state: claim.state,
+                category: claim.category,
+                description: claim.description.chars().take(60).collect(),
+                next: claim.next_step.text,
+                due_on,
+                days_left,
+                urgency: urgency(days_left),
+                id: claim.id,
+            }
+        })
+        .collect();
+    let pages = ((overview.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let template = QueuePage {
+        c: browser.chrome_with(None),
+        rows,
+        counts: overview.counts,
+        buildings: overview.buildings,
+        states: ClaimState::ALL,
+        categories: WarrantyCategory::ALL,
+        state: blank_is_none(&params.state).unwrap_or_default(),
+        building: blank_is_none(&params.building).unwrap_or_default(),
+        category: blank_is_none(&params.category).unwrap_or_default(),
+        due: blank_is_none(&params.due).unwrap_or_default(),
+        total: overview.total,
+        page,
+        pages,
+        previous: (page > 1).then(|| queue_link(&params, page - 1)),
+        next: (page < pages).then(|| queue_link(&params, page + 1)),
+    };
+    Ok(render(&template, StatusCode::OK, Some(&browser)))
+}
+
+/// A refusal shown at the form of the step that was refused.
+struct Refused {
+    step: String,
+    message: &'static str,
+    hint: Option<&'static str>,
+    detail: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dossier.html")]
+struct DossierPage {
+    c: Chrome,
+    d: Dossier,
+    refused: Option<Refused>,
+    today: NaiveDate,
+    reasons: &'static [RejectionReason],
+}
+
+impl DossierPage {
+    fn offers(&self, step: &str) -> bool {
+        self.d.reviewer_steps.contains(&step)
+    }
+
+    fn refusal_at(&self, step: &str) -> Option<&Refused> {
+        self.refused.as_ref().filter(|r| r.step == step)
+    }
+
+    /// The cost sheet now with the bureau: the latest revision.
+    fn submitted_sheet(&self) -> Option<&CostSheetView> {
+        self.d.page.cost_sheets.last()
+    }
+
+    /// Revisions in conflict, to compare side by side.
+    fn conflicting(&self) -> Vec<&CostSheetView> {
+        self.d.page.cost_sheets.iter().filter(|s| s.conflict).collect()
+    }
+
+    fn signature_link(&self, revision: &i32) -> Option<&str> {
+        self.d.signature_links.iter().find(|(r, _)| r == revision).map(|(_, l)| l.as_str())
+    }
+
+    /// The note, reason or comment a timeline step carries.
+    fn note_of(&self, entry: &TimelineEntry) -> Option<String> {
+        ["note", "reason", "comment"]
+            .iter()
+            .find_map(|k| entry.detail.get(k).and_then(|v| v.as_str()).map(str::to_owned))
+    }
+
+    fn is_signed_in_person(&self, sheet: &CostSheetView) -> bool {
+        sheet.signature == Some(SignatureKind::InPerson)
+    }
+}
+
+#[derive(Deserialize)]
+struct DossierParams {
+    notice: Option<String>,
+}
+
+async fn dossier_page(
+    state: &AppState,
+    browser: &mut Browser,
+    id: &ClaimId,
+    notice: Option<&'static str>,
+    refused: Option<Refused>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let d = console::dossier(state, &browser.caller, id).await.map_err(|e| browser.refused(e))?;
+    let template = DossierPage {
+        c: browser.chrome_with(notice),
+        d,
+        refused,
+        today: shanghai_date(chrono::Utc::now()),
+        reasons: RejectionReason::ALL,
+    };
+    Ok(render(&template, status, Some(browser)))
+}
+
+/// A claim's dossier, with the forms of the steps the bureau may take now.
+#[get("/review/claims/{id}")]
+async fn dossier(
+    state: web::Data<AppState>,
+    mut browser: Browser,
+    id: web::Path<ClaimId>,
+    params: web::Query<DossierParams>,
+) -> Result<HttpResponse, PageError> {
+    reviewer(&browser)?;
+    let t = browser.chrome.t;
+    let notice = match params.notice.as_deref() {
+        Some("stale") => Some(t.stale_notice),
+        Some("done") => Some(t.done_notice),
+        _ => None,
+    };
+    dossier_page(&state, &mut browser, &id, notice, None, StatusCode::OK).await
+}
+
+/// Takes one step of the bureau's from its form, through the same use case as the API.
+#[post("/review/claims/{id}/{step}")]
+async fn take_step(
+    state: web::Data<AppState>,
+    path: web::Path<(ClaimId, String)>,
+    form: SignedForm,
+) -> Result<HttpResponse, PageError> {
+    let (id, step) = path.into_inner();
+    reviewer(&form.browser)?;
+    let parsed = request(&step, &form.fields_view());
+    let mut browser = form.browser;
+    let outcome = match parsed {
+        Ok(request) => take(&state, &browser, &id, request).await,
+        Err(e) => Err(e),
+    };
+    let here = format!("/review/claims/{id}");
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("{here}?notice=done"))),
+        Err(e) if e.code == Code::StaleVersion => Ok(see_other(&format!("{here}?notice=stale"))),
+        Err(e) if e.code == Code::NotFound || e.code == Code::Internal => Err(browser.refused(e)),
+        Err(e) => {
+            let lang = browser.caller.lang;
+            let status = actix_web::ResponseError::status_code(&e);
+            let refused = Refused {
+                step,
+                message: e.code.text(lang),
+                hint: e.explanation.as_ref().and_then(|x| x.hint).map(|h| h.text(lang)),
+                detail: e.detail.clone(),
+            };
+            dossier_page(&state, &mut browser, &id, None, Some(refused), status).await
+        }
+    }
+}
+
+/// A reviewer's step as its use case takes it.
+enum StepForm {
+    Simple(SimpleStep, StepRequest),
+    DeveloperUnable(DeveloperUnableRequest),
+    Inspection(InspectionResult),
+    Approve(ApproveRequest),
+    Reject(RejectRequest),
+    DecidePlan(PlanDecisionRequest),
+    Verify(VerifyRequest),
+    Pay(PayRequest),
+}
+
+/// A posted form's fields.
+pub struct Fields<'a>(&'a SignedForm);
+
+impl SignedForm {
+    fn fields_view(&self) -> Fields<'_> {
+        Fields(self)
+    }
+}
+
+impl Fields<'_> {
+    fn text(&self, name: &str) -> Option<String> {
+        self.0.filled(name)
+    }
+
+    fn required(&self, name: &str) -> AppResult<String> {
+        self.text(name).ok_or_else(|| AppError::invalid(name))
+    }
+
+    fn parsed<T: std::str::FromStr>(&self, name: &str) -> AppResult<Option<T>> {
+        self.text(name).map(|v| v.parse().map_err(|_| AppError::invalid(name))).transpose()
+    }
+
+    fn version(&self) -> AppResult<Option<i32>> {
+        self.parsed("version")
+    }
+}
+
+/// Reads a step's form into its use case's request; an unknown step is not found.
+fn request(step: &str, f: &Fields<'_>) -> AppResult<StepForm> {
+    let simple = |s| Ok(StepForm::Simple(s, StepRequest { version: f.version()?, note: f.text("note") }));
+    match step {
+        "ask_developer" => simple(SimpleStep::AskDeveloper),
+        "developer_silent" => simple(SimpleStep::DeveloperSilent),
+        "developer_repaired" => simple(SimpleStep::DeveloperRepaired),
+        "developer_defaulted" => simple(SimpleStep::DeveloperDefaulted),
+        "return_cost_sheet" => simple(SimpleStep::ReturnCostSheet),
+        "notify_developer" => simple(SimpleStep::NotifyDeveloper),
+        "developer_unable" => Ok(StepForm::DeveloperUnable(DeveloperUnableRequest {
+            version: f.version()?,
+            reason: f.required("reason")?,
+            evidence_id: f.required("evidence_id")?,
+        })),
+        "inspection" => Ok(StepForm::Inspection(InspectionResult {
+            version: f.version()?,
+            developer_liable: match f.required("developer_liable")?.as_str() {
+                "yes" => true,
+                "no" => false,
+                _ => return Err(AppError::invalid("developer_liable")),
+            },
+            report_evidence_id: f.text("report_evidence_id"),
+            note: f.text("note"),
+        })),
+        "approve" => Ok(StepForm::Approve(ApproveRequest {
+            version: f.version()?,
+            repair_unit_id: f.text("repair_unit_id"),
+            note: f.text("note"),
+        })),
+        "reject" => Ok(StepForm::Reject(RejectRequest {
+            version: f.version()?,
+            reason: f.parsed("reason")?.ok_or_else(|| AppError::invalid("reason"))?,
+            note: f.text("note"),
+        })),
+        "decide_plan" => Ok(StepForm::DecidePlan(PlanDecisionRequest {
+            version: f.version()?,
+            decision: match f.required("decision")?.as_str() {
+                "approve" => PlanDecision::Approve,
+                "return" => PlanDecision::Return,
+                _ => return Err(AppError::invalid("decision")),
+            },
+            comment: f.text("comment"),
+        })),
+        "verify" => {
+            let revision: i32 = f.parsed("revision")?.ok_or_else(|| AppError::invalid("revision"))?;
+            let lines: Vec<i32> =
+                f.0.values("line")
+                    .map(|v| v.parse().map_err(|_| AppError::invalid("line")))
+                    .collect::<AppResult<_>>()?;
+            let verdicts = lines
+                .into_iter()
+                .map(|line_no| {
+                    let field = |name: &str| format!("{name}_{line_no}");
+                    let decision = match f.text(&field("decision")).as_deref() {
+                        Some("approved") => LineDecision::Approved,
+                        Some("cut") => LineDecision::Cut,
+                        Some("rejected") => LineDecision::Rejected,
+                        _ => return Err(AppError::invalid("decision").detail(field("decision"))),
+                    };
+                    let approved_amount = match decision {
+                        LineDecision::Cut => {
+                            Some(f.parsed::<Money>(&field("approved"))?.ok_or_else(|| {
+                                AppError::invalid("approved_amount").detail(field("approved"))
+                            })?)
+                        }
+                        _ => None,
+                    };
+                    Ok(LineVerdict { line_no, decision, approved_amount, reason: f.text(&field("reason")) })
+                })
+                .collect::<AppResult<_>>()?;
+            Ok(StepForm::Verify(VerifyRequest { version: f.version()?, revision, lines: verdicts }))
+        }
+        "pay" => Ok(StepForm::Pay(PayRequest {
+            version: f.version()?,
+            payee: match f.required("payee")?.as_str() {
+                "applicant" => Payee::Applicant,
+                "repair_unit" => Payee::RepairUnit,
+                _ => return Err(AppError::invalid("payee")),
+            },
+            paid_on: f.parsed("paid_on")?.ok_or_else(|| AppError::invalid("paid_on"))?,
+            bank_reference: f.required("bank_reference")?,
+        })),
+        _ => Err(AppError::new(Code::NotFound)),
+    }
+}
+
+/// Takes the step through its one use case.
+async fn take(state: &AppState, browser: &Browser, id: &ClaimId, form: StepForm) -> AppResult<()> {
+    let who = &browser.caller;
+    match form {
+        StepForm::Simple(simple, req) => claims::simple(state, who, id, simple, req).await,
+        StepForm::DeveloperUnable(req) => claims::developer_unable(state, who, id, req).await,
+        StepForm::Inspection(req) => claims::inspection(state, who, id, req).await,
+        StepForm::Approve(req) => claims::approve(state, who, id, req).await,
+        StepForm::Reject(req) => claims::reject(state, who, id, req).await,
+        StepForm::DecidePlan(req) => claims::decide_plan(state, who, id, req).await,
+        StepForm::Verify(req) => claims::verify(state, who, id, req).await,
+        StepForm::Pay(req) => claims::pay(state, who, id, req).await,
+    }
+    .map(|_| ())
+}

@@ -1,0 +1,382 @@
+//! Every text the web pages show, in zh-CN and English, in one place. Templates read the fields
+//! of [`Texts`] (a missing text in either language does not compile) and the names of the
+//! domain's values through the functions below; sentences about a claim's progress and refusals
+//! come from [`crate::messages`], as the API's do.
+
+use crate::domain::coverage::{PartLocation, WarrantyCategory};
+use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
+use crate::domain::registry::Role;
+use crate::messages::Lang;
+
+macro_rules! texts {
+    ($($name:ident: $zh:literal, $en:literal;)*) => {
+        /// The fixed texts of the pages, one language's set.
+        pub struct Texts {
+            /// The page's `lang` attribute.
+            pub lang: &'static str,
+            $(pub $name: &'static str,)*
+        }
+
+        const ZH: Texts = Texts { lang: "zh-CN", $($name: $zh,)* };
+        const EN: Texts = Texts { lang: "en", $($name: $en,)* };
+    };
+}
+
+texts! {
+    app_name: "保修金维修", "Baoxiu warranty repairs";
+    skip_to_content: "跳到正文", "Skip to content";
+    switch_language: "English", "中文";
+    sign_in: "登录", "Sign in";
+    sign_out: "退出登录", "Sign out";
+    username: "用户名", "Username";
+    password: "密码", "Password";
+    sign_in_title: "登录保修金维修系统", "Sign in to Baoxiu";
+    session_ends: "如无操作，登录将于此时失效：", "Signed in until, if idle:";
+    session_expired: "登录已失效，请重新登录。", "Your session has ended. Please sign in again.";
+    signed_out: "已退出登录。", "You are signed out.";
+    nav_queue: "待办队列", "Queue";
+    nav_fund: "保修金", "Fund";
+    nav_notifications: "通知", "Notifications";
+    unread: "未读", "unread";
+    queue_title: "待审核申请", "Claims waiting on the bureau";
+    queue_empty: "没有符合条件的待办申请。", "No claims match.";
+    counts_title: "各状态数量", "Claims by state";
+    filter_state: "状态", "State";
+    filter_building: "楼栋", "Building";
+    filter_category: "保修类别", "Category";
+    filter_due: "剩余天数不超过", "Due within days";
+    any: "全部", "Any";
+    apply_filters: "筛选", "Filter";
+    col_claim: "申请", "Claim";
+    col_state: "状态", "State";
+    col_next: "下一步", "Next step";
+    col_due: "期限", "Due";
+    col_days_left: "剩余天数", "Days left";
+    overdue_by: "已逾期（天）", "Overdue by (days)";
+    no_deadline: "无期限", "No deadline";
+    previous_page: "上一页", "Previous";
+    next_page: "下一页", "Next";
+    page_of: "第", "Page";
+    claim_title: "维修申请卷宗", "Claim dossier";
+    back_to_queue: "返回队列", "Back to the queue";
+    applicant: "申请人", "Applicant";
+    phone: "电话", "Phone";
+    location: "部位", "Location";
+    unit: "房屋", "Unit";
+    category: "保修类别", "Category";
+    warranty_until: "保修期至", "Warranty until";
+    coverage: "保修依据", "Coverage";
+    coverage_within: "报修日在保修期内（第十八条）。", "Reported within the warranty period (Art. 18).";
+    coverage_outside: "报修日已超出保修期（第十八条）。", "Reported after the warranty period (Art. 18).";
+    reported_on: "报修日期", "Reported on";
+    filed_on: "申请日期", "Filed on";
+    days_before_filing: "报修日早于申请日（天）", "Report date before filing (days)";
+    description: "问题描述", "Description";
+    kind: "申请类型", "Kind";
+    repair_unit: "维修单位", "Repair unit";
+    advanced_amount: "垫付金额", "Amount advanced";
+    rejection: "驳回", "Rejection";
+    deadlines: "法定期限", "Deadlines";
+    clock: "期限", "Clock";
+    due_on: "截止日", "Due on";
+    met: "已完成", "Met";
+    timeline: "经过", "Timeline";
+    at: "时间", "At";
+    who: "经办人", "By";
+    step: "步骤", "Step";
+    evidence: "证据", "Evidence";
+    no_evidence: "尚无证据。", "No evidence yet.";
+    exif: "拍摄信息（EXIF）", "EXIF";
+    taken_at: "拍摄时间", "Taken at";
+    place: "位置", "Place";
+    flags: "提示", "Flags";
+    open_preview: "查看大图", "Open preview";
+    plans: "维修方案与预算", "Plans and budgets";
+    budget: "预算", "Budget";
+    decision: "决定", "Decision";
+    cost_sheets: "维修费用清单", "Cost sheets";
+    revision: "版本", "Revision";
+    line_no: "序号", "No.";
+    quantity: "数量", "Quantity";
+    unit_price: "单价", "Unit price";
+    amount: "金额", "Amount";
+    variance: "超出预算", "Over budget";
+    total: "合计", "Total";
+    approved_total: "核定金额", "Approved total";
+    signature: "签字", "Signature";
+    signed_by: "签字人", "Signed by";
+    signed_account: "申请人本人在线签字", "Signed by the applicant on their own account";
+    signed_in_person: "现场签字（技术人员见证）", "Signed in person, witnessed by the technician";
+    witnessed_by: "见证人", "Witnessed by";
+    unsigned: "未签字", "Not signed";
+    disputed: "申请人对现场签字提出异议", "The applicant disputes the in-person signature";
+    revision_hash: "版本哈希", "Revision hash";
+    conflict: "冲突：另一版本基于同一上级版本，请比较后选择。", "Conflict: another revision has the same parent; compare them and choose.";
+    conflicting_revisions: "冲突版本对照", "Conflicting revisions side by side";
+    payout: "支付", "Payout";
+    payee: "收款方", "Payee";
+    paid_on: "支付日期", "Paid on";
+    bank_reference: "银行流水号", "Bank reference";
+    payee_applicant: "申请人", "The applicant";
+    payee_repair_unit: "维修单位", "The repair unit";
+    steps_title: "办理", "Take a step";
+    no_steps: "当前状态下审核人员无需办理。", "Nothing for the bureau to do in this state.";
+    note: "备注", "Note";
+    reason: "理由", "Reason";
+    submit: "提交", "Submit";
+    ask_developer: "通知建设单位维修或答复", "Ask the developer to repair or answer";
+    developer_silent: "记录建设单位逾期未答复", "Record that the developer did not answer";
+    developer_unable: "记录建设单位无力维修", "Record that the developer cannot repair";
+    evidence_file: "证明文件编号", "Evidence file id";
+    developer_repaired: "记录建设单位已维修", "Record that the developer repaired";
+    developer_defaulted: "记录建设单位承诺后未维修", "Record that the developer did not repair as promised";
+    inspection: "记录检测机构结论", "Record the testing agency's finding";
+    developer_liable: "建设单位负有保修责任", "The developer is liable";
+    developer_not_liable: "建设单位不负保修责任", "The developer is not liable";
+    report_file: "检测报告文件编号（可选）", "Report file id (optional)";
+    approve: "同意使用保修金并指定维修单位", "Approve and designate a repair unit";
+    reject: "驳回申请", "Reject the claim";
+    decide_plan: "审核维修方案与预算", "Decide the plan and budget";
+    approve_plan: "批准", "Approve";
+    return_plan: "退回修改", "Return with comments";
+    comment: "意见", "Comment";
+    return_cost_sheet: "退回费用清单", "Return the cost sheet";
+    verify: "逐项核定费用清单", "Verify the cost sheet line by line";
+    line_approved: "核准", "Approve";
+    line_cut: "核减", "Cut";
+    line_rejected: "不予核准", "Reject";
+    approved_amount: "核定金额（核减时填写）", "Approved amount (for a cut)";
+    pay: "支付维修费用", "Pay";
+    notify_developer: "向建设单位发出使用通知", "Send the developer the usage notice";
+    stale_notice: "这份申请刚被他人更新，页面已刷新，请核对后重新办理。", "Someone else has just updated this claim; the page is reloaded. Check it and try again.";
+    done_notice: "已办理。", "Done.";
+    fund_title: "保修金", "The fund";
+    buildings: "楼栋", "Buildings";
+    balance: "余额", "Balance";
+    journal: "账目", "Journal";
+    export_csv: "导出 CSV", "Export CSV";
+    from: "起", "From";
+    to: "止", "To";
+    entry_kind: "类型", "Kind";
+    notifications_title: "通知", "Notifications";
+    no_notifications: "暂无通知。", "No notifications.";
+    mark_read: "标为已读", "Mark read";
+    error_title: "无法完成", "Could not be done";
+    not_found: "找不到该页面，或您无权查看。", "There is no such page, or you may not see it.";
+    forbidden_page: "此页面仅供住房和城乡建设主管部门审核人员使用。", "This page is for housing-bureau reviewers.";
+}
+
+/// The texts in `lang`.
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhCn => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::ZhCn => zh,
+        Lang::En => en,
+    }
+}
+
+/// A claim state's name.
+pub fn state_name(state: ClaimState, lang: Lang) -> &'static str {
+    use ClaimState::*;
+    let (zh, en) = match state {
+        Filed => ("已申请", "Filed"),
+        DeveloperAsked => ("待建设单位答复", "Developer asked"),
+        DeveloperRepairing => ("建设单位维修中", "Developer repairing"),
+        UnderInspection => ("检测中", "Under inspection"),
+        AwaitingDecision => ("待决定", "Awaiting decision"),
+        Approved => ("已同意", "Approved"),
+        Rejected => ("已驳回", "Rejected"),
+        PlanSubmitted => ("方案待审", "Plan submitted"),
+        PlanReturned => ("方案退回", "Plan returned"),
+        PlanApproved => ("方案已批", "Plan approved"),
+        InRepair => ("维修中", "In repair"),
+        CostSheetSubmitted => ("清单待核", "Cost sheet submitted"),
+        Verified => ("已核定", "Verified"),
+        Paid => ("已支付", "Paid"),
+        DeveloperNotified => ("已通知建设单位", "Developer notified"),
+        Closed => ("已结案", "Closed"),
+    };
+    pick(lang, zh, en)
+}
+
+/// A warranty category's name.
+pub fn category_name(category: WarrantyCategory, lang: Lang) -> &'static str {
+    use WarrantyCategory::*;
+    let (zh, en) = match category {
+        Structural => ("地基基础和主体结构", "Foundation and main structure"),
+        RoofWaterproofing => ("屋面防水", "Roof waterproofing"),
+        Seepage => ("防渗漏", "Seepage"),
+        ExteriorInsulation => ("外墙外保温", "Exterior-wall insulation"),
+        Heating => ("供热系统", "Heating"),
+        Cooling => ("供冷系统", "Cooling"),
+        ElectricalPlumbingEquipment => ("电气管线、给排水管道、设备安装", "Electrical, plumbing, equipment"),
+        Decoration => ("装修工程", "Decoration"),
+        Other => ("其他", "Other"),
+    };
+    pick(lang, zh, en)
+}
+
+pub fn location_name(location: PartLocation, lang: Lang) -> &'static str {
+    match location {
+        PartLocation::PrivatePart => pick(lang, "专有部位", "Private part"),
+        PartLocation::CommonPart => pick(lang, "共用部位", "Common part"),
+    }
+}
+
+pub fn kind_name(kind: ClaimKind, lang: Lang) -> &'static str {
+    match kind {
+        ClaimKind::Standard => pick(lang, "维修申请", "Standard claim"),
+        ClaimKind::EmergencyAdvance => pick(lang, "紧急维修垫付报销", "Emergency advance"),
+    }
+}
+
+pub fn waiting_on_name(on: WaitingOn, lang: Lang) -> &'static str {
+    let (zh, en) = match on {
+        WaitingOn::Bureau => ("主管部门", "The bureau"),
+        WaitingOn::Developer => ("建设单位", "The developer"),
+        WaitingOn::RepairUnit => ("维修单位", "The repair unit"),
+        WaitingOn::Applicant => ("申请人", "The applicant"),
+        WaitingOn::Nobody => ("无", "Nobody"),
+    };
+    pick(lang, zh, en)
+}
+
+pub fn reason_name(reason: RejectionReason, lang: Lang) -> &'static str {
+    use RejectionReason::*;
+    let (zh, en) = match reason {
+        OutOfPeriod => ("超出保修期（第十八条）", "Outside the warranty period (Art. 18)"),
+        Excluded => ("属于除外情形（第十九条）", "An exclusion (Art. 19)"),
+        DeveloperRepairs => ("建设单位自行维修（第十七条）", "The developer repairs (Art. 17)"),
+        NotDeveloperLiable => ("检测认定建设单位无责（第二十四条）", "Developer found not liable (Art. 24)"),
+        IneligibleApplicant => ("申请人不符合条件（第二十条）", "Ineligible applicant (Art. 20)"),
+        NotAnEmergency => ("不属于紧急情况（第二十五条）", "Not an emergency (Art. 25)"),
+    };
+    pick(lang, zh, en)
+}
+
+/// A legal clock's name, as `claim.deadlines[].clock` names it.
+pub fn clock_name(clock: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match clock {
+        "developer_reply" => ("建设单位答复", "Developer's reply"),
+        "developer_repair" => ("建设单位维修", "Developer's repair"),
+        "inspection" => ("检测结论", "Inspection finding"),
+        "payout" => ("支付（20日）", "Payout (20 days)"),
+        "usage_notice" => ("使用通知", "Usage notice"),
+        _ => ("期限", "Deadline"),
+    };
+    pick(lang, zh, en)
+}
+
+/// A plausibility flag's explanation (`service::evidence`).
+pub fn flag_name(flag: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match flag {
+        "no_exif" => ("无拍摄信息", "No EXIF"),
+        "far_from_site" => ("拍摄地点远离现场", "Taken far from the site"),
+        "outside_visit_time" => ("拍摄时间不在上门时段内", "Taken outside the visit"),
+        "reused_on_other_claim" => ("同一照片用于其他申请", "Reused on another claim"),
+        _ => ("需核对", "Check"),
+    };
+    pick(lang, zh, en)
+}
+
+/// An evidence kind's name.
+pub fn evidence_kind_name(kind: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match kind {
+        "before" => ("维修前", "Before"),
+        "during" => ("维修中", "During"),
+        "after" => ("维修后", "After"),
+        "receipt" => ("票据", "Receipt"),
+        "inspection_report" => ("检测报告", "Inspection report"),
+        "signature" => ("签字", "Signature"),
+        "developer_status" => ("建设单位状况证明", "Developer's status"),
+        _ => ("文件", "File"),
+    };
+    pick(lang, zh, en)
+}
+
+/// A timeline step's name, as the audit trail records it.
+pub fn action_name(action: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match action {
+        "file" => ("提交申请", "Filed"),
+        "ask_developer" => ("通知建设单位", "Asked the developer"),
+        "developer_will_repair" => ("建设单位承诺维修", "Developer will repair"),
+        "developer_disputes" => ("建设单位提出异议", "Developer disputes"),
+        "developer_silent" => ("建设单位逾期未答复", "Developer silent"),
+        "developer_unable" => ("建设单位无力维修", "Developer unable"),
+        "developer_repaired" => ("建设单位已维修", "Developer repaired"),
+        "developer_defaulted" => ("建设单位未按承诺维修", "Developer defaulted"),
+        "inspection_found" => ("检测结论", "Inspection finding"),
+        "approve" => ("同意使用保修金", "Approved"),
+        "reject" => ("驳回", "Rejected"),
+        "submit_plan" => ("提交方案", "Plan submitted"),
+        "approve_plan" => ("批准方案", "Plan approved"),
+        "return_plan" => ("退回方案", "Plan returned"),
+        "start_repair" => ("开始维修", "Repair started"),
+        "cost_sheet_revision" => ("费用清单新版本", "Cost-sheet revision"),
+        "cost_sheet_signed" => ("签字确认费用清单", "Cost sheet signed"),
+        "attach_evidence" => ("上传证据", "Evidence attached"),
+        "work_order_created" => ("派发工单", "Work order created"),
+        "visit_note" => ("上门记录", "Visit note"),
+        "return_visit" => ("回访评价", "Return visit"),
+        "submit_cost_sheet" => ("提交费用清单", "Cost sheet submitted"),
+        "return_cost_sheet" => ("退回费用清单", "Cost sheet returned"),
+        "dispute_signature" => ("对现场签字提出异议", "Signature disputed"),
+        "verify" => ("核定费用清单", "Verified"),
+        "pay" => ("支付", "Paid"),
+        "notify_developer" => ("通知建设单位使用情况", "Developer notified"),
+        _ => ("办理", "Step"),
+    };
+    pick(lang, zh, en)
+}
+
+pub fn role_name(role: Role, lang: Lang) -> &'static str {
+    let (zh, en) = match role {
+        Role::Admin => ("系统管理员", "Administrator"),
+        Role::Reviewer => ("审核人员", "Reviewer"),
+        Role::Developer => ("建设单位", "Developer"),
+        Role::PropertyManager => ("物业服务企业", "Property manager"),
+        Role::Owner => ("业主", "Owner"),
+        Role::Technician => ("维修技术人员", "Technician"),
+    };
+    pick(lang, zh, en)
+}
+
+/// A fund journal entry kind's name.
+pub fn entry_kind_name(kind: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match kind {
+        "deposit" => ("交存", "Deposit"),
+        "late_fee" => ("滞纳金", "Late fee"),
+        "interest" => ("利息", "Interest"),
+        "payout" => ("使用", "Payout"),
+        "award_refund" => ("奖励退还", "Award refund"),
+        "refund" => ("退还", "Refund"),
+        "reversal" => ("更正", "Reversal"),
+        _ => ("其他", "Other"),
+    };
+    pick(lang, zh, en)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_name_every_state_and_category() {
+        for lang in [Lang::ZhCn, Lang::En] {
+            for s in ClaimState::ALL {
+                assert!(!state_name(*s, lang).is_empty());
+            }
+            for c in WarrantyCategory::ALL {
+                assert!(!category_name(*c, lang).is_empty());
+            }
+        }
+        assert_ne!(state_name(ClaimState::Paid, Lang::ZhCn), state_name(ClaimState::Paid, Lang::En));
+        assert_eq!(texts(Lang::En).lang, "en");
+    }
+}
