@@ -547,6 +547,8 @@ hints! {
     VerdictForEveryLine, "请对费用清单的每一项作出审核结论（核准、核减或不予核准）。", "Give a verdict for every line of the cost sheet: approve, cut or reject.";
     /// A private part is claimed by its owner (Art. 20).
     PrivatePartByItsOwner, "专有部位须由该房屋的业主本人申请。", "A private part is claimed by the owner of that unit.";
+    /// A cut or rejected line says why (Art. 23).
+    ReasonForCutOrRejection, "核减或不予核准的项目须写明理由。", "A cut or rejected line needs its reason.";
     /// Common parts by the property manager or committee (Art. 20).
     CommonPartByManagerOrCommittee, "共用部位须由物业服务企业或业主委员会申请。", "Common parts are claimed by the property manager or the owners' committee.";
     /// Without a committee, with owner representatives (Art. 20).

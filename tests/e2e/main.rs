@@ -8,6 +8,7 @@ mod architecture;
 mod auth;
 mod claims;
 mod clocks;
+mod console;
 mod devices;
 mod field;
 mod files;

@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 
 pub mod photos;
+pub mod web;
 
 use baoxiu::config::{Config, Secret};
 use baoxiu::db::Db;

@@ -57,6 +57,7 @@ texts! {
     previous_page: "上一页", "Previous";
     next_page: "下一页", "Next";
     page_of: "第", "Page";
+    pages: "分页", "Pages";
     claim_title: "维修申请卷宗", "Claim dossier";
     back_to_queue: "返回队列", "Back to the queue";
     applicant: "申请人", "Applicant";

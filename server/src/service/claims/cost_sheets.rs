@@ -281,7 +281,7 @@ pub async fn verify(
                     }
                     ("cut", amount.to_fen())
                 }
-                _ => return Err(AppError::invalid("lines.reason")),
+                _ => return Err(AppError::invalid("lines.reason").hint(Hint::ReasonForCutOrRejection)),
             };
             decisions.push((line.line_no, decision.to_string(), approved, reason));
         }
