@@ -201,7 +201,13 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         let app = Application::build(config)?;
         if demo {
             let (db, state) = (app.db().clone(), app.state());
-            tokio::task::spawn_blocking(move || load_demo(&db, &state.rules, None)).await??;
+            let rules = state.clone();
+            tokio::task::spawn_blocking(move || load_demo(&db, &rules.rules, None)).await??;
+            let filed =
+                baoxiu::demo::claims::load(&state).await.map_err(|e| anyhow::anyhow!("demo claims: {e}"))?;
+            if filed > 0 {
+                println!("demo claims filed: {filed}, at stages from filed to cost sheet submitted.");
+            }
         }
         app.run_until_stopped().await?;
         tracing::info!("stopped");

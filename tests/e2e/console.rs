@@ -284,6 +284,7 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
         "¥1450.00",
         "¥50.00",
         "申请人本人在线签字",
+        "签字人 陈桂兰",
         "class=\"hash\"",
         "id=\"form-verify\"",
         "id=\"form-return_cost_sheet\"",

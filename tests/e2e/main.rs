@@ -6,6 +6,7 @@
 
 mod architecture;
 mod auth;
+mod browser;
 mod claims;
 mod clocks;
 mod console;

@@ -13,21 +13,11 @@ use super::{render, Browser, Chrome, PageError};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::BuildingId;
 use crate::domain::registry::Role;
-use crate::error::AppError;
-use crate::messages::Code;
 use crate::service::fund::{self, BuildingFund, JournalLine, PeriodQuery, YearStatement};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(overview).service(building).service(journal);
-}
-
-fn reviewer(browser: &Browser) -> Result<(), PageError> {
-    if browser.caller.role == Role::Reviewer {
-        Ok(())
-    } else {
-        Err(browser.refused(AppError::new(Code::Forbidden)))
-    }
 }
 
 #[derive(Template)]
@@ -41,7 +31,7 @@ struct FundPage {
 /// The jurisdiction's buildings with this year's movements and balances (Art. 28).
 #[get("/review/fund")]
 async fn overview(state: web::Data<AppState>, mut browser: Browser) -> Result<HttpResponse, PageError> {
-    reviewer(&browser)?;
+    browser.require(Role::Reviewer)?;
     let year = shanghai_date(chrono::Utc::now()).year();
     let statements = fund::jurisdiction_publication(&state, &browser.caller, year)
         .await
@@ -64,7 +54,7 @@ async fn building(
     mut browser: Browser,
     id: web::Path<BuildingId>,
 ) -> Result<HttpResponse, PageError> {
-    reviewer(&browser)?;
+    browser.require(Role::Reviewer)?;
     let f = fund::building_fund(&state, &browser.caller, &id).await.map_err(|e| browser.refused(e))?;
     let page = BuildingPage { c: browser.chrome_with(None), f };
     Ok(render(&page, StatusCode::OK, Some(&browser)))
@@ -97,7 +87,7 @@ async fn journal(
     mut browser: Browser,
     params: web::Query<JournalParams>,
 ) -> Result<HttpResponse, PageError> {
-    reviewer(&browser)?;
+    browser.require(Role::Reviewer)?;
     let today = shanghai_date(chrono::Utc::now());
     let from = params.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today));
     let to = params.to.unwrap_or(today + chrono::Duration::days(1));

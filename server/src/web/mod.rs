@@ -88,6 +88,16 @@ impl Chrome {
     pub fn action_name(&self, action: &str) -> &'static str {
         texts::action_name(action, self.lang)
     }
+    /// A state's name from its stored text (the timeline keeps states as text).
+    pub fn state_text(&self, state: &str) -> &'static str {
+        state.parse().map(|s| texts::state_name(s, self.lang)).unwrap_or("")
+    }
+    pub fn decision_name(&self, decision: &str) -> &'static str {
+        texts::decision_name(decision, self.lang)
+    }
+    pub fn payee_name(&self, payee: &str) -> &'static str {
+        texts::payee_name(payee, self.lang)
+    }
     pub fn entry_kind_name(&self, kind: &str) -> &'static str {
         texts::entry_kind_name(kind, self.lang)
     }

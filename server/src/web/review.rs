@@ -34,14 +34,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Claims on a queue page.
 const PAGE_SIZE: i64 = 25;
 
-fn reviewer(browser: &Browser) -> Result<(), PageError> {
-    if browser.caller.role == Role::Reviewer {
-        Ok(())
-    } else {
-        Err(browser.refused(AppError::new(Code::Forbidden)))
-    }
-}
-
 #[derive(Deserialize, Default)]
 struct QueueParams {
     state: Option<String>,
@@ -121,7 +113,7 @@ async fn queue(
     mut browser: Browser,
     params: web::Query<QueueParams>,
 ) -> Result<HttpResponse, PageError> {
-    reviewer(&browser)?;
+    browser.require(Role::Reviewer)?;
     let params = params.into_inner();
     let page = params.page.unwrap_or(1).clamp(1, 100_000);
     let due_within_days = match blank_is_none(&params.due) {
@@ -273,7 +265,7 @@ async fn dossier(
     id: web::Path<ClaimId>,
     params: web::Query<DossierParams>,
 ) -> Result<HttpResponse, PageError> {
-    reviewer(&browser)?;
+    browser.require(Role::Reviewer)?;
     let t = browser.chrome.t;
     let notice = match params.notice.as_deref() {
         Some("stale") => Some(t.stale_notice),
@@ -291,7 +283,7 @@ async fn take_step(
     form: SignedForm,
 ) -> Result<HttpResponse, PageError> {
     let (id, step) = path.into_inner();
-    reviewer(&form.browser)?;
+    form.browser.require(Role::Reviewer)?;
     let parsed = request(&step, &form.fields_view());
     let mut browser = form.browser;
     let outcome = match parsed {

@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use super::{local_path, render, see_other, texts, Chrome, ChromeUser, PageError};
 use crate::auth::caller_of_token;
+use crate::domain::registry::Role;
 use crate::error::AppError;
 use crate::messages::{Code, Lang};
 use crate::service::accounts::{self, LoginRequest};
@@ -75,6 +76,15 @@ impl Browser {
             unread: u.unread,
         });
         Chrome { t: self.chrome.t, lang: self.chrome.lang, path: self.chrome.path.clone(), user, notice }
+    }
+
+    /// Only someone of `role` may open this page; others are shown it is not theirs.
+    pub fn require(&self, role: Role) -> Result<(), PageError> {
+        if self.caller.role == role {
+            Ok(())
+        } else {
+            Err(self.refused(AppError::new(Code::Forbidden)))
+        }
     }
 
     /// A service's refusal, as a page in the reader's language.

@@ -53,6 +53,10 @@ texts! {
     col_due: "期限", "Due";
     col_days_left: "剩余天数", "Days left";
     overdue_by: "已逾期（天）", "Overdue by (days)";
+    legend_overdue: "已逾期", "Overdue";
+    legend_due2: "2日内到期", "Due within 2 days";
+    legend_due5: "5日内到期", "Due within 5 days";
+    claims_in_all: "共计（件）", "Claims in all";
     no_deadline: "无期限", "No deadline";
     previous_page: "上一页", "Previous";
     next_page: "下一页", "Next";
@@ -346,6 +350,26 @@ pub fn role_name(role: Role, lang: Lang) -> &'static str {
         Role::Technician => ("维修技术人员", "Technician"),
     };
     pick(lang, zh, en)
+}
+
+/// A decision on a plan or a cost-sheet line, as stored: `approved`, `returned`, `cut`, `rejected`.
+pub fn decision_name(decision: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match decision {
+        "approved" => ("核准", "Approved"),
+        "returned" => ("退回", "Returned"),
+        "cut" => ("核减", "Cut"),
+        "rejected" => ("不予核准", "Rejected"),
+        _ => ("其他", "Other"),
+    };
+    pick(lang, zh, en)
+}
+
+/// A payee, as a payout records it.
+pub fn payee_name(payee: &str, lang: Lang) -> &'static str {
+    match payee {
+        "applicant" => pick(lang, "申请人", "The applicant"),
+        _ => pick(lang, "维修单位", "The repair unit"),
+    }
 }
 
 /// A fund journal entry kind's name.

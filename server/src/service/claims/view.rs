@@ -274,6 +274,8 @@ pub struct CostSheetView {
     pub budget_total: Money,
     pub variance: Money,
     pub signed_by: Option<String>,
+    /// The signer's name.
+    pub signed_by_name: Option<String>,
     pub signed_at: Option<DateTime<Utc>>,
     pub approved_total: Option<Money>,
     pub verified_at: Option<DateTime<Utc>>,
@@ -403,6 +405,11 @@ pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult
             total: Money::from_fen(sheet.total_fen),
             budget_total: Money::from_fen(sheet.budget_total_fen),
             variance: Money::from_fen(sheet.total_fen - sheet.budget_total_fen),
+            signed_by_name: sheet
+                .signed_by
+                .as_ref()
+                .and_then(|id| people.get(id))
+                .map(|(name, _)| name.clone()),
             signed_by: sheet.signed_by,
             signed_at: sheet.signed_at.map(utc),
             hash: sheet.revision_hash,

@@ -2,6 +2,8 @@
 //! Lixia district, three buildings of different classes, forty units with owners, and the demo
 //! accounts. Loading is idempotent: everything is found by its natural key before it is created.
 
+pub mod claims;
+
 use std::collections::HashMap;
 
 use baoxiu_sync_protocol::Money;
@@ -25,7 +27,7 @@ use crate::service::Caller;
 use crate::state::RuleSettings;
 
 /// The fixture shipped with the binary.
-pub const DEMO_ESTATE: &str = include_str!("../../fixtures/demo-estate.json");
+pub const DEMO_ESTATE: &str = include_str!("../../../fixtures/demo-estate.json");
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

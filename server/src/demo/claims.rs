@@ -1,0 +1,111 @@
+//! The demo estate's claims, so that the console has work in it on a fresh machine: owners'
+//! claims at different stages, each taken there by the demo's own people through the same use
+//! cases the API and the pages call. Loaded once: nothing when the estate has claims already.
+
+use serde_json::{json, Value};
+
+use crate::db::registry as reg;
+use crate::domain::ids::ClaimId;
+use crate::error::{AppError, AppResult};
+use crate::service::claims::{self as claims, SimpleStep, StepRequest};
+use crate::service::Caller;
+use crate::state::AppState;
+
+/// How far a demo claim is taken.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stage {
+    Filed,
+    UnderInspection,
+    PlanSubmitted,
+    CostSheetSubmitted,
+}
+
+/// The claims: whose, what, and how far.
+const CLAIMS: &[(&str, &str, &str, &str, Stage)] = &[
+    ("owner", "seepage", "主卧卫生间顶棚", "楼上卫生间渗水，顶棚发霉，墙面起皮。", Stage::CostSheetSubmitted),
+    ("owner-1-1-101", "seepage", "厨房隔墙", "厨房与卫生间隔墙渗水，墙面霉变。", Stage::CostSheetSubmitted),
+    ("owner-1-1-102", "seepage", "客厅外墙", "雨后客厅外墙内侧渗水，墙皮脱落。", Stage::UnderInspection),
+    ("owner-1-1-201", "seepage", "阳台顶板", "阳台顶板渗水，雨天滴水。", Stage::PlanSubmitted),
+    ("owner-1-1-202", "seepage", "卫生间地面", "卫生间地面渗水至楼下。", Stage::Filed),
+];
+
+fn from<T: serde::de::DeserializeOwned>(value: Value) -> AppResult<T> {
+    serde_json::from_value(value).map_err(AppError::internal)
+}
+
+async fn caller(state: &AppState, username: &str) -> AppResult<Caller> {
+    let name = username.to_string();
+    state
+        .db
+        .read(move |conn| {
+            let user = crate::db::accounts::find_user_by_username(conn, &name)?
+                .ok_or_else(|| AppError::invalid("demo").detail(format!("no demo account {name}")))?;
+            Caller::of_account(conn, &user.id)
+        })
+        .await
+}
+
+/// Files the demo claims and takes each to its stage; returns how many it filed.
+pub async fn load(state: &AppState) -> AppResult<usize> {
+    let reviewer = caller(state, "reviewer").await?;
+    let developer = caller(state, "developer").await?;
+    let technician = caller(state, "technician").await?;
+    let existing = claims::list(state, &reviewer, &from(json!({"limit": 1}))?).await?;
+    if !existing.items.is_empty() {
+        return Ok(0);
+    }
+    let repair_unit =
+        technician.organisation_ids.first().cloned().ok_or_else(|| AppError::invalid("demo"))?;
+    let mut filed = 0;
+    for (username, category, place, description, stage) in CLAIMS {
+        let owner = caller(state, username).await?;
+        let who = owner.id.clone();
+        let unit = state.db.read(move |conn| reg::my_units(conn, &who)).await?;
+        let unit = unit.first().ok_or_else(|| AppError::invalid("demo").detail("an owner without a unit"))?;
+        let claim = claims::file(
+            state,
+            &owner,
+            from(json!({
+                "kind": "standard", "building_id": unit.building_id, "unit_id": unit.id,
+                "location": "private_part", "category": category,
+                "location_detail": place, "description": description,
+            }))?,
+        )
+        .await?;
+        filed += 1;
+        let id: ClaimId = claim.id.parse().map_err(AppError::internal)?;
+        if *stage == Stage::Filed {
+            continue;
+        }
+        let note = || StepRequest { version: None, note: None };
+        claims::simple(state, &reviewer, &id, SimpleStep::AskDeveloper, note()).await?;
+        // The developer disputes; the testing agency's finding is awaited (Art. 24).
+        claims::developer_reply(state, &developer, &id, from(json!({"reply": "dispute"}))?).await?;
+        if *stage == Stage::UnderInspection {
+            continue;
+        }
+        claims::inspection(
+            state,
+            &reviewer,
+            &id,
+            from(json!({"developer_liable": true, "note": "检测报告认定属施工质量问题"}))?,
+        )
+        .await?;
+        claims::approve(state, &reviewer, &id, from(json!({"repair_unit_id": repair_unit}))?).await?;
+        let plan = json!({"description": "拆除原防水层，重做聚氨酯防水，恢复饰面。", "budget": "1500.00"});
+        claims::submit_plan(state, &technician, &id, from(plan)?).await?;
+        if *stage == Stage::PlanSubmitted {
+            continue;
+        }
+        claims::decide_plan(state, &reviewer, &id, from(json!({"decision": "approve"}))?).await?;
+        claims::simple(state, &technician, &id, SimpleStep::StartRepair, note()).await?;
+        let sheet = json!({"lines": [
+            {"kind": "material", "description": "聚氨酯防水涂料", "unit": "m²", "quantity": "10", "unit_price": "40.00", "budget": "500.00"},
+            {"kind": "labour", "description": "防水施工", "unit": "工日", "quantity": "3", "unit_price": "350.00", "budget": "1000.00"}
+        ]});
+        claims::add_revision(state, &technician, &id, from(sheet)?).await?;
+        claims::sign(state, &owner, &id, 1).await?;
+        claims::submit(state, &technician, &id, from(json!({"revision": 1}))?).await?;
+    }
+    Ok(filed)
+}
