@@ -462,9 +462,25 @@ async fn every_other_reviewer_step_runs_from_its_form_and_refusals_show_in_place
     );
     assert_eq!(state(d.clone()).await, "rejected");
 
-    // The developer cannot repair: recorded at once with the reviewer's own document.
+    // The developer cannot repair: recorded at once with the document the reviewer uploads here.
     let e = file_seepage(&app, &c).await;
-    let document = app.upload(&c.reviewer.access, baoxiu_e2e::photos::pdf()).await;
+    let here = format!("/review/claims/{e}");
+    let upload = format!("{here}/documents");
+    let pdf = || ("document", "吊销营业执照公告.pdf", "application/pdf", baoxiu_e2e::photos::pdf());
+    let csrf = web.get(&here).await.csrf();
+    assert_eq!(web.post_file(&upload, &[], pdf()).await.status, StatusCode::FORBIDDEN, "no token");
+    assert_eq!(web.post_file(&upload, &[("csrf", "00")], pdf()).await.status, StatusCode::FORBIDDEN);
+    let text = ("document", "a.txt", "text/plain", b"not a document".to_vec());
+    let refused = web.post_file(&upload, &[("csrf", &csrf)], text).await;
+    assert!(refused.status.is_client_error() && refused.has("id=\"refusal\""), "{}", refused.status);
+    let uploaded = web.post_file(&upload, &[("csrf", &csrf)], pdf()).await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
+    let document = uploaded.location().rsplit("document=").next().unwrap().to_string();
+    let page = web.get(uploaded.location()).await;
+    assert!(
+        page.has("文件已上传")
+            && page.has(&format!("name=\"evidence_id\" required size=\"38\" value=\"{document}\""))
+    );
     let missing = form(&e, "developer_unable", vec![("reason", "已注销".into())]).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -604,6 +620,15 @@ async fn the_fund_pages_show_the_jurisdictions_buildings_their_categories_and_th
     assert!(journal.has("交存"), "{}", journal.body);
     let deposits_only = web.get("/review/fund/journal?from=2021-01-01&to=2027-01-01&kind=payout").await;
     assert!(!deposits_only.body.contains("<td>交存</td>"));
+    assert!(
+        building.has("id=\"deposit-notice\"") && building.has("id=\"certificate-link\""),
+        "{}",
+        building.body
+    );
+    let year = baoxiu::domain::deadlines::shanghai_date(chrono::Utc::now()).format("%Y").to_string();
+    let statement = web.get(&format!("/review/fund/buildings/{}/statement/{year}", c.building)).await;
+    assert_eq!(statement.status, StatusCode::OK);
+    assert!(statement.has("年度物业质量保修金交存、使用、退还情况公示"));
     let csv = web.get("/review/fund/journal?from=2021-01-01&to=2027-01-01&format=csv").await;
     assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
     assert!(csv.headers["content-disposition"]

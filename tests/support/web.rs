@@ -111,6 +111,38 @@ impl Web {
         self.send(self.client.post(format!("{}{path}", self.base)).form(fields)).await
     }
 
+    /// Posts a multipart form: text fields in order, then one file, as a browser sends a form
+    /// with a file input.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        (name, filename, content_type, bytes): (&str, &str, &str, Vec<u8>),
+    ) -> Page {
+        let boundary = format!("----baoxiu{}", uuid::Uuid::now_v7().simple());
+        let mut body = Vec::new();
+        for (key, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{key}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(&bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let request = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body);
+        self.send(request).await
+    }
+
     /// Signs in through `/login` as a person would, and checks it worked.
     pub async fn sign_in(app: &TestApp, username: &str) -> Web {
         let web = Web::new(app);

@@ -23,10 +23,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::AuthUser;
 use crate::domain::ids::{FileId, UploadId};
 use crate::error::{AppError, AppResult};
-use crate::media::store::{is_sha256_hex, Variant};
-use crate::media::{remove_staging, Provenance, StagingFile};
+use crate::media::store::Variant;
+use crate::media::{remove_staging, Provenance};
 use crate::messages::Code;
-use crate::service::files::{self, FileView, NewUpload};
+use crate::service::files::{self, FileView, NewUpload, PlainUpload};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -337,45 +337,16 @@ async fn plain_upload(
     user: AuthUser,
     query: web::Query<PlainUploadQuery>,
     req: HttpRequest,
-    mut body: web::Payload,
+    body: web::Payload,
 ) -> AppResult<HttpResponse> {
     let query = query.into_inner();
-    let expected = query.sha256.map(|h| h.to_ascii_lowercase());
-    if expected.as_ref().is_some_and(|h| !is_sha256_hex(h)) {
-        return Err(AppError::invalid("sha256"));
-    }
-    // Checked before any byte is stored, so that a refused name leaves nothing behind.
-    let filename = files::filename(query.filename.as_deref(), "filename")?;
-    let device_id = files::upload_device(&state, &user, query.device_id).await?;
-    let limit = state.config.plain_upload_max_bytes.min(state.config.max_file_bytes);
-    let declared: Option<u64> = header(&req, "Content-Length").and_then(|v| v.parse().ok());
-    files::check_unattached(&state, &user, declared.unwrap_or(0)).await?;
-    let staged = StagingFile(state.media.staging_path(&uuid::Uuid::now_v7().to_string()));
-    let path = staged.0.clone();
-    let streamed = async {
-        let mut file = std::fs::File::create(&path).map_err(AppError::internal)?;
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|_| AppError::new(Code::UploadInterrupted))?;
-            size += chunk.len() as u64;
-            if size > limit {
-                return Err(AppError::new(Code::FileTooLarge).detail(limit.to_string()));
-            }
-            file.write_all(&chunk).map_err(AppError::internal)?;
-            hasher.update(&chunk);
-        }
-        if size == 0 {
-            return Err(AppError::invalid("body"));
-        }
-        Ok((hex::encode(hasher.finalize()), size))
-    }
-    .await;
-    let (hash, size) = streamed?;
-    files::check_unattached(&state, &user, size).await?;
-    let from = Provenance { user_id: user.id.clone(), device_id, filename };
-    let (file, blob) = state.media.finish(&state.db, path, expected, Some(hash), from, None).await?;
-    Ok(HttpResponse::Created().json(FileView::new(file, blob)))
+    let new = PlainUpload {
+        sha256: query.sha256,
+        filename: query.filename,
+        device_id: query.device_id,
+        declared: header(&req, "Content-Length").and_then(|v| v.parse().ok()),
+    };
+    Ok(HttpResponse::Created().json(files::store_plain(&state, &user, new, body).await?))
 }
 
 /// A file's metadata.

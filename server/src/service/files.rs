@@ -1,6 +1,6 @@
 //! Evidence files as the use cases see them: who may see a file, the claim's storage quota,
-//! what a file is, and short-lived signed links for `<img>` tags. The bytes themselves stream
-//! through `api::files` (tus and one-request uploads) into `media`.
+//! what a file is, and short-lived signed links for `<img>` tags. A one-request upload streams
+//! here ([`store_plain`]); the tus protocol's chunks stream through `api::files` into `media`.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -281,5 +281,72 @@ pub async fn file_by_link(
         return Err(AppError::new(Code::LinkInvalid));
     }
     let (file, blob) = state.db.read(move |conn| db::file(conn, &id)).await?;
+    Ok(FileView::new(file, blob))
+}
+
+/// What a one-request upload declares beside its bytes.
+pub struct PlainUpload {
+    /// Lowercase hex SHA-256 the client computed; the upload is refused if the bytes differ.
+    pub sha256: Option<String>,
+    pub filename: Option<String>,
+    /// The caller's enrolled phone it comes from.
+    pub device_id: Option<String>,
+    /// The length the client announced, checked against the caller's quota before any byte.
+    pub declared: Option<u64>,
+}
+
+/// Stores a file sent whole in one request, for the API's `POST /files` and the pages' upload
+/// forms alike: the name, the device and the caller's quota are checked before any byte is kept;
+/// the bytes stream to a staging file, hashed as they arrive, never whole in memory; the file
+/// becomes a blob only when its size, hash and sniffed type pass (`media`).
+pub async fn store_plain<S, C, E>(
+    state: &AppState,
+    caller: &Caller,
+    new: PlainUpload,
+    mut body: S,
+) -> AppResult<FileView>
+where
+    S: futures_util::Stream<Item = Result<C, E>> + Unpin,
+    C: AsRef<[u8]>,
+{
+    use futures_util::StreamExt;
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
+
+    let expected = new.sha256.map(|h| h.to_ascii_lowercase());
+    if expected.as_ref().is_some_and(|h| !is_sha256_hex(h)) {
+        return Err(AppError::invalid("sha256"));
+    }
+    // Checked before any byte is stored, so that a refused name leaves nothing behind.
+    let filename = filename(new.filename.as_deref(), "filename")?;
+    let device_id = upload_device(state, caller, new.device_id).await?;
+    let limit = state.config.plain_upload_max_bytes.min(state.config.max_file_bytes);
+    check_unattached(state, caller, new.declared.unwrap_or(0)).await?;
+    let staged = crate::media::StagingFile(state.media.staging_path(&uuid::Uuid::now_v7().to_string()));
+    let path = staged.0.clone();
+    let streamed = async {
+        let mut file = std::fs::File::create(&path).map_err(AppError::internal)?;
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|_| AppError::new(Code::UploadInterrupted))?;
+            let chunk = chunk.as_ref();
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(AppError::new(Code::FileTooLarge).detail(limit.to_string()));
+            }
+            file.write_all(chunk).map_err(AppError::internal)?;
+            hasher.update(chunk);
+        }
+        if size == 0 {
+            return Err(AppError::invalid("body"));
+        }
+        Ok((hex::encode(hasher.finalize()), size))
+    }
+    .await;
+    let (hash, size) = streamed?;
+    check_unattached(state, caller, size).await?;
+    let from = crate::media::Provenance { user_id: caller.id.clone(), device_id, filename };
+    let (file, blob) = state.media.finish(&state.db, path, expected, Some(hash), from, None).await?;
     Ok(FileView::new(file, blob))
 }

@@ -13,11 +13,11 @@ use super::{render, Browser, Chrome, PageError};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::BuildingId;
 use crate::domain::registry::Role;
-use crate::service::fund::{self, BuildingFund, JournalLine, PeriodQuery, YearStatement};
+use crate::service::fund::{self, BuildingFund, JournalLine, NoticeView, PeriodQuery, YearStatement};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(overview).service(building).service(journal);
+    cfg.service(overview).service(building).service(statement).service(journal);
 }
 
 #[derive(Template)]
@@ -44,7 +44,10 @@ async fn overview(state: web::Data<AppState>, mut browser: Browser) -> Result<Ht
 #[template(path = "fund_building.html")]
 struct BuildingPage {
     c: Chrome,
+    id: String,
+    year: i32,
     f: BuildingFund,
+    notice: Option<NoticeView>,
 }
 
 /// One building's fund: balance per category, holds, custody and its journal.
@@ -55,9 +58,25 @@ async fn building(
     id: web::Path<BuildingId>,
 ) -> Result<HttpResponse, PageError> {
     browser.require(Role::Reviewer)?;
-    let f = fund::building_fund(&state, &browser.caller, &id).await.map_err(|e| browser.refused(e))?;
-    let page = BuildingPage { c: browser.chrome_with(None), f };
+    let (f, notice) =
+        fund::building_with_notice(&state, &browser.caller, &id).await.map_err(|e| browser.refused(e))?;
+    let year = shanghai_date(chrono::Utc::now()).year();
+    let page = BuildingPage { c: browser.chrome_with(None), id: id.to_string(), year, f, notice };
     Ok(render(&page, StatusCode::OK, Some(&browser)))
+}
+
+/// A building's yearly statement as the printable page owners are shown (Art. 28).
+#[get("/review/fund/buildings/{id}/statement/{year}")]
+async fn statement(
+    state: web::Data<AppState>,
+    browser: Browser,
+    path: web::Path<(BuildingId, i32)>,
+) -> Result<HttpResponse, PageError> {
+    browser.require(Role::Reviewer)?;
+    let st = fund::publication(&state, &browser.caller, path.into_inner())
+        .await
+        .map_err(|e| browser.refused(e))?;
+    Ok(documents::html_of(&st))
 }
 
 #[derive(Deserialize)]

@@ -25,10 +25,11 @@ use crate::service::claims::{
     SignatureKind, SimpleStep, StepRequest, TimelineEntry, VerifyRequest,
 };
 use crate::service::console::{self, Dossier};
+use crate::service::files::{self, PlainUpload};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(queue).service(dossier).service(take_step);
+    cfg.service(queue).service(dossier).service(upload_document).service(take_step);
 }
 
 /// Claims on a queue page.
@@ -193,6 +194,8 @@ struct Refused {
 struct DossierPage {
     c: Chrome,
     d: Dossier,
+    /// A document the reviewer just uploaded, for the forms that name one.
+    document: Option<String>,
     refused: Option<Refused>,
     today: NaiveDate,
     reasons: &'static [RejectionReason],
@@ -236,6 +239,7 @@ impl DossierPage {
 #[derive(Deserialize)]
 struct DossierParams {
     notice: Option<String>,
+    document: Option<String>,
 }
 
 async fn dossier_page(
@@ -243,13 +247,14 @@ async fn dossier_page(
     browser: &mut Browser,
     id: &ClaimId,
     notice: Option<&'static str>,
-    refused: Option<Refused>,
+    (refused, document): (Option<Refused>, Option<String>),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let d = console::dossier(state, &browser.caller, id).await.map_err(|e| browser.refused(e))?;
     let template = DossierPage {
         c: browser.chrome_with(notice),
         d,
+        document,
         refused,
         today: shanghai_date(chrono::Utc::now()),
         reasons: RejectionReason::ALL,
@@ -270,9 +275,55 @@ async fn dossier(
     let notice = match params.notice.as_deref() {
         Some("stale") => Some(t.stale_notice),
         Some("done") => Some(t.done_notice),
+        Some("uploaded") => Some(t.document_uploaded),
         _ => None,
     };
-    dossier_page(&state, &mut browser, &id, notice, None, StatusCode::OK).await
+    let document = params.document.as_deref().and_then(|d| d.parse::<crate::domain::ids::FileId>().ok());
+    let document = document.map(String::from);
+    dossier_page(&state, &mut browser, &id, notice, (None, document), StatusCode::OK).await
+}
+
+/// Uploads a document for a step that names one (the developer's deregistration, the testing
+/// agency's report): a multipart form whose first field is the session's CSRF token, then the
+/// file. Back on the dossier the forms carry the new file's id.
+#[post("/review/claims/{id}/documents")]
+async fn upload_document(
+    state: web::Data<AppState>,
+    browser: Browser,
+    id: web::Path<ClaimId>,
+    mut form: actix_multipart::Multipart,
+) -> Result<HttpResponse, PageError> {
+    use futures_util::StreamExt;
+    browser.require(Role::Reviewer)?;
+    let refused = |code| browser.refused(AppError::new(code));
+    let mut csrf = String::new();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| refused(Code::InvalidInput))?;
+        match field.name() {
+            Some("csrf") => {
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|_| refused(Code::InvalidInput))?;
+                    if csrf.len() + chunk.len() > 128 {
+                        return Err(refused(Code::CsrfRefused));
+                    }
+                    csrf.push_str(std::str::from_utf8(&chunk).map_err(|_| refused(Code::CsrfRefused))?);
+                }
+            }
+            Some("document") => {
+                if !state.tokens.csrf_matches(&browser.caller.session_id, &csrf) {
+                    return Err(refused(Code::CsrfRefused));
+                }
+                let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+                let new = PlainUpload { sha256: None, filename, device_id: None, declared: None };
+                let file = files::store_plain(&state, &browser.caller, new, field)
+                    .await
+                    .map_err(|e| browser.refused(e))?;
+                return Ok(see_other(&format!("/review/claims/{id}?notice=uploaded&document={}", file.id)));
+            }
+            _ => return Err(refused(Code::InvalidInput)),
+        }
+    }
+    Err(refused(if csrf.is_empty() { Code::CsrfRefused } else { Code::InvalidInput }))
 }
 
 /// Takes one step of the bureau's from its form, through the same use case as the API.
@@ -304,7 +355,7 @@ async fn take_step(
                 hint: e.explanation.as_ref().and_then(|x| x.hint).map(|h| h.text(lang)),
                 detail: e.detail.clone(),
             };
-            dossier_page(&state, &mut browser, &id, None, Some(refused), status).await
+            dossier_page(&state, &mut browser, &id, None, (Some(refused), None), status).await
         }
     }
 }

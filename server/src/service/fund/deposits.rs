@@ -484,3 +484,22 @@ pub async fn verify_certificate(state: &AppState, number: &str) -> AppResult<Cer
         })
         .await
 }
+
+/// A building's fund together with its deposit notice, if it has one, read at once: the
+/// console's building page.
+pub async fn building_with_notice(
+    state: &AppState,
+    caller: &Caller,
+    id: &BuildingId,
+) -> AppResult<(super::BuildingFund, Option<NoticeView>)> {
+    let user = caller.clone();
+    let building_id = id.to_string();
+    state
+        .db
+        .read(move |conn| {
+            let (building, _, _) = policy::building_in_scope(conn, &user, &building_id)?;
+            let notice = db::notice_of(conn, &building_id)?.map(|row| notice_view(conn, row)).transpose()?;
+            Ok((super::fund_view(conn, &building, building_id)?, notice))
+        })
+        .await
+}
