@@ -547,6 +547,10 @@ hints! {
     VerdictForEveryLine, "请对费用清单的每一项作出审核结论（核准、核减或不予核准）。", "Give a verdict for every line of the cost sheet: approve, cut or reject.";
     /// A private part is claimed by its owner (Art. 20).
     PrivatePartByItsOwner, "专有部位须由该房屋的业主本人申请。", "A private part is claimed by the owner of that unit.";
+    /// A plan's lines add up to its budget (Art. 22).
+    PlanLinesAddUp, "方案各项预算之和须等于方案总预算。", "The plan's line budgets must add up to its total budget.";
+    /// A cost-sheet line names a line of the approved plan (Art. 22).
+    NameAnApprovedPlanLine, "plan_line 须为已批准方案中的某一项（从 1 起编号）；所填预算须与该项一致或不填。", "plan_line names a line of the approved plan (numbered from 1); leave the budget out or give that line's.";
     /// A cut or rejected line says why (Art. 23).
     ReasonForCutOrRejection, "核减或不予核准的项目须写明理由。", "A cut or rejected line needs its reason.";
     /// Common parts by the property manager or committee (Art. 20).

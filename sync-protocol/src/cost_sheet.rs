@@ -24,6 +24,27 @@ pub enum LineKind {
     Other,
 }
 
+impl LineKind {
+    /// Every kind.
+    pub const ALL: [LineKind; 4] =
+        [LineKind::Material, LineKind::Labour, LineKind::Machinery, LineKind::Other];
+
+    /// The wire name, as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineKind::Material => "material",
+            LineKind::Labour => "labour",
+            LineKind::Machinery => "machinery",
+            LineKind::Other => "other",
+        }
+    }
+
+    /// The kind of a wire name.
+    pub fn parse(name: &str) -> Option<LineKind> {
+        LineKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+}
+
 /// Largest quantity on one line: far above any real repair, small enough that no product overflows.
 pub const MAX_QUANTITY: i64 = 1_000_000;
 

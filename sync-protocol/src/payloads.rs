@@ -204,6 +204,29 @@ pub struct CostSheetSnapshot {
     pub lines: Vec<PulledLine>,
 }
 
+/// FROZEN (protocol 3). The claim's approved plan as a pull sends it: its budget line by line, so
+/// that the phone gives each cost-sheet line the budget of the plan line it carries out (Art. 22)
+/// before it hashes the revision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSnapshot {
+    pub revision: i32,
+    pub description: String,
+    pub budget: Money,
+    /// Empty when the plan gives one total only.
+    pub lines: Vec<PlanLineSnapshot>,
+}
+
+/// FROZEN (protocol 3). One line of an approved plan's budget.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanLineSnapshot {
+    /// Numbered from 1.
+    pub line: i32,
+    pub kind: LineKind,
+    pub description: String,
+    pub unit: String,
+    pub budget: Money,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::canonical::{canonical_hash, to_canonical, value_hash, CanonicalError};
 use crate::cost_sheet::{check_budget, check_line_count, line_amount, total, LineError, LineKind};
-use crate::payloads::{ClaimSnapshot, CostSheetSnapshot, WorkOrderSnapshot};
+use crate::payloads::{ClaimSnapshot, CostSheetSnapshot, PlanSnapshot, WorkOrderSnapshot};
 use crate::Money;
 
 /// The protocol version this build speaks when it sends. History in `PROTOCOL.md`, section 1:
-/// 2 added `PullResponse::reset`.
-pub const CURRENT_VERSION: u32 = 2;
+/// 2 added `PullResponse::reset`; 3 added `PulledClaim::plan`.
+pub const CURRENT_VERSION: u32 = 3;
 
 /// FROZEN. What the server accepts: `GET /api/sync/info`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -389,6 +389,10 @@ pub struct PulledClaim {
     pub work_orders: Vec<WorkOrderSnapshot>,
     /// Every cost-sheet revision with the reviewer's decisions on its lines.
     pub cost_sheets: Vec<CostSheetSnapshot>,
+    /// Protocol 3: the approved plan with its budget lines, once the bureau approved one. Absent
+    /// for a protocol 1 or 2 pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanSnapshot>,
 }
 
 #[cfg(test)]

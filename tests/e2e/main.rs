@@ -22,6 +22,7 @@ mod migrations;
 mod notices;
 mod offline;
 mod permissions;
+mod plans;
 mod registry;
 mod snapshots;
 mod sync;

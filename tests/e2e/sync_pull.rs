@@ -147,9 +147,9 @@ async fn a_pull_starts_again_when_what_the_caller_may_see_changes() {
     assert_eq!(phone.outbox.claim(&claim).unwrap(), None, "the claim left the technician's view");
     let old = pull_v(1, &before).await.body;
     assert_eq!((old["reset"].clone(), old["changes"].clone()), (Value::Null, json!([])));
-    let future = pull_v(3, &before).await;
+    let future = pull_v(4, &before).await;
     assert_eq!(
         (future.status, future.code(), future.body["detail"].as_str()),
-        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=2"))
+        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=3"))
     );
 }

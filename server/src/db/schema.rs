@@ -253,6 +253,7 @@ diesel::table! {
         decision_comment -> Nullable<Text>,
         decided_by -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
+        lines -> Text,
     }
 }
 

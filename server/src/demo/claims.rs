@@ -92,7 +92,10 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
         )
         .await?;
         claims::approve(state, &reviewer, &id, from(json!({"repair_unit_id": repair_unit}))?).await?;
-        let plan = json!({"description": "拆除原防水层，重做聚氨酯防水，恢复饰面。", "budget": "1500.00"});
+        let plan = json!({"description": "拆除原防水层，重做聚氨酯防水，恢复饰面。", "budget": "1500.00", "lines": [
+            {"kind": "material", "description": "聚氨酯防水涂料", "unit": "m²", "budget": "500.00"},
+            {"kind": "labour", "description": "防水施工", "unit": "工日", "budget": "1000.00"}
+        ]});
         claims::submit_plan(state, &technician, &id, from(plan)?).await?;
         if *stage == Stage::PlanSubmitted {
             continue;
@@ -100,8 +103,8 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
         claims::decide_plan(state, &reviewer, &id, from(json!({"decision": "approve"}))?).await?;
         claims::simple(state, &technician, &id, SimpleStep::StartRepair, note()).await?;
         let sheet = json!({"lines": [
-            {"kind": "material", "description": "聚氨酯防水涂料", "unit": "m²", "quantity": "10", "unit_price": "40.00", "budget": "500.00"},
-            {"kind": "labour", "description": "防水施工", "unit": "工日", "quantity": "3", "unit_price": "350.00", "budget": "1000.00"}
+            {"kind": "material", "description": "聚氨酯防水涂料", "unit": "m²", "quantity": "10", "unit_price": "40.00", "plan_line": 1},
+            {"kind": "labour", "description": "防水施工", "unit": "工日", "quantity": "3", "unit_price": "350.00", "plan_line": 2}
         ]});
         claims::add_revision(state, &technician, &id, from(sheet)?).await?;
         claims::sign(state, &owner, &id, 1).await?;

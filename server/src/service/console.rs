@@ -41,8 +41,17 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
         .read(move |conn| {
             let jurisdictions = reg::reviewer_jurisdictions(conn, &who.id)?;
             let rows = db::queue(conn, &jurisdictions, &filter, limit, offset)?;
-            let total = db::queue_total(conn, &jurisdictions, &filter)?;
             let counts = db::queue_counts(conn, &jurisdictions)?;
+            // Filtered by state at most, the counts already hold the total: one count fewer.
+            let total = if filter.narrows_beyond_states() {
+                db::queue_total(conn, &jurisdictions, &filter)?
+            } else {
+                counts
+                    .iter()
+                    .filter(|(state, _)| filter.states.is_empty() || filter.states.contains(state))
+                    .map(|(_, n)| n)
+                    .sum()
+            };
             let buildings = reg::buildings_in(conn, &jurisdictions)?;
             Ok((crate::service::claims::with_progress(conn, rows)?, total, counts, buildings))
         })

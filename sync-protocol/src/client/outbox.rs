@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::payloads::{ClaimSnapshot, CostSheetSnapshot, WorkOrderSnapshot};
+use crate::payloads::{ClaimSnapshot, CostSheetSnapshot, PlanSnapshot, WorkOrderSnapshot};
+use crate::wire::WireLine;
 use crate::wire::{wire_name, Mutation, MutationKind, MutationResult, Outcome, PullResponse};
+use crate::Money;
 
 /// A mutation the server refused, kept for the person to see.
 #[derive(Clone, Debug, PartialEq)]
@@ -242,6 +244,7 @@ impl Outbox {
                 claim: change.claim.clone(),
                 work_orders: change.work_orders.clone(),
                 cost_sheets: change.cost_sheets.clone(),
+                plan: change.plan.clone(),
             })?;
             tx.execute(
                 "INSERT INTO claims (claim_id, change, snapshot) VALUES (?1, ?2, ?3)
@@ -281,9 +284,32 @@ pub struct HeldClaim {
     pub claim: ClaimSnapshot,
     pub work_orders: Vec<WorkOrderSnapshot>,
     pub cost_sheets: Vec<CostSheetSnapshot>,
+    /// The approved plan, once there is one (protocol 3; absent in what an older build stored).
+    #[serde(default)]
+    pub plan: Option<PlanSnapshot>,
 }
 
 impl HeldClaim {
+    /// A cost-sheet line carrying out line `line` of the approved plan (numbered from 1): its
+    /// kind, description, unit and budget come from the plan, so budget and actual compare like
+    /// with like (Art. 22); the technician gives what was used and its price.
+    pub fn line_from_plan(&self, line: i32, quantity: &str, unit_price: Money) -> anyhow::Result<WireLine> {
+        let plan = self.plan.as_ref().ok_or_else(|| anyhow::anyhow!("the claim has no approved plan yet"))?;
+        let planned = plan
+            .lines
+            .iter()
+            .find(|l| l.line == line)
+            .ok_or_else(|| anyhow::anyhow!("the approved plan has no line {line}"))?;
+        Ok(WireLine {
+            kind: planned.kind,
+            description: planned.description.clone(),
+            unit: planned.unit.clone(),
+            quantity: quantity.to_string(),
+            unit_price,
+            budget: planned.budget,
+        })
+    }
+
     /// The work order `id` of this claim, if work can still be queued on it: a completed order
     /// takes no more visits, so the phone refuses at once rather than queue what the server
     /// will refuse.

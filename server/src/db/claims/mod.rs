@@ -228,6 +228,16 @@ pub struct ClaimFilter {
     pub due_by: Option<NaiveDate>,
 }
 
+impl ClaimFilter {
+    /// Whether it narrows by anything but the state.
+    pub fn narrows_beyond_states(&self) -> bool {
+        self.estate_id.is_some()
+            || self.building_id.is_some()
+            || self.category.is_some()
+            || self.due_by.is_some()
+    }
+}
+
 /// Narrows a boxed claims query to a [`ClaimFilter`]'s states, estate, building and category.
 macro_rules! filter_claims {
     ($query:expr, $filter:expr) => {{

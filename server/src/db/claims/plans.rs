@@ -17,6 +17,45 @@ pub struct PlanRow {
     pub decision_comment: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
+    /// The budget line by line, as JSON ([`PlanLine`]s); `[]` when the plan has one total only.
+    pub lines: String,
+}
+
+/// One line of a plan's budget (Art. 22): what will be done and what it may cost.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PlanLine {
+    pub kind: String,
+    pub description: String,
+    pub unit: String,
+    pub budget_fen: i64,
+}
+
+impl PlanRow {
+    /// The plan's budget lines, in order.
+    pub fn budget_lines(&self) -> AppResult<Vec<PlanLine>> {
+        serde_json::from_str(&self.lines).map_err(AppError::internal)
+    }
+
+    pub fn is_approved(&self) -> bool {
+        self.decision.as_deref() == Some("approved")
+    }
+}
+
+/// The approved plans of these claims: each claim's latest revision, where the bureau approved it.
+pub fn approved_plans_for(conn: &mut DbConnection, claim_ids: &[String]) -> AppResult<Vec<PlanRow>> {
+    let mut all: Vec<PlanRow> = repair_plans::table
+        .filter(repair_plans::claim_id.eq_any(claim_ids))
+        .order((repair_plans::claim_id.asc(), repair_plans::revision.desc()))
+        .select(PlanRow::as_select())
+        .load(conn)?;
+    all.dedup_by(|later, first| later.claim_id == first.claim_id);
+    all.retain(PlanRow::is_approved);
+    Ok(all)
+}
+
+/// The claim's approved plan: the latest revision, if the bureau approved it.
+pub fn approved_plan(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<PlanRow>> {
+    Ok(plans(conn, claim_id)?.pop().filter(PlanRow::is_approved))
 }
 
 pub fn plans(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<PlanRow>> {
@@ -32,7 +71,7 @@ pub fn insert_plan(
     conn: &mut DbConnection,
     claim_id: &str,
     description: &str,
-    budget_fen: i64,
+    (budget_fen, lines): (i64, &[PlanLine]),
     by: &str,
 ) -> AppResult<i32> {
     let last: Option<i32> = repair_plans::table
@@ -47,6 +86,7 @@ pub fn insert_plan(
             repair_plans::revision.eq(revision),
             repair_plans::description.eq(description),
             repair_plans::budget_fen.eq(budget_fen),
+            repair_plans::lines.eq(serde_json::to_string(lines).map_err(AppError::internal)?),
             repair_plans::submitted_by.eq(by),
             repair_plans::submitted_at.eq(now()),
         ))

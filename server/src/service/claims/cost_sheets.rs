@@ -37,7 +37,9 @@ pub async fn add_revision(
     req: CostSheetRequest,
 ) -> AppResult<ClaimPage> {
     let id = id.to_string();
-    let lines = priced_lines(&req.lines)?;
+    let mut lines = priced_lines(&req.lines)?;
+    let carried: Vec<(Option<i32>, Option<Money>)> =
+        req.lines.iter().map(|l| (l.plan_line, l.budget)).collect();
     let parent = req.parent_revision;
     let caller = caller.clone();
     state
@@ -50,6 +52,7 @@ pub async fn add_revision(
             if claim.state != ClaimState::InRepair {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
             }
+            carry_plan_budgets(conn, &id, &mut lines, &carried)?;
             let sheet = db::insert_cost_sheet(conn, &id, parent, lines, &caller.id)?;
             let added = [(&claim, &sheet)];
             db::insert_audits(conn, revision_audits(&caller.actor(None), &added))?;
@@ -57,6 +60,39 @@ pub async fn add_revision(
             claim_page(conn, &caller, &id)
         })
         .await
+}
+
+/// Gives each line that names a line of the approved plan (`plan_line`) that line's budget, so
+/// that budget and actual compare like with like, line by line and in total (Art. 22). A line
+/// may repeat the plan's budget but not state another one.
+fn carry_plan_budgets(
+    conn: &mut DbConnection,
+    claim_id: &str,
+    lines: &mut [db::LineRow],
+    carried: &[(Option<i32>, Option<Money>)],
+) -> AppResult<()> {
+    if carried.iter().all(|(plan_line, _)| plan_line.is_none()) {
+        return Ok(());
+    }
+    let refused = |i: usize| {
+        AppError::invalid("lines.plan_line")
+            .detail(format!("line {}", i + 1))
+            .hint(Hint::NameAnApprovedPlanLine)
+    };
+    let plan = db::approved_plan(conn, claim_id)?.map(|p| p.budget_lines()).transpose()?.unwrap_or_default();
+    for (i, (line, (plan_line, budget))) in lines.iter_mut().zip(carried).enumerate() {
+        let Some(n) = plan_line else { continue };
+        let planned = usize::try_from(*n)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| plan.get(n))
+            .ok_or_else(|| refused(i))?;
+        if budget.is_some_and(|b| b.to_fen() != planned.budget_fen) {
+            return Err(refused(i));
+        }
+        line.budget_fen = planned.budget_fen;
+    }
+    Ok(())
 }
 
 /// The audit entries that record new cost-sheet revisions in their claims' trails.

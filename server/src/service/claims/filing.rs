@@ -53,8 +53,12 @@ pub struct LineInput {
     #[schema(value_type = String, example = "12.5")]
     pub quantity: Decimal,
     pub unit_price: Money,
-    /// This line's budget from the approved plan; zero when none.
+    /// This line's budget; zero when none. Leave it out with `plan_line`, which carries the
+    /// approved plan's budget for that line.
     pub budget: Option<Money>,
+    /// The line of the approved plan (numbered from 1) this line carries out (Art. 22).
+    #[serde(default)]
+    pub plan_line: Option<i32>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -102,10 +106,7 @@ pub fn priced_lines(inputs: &[LineInput]) -> AppResult<Vec<LineRow>> {
             Ok(LineRow {
                 cost_sheet_id: String::new(),
                 line_no: i as i32 + 1,
-                kind: serde_json::to_value(l.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                kind: l.kind.as_str().to_string(),
                 description: text(&l.description, "lines.description", 200)?,
                 unit: text(&l.unit, "lines.unit", 20)?,
                 quantity: l.quantity.normalize().to_string(),
@@ -172,6 +173,10 @@ pub(crate) fn file_in(
             Ok((parse_id(&e.id)?, e.kind.clone()))
         })
         .collect::<AppResult<_>>()?;
+    if req.advance.as_ref().is_some_and(|a| a.lines.iter().any(|l| l.plan_line.is_some())) {
+        // An emergency was repaired before any plan existed (Art. 25).
+        return Err(AppError::invalid("advance.lines.plan_line"));
+    }
     let advance_lines = req.advance.as_ref().map(|a| priced_lines(&a.lines)).transpose()?;
     let claim = match req.kind {
         ClaimKind::Standard if req.advance.is_some() => return Err(AppError::invalid("advance")),

@@ -29,7 +29,7 @@ pub use steps::{
 };
 pub use view::{
     claim_page, ClaimPage, ClaimResponse, CostSheetView, DeadlineView, EvidenceView, LineView, PayoutView,
-    PlanView, Rejection, ReturnVisitView, TimelineEntry,
+    PlanLineView, PlanView, Rejection, ReturnVisitView, TimelineEntry,
 };
 
 use self::view::claim_response;

@@ -6,6 +6,7 @@
 //! answer, the inspection, approval, rejection, plans) have a command of their own here, and the
 //! cost-sheet and payout steps live in their own modules.
 
+use baoxiu_sync_protocol::cost_sheet::{check_budget, check_line_count, total, LineKind};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -414,6 +415,51 @@ pub struct PlanRequest {
     pub version: Option<i32>,
     pub description: String,
     pub budget: baoxiu_sync_protocol::Money,
+    /// The budget line by line; their budgets add up to `budget`. Each cost-sheet line that
+    /// carries out one of them names it (`plan_line`) and is measured against its budget.
+    #[serde(default)]
+    pub lines: Vec<PlanLineInput>,
+}
+
+/// One line of a plan's budget (Art. 22).
+#[derive(Deserialize, ToSchema, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct PlanLineInput {
+    /// material, labour, machinery or other.
+    #[schema(value_type = String, example = "material")]
+    pub kind: LineKind,
+    pub description: String,
+    /// Unit of measure, e.g. m², 工日.
+    pub unit: String,
+    pub budget: baoxiu_sync_protocol::Money,
+}
+
+/// A plan's budget lines, checked: within the cost-sheet bounds, and adding up to the plan's
+/// budget exactly (checked arithmetic).
+fn plan_lines(inputs: &[PlanLineInput], budget: baoxiu_sync_protocol::Money) -> AppResult<Vec<db::PlanLine>> {
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
+    check_line_count(inputs.len()).map_err(|e| AppError::invalid("lines").detail(e.to_string()))?;
+    let lines = inputs
+        .iter()
+        .map(|l| {
+            let budget = check_budget(l.budget).map_err(|_| AppError::invalid("lines.budget"))?;
+            Ok(db::PlanLine {
+                kind: l.kind.as_str().to_string(),
+                description: text(&l.description, "lines.description", 200)?,
+                unit: text(&l.unit, "lines.unit", 20)?,
+                budget_fen: budget.to_fen(),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let sum = total(inputs.iter().map(|l| l.budget)).map_err(|_| AppError::invalid("lines.budget"))?;
+    if sum != budget {
+        return Err(AppError::invalid("lines")
+            .detail(format!("{sum} ≠ {budget}"))
+            .hint(Hint::PlanLinesAddUp));
+    }
+    Ok(lines)
 }
 
 /// The designated repair unit submits its plan and budget (Art. 22).
@@ -427,11 +473,13 @@ pub async fn submit_plan(
     if req.budget.is_negative() {
         return Err(AppError::invalid("budget"));
     }
+    let lines = plan_lines(&req.lines, req.budget)?;
     let budget = req.budget.to_fen();
     let by = caller.id.clone();
-    let detail = json!({"budget": req.budget});
-    let extra: Extra =
-        Box::new(move |conn, row| db::insert_plan(conn, &row.id, &description, budget, &by).map(|_| ()));
+    let detail = json!({"budget": req.budget, "lines": lines.len()});
+    let extra: Extra = Box::new(move |conn, row| {
+        db::insert_plan(conn, &row.id, &description, (budget, &lines), &by).map(|_| ())
+    });
     run(state, caller, id, Action::SubmitPlan, req.version, detail, extra).await
 }
 

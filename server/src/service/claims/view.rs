@@ -245,9 +245,21 @@ pub struct PlanView {
     pub revision: i32,
     pub description: String,
     pub budget: Money,
+    /// The budget line by line (Art. 22); empty when the plan gives one total only.
+    pub lines: Vec<PlanLineView>,
     pub submitted_at: DateTime<Utc>,
     pub decision: Option<String>,
     pub decision_comment: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanLineView {
+    /// Numbered from 1: what a cost-sheet line names as its `plan_line`.
+    pub line_no: i32,
+    pub kind: String,
+    pub description: String,
+    pub unit: String,
+    pub budget: Money,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -362,7 +374,24 @@ pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult
         .collect();
     let plans = db::plans(conn, id)?
         .into_iter()
-        .map(|p| PlanView {
+        .map(|p| {
+            let lines = p.budget_lines()?;
+            Ok((p, lines))
+        })
+        .collect::<AppResult<Vec<_>>>()?
+        .into_iter()
+        .map(|(p, lines)| PlanView {
+            lines: lines
+                .into_iter()
+                .zip(1..)
+                .map(|(l, line_no)| PlanLineView {
+                    line_no,
+                    kind: l.kind,
+                    description: l.description,
+                    unit: l.unit,
+                    budget: Money::from_fen(l.budget_fen),
+                })
+                .collect(),
             revision: p.revision,
             description: p.description,
             budget: Money::from_fen(p.budget_fen),

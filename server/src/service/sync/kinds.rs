@@ -321,6 +321,7 @@ fn prepared_revision(user: &Caller, payload: &serde_json::Value) -> Result<NewRe
                 quantity: l.quantity.parse().map_err(|_| Stop::Reject(RejectReason::InvalidPayload))?,
                 unit_price: l.unit_price,
                 budget: Some(l.budget),
+                plan_line: None,
             })
         })
         .collect::<Result<Vec<_>, Stop>>()?;
@@ -607,6 +608,7 @@ fn file_claim_of(p: EmergencyClaim, evidence: Vec<EvidenceRef>) -> Result<FileCl
                         quantity: name(&l.quantity)?,
                         unit_price: l.unit_price,
                         budget: l.budget,
+                        plan_line: None,
                     })
                 })
                 .collect::<Result<_, Stop>>()?;

@@ -3,7 +3,10 @@
 //! claim in scope, then follows the change numbers from where the snapshot began. And the office's
 //! view of rejected mutations.
 
-use baoxiu_sync_protocol::payloads::{ClaimSnapshot, CostSheetSnapshot, PulledLine, WorkOrderSnapshot};
+use baoxiu_sync_protocol::cost_sheet::LineKind;
+use baoxiu_sync_protocol::payloads::{
+    ClaimSnapshot, CostSheetSnapshot, PlanLineSnapshot, PlanSnapshot, PulledLine, WorkOrderSnapshot,
+};
 use baoxiu_sync_protocol::wire::{wire_name, PullResponse, PulledClaim};
 use baoxiu_sync_protocol::Money;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -66,8 +69,9 @@ pub struct PullQuery {
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
     /// The protocol version the device speaks; default 1. From 2 on, a page that starts a fresh
-    /// snapshot because the caller's scope changed says `reset`.
-    #[param(minimum = 1, maximum = 2)]
+    /// snapshot because the caller's scope changed says `reset`; from 3 on, a claim carries its
+    /// approved plan with the budget lines.
+    #[param(minimum = 1, maximum = 3)]
     pub protocol_version: Option<u32>,
 }
 
@@ -88,6 +92,11 @@ pub async fn pull(state: &AppState, caller: &Caller, query: PullQuery) -> AppRes
     // A protocol 1 device gets the fresh snapshot too, without the flag it would not understand:
     // it learns what came into its scope, but keeps what left it.
     response.reset &= version >= 2;
+    if version < 3 {
+        for change in &mut response.changes {
+            change.plan = None;
+        }
+    }
     Ok(response)
 }
 
@@ -175,9 +184,35 @@ fn snapshots(
     let ids: Vec<String> = claims.iter().map(|c| c.id.clone()).collect();
     let orders = wo_db::for_claims(conn, &ids)?;
     let sheets = claims_db::cost_sheets_for(conn, &ids)?;
-    Ok(claims
+    let plans = claims_db::approved_plans_for(conn, &ids)?;
+    let plan_of = |claim_id: &str| -> AppResult<Option<PlanSnapshot>> {
+        let Some(p) = plans.iter().find(|p| p.claim_id == claim_id) else { return Ok(None) };
+        let lines = p
+            .budget_lines()?
+            .into_iter()
+            .zip(1..)
+            .map(|(l, line)| {
+                Ok(PlanLineSnapshot {
+                    line,
+                    kind: LineKind::parse(&l.kind)
+                        .ok_or_else(|| AppError::internal(anyhow::anyhow!("plan line kind {}", l.kind)))?,
+                    description: l.description,
+                    unit: l.unit,
+                    budget: Money::from_fen(l.budget_fen),
+                })
+            })
+            .collect::<AppResult<_>>()?;
+        Ok(Some(PlanSnapshot {
+            revision: p.revision,
+            description: p.description.clone(),
+            budget: Money::from_fen(p.budget_fen),
+            lines,
+        }))
+    };
+    claims
         .into_iter()
         .map(|c| {
+            let plan = plan_of(&c.id)?;
             let work_orders = orders
                 .iter()
                 .filter(|w| w.claim_id == c.id)
@@ -224,7 +259,7 @@ fn snapshots(
                         .collect(),
                 })
                 .collect();
-            PulledClaim {
+            Ok(PulledClaim {
                 change: change_of(&c.id),
                 claim_id: c.id.clone(),
                 claim: ClaimSnapshot {
@@ -241,9 +276,10 @@ fn snapshots(
                 },
                 work_orders,
                 cost_sheets,
-            }
+                plan,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Warranty categories and their statutory minimum periods (Art. 18).

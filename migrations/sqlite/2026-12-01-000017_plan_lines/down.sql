@@ -1,0 +1,1 @@
+ALTER TABLE repair_plans DROP COLUMN lines;
