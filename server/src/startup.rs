@@ -43,6 +43,7 @@ impl Application {
             rules: RuleSettings::from_config(&config)?,
             media: Media::start(&config, db.clone(), &secret)?,
             webhook: crate::delivery::Webhook::from_config(&config)?,
+            queue_counts: Default::default(),
             config: config.clone(),
         });
         if let Some(webhook) = state.webhook.clone() {

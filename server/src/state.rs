@@ -21,6 +21,8 @@ pub struct AppState {
     pub media: Media,
     /// Where the outbox is delivered, if anywhere.
     pub webhook: Option<crate::delivery::Webhook>,
+    /// The console's queue counts, kept for a moment (`service::console`).
+    pub queue_counts: crate::service::console::QueueCounts,
 }
 
 /// How the fund's clocks run in this deployment.

@@ -270,6 +270,8 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
     let id = submitted_claim(&app, &c).await;
     let web = Web::sign_in(&app, "reviewer").await;
     let here = format!("/review/claims/{id}");
+    let queue = web.get("/review").await;
+    assert!(queue.has("data-state=\"cost_sheet_submitted\">清单待核</a> <strong>1</strong>"));
     let page = web.get(&here).await;
     assert_eq!(page.status, StatusCode::OK);
     for fragment in [
@@ -340,6 +342,10 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
     );
     let verified = web.get(&here).await;
     assert!(verified.has("class=\"approved-total\">¥1300.00") && verified.has("工日按实核减"));
+    // The counts at the top of the queue follow the step at once (they are kept only until a write).
+    let queue = web.get("/review").await;
+    assert!(queue.has("data-state=\"verified\">已核定</a> <strong>1</strong>"), "{}", queue.body);
+    assert!(!queue.has("data-state=\"cost_sheet_submitted\""));
     assert!(verified.has("id=\"form-pay\"") && !verified.has("id=\"form-verify\""));
 
     let before = balance(&app, &c).await;

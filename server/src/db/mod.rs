@@ -277,6 +277,15 @@ pub fn transaction_change(take: impl FnOnce() -> AppResult<i64>) -> AppResult<i6
     }
 }
 
+/// Write transactions this process has committed: what a cache of query results compares to know
+/// that nothing it read may have changed here since.
+static COMMITTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many write transactions this process has committed so far.
+pub fn commits() -> u64 {
+    COMMITTED.load(std::sync::atomic::Ordering::Acquire)
+}
+
 /// One all-or-nothing write transaction on a connection of either backend.
 pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
 where
@@ -300,6 +309,7 @@ where
     match f(conn) {
         Ok(value) => {
             Tm::commit_transaction(conn)?;
+            COMMITTED.fetch_add(1, std::sync::atomic::Ordering::Release);
             Ok(value)
         }
         Err(err) => {

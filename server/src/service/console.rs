@@ -3,6 +3,8 @@
 //! offer. The steps themselves are the same use cases the API calls (`service::claims`).
 
 use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::db::claims as db;
 use crate::db::registry as reg;
@@ -31,17 +33,58 @@ pub struct QueueOverview {
     pub buildings: Vec<(String, String, String)>,
 }
 
+/// Each reviewer's queue counts by state, kept for a moment: every queue page shows them, and they
+/// cost a scan of all the claims waiting on the bureau (an index scan, but of tens of thousands of
+/// entries). An entry holds while this process commits no write and for at most [`COUNTS_TTL`],
+/// within which another instance's writes to the same database show too. Bounded in size.
+#[derive(Default)]
+pub struct QueueCounts(Mutex<HashMap<String, KeptCounts>>);
+
+/// Counts by state, with the commits before they were read and when.
+type KeptCounts = (u64, Instant, Vec<(String, i64)>);
+
+/// How long counts may lag another instance's writes.
+pub const COUNTS_TTL: Duration = Duration::from_secs(2);
+
+/// Reviewers whose counts are kept at once.
+const COUNTS_KEPT: usize = 4096;
+
+impl QueueCounts {
+    fn get(&self, reviewer: &str) -> Option<Vec<(String, i64)>> {
+        let kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.get(reviewer)
+            .filter(|(commits, at, _)| *commits == crate::db::commits() && at.elapsed() < COUNTS_TTL)
+            .map(|(_, _, counts)| counts.clone())
+    }
+
+    /// Keeps counts read after `commits` writes: one that committed during the read makes them
+    /// stale at once.
+    fn put(&self, reviewer: &str, commits: u64, counts: &[(String, i64)]) {
+        let mut kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if kept.len() >= COUNTS_KEPT {
+            kept.clear();
+        }
+        kept.insert(reviewer.to_string(), (commits, Instant::now(), counts.to_vec()));
+    }
+}
+
 /// The reviewer's queue with what its page needs around it.
 pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppResult<QueueOverview> {
     let (limit, offset) = query.page()?;
     let filter = query.filter()?;
     let who = caller.clone();
+    let cached = state.queue_counts.get(&caller.id);
+    let commits = crate::db::commits();
+    let fresh = cached.is_none();
     let (rows, total, counts, buildings) = state
         .db
         .read(move |conn| {
             let jurisdictions = reg::reviewer_jurisdictions(conn, &who.id)?;
             let rows = db::queue(conn, &jurisdictions, &filter, limit, offset)?;
-            let counts = db::queue_counts(conn, &jurisdictions)?;
+            let counts = match cached {
+                Some(counts) => counts,
+                None => db::queue_counts(conn, &jurisdictions)?,
+            };
             // Filtered by state at most, the counts already hold the total: one count fewer.
             let total = if filter.narrows_beyond_states() {
                 db::queue_total(conn, &jurisdictions, &filter)?
@@ -56,6 +99,9 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
             Ok((crate::service::claims::with_progress(conn, rows)?, total, counts, buildings))
         })
         .await?;
+    if fresh {
+        state.queue_counts.put(&caller.id, commits, &counts);
+    }
     let claims = crate::service::claims::responses(rows, caller, limit, offset)?.items;
     let by_state: HashMap<String, i64> = counts.into_iter().collect();
     let counts = ClaimState::ALL.iter().filter_map(|s| by_state.get(s.as_str()).map(|n| (*s, *n))).collect();
