@@ -181,6 +181,7 @@ async fn every_form_post_without_the_sessions_csrf_token_is_refused_and_changes_
     .map(|step| format!("/review/claims/{id}/{step}"))
     .collect();
     posts.push(format!("/notifications/{}/read", uuid::Uuid::now_v7()));
+    posts.push("/review/fund/interest".into());
     posts.push("/logout".into());
     // Another session's token is no better than none.
     let other = Web::sign_in(&app, "reviewer").await.get("/review").await.csrf();
@@ -644,6 +645,33 @@ async fn the_fund_pages_show_the_jurisdictions_buildings_their_categories_and_th
     assert!(csv.body.starts_with("entry_id,entry_date,jurisdiction") && csv.body.contains(",deposit,"));
     let bad = web.get("/review/fund/journal?from=2030-01-01&to=2020-01-01").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    // Interest for a period (Art. 27) from the fund page's form; an overlapping one is refused there.
+    assert!(overview.has("id=\"form-interest\""));
+    let run = |from: &'static str, to: &'static str| {
+        let web = &web;
+        async move {
+            web.submit("/review/fund", "/review/fund/interest", &[("period_from", from), ("period_to", to)])
+                .await
+        }
+    };
+    let posted = run("2025-01-01", "2025-07-01").await;
+    assert_eq!(
+        (posted.status, posted.location()),
+        (StatusCode::SEE_OTHER, "/review/fund?notice=done"),
+        "{}",
+        posted.body
+    );
+    let page = web.get("/review/fund").await;
+    assert!(
+        page.has("id=\"interest-runs\"") && page.has("<td>2025-01-01</td><td>2025-07-01</td>"),
+        "{}",
+        page.body
+    );
+    let overlapping = run("2025-03-01", "2025-09-01").await;
+    assert!(overlapping.status.is_client_error(), "{}", overlapping.status);
+    assert!(overlapping.has("id=\"interest-refusal\""));
+    assert_eq!(run("2025-09-01", "nonsense").await.status, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

@@ -3,21 +3,27 @@
 //! its CSV export. Each page calls one use case of `service::fund`.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::documents;
-use super::{render, Browser, Chrome, PageError};
+use super::session::SignedForm;
+use super::{render, see_other, Browser, Chrome, PageError};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::BuildingId;
 use crate::domain::registry::Role;
-use crate::service::fund::{self, BuildingFund, JournalLine, NoticeView, PeriodQuery, YearStatement};
+use crate::error::AppError;
+use crate::messages::Code;
+use crate::service::fund::{
+    self, BuildingFund, InterestRunRequest, InterestRunView, JournalLine, NoticeView, PeriodQuery,
+    YearStatement,
+};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(overview).service(building).service(statement).service(journal);
+    cfg.service(overview).service(interest).service(building).service(statement).service(journal);
 }
 
 #[derive(Template)]
@@ -26,18 +32,70 @@ struct FundPage {
     c: Chrome,
     year: i32,
     statements: Vec<YearStatement>,
+    runs: Vec<InterestRunView>,
+    /// A refused interest run's message, shown at its form.
+    refused: Option<(&'static str, Option<String>)>,
+}
+
+async fn fund_page(
+    state: &AppState,
+    browser: &mut Browser,
+    notice: Option<&'static str>,
+    refused: Option<(&'static str, Option<String>)>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let year = shanghai_date(chrono::Utc::now()).year();
+    let (statements, runs) =
+        fund::jurisdiction_overview(state, &browser.caller, year).await.map_err(|e| browser.refused(e))?;
+    let page = FundPage { c: browser.chrome_with(notice), year, statements, runs, refused };
+    Ok(render(&page, status, Some(browser)))
+}
+
+#[derive(Deserialize)]
+struct FundParams {
+    notice: Option<String>,
 }
 
 /// The jurisdiction's buildings with this year's movements and balances (Art. 28).
 #[get("/review/fund")]
-async fn overview(state: web::Data<AppState>, mut browser: Browser) -> Result<HttpResponse, PageError> {
+async fn overview(
+    state: web::Data<AppState>,
+    mut browser: Browser,
+    params: web::Query<FundParams>,
+) -> Result<HttpResponse, PageError> {
     browser.require(Role::Reviewer)?;
-    let year = shanghai_date(chrono::Utc::now()).year();
-    let statements = fund::jurisdiction_publication(&state, &browser.caller, year)
-        .await
-        .map_err(|e| browser.refused(e))?;
-    let page = FundPage { c: browser.chrome_with(None), year, statements };
-    Ok(render(&page, StatusCode::OK, Some(&browser)))
+    let notice = (params.notice.as_deref() == Some("done")).then_some(browser.chrome.t.done_notice);
+    fund_page(&state, &mut browser, notice, None, StatusCode::OK).await
+}
+
+/// Posts interest for a period on the jurisdiction's fund (Art. 27), from the fund page's form.
+#[post("/review/fund/interest")]
+async fn interest(state: web::Data<AppState>, form: SignedForm) -> Result<HttpResponse, PageError> {
+    form.browser.require(Role::Reviewer)?;
+    let dates = (form.filled("period_from"), form.filled("period_to"));
+    let mut browser = form.browser;
+    let request = match dates {
+        (Some(from), Some(to)) => match (from.parse(), to.parse()) {
+            (Ok(period_from), Ok(period_to)) => {
+                Ok(InterestRunRequest { period_from, period_to, jurisdiction: None })
+            }
+            _ => Err(AppError::invalid("period")),
+        },
+        _ => Err(AppError::invalid("period")),
+    };
+    let outcome = match request {
+        Ok(request) => fund::run_interest(&state, &browser.caller, request).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(_) => Ok(see_other("/review/fund?notice=done")),
+        Err(e) if e.code == Code::Internal => Err(browser.refused(e)),
+        Err(e) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let refused = (e.code.text(browser.caller.lang), e.detail.clone());
+            fund_page(&state, &mut browser, None, Some(refused), status).await
+        }
+    }
 }
 
 #[derive(Template)]

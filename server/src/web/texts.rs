@@ -174,6 +174,10 @@ texts! {
     late_fees: "滞纳金", "Late fees";
     certificate: "交存证明", "Certificate";
     holds: "暂停退还", "Holds";
+    interest_runs: "计息", "Interest runs";
+    no_interest_runs: "尚未计息。", "No interest posted yet.";
+    run_interest: "按活期存款利率计息", "Post interest at the demand-deposit rate";
+    interest_to: "止（不含当日）", "To (the day after the last)";
     from: "起", "From";
     to: "止", "To";
     entry_kind: "类型", "Kind";

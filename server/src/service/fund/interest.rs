@@ -26,6 +26,20 @@ pub struct InterestRunView {
     pub posted_now: bool,
 }
 
+impl InterestRunView {
+    /// A run as it was posted before.
+    pub(super) fn posted(run: db::InterestRunRow) -> InterestRunView {
+        InterestRunView {
+            id: run.id,
+            jurisdiction: run.jurisdiction,
+            period_from: run.period_from,
+            period_to: run.period_to,
+            total: Money::from_fen(run.total_fen),
+            posted_now: false,
+        }
+    }
+}
+
 pub(super) fn reviewer_jurisdiction(
     conn: &mut DbConnection,
     reviewer_id: &str,

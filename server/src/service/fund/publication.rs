@@ -132,24 +132,45 @@ pub async fn jurisdiction_publication(
     caller: &Caller,
     year: i32,
 ) -> AppResult<Vec<YearStatement>> {
-    let user = caller.clone();
+    let user = caller.id.clone();
+    state.db.read(move |conn| jurisdiction_statements(conn, &user, year)).await
+}
 
-    let (from, to) = year_bounds(year)?;
+/// The console's fund page: the jurisdiction's year (Art. 28) and its interest runs (Art. 27),
+/// read at once.
+pub async fn jurisdiction_overview(
+    state: &AppState,
+    caller: &Caller,
+    year: i32,
+) -> AppResult<(Vec<YearStatement>, Vec<InterestRunView>)> {
+    let user = caller.id.clone();
     state
         .db
         .read(move |conn| {
-            let jurisdiction = reviewer_jurisdiction(conn, &user.id, None)?;
-            let scope = reg::Scope::Jurisdictions(vec![jurisdiction.clone()]);
-            let mut names = std::collections::HashMap::new();
-            for estate in reg::list_estates(conn, &scope, i64::MAX, 0)? {
-                for b in reg::list_buildings(conn, &scope, &estate.id)? {
-                    names.insert(b.id, (estate.name.clone(), b.name));
-                }
-            }
-            let sums = db::sums(conn, &jurisdiction, None, from, to)?;
-            Ok(statements(sums, year, &names))
+            let statements = jurisdiction_statements(conn, &user, year)?;
+            let jurisdictions = reg::reviewer_jurisdictions(conn, &user)?;
+            let runs = db::runs_of(conn, &jurisdictions)?.into_iter().map(InterestRunView::posted).collect();
+            Ok((statements, runs))
         })
         .await
+}
+
+fn jurisdiction_statements(
+    conn: &mut DbConnection,
+    reviewer: &str,
+    year: i32,
+) -> AppResult<Vec<YearStatement>> {
+    let (from, to) = year_bounds(year)?;
+    let jurisdiction = reviewer_jurisdiction(conn, reviewer, None)?;
+    let scope = reg::Scope::Jurisdictions(vec![jurisdiction.clone()]);
+    let mut names = std::collections::HashMap::new();
+    for estate in reg::list_estates(conn, &scope, i64::MAX, 0)? {
+        for b in reg::list_buildings(conn, &scope, &estate.id)? {
+            names.insert(b.id, (estate.name.clone(), b.name));
+        }
+    }
+    let sums = db::sums(conn, &jurisdiction, None, from, to)?;
+    Ok(statements(sums, year, &names))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
