@@ -54,21 +54,38 @@ pub async fn caller_of_token(
     token: &str,
     lang: Lang,
 ) -> Result<(AuthUser, tokens::Claims), AppError> {
+    let (caller, claims, ()) = caller_of_token_with(state, token, lang, |_, _| Ok(())).await?;
+    Ok((caller, claims))
+}
+
+/// As [`caller_of_token`], reading `also` for the caller in the same trip to the database (the
+/// pages read the unread count with the session).
+pub async fn caller_of_token_with<T, F>(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    also: F,
+) -> Result<(AuthUser, tokens::Claims, T), AppError>
+where
+    F: FnOnce(&mut crate::db::DbConnection, &str) -> crate::error::AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
     let claims = state.tokens.verify(token).map_err(AppError::new)?;
-    let session_id = claims.sid.clone();
-    // One trip to the database: the live session's user and their memberships.
+    let (session_id, subject) = (claims.sid.clone(), claims.sub.clone());
+    // One trip to the database: the live session's user, their memberships, and what else is asked.
     let found = state
         .db
         .read(move |conn| match accounts::session_user(conn, &session_id)? {
-            Some(user) => {
+            Some(user) if user.user_id == subject => {
                 let orgs = accounts::organisation_ids(conn, &user.user_id)?;
-                Ok(Some((user, orgs)))
+                let extra = also(conn, &user.user_id)?;
+                Ok(Some((user, orgs, extra)))
             }
-            None => Ok(None),
+            _ => Ok(None),
         })
         .await?;
-    let (user, organisation_ids) =
-        found.filter(|(u, _)| u.user_id == claims.sub).ok_or(AppError::new(Code::SessionRevoked))?;
+    // The session must still be live and belong to the token's subject.
+    let (user, organisation_ids, extra) = found.ok_or(AppError::new(Code::SessionRevoked))?;
     let caller = AuthUser {
         id: user.user_id,
         username: user.username,
@@ -78,7 +95,7 @@ pub async fn caller_of_token(
         organisation_ids,
         lang,
     };
-    Ok((caller, claims))
+    Ok((caller, claims, extra))
 }
 
 /// Declares an extractor that admits only the listed roles; others get 403 `forbidden`.

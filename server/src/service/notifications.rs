@@ -62,10 +62,10 @@ pub async fn feed(state: &AppState, caller: &Caller, query: FeedQuery) -> AppRes
     Ok(Paged { items, limit, offset })
 }
 
-/// How many of the caller's notifications are unread (the pages' header shows it).
-pub async fn unread_count(state: &AppState, caller: &Caller) -> AppResult<i64> {
-    let user = caller.id.clone();
-    state.db.read(move |conn| notify::unread_count(conn, &user)).await
+/// How many of a person's notifications are unread (the pages' header shows it), in the caller's
+/// read.
+pub fn unread_count_in(conn: &mut crate::db::DbConnection, user_id: &str) -> AppResult<i64> {
+    notify::unread_count(conn, user_id)
 }
 
 /// Marks one of the caller's notifications read.

@@ -19,7 +19,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use super::{local_path, render, see_other, texts, Chrome, ChromeUser, PageError};
-use crate::auth::caller_of_token;
+use crate::auth::caller_of_token_with;
 use crate::domain::registry::Role;
 use crate::error::AppError;
 use crate::messages::{Code, Lang};
@@ -126,11 +126,12 @@ impl FromRequest for Browser {
             let state = state.ok_or_else(|| internal("no app state"))?;
             let next = if path.starts_with("/logout") { "/review".to_string() } else { path.clone() };
             let Some(token) = token else { return Err(PageError::SignIn { next, expired: false }) };
-            let (caller, claims) = match caller_of_token(&state, &token, lang).await {
-                Ok(found) => found,
-                Err(e) if e.code == Code::Internal => return Err(PageError::new(e, lang)),
-                Err(_) => return Err(PageError::SignIn { next, expired: true }),
-            };
+            let (caller, claims, unread) =
+                match caller_of_token_with(&state, &token, lang, notifications::unread_count_in).await {
+                    Ok(found) => found,
+                    Err(e) if e.code == Code::Internal => return Err(PageError::new(e, lang)),
+                    Err(_) => return Err(PageError::SignIn { next, expired: true }),
+                };
             // Renewed once half the idle time has passed, so a busy page does not re-sign each time.
             let idle = state.config.web_idle_minutes as i64 * 60;
             let left = claims.exp - Utc::now().timestamp();
@@ -145,8 +146,6 @@ impl FromRequest for Browser {
                 Some((_, at)) => *at,
                 None => Utc.timestamp_opt(claims.exp, 0).single().unwrap_or_else(Utc::now),
             };
-            let unread =
-                notifications::unread_count(&state, &caller).await.map_err(|e| PageError::new(e, lang))?;
             let t = texts::texts(lang);
             let user = ChromeUser {
                 name: caller.display_name.clone(),

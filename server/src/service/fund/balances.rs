@@ -126,11 +126,15 @@ pub(super) fn fund_view(
 pub async fn building_fund(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<BuildingFund> {
     let user = caller.clone();
     let building_id = id.to_string();
-    state
-        .db
-        .read(move |conn| {
-            let (building, _, _) = policy::building_in_scope(conn, &user, &building_id)?;
-            fund_view(conn, &building, building_id)
-        })
-        .await
+    state.db.read(move |conn| visible_fund(conn, &user, building_id)).await
+}
+
+/// A building's fund, if the caller may see the building.
+pub(super) fn visible_fund(
+    conn: &mut DbConnection,
+    user: &Caller,
+    building_id: String,
+) -> AppResult<BuildingFund> {
+    let (building, _, _) = policy::building_in_scope(conn, user, &building_id)?;
+    fund_view(conn, &building, building_id)
 }

@@ -497,9 +497,9 @@ pub async fn building_with_notice(
     state
         .db
         .read(move |conn| {
-            let (building, _, _) = policy::building_in_scope(conn, &user, &building_id)?;
+            let fund = super::visible_fund(conn, &user, building_id.clone())?;
             let notice = db::notice_of(conn, &building_id)?.map(|row| notice_view(conn, row)).transpose()?;
-            Ok((super::fund_view(conn, &building, building_id)?, notice))
+            Ok((fund, notice))
         })
         .await
 }
