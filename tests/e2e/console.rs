@@ -126,9 +126,15 @@ async fn revoking_the_session_through_the_api_ends_the_browser_and_the_cookie_ca
     let token = web.cookie("baoxiu_session").unwrap();
     let reply = app.post("/api/v1/auth/logout", &token, json!({})).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
-    let page = web.get("/review").await;
-    assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/login?next=/review&expired=1"));
+    let page = web.get("/review?state=filed").await;
+    assert_eq!(
+        (page.status, page.location()),
+        (StatusCode::SEE_OTHER, "/login?next=/review%3Fstate%3Dfiled&expired=1")
+    );
     assert!(web.get(page.location()).await.has("登录已失效"));
+    // A form posted after the session ended comes back to the queue, not to the form's address.
+    let posted = web.post(&format!("/notifications/{}/read", uuid::Uuid::now_v7()), &[("csrf", "x")]).await;
+    assert_eq!((posted.status, posted.location()), (StatusCode::SEE_OTHER, "/login?next=/review&expired=1"));
 }
 
 #[tokio::test]

@@ -121,10 +121,13 @@ impl FromRequest for Browser {
         let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
         let lang = page_lang(req);
         let path = path_and_query(req);
+        let get = req.method() == actix_web::http::Method::GET;
         Box::pin(async move {
             let internal = |e| PageError::new(AppError::internal(anyhow::anyhow!("{e}")), lang);
             let state = state.ok_or_else(|| internal("no app state"))?;
-            let next = if path.starts_with("/logout") { "/review".to_string() } else { path.clone() };
+            // After signing in the browser comes back with a GET: to the page it was on, or, from a
+            // form it posted, to the queue (a form's address is no page).
+            let next = if get { path.clone() } else { "/review".to_string() };
             let Some(token) = token else { return Err(PageError::SignIn { next, expired: false }) };
             let (caller, claims, unread) =
                 match caller_of_token_with(&state, &token, lang, notifications::unread_count_in).await {
