@@ -2,13 +2,11 @@
 //! REST. Each handler calls one use case in `service::accounts`; only the client's address, which
 //! sign-in throttles on, is read from the request here.
 
-use std::net::IpAddr;
-
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{Page, Paged};
-use crate::auth::{throttle, Admin, AuthUser};
+use crate::auth::{self, Admin, AuthUser};
 use crate::domain::ids::UserId;
 use crate::error::AppResult;
 use crate::service::accounts::{
@@ -24,14 +22,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create_user)
         .service(list_users)
         .service(get_user);
-}
-
-/// The address sign-in throttling counts against: the peer's, or the one the configured proxies
-/// saw (`auth::throttle::client_address`).
-fn client_address(req: &HttpRequest, state: &AppState) -> IpAddr {
-    let forwarded: Vec<&str> =
-        req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
-    throttle::client_address(req.peer_addr().map(|a| a.ip()), &forwarded, state.config.trusted_proxy_hops)
 }
 
 /// Signs in with username and password.
@@ -53,7 +43,7 @@ async fn login(
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> AppResult<web::Json<TokenResponse>> {
-    let ip = client_address(&req, &state);
+    let ip = auth::client_address(&req, &state);
     Ok(web::Json(accounts::login(&state, ip, body.into_inner()).await?))
 }
 

@@ -21,6 +21,14 @@ use crate::state::AppState;
 /// bearer token and the live session.
 pub use crate::service::Caller as AuthUser;
 
+/// The address sign-in throttling counts against: the peer's, or the one the configured proxies
+/// saw ([`throttle::client_address`]). The API's and the pages' sign-in alike.
+pub fn client_address(req: &HttpRequest, state: &AppState) -> std::net::IpAddr {
+    let forwarded: Vec<&str> =
+        req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect();
+    throttle::client_address(req.peer_addr().map(|a| a.ip()), &forwarded, state.config.trusted_proxy_hops)
+}
+
 fn bearer(req: &HttpRequest) -> Result<String, AppError> {
     let value = req.headers().get(AUTHORIZATION).ok_or(AppError::new(Code::Unauthenticated))?;
     let value = value.to_str().map_err(|_| AppError::new(Code::InvalidToken))?;

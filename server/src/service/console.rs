@@ -13,7 +13,7 @@ use crate::domain::lifecycle::ClaimState;
 use crate::domain::registry::Role;
 use crate::error::AppResult;
 use crate::media::store::Variant;
-use crate::service::claims::{claim_page, ClaimPage, ClaimQuery, ClaimResponse};
+use crate::service::claims::{page_of, ClaimPage, ClaimQuery, ClaimResponse};
 use crate::service::evidence::{evidence_items, read_evidence, EvidenceItem};
 use crate::service::files::signed_link;
 use crate::service::policy::Caller;
@@ -132,12 +132,11 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
         .db
         .read(move |conn| {
             let row = crate::service::policy::visible_claim(conn, &who, &id)?;
-            let page = claim_page(conn, &who, &id)?;
             let stored = read_evidence(conn, &id)?;
             let names = reg::place_names(conn, &row.building_id, row.unit_id.as_deref())?;
             let steps = row.machine().possible_steps_for(Role::Reviewer);
             let units = if steps.contains(&"approve") { reg::designatable_units(conn)? } else { Vec::new() };
-            Ok((page, stored, names, steps, units))
+            Ok((page_of(conn, &who, row)?, stored, names, steps, units))
         })
         .await?;
     let signature_links = page

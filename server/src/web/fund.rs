@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::documents;
 use super::session::SignedForm;
-use super::{render, see_other, Browser, Chrome, PageError};
+use super::{render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::BuildingId;
 use crate::domain::registry::Role;
@@ -33,15 +33,15 @@ struct FundPage {
     year: i32,
     statements: Vec<YearStatement>,
     runs: Vec<InterestRunView>,
-    /// A refused interest run's message, shown at its form.
-    refused: Option<(&'static str, Option<String>)>,
+    /// A refused interest run, shown at its form.
+    refused: Option<InPlace>,
 }
 
 async fn fund_page(
     state: &AppState,
-    browser: &mut Browser,
+    browser: &Browser,
     notice: Option<&'static str>,
-    refused: Option<(&'static str, Option<String>)>,
+    refused: Option<InPlace>,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let year = shanghai_date(chrono::Utc::now()).year();
@@ -60,12 +60,12 @@ struct FundParams {
 #[get("/review/fund")]
 async fn overview(
     state: web::Data<AppState>,
-    mut browser: Browser,
+    browser: Browser,
     params: web::Query<FundParams>,
 ) -> Result<HttpResponse, PageError> {
     browser.require(Role::Reviewer)?;
     let notice = (params.notice.as_deref() == Some("done")).then_some(browser.chrome.t.done_notice);
-    fund_page(&state, &mut browser, notice, None, StatusCode::OK).await
+    fund_page(&state, &browser, notice, None, StatusCode::OK).await
 }
 
 /// Posts interest for a period on the jurisdiction's fund (Art. 27), from the fund page's form.
@@ -73,7 +73,7 @@ async fn overview(
 async fn interest(state: web::Data<AppState>, form: SignedForm) -> Result<HttpResponse, PageError> {
     form.browser.require(Role::Reviewer)?;
     let dates = (form.filled("period_from"), form.filled("period_to"));
-    let mut browser = form.browser;
+    let browser = form.browser;
     let request = match dates {
         (Some(from), Some(to)) => match (from.parse(), to.parse()) {
             (Ok(period_from), Ok(period_to)) => {
@@ -92,8 +92,7 @@ async fn interest(state: web::Data<AppState>, form: SignedForm) -> Result<HttpRe
         Err(e) if e.code == Code::Internal => Err(browser.refused(e)),
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
-            let refused = (e.code.text(browser.caller.lang), e.detail.clone());
-            fund_page(&state, &mut browser, None, Some(refused), status).await
+            fund_page(&state, &browser, None, Some(InPlace::of(&e, browser.caller.lang)), status).await
         }
     }
 }
@@ -112,7 +111,7 @@ struct BuildingPage {
 #[get("/review/fund/buildings/{id}")]
 async fn building(
     state: web::Data<AppState>,
-    mut browser: Browser,
+    browser: Browser,
     id: web::Path<BuildingId>,
 ) -> Result<HttpResponse, PageError> {
     browser.require(Role::Reviewer)?;
@@ -161,7 +160,7 @@ struct JournalPage {
 #[get("/review/fund/journal")]
 async fn journal(
     state: web::Data<AppState>,
-    mut browser: Browser,
+    browser: Browser,
     params: web::Query<JournalParams>,
 ) -> Result<HttpResponse, PageError> {
     browser.require(Role::Reviewer)?;

@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// What every page's frame shows: the language, the signed-in person, the notification count,
 /// the CSRF token for its forms, and when the session lapses.
+#[derive(Clone)]
 pub struct Chrome {
     pub t: &'static Texts,
     pub lang: Lang,
@@ -48,6 +49,7 @@ pub struct Chrome {
     pub notice: Option<&'static str>,
 }
 
+#[derive(Clone)]
 pub struct ChromeUser {
     pub name: String,
     pub role: &'static str,
@@ -153,6 +155,24 @@ pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
+/// A service's refusal as a person reads it at the form it refused: its message, what would make
+/// it pass, and the field at fault.
+pub struct InPlace {
+    pub message: &'static str,
+    pub hint: Option<&'static str>,
+    pub detail: Option<String>,
+}
+
+impl InPlace {
+    pub fn of(error: &AppError, lang: Lang) -> InPlace {
+        InPlace {
+            message: error.code.text(lang),
+            hint: error.explanation.as_ref().and_then(|e| e.hint).map(|h| h.text(lang)),
+            detail: error.detail.clone(),
+        }
+    }
+}
+
 /// Why a page is not shown: the browser must sign in (again), or the service refused, shown as
 /// a page in the reader's language.
 #[derive(Debug)]
@@ -212,7 +232,7 @@ impl ResponseError for PageError {
                     Code::Forbidden => t.forbidden_page,
                     code => code.text(*lang),
                 };
-                let hint = error.explanation.as_ref().and_then(|e| e.hint).map(|h| h.text(*lang));
+                let hint = InPlace::of(error, *lang).hint;
                 let page = ErrorPage {
                     c: Chrome { t, lang: *lang, path: "/".into(), user: None, notice: None },
                     message,

@@ -23,7 +23,7 @@ struct FeedPage {
 
 /// The newest 100 notifications, unread ones marked.
 #[get("/notifications")]
-async fn feed(state: web::Data<AppState>, mut browser: Browser) -> Result<HttpResponse, PageError> {
+async fn feed(state: web::Data<AppState>, browser: Browser) -> Result<HttpResponse, PageError> {
     let query = FeedQuery { unread: None, limit: Some(100), offset: None };
     let items =
         notifications::feed(&state, &browser.caller, query).await.map_err(|e| browser.refused(e))?.items;

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::session::SignedForm;
-use super::{render, see_other, Browser, Chrome, PageError};
+use super::{render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::ClaimId;
@@ -111,7 +111,7 @@ fn queue_link(params: &QueueParams, page: i64) -> String {
 #[get("/review")]
 async fn queue(
     state: web::Data<AppState>,
-    mut browser: Browser,
+    browser: Browser,
     params: web::Query<QueueParams>,
 ) -> Result<HttpResponse, PageError> {
     browser.require(Role::Reviewer)?;
@@ -184,9 +184,7 @@ async fn queue(
 /// A refusal shown at the form of the step that was refused.
 struct Refused {
     step: String,
-    message: &'static str,
-    hint: Option<&'static str>,
-    detail: Option<String>,
+    at: InPlace,
 }
 
 #[derive(Template)]
@@ -244,7 +242,7 @@ struct DossierParams {
 
 async fn dossier_page(
     state: &AppState,
-    browser: &mut Browser,
+    browser: &Browser,
     id: &ClaimId,
     notice: Option<&'static str>,
     (refused, document): (Option<Refused>, Option<String>),
@@ -266,7 +264,7 @@ async fn dossier_page(
 #[get("/review/claims/{id}")]
 async fn dossier(
     state: web::Data<AppState>,
-    mut browser: Browser,
+    browser: Browser,
     id: web::Path<ClaimId>,
     params: web::Query<DossierParams>,
 ) -> Result<HttpResponse, PageError> {
@@ -280,7 +278,7 @@ async fn dossier(
     };
     let document = params.document.as_deref().and_then(|d| d.parse::<crate::domain::ids::FileId>().ok());
     let document = document.map(String::from);
-    dossier_page(&state, &mut browser, &id, notice, (None, document), StatusCode::OK).await
+    dossier_page(&state, &browser, &id, notice, (None, document), StatusCode::OK).await
 }
 
 /// Uploads a document for a step that names one (the developer's deregistration, the testing
@@ -336,7 +334,7 @@ async fn take_step(
     let (id, step) = path.into_inner();
     form.browser.require(Role::Reviewer)?;
     let parsed = request(&step, &form.fields_view());
-    let mut browser = form.browser;
+    let browser = form.browser;
     let outcome = match parsed {
         Ok(request) => take(&state, &browser, &id, request).await,
         Err(e) => Err(e),
@@ -347,15 +345,9 @@ async fn take_step(
         Err(e) if e.code == Code::StaleVersion => Ok(see_other(&format!("{here}?notice=stale"))),
         Err(e) if e.code == Code::NotFound || e.code == Code::Internal => Err(browser.refused(e)),
         Err(e) => {
-            let lang = browser.caller.lang;
             let status = actix_web::ResponseError::status_code(&e);
-            let refused = Refused {
-                step,
-                message: e.code.text(lang),
-                hint: e.explanation.as_ref().and_then(|x| x.hint).map(|h| h.text(lang)),
-                detail: e.detail.clone(),
-            };
-            dossier_page(&state, &mut browser, &id, None, (Some(refused), None), status).await
+            let refused = Refused { step, at: InPlace::of(&e, browser.caller.lang) };
+            dossier_page(&state, &browser, &id, None, (Some(refused), None), status).await
         }
     }
 }

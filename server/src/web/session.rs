@@ -67,15 +67,8 @@ impl Browser {
     }
 
     /// The page's frame, with a notice at the top.
-    pub fn chrome_with(&mut self, notice: Option<&'static str>) -> Chrome {
-        let user = self.chrome.user.as_ref().map(|u| ChromeUser {
-            name: u.name.clone(),
-            role: u.role,
-            csrf: u.csrf.clone(),
-            expires: u.expires.clone(),
-            unread: u.unread,
-        });
-        Chrome { t: self.chrome.t, lang: self.chrome.lang, path: self.chrome.path.clone(), user, notice }
+    pub fn chrome_with(&self, notice: Option<&'static str>) -> Chrome {
+        Chrome { notice, ..self.chrome.clone() }
     }
 
     /// Only someone of `role` may open this page; others are shown it is not theirs.
@@ -291,11 +284,7 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<Log
         let message = Code::CsrfRefused.text(lang);
         return login_form(&req, &next, form.username, Some(message), StatusCode::FORBIDDEN);
     }
-    let ip = crate::auth::throttle::client_address(
-        req.peer_addr().map(|a| a.ip()),
-        &req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok()).collect::<Vec<_>>(),
-        state.config.trusted_proxy_hops,
-    );
+    let ip = crate::auth::client_address(&req, &state);
     let body = LoginRequest { username: form.username.clone(), password: form.password };
     match accounts::login_browser(&state, ip, body).await {
         Ok(signed_in) => {

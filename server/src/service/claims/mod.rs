@@ -27,6 +27,7 @@ pub use steps::{
     submit_plan, ApproveRequest, DeveloperAnswer, DeveloperReply, DeveloperUnableRequest, InspectionResult,
     PlanDecision, PlanDecisionRequest, PlanRequest, RejectRequest, SimpleStep, StepRequest,
 };
+pub(crate) use view::page_of;
 pub use view::{
     claim_page, ClaimPage, ClaimResponse, CostSheetView, DeadlineView, EvidenceView, LineView, PayoutView,
     PlanLineView, PlanView, Rejection, ReturnVisitView, TimelineEntry,

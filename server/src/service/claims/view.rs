@@ -353,6 +353,13 @@ pub struct ReturnVisitView {
 /// One claim's page, if the caller may see the claim.
 pub fn claim_page(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResult<ClaimPage> {
     let row = policy::visible_claim(conn, user, id)?;
+    page_of(conn, user, row)
+}
+
+/// The page of a claim the caller was already found to see.
+pub(crate) fn page_of(conn: &mut DbConnection, user: &Caller, row: ClaimRow) -> AppResult<ClaimPage> {
+    let id = row.id.clone();
+    let id = id.as_str();
     let trail = db::audit_trail(conn, id)?;
     let mut ids: Vec<&str> = trail.iter().map(|a| a.actor_id.as_str()).collect();
     ids.push(&row.applicant_id);
