@@ -548,6 +548,10 @@ async fn only_the_claims_jurisdictions_reviewers_see_its_dossier_and_other_roles
         .post(&format!("/review/claims/{id}/return_cost_sheet"), &[("csrf", &csrf), ("version", &version)])
         .await;
     assert_eq!(post.status, StatusCode::NOT_FOUND);
+    // Nor may it keep documents in the name of that claim.
+    let pdf = ("document", "a.pdf", "application/pdf", baoxiu_e2e::photos::pdf());
+    let upload = foreign.post_file(&format!("/review/claims/{id}/documents"), &[("csrf", &csrf)], pdf).await;
+    assert_eq!(upload.status, StatusCode::NOT_FOUND);
     assert_eq!(claim(&app, &c.reviewer, &id).await["state"], "cost_sheet_submitted");
     for who in ["owner", "developer", "technician", "property", "admin"] {
         let web = Web::sign_in(&app, who).await;
@@ -577,6 +581,14 @@ async fn pages_speak_english_when_asked_or_switched() {
     assert!(!page.has("待审核申请"));
     web.language = None;
     assert!(web.get("/review").await.has("待审核申请"));
+    web.language = Some("en");
+    let fund = web.get("/review/fund").await;
+    assert!(
+        fund.has("Opening balance") && fund.has("Interest runs") && !fund.has("期初余额"),
+        "{}",
+        fund.body
+    );
+    web.language = None;
     let switched = web.get("/language/en?back=/review%3Fstate%3Dfiled").await;
     assert_eq!((switched.status, switched.location()), (StatusCode::SEE_OTHER, "/review?state=filed"));
     assert!(web.get("/review").await.has("Claims waiting on the bureau"));

@@ -15,7 +15,7 @@ use crate::error::AppResult;
 use crate::media::store::Variant;
 use crate::service::claims::{page_of, ClaimPage, ClaimQuery, ClaimResponse};
 use crate::service::evidence::{evidence_items, read_evidence, EvidenceItem};
-use crate::service::files::signed_link;
+use crate::service::files::{signed_link, store_plain, FileView, PlainUpload};
 use crate::service::policy::Caller;
 use crate::state::AppState;
 
@@ -156,4 +156,23 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
         reviewer_steps,
         repair_units,
     })
+}
+
+/// Stores a document a reviewer uploads for a step of one claim (the developer's deregistration,
+/// the testing agency's report), only when the claim is theirs to see: nobody keeps files in the
+/// name of a claim of another jurisdiction. The step that names the file attaches it.
+pub async fn claim_document<S, C, E>(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    new: PlainUpload,
+    body: S,
+) -> AppResult<FileView>
+where
+    S: futures_util::Stream<Item = Result<C, E>> + Unpin,
+    C: AsRef<[u8]>,
+{
+    let (who, claim) = (caller.clone(), id.to_string());
+    state.db.read(move |conn| crate::service::policy::visible_claim(conn, &who, &claim).map(|_| ())).await?;
+    store_plain(state, caller, new, body).await
 }

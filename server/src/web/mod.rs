@@ -90,6 +90,10 @@ impl Chrome {
     pub fn action_name(&self, action: &str) -> &'static str {
         texts::action_name(action, self.lang)
     }
+    /// A category's name from its stored text (the fund's balances keep categories as text).
+    pub fn category_text(&self, category: &str) -> &'static str {
+        category.parse().map(|c| texts::category_name(c, self.lang)).unwrap_or("")
+    }
     /// A state's name from its stored text (the timeline keeps states as text).
     pub fn state_text(&self, state: &str) -> &'static str {
         state.parse().map(|s| texts::state_name(s, self.lang)).unwrap_or("")

@@ -25,7 +25,7 @@ use crate::service::claims::{
     SignatureKind, SimpleStep, StepRequest, TimelineEntry, VerifyRequest,
 };
 use crate::service::console::{self, Dossier};
-use crate::service::files::{self, PlainUpload};
+use crate::service::files::PlainUpload;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -313,7 +313,7 @@ async fn upload_document(
                 }
                 let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
                 let new = PlainUpload { sha256: None, filename, device_id: None, declared: None };
-                let file = files::store_plain(&state, &browser.caller, new, field)
+                let file = console::claim_document(&state, &browser.caller, &id, new, field)
                     .await
                     .map_err(|e| browser.refused(e))?;
                 return Ok(see_other(&format!("/review/claims/{id}?notice=uploaded&document={}", file.id)));

@@ -174,6 +174,13 @@ texts! {
     late_fees: "滞纳金", "Late fees";
     certificate: "交存证明", "Certificate";
     holds: "暂停退还", "Holds";
+    opening_balance: "期初余额", "Opening balance";
+    deposits: "交存", "Deposits";
+    interest: "利息", "Interest";
+    uses: "使用", "Uses";
+    refunds: "退还", "Refunds";
+    custody_until: "保管期至", "Kept until";
+    on_hold: "暂停退还", "On hold";
     interest_runs: "计息", "Interest runs";
     no_interest_runs: "尚未计息。", "No interest posted yet.";
     run_interest: "按活期存款利率计息", "Post interest at the demand-deposit rate";
