@@ -24,12 +24,12 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// chromedriver on a free port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     _process: Child,
     url: String,
 }
 
-async fn chromedriver() -> Driver {
+pub(crate) async fn chromedriver() -> Driver {
     for path in [CHROMIUM, CHROMEDRIVER] {
         assert!(
             std::path::Path::new(path).exists(),
@@ -54,7 +54,7 @@ async fn chromedriver() -> Driver {
     Driver { _process: process, url }
 }
 
-async fn browser(driver: &Driver) -> WebDriver {
+pub(crate) async fn browser(driver: &Driver) -> WebDriver {
     let mut caps = DesiredCapabilities::chrome();
     caps.set_binary(CHROMIUM).unwrap();
     for arg in [
@@ -74,7 +74,7 @@ async fn browser(driver: &Driver) -> WebDriver {
 }
 
 /// Runs a story; on a failure saves what the browser shows at 1280 px and 360 px, then fails.
-async fn story<F>(name: &str, web: &WebDriver, body: F)
+pub(crate) async fn story<F>(name: &str, web: &WebDriver, body: F)
 where
     F: std::future::Future<Output = ()>,
 {
@@ -96,7 +96,7 @@ where
 }
 
 /// Waits until `by` is on the page.
-async fn wait_for(web: &WebDriver, by: By) -> WebElement {
+pub(crate) async fn wait_for(web: &WebDriver, by: By) -> WebElement {
     let started = Instant::now();
     loop {
         if let Ok(found) = web.find(by.clone()).await {
@@ -108,7 +108,7 @@ async fn wait_for(web: &WebDriver, by: By) -> WebElement {
 }
 
 /// Waits until the page's address ends with `path`.
-async fn wait_for_path(web: &WebDriver, path: &str) {
+pub(crate) async fn wait_for_path(web: &WebDriver, path: &str) {
     let started = Instant::now();
     while !web.current_url().await.unwrap().as_str().ends_with(path) {
         assert!(started.elapsed() < Duration::from_secs(15), "never reached {path}");
@@ -116,8 +116,8 @@ async fn wait_for_path(web: &WebDriver, path: &str) {
     }
 }
 
-async fn sign_in(web: &WebDriver, app: &TestApp, who: &str) {
-    web.goto(format!("{}/review", app.address)).await.unwrap();
+pub(crate) async fn sign_in(web: &WebDriver, app: &TestApp, who: &str) {
+    web.goto(format!("{}/", app.address)).await.unwrap();
     wait_for(web, By::Id("username")).await.send_keys(who).await.unwrap();
     web.find(By::Id("password")).await.unwrap().send_keys("baoxiu-demo").await.unwrap();
     web.find(By::Id("sign-in")).await.unwrap().click().await.unwrap();
@@ -125,7 +125,7 @@ async fn sign_in(web: &WebDriver, app: &TestApp, who: &str) {
 }
 
 /// Waits until a file's thumbnail and preview are made, so the dossier shows them.
-async fn derivatives_ready(app: &TestApp, c: &Cast, file: &str) {
+pub(crate) async fn derivatives_ready(app: &TestApp, c: &Cast, file: &str) {
     let started = Instant::now();
     loop {
         let f = app.get(&format!("/api/v1/files/{file}"), &c.owner.access).await;
@@ -144,7 +144,7 @@ async fn building_balance(web: &WebDriver, app: &TestApp, c: &Cast) -> rust_deci
 }
 
 /// With `BAOXIU_SCREENSHOTS` set, saves the whole page at 1280 px wide into that folder.
-async fn for_the_docs(web: &WebDriver, name: &str) {
+pub(crate) async fn for_the_docs(web: &WebDriver, name: &str) {
     let Ok(folder) = std::env::var("BAOXIU_SCREENSHOTS") else { return };
     let height: i64 = web
         .execute("return document.documentElement.scrollHeight", Vec::new())
@@ -159,7 +159,7 @@ async fn for_the_docs(web: &WebDriver, name: &str) {
 
 /// What sticks out past the right edge of the window, if the page is wider than it: each
 /// element's tag, id and class (outside scrolling boxes, which are meant to scroll).
-async fn overflow(web: &WebDriver) -> String {
+pub(crate) async fn overflow(web: &WebDriver) -> String {
     let script = r##"
         if (document.documentElement.scrollWidth <= window.innerWidth) return "";
         const out = [];
@@ -173,7 +173,7 @@ async fn overflow(web: &WebDriver) -> String {
     web.execute(script, Vec::new()).await.unwrap().convert().unwrap()
 }
 
-async fn choose(web: &WebDriver, id: &str, value: &str) {
+pub(crate) async fn choose(web: &WebDriver, id: &str, value: &str) {
     let select =
         thirtyfour::components::SelectElement::new(&web.find(By::Id(id)).await.unwrap()).await.unwrap();
     select.select_by_value(value).await.unwrap();

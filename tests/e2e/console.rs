@@ -88,7 +88,9 @@ async fn a_page_without_a_session_sends_the_browser_to_sign_in_and_back() {
             ],
         )
         .await;
-    assert_eq!(page.location(), "/review");
+    assert_eq!(page.location(), "/");
+    // The start sends each person to their own home.
+    assert_eq!(web.get("/").await.location(), "/review");
 }
 
 #[tokio::test]
@@ -132,9 +134,10 @@ async fn revoking_the_session_through_the_api_ends_the_browser_and_the_cookie_ca
         (StatusCode::SEE_OTHER, "/login?next=/review%3Fstate%3Dfiled&expired=1")
     );
     assert!(web.get(page.location()).await.has("登录已失效"));
-    // A form posted after the session ended comes back to the queue, not to the form's address.
+    // A form posted after the session ended comes back to the person's home, not to the form's
+    // address.
     let posted = web.post(&format!("/notifications/{}/read", uuid::Uuid::now_v7()), &[("csrf", "x")]).await;
-    assert_eq!((posted.status, posted.location()), (StatusCode::SEE_OTHER, "/login?next=/review&expired=1"));
+    assert_eq!((posted.status, posted.location()), (StatusCode::SEE_OTHER, "/login?next=/&expired=1"));
 }
 
 #[tokio::test]
@@ -592,7 +595,7 @@ async fn pages_speak_english_when_asked_or_switched() {
     let switched = web.get("/language/en?back=/review%3Fstate%3Dfiled").await;
     assert_eq!((switched.status, switched.location()), (StatusCode::SEE_OTHER, "/review?state=filed"));
     assert!(web.get("/review").await.has("Claims waiting on the bureau"));
-    assert_eq!(web.get("/language/en?back=https://evil.example").await.location(), "/review");
+    assert_eq!(web.get("/language/en?back=https://evil.example").await.location(), "/");
     web.get("/language/zh-CN").await;
     assert!(web.get("/review").await.has("待审核申请"));
 }

@@ -7,6 +7,7 @@
 mod architecture;
 mod auth;
 mod browser;
+mod browser_parties;
 mod claims;
 mod clocks;
 mod console;
@@ -21,6 +22,7 @@ mod interleavings;
 mod migrations;
 mod notices;
 mod offline;
+mod pages;
 mod permissions;
 mod plans;
 mod registry;

@@ -422,3 +422,83 @@ async fn over_sync_only_the_designated_unit_acts_as_the_repair_unit() {
     assert_eq!(order["visits"].as_array().unwrap().len(), 1, "only the technician's own visit");
     assert!(order["visits"][0]["check_out_at"].is_null(), "nobody else checked it out");
 }
+
+/// A revision signed in person on the technician's phone, witnessed on site.
+async fn signed_in_person(app: &TestApp) -> FirstRevision {
+    let first = first_revision_pushed(app).await;
+    let image = baoxiu_e2e::photos::jpeg(200, 80, 93, None);
+    app.upload(&first.c.technician.access, image.clone()).await;
+    let image_hash = baoxiu_e2e::photos::sha256(&image);
+    crate::sync::check_in_now(app, &first.c.technician, &first.work_order).await;
+    let on_site = confirm(&first.claim, &first.hash, &first.phone, &image_hash, &first.key);
+    let r = push(
+        app,
+        &first.c.technician,
+        &first.phone,
+        2,
+        &[visit(2, MutationKind::OwnerConfirmation, None, on_site)],
+    )
+    .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    first
+}
+
+#[tokio::test]
+async fn the_applicant_confirms_an_in_person_signature_on_their_page_keeping_the_witness() {
+    let app = spawn_app().await;
+    let FirstRevision { c, claim, hash, .. } = signed_in_person(&app).await;
+    let path = format!("/claims/{claim}");
+    // Only the applicant is shown the record to confirm.
+    let neighbour = baoxiu_e2e::web::Web::sign_in(&app, "owner-1-1-101").await;
+    assert_eq!(neighbour.get(&path).await.status, StatusCode::NOT_FOUND);
+    let web = baoxiu_e2e::web::Web::sign_in(&app, "owner").await;
+    let page = web.get(&path).await;
+    assert!(page.has("id=\"in-person\"") && page.has("form-confirm_signature"), "{}", page.body);
+    assert!(!page.has("id=\"open-signing\""), "not asked to sign again what was signed on site");
+    // A confirmation of another hash than the revision's is refused.
+    let wrong = web
+        .submit(
+            &path,
+            &format!("{path}/confirm_signature"),
+            &[("revision", "1"), ("revision_hash", &"0".repeat(64))],
+        )
+        .await;
+    assert_eq!(wrong.location(), format!("{path}/cost-sheets/1/sign?notice=changed"));
+    let confirmed = web
+        .submit(&path, &format!("{path}/confirm_signature"), &[("revision", "1"), ("revision_hash", &hash)])
+        .await;
+    assert_eq!(confirmed.location(), format!("{path}?notice=signed"), "{}", confirmed.body);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body;
+    let sheet = &page["cost_sheets"][0];
+    assert_eq!(
+        (&sheet["signature"], &sheet["signed_by"], &sheet["witnessed_by"], &sheet["signed"]),
+        (&json!("in_person"), &json!(c.owner.user_id), &json!(c.technician.user_id), &json!(true))
+    );
+    let actions: Vec<&str> =
+        page["timeline"].as_array().unwrap().iter().filter_map(|t| t["action"].as_str()).collect();
+    assert!(actions.contains(&"in_person_signature_confirmed"), "{actions:?}");
+    assert!(!web.get(&path).await.has("form-confirm_signature"), "confirmed once");
+}
+
+#[tokio::test]
+async fn the_applicant_disputes_an_in_person_signature_from_their_page() {
+    let app = spawn_app().await;
+    let FirstRevision { c, claim, .. } = signed_in_person(&app).await;
+    let path = format!("/claims/{claim}");
+    let web = baoxiu_e2e::web::Web::sign_in(&app, "owner").await;
+    let empty =
+        web.submit(&path, &format!("{path}/dispute_signature"), &[("revision", "1"), ("reason", " ")]).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+    assert!(empty.has("id=\"refusal-dispute_signature\""));
+    let disputed = web
+        .submit(&path, &format!("{path}/dispute_signature"), &[("revision", "1"), ("reason", "当天我不在家")])
+        .await;
+    assert_eq!(disputed.location(), format!("{path}?notice=done"), "{}", disputed.body);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.owner.access).await.body;
+    assert_eq!(
+        (&page["cost_sheets"][0]["signed"], &page["cost_sheets"][0]["dispute_reason"]),
+        (&json!(false), &json!("当天我不在家"))
+    );
+    // Now the owner is asked to sign on their own account.
+    assert!(web.get(&path).await.has("id=\"open-signing\""));
+}

@@ -35,6 +35,23 @@ pub fn jpeg(width: u32, height: u32, seed: u32, exif: Option<&Exif>) -> Vec<u8> 
     }
 }
 
+/// A JPEG of noise, as big as a phone's photo of a wall: it hardly compresses.
+pub fn noisy_jpeg(width: u32, height: u32, seed: u32) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2_654_435_761).max(1);
+    let pixels = RgbImage::from_fn(width, height, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let [r, g, b, _] = state.to_le_bytes();
+        image::Rgb([r, g, b])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90)
+        .write_image(pixels.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .expect("encode");
+    out
+}
+
 /// A PNG of the given size.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
     let pixels = RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 128]));

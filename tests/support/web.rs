@@ -157,7 +157,7 @@ impl Web {
         let token = form.field("login_token").unwrap();
         self.post(
             "/login",
-            &[("username", username), ("password", password), ("login_token", &token), ("next", "/review")],
+            &[("username", username), ("password", password), ("login_token", &token), ("next", "/")],
         )
         .await
     }

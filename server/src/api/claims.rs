@@ -15,8 +15,8 @@ use crate::error::AppResult;
 use crate::service::claims::{
     self as service, ApproveRequest, ClaimPage, ClaimQuery, ClaimResponse, CostSheetRequest, DeveloperReply,
     DeveloperUnableRequest, DisputeSignatureRequest, FileClaim, InspectionResult, PayRequest,
-    PlanDecisionRequest, PlanRequest, RejectRequest, RepairUnitRating, ReturnVisitRequest, SimpleStep,
-    StepRequest, SubmitCostSheetRequest, VerifyRequest,
+    PlanDecisionRequest, PlanRequest, RejectRequest, RepairUnitRating, ReturnVisitRequest, SignRequest,
+    SimpleStep, StepRequest, SubmitCostSheetRequest, VerifyRequest,
 };
 use crate::state::AppState;
 
@@ -228,15 +228,17 @@ async fn new_cost_sheet(
 }
 /// The applicant signs one exact cost-sheet revision (签章确认, Art. 22). Only the applicant may,
 /// only the latest revision, and a signed revision never changes.
-#[utoipa::path(tag = "claims", params(("id" = String, Path), ("revision" = i32, Path)), responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version")), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = String, Path), ("revision" = i32, Path)), request_body(content = Option<SignRequest>, description = "optional: the hash shown and the drawn signature"), responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version")), security(("bearer" = [])))]
 #[post("/claims/{id}/cost-sheets/{revision}/sign")]
 async fn sign_cost_sheet(
     state: web::Data<AppState>,
     who: ClaimApplicant,
     path: web::Path<(ClaimId, i32)>,
+    body: Option<web::Json<SignRequest>>,
 ) -> AppResult<web::Json<ClaimPage>> {
     let (id, revision) = path.into_inner();
-    Ok(web::Json(service::sign(&state, &who, &id, revision).await?))
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    Ok(web::Json(service::sign(&state, &who, &id, revision, body).await?))
 }
 /// The applicant disputes a signature a technician recorded in person on their behalf, before the
 /// bureau verifies: it stops counting and the sheet goes back to the repair unit (Art. 22).

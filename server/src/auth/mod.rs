@@ -29,14 +29,37 @@ pub fn client_address(req: &HttpRequest, state: &AppState) -> std::net::IpAddr {
     throttle::client_address(req.peer_addr().map(|a| a.ip()), &forwarded, state.config.trusted_proxy_hops)
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, AppError> {
-    let value = req.headers().get(AUTHORIZATION).ok_or(AppError::new(Code::Unauthenticated))?;
+/// How a request proves who sends it: a bearer token, or, from this server's own pages, the
+/// browser's session cookie with the session's CSRF token in `X-CSRF-Token` (another site's page
+/// can send the cookie, never that header).
+enum Credential {
+    Bearer(String),
+    Page { token: String, csrf: String },
+}
+
+/// The pages' session cookie: an access token of the same session table as bearer tokens.
+pub const SESSION_COOKIE: &str = "baoxiu_session";
+
+/// The page scripts' header carrying the session's CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+fn credential(req: &HttpRequest) -> Result<Credential, AppError> {
+    let Some(value) = req.headers().get(AUTHORIZATION) else {
+        let csrf = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        let cookie = req.cookie(SESSION_COOKIE);
+        return match (cookie, csrf) {
+            (Some(cookie), Some(csrf)) => {
+                Ok(Credential::Page { token: cookie.value().to_string(), csrf: csrf.trim().to_string() })
+            }
+            _ => Err(AppError::new(Code::Unauthenticated)),
+        };
+    };
     let value = value.to_str().map_err(|_| AppError::new(Code::InvalidToken))?;
     let (scheme, token) = value.split_once(' ').ok_or(AppError::new(Code::InvalidToken))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(AppError::new(Code::InvalidToken));
     }
-    Ok(token.trim().to_string())
+    Ok(Credential::Bearer(token.trim().to_string()))
 }
 
 impl FromRequest for AuthUser {
@@ -45,12 +68,23 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req);
+        let credential = credential(req);
         let lang =
             Lang::from_accept_language(req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
-            caller_of_token(&state, &token?, lang).await.map(|(caller, _)| caller)
+            match credential? {
+                Credential::Bearer(token) => {
+                    caller_of_token(&state, &token, lang).await.map(|(caller, _)| caller)
+                }
+                Credential::Page { token, csrf } => {
+                    let (caller, _) = caller_of_token(&state, &token, lang).await?;
+                    if !state.tokens.csrf_matches(&caller.session_id, &csrf) {
+                        return Err(AppError::new(Code::CsrfRefused));
+                    }
+                    Ok(caller)
+                }
+            }
         })
     }
 }

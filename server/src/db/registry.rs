@@ -623,6 +623,22 @@ pub fn buildings_in(
         .load(conn)?)
 }
 
+/// The buildings a viewer's scope holds, with their estate's id and name, by estate and building
+/// name: where an applicant may file, what a developer has built.
+pub fn visible_buildings(
+    conn: &mut DbConnection,
+    scope: &Scope,
+) -> AppResult<Vec<(BuildingRow, String, String)>> {
+    let query = buildings::table
+        .inner_join(estates::table)
+        .select((BuildingRow::as_select(), estates::id, estates::name))
+        .into_boxed();
+    Ok(restrict!(query, scope, buildings::id, buildings)
+        .order((estates::name.asc(), buildings::name.asc()))
+        .limit(500)
+        .load(conn)?)
+}
+
 /// A building's estate and building names, and a unit's number: how people name a claim's place.
 pub fn place_names(
     conn: &mut DbConnection,

@@ -107,7 +107,7 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
             {"kind": "labour", "description": "防水施工", "unit": "工日", "quantity": "3", "unit_price": "350.00", "plan_line": 2}
         ]});
         claims::add_revision(state, &technician, &id, from(sheet)?).await?;
-        claims::sign(state, &owner, &id, 1).await?;
+        claims::sign(state, &owner, &id, 1, Default::default()).await?;
         claims::submit(state, &technician, &id, from(json!({"revision": 1}))?).await?;
     }
     Ok(filed)

@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 use super::articles::Article;
+use super::next_step::Party;
 use super::registry::Role;
 use super::text_enum;
 
@@ -264,6 +265,19 @@ impl Action {
         matches!(self, Action::DisputeSignature)
     }
 
+    /// The party of a claim whose step this is.
+    pub fn party(self) -> Party {
+        if self.by_applicant() {
+            Party::Applicant
+        } else if self.by_repair_unit() {
+            Party::DesignatedUnit
+        } else if matches!(self, Action::DeveloperWillRepair | Action::DeveloperDisputes) {
+            Party::Developer
+        } else {
+            Party::Reviewer
+        }
+    }
+
     /// Who may take this step.
     pub fn roles(self) -> &'static [Role] {
         match self {
@@ -364,10 +378,15 @@ impl Claim {
         names
     }
 
-    /// The steps someone of `role` can take now, by name: what the pages offer them.
-    pub fn possible_steps_for(&self, role: Role) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> =
-            Action::ALL.iter().filter(|a| self.apply(**a, role).is_ok()).map(|a| a.name()).collect();
+    /// The steps someone of `role`, who is `parties` to this claim, can take now, by name: what
+    /// the pages offer them. A step is offered only to the party whose step it is (a property
+    /// manager who is not the designated unit is offered no repair unit's step).
+    pub fn possible_steps_for(&self, role: Role, parties: &[Party]) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Action::ALL
+            .iter()
+            .filter(|a| parties.contains(&a.party()) && self.apply(**a, role).is_ok())
+            .map(|a| a.name())
+            .collect();
         names.dedup();
         names
     }
@@ -457,6 +476,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use Role::*;
+
+    #[test]
+    fn each_party_is_offered_its_own_steps_only() {
+        let asked = Claim { state: ClaimState::DeveloperAsked, ..Claim::file() };
+        assert_eq!(
+            asked.possible_steps_for(Developer, &[Party::Developer]),
+            ["developer_will_repair", "developer_disputes"]
+        );
+        // A developer's staff who is not this claim's developer is offered nothing.
+        assert!(asked.possible_steps_for(Developer, &[Party::Bystander]).is_empty());
+        let approved = Claim { state: ClaimState::Approved, ..Claim::file() };
+        assert_eq!(approved.possible_steps_for(PropertyManager, &[Party::DesignatedUnit]), ["submit_plan"]);
+        // The estate's property manager looking at an owner's claim designated to another unit.
+        assert!(approved.possible_steps_for(PropertyManager, &[Party::Bystander]).is_empty());
+        assert!(approved.possible_steps_for(Technician, &[Party::Applicant]).is_empty());
+        assert_eq!(Action::DisputeSignature.party(), Party::Applicant);
+        assert_eq!(Action::Pay.party(), Party::Reviewer);
+    }
 
     fn run(mut claim: Claim, steps: &[(Action, Role)]) -> Claim {
         for (action, role) in steps {

@@ -10,13 +10,14 @@ use crate::db::claims as db;
 use crate::db::registry as reg;
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::ClaimState;
-use crate::domain::registry::Role;
+use crate::domain::next_step::Party;
 use crate::error::AppResult;
 use crate::media::store::Variant;
-use crate::service::claims::{page_of, ClaimPage, ClaimQuery, ClaimResponse};
+use crate::service::claims::{page_of, ClaimPage, ClaimQuery, ClaimResponse, CostSheetView, SignatureKind};
 use crate::service::evidence::{evidence_items, read_evidence, EvidenceItem};
 use crate::service::files::{signed_link, store_plain, FileView, PlainUpload};
 use crate::service::policy::Caller;
+use crate::service::work_orders::{self, WorkOrderView};
 use crate::state::AppState;
 
 /// The reviewer queue as the console shows it.
@@ -109,36 +110,77 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
 }
 
 /// A claim's dossier: its page, its evidence with flags, the names of its place, and what the
-/// reviewer's forms offer.
+/// caller's forms offer as the party they are to it. The bureau's console and every other party's
+/// claim page show it.
 pub struct Dossier {
     pub page: ClaimPage,
     pub evidence: Vec<EvidenceItem>,
     pub estate: String,
     pub building: String,
     pub unit: Option<String>,
-    /// The steps a reviewer may take in the claim's state, by name (`Action::name`).
-    pub reviewer_steps: Vec<&'static str>,
+    /// What the caller is to this claim: its applicant, its designated unit, its developer…
+    pub parties: Vec<Party>,
+    /// The lifecycle steps the caller may take in the claim's state, by name (`Action::name`).
+    pub steps: Vec<&'static str>,
     /// The organisations the bureau may designate to repair: (id, name).
     pub repair_units: Vec<(String, String)>,
     /// Short-lived links to the signature images, by cost-sheet revision.
     pub signature_links: Vec<(i32, String)>,
+    /// The claim's work orders, for the unit doing the work.
+    pub work_orders: Vec<WorkOrderView>,
+    /// Whom the unit may send: its technicians and staff, (id, name).
+    pub colleagues: Vec<(String, String)>,
+}
+
+impl Dossier {
+    pub fn is(&self, party: &Party) -> bool {
+        self.parties.contains(party)
+    }
+
+    /// Revisions in conflict, to compare side by side.
+    pub fn conflicting(&self) -> Vec<&CostSheetView> {
+        self.page.cost_sheets.iter().filter(|s| s.conflict).collect()
+    }
+
+    /// The link to a revision's signature image, if it has one.
+    pub fn signature_link(&self, revision: &i32) -> Option<&str> {
+        self.signature_links.iter().find(|(r, _)| r == revision).map(|(_, l)| l.as_str())
+    }
+
+    pub fn is_signed_in_person(&self, sheet: &CostSheetView) -> bool {
+        sheet.signature == Some(SignatureKind::InPerson)
+    }
+
+    /// The latest cost-sheet revision.
+    pub fn latest_sheet(&self) -> Option<&CostSheetView> {
+        self.page.cost_sheets.last()
+    }
 }
 
 /// A claim's dossier, if the caller may see the claim.
 pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Dossier> {
     let who = caller.clone();
     let id = id.to_string();
-    let (page, stored, (estate, building, unit), reviewer_steps, repair_units) = state
-        .db
-        .read(move |conn| {
-            let row = crate::service::policy::visible_claim(conn, &who, &id)?;
-            let stored = read_evidence(conn, &id)?;
-            let names = reg::place_names(conn, &row.building_id, row.unit_id.as_deref())?;
-            let steps = row.machine().possible_steps_for(Role::Reviewer);
-            let units = if steps.contains(&"approve") { reg::designatable_units(conn)? } else { Vec::new() };
-            Ok((page_of(conn, &who, row)?, stored, names, steps, units))
-        })
-        .await?;
+    let (page, stored, (estate, building, unit), (parties, steps), (repair_units, work_orders, colleagues)) =
+        state
+            .db
+            .read(move |conn| {
+                let row = crate::service::policy::visible_claim(conn, &who, &id)?;
+                let stored = read_evidence(conn, &id)?;
+                let names = reg::place_names(conn, &row.building_id, row.unit_id.as_deref())?;
+                let parties = crate::service::policy::parties(&who, &row);
+                let steps = row.machine().possible_steps_for(who.role, &parties);
+                let units =
+                    if steps.contains(&"approve") { reg::designatable_units(conn)? } else { Vec::new() };
+                let (orders, colleagues) = match &row.repair_unit_id {
+                    Some(unit) if parties.contains(&Party::DesignatedUnit) => {
+                        (work_orders::of_claim(conn, &who, &row.id)?, work_orders::assignable(conn, unit)?)
+                    }
+                    _ => (Vec::new(), Vec::new()),
+                };
+                Ok((page_of(conn, &who, row)?, stored, names, (parties, steps), (units, orders, colleagues)))
+            })
+            .await?;
     let signature_links = page
         .cost_sheets
         .iter()
@@ -153,8 +195,11 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
         estate,
         building,
         unit,
-        reviewer_steps,
+        parties,
+        steps,
         repair_units,
+        work_orders,
+        colleagues,
     })
 }
 

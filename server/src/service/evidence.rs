@@ -107,6 +107,45 @@ pub async fn attach(state: &AppState, caller: &Caller, id: &ClaimId, req: Attach
     state.db.write(move |conn| attach_on(conn, &user, None, &row, quota)).await
 }
 
+/// Uploads a file in one request and attaches it to a claim as `kind` (a page's form: the
+/// developer's testing report, say). Whether the caller may attach that kind to this claim now is
+/// asked before any byte is kept; the attachment then checks it all again with the claim locked.
+pub async fn attach_upload<S, C, E>(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    kind: &str,
+    new: crate::service::files::PlainUpload,
+    body: S,
+) -> AppResult<()>
+where
+    S: futures_util::Stream<Item = Result<C, E>> + Unpin,
+    C: AsRef<[u8]>,
+{
+    let parsed: EvidenceKind = kind.parse().map_err(|_| AppError::invalid("kind"))?;
+    let (who, claim_id) = (caller.clone(), id.to_string());
+    state
+        .db
+        .read(move |conn| {
+            let claim = policy::visible_claim(conn, &who, &claim_id)?;
+            let emergency = claim.kind == ClaimKind::EmergencyAdvance;
+            parsed.may_attach(policy::attacher(&who, &claim), claim.state, emergency).map_err(attach_refusal)
+        })
+        .await?;
+    let file = crate::service::files::store_plain(state, caller, new, body).await?;
+    let req = AttachEvidence {
+        file_id: file.id,
+        kind: kind.to_string(),
+        visit_id: None,
+        cost_sheet_id: None,
+        line: None,
+        taken_at: None,
+        latitude: None,
+        longitude: None,
+    };
+    attach(state, caller, id, req).await.map(|_| ())
+}
+
 /// Attaches a file the caller uploaded to a claim they can see, checking what it is linked to and the
 /// claim's quota, and records it in the claim's audit trail. Returns false when it was attached
 /// already. Shared by the REST endpoint and the sync protocol's `evidence_attached`.

@@ -16,6 +16,7 @@ pub mod files;
 pub mod fund;
 mod input;
 pub mod notifications;
+pub mod parties;
 pub mod policy;
 pub mod registry;
 pub mod sync;

@@ -234,17 +234,46 @@ pub async fn list(
     Ok(Paged { items, limit, offset })
 }
 
+/// A claim's work orders with their visits, as the caller may see them.
+pub(crate) fn of_claim(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    claim_id: &str,
+) -> AppResult<Vec<WorkOrderView>> {
+    let scope = policy::work_order_scope(conn, caller)?;
+    let mut orders = Vec::new();
+    for row in db::for_claims(conn, &[claim_id.to_string()])? {
+        let row = match db::find(conn, &scope, &row.id) {
+            Ok(row) => row,
+            Err(e) if e.code == Code::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        let visits = db::visits_of(conn, &row.id)?;
+        orders.push(view(row, visits));
+    }
+    Ok(orders)
+}
+
+/// Whom a unit may send to a work order: its active technicians and staff, (id, name).
+pub(crate) fn assignable(conn: &mut DbConnection, unit: &str) -> AppResult<Vec<(String, String)>> {
+    Ok(crate::db::registry::members(conn, unit)?
+        .into_iter()
+        .filter(|(_, _, role, active)| *active && matches!(role, Role::Technician | Role::PropertyManager))
+        .map(|(id, name, _, _)| (id, name))
+        .collect())
+}
+
 /// One work order with its visits.
 pub async fn get_one(state: &AppState, caller: &Caller, id: &WorkOrderId) -> AppResult<WorkOrderView> {
     let user = caller.clone();
     let id = id.to_string();
-    state
-        .db
-        .read(move |conn| {
-            let scope = policy::work_order_scope(conn, &user)?;
-            load_view(conn, &scope, &id)
-        })
-        .await
+    state.db.read(move |conn| one_in(conn, &user, &id)).await
+}
+
+/// One work order the caller may see, in the caller's transaction.
+pub(crate) fn one_in(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<WorkOrderView> {
+    let scope = policy::work_order_scope(conn, caller)?;
+    load_view(conn, &scope, id)
 }
 
 /// Loads a work order of one of the caller's repair units, checks the version they saw, lets `change`

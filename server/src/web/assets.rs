@@ -15,7 +15,18 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../assets/htmx-2.0.11.min.js"),
     ),
+    (
+        "tus-js-client-4.3.1.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/tus-js-client-4.3.1.min.js"),
+    ),
+    (
+        "signature_pad-5.1.4.umd.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/signature_pad-5.1.4.umd.min.js"),
+    ),
     ("console.css", "text/css; charset=utf-8", include_bytes!("../../assets/console.css")),
+    ("parties.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/parties.js")),
     ("console.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console.js")),
 ];
 

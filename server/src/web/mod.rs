@@ -6,9 +6,12 @@
 //! place. Texts come from [`texts`]; refusals show the service's own message.
 
 mod assets;
+mod claim;
 pub mod documents;
 mod fund;
+mod me;
 mod notifications;
+mod offices;
 mod review;
 mod session;
 pub mod texts;
@@ -21,6 +24,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
+use crate::domain::registry::Role;
 use crate::error::AppError;
 use crate::messages::{Code, Lang};
 pub use session::{Browser, SESSION_COOKIE};
@@ -32,6 +36,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(assets::routes)
         .configure(session::routes)
         .configure(review::routes)
+        .configure(claim::routes)
+        .configure(me::routes)
+        .configure(offices::routes)
         .configure(fund::routes)
         .configure(notifications::routes);
 }
@@ -52,6 +59,9 @@ pub struct Chrome {
 #[derive(Clone)]
 pub struct ChromeUser {
     pub name: String,
+    /// Where this person starts, and the pages of their role: (address, label).
+    pub home: &'static str,
+    pub nav: Vec<(&'static str, &'static str)>,
     pub role: &'static str,
     pub csrf: String,
     /// When the session lapses unless a page is opened, in Shanghai time.
@@ -115,10 +125,66 @@ impl Chrome {
     pub fn back(&self) -> String {
         urlencode(&self.path)
     }
+    /// Where the signed-in person starts.
+    pub fn home(&self) -> &'static str {
+        self.user.as_ref().map(|u| u.home).unwrap_or("/")
+    }
+    pub fn line_kind_name(&self, kind: &baoxiu_sync_protocol::cost_sheet::LineKind) -> &'static str {
+        texts::line_kind_name(kind.as_str(), self.lang)
+    }
+    pub fn work_order_status(&self, status: &crate::domain::work_order::WorkOrderStatus) -> &'static str {
+        texts::work_order_status_name(*status, self.lang)
+    }
+    /// The note, reason or comment a timeline step carries.
+    pub fn note_of(&self, entry: &crate::service::claims::TimelineEntry) -> Option<String> {
+        ["note", "reason", "comment"]
+            .iter()
+            .find_map(|k| entry.detail.get(k).and_then(|v| v.as_str()).map(str::to_owned))
+    }
     /// The CSRF token for this page's forms.
     pub fn csrf(&self) -> &str {
         self.user.as_ref().map(|u| u.csrf.as_str()).unwrap_or("")
     }
+}
+
+/// A notice named in a page's query, in the reader's language.
+pub fn notice_of(chrome: &Chrome, name: Option<&str>) -> Option<&'static str> {
+    let t = chrome.t;
+    match name {
+        Some("stale") => Some(t.stale_notice),
+        Some("done") => Some(t.done_notice),
+        Some("uploaded") => Some(t.document_uploaded),
+        Some("filed") => Some(t.claim_filed),
+        Some("signed") => Some(t.signed_notice),
+        Some("changed") => Some(t.sheet_changed),
+        _ => None,
+    }
+}
+
+/// Where a person of `role` starts.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Reviewer => "/review",
+        Role::Owner | Role::PropertyManager => "/me",
+        Role::Developer => "/developer",
+        Role::Technician => "/repair",
+        Role::Admin => "/notifications",
+    }
+}
+
+/// The pages a person of `role` works in, for the header.
+pub fn nav_of(role: Role, t: &'static Texts) -> Vec<(&'static str, &'static str)> {
+    let mut nav = match role {
+        Role::Reviewer => vec![("/review", t.nav_queue), ("/review/fund", t.nav_fund)],
+        Role::Owner => vec![("/me", t.nav_my_claims)],
+        // A property manager applies for common parts and may be designated to repair (Art. 20-21).
+        Role::PropertyManager => vec![("/me", t.nav_my_claims), ("/repair", t.nav_repairs)],
+        Role::Developer => vec![("/developer", t.nav_developer)],
+        Role::Technician => vec![("/repair", t.nav_repairs)],
+        Role::Admin => Vec::new(),
+    };
+    nav.push(("/notifications", t.nav_notifications));
+    nav
 }
 
 /// Renders a page with the security headers every page carries; a renewed session cookie, if the
@@ -266,7 +332,7 @@ pub fn urlencode(value: &str) -> String {
 pub fn local_path(path: Option<&str>) -> &str {
     match path {
         Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains("://") => p,
-        _ => "/review",
+        _ => "/",
     }
 }
 
@@ -278,9 +344,9 @@ mod tests {
     fn only_own_paths_are_followed_back() {
         assert_eq!(local_path(Some("/review?x=1")), "/review?x=1");
         for hostile in ["//evil.example", "https://evil.example", "/\\evil", "evil", "/x?u=http://e"] {
-            assert_eq!(local_path(Some(hostile)), "/review", "{hostile}");
+            assert_eq!(local_path(Some(hostile)), "/", "{hostile}");
         }
-        assert_eq!(local_path(None), "/review");
+        assert_eq!(local_path(None), "/");
     }
 
     #[test]

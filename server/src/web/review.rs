@@ -10,8 +10,8 @@ use baoxiu_sync_protocol::Money;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::session::SignedForm;
-use super::{render, see_other, Browser, Chrome, InPlace, PageError};
+use super::session::{multipart_file, Fields, SignedForm};
+use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::ClaimId;
@@ -22,7 +22,7 @@ use crate::messages::Code;
 use crate::service::claims::{
     self as claims, ApproveRequest, ClaimQuery, CostSheetView, DeveloperUnableRequest, InspectionResult,
     LineDecision, LineVerdict, PayRequest, Payee, PlanDecision, PlanDecisionRequest, RejectRequest,
-    SignatureKind, SimpleStep, StepRequest, TimelineEntry, VerifyRequest,
+    SimpleStep, StepRequest, VerifyRequest,
 };
 use crate::service::console::{self, Dossier};
 use crate::service::files::PlainUpload;
@@ -201,7 +201,7 @@ struct DossierPage {
 
 impl DossierPage {
     fn offers(&self, step: &str) -> bool {
-        self.d.reviewer_steps.contains(&step)
+        self.d.steps.contains(&step)
     }
 
     fn refusal_at(&self, step: &str) -> Option<&Refused> {
@@ -211,26 +211,6 @@ impl DossierPage {
     /// The cost sheet now with the bureau: the latest revision.
     fn submitted_sheet(&self) -> Option<&CostSheetView> {
         self.d.page.cost_sheets.last()
-    }
-
-    /// Revisions in conflict, to compare side by side.
-    fn conflicting(&self) -> Vec<&CostSheetView> {
-        self.d.page.cost_sheets.iter().filter(|s| s.conflict).collect()
-    }
-
-    fn signature_link(&self, revision: &i32) -> Option<&str> {
-        self.d.signature_links.iter().find(|(r, _)| r == revision).map(|(_, l)| l.as_str())
-    }
-
-    /// The note, reason or comment a timeline step carries.
-    fn note_of(&self, entry: &TimelineEntry) -> Option<String> {
-        ["note", "reason", "comment"]
-            .iter()
-            .find_map(|k| entry.detail.get(k).and_then(|v| v.as_str()).map(str::to_owned))
-    }
-
-    fn is_signed_in_person(&self, sheet: &CostSheetView) -> bool {
-        sheet.signature == Some(SignatureKind::InPerson)
     }
 }
 
@@ -269,13 +249,7 @@ async fn dossier(
     params: web::Query<DossierParams>,
 ) -> Result<HttpResponse, PageError> {
     browser.require(Role::Reviewer)?;
-    let t = browser.chrome.t;
-    let notice = match params.notice.as_deref() {
-        Some("stale") => Some(t.stale_notice),
-        Some("done") => Some(t.done_notice),
-        Some("uploaded") => Some(t.document_uploaded),
-        _ => None,
-    };
+    let notice = notice_of(&browser.chrome, params.notice.as_deref());
     let document = params.document.as_deref().and_then(|d| d.parse::<crate::domain::ids::FileId>().ok());
     let document = document.map(String::from);
     dossier_page(&state, &browser, &id, notice, (None, document), StatusCode::OK).await
@@ -289,39 +263,16 @@ async fn upload_document(
     state: web::Data<AppState>,
     browser: Browser,
     id: web::Path<ClaimId>,
-    mut form: actix_multipart::Multipart,
+    form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, PageError> {
-    use futures_util::StreamExt;
     browser.require(Role::Reviewer)?;
-    let refused = |code| browser.refused(AppError::new(code));
-    let mut csrf = String::new();
-    while let Some(field) = form.next().await {
-        let mut field = field.map_err(|_| refused(Code::InvalidInput))?;
-        match field.name() {
-            Some("csrf") => {
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(|_| refused(Code::InvalidInput))?;
-                    if csrf.len() + chunk.len() > 128 {
-                        return Err(refused(Code::CsrfRefused));
-                    }
-                    csrf.push_str(std::str::from_utf8(&chunk).map_err(|_| refused(Code::CsrfRefused))?);
-                }
-            }
-            Some("document") => {
-                if !state.tokens.csrf_matches(&browser.caller.session_id, &csrf) {
-                    return Err(refused(Code::CsrfRefused));
-                }
-                let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
-                let new = PlainUpload { sha256: None, filename, device_id: None, declared: None };
-                let file = console::claim_document(&state, &browser.caller, &id, new, field)
-                    .await
-                    .map_err(|e| browser.refused(e))?;
-                return Ok(see_other(&format!("/review/claims/{id}?notice=uploaded&document={}", file.id)));
-            }
-            _ => return Err(refused(Code::InvalidInput)),
-        }
-    }
-    Err(refused(if csrf.is_empty() { Code::CsrfRefused } else { Code::InvalidInput }))
+    let (_, field, _rest) = multipart_file(&state, &browser, form, "document").await?;
+    let filename = field.content_disposition().and_then(|d| d.get_filename()).map(str::to_owned);
+    let new = PlainUpload { sha256: None, filename, device_id: None, declared: None };
+    let file = console::claim_document(&state, &browser.caller, &id, new, field)
+        .await
+        .map_err(|e| browser.refused(e))?;
+    Ok(see_other(&format!("/review/claims/{id}?notice=uploaded&document={}", file.id)))
 }
 
 /// Takes one step of the bureau's from its form, through the same use case as the API.
@@ -333,7 +284,7 @@ async fn take_step(
 ) -> Result<HttpResponse, PageError> {
     let (id, step) = path.into_inner();
     form.browser.require(Role::Reviewer)?;
-    let parsed = request(&step, &form.fields_view());
+    let parsed = request(&step, &form.fields());
     let browser = form.browser;
     let outcome = match parsed {
         Ok(request) => take(&state, &browser, &id, request).await,
@@ -362,33 +313,6 @@ enum StepForm {
     DecidePlan(PlanDecisionRequest),
     Verify(VerifyRequest),
     Pay(PayRequest),
-}
-
-/// A posted form's fields.
-pub struct Fields<'a>(&'a SignedForm);
-
-impl SignedForm {
-    fn fields_view(&self) -> Fields<'_> {
-        Fields(self)
-    }
-}
-
-impl Fields<'_> {
-    fn text(&self, name: &str) -> Option<String> {
-        self.0.filled(name)
-    }
-
-    fn required(&self, name: &str) -> AppResult<String> {
-        self.text(name).ok_or_else(|| AppError::invalid(name))
-    }
-
-    fn parsed<T: std::str::FromStr>(&self, name: &str) -> AppResult<Option<T>> {
-        self.text(name).map(|v| v.parse().map_err(|_| AppError::invalid(name))).transpose()
-    }
-
-    fn version(&self) -> AppResult<Option<i32>> {
-        self.parsed("version")
-    }
 }
 
 /// Reads a step's form into its use case's request; an unknown step is not found.
@@ -437,10 +361,10 @@ fn request(step: &str, f: &Fields<'_>) -> AppResult<StepForm> {
         })),
         "verify" => {
             let revision: i32 = f.parsed("revision")?.ok_or_else(|| AppError::invalid("revision"))?;
-            let lines: Vec<i32> =
-                f.0.values("line")
-                    .map(|v| v.parse().map_err(|_| AppError::invalid("line")))
-                    .collect::<AppResult<_>>()?;
+            let lines: Vec<i32> = f
+                .values("line")
+                .map(|v| v.parse().map_err(|_| AppError::invalid("line")))
+                .collect::<AppResult<_>>()?;
             let verdicts = lines
                 .into_iter()
                 .map(|line_no| {

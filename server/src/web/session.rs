@@ -21,14 +21,13 @@ use serde::Deserialize;
 use super::{local_path, render, see_other, texts, Chrome, ChromeUser, PageError};
 use crate::auth::caller_of_token_with;
 use crate::domain::registry::Role;
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Lang};
 use crate::service::accounts::{self, LoginRequest};
 use crate::service::{notifications, Caller};
 use crate::state::AppState;
 
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "baoxiu_session";
+pub use crate::auth::SESSION_COOKIE;
 /// The sign-in form's own CSRF cookie.
 const LOGIN_COOKIE: &str = "baoxiu_login";
 /// The language chosen with the switch.
@@ -120,7 +119,7 @@ impl FromRequest for Browser {
             let state = state.ok_or_else(|| internal("no app state"))?;
             // After signing in the browser comes back with a GET: to the page it was on, or, from a
             // form it posted, to the queue (a form's address is no page).
-            let next = if get { path.clone() } else { "/review".to_string() };
+            let next = if get { path.clone() } else { "/".to_string() };
             let Some(token) = token else { return Err(PageError::SignIn { next, expired: false }) };
             let (caller, claims, unread) =
                 match caller_of_token_with(&state, &token, lang, notifications::unread_count_in).await {
@@ -145,6 +144,8 @@ impl FromRequest for Browser {
             let t = texts::texts(lang);
             let user = ChromeUser {
                 name: caller.display_name.clone(),
+                home: super::home_of(caller.role),
+                nav: super::nav_of(caller.role, t),
                 role: texts::role_name(caller.role, lang),
                 csrf: state.tokens.csrf_token(&caller.session_id),
                 expires: expires_at.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M").to_string(),
@@ -180,6 +181,43 @@ impl SignedForm {
     }
 }
 
+/// A posted form's fields.
+pub struct Fields<'a>(&'a SignedForm);
+
+impl SignedForm {
+    pub fn fields(&self) -> Fields<'_> {
+        Fields(self)
+    }
+}
+
+impl Fields<'_> {
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.0.filled(name)
+    }
+
+    pub fn required(&self, name: &str) -> AppResult<String> {
+        self.text(name).ok_or_else(|| AppError::invalid(name))
+    }
+
+    pub fn parsed<T: std::str::FromStr>(&self, name: &str) -> AppResult<Option<T>> {
+        self.text(name).map(|v| v.parse().map_err(|_| AppError::invalid(name))).transpose()
+    }
+
+    pub fn version(&self) -> AppResult<Option<i32>> {
+        self.parsed("version")
+    }
+
+    /// Every value of a field the form repeats.
+    pub fn values<'b>(&'b self, name: &'b str) -> impl Iterator<Item = &'b str> + 'b {
+        self.0.values(name)
+    }
+
+    /// A checkbox: present means ticked.
+    pub fn ticked(&self, name: &str) -> bool {
+        self.0.get(name).is_some()
+    }
+}
+
 impl FromRequest for SignedForm {
     type Error = PageError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -204,9 +242,10 @@ impl FromRequest for SignedForm {
     }
 }
 
+/// The start: each person's own home page.
 #[get("/")]
-async fn root() -> HttpResponse {
-    see_other("/review")
+async fn root(browser: Browser) -> HttpResponse {
+    see_other(super::home_of(browser.caller.role))
 }
 
 #[derive(Template)]
@@ -262,7 +301,7 @@ async fn login_page(req: HttpRequest, query: web::Query<LoginQuery>) -> HttpResp
     } else {
         None
     };
-    login_form(&req, query.next.as_deref().unwrap_or("/review"), String::new(), message, StatusCode::OK)
+    login_form(&req, query.next.as_deref().unwrap_or("/"), String::new(), message, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -337,4 +376,46 @@ async fn language(lang: web::Path<String>, query: web::Query<LanguageQuery>) -> 
         .finish();
     let _ = response.add_cookie(&cookie);
     response
+}
+
+/// A multipart form's small fields before its file, read with the session's CSRF token checked
+/// before any byte of the file is taken: `csrf` first, any short text fields, then the file field
+/// named `file_field`, returned with the stream still open on it.
+pub async fn multipart_file(
+    state: &AppState,
+    browser: &Browser,
+    mut form: actix_multipart::Multipart,
+    file_field: &str,
+) -> Result<(Vec<(String, String)>, actix_multipart::Field, actix_multipart::Multipart), PageError> {
+    use futures_util::StreamExt;
+    /// Enough for a token, a kind or a note.
+    const FIELD_BYTES: usize = 2048;
+    let refused = |code| browser.refused(AppError::new(code));
+    let mut fields: Vec<(String, String)> = Vec::new();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|_| refused(Code::InvalidInput))?;
+        let name = field.name().unwrap_or_default().to_string();
+        if name == file_field {
+            let csrf = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+            if !state.tokens.csrf_matches(&browser.caller.session_id, csrf) {
+                return Err(refused(Code::CsrfRefused));
+            }
+            return Ok((fields, field, form));
+        }
+        if fields.len() >= 8 {
+            return Err(refused(Code::InvalidInput));
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| refused(Code::InvalidInput))?;
+            if value.len() + chunk.len() > FIELD_BYTES {
+                return Err(refused(if name == "csrf" { Code::CsrfRefused } else { Code::InvalidInput }));
+            }
+            value.extend_from_slice(&chunk);
+        }
+        let value = String::from_utf8(value).map_err(|_| refused(Code::InvalidInput))?;
+        fields.push((name, value));
+    }
+    let has_csrf = fields.iter().any(|(k, _)| k == "csrf");
+    Err(refused(if has_csrf { Code::InvalidInput } else { Code::CsrfRefused }))
 }

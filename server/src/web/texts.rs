@@ -6,6 +6,7 @@
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
 use crate::domain::registry::Role;
+use crate::domain::work_order::WorkOrderStatus;
 use crate::messages::Lang;
 
 macro_rules! texts {
@@ -37,6 +38,117 @@ texts! {
     nav_queue: "待办队列", "Queue";
     nav_fund: "保修金", "Fund";
     nav_notifications: "通知", "Notifications";
+    nav_my_claims: "我的报修", "My claims";
+    nav_repairs: "维修任务", "Repairs";
+    nav_developer: "建设单位", "Developer";
+    back_home: "返回首页", "Back to my page";
+    me_title: "我的保修", "My warranty repairs";
+    developer_title: "建设单位保修事务", "Developer's warranty matters";
+    requests_to_repair: "维修要求", "Requests to repair";
+    no_requests: "没有待答复的维修要求。", "No requests wait for your answer.";
+    reply_by: "答复期限", "Reply by";
+    usage_notices: "保修金使用通知", "What the fund paid";
+    no_usage_notices: "尚无使用通知。", "No usage notices yet.";
+    total_used: "使用金额", "Used";
+    category_balance_after: "该类别余额", "Category balance after";
+    posted_on: "日期", "Date";
+    deposit_notices: "保修金交存通知", "Deposit notices";
+    no_deposit_notices: "尚无交存通知。", "No deposit notices.";
+    deposit_amount: "应交存金额", "Amount to deposit";
+    deposit_due: "交存期限", "Due on";
+    late_fee_accruing: "滞纳金（截至今日）", "Late fee to date";
+    objection: "异议", "Objection";
+    recheck: "复核结果", "Recheck";
+    object_to_notice: "对交存金额提出异议", "Object to the amount";
+    other_claims: "其他申请", "Other claims";
+    repair_title: "维修任务", "Repairs";
+    designated_claims: "指定本单位维修的申请", "Claims designated to your unit";
+    no_designated: "尚无指定本单位维修的申请。", "No claims are designated to your unit.";
+    arrival_window: "上门时段", "Arrival window";
+    visits: "上门记录", "Visits";
+    no_visits: "尚无上门记录。", "No visits yet.";
+    work_order_title: "工单", "Work order";
+    assigned_to: "维修人员", "Technician";
+    assign: "派工", "Assign";
+    schedule: "预约上门时段", "Book the arrival window";
+    window_start: "开始", "From";
+    window_end: "结束", "To";
+    on_site_by: "须到场时间", "On site by";
+    overdue_flag: "已超时", "Overdue";
+    check_in: "到场", "Checked in";
+    check_out: "离场", "Checked out";
+    file_claim: "申请维修", "Ask for a repair";
+    file_emergency: "紧急维修垫付报销", "Claim back an emergency repair";
+    emergency_explained: "危及安全的紧急情况可先行维修，保留票据和照片，由保修金报销（第二十五条）。", "In an emergency you may repair first with your own money, keep the receipts and photos, and claim it back from the fund (Art. 25).";
+    my_claims: "我的申请", "My claims";
+    no_claims: "尚无申请。", "No claims yet.";
+    my_units: "我的房屋", "My units";
+    handover: "交付使用日期", "Handed over on";
+    by_contract: "以购房合同约定为准", "As the sales contract agrees";
+    common_parts: "可申请维修的共用部位", "Common parts you may claim for";
+    where_defect: "维修部位", "Where";
+    my_unit: "本户", "My unit";
+    common_part_of: "共用部位", "Common parts of";
+    location_detail: "具体位置", "Exact place";
+    location_example: "如：主卧卫生间顶棚", "e.g. the master bathroom ceiling";
+    with_representatives: "已与业主推选的代表共同申请（第二十条）", "Applying with the owners' elected representatives (Art. 20)";
+    photos: "照片", "Photos";
+    add_photos: "拍照或选择照片", "Take or choose photos";
+    receipts: "票据", "Receipts";
+    add_receipts: "拍摄或选择票据", "Take or choose receipts";
+    what_was_paid: "已支付的维修费用", "What you paid for";
+    upload_preparing: "准备中…", "Preparing…";
+    upload_resuming: "连接中断，正在续传…", "Connection lost; resuming…";
+    upload_failed: "上传未完成", "Upload stopped";
+    upload_retry: "继续上传", "Resume";
+    upload_done: "已上传", "Uploaded";
+    back_to_claim: "返回申请", "Back to the claim";
+    claim_page_title: "维修申请", "Claim";
+    claim_filed: "申请已提交。", "Your claim is filed.";
+    signed_notice: "已签字确认，维修单位将提交费用清单。", "Signed. The repair unit will hand the cost sheet in.";
+    sheet_changed: "费用清单已有新版本，请核对下列内容后再签字。", "The cost sheet has changed: check the revision below before you sign.";
+    sign_title: "签字确认维修费用清单", "Sign the repair cost sheet";
+    sign_waiting: "维修单位已提交费用清单，等待您核对签字：", "The repair unit's cost sheet waits for your signature:";
+    open_signing: "核对并签字", "Check and sign";
+    sign_here: "请在下方用手指签名：", "Sign below with your finger:";
+    sign_clear: "重写", "Clear";
+    sign_confirm: "确认签名", "Confirm signature";
+    sign_empty: "请先在签名框内签名。", "Please sign in the box first.";
+    sign_sending: "正在提交签名…", "Sending your signature…";
+    sign_failed: "签名未能提交，请检查网络后重试。", "Your signature could not be sent; check the connection and try again.";
+    sign_binds: "您的签名与上列清单的版本哈希绑定保存；清单若有改动，须重新签字。", "Your signature is kept bound to this revision's hash; any change to the sheet needs a new signature.";
+    already_signed: "此版本已签字。", "This revision is signed.";
+    work_photos: "施工照片", "Photos of the work";
+    in_person_title: "现场签字记录", "Signed in person";
+    in_person_record: "技术人员在现场记录了代您签字的清单：", "A technician recorded the sheet as signed in person for you:";
+    confirm_signature: "确认是本人签字", "Confirm it was me";
+    dispute_signature: "不是本人签字，提出异议", "It was not me: dispute";
+    return_visit: "回访评价", "Rate the repair";
+    return_visit_to_bureau: "评价提交主管部门，不向被评价的维修单位公开。", "Your rating goes to the bureau, not to the repair unit rated.";
+    rate_attitude: "服务态度", "Attitude";
+    rate_quality: "维修质量", "Quality";
+    rate_resolution: "问题解决", "Resolution";
+    rated: "已评价（态度/质量/解决）：", "Rated (attitude / quality / resolution):";
+    developer_answer: "答复维修要求", "Answer the request to repair";
+    will_repair: "自行维修", "We will repair";
+    repair_by: "完成维修日期", "Repaired by";
+    dispute_liability: "对保修责任有异议", "Dispute liability";
+    dispute_explained: "提出异议后，须委托检测机构检测并上传检测报告（第二十四条）。", "Disputing, you commission a testing agency and upload its report (Art. 24).";
+    upload_report: "上传检测报告", "Upload the testing report";
+    report_document: "检测报告（PDF 或图片）", "Report (PDF or image)";
+    submit_plan: "提交维修方案和预算", "Submit the plan and budget";
+    plan_lines_explained: "可逐项列出预算，各项之和须等于预算总额。", "You may give the budget line by line; the lines must add up to the budget.";
+    line_kind: "类别", "Kind";
+    unit_of_measure: "单位", "Unit";
+    plan_line: "对应方案项", "Plan line";
+    start_repair: "开始维修", "Start the repair";
+    work_orders: "工单", "Work orders";
+    no_work_orders: "尚无工单。", "No work orders yet.";
+    new_work_order: "新建工单", "New work order";
+    urgent: "紧急", "Urgent";
+    urgent_explained: "紧急：24小时内到场", "Urgent: on site within 24 hours";
+    new_revision: "填写费用清单（新版本）", "Record the cost sheet (a new revision)";
+    submit_cost_sheet: "提交已签字的费用清单", "Hand in the signed cost sheet";
     unread: "未读", "unread";
     queue_title: "待审核申请", "Claims waiting on the bureau";
     queue_empty: "没有符合条件的待办申请。", "No claims match.";
@@ -361,6 +473,30 @@ pub fn action_name(action: &str, lang: Lang) -> &'static str {
         "pay" => ("支付", "Paid"),
         "notify_developer" => ("通知建设单位使用情况", "Developer notified"),
         _ => ("办理", "Step"),
+    };
+    pick(lang, zh, en)
+}
+
+/// A cost-sheet or plan line's kind.
+pub fn line_kind_name(kind: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match kind {
+        "material" => ("材料", "Material"),
+        "labour" => ("人工", "Labour"),
+        "machinery" => ("机械", "Machinery"),
+        _ => ("其他", "Other"),
+    };
+    pick(lang, zh, en)
+}
+
+/// A work order's status.
+pub fn work_order_status_name(status: WorkOrderStatus, lang: Lang) -> &'static str {
+    let (zh, en) = match status {
+        WorkOrderStatus::Open => ("待派工", "Open"),
+        WorkOrderStatus::Assigned => ("已派工", "Assigned"),
+        WorkOrderStatus::Scheduled => ("已预约", "Scheduled"),
+        WorkOrderStatus::InProgress => ("施工中", "In progress"),
+        WorkOrderStatus::FollowUp => ("待再次上门", "Follow-up"),
+        WorkOrderStatus::Completed => ("已完成", "Completed"),
     };
     pick(lang, zh, en)
 }

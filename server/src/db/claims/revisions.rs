@@ -435,12 +435,32 @@ pub fn sign_cost_sheet(
     claim_id: &str,
     revision: i32,
     by: &str,
+    drawing: Option<&str>,
 ) -> AppResult<CostSheetRow> {
     let latest = latest_cost_sheet(conn, claim_id)?.ok_or(AppError::new(Code::NotFound))?;
     if latest.revision != revision {
         return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
     }
-    sign_latest(conn, latest, by, None)
+    let signed = sign_latest(conn, latest, by, None)?;
+    // The drawing the applicant made on their own account, kept with the signature it made.
+    match drawing {
+        Some(file) if signed.signed_by.as_deref() == Some(by) && signed.signature_file_id.is_none() => {
+            diesel::update(cost_sheets::table.find(&signed.id))
+                .set(cost_sheets::signature_file_id.eq(Some(file)))
+                .execute(conn)?;
+            latest_cost_sheet(conn, claim_id)?.ok_or(AppError::new(Code::NotFound))
+        }
+        _ => Ok(signed),
+    }
+}
+
+/// The applicant confirms, on their own account, a signature a technician witnessed in person:
+/// the sheet keeps the witness and the drawing and now names the applicant as its signer too.
+pub fn confirm_in_person(conn: &mut DbConnection, sheet: &CostSheetRow, by: &str) -> AppResult<CostSheetRow> {
+    diesel::update(cost_sheets::table.find(&sheet.id))
+        .set(cost_sheets::signed_by.eq(Some(by)))
+        .execute(conn)?;
+    latest_cost_sheet(conn, &sheet.claim_id)?.ok_or(AppError::new(Code::NotFound))
 }
 
 /// How a confirmation captured on a phone was made: who signed in person, the signature image,

@@ -141,30 +141,74 @@ pub(crate) fn request_signatures(
     Ok(())
 }
 
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SignRequest {
+    /// The revision's canonical hash as the signer was shown it: if the revision is not that one
+    /// any more, the signature is refused (`stale_version`, naming the latest revision).
+    pub revision_hash: Option<String>,
+    /// The signer's drawn signature, an image they uploaded (`POST /files`), kept with it.
+    pub signature_file_id: Option<String>,
+}
+
 /// The applicant signs one exact cost-sheet revision (签章确认, Art. 22). Only the applicant may,
-/// only the latest revision, and a signed revision never changes.
-pub async fn sign(state: &AppState, caller: &Caller, id: &ClaimId, revision: i32) -> AppResult<ClaimPage> {
+/// only the latest revision, and a signed revision never changes. A revision signed in person on
+/// the technician's phone is confirmed instead: the applicant's own act beside the witness's.
+pub async fn sign(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    revision: i32,
+    req: SignRequest,
+) -> AppResult<ClaimPage> {
     let id = id.to_string();
     let caller = caller.clone();
+    let drawing = req.signature_file_id.as_deref().map(crate::service::parse_id).transpose()?;
+    let shown = req.revision_hash.map(|h| h.trim().to_ascii_lowercase());
     state
         .db
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &caller, &id)?;
             policy::require_applicant(&caller, &claim, Some("Art. 22"))?;
-            if claim.state != ClaimState::InRepair {
+            let latest = latest_is(conn, &id, revision)?;
+            if shown.as_ref().is_some_and(|h| latest.revision_hash.as_ref() != Some(h)) {
+                return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
+            }
+            let in_person = latest.is_signed() && latest.witnessed_by.is_some() && latest.signed_by.is_none();
+            let open = match in_person {
+                true => matches!(claim.state, ClaimState::InRepair | ClaimState::CostSheetSubmitted),
+                false => claim.state == ClaimState::InRepair,
+            };
+            if !open {
                 return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
             }
-            let sheet = db::sign_cost_sheet(conn, &id, revision, &caller.id)?;
-            let detail = json!({"revision": sheet.revision, "total": Money::from_fen(sheet.total_fen)});
-            db::append_audit(
-                conn,
-                &id,
-                &caller.actor(None),
-                "cost_sheet_signed",
-                Some(claim.state),
-                claim.state,
-                detail,
-            )?;
+            let drawn = match &drawing {
+                Some(file) => {
+                    crate::db::files::require_own_files(conn, &caller.id, [file])?;
+                    let (_, blob) = crate::db::files::file(conn, file)?;
+                    if !blob.media_type.starts_with("image/") {
+                        return Err(AppError::invalid("signature_file_id"));
+                    }
+                    Some(blob.sha256)
+                }
+                None => None,
+            };
+            let (sheet, action) = match in_person {
+                true => (db::confirm_in_person(conn, &latest, &caller.id)?, "in_person_signature_confirmed"),
+                false => (
+                    db::sign_cost_sheet(conn, &id, revision, &caller.id, drawing.as_deref())?,
+                    "cost_sheet_signed",
+                ),
+            };
+            // The timeline keeps what was signed: the revision's hash and the drawing's bytes.
+            let detail = json!({
+                "revision": sheet.revision,
+                "total": Money::from_fen(sheet.total_fen),
+                "hash": sheet.revision_hash,
+                "signature_file_id": drawing,
+                "signature_sha256": drawn,
+            });
+            db::append_audit(conn, &id, &caller.actor(None), action, Some(claim.state), claim.state, detail)?;
             claim_page(conn, &caller, &id)
         })
         .await

@@ -303,7 +303,7 @@ pub(crate) fn file_in(
     if let Some(lines) = advance_lines {
         // The claim is new in this transaction: no one else sees it, so no lock is needed.
         let sheet = db::insert_cost_sheet(conn, &row.id, None, lines, &actor.user_id)?;
-        db::sign_cost_sheet(conn, &row.id, sheet.revision, &actor.user_id)?;
+        db::sign_cost_sheet(conn, &row.id, sheet.revision, &actor.user_id, None)?;
     }
     Ok(row)
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 pub use crate::db::claims::SignatureKind;
 pub use cost_sheets::{
     add_revision, dispute_signature, sign, submit, verify, CostSheetRequest, DisputeSignatureRequest,
-    LineDecision, LineVerdict, SubmitCostSheetRequest, VerifyRequest,
+    LineDecision, LineVerdict, SignRequest, SubmitCostSheetRequest, VerifyRequest,
 };
 pub(crate) use cost_sheets::{request_signatures, revision_audits};
 pub(crate) use filing::file_in;
@@ -25,7 +25,7 @@ pub use ratings::{repair_unit_ratings, return_visit, RepairUnitRating, ReturnVis
 pub use steps::{
     approve, decide_plan, developer_reply, developer_unable, inspection, refusal_error, reject, simple,
     submit_plan, ApproveRequest, DeveloperAnswer, DeveloperReply, DeveloperUnableRequest, InspectionResult,
-    PlanDecision, PlanDecisionRequest, PlanRequest, RejectRequest, SimpleStep, StepRequest,
+    PlanDecision, PlanDecisionRequest, PlanLineInput, PlanRequest, RejectRequest, SimpleStep, StepRequest,
 };
 pub(crate) use view::page_of;
 pub use view::{

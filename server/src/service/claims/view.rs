@@ -12,7 +12,7 @@ use crate::domain::articles::Article;
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::deadlines::{self, Clock};
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
-use crate::domain::next_step::{NextStep, Sheet, Situation, Step};
+use crate::domain::next_step::{NextStep, Party, Sheet, Situation, Step};
 use crate::error::AppResult;
 use crate::messages::{done_text, rejection_text, step_text};
 use crate::service::policy::{self, Caller};
@@ -366,7 +366,7 @@ pub(crate) fn page_of(conn: &mut DbConnection, user: &Caller, row: ClaimRow) -> 
     ids.sort_unstable();
     ids.dedup();
     let people = crate::db::accounts::people(conn, &ids)?;
-    let timeline = trail
+    let timeline: Vec<TimelineEntry> = trail
         .into_iter()
         .map(|a| TimelineEntry {
             actor_name: people.get(&a.actor_id).map(|(name, _)| name.clone()),
@@ -467,7 +467,14 @@ pub(crate) fn page_of(conn: &mut DbConnection, user: &Caller, row: ClaimRow) -> 
     });
     let evidence =
         db::evidence_of(conn, id)?.into_iter().map(|(id, kind)| EvidenceView { id, kind }).collect();
-    let rating = db::return_visit_of(conn, id)?.map(|r| ReturnVisitView {
+    // The rating goes to the bureau and stays with the applicant who gave it: the repair unit
+    // rated, the developer and anyone else see neither it nor its comment on the timeline.
+    let reads_rating =
+        policy::parties(user, &row).iter().any(|p| matches!(p, Party::Applicant | Party::Reviewer));
+    let rating = if reads_rating { db::return_visit_of(conn, id)? } else { None };
+    let timeline: Vec<TimelineEntry> =
+        timeline.into_iter().filter(|t: &TimelineEntry| reads_rating || t.action != "return_visit").collect();
+    let rating = rating.map(|r| ReturnVisitView {
         attitude: r.attitude,
         quality: r.quality,
         resolution: r.resolution,

@@ -64,23 +64,27 @@ pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> Ap
     if !matches!(user.role, Role::Reviewer | Role::Developer | Role::Admin) {
         return Err(AppError::new(Code::Forbidden));
     }
-    state
-        .db
-        .read(move |conn| {
-            let scope = policy::claim_scope(conn, &user)?;
-            let claim = crate::db::claims::find_claim(conn, &scope, &claim_id)?;
-            let rows = db::entries_of_claim(conn, &claim.id)?;
-            let balance = db::category_balance(conn, &claim.building_id, claim.category)?.balance;
-            Ok(UsageNotice {
-                total_used: -rows.iter().map(|r| Money::from_fen(r.amount_fen)).sum::<Money>(),
-                entries: rows.into_iter().map(JournalEntryView::from).collect(),
-                category_balance: balance,
-                due_on: claim.usage_notice_due_on,
-                sent: claim.state == ClaimState::DeveloperNotified,
-                claim_id: claim.id,
-                building_id: claim.building_id,
-                category: claim.category,
-            })
-        })
-        .await
+    state.db.read(move |conn| usage_notice_in(conn, &user, &claim_id)).await
+}
+
+/// The usage notice of a claim the caller may see, read in the caller's transaction.
+pub(crate) fn usage_notice_in(
+    conn: &mut DbConnection,
+    user: &Caller,
+    claim_id: &str,
+) -> AppResult<UsageNotice> {
+    let scope = policy::claim_scope(conn, user)?;
+    let claim = crate::db::claims::find_claim(conn, &scope, claim_id)?;
+    let rows = db::entries_of_claim(conn, &claim.id)?;
+    let balance = db::category_balance(conn, &claim.building_id, claim.category)?.balance;
+    Ok(UsageNotice {
+        total_used: -rows.iter().map(|r| Money::from_fen(r.amount_fen)).sum::<Money>(),
+        entries: rows.into_iter().map(JournalEntryView::from).collect(),
+        category_balance: balance,
+        due_on: claim.usage_notice_due_on,
+        sent: claim.state == ClaimState::DeveloperNotified,
+        claim_id: claim.id,
+        building_id: claim.building_id,
+        category: claim.category,
+    })
 }

@@ -102,7 +102,7 @@ pub struct EvidenceRef {
     pub kind: String,
 }
 
-fn notice_view(conn: &mut DbConnection, row: NoticeRow) -> AppResult<NoticeView> {
+pub(crate) fn notice_view(conn: &mut DbConnection, row: NoticeRow) -> AppResult<NoticeView> {
     let payments = db::payments_of(conn, &row.id)?;
     let evidence = db::evidence_of(conn, &row.id)?;
     let today = shanghai_date(Utc::now());

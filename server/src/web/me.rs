@@ -1,0 +1,241 @@
+//! The applicant's pages: an owner's or property manager's home (`/me`) with their units, each
+//! category's warranty end (Art. 18) and their claims; and filing a claim (`/me/claims/new`), for a
+//! unit or for common parts (Art. 20), standard or emergency advance with the receipts and the
+//! amount advanced (Art. 25), with photos uploaded resumably from the phone.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpResponse};
+use askama::Template;
+use baoxiu_sync_protocol::cost_sheet::LineKind;
+use baoxiu_sync_protocol::Money;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::claim::FORM_LINES;
+use super::session::{Fields, SignedForm};
+use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
+use crate::domain::coverage::{PartLocation, WarrantyCategory};
+use crate::domain::lifecycle::ClaimKind;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::claims::{
+    self as claims, AdvanceInput, ClaimResponse, EvidenceRef, FileClaim, LineInput,
+};
+use crate::service::parties::{self, ApplicantHome, Place};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(home_page).service(new_claim).service(file_claim);
+}
+
+/// Names the building of a claim in a list.
+pub fn place_of(places: &[Place], claim: &ClaimResponse) -> String {
+    places
+        .iter()
+        .find(|p| p.building_id == claim.building_id)
+        .map(|p| format!("{} {}", p.estate, p.building))
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "me.html")]
+struct HomePage {
+    c: Chrome,
+    home: ApplicantHome,
+}
+
+impl HomePage {
+    fn place(&self, claim: &ClaimResponse) -> String {
+        place_of(&self.home.places, claim)
+    }
+}
+
+#[derive(Deserialize)]
+struct HomeParams {
+    notice: Option<String>,
+}
+
+/// An applicant's home: units with their warranties, places to file for, and their claims.
+#[get("/me")]
+async fn home_page(
+    state: web::Data<AppState>,
+    browser: Browser,
+    params: web::Query<HomeParams>,
+) -> Result<HttpResponse, PageError> {
+    let home = parties::applicant_home(&state, &browser.caller).await.map_err(|e| browser.refused(e))?;
+    let notice = notice_of(&browser.chrome, params.notice.as_deref());
+    let page = HomePage { c: browser.chrome_with(notice), home };
+    Ok(render(&page, StatusCode::OK, Some(&browser)))
+}
+
+/// What the filing form was given, to show it again after a refusal.
+#[derive(Default)]
+struct Filled {
+    kind: String,
+    place: String,
+    category: String,
+    location_detail: String,
+    description: String,
+    reported_on: String,
+    representatives: bool,
+    photos: Vec<String>,
+    receipts: Vec<String>,
+    amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "file_claim.html")]
+struct FilingPage {
+    c: Chrome,
+    home: ApplicantHome,
+    emergency: bool,
+    filled: Filled,
+    refused: Option<InPlace>,
+    categories: &'static [WarrantyCategory],
+    line_kinds: &'static [LineKind],
+    rows: Vec<usize>,
+    today: NaiveDate,
+    property_manager: bool,
+}
+
+impl FilingPage {
+    fn chosen(&self, value: String) -> bool {
+        self.filled.place == value
+    }
+}
+
+#[derive(Deserialize)]
+struct NewParams {
+    kind: Option<String>,
+}
+
+async fn filing_page(
+    state: &AppState,
+    browser: &Browser,
+    filled: Filled,
+    refused: Option<InPlace>,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let home = parties::applicant_home(state, &browser.caller).await.map_err(|e| browser.refused(e))?;
+    let page = FilingPage {
+        c: browser.chrome_with(None),
+        home,
+        emergency: filled.kind == ClaimKind::EmergencyAdvance.as_str(),
+        filled,
+        refused,
+        categories: WarrantyCategory::ALL,
+        line_kinds: &LineKind::ALL,
+        rows: (1..=FORM_LINES).collect(),
+        today: parties::today(),
+        property_manager: browser.caller.role == crate::domain::registry::Role::PropertyManager,
+    };
+    Ok(render(&page, status, Some(browser)))
+}
+
+/// The filing form; `?kind=emergency_advance` for a repair already made and paid (Art. 25).
+#[get("/me/claims/new")]
+async fn new_claim(
+    state: web::Data<AppState>,
+    browser: Browser,
+    params: web::Query<NewParams>,
+) -> Result<HttpResponse, PageError> {
+    let kind = match params.kind.as_deref() {
+        Some("emergency_advance") => ClaimKind::EmergencyAdvance,
+        _ => ClaimKind::Standard,
+    };
+    let filled = Filled { kind: kind.as_str().to_string(), ..Filled::default() };
+    filing_page(&state, &browser, filled, None, StatusCode::OK).await
+}
+
+fn filled_from(f: &Fields<'_>) -> Filled {
+    let text = |name: &str| f.text(name).unwrap_or_default();
+    Filled {
+        kind: text("kind"),
+        place: text("place"),
+        category: text("category"),
+        location_detail: text("location_detail"),
+        description: text("description"),
+        reported_on: text("reported_on"),
+        representatives: f.ticked("with_owner_representatives"),
+        photos: f.values("photo").map(str::to_owned).collect(),
+        receipts: f.values("receipt").map(str::to_owned).collect(),
+        amount: text("amount"),
+    }
+}
+
+/// The form as the use case's request. `place` is `unit:{building}:{unit}` or `building:{id}`.
+fn filing(f: &Fields<'_>) -> AppResult<FileClaim> {
+    let kind: ClaimKind = f.required("kind")?.parse().map_err(|_| AppError::invalid("kind"))?;
+    let place = f.required("place")?;
+    let (location, building_id, unit_id) = match place.split(':').collect::<Vec<_>>()[..] {
+        ["unit", building, unit] => (PartLocation::PrivatePart, building.to_string(), Some(unit.to_string())),
+        ["building", building] => (PartLocation::CommonPart, building.to_string(), None),
+        _ => return Err(AppError::invalid("place")),
+    };
+    let mut evidence: Vec<EvidenceRef> =
+        f.values("photo").map(|id| EvidenceRef { id: id.to_string(), kind: "before".into() }).collect();
+    evidence.extend(f.values("receipt").map(|id| EvidenceRef { id: id.to_string(), kind: "receipt".into() }));
+    let advance = match kind {
+        ClaimKind::Standard => None,
+        ClaimKind::EmergencyAdvance => {
+            let mut lines = Vec::new();
+            for n in 1..=FORM_LINES {
+                let name = |field: &str| format!("line_{field}_{n}");
+                let Some(description) = f.text(&name("description")) else { continue };
+                lines.push(LineInput {
+                    kind: LineKind::parse(&f.required(&name("kind"))?)
+                        .ok_or_else(|| AppError::invalid("kind").detail(name("kind")))?,
+                    description,
+                    unit: f.required(&name("unit"))?,
+                    quantity: f
+                        .parsed::<Decimal>(&name("quantity"))?
+                        .ok_or_else(|| AppError::invalid("quantity").detail(name("quantity")))?,
+                    unit_price: f
+                        .parsed(&name("unit_price"))?
+                        .ok_or_else(|| AppError::invalid("unit_price").detail(name("unit_price")))?,
+                    budget: None,
+                    plan_line: None,
+                });
+            }
+            let amount = f.parsed::<Money>("amount")?.ok_or_else(|| AppError::invalid("amount"))?;
+            Some(AdvanceInput { amount, lines })
+        }
+    };
+    Ok(FileClaim {
+        kind,
+        building_id,
+        unit_id,
+        location,
+        category: f.required("category")?.parse().map_err(|_| AppError::invalid("category"))?,
+        location_detail: f.required("location_detail")?,
+        description: f.required("description")?,
+        reported_on: f.parsed("reported_on")?,
+        with_owner_representatives: f.ticked("with_owner_representatives"),
+        evidence,
+        advance,
+    })
+}
+
+/// Files the claim through the same use case as the API; a refusal shows on the form, with
+/// what was typed and the photos already uploaded kept.
+#[post("/me/claims")]
+async fn file_claim(state: web::Data<AppState>, form: SignedForm) -> Result<HttpResponse, PageError> {
+    let fields = form.fields();
+    let filled = filled_from(&fields);
+    let request = filing(&fields);
+    let browser = form.browser;
+    let outcome = match request {
+        Ok(request) => claims::file(&state, &browser.caller, request).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(claim) => Ok(see_other(&format!("/claims/{}?notice=filed", claim.id))),
+        Err(e) if e.code == Code::Internal => Err(browser.refused(e)),
+        Err(e) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let refused = InPlace::of(&e, browser.caller.lang);
+            filing_page(&state, &browser, filled, Some(refused), status).await
+        }
+    }
+}
