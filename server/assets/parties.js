@@ -155,6 +155,7 @@
       message.textContent = text;
       message.hidden = !text;
     };
+    pad.addEventListener("beginStroke", function () { say(""); });
     document.getElementById("sign-clear").addEventListener("click", function () {
       pad.clear();
       say("");

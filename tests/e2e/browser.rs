@@ -145,6 +145,11 @@ async fn building_balance(web: &WebDriver, app: &TestApp, c: &Cast) -> rust_deci
 
 /// With `BAOXIU_SCREENSHOTS` set, saves the whole page at 1280 px wide into that folder.
 pub(crate) async fn for_the_docs(web: &WebDriver, name: &str) {
+    for_the_docs_at(web, name, 1280).await;
+}
+
+/// The same, `width` px wide, and back to 1280 × 900 after.
+pub(crate) async fn for_the_docs_at(web: &WebDriver, name: &str, width: u32) {
     let Ok(folder) = std::env::var("BAOXIU_SCREENSHOTS") else { return };
     let height: i64 = web
         .execute("return document.documentElement.scrollHeight", Vec::new())
@@ -152,7 +157,7 @@ pub(crate) async fn for_the_docs(web: &WebDriver, name: &str) {
         .unwrap()
         .convert()
         .unwrap();
-    web.set_window_rect(0, 0, 1280, height.clamp(900, 4000) as u32).await.unwrap();
+    web.set_window_rect(0, 0, width, height.clamp(900, 4000) as u32).await.unwrap();
     web.screenshot(&PathBuf::from(folder).join(name)).await.unwrap();
     web.set_window_rect(0, 0, 1280, 900).await.unwrap();
 }

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use thirtyfour::prelude::*;
 
 use crate::browser::{
-    browser, choose, chromedriver, for_the_docs, overflow, sign_in, story, wait_for, wait_for_path,
+    browser, choose, chromedriver, for_the_docs, for_the_docs_at, overflow, sign_in, story, wait_for,
+    wait_for_path,
 };
 use crate::claims::{cast, file_seepage};
 use crate::console::two_lines;
@@ -150,16 +151,16 @@ async fn a_claim_runs_from_the_developers_dispute_to_the_owner_seeing_it_paid() 
     story("developer-disputes", &web, async {
         sign_in(&web, &app, "developer").await;
         wait_for_path(&web, "/developer").await;
-        wait_for(&web, By::Css(format!("#requests tr[data-claim='{id}'] a"))).await.click().await.unwrap();
+        let request = wait_for(&web, By::Css(format!("#requests tr[data-claim='{id}'] a"))).await;
+        for_the_docs(&web, "developer-page.png").await;
+        request.click().await.unwrap();
         wait_for(&web, By::Id("dispute-note")).await.send_keys("系住户自行改造所致").await.unwrap();
-        for_the_docs(&web, "developer-claim.png").await;
         web.find(By::Id("dispute-submit")).await.unwrap().click().await.unwrap();
         wait_for(&web, By::Id("report-file")).await.send_keys(report.to_str().unwrap()).await.unwrap();
         web.find(By::Id("report-submit")).await.unwrap().click().await.unwrap();
         assert!(wait_for(&web, By::Id("page-notice")).await.text().await.unwrap().contains("已上传"));
         web.goto(format!("{}/developer", app.address)).await.unwrap();
-        wait_for(&web, By::Id("requests-title")).await;
-        for_the_docs(&web, "developer-page.png").await;
+        wait_for(&web, By::Id("no-requests")).await;
     })
     .await;
     let evidence = app.get(&format!("/api/v1/claims/{id}/evidence"), &c.reviewer.access).await.body;
@@ -212,9 +213,9 @@ async fn a_claim_runs_from_the_developers_dispute_to_the_owner_seeing_it_paid() 
         draw_signature(&web).await;
         let wider = overflow(&web).await;
         assert!(wider.is_empty(), "the signing page is wider than a 360 px screen: {wider}");
-        if let Ok(folder) = std::env::var("BAOXIU_SCREENSHOTS") {
-            web.screenshot(&PathBuf::from(folder).join("owner-signing.png")).await.unwrap();
-        }
+        assert!(!message.is_displayed().await.unwrap(), "the prompt goes once the owner signs");
+        for_the_docs_at(&web, "owner-signing.png", 360).await;
+        web.set_window_rect(0, 0, 360, 800).await.unwrap();
         web.find(By::Id("sign-confirm")).await.unwrap().click().await.unwrap();
         assert!(wait_for(&web, By::Id("page-notice")).await.text().await.unwrap().contains("已签字确认"));
         let page = app.get(&format!("/api/v1/claims/{id}"), &c.owner.access).await.body;

@@ -253,9 +253,98 @@ async fn the_applicant_rates_the_repair_once_after_payment_and_the_bureau_sees_i
     assert!(again.status.is_client_error(), "once: {}", again.status);
     let ratings = app.get("/api/v1/reviewer/repair-unit-ratings", &c.reviewer.access).await;
     assert_eq!(ratings.body[0]["ratings"], 1, "{}", ratings.body);
-    // The repair unit rated does not see the rating on its claim page.
+    // The repair unit rated does not see the rating on its claim page; it sees its payment.
     let unit = Web::sign_in(&app, "technician").await;
     assert!(!unit.get(&claim_path).await.has("师傅很专业"));
+    let home = unit.get("/repair").await;
+    assert!(home.has(&format!("<tr data-claim=\"{id}\"><td><a href=\"/claims/{id}\">")) && home.has("B-1"));
+    // Told what the fund paid (Art. 26), the developer finds the usage notice on its page.
+    ok(&app, &c.reviewer.access, &path("notify-developer"), json!({})).await;
+    let developer = Web::sign_in(&app, "developer").await;
+    let home = developer.get("/developer").await;
+    assert!(
+        home.has(&format!("class=\"usage\" data-claim=\"{id}\"")) && home.has("¥1450.00"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test]
+async fn a_property_manager_files_for_common_parts_with_the_representatives_art_20_asks_for() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let web = Web::sign_in(&app, "property").await;
+    assert_eq!(web.get("/").await.location(), "/me");
+    let home = web.get("/me").await;
+    assert!(home.has("可申请维修的共用部位"), "{}", home.body);
+    let form = web.get("/me/claims/new").await;
+    let place = format!("building:{}", c.building);
+    assert!(form.has(&format!("value=\"{place}\"")) && form.has("name=\"with_owner_representatives\""));
+    let photo = app.upload_photo(&c.property.access, 21).await;
+    let mut fields = vec![
+        ("kind", "standard"),
+        ("place", place.as_str()),
+        ("category", "roof_waterproofing"),
+        ("location_detail", "屋面"),
+        ("description", "屋面防水层开裂，顶层渗水。"),
+        ("photo", photo.as_str()),
+    ];
+    let refused = web.submit("/me/claims/new", "/me/claims", &fields).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.has("id=\"refusal\"") && refused.has("业主推选的代表"), "{}", refused.body);
+    fields.push(("with_owner_representatives", "1"));
+    let filed = web.submit("/me/claims/new", "/me/claims", &fields).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let claim = api_claim(&app, &c.property.access, &claim_of(&filed)).await;
+    assert_eq!(claim["claim"]["location"], "common_part");
+}
+
+#[tokio::test]
+async fn an_emergency_repair_paid_by_the_owner_is_claimed_back_with_receipts_and_the_amount() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let web = Web::sign_in(&app, "owner").await;
+    let form = web.get("/me/claims/new?kind=emergency_advance").await;
+    assert!(form.has("name=\"amount\"") && form.has("receipt-uploads"));
+    let (photo, receipt) =
+        (app.upload_photo(&c.owner.access, 31).await, app.upload_photo(&c.owner.access, 32).await);
+    let place = format!("unit:{}:{}", c.building, c.unit);
+    let mut fields = vec![
+        ("kind", "emergency_advance"),
+        ("place", place.as_str()),
+        ("category", "seepage"),
+        ("location_detail", "卫生间给水管"),
+        ("description", "给水管爆裂，已自费抢修。"),
+        ("photo", photo.as_str()),
+        ("receipt", receipt.as_str()),
+        ("line_kind_1", "material"),
+        ("line_description_1", "PPR 管件"),
+        ("line_unit_1", "套"),
+        ("line_quantity_1", "2"),
+        ("line_unit_price_1", "45.50"),
+        ("line_kind_2", "labour"),
+        ("line_description_2", "抢修"),
+        ("line_unit_2", "工日"),
+        ("line_quantity_2", "1"),
+        ("line_unit_price_2", "300.00"),
+        ("amount", "390.00"),
+    ];
+    // What was paid must be what the lines add up to (Art. 25): ¥391.00, not ¥390.00.
+    let refused = web.submit("/me/claims/new", "/me/claims", &fields).await;
+    assert!(refused.status.is_client_error(), "{}", refused.status);
+    assert!(refused.has("391.00") && refused.has("给水管爆裂"), "{}", refused.body);
+    fields.pop();
+    fields.push(("amount", "391.00"));
+    let filed = web.submit("/me/claims/new", "/me/claims", &fields).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let claim = api_claim(&app, &c.owner.access, &claim_of(&filed)).await;
+    assert_eq!(
+        (&claim["claim"]["kind"], &claim["claim"]["advanced_amount"]),
+        (&json!("emergency_advance"), &json!("391.00"))
+    );
+    let kinds: Vec<&str> =
+        claim["evidence"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["before", "receipt"]);
 }
 
 #[tokio::test]

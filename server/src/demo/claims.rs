@@ -1,6 +1,8 @@
-//! The demo estate's claims, so that the console has work in it on a fresh machine: owners'
-//! claims at different stages, each taken there by the demo's own people through the same use
-//! cases the API and the pages call. Loaded once: nothing when the estate has claims already.
+//! The demo estate's claims, so that every party has work on a fresh machine: the bureau's queue,
+//! a claim waiting on the developer's answer, one waiting on the repair unit's plan, and one whose
+//! cost sheet waits for the owner's signature. Each is taken to its stage by the demo's own people
+//! through the same use cases the API and the pages call. Loaded once: nothing when the estate has
+//! claims already.
 
 use serde_json::{json, Value};
 
@@ -15,8 +17,14 @@ use crate::state::AppState;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Stage {
     Filed,
+    /// Waiting on the developer's answer (Art. 17).
+    DeveloperAsked,
     UnderInspection,
+    /// The repair unit is designated and owes its plan (Art. 21-22).
+    Approved,
     PlanSubmitted,
+    /// The cost sheet waits for the owner's signature (Art. 22).
+    AwaitingSignature,
     CostSheetSubmitted,
 }
 
@@ -27,6 +35,9 @@ const CLAIMS: &[(&str, &str, &str, &str, Stage)] = &[
     ("owner-1-1-102", "seepage", "客厅外墙", "雨后客厅外墙内侧渗水，墙皮脱落。", Stage::UnderInspection),
     ("owner-1-1-201", "seepage", "阳台顶板", "阳台顶板渗水，雨天滴水。", Stage::PlanSubmitted),
     ("owner-1-1-202", "seepage", "卫生间地面", "卫生间地面渗水至楼下。", Stage::Filed),
+    ("owner", "seepage", "次卧外墙", "次卧外墙内侧渗水，墙纸起鼓。", Stage::AwaitingSignature),
+    ("owner-1-1-302", "seepage", "厨房顶棚", "厨房顶棚渗水，吊顶变形。", Stage::DeveloperAsked),
+    ("owner-1-1-401", "seepage", "北阳台墙面", "北阳台墙面渗水，墙皮剥落。", Stage::Approved),
 ];
 
 fn from<T: serde::de::DeserializeOwned>(value: Value) -> AppResult<T> {
@@ -79,6 +90,9 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
         }
         let note = || StepRequest { version: None, note: None };
         claims::simple(state, &reviewer, &id, SimpleStep::AskDeveloper, note()).await?;
+        if *stage == Stage::DeveloperAsked {
+            continue;
+        }
         // The developer disputes; the testing agency's finding is awaited (Art. 24).
         claims::developer_reply(state, &developer, &id, from(json!({"reply": "dispute"}))?).await?;
         if *stage == Stage::UnderInspection {
@@ -92,6 +106,9 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
         )
         .await?;
         claims::approve(state, &reviewer, &id, from(json!({"repair_unit_id": repair_unit}))?).await?;
+        if *stage == Stage::Approved {
+            continue;
+        }
         let plan = json!({"description": "拆除原防水层，重做聚氨酯防水，恢复饰面。", "budget": "1500.00", "lines": [
             {"kind": "material", "description": "聚氨酯防水涂料", "unit": "m²", "budget": "500.00"},
             {"kind": "labour", "description": "防水施工", "unit": "工日", "budget": "1000.00"}
@@ -107,6 +124,9 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
             {"kind": "labour", "description": "防水施工", "unit": "工日", "quantity": "3", "unit_price": "350.00", "plan_line": 2}
         ]});
         claims::add_revision(state, &technician, &id, from(sheet)?).await?;
+        if *stage == Stage::AwaitingSignature {
+            continue;
+        }
         claims::sign(state, &owner, &id, 1, Default::default()).await?;
         claims::submit(state, &technician, &id, from(json!({"revision": 1}))?).await?;
     }

@@ -4,6 +4,7 @@
 //! are the API's own use cases (`service::claims`, `service::work_orders`, `service::fund`); a
 //! claim's own page is the dossier every party shares (`console::dossier`).
 
+use baoxiu_sync_protocol::Money;
 use chrono::{NaiveDate, Utc};
 
 use crate::db::claims as db;
@@ -69,6 +70,8 @@ pub struct RepairHome {
     /// The claims the bureau designated the caller's unit to repair.
     pub claims: Vec<ClaimResponse>,
     pub work_orders: Vec<WorkOrderView>,
+    /// What the bureau paid the unit: (claim id, amount, paid on, bank reference).
+    pub payments: Vec<(String, Money, NaiveDate, String)>,
     pub places: Vec<Place>,
 }
 
@@ -195,7 +198,7 @@ pub async fn developer_home(state: &AppState, caller: &Caller) -> AppResult<Deve
 pub async fn repair_home(state: &AppState, caller: &Caller) -> AppResult<RepairHome> {
     only(caller, &[Role::Technician, Role::PropertyManager])?;
     let who = caller.clone();
-    let (claims, places, work_orders) = state
+    let (claims, places, (work_orders, payments)) = state
         .db
         .read(move |conn| {
             let filter = db::ClaimFilter::default();
@@ -203,16 +206,20 @@ pub async fn repair_home(state: &AppState, caller: &Caller) -> AppResult<RepairH
             // A property manager sees its estates' claims too; this page is the ones it repairs.
             claims.0.retain(|row| policy::is_designated_unit(&who, row));
             let ids: Vec<String> = claims.0.iter().map(|r| r.id.clone()).collect();
-            let mut orders = Vec::new();
+            let (mut orders, mut payments) = (Vec::new(), Vec::new());
             for id in &ids {
                 orders.extend(work_orders::of_claim(conn, &who, id)?);
+                if let Some(p) = db::payout_of(conn, id)?.filter(|p| p.payee == "repair_unit") {
+                    payments.push((id.clone(), Money::from_fen(p.amount_fen), p.paid_on, p.bank_reference));
+                }
             }
             orders.sort_by_key(|o| (!o.urgent, o.window_start, o.created_at));
-            Ok((claims, places, orders))
+            payments.sort_by_key(|p| std::cmp::Reverse(p.2));
+            Ok((claims, places, (orders, payments)))
         })
         .await?;
     let claims = responses(claims, caller, HOME_CLAIMS, 0)?.items;
-    Ok(RepairHome { claims, work_orders, places })
+    Ok(RepairHome { claims, work_orders, payments, places })
 }
 
 /// A work order as its repair unit's office handles it.

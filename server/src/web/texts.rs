@@ -62,6 +62,8 @@ texts! {
     object_to_notice: "对交存金额提出异议", "Object to the amount";
     other_claims: "其他申请", "Other claims";
     repair_title: "维修任务", "Repairs";
+    payments_received: "已收款项", "Payments received";
+    no_payments: "尚无款项。", "No payments yet.";
     designated_claims: "指定本单位维修的申请", "Claims designated to your unit";
     no_designated: "尚无指定本单位维修的申请。", "No claims are designated to your unit.";
     arrival_window: "上门时段", "Arrival window";
@@ -217,7 +219,7 @@ texts! {
     quantity: "数量", "Quantity";
     unit_price: "单价", "Unit price";
     amount: "金额", "Amount";
-    variance: "超出预算", "Over budget";
+    variance: "与预算差额", "Against budget";
     total: "合计", "Total";
     approved_total: "核定金额", "Approved total";
     signature: "签字", "Signature";
