@@ -248,10 +248,14 @@ async fn a_claim_runs_from_the_developers_dispute_to_the_owner_seeing_it_paid() 
         web.set_window_rect(0, 0, 360, 800).await.unwrap();
         sign_in(&web, &app, "owner").await;
         let card = wait_for(&web, By::Css(format!("#my-claims li[data-claim='{id}']"))).await;
+        let wider = overflow(&web).await;
+        assert!(wider.is_empty(), "the owner's home is wider than a 360 px screen: {wider}");
         assert_eq!(card.attr("data-state").await.unwrap().as_deref(), Some("paid"));
         assert_eq!(card.find(By::Css(".state")).await.unwrap().text().await.unwrap(), "已支付");
         card.find(By::Css("a")).await.unwrap().click().await.unwrap();
         wait_for(&web, By::Id("rate-quality")).await;
+        let wider = overflow(&web).await;
+        assert!(wider.is_empty(), "the claim page is wider than a 360 px screen: {wider}");
         choose(&web, "rate-quality", "4").await;
         web.find(By::Id("rate-comment")).await.unwrap().send_keys("修得很好").await.unwrap();
         web.find(By::Id("rate-submit")).await.unwrap().click().await.unwrap();

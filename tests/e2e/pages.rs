@@ -75,6 +75,12 @@ async fn an_owner_sees_each_warranty_files_a_claim_with_photos_and_follows_it() 
         claim["evidence"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["before", "before"]);
     assert!(web.get("/me").await.has(&format!("data-claim=\"{id}\"")));
+    // In English, by choice.
+    let mut english = Web::sign_in(&app, "owner").await;
+    english.language = Some("en");
+    let home = english.get("/me").await;
+    assert!(home.has("My warranty repairs") && home.has("Warranty until") && !home.has("我的保修"));
+    assert!(english.get(&format!("/claims/{id}")).await.has("Back to my page"));
 }
 
 #[tokio::test]
@@ -499,6 +505,12 @@ async fn the_repair_unit_plans_dispatches_a_colleague_and_records_the_sheet_from
         ("line_unit_price_2", "350.00"),
         ("line_plan_line_2", "2"),
     ];
+    // A quantity that is no number is refused at the form, naming the field.
+    let mut garbled = lines.to_vec();
+    garbled[3] = ("line_quantity_1", "十");
+    let r = web.submit(&claim_path, &format!("{claim_path}/cost_sheet"), &garbled).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.has("id=\"refusal-cost_sheet\"") && r.has("line_quantity_1"), "{}", r.body);
     let r = web.submit(&claim_path, &format!("{claim_path}/cost_sheet"), &lines).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = api_claim(&app, &c.owner.access, &id).await;
