@@ -137,6 +137,16 @@ pub struct Config {
     /// Marks the browser's session cookie `Secure`: set it when the pages are served over HTTPS
     /// (directly or behind a TLS proxy). Default false, so `scripts/serve` works on plain HTTP.
     pub web_secure_cookie: bool,
+    /// Whether documents are printed as PDFs (the cost sheet, the dossier, the fund's letters).
+    /// Default true: then the font below must be there at start-up.
+    pub pdf_enabled: bool,
+    /// The font documents are printed in: Noto Sans CJK (OFL-1.1), Debian's `fonts-noto-cjk`.
+    pub pdf_font: PathBuf,
+    /// Which face of that collection: 2 is Simplified Chinese in Debian's `.ttc`.
+    pub pdf_font_index: u32,
+    /// The address printed in each document's QR code, before `/verify/{number}`: the public
+    /// origin people reach the server at. Default `http://localhost:8080`.
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -188,6 +198,10 @@ impl Default for Config {
             file_link_ttl_secs: 300,
             web_idle_minutes: 60,
             web_secure_cookie: false,
+            pdf_enabled: true,
+            pdf_font: PathBuf::from("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+            pdf_font_index: 2,
+            public_url: "http://localhost:8080".into(),
         }
     }
 }
@@ -250,6 +264,10 @@ impl Config {
         anyhow::ensure!(
             (5..=1440).contains(&self.web_idle_minutes),
             "web_idle_minutes must be 5-1440 (a day)"
+        );
+        anyhow::ensure!(
+            self.public_url.starts_with("http://") || self.public_url.starts_with("https://"),
+            "public_url must be an http:// or https:// address"
         );
         anyhow::ensure!(self.login_max_failures >= 1, "login_max_failures must be at least 1");
         anyhow::ensure!(self.trusted_proxy_hops <= 8, "trusted_proxy_hops must be 0-8");

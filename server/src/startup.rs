@@ -36,7 +36,14 @@ impl Application {
     /// As [`Application::build`], with a database already connected.
     pub fn build_with_db(config: Config, db: Db) -> anyhow::Result<Application> {
         let secret = load_or_create_secret(&config)?;
+        let fonts = match config.pdf_enabled {
+            true => Some(crate::printing::Fonts::load(&config.pdf_font, config.pdf_font_index).map_err(|e| {
+                anyhow::anyhow!("{e}; install Debian's fonts-noto-cjk (scripts/setup does), set pdf_font, or set pdf_enabled = false")
+            })?),
+            false => None,
+        };
         let state = web::Data::new(AppState {
+            fonts,
             tokens: TokenKeys::new(&secret, &config),
             sign_in: SignInGuards::from_config(&config),
             db: db.clone(),

@@ -23,6 +23,8 @@ pub struct AppState {
     pub webhook: Option<crate::delivery::Webhook>,
     /// The console's queue counts, kept for a moment (`service::console`).
     pub queue_counts: crate::service::console::QueueCounts,
+    /// The typeface documents are printed in; `None` when PDFs are turned off.
+    pub fonts: Option<crate::printing::Fonts>,
 }
 
 /// How the fund's clocks run in this deployment.

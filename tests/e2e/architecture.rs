@@ -6,6 +6,7 @@
 //! - `web/` (the pages) is thin in the same way: it calls `service/`, never `db/` or diesel.
 //! - `service/` knows nothing of HTTP: no actix, no `api/`, no `web/`.
 //! - `db/` is storage: it imports nothing from `service/`, `state`, `api/` or `auth/`.
+//! - `printing/` lays documents out: no storage, no use cases, no HTTP.
 //! - `domain/` is pure: no I/O, no database, no HTTP, nothing from the layers above it.
 //! - `sync-protocol`'s core (everything but its `client` and `bin`) compiles without actix,
 //!   diesel, an HTTP client or a database driver.
@@ -56,6 +57,20 @@ const RULES: &[Rule] = &[
         except: &[],
         paths: &["crate::service", "crate::state", "crate::api", "crate::auth", "crate::web"],
         why: "storage does not reach up into the layers that use it",
+    },
+    Rule {
+        from: "server/src/printing",
+        except: &[],
+        paths: &[
+            "crate::service",
+            "crate::state",
+            "crate::api",
+            "crate::db",
+            "crate::web",
+            "actix_web",
+            "diesel",
+        ],
+        why: "printing lays out a model it is given; the use cases read what goes in it",
     },
     Rule {
         from: "server/src/domain",

@@ -52,6 +52,20 @@ async fn until_attr(
     }
 }
 
+/// Waits until the element `id` reads `needle`, across the page being replaced meanwhile.
+async fn wait_for_text(web: &WebDriver, id: &str, needle: &str) {
+    let started = Instant::now();
+    loop {
+        if let Ok(found) = web.find(By::Id(id)).await {
+            if found.text().await.is_ok_and(|t| t.contains(needle)) {
+                return;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "#{id} never read {needle}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The browser's network as Chrome's DevTools emulate it: offline, or uploads at `upload` bytes
 /// a second (-1: unthrottled).
 async fn network(web: &WebDriver, offline: bool, upload: i64) {
@@ -158,7 +172,7 @@ async fn a_claim_runs_from_the_developers_dispute_to_the_owner_seeing_it_paid() 
         web.find(By::Id("dispute-submit")).await.unwrap().click().await.unwrap();
         wait_for(&web, By::Id("report-file")).await.send_keys(report.to_str().unwrap()).await.unwrap();
         web.find(By::Id("report-submit")).await.unwrap().click().await.unwrap();
-        assert!(wait_for(&web, By::Id("page-notice")).await.text().await.unwrap().contains("已上传"));
+        wait_for_text(&web, "page-notice", "已上传").await;
         web.goto(format!("{}/developer", app.address)).await.unwrap();
         wait_for(&web, By::Id("no-requests")).await;
     })
@@ -217,7 +231,7 @@ async fn a_claim_runs_from_the_developers_dispute_to_the_owner_seeing_it_paid() 
         for_the_docs_at(&web, "owner-signing.png", 360).await;
         web.set_window_rect(0, 0, 360, 800).await.unwrap();
         web.find(By::Id("sign-confirm")).await.unwrap().click().await.unwrap();
-        assert!(wait_for(&web, By::Id("page-notice")).await.text().await.unwrap().contains("已签字确认"));
+        wait_for_text(&web, "page-notice", "已签字确认").await;
         let page = app.get(&format!("/api/v1/claims/{id}"), &c.owner.access).await.body;
         let sheet = &page["cost_sheets"][0];
         assert_eq!((&sheet["signed_by"], &sheet["hash"]), (&json!(c.owner.user_id), &json!(shown)));

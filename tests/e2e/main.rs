@@ -12,6 +12,7 @@ mod claims;
 mod clocks;
 mod console;
 mod devices;
+mod documents;
 mod field;
 mod files;
 mod fund;

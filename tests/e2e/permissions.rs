@@ -128,6 +128,13 @@ pub const ROUTES: &[Route] = &[
     route!("post", "/api/v1/claims", "/api/v1/claims", Gate::Roles(&["property", "owner"])),
     route!("get", "/api/v1/claims", "/api/v1/claims", Gate::Sees(ALL)),
     route!("get", "/api/v1/claims/{claim}", "/api/v1/claims/{id}", Gate::Sees(ESTATE_SEERS)),
+    // Before the matrix's own steps designate the demo repair unit, which then sees the claim.
+    route!(
+        "get",
+        "/api/v1/claims/{claim}/dossier/pdf",
+        "/api/v1/claims/{id}/dossier/pdf",
+        Gate::Sees(ESTATE_SEERS)
+    ),
     route!("post", "/api/v1/claims/{claim}/evidence", "/api/v1/claims/{id}/evidence", Gate::Roles(ALL)),
     route!(
         "get",
@@ -394,6 +401,37 @@ pub const ROUTES: &[Route] = &[
         "/api/v1/fund/journal/{entry}/reverse",
         "/api/v1/fund/journal/{id}/reverse",
         Gate::Roles(&["reviewer"])
+    ),
+    // The claim of this matrix has no cost sheet yet: every role meets a 404 or the role rule.
+    route!(
+        "get",
+        "/api/v1/claims/{claim}/cost-sheets/1/pdf",
+        "/api/v1/claims/{id}/cost-sheets/{revision}/pdf",
+        Gate::Roles(ALL)
+    ),
+    route!(
+        "get",
+        "/api/v1/claims/{claim}/usage-notice/pdf",
+        "/api/v1/claims/{id}/usage-notice/pdf",
+        Gate::Roles(&["admin", "reviewer", "developer"])
+    ),
+    route!(
+        "get",
+        "/api/v1/buildings/{building}/deposit-notice/pdf",
+        "/api/v1/buildings/{id}/deposit-notice/pdf",
+        Gate::Sees(ESTATE_SEERS)
+    ),
+    route!(
+        "get",
+        "/api/v1/buildings/{building}/deposit-certificate/pdf",
+        "/api/v1/buildings/{id}/deposit-certificate/pdf",
+        Gate::Sees(ESTATE_SEERS)
+    ),
+    route!(
+        "get",
+        "/api/v1/buildings/{building}/publication/2026/pdf",
+        "/api/v1/buildings/{id}/publication/{year}/pdf",
+        Gate::Sees(ESTATE_SEERS)
     ),
     route!(
         "get",

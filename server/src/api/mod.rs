@@ -6,6 +6,8 @@ mod accounts;
 mod claims;
 
 mod devices;
+mod documents;
+pub use documents::pdf_response;
 mod evidence;
 mod files;
 mod fund;
@@ -71,7 +73,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(devices::routes)
                 .configure(work_orders::routes)
                 .configure(notifications::routes)
-                .configure(fund::routes),
+                .configure(fund::routes)
+                .configure(documents::routes),
         );
 }
 

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod claims;
 mod columns;
+pub mod documents;
 pub mod files;
 pub mod fund;
 pub mod notify;

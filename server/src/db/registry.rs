@@ -198,6 +198,11 @@ pub fn find_organisation(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> 
     list_organisations_by_id(conn, viewer, id)?.ok_or(AppError::new(Code::NotFound))
 }
 
+/// An organisation's name, for what is printed about a claim it was designated to.
+pub fn organisation_name(conn: &mut DbConnection, id: &str) -> AppResult<Option<String>> {
+    Ok(organisations::table.find(id).select(organisations::name).first(conn).optional()?)
+}
+
 fn list_organisations_by_id(
     conn: &mut DbConnection,
     viewer: &Viewer,

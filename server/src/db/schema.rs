@@ -533,6 +533,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    issued_documents (number) {
+        number -> Text,
+        kind -> Text,
+        subject_id -> Text,
+        content_key -> Text,
+        sha256 -> Text,
+        size -> BigInt,
+        summary -> Text,
+        issued_by -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> organisations (organisation_id));
 diesel::joinable!(buildings -> estates (estate_id));
@@ -559,6 +573,7 @@ diesel::joinable!(deposit_payments -> deposit_notices (notice_id));
 diesel::joinable!(journal -> buildings (building_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    issued_documents,
     organisations,
     owners_committees,
     committee_members,

@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod claims;
 pub mod console;
 pub mod devices;
+pub mod documents;
 pub mod evidence;
 pub mod files;
 pub mod fund;

@@ -12,6 +12,7 @@ mod fund;
 mod me;
 mod notifications;
 mod offices;
+mod printed;
 mod review;
 mod session;
 pub mod texts;
@@ -39,6 +40,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(claim::routes)
         .configure(me::routes)
         .configure(offices::routes)
+        .configure(printed::routes)
         .configure(fund::routes)
         .configure(notifications::routes);
 }

@@ -3,11 +3,14 @@
 //! domain's values through the functions below; sentences about a claim's progress and refusals
 //! come from [`crate::messages`], as the API's do.
 
-use crate::domain::coverage::{PartLocation, WarrantyCategory};
+use crate::domain::coverage::PartLocation;
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
 use crate::domain::registry::Role;
 use crate::domain::work_order::WorkOrderStatus;
 use crate::messages::Lang;
+pub use crate::messages::{
+    action_name, category_name, clock_name, entry_kind_name, evidence_kind_name, flag_name,
+};
 
 macro_rules! texts {
     ($($name:ident: $zh:literal, $en:literal;)*) => {
@@ -62,6 +65,19 @@ texts! {
     object_to_notice: "对交存金额提出异议", "Object to the amount";
     other_claims: "其他申请", "Other claims";
     repair_title: "维修任务", "Repairs";
+    verify_title: "文书核验", "Check a document";
+    verify_explained: "以下为本系统出具的该编号文书。请核对纸质件或电子件的编号与 SHA-256 哈希是否一致；不一致的不是本文书。", "This is the document the system issued under this number. Check that your copy's number and SHA-256 match; a copy that differs is not this document.";
+    document_kind: "文书种类", "Kind";
+    document_number: "文书编号", "Number";
+    issued_at: "出具时间", "Issued at";
+    document_sha256: "PDF 的 SHA-256", "SHA-256 of the PDF";
+    document_size: "字节数", "Bytes";
+    download_pdf: "下载 PDF", "Download the PDF";
+    dossier_pdf: "下载卷宗（PDF）", "The dossier (PDF)";
+    usage_notice_pdf: "使用情况通知书（PDF）", "Usage notice (PDF)";
+    deposit_notice_pdf: "交存通知书（PDF）", "Deposit notice (PDF)";
+    certificate_pdf: "交存证明（PDF）", "Deposit certificate (PDF)";
+    publication_pdf: "年度公示（PDF）", "Yearly publication (PDF)";
     payments_received: "已收款项", "Payments received";
     no_payments: "尚无款项。", "No payments yet.";
     designated_claims: "指定本单位维修的申请", "Claims designated to your unit";
@@ -349,23 +365,6 @@ pub fn state_name(state: ClaimState, lang: Lang) -> &'static str {
     pick(lang, zh, en)
 }
 
-/// A warranty category's name.
-pub fn category_name(category: WarrantyCategory, lang: Lang) -> &'static str {
-    use WarrantyCategory::*;
-    let (zh, en) = match category {
-        Structural => ("地基基础和主体结构", "Foundation and main structure"),
-        RoofWaterproofing => ("屋面防水", "Roof waterproofing"),
-        Seepage => ("防渗漏", "Seepage"),
-        ExteriorInsulation => ("外墙外保温", "Exterior-wall insulation"),
-        Heating => ("供热系统", "Heating"),
-        Cooling => ("供冷系统", "Cooling"),
-        ElectricalPlumbingEquipment => ("电气管线、给排水管道、设备安装", "Electrical, plumbing, equipment"),
-        Decoration => ("装修工程", "Decoration"),
-        Other => ("其他", "Other"),
-    };
-    pick(lang, zh, en)
-}
-
 pub fn location_name(location: PartLocation, lang: Lang) -> &'static str {
     match location {
         PartLocation::PrivatePart => pick(lang, "专有部位", "Private part"),
@@ -400,81 +399,6 @@ pub fn reason_name(reason: RejectionReason, lang: Lang) -> &'static str {
         NotDeveloperLiable => ("检测认定建设单位无责（第二十四条）", "Developer found not liable (Art. 24)"),
         IneligibleApplicant => ("申请人不符合条件（第二十条）", "Ineligible applicant (Art. 20)"),
         NotAnEmergency => ("不属于紧急情况（第二十五条）", "Not an emergency (Art. 25)"),
-    };
-    pick(lang, zh, en)
-}
-
-/// A legal clock's name, as `claim.deadlines[].clock` names it.
-pub fn clock_name(clock: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match clock {
-        "developer_reply" => ("建设单位答复", "Developer's reply"),
-        "developer_repair" => ("建设单位维修", "Developer's repair"),
-        "inspection" => ("检测结论", "Inspection finding"),
-        "payout" => ("支付（20日）", "Payout (20 days)"),
-        "usage_notice" => ("使用通知", "Usage notice"),
-        _ => ("期限", "Deadline"),
-    };
-    pick(lang, zh, en)
-}
-
-/// A plausibility flag's explanation (`service::evidence`).
-pub fn flag_name(flag: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match flag {
-        "no_exif" => ("无拍摄信息", "No EXIF"),
-        "far_from_site" => ("拍摄地点远离现场", "Taken far from the site"),
-        "outside_visit_time" => ("拍摄时间不在上门时段内", "Taken outside the visit"),
-        "reused_on_other_claim" => ("同一照片用于其他申请", "Reused on another claim"),
-        _ => ("需核对", "Check"),
-    };
-    pick(lang, zh, en)
-}
-
-/// An evidence kind's name.
-pub fn evidence_kind_name(kind: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match kind {
-        "before" => ("维修前", "Before"),
-        "during" => ("维修中", "During"),
-        "after" => ("维修后", "After"),
-        "receipt" => ("票据", "Receipt"),
-        "inspection_report" => ("检测报告", "Inspection report"),
-        "signature" => ("签字", "Signature"),
-        "developer_status" => ("建设单位状况证明", "Developer's status"),
-        _ => ("文件", "File"),
-    };
-    pick(lang, zh, en)
-}
-
-/// A timeline step's name, as the audit trail records it.
-pub fn action_name(action: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match action {
-        "file" => ("提交申请", "Filed"),
-        "ask_developer" => ("通知建设单位", "Asked the developer"),
-        "developer_will_repair" => ("建设单位承诺维修", "Developer will repair"),
-        "developer_disputes" => ("建设单位提出异议", "Developer disputes"),
-        "developer_silent" => ("建设单位逾期未答复", "Developer silent"),
-        "developer_unable" => ("建设单位无力维修", "Developer unable"),
-        "developer_repaired" => ("建设单位已维修", "Developer repaired"),
-        "developer_defaulted" => ("建设单位未按承诺维修", "Developer defaulted"),
-        "inspection_found" => ("检测结论", "Inspection finding"),
-        "approve" => ("同意使用保修金", "Approved"),
-        "reject" => ("驳回", "Rejected"),
-        "submit_plan" => ("提交方案", "Plan submitted"),
-        "approve_plan" => ("批准方案", "Plan approved"),
-        "return_plan" => ("退回方案", "Plan returned"),
-        "start_repair" => ("开始维修", "Repair started"),
-        "cost_sheet_revision" => ("费用清单新版本", "Cost-sheet revision"),
-        "cost_sheet_signed" => ("签字确认费用清单", "Cost sheet signed"),
-        "attach_evidence" => ("上传证据", "Evidence attached"),
-        "work_order_created" => ("派发工单", "Work order created"),
-        "visit_note" => ("上门记录", "Visit note"),
-        "return_visit" => ("回访评价", "Return visit"),
-        "submit_cost_sheet" => ("提交费用清单", "Cost sheet submitted"),
-        "return_cost_sheet" => ("退回费用清单", "Cost sheet returned"),
-        "dispute_signature" => ("对现场签字提出异议", "Signature disputed"),
-        "verify" => ("核定费用清单", "Verified"),
-        "pay" => ("支付", "Paid"),
-        "notify_developer" => ("通知建设单位使用情况", "Developer notified"),
-        _ => ("办理", "Step"),
     };
     pick(lang, zh, en)
 }
@@ -535,24 +459,10 @@ pub fn payee_name(payee: &str, lang: Lang) -> &'static str {
     }
 }
 
-/// A fund journal entry kind's name.
-pub fn entry_kind_name(kind: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match kind {
-        "deposit" => ("交存", "Deposit"),
-        "late_fee" => ("滞纳金", "Late fee"),
-        "interest" => ("利息", "Interest"),
-        "payout" => ("使用", "Payout"),
-        "award_refund" => ("奖励退还", "Award refund"),
-        "refund" => ("退还", "Refund"),
-        "reversal" => ("更正", "Reversal"),
-        _ => ("其他", "Other"),
-    };
-    pick(lang, zh, en)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::coverage::WarrantyCategory;
 
     #[test]
     fn both_languages_name_every_state_and_category() {

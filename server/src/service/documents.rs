@@ -1,0 +1,779 @@
+//! Printable documents (`printing`): the repair cost sheet of one revision, the claim dossier, the
+//! deposit certificate (Art. 15) and notice (Art. 10), the usage notice to the developer (Art. 26)
+//! and a building's yearly publication (Art. 28), for those who may see the claim or the building.
+//!
+//! Each issued PDF has a number and is stored as a blob, so the same number always gives the same
+//! bytes. The number is found again by what was printed (the content key, a SHA-256 of the
+//! document's model): printing unchanged content gives the same number and bytes; a new revision,
+//! a signature, a verdict or a payment gives a new one. Anyone holding a copy can check its number
+//! and hash on the public verification page, which shows no personal data.
+
+use std::io::Write;
+
+use baoxiu_sync_protocol::Money;
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::db::accounts::now;
+use crate::db::documents::{self as db, IssuedRow};
+use crate::domain::deadlines::shanghai_date;
+use crate::domain::ids::{BuildingId, ClaimId};
+use crate::error::{AppError, AppResult};
+use crate::media::store::Variant;
+use crate::messages::{Code, Lang};
+use crate::printing::labels::ZH as L;
+use crate::printing::{self, Block, Picture, Printed, Table};
+use crate::service::claims::{page_of, CostSheetView};
+use crate::service::policy::{self, Caller};
+use crate::state::AppState;
+
+/// The kinds of document, with the prefix of their numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    CostSheet,
+    Dossier,
+    DepositCertificate,
+    DepositNotice,
+    UsageNotice,
+    Publication,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::CostSheet,
+        Kind::Dossier,
+        Kind::DepositCertificate,
+        Kind::DepositNotice,
+        Kind::UsageNotice,
+        Kind::Publication,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::CostSheet => "cost_sheet",
+            Kind::Dossier => "dossier",
+            Kind::DepositCertificate => "deposit_certificate",
+            Kind::DepositNotice => "deposit_notice",
+            Kind::UsageNotice => "usage_notice",
+            Kind::Publication => "publication",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Kind::CostSheet => "FY",
+            Kind::Dossier => "JZ",
+            Kind::DepositCertificate => "JC",
+            Kind::DepositNotice => "TZ",
+            Kind::UsageNotice => "SY",
+            Kind::Publication => "GS",
+        }
+    }
+
+    /// The document's printed title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::CostSheet => L.cost_sheet_title,
+            Kind::Dossier => L.dossier_title,
+            Kind::DepositCertificate => L.certificate_title,
+            Kind::DepositNotice => L.deposit_notice_title,
+            Kind::UsageNotice => L.usage_notice_title,
+            Kind::Publication => L.publication_title,
+        }
+    }
+}
+
+/// An issued PDF.
+pub struct Issued {
+    pub number: String,
+    pub pdf: Vec<u8>,
+    pub filename: String,
+}
+
+/// What the public verification page shows of a document: no names, no addresses, no phones.
+#[derive(Serialize, ToSchema)]
+pub struct Verification {
+    pub number: String,
+    /// cost_sheet, dossier, deposit_certificate, deposit_notice, usage_notice or publication.
+    pub kind: String,
+    pub title: String,
+    pub issued_at: chrono::DateTime<Utc>,
+    /// SHA-256 of the PDF as issued, lowercase hex: a copy whose hash differs is not this document.
+    pub sha256: String,
+    pub size: i64,
+    /// The amounts and dates printed on it, by label.
+    #[schema(value_type = Object)]
+    pub facts: Value,
+}
+
+fn not_enabled() -> AppError {
+    AppError::new(Code::NotFound).detail("pdf_enabled = false")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The bytes of a stored blob.
+fn read_blob(state: &AppState, sha256: &str, variant: Variant) -> AppResult<Option<Vec<u8>>> {
+    match state.media.store.locate(sha256, variant).map_err(AppError::internal)? {
+        Some(path) => Ok(Some(std::fs::read(path).map_err(AppError::internal)?)),
+        None => Ok(None),
+    }
+}
+
+/// Issues `doc` as `kind` of `subject`, or returns what was issued for the same content before.
+async fn issue(
+    state: &AppState,
+    caller: &Caller,
+    kind: Kind,
+    subject: String,
+    mut doc: Printed,
+    facts: Value,
+) -> AppResult<Issued> {
+    let fonts = state.fonts.clone().ok_or_else(not_enabled)?;
+    let key = sha256_hex(&serde_json::to_vec(&(&doc.title, &doc.blocks)).map_err(AppError::internal)?);
+    let (k, s, c) = (kind.as_str(), subject.clone(), key.clone());
+    let found = state.db.read(move |conn| db::issued_for(conn, k, &s, &c)).await?;
+    let filename = |number: &str| format!("{}-{number}.pdf", kind.as_str());
+    if let Some(row) = found {
+        let pdf = read_blob(state, &row.sha256, Variant::Original)?.ok_or(AppError::new(Code::NotFound))?;
+        return Ok(Issued { filename: filename(&row.number), number: row.number, pdf });
+    }
+    let today = shanghai_date(Utc::now());
+    let number = format!(
+        "BXW-{}-{}-{}",
+        kind.prefix(),
+        today.format("%Y%m%d"),
+        hex::encode_upper(&uuid::Uuid::now_v7().as_bytes()[10..16])
+    );
+    doc.number = number.clone();
+    doc.issued_on = today.to_string();
+    doc.verify_url = format!("{}/verify/{number}", state.config.public_url.trim_end_matches('/'));
+    let pdf = tokio::task::spawn_blocking(move || printing::render(&doc, &fonts))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|e| AppError::internal(anyhow::anyhow!("pdf: {e}")))?;
+    let sha256 = sha256_hex(&pdf);
+    // Kept like evidence: content-addressed, written once, durable before it is named.
+    let staged = state.media.staging_path(&format!("document-{}", uuid::Uuid::now_v7()));
+    let mut file = std::fs::File::create(&staged).map_err(AppError::internal)?;
+    file.write_all(&pdf).and_then(|()| file.sync_all()).map_err(AppError::internal)?;
+    state.media.store.adopt(&staged, &sha256).map_err(AppError::internal)?;
+    let row = IssuedRow {
+        number: number.clone(),
+        kind: kind.as_str().to_string(),
+        subject_id: subject,
+        content_key: key,
+        sha256,
+        size: i64::try_from(pdf.len()).unwrap_or(i64::MAX),
+        summary: facts.to_string(),
+        issued_by: caller.id.clone(),
+        issued_at: now(),
+    };
+    let (kind_name, subject, content) = (row.kind.clone(), row.subject_id.clone(), row.content_key.clone());
+    let winner = state
+        .db
+        .write(move |conn| match db::insert(conn, &row)? {
+            true => Ok(None),
+            // Issued meanwhile by another request: that one is the document.
+            false => db::issued_for(conn, &kind_name, &subject, &content),
+        })
+        .await?;
+    match winner {
+        Some(row) => {
+            let pdf =
+                read_blob(state, &row.sha256, Variant::Original)?.ok_or(AppError::new(Code::NotFound))?;
+            Ok(Issued { filename: filename(&row.number), number: row.number, pdf })
+        }
+        None => Ok(Issued { filename: filename(&number), number, pdf }),
+    }
+}
+
+/// When a clock's duty was done, from the timeline: the step that left the state it runs in.
+fn met_at(clock: &str, timeline: &[crate::service::claims::TimelineEntry]) -> Option<chrono::DateTime<Utc>> {
+    let left = |state: &str| timeline.iter().find(|t| t.before.as_deref() == Some(state) && t.after != state);
+    let step = |action: &str| timeline.iter().find(|t| t.action == action);
+    match clock {
+        "developer_reply" => left("developer_asked"),
+        "developer_repair" => left("developer_repairing"),
+        "inspection" => left("under_inspection"),
+        "payout" => step("pay"),
+        "usage_notice" => step("notify_developer"),
+        _ => None,
+    }
+    .map(|t| t.at)
+}
+
+fn money(m: Money) -> String {
+    format!("¥{m}")
+}
+
+fn verdict(decision: Option<&str>) -> &'static str {
+    match decision {
+        Some("approved") => L.verdict_approved,
+        Some("cut") => L.verdict_cut,
+        Some("rejected") => L.verdict_rejected,
+        _ => "",
+    }
+}
+
+/// A Shanghai wall-clock time, to the minute.
+fn local(at: chrono::DateTime<Utc>) -> String {
+    at.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// What the cost-sheet part of a document prints: the lines with budgets and verdicts, totals,
+/// the signature and the revision's hash.
+struct SheetParts {
+    sheet_blocks: Vec<Block>,
+    facts: Value,
+}
+
+fn sheet_parts(
+    sheet: &CostSheetView,
+    drawing: Option<Picture>,
+    names: &std::collections::HashMap<String, String>,
+    device_key: Option<String>,
+) -> SheetParts {
+    let rows = sheet
+        .lines
+        .iter()
+        .map(|l| {
+            let mut v = verdict(l.decision.as_deref()).to_string();
+            if let Some(a) = l.approved {
+                v = format!("{v} {}", money(a));
+            }
+            if let Some(r) = &l.decision_reason {
+                v = format!("{v}：{r}");
+            }
+            vec![
+                l.line_no.to_string(),
+                l.description.clone(),
+                format!("{} {}", l.quantity, l.unit),
+                money(l.unit_price),
+                money(l.amount),
+                money(l.budget),
+                v,
+            ]
+        })
+        .collect();
+    let footer = vec![
+        String::new(),
+        L.total.to_string(),
+        String::new(),
+        String::new(),
+        money(sheet.total),
+        money(sheet.budget_total),
+        sheet.approved_total.map(|a| format!("{} {}", L.approved_total, money(a))).unwrap_or_default(),
+    ];
+    let table = Table {
+        columns: vec![
+            (L.col_no.into(), 0.5, false),
+            (L.col_item.into(), 2.6, false),
+            (L.col_quantity.into(), 1.1, true),
+            (L.col_unit_price.into(), 1.1, true),
+            (L.col_amount.into(), 1.2, true),
+            (L.col_budget.into(), 1.2, true),
+            (L.col_verdict.into(), 2.0, false),
+        ],
+        rows,
+        footer: Some(footer),
+    };
+    let name = |id: &Option<String>| id.as_ref().and_then(|i| names.get(i)).cloned().unwrap_or_default();
+    let mut signature = Vec::new();
+    match sheet.signed_at {
+        Some(at) => {
+            let in_person = sheet.witnessed_by.is_some();
+            let signer = sheet.signed_in_person_by.clone().unwrap_or_else(|| name(&sheet.signed_by));
+            signature.push((L.signed_by.to_string(), signer));
+            signature.push((
+                L.signed_how.to_string(),
+                (if in_person { L.signed_in_person } else { L.signed_own }).to_string(),
+            ));
+            if in_person {
+                signature.push((L.witness.to_string(), name(&sheet.witnessed_by)));
+            }
+            signature.push((L.signed_at.to_string(), local(at)));
+            if let Some(key) = device_key {
+                signature.push((L.device_key.to_string(), key));
+            }
+        }
+        None => signature.push((L.signature.to_string(), L.unsigned.to_string())),
+    }
+    let mut sheet_blocks = vec![
+        Block::Heading(format!("{} {}", L.revision, sheet.revision)),
+        Block::Table(table),
+        Block::Heading(L.signature.to_string()),
+        Block::Fields(signature),
+    ];
+    if sheet.disputed_at.is_some() {
+        sheet_blocks.push(Block::Text(format!(
+            "{}：{}",
+            L.disputed,
+            sheet.dispute_reason.clone().unwrap_or_default()
+        )));
+    }
+    if let Some(d) = drawing {
+        sheet_blocks.push(Block::Pictures(vec![d]));
+    }
+    if let Some(hash) = &sheet.hash {
+        sheet_blocks.push(Block::Fields(vec![(L.revision_hash.to_string(), hash.clone())]));
+    }
+    let facts = json!({
+        "revision": sheet.revision,
+        "total": sheet.total,
+        "budget_total": sheet.budget_total,
+        "approved_total": sheet.approved_total,
+        "signed": sheet.signed,
+        "revision_hash": sheet.hash,
+    });
+    SheetParts { sheet_blocks, facts }
+}
+
+/// Everything a claim's documents print, read in one transaction.
+struct ClaimMaterial {
+    page: crate::service::claims::ClaimPage,
+    place: (String, String, Option<String>),
+    repair_unit: Option<String>,
+    names: std::collections::HashMap<String, String>,
+    /// Blob hashes of the signature drawings, by revision.
+    drawings: Vec<(i32, String)>,
+    /// Device key fingerprints, by revision.
+    device_keys: Vec<(i32, String)>,
+    evidence: Vec<crate::service::evidence::EvidenceItem>,
+}
+
+async fn claim_material(
+    state: &AppState,
+    caller: &Caller,
+    id: &ClaimId,
+    with_evidence: bool,
+) -> AppResult<ClaimMaterial> {
+    let (who, id) = (caller.clone(), id.to_string());
+    let (page, place, repair_unit, names, drawings, device_keys, stored) = state
+        .db
+        .read(move |conn| {
+            let row = policy::visible_claim(conn, &who, &id)?;
+            let place = crate::db::registry::place_names(conn, &row.building_id, row.unit_id.as_deref())?;
+            let repair_unit = match &row.repair_unit_id {
+                Some(unit) => crate::db::registry::organisation_name(conn, unit)?,
+                None => None,
+            };
+            let sheets = crate::db::claims::cost_sheets_of(conn, &id)?;
+            let mut drawings = Vec::new();
+            let mut device_keys = Vec::new();
+            let mut people: Vec<String> = Vec::new();
+            for s in &sheets {
+                if let Some(file) = &s.signature_file_id {
+                    let (_, blob) = crate::db::files::file(conn, file)?;
+                    drawings.push((s.revision, blob.sha256));
+                }
+                if let Some(device) = &s.signing_device_id {
+                    if let Some(key) = crate::db::accounts::find_device(conn, device)?.map(|d| d.public_key) {
+                        let digest = sha256_hex(key.as_bytes());
+                        device_keys.push((s.revision, digest[..32].to_string()));
+                    }
+                }
+                people.extend(s.witnessed_by.iter().cloned());
+                people.extend(s.signed_by.iter().cloned());
+            }
+            let refs: Vec<&str> = people.iter().map(String::as_str).collect();
+            let names = crate::db::accounts::people(conn, &refs)?
+                .into_iter()
+                .map(|(id, (name, _))| (id, name))
+                .collect();
+            let stored =
+                if with_evidence { Some(crate::service::evidence::read_evidence(conn, &id)?) } else { None };
+            Ok((page_of(conn, &who, row)?, place, repair_unit, names, drawings, device_keys, stored))
+        })
+        .await?;
+    let evidence = stored.map(|s| crate::service::evidence::evidence_items(state, s)).unwrap_or_default();
+    Ok(ClaimMaterial { page, place, repair_unit, names, drawings, device_keys, evidence })
+}
+
+impl ClaimMaterial {
+    fn drawing(&self, state: &AppState, revision: i32) -> AppResult<Option<Picture>> {
+        let Some((_, sha)) = self.drawings.iter().find(|(r, _)| *r == revision) else { return Ok(None) };
+        Ok(read_blob(state, sha, Variant::Original)?.map(|bytes| Picture {
+            bytes,
+            sha256: sha.clone(),
+            caption: vec![L.drawing.to_string()],
+            width: 160.0,
+        }))
+    }
+
+    fn device_key(&self, revision: i32) -> Option<String> {
+        self.device_keys.iter().find(|(r, _)| *r == revision).map(|(_, k)| k.clone())
+    }
+
+    /// The claim's place, category and warranty, as each claim document opens.
+    fn head(&self) -> Block {
+        let c = &self.page.claim;
+        let (estate, building, unit) = &self.place;
+        let mut fields = vec![
+            (L.claim.to_string(), c.id.clone()),
+            (L.estate.to_string(), format!("{estate} {building}")),
+            (L.unit.to_string(), unit.clone().unwrap_or_else(|| L.common_part.to_string())),
+            (L.location.to_string(), c.location_detail.clone()),
+            (L.category.to_string(), crate::printing::category_name(c.category).to_string()),
+            (L.warranty_until.to_string(), c.warranty_last_day.to_string()),
+            (L.applicant.to_string(), c.applicant_name.clone().unwrap_or_default()),
+            (L.reported_on.to_string(), c.reported_on.to_string()),
+        ];
+        if let Some(unit) = &self.repair_unit {
+            fields.push((L.repair_unit.to_string(), unit.clone()));
+        }
+        Block::Fields(fields)
+    }
+}
+
+/// The repair cost sheet 物业维修工程费用清单 of one revision.
+pub async fn cost_sheet(state: &AppState, caller: &Caller, id: &ClaimId, revision: i32) -> AppResult<Issued> {
+    let m = claim_material(state, caller, id, false).await?;
+    let sheet =
+        m.page.cost_sheets.iter().find(|s| s.revision == revision).ok_or(AppError::new(Code::NotFound))?;
+    let parts = sheet_parts(sheet, m.drawing(state, revision)?, &m.names, m.device_key(revision));
+    let mut blocks = vec![m.head()];
+    blocks.extend(parts.sheet_blocks);
+    let doc = Printed {
+        title: Kind::CostSheet.title().into(),
+        number: String::new(),
+        issued_on: String::new(),
+        verify_url: String::new(),
+        blocks,
+    };
+    issue(state, caller, Kind::CostSheet, format!("{id}:{revision}"), doc, parts.facts).await
+}
+
+/// The claim dossier: the application, coverage, deadlines, plans, the verified (or latest) cost
+/// sheet, the payout, the evidence with EXIF and flags, and the timeline with names.
+pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Issued> {
+    let m = claim_material(state, caller, id, true).await?;
+    let c = &m.page.claim;
+    let mut blocks = vec![Block::Heading(L.application.to_string()), m.head()];
+    blocks.push(Block::Text(format!("{}：{}", L.description, c.description)));
+    let covered = if c.reported_on <= c.warranty_last_day { L.covered } else { L.not_covered };
+    blocks.push(Block::Text(format!(
+        "{}：{}（{} {}）",
+        L.coverage, covered, L.warranty_until, c.warranty_last_day
+    )));
+    blocks.push(Block::Heading(L.deadlines.to_string()));
+    blocks.push(Block::Table(Table {
+        columns: vec![
+            (L.col_clock.into(), 2.0, false),
+            (L.col_due.into(), 1.2, false),
+            (L.col_met.into(), 1.0, false),
+        ],
+        rows: c
+            .deadlines
+            .iter()
+            .map(|d| {
+                vec![
+                    format!(
+                        "{}{}",
+                        printing::clock_name(&d.clock),
+                        d.article.as_ref().map(|a| format!(" {a}")).unwrap_or_default()
+                    ),
+                    d.due_on.to_string(),
+                    match (d.met, met_at(&d.clock, &m.page.timeline)) {
+                        (true, Some(at)) => {
+                            let late = shanghai_date(at) > d.due_on;
+                            format!("{} {}（{}）", L.met, local(at), if late { L.late } else { L.on_time })
+                        }
+                        (true, None) => L.met.to_string(),
+                        (false, _) => L.open.to_string(),
+                    },
+                ]
+            })
+            .collect(),
+        footer: None,
+    }));
+    if !m.page.plans.is_empty() {
+        blocks.push(Block::Heading(L.plans.to_string()));
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                (L.col_no.into(), 0.8, false),
+                (L.description.into(), 3.0, false),
+                (L.col_budget.into(), 1.2, true),
+                (L.col_verdict.into(), 1.5, false),
+            ],
+            rows: m
+                .page
+                .plans
+                .iter()
+                .map(|p| {
+                    vec![
+                        p.revision.to_string(),
+                        p.description.clone(),
+                        money(p.budget),
+                        verdict(p.decision.as_deref()).to_string(),
+                    ]
+                })
+                .collect(),
+            footer: None,
+        }));
+    }
+    let sheet =
+        m.page.cost_sheets.iter().rev().find(|s| s.verified_at.is_some()).or(m.page.cost_sheets.last());
+    let mut facts = json!({"state": c.state.as_str(), "kind": c.kind.as_str()});
+    if let Some(sheet) = sheet {
+        let parts =
+            sheet_parts(sheet, m.drawing(state, sheet.revision)?, &m.names, m.device_key(sheet.revision));
+        blocks.extend(parts.sheet_blocks);
+        facts["cost_sheet"] = parts.facts;
+    }
+    if let Some(p) = &m.page.payout {
+        blocks.push(Block::Heading(L.payout.to_string()));
+        blocks.push(Block::Fields(vec![
+            (L.col_amount.to_string(), money(p.amount)),
+            (L.paid_on.to_string(), p.paid_on.to_string()),
+            (L.bank_reference.to_string(), p.bank_reference.clone()),
+        ]));
+        facts["paid"] = json!(p.amount);
+        facts["paid_on"] = json!(p.paid_on);
+    }
+    if !m.evidence.is_empty() {
+        blocks.push(Block::Heading(L.evidence.to_string()));
+        let mut pictures = Vec::new();
+        for e in &m.evidence {
+            let mut caption = vec![format!(
+                "{} · {}",
+                crate::messages::evidence_kind_name(&e.kind, Lang::ZhCn),
+                &e.file.sha256[..16]
+            )];
+            if let Some(x) = &e.file.exif {
+                if let Some(t) = x.taken_at {
+                    caption.push(local(t));
+                }
+                if let (Some(lat), Some(lng)) = (x.latitude, x.longitude) {
+                    caption.push(format!("{lat:.5}, {lng:.5}"));
+                }
+            }
+            if !e.flags.is_empty() {
+                caption.push(
+                    e.flags
+                        .iter()
+                        .map(|f| crate::messages::flag_name(f, Lang::ZhCn))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                );
+            }
+            let bytes = read_blob(state, &e.file.sha256, Variant::Thumbnail)?;
+            match bytes {
+                Some(bytes) => {
+                    pictures.push(Picture { bytes, sha256: e.file.sha256.clone(), caption, width: 112.0 })
+                }
+                None => blocks.push(Block::Text(caption.join(" · "))),
+            }
+        }
+        blocks.push(Block::Pictures(pictures));
+    }
+    blocks.push(Block::Heading(L.timeline.to_string()));
+    blocks.push(Block::Table(Table {
+        columns: vec![
+            (L.col_at.into(), 1.3, false),
+            (L.col_who.into(), 1.0, false),
+            (L.col_step.into(), 1.4, false),
+            (L.col_note.into(), 2.5, false),
+        ],
+        rows: m
+            .page
+            .timeline
+            .iter()
+            .map(|t| {
+                let note = ["note", "reason", "comment"]
+                    .iter()
+                    .find_map(|k| t.detail.get(k).and_then(Value::as_str))
+                    .unwrap_or("");
+                vec![
+                    local(t.at),
+                    t.actor_name.clone().unwrap_or_default(),
+                    printing::action_name(&t.action).to_string(),
+                    note.to_string(),
+                ]
+            })
+            .collect(),
+        footer: None,
+    }));
+    let doc = Printed {
+        title: Kind::Dossier.title().into(),
+        number: String::new(),
+        issued_on: String::new(),
+        verify_url: String::new(),
+        blocks,
+    };
+    issue(state, caller, Kind::Dossier, id.to_string(), doc, facts).await
+}
+
+/// The usage notice to the developer (Art. 26): what was paid, from which category.
+pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Issued> {
+    let notice = crate::service::fund::usage_notice(state, caller, id).await?;
+    let rows = notice
+        .entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.entry_date.to_string(),
+                crate::printing::entry_kind_name(e.kind.as_str()).to_string(),
+                money(e.amount),
+            ]
+        })
+        .collect();
+    let blocks = vec![
+        Block::Text(L.usage_text.to_string()),
+        Block::Fields(vec![
+            (L.claim.to_string(), notice.claim_id.clone()),
+            (L.category.to_string(), crate::printing::category_name(notice.category).to_string()),
+            (L.used.to_string(), money(notice.total_used)),
+            (L.balance_after.to_string(), money(notice.category_balance)),
+        ]),
+        Block::Heading(L.entries.to_string()),
+        Block::Table(Table {
+            columns: vec![
+                (L.col_date.into(), 1.0, false),
+                (L.col_kind.into(), 1.0, false),
+                (L.col_amount.into(), 1.0, true),
+            ],
+            rows,
+            footer: None,
+        }),
+    ];
+    let facts = json!({"category": notice.category.as_str(), "used": notice.total_used, "category_balance": notice.category_balance});
+    let doc = Printed {
+        title: Kind::UsageNotice.title().into(),
+        number: String::new(),
+        issued_on: String::new(),
+        verify_url: String::new(),
+        blocks,
+    };
+    issue(state, caller, Kind::UsageNotice, id.to_string(), doc, facts).await
+}
+
+/// The deposit notice (Art. 10) or, once paid in full, the deposit certificate (Art. 15).
+pub async fn deposit(state: &AppState, caller: &Caller, id: &BuildingId, kind: Kind) -> AppResult<Issued> {
+    let notice = crate::service::fund::get_notice(state, caller, id).await?;
+    let (estate, building, developer) = {
+        let (who, b) = (caller.clone(), id.to_string());
+        state
+            .db
+            .read(move |conn| {
+                let (row, _, developer) = policy::building_in_scope(conn, &who, &b)?;
+                let (estate, building, _) = crate::db::registry::place_names(conn, &row.id, None)?;
+                let developer = crate::db::registry::organisation_name(conn, &developer)?.unwrap_or_default();
+                Ok((estate, building, developer))
+            })
+            .await?
+    };
+    let mut fields = vec![
+        (L.developer.to_string(), developer),
+        (L.estate.to_string(), format!("{estate} {building}")),
+        (L.construction_cost.to_string(), money(notice.cost)),
+        (L.rate.to_string(), format!("{}%", notice.rate)),
+        (L.deposit_amount.to_string(), money(notice.amount)),
+        (L.due_on.to_string(), notice.due_on.to_string()),
+    ];
+    let mut facts = json!({"amount": notice.amount, "due_on": notice.due_on});
+    let text = match kind {
+        Kind::DepositCertificate => {
+            let number = notice
+                .certificate_number
+                .clone()
+                .ok_or(AppError::new(Code::NotFound).detail("not paid in full"))?;
+            fields.push((L.paid.to_string(), money(notice.paid)));
+            fields.push((L.certificate_no.to_string(), number.clone()));
+            facts["certificate_number"] = json!(number);
+            facts["paid"] = json!(notice.paid);
+            L.certificate_text
+        }
+        _ => {
+            fields.push((L.objection_until.to_string(), notice.objection_due_on.to_string()));
+            fields.push((L.paid.to_string(), money(notice.paid)));
+            fields.push((L.outstanding.to_string(), money(notice.outstanding)));
+            L.notice_text
+        }
+    };
+    let mut blocks = vec![Block::Fields(fields), Block::Text(text.to_string())];
+    if !notice.payments.is_empty() {
+        blocks.push(Block::Heading(L.payments.to_string()));
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                (L.paid_on.into(), 1.0, false),
+                (L.col_amount.into(), 1.0, true),
+                (L.bank_reference.into(), 1.5, false),
+            ],
+            rows: notice
+                .payments
+                .iter()
+                .map(|p| vec![p.paid_on.to_string(), money(p.amount), p.bank_reference.clone()])
+                .collect(),
+            footer: None,
+        }));
+    }
+    let doc = Printed {
+        title: kind.title().into(),
+        number: String::new(),
+        issued_on: String::new(),
+        verify_url: String::new(),
+        blocks,
+    };
+    issue(state, caller, kind, id.to_string(), doc, facts).await
+}
+
+/// A building's yearly publication of its fund (Art. 28).
+pub async fn publication(state: &AppState, caller: &Caller, id: &BuildingId, year: i32) -> AppResult<Issued> {
+    let s = crate::service::fund::publication(state, caller, (id.clone(), year)).await?;
+    let blocks = vec![
+        Block::Fields(vec![
+            (L.estate.to_string(), format!("{} {}", s.estate, s.building)),
+            (L.year.to_string(), s.year.to_string()),
+        ]),
+        Block::Table(Table {
+            columns: vec![(L.movements.into(), 2.0, false), (L.col_amount.into(), 1.0, true)],
+            rows: vec![
+                vec![L.opening.into(), money(s.opening_balance)],
+                vec![L.deposits.into(), money(s.deposits)],
+                vec![L.interest.into(), money(s.interest)],
+                vec![L.payouts.into(), money(s.uses)],
+                vec![L.refunds.into(), money(s.refunds)],
+            ],
+            footer: Some(vec![L.closing.into(), money(s.closing_balance)]),
+        }),
+    ];
+    let facts =
+        json!({"year": year, "opening_balance": s.opening_balance, "closing_balance": s.closing_balance});
+    let doc = Printed {
+        title: Kind::Publication.title().into(),
+        number: String::new(),
+        issued_on: String::new(),
+        verify_url: String::new(),
+        blocks,
+    };
+    issue(state, caller, Kind::Publication, format!("{id}:{year}"), doc, facts).await
+}
+
+/// What anyone may check of a document by its number.
+pub async fn verify(state: &AppState, number: &str) -> AppResult<Verification> {
+    let number = number.to_string();
+    if number.len() > 64 || !number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(AppError::new(Code::NotFound));
+    }
+    let row = state
+        .db
+        .read(move |conn| db::by_number(conn, &number))
+        .await?
+        .ok_or(AppError::new(Code::NotFound))?;
+    let kind = Kind::ALL.into_iter().find(|k| k.as_str() == row.kind).ok_or(AppError::new(Code::NotFound))?;
+    Ok(Verification {
+        title: kind.title().to_string(),
+        number: row.number,
+        kind: row.kind,
+        issued_at: crate::service::utc(row.issued_at),
+        sha256: row.sha256,
+        size: row.size,
+        facts: serde_json::from_str(&row.summary).unwrap_or(Value::Null),
+    })
+}
