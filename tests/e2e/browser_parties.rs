@@ -1,8 +1,9 @@
 //! The other parties' pages in a real browser (the same headless Chromium as `browser.rs`): an
 //! owner on a 360 px phone files a claim with two photos, one of them cut off mid-upload and
 //! resumed; a developer disputes and uploads its testing report; the repair unit's dispatcher
-//! sends a colleague; the owner signs the cost sheet by drawing on the canvas; the bureau pays in
-//! the console, and the owner sees it paid and rates the repair.
+//! sends a colleague; the owner signs the cost sheet by drawing on the canvas (and, the sheet
+//! having changed between the page's load and the confirmation, is refused and shown the new one);
+//! the bureau pays in the console, and the owner sees it paid and rates the repair.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -230,17 +231,30 @@ async fn a_claim_runs_from_the_developers_dispute_to_the_owner_seeing_it_paid() 
         assert!(!message.is_displayed().await.unwrap(), "the prompt goes once the owner signs");
         for_the_docs_at(&web, "owner-signing.png", 360).await;
         web.set_window_rect(0, 0, 360, 800).await.unwrap();
+        // Meanwhile the repair unit records another revision: the drawing on the page is not
+        // taken for it, and the owner is shown the new one to sign.
+        let mut again = two_lines();
+        again["parent_revision"] = json!(1);
+        ok(&app, &c.technician.access, &path("cost-sheets"), again).await;
+        web.find(By::Id("sign-confirm")).await.unwrap().click().await.unwrap();
+        wait_for_text(&web, "page-notice", "费用清单已有新版本").await;
+        assert_eq!(wait_for(&web, By::Id("sign-revision")).await.text().await.unwrap(), "2");
+        let newer = wait_for(&web, By::Id("revision-hash")).await.text().await.unwrap();
+        assert_ne!(newer, shown);
+        let page = app.get(&format!("/api/v1/claims/{id}"), &c.owner.access).await.body;
+        assert!(page["cost_sheets"].as_array().unwrap().iter().all(|s| s["signed_at"].is_null()));
+        draw_signature(&web).await;
         web.find(By::Id("sign-confirm")).await.unwrap().click().await.unwrap();
         wait_for_text(&web, "page-notice", "已签字确认").await;
         let page = app.get(&format!("/api/v1/claims/{id}"), &c.owner.access).await.body;
-        let sheet = &page["cost_sheets"][0];
-        assert_eq!((&sheet["signed_by"], &sheet["hash"]), (&json!(c.owner.user_id), &json!(shown)));
+        let sheet = &page["cost_sheets"][1];
+        assert_eq!((&sheet["signed_by"], &sheet["hash"]), (&json!(c.owner.user_id), &json!(newer)));
         let drawing = sheet["signature_file_id"].as_str().expect("the drawing is kept");
         let file = app.get(&format!("/api/v1/files/{drawing}"), &c.owner.access).await.body;
         assert_eq!(file["media_type"], "image/png", "{file}");
     })
     .await;
-    ok(&app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
+    ok(&app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 2})).await;
 
     // The bureau verifies and pays in the console.
     let web = browser(&driver).await;
