@@ -554,3 +554,41 @@ async fn the_api_takes_a_pages_cookie_only_with_its_csrf_header() {
     assert_eq!(me(Some("0123")).await.unwrap().status(), StatusCode::FORBIDDEN);
     assert_eq!(me(Some(&csrf)).await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_owner_on_the_owners_committee_files_for_common_parts_from_their_page() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let web = Web::sign_in(&app, "owner").await;
+    // Not on a committee: the owner's page offers no common parts.
+    assert!(!web.get("/me").await.has("可申请维修的共用部位"));
+    let estate = app.demo_estate(&c.reviewer.access).await;
+    let estate_id = estate["id"].as_str().unwrap();
+    let admin = app.login("admin").await;
+    let committee = json!({"name": "泉景花园业主委员会", "member_ids": [c.owner.user_id]});
+    let set = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/estates/{estate_id}/owners-committee"),
+            Some(&admin.access),
+            Some(committee),
+        )
+        .await;
+    assert!(set.status.is_success(), "{}", set.body);
+    let home = web.get("/me").await;
+    assert!(home.has("可申请维修的共用部位"), "{}", home.body);
+    let place = format!("building:{}", c.building);
+    let photo = app.upload_photo(&c.owner.access, 41).await;
+    let fields = [
+        ("kind", "standard"),
+        ("place", place.as_str()),
+        ("category", "roof_waterproofing"),
+        ("location_detail", "屋面"),
+        ("description", "屋面渗水，顶层多户受影响。"),
+        ("photo", photo.as_str()),
+    ];
+    let filed = web.submit("/me/claims/new", "/me/claims", &fields).await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
+    let claim = api_claim(&app, &c.owner.access, &claim_of(&filed)).await;
+    assert_eq!(claim["claim"]["location"], "common_part");
+}
