@@ -50,8 +50,6 @@ const BOTTOM: f32 = PAGE_H - MARGIN - 18.0;
 pub struct Fonts {
     regular: Font,
     bold: Font,
-    /// Advance widths in em per glyph, for wrapping: read once from the font.
-    advances: std::sync::Arc<Advances>,
 }
 
 impl std::fmt::Debug for Fonts {
@@ -60,20 +58,16 @@ impl std::fmt::Debug for Fonts {
     }
 }
 
-/// How wide characters are, in em: Noto Sans CJK sets Han, kana and full-width forms at 1 em and
+/// How wide a character is, in em: Noto Sans CJK sets Han, kana and full-width forms at 1 em and
 /// Latin proportionally; these averages keep wrapping on the safe side.
-struct Advances;
-
-impl Advances {
-    fn of(&self, c: char) -> f32 {
-        match c {
-            ' ' => 0.26,
-            'i' | 'l' | 'j' | '.' | ',' | ':' | ';' | '|' | '!' | '\'' | '(' | ')' | '[' | ']' => 0.3,
-            'm' | 'w' | 'M' | 'W' | '@' | '%' => 0.85,
-            '0'..='9' | '¥' | '-' | '+' | '/' | '#' => 0.56,
-            c if c.is_ascii() => 0.6,
-            _ => 1.0,
-        }
+fn advance(c: char) -> f32 {
+    match c {
+        ' ' => 0.26,
+        'i' | 'l' | 'j' | '.' | ',' | ':' | ';' | '|' | '!' | '\'' | '(' | ')' | '[' | ']' => 0.3,
+        'm' | 'w' | 'M' | 'W' | '@' | '%' => 0.85,
+        '0'..='9' | '¥' | '-' | '+' | '/' | '#' => 0.56,
+        c if c.is_ascii() => 0.6,
+        _ => 1.0,
     }
 }
 
@@ -93,11 +87,11 @@ impl Fonts {
             }
             _ => regular.clone(),
         };
-        Ok(Fonts { regular, bold, advances: std::sync::Arc::new(Advances) })
+        Ok(Fonts { regular, bold })
     }
 
     fn width(&self, text: &str, size: f32) -> f32 {
-        text.chars().map(|c| self.advances.of(c)).sum::<f32>() * size
+        text.chars().map(advance).sum::<f32>() * size
     }
 
     /// Breaks `text` into lines no wider than `width` at `size`: at spaces for Latin words, and
@@ -427,20 +421,15 @@ fn table_block(w: &mut Writer<'_>, table: &Table, body: f32) {
 fn picture_size(bytes: &[u8], width: f32) -> Option<(f32, f32)> {
     let (iw, ih) = image_dimensions(bytes)?;
     let h = (width * ih as f32 / iw.max(1) as f32).min(width * 1.4);
-    Some((h * iw as f32 / ih.max(1) as f32, h).min_by_width(width))
+    Some(fit_width((h * iw as f32 / ih.max(1) as f32, h), width))
 }
 
-trait MinByWidth {
-    fn min_by_width(self, width: f32) -> (f32, f32);
-}
-
-impl MinByWidth for (f32, f32) {
-    fn min_by_width(self, width: f32) -> (f32, f32) {
-        if self.0 > width {
-            (width, self.1 * width / self.0)
-        } else {
-            self
-        }
+/// `(w, h)` scaled down, if wider than `width`, to that width.
+fn fit_width((w, h): (f32, f32), width: f32) -> (f32, f32) {
+    if w > width {
+        (width, h * width / w)
+    } else {
+        (w, h)
     }
 }
 
@@ -569,7 +558,7 @@ mod tests {
 
     #[test]
     fn wide_pictures_are_scaled_to_their_width() {
-        assert_eq!((400.0, 100.0).min_by_width(200.0), (200.0, 50.0));
-        assert_eq!((100.0, 100.0).min_by_width(200.0), (100.0, 100.0));
+        assert_eq!(fit_width((400.0, 100.0), 200.0), (200.0, 50.0));
+        assert_eq!(fit_width((100.0, 100.0), 200.0), (100.0, 100.0));
     }
 }

@@ -138,10 +138,8 @@ async fn issue(
     let key = sha256_hex(&serde_json::to_vec(&(&doc.title, &doc.blocks)).map_err(AppError::internal)?);
     let (k, s, c) = (kind.as_str(), subject.clone(), key.clone());
     let found = state.db.read(move |conn| db::issued_for(conn, k, &s, &c)).await?;
-    let filename = |number: &str| format!("{}-{number}.pdf", kind.as_str());
     if let Some(row) = found {
-        let pdf = read_blob(state, &row.sha256, Variant::Original)?.ok_or(AppError::new(Code::NotFound))?;
-        return Ok(Issued { filename: filename(&row.number), number: row.number, pdf });
+        return stored(state, kind, row);
     }
     let today = shanghai_date(Utc::now());
     let number = format!(
@@ -184,13 +182,19 @@ async fn issue(
         })
         .await?;
     match winner {
-        Some(row) => {
-            let pdf =
-                read_blob(state, &row.sha256, Variant::Original)?.ok_or(AppError::new(Code::NotFound))?;
-            Ok(Issued { filename: filename(&row.number), number: row.number, pdf })
-        }
-        None => Ok(Issued { filename: filename(&number), number, pdf }),
+        Some(row) => stored(state, kind, row),
+        None => Ok(Issued { filename: filename(kind, &number), number, pdf }),
     }
+}
+
+fn filename(kind: Kind, number: &str) -> String {
+    format!("{}-{number}.pdf", kind.as_str())
+}
+
+/// A document issued before, as it was stored.
+fn stored(state: &AppState, kind: Kind, row: IssuedRow) -> AppResult<Issued> {
+    let pdf = read_blob(state, &row.sha256, Variant::Original)?.ok_or(AppError::new(Code::NotFound))?;
+    Ok(Issued { filename: filename(kind, &row.number), number: row.number, pdf })
 }
 
 /// When a clock's duty was done, from the timeline: the step that left the state it runs in.

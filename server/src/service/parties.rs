@@ -149,12 +149,20 @@ pub async fn applicant_home(state: &AppState, caller: &Caller) -> AppResult<Appl
                     ends: warranty_ends(building),
                 });
             }
+            // A property manager claims for its estates' common parts; an owner for those of an
+            // estate whose owners' committee they sit on. Each estate's committee is read once.
+            let mut on_committee: std::collections::HashMap<String, bool> = Default::default();
             let mut common_parts = Vec::new();
             for (building, estate_id, estate) in &buildings {
-                let may = match who.role {
-                    Role::PropertyManager => true,
-                    _ => reg::committee_of(conn, estate_id)?
-                        .is_some_and(|(_, members)| members.contains(&who.id)),
+                let may = match (who.role, on_committee.get(estate_id)) {
+                    (Role::PropertyManager, _) => true,
+                    (_, Some(member)) => *member,
+                    (_, None) => {
+                        let member = reg::committee_of(conn, estate_id)?
+                            .is_some_and(|(_, members)| members.contains(&who.id));
+                        on_committee.insert(estate_id.clone(), member);
+                        member
+                    }
                 };
                 if may {
                     common_parts.push(place(building, estate_id.clone(), estate.clone()));

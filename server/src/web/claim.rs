@@ -317,6 +317,31 @@ fn rows<T>(prefix: &str, row: impl Fn(&dyn Fn(&str) -> String) -> AppResult<Opti
     Ok(out)
 }
 
+/// The filled `line_*_{n}` rows of a cost-sheet form: the repair unit's sheet, which may name the
+/// plan's lines (`with_plan`), or the lines of an emergency repair its applicant paid for.
+pub fn sheet_lines(f: &Fields<'_>, with_plan: bool) -> AppResult<Vec<LineInput>> {
+    rows("line", |name| {
+        let Some(description) = f.text(&name("description")) else { return Ok(None) };
+        let plan_line: Option<i32> = if with_plan { f.parsed(&name("plan_line"))? } else { None };
+        Ok(Some(LineInput {
+            kind: line_kind(f, &name("kind"))?,
+            description,
+            unit: f.required(&name("unit"))?,
+            quantity: f
+                .parsed::<Decimal>(&name("quantity"))?
+                .ok_or_else(|| AppError::invalid("quantity").detail(name("quantity")))?,
+            unit_price: f
+                .parsed(&name("unit_price"))?
+                .ok_or_else(|| AppError::invalid("unit_price").detail(name("unit_price")))?,
+            budget: match (with_plan, plan_line) {
+                (true, None) => f.parsed(&name("budget"))?,
+                _ => None,
+            },
+            plan_line,
+        }))
+    })
+}
+
 fn line_kind(f: &Fields<'_>, name: &str) -> AppResult<LineKind> {
     LineKind::parse(&f.required(name)?).ok_or_else(|| AppError::invalid("kind").detail(name.to_string()))
 }
@@ -356,26 +381,7 @@ fn request(step: &str, f: &Fields<'_>) -> AppResult<PartyStep> {
         "start_repair" => PartyStep::StartRepair(StepRequest { version: f.version()?, note: f.text("note") }),
         "cost_sheet" => PartyStep::CostSheet(CostSheetRequest {
             parent_revision: f.parsed("parent_revision")?,
-            lines: rows("line", |name| {
-                let Some(description) = f.text(&name("description")) else { return Ok(None) };
-                let plan_line: Option<i32> = f.parsed(&name("plan_line"))?;
-                Ok(Some(LineInput {
-                    kind: line_kind(f, &name("kind"))?,
-                    description,
-                    unit: f.required(&name("unit"))?,
-                    quantity: f
-                        .parsed::<Decimal>(&name("quantity"))?
-                        .ok_or_else(|| AppError::invalid("quantity").detail(name("quantity")))?,
-                    unit_price: f
-                        .parsed(&name("unit_price"))?
-                        .ok_or_else(|| AppError::invalid("unit_price").detail(name("unit_price")))?,
-                    budget: match plan_line {
-                        Some(_) => None,
-                        None => f.parsed(&name("budget"))?,
-                    },
-                    plan_line,
-                }))
-            })?,
+            lines: sheet_lines(f, true)?,
         }),
         "submit_cost_sheet" => {
             PartyStep::Submit(SubmitCostSheetRequest { version: f.version()?, revision: revision()? })

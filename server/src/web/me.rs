@@ -9,19 +9,16 @@ use askama::Template;
 use baoxiu_sync_protocol::cost_sheet::LineKind;
 use baoxiu_sync_protocol::Money;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::claim::FORM_LINES;
+use super::claim::{sheet_lines, FORM_LINES};
 use super::session::{Fields, SignedForm};
 use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::lifecycle::ClaimKind;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
-use crate::service::claims::{
-    self as claims, AdvanceInput, ClaimResponse, EvidenceRef, FileClaim, LineInput,
-};
+use crate::service::claims::{self as claims, AdvanceInput, ClaimResponse, EvidenceRef, FileClaim};
 use crate::service::parties::{self, ApplicantHome, Place};
 use crate::state::AppState;
 
@@ -179,25 +176,7 @@ fn filing(f: &Fields<'_>) -> AppResult<FileClaim> {
     let advance = match kind {
         ClaimKind::Standard => None,
         ClaimKind::EmergencyAdvance => {
-            let mut lines = Vec::new();
-            for n in 1..=FORM_LINES {
-                let name = |field: &str| format!("line_{field}_{n}");
-                let Some(description) = f.text(&name("description")) else { continue };
-                lines.push(LineInput {
-                    kind: LineKind::parse(&f.required(&name("kind"))?)
-                        .ok_or_else(|| AppError::invalid("kind").detail(name("kind")))?,
-                    description,
-                    unit: f.required(&name("unit"))?,
-                    quantity: f
-                        .parsed::<Decimal>(&name("quantity"))?
-                        .ok_or_else(|| AppError::invalid("quantity").detail(name("quantity")))?,
-                    unit_price: f
-                        .parsed(&name("unit_price"))?
-                        .ok_or_else(|| AppError::invalid("unit_price").detail(name("unit_price")))?,
-                    budget: None,
-                    plan_line: None,
-                });
-            }
+            let lines = sheet_lines(f, false)?;
             let amount = f.parsed::<Money>("amount")?.ok_or_else(|| AppError::invalid("amount"))?;
             Some(AdvanceInput { amount, lines })
         }
