@@ -441,17 +441,7 @@ pub fn sign_cost_sheet(
     if latest.revision != revision {
         return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
     }
-    let signed = sign_latest(conn, latest, by, None)?;
-    // The drawing the applicant made on their own account, kept with the signature it made.
-    match drawing {
-        Some(file) if signed.signed_by.as_deref() == Some(by) && signed.signature_file_id.is_none() => {
-            diesel::update(cost_sheets::table.find(&signed.id))
-                .set(cost_sheets::signature_file_id.eq(Some(file)))
-                .execute(conn)?;
-            latest_cost_sheet(conn, claim_id)?.ok_or(AppError::new(Code::NotFound))
-        }
-        _ => Ok(signed),
-    }
+    sign_latest(conn, latest, by, Signing::Own { drawing: drawing.map(str::to_owned) })
 }
 
 /// The applicant confirms, on their own account, a signature a technician witnessed in person:
@@ -476,6 +466,14 @@ pub struct OnSiteSignature {
     pub device_signature: String,
 }
 
+/// How a revision is signed.
+pub enum Signing {
+    /// By the applicant on their own account, with the drawing they made if any.
+    Own { drawing: Option<String> },
+    /// Captured on a phone on site.
+    OnSite(OnSiteSignature),
+}
+
 /// Signs the latest revision, unless it is in conflict with a sibling; signing twice is a no-op.
 ///
 /// The applicant `by` signs on their own account, on the web or on their own phone. With a
@@ -487,7 +485,7 @@ pub fn sign_latest(
     conn: &mut DbConnection,
     latest: CostSheetRow,
     by: &str,
-    on_site: Option<OnSiteSignature>,
+    how: Signing,
 ) -> AppResult<CostSheetRow> {
     if latest.is_signed() {
         return Ok(latest);
@@ -497,18 +495,21 @@ pub fn sign_latest(
     }
     let cleared =
         (cost_sheets::disputed_at.eq(None::<NaiveDateTime>), cost_sheets::dispute_reason.eq(None::<String>));
-    match on_site {
-        None => diesel::update(cost_sheets::table.find(&latest.id))
+    match how {
+        // The drawing made on the applicant's own account is the one kept; without one, what the
+        // sheet held stays.
+        Signing::Own { drawing } => diesel::update(cost_sheets::table.find(&latest.id))
             .set((
                 cost_sheets::signed_by.eq(Some(by)),
                 cost_sheets::signed_at.eq(Some(now())),
                 cost_sheets::witnessed_by.eq(None::<String>),
                 cost_sheets::signer_name.eq(None::<String>),
                 cost_sheets::signer_phone.eq(None::<String>),
+                cost_sheets::signature_file_id.eq(drawing.or(latest.signature_file_id.clone())),
                 cleared,
             ))
             .execute(conn)?,
-        Some(s) => diesel::update(cost_sheets::table.find(&latest.id))
+        Signing::OnSite(s) => diesel::update(cost_sheets::table.find(&latest.id))
             .set((
                 cost_sheets::signed_by.eq(s.witness.is_none().then_some(by)),
                 cost_sheets::signed_at.eq(Some(now())),

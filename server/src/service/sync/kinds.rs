@@ -525,7 +525,8 @@ fn owner_confirmation(
     };
     // In person, the technician witnesses on the applicant's behalf, who is told at once; on the
     // applicant's own phone, the applicant signs.
-    let sheet = claims_db::sign_latest(conn, latest, &claim.applicant_id, Some(on_site))?;
+    let sheet =
+        claims_db::sign_latest(conn, latest, &claim.applicant_id, claims_db::Signing::OnSite(on_site))?;
     if in_person {
         let key = format!("{}:{}", sheet.revision, sheet.revision_hash.as_deref().unwrap_or(""));
         let notice = notify::Notify {
