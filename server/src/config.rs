@@ -147,6 +147,44 @@ pub struct Config {
     /// The address printed in each document's QR code, before `/verify/{number}`: the public
     /// origin people reach the server at. Default `http://localhost:8080`.
     pub public_url: String,
+    /// Where blobs live: `local` (the default: `<data_dir>/blobs`) or `s3://bucket/prefix`, an
+    /// S3-compatible bucket that several servers share (the `s3_*` settings say how to reach it).
+    pub blob_store: String,
+    /// The object store's address, e.g. `https://oss-cn-qingdao.aliyuncs.com` or
+    /// `http://127.0.0.1:9000` (MinIO); AWS's when unset.
+    pub s3_endpoint: Option<String>,
+    /// Default `us-east-1` (what MinIO and Ceph expect unless told otherwise).
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    /// Also from the file named by `BAOXIU_S3_SECRET_ACCESS_KEY_FILE`.
+    pub s3_secret_access_key: Option<Secret>,
+    /// `bucket.host/key` addressing, which Aliyun OSS and Tencent COS require. Default false
+    /// (`host/bucket/key`, which MinIO and Ceph RGW serve).
+    pub s3_virtual_hosted_style: bool,
+    /// With a bucket: downloads redirect to a presigned URL valid this many seconds instead of
+    /// streaming through the server. Default 0 (stream).
+    pub blob_presigned_secs: u64,
+    /// This server's name in logs, metrics and leases. Default: the host name and process id.
+    pub instance_id: Option<String>,
+    /// `GET /metrics` (Prometheus text) answers only with `Authorization: Bearer <token>`; off
+    /// (404) when unset. Also from the file named by `BAOXIU_METRICS_TOKEN_FILE`.
+    pub metrics_token: Option<Secret>,
+    /// How often each periodic job runs, once for the whole deployment. Default 300.
+    pub job_period_secs: u64,
+    /// How long a server holds a job's run before another may take it over. Default 120.
+    pub job_lease_secs: u64,
+    /// The window rate limits count in, in seconds. Default 60.
+    pub rate_window_secs: u64,
+    /// Sign-in attempts per client address and window, across servers (0: no limit). Default 60.
+    pub rate_sign_in_per_address: u32,
+    /// Upload requests (creations, chunks, one-request uploads) per account and window. Default 600.
+    pub rate_uploads_per_account: u32,
+    /// Upload requests per client address and window. Default 1200.
+    pub rate_uploads_per_address: u32,
+    /// Sync pushes per account and window. Default 120.
+    pub rate_pushes_per_account: u32,
+    /// Sync pushes per client address and window. Default 600.
+    pub rate_pushes_per_address: u32,
 }
 
 impl Default for Config {
@@ -202,6 +240,23 @@ impl Default for Config {
             pdf_font: PathBuf::from("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
             pdf_font_index: 2,
             public_url: "http://localhost:8080".into(),
+            blob_store: "local".into(),
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_virtual_hosted_style: false,
+            blob_presigned_secs: 0,
+            instance_id: None,
+            metrics_token: None,
+            job_period_secs: 300,
+            job_lease_secs: 120,
+            rate_window_secs: 60,
+            rate_sign_in_per_address: 60,
+            rate_uploads_per_account: 600,
+            rate_uploads_per_address: 1200,
+            rate_pushes_per_account: 120,
+            rate_pushes_per_address: 600,
         }
     }
 }
@@ -211,6 +266,8 @@ const SECRET_FILES: &[(&str, &str)] = &[
     ("BAOXIU_JWT_SECRET_FILE", "jwt_secret"),
     ("BAOXIU_DATABASE_URL_FILE", "database_url"),
     ("BAOXIU_WEBHOOK_SECRET_FILE", "webhook_secret"),
+    ("BAOXIU_S3_SECRET_ACCESS_KEY_FILE", "s3_secret_access_key"),
+    ("BAOXIU_METRICS_TOKEN_FILE", "metrics_token"),
 ];
 
 impl Config {
@@ -313,7 +370,73 @@ impl Config {
         if let Some(secret) = &self.jwt_secret {
             anyhow::ensure!(secret.0.len() >= 32, "jwt_secret must be at least 32 bytes");
         }
+        self.s3_settings()?;
+        anyhow::ensure!(
+            self.s3_endpoint.as_ref().is_none_or(|e| e.starts_with("http://") || e.starts_with("https://")),
+            "s3_endpoint must be an http:// or https:// address"
+        );
+        anyhow::ensure!(self.blob_presigned_secs <= 7 * 86_400, "blob_presigned_secs must be at most 604800");
+        anyhow::ensure!(
+            self.metrics_token.as_ref().is_none_or(|t| t.0.len() >= 16),
+            "metrics_token must be at least 16 characters"
+        );
+        anyhow::ensure!((1..=86_400).contains(&self.job_period_secs), "job_period_secs must be 1-86400");
+        anyhow::ensure!((1..=86_400).contains(&self.job_lease_secs), "job_lease_secs must be 1-86400");
+        anyhow::ensure!((1..=86_400).contains(&self.rate_window_secs), "rate_window_secs must be 1-86400");
+        anyhow::ensure!(
+            self.instance_id.as_ref().is_none_or(|i| {
+                (1..=64).contains(&i.len())
+                    && i.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            }),
+            "instance_id must be 1-64 letters, digits, '-', '_' or '.'"
+        );
         Ok(())
+    }
+
+    /// The bucket, when `blob_store` names one; `None` for the local folder.
+    pub fn s3_settings(&self) -> anyhow::Result<Option<crate::media::store::S3Settings>> {
+        if self.blob_store == "local" {
+            return Ok(None);
+        }
+        let rest = self
+            .blob_store
+            .strip_prefix("s3://")
+            .ok_or_else(|| anyhow::anyhow!("blob_store must be local or s3://bucket/prefix"))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        anyhow::ensure!(
+            (3..=63).contains(&bucket.len())
+                && bucket
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'),
+            "blob_store's bucket must be 3-63 lowercase letters, digits, '-' or '.'"
+        );
+        anyhow::ensure!(
+            self.s3_access_key_id.is_some() == self.s3_secret_access_key.is_some(),
+            "s3_access_key_id and s3_secret_access_key go together"
+        );
+        Ok(Some(crate::media::store::S3Settings {
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: self.s3_secret_access_key.as_ref().map(|s| s.0.clone()),
+            virtual_hosted_style: self.s3_virtual_hosted_style,
+            presigned: (self.blob_presigned_secs > 0)
+                .then(|| std::time::Duration::from_secs(self.blob_presigned_secs)),
+        }))
+    }
+
+    /// This server's name: `instance_id`, or the host name and process id.
+    pub fn instance(&self) -> String {
+        self.instance_id.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_string())
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "baoxiu".into());
+            format!("{host}-{}", std::process::id())
+        })
     }
 
     /// The database URL, defaulting to a SQLite file in the data folder.
@@ -379,6 +502,34 @@ mod tests {
         assert!(Config::load_from(None, env(&[("BAOXIU_JWT_SECRET", "short")])).is_err());
         assert!(Config::load_from(None, env(&[("BAOXIU_REFRESH_RETRY_SECS", "86401")])).is_err());
         assert!(Config::load_from(None, env(&[("BAOXIU_REFRESH_RETRY_SECS", "0")])).is_ok());
+        assert!(Config::load_from(None, env(&[("BAOXIU_BLOB_STORE", "ftp://x")])).is_err());
+        assert!(Config::load_from(None, env(&[("BAOXIU_BLOB_STORE", "s3://UPPER/x")])).is_err());
+        assert!(Config::load_from(None, env(&[("BAOXIU_INSTANCE_ID", "a b")])).is_err());
+    }
+
+    #[test]
+    fn a_bucket_is_named_with_its_prefix_and_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("s3");
+        std::fs::write(&secret, "s3cr3t\n").unwrap();
+        let c = Config::load_from(
+            None,
+            env(&[
+                ("BAOXIU_BLOB_STORE", "s3://baoxiu-evidence/jinan/"),
+                ("BAOXIU_S3_ACCESS_KEY_ID", "AKIA"),
+                ("BAOXIU_S3_SECRET_ACCESS_KEY_FILE", secret.to_str().unwrap()),
+            ]),
+        )
+        .unwrap();
+        let s3 = c.s3_settings().unwrap().unwrap();
+        assert_eq!((s3.bucket.as_str(), s3.prefix.as_str()), ("baoxiu-evidence", "jinan"));
+        assert_eq!(s3.secret_access_key.as_deref(), Some("s3cr3t"));
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+        assert!(Config::load_from(None, env(&[("BAOXIU_BLOB_STORE", "s3://baoxiu-evidence")]))
+            .unwrap()
+            .s3_settings()
+            .unwrap()
+            .is_some());
     }
 
     #[test]

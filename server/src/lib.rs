@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod media;
 pub mod messages;
+pub mod metrics;
 pub mod printing;
 pub mod service;
 pub mod startup;

@@ -97,6 +97,7 @@ codes! {
     InvalidCredentials = "invalid_credentials", 401, "用户名或密码错误。", "Wrong username or password.";
     /// Too many failed sign-ins for this account or from this address.
     TooManyAttempts = "too_many_attempts", 429, "登录失败次数过多，请稍后再试。", "Too many failed sign-in attempts; please try again later.";
+    RateLimited = "rate_limited", 429, "请求过于频繁，请稍后再试。", "Too many requests; please try again later.";
     /// The refresh token is unknown or expired.
     RefreshTokenInvalid = "refresh_token_invalid", 401, "续期凭证无效，请重新登录。", "The refresh token is not valid; please sign in again.";
     /// A refresh token was used twice: the whole session has been revoked.

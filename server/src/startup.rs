@@ -51,6 +51,8 @@ impl Application {
             media: Media::start(&config, db.clone(), &secret)?,
             webhook: crate::delivery::Webhook::from_config(&config)?,
             queue_counts: Default::default(),
+            instance: config.instance(),
+            metrics: crate::metrics::Metrics::new(),
             config: config.clone(),
         });
         if let Some(webhook) = state.webhook.clone() {
@@ -76,6 +78,7 @@ impl Application {
                 .app_data(openapi.clone())
                 .route("/api/openapi.json", web::get().to(serve_openapi))
                 .default_service(web::to(api::no_such_route))
+                .wrap(from_fn(api::middleware::rate_limits))
                 .wrap(from_fn(api::middleware::body_deadlines))
                 .wrap(from_fn(api::middleware::request_context))
         })
@@ -84,7 +87,13 @@ impl Application {
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
-        tracing::info!(address = %config.bind, port, "listening");
+        tracing::info!(
+            instance = %periodic.instance,
+            address = %config.bind,
+            port,
+            blobs = periodic.media.store.kind(),
+            "listening"
+        );
         Ok(Application { port, server: server.run(), db, state: periodic })
     }
 

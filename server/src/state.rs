@@ -25,6 +25,10 @@ pub struct AppState {
     pub queue_counts: crate::service::console::QueueCounts,
     /// The typeface documents are printed in; `None` when PDFs are turned off.
     pub fonts: Option<crate::printing::Fonts>,
+    /// This server's name among the deployment's (logs, metrics, job leases).
+    pub instance: String,
+    /// What `/metrics` reports.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// How the fund's clocks run in this deployment.

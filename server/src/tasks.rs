@@ -4,39 +4,127 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use crate::db::{fund, notify, Db};
+use crate::db::{coordination, fund, notify, Db};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::periods;
 use crate::messages::Notice;
 
-/// How often the periodic work runs.
-const PERIOD: Duration = Duration::from_secs(300);
+/// The periodic jobs. Each runs once per period for the whole deployment, however many servers
+/// there are: see [`run_job`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// Silent developers surfaced (Art. 17) and deadline notices raised.
+    Deadlines,
+    /// Buildings near their 5-year custody limit (Art. 27).
+    Custody,
+    /// Unfinished uploads past their expiry, with their parts; old rate windows and job runs.
+    Housekeeping,
+}
 
-/// Runs [`tick`] now and then every five minutes, for as long as the server runs. A failed tick is
-/// logged and retried at the next one; the work is idempotent.
-pub async fn run_periodic(state: std::sync::Arc<crate::state::AppState>) {
-    let mut timer = tokio::time::interval(PERIOD);
-    loop {
-        timer.tick().await;
-        if let Err(err) = tick(&state.db).await {
-            tracing::warn!(error = %err, "periodic work failed; will retry");
-        }
-        match state.media.expire_uploads(&state.db).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(uploads = n, "expired uploads removed"),
-            Err(err) => tracing::warn!(error = %err, "expiring uploads failed; will retry"),
-        }
-        match state.media.sweep_staging(&state.db).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(files = n, "stale staging files removed"),
-            Err(err) => tracing::warn!(error = %err, "sweeping staging files failed; will retry"),
+impl Job {
+    pub const ALL: [Job; 3] = [Job::Deadlines, Job::Custody, Job::Housekeeping];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Job::Deadlines => "deadlines",
+            Job::Custody => "custody",
+            Job::Housekeeping => "housekeeping",
         }
     }
 }
 
-/// One round: claims whose developer let the reply period pass return to the reviewer's queue
-/// (Art. 17), and reviewers hear of deadlines within 5 days, within 2 days, and overdue.
-pub async fn tick(db: &Db) -> crate::error::AppResult<()> {
+/// The period `at` falls in, named by its start: `2026-12-01T08:05:00Z` for five-minute periods.
+pub fn period_of(at: chrono::DateTime<Utc>, period: Duration) -> String {
+    let secs = i64::try_from(period.as_secs().max(1)).unwrap_or(300);
+    let start = at.timestamp() - at.timestamp().rem_euclid(secs);
+    chrono::DateTime::from_timestamp(start, 0).unwrap_or(at).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Checks for work often enough that a new period starts promptly and a run whose server died is
+/// taken over soon after its lease has passed; the jobs themselves run once per period. This
+/// server's own staging folder is swept here too (every server sweeps its own disk).
+pub async fn run_periodic(state: std::sync::Arc<crate::state::AppState>) {
+    let period = Duration::from_secs(state.config.job_period_secs);
+    let check = (period / 4).clamp(Duration::from_millis(250), Duration::from_secs(30));
+    let mut timer = tokio::time::interval(check);
+    let mut swept_in = String::new();
+    loop {
+        timer.tick().await;
+        for job in Job::ALL {
+            run_job(&state, job).await;
+        }
+        let now = period_of(Utc::now(), period);
+        if now != swept_in {
+            swept_in = now;
+            match state.media.sweep_staging().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(instance = %state.instance, files = n, "stale staging files removed"),
+                Err(err) => {
+                    tracing::warn!(instance = %state.instance, error = %err, "sweeping staging failed")
+                }
+            }
+        }
+    }
+}
+
+/// Runs `job` for the current period if no other server has (or the one that took it died and
+/// its lease passed). Returns whether this server ran it.
+pub async fn run_job(state: &crate::state::AppState, job: Job) -> bool {
+    let period_length = Duration::from_secs(state.config.job_period_secs);
+    let lease = chrono::Duration::seconds(i64::try_from(state.config.job_lease_secs).unwrap_or(120));
+    let period = period_of(Utc::now(), period_length);
+    let (name, p, me) = (job.as_str(), period.clone(), state.instance.clone());
+    let at = crate::db::accounts::now();
+    let taken = state.db.write(move |conn| coordination::take_run(conn, name, &p, &me, at, at + lease)).await;
+    match taken {
+        Ok(true) => {}
+        Ok(false) => return false,
+        Err(err) => {
+            tracing::warn!(instance = %state.instance, job = name, error = %err, "cannot take the job's run");
+            return false;
+        }
+    }
+    let outcome = match job {
+        Job::Deadlines => deadlines(&state.db).await,
+        Job::Custody => custody_alerts(&state.db, shanghai_date(Utc::now())).await,
+        Job::Housekeeping => housekeeping(state).await,
+    };
+    let failed = outcome.is_err();
+    if let Err(err) = &outcome {
+        tracing::warn!(instance = %state.instance, job = name, period, error = %err, "periodic job failed; the next period retries");
+    }
+    state.metrics.job(name, failed);
+    let (p, me, at) = (period.clone(), state.instance.clone(), crate::db::accounts::now());
+    if let Err(err) =
+        state.db.write(move |conn| coordination::finish_run(conn, name, &p, &me, at, failed)).await
+    {
+        tracing::warn!(instance = %state.instance, job = name, error = %err, "cannot record the job's run");
+    }
+    true
+}
+
+/// Expired uploads, old rate windows and old job runs.
+async fn housekeeping(state: &crate::state::AppState) -> crate::error::AppResult<()> {
+    match state.media.expire_uploads(&state.db).await? {
+        0 => {}
+        n => tracing::info!(instance = %state.instance, uploads = n, "expired uploads removed"),
+    }
+    let window = i64::try_from(state.config.rate_window_secs).unwrap_or(60);
+    let before = Utc::now().timestamp() - window;
+    let runs_before = crate::db::accounts::now() - chrono::Duration::days(7);
+    state
+        .db
+        .write(move |conn| {
+            coordination::forget_windows(conn, before)?;
+            coordination::forget_runs(conn, runs_before)
+        })
+        .await?;
+    Ok(())
+}
+
+/// Claims whose developer let the reply period pass return to the reviewer's queue (Art. 17), and
+/// reviewers hear of deadlines within 5 days, within 2 days, and overdue.
+pub async fn deadlines(db: &Db) -> crate::error::AppResult<()> {
     let today = shanghai_date(Utc::now());
     let (moved, notices) = db
         .write(move |conn| {
@@ -51,7 +139,13 @@ pub async fn tick(db: &Db) -> crate::error::AppResult<()> {
             "periodic work: silent developers surfaced, deadline notices raised"
         );
     }
-    custody_alerts(db, today).await
+    Ok(())
+}
+
+/// Every round of periodic work at once, whoever else runs it (the tests and the CLI drive it).
+pub async fn tick(db: &Db) -> crate::error::AppResult<()> {
+    deadlines(db).await?;
+    custody_alerts(db, shanghai_date(Utc::now())).await
 }
 
 /// Reviewers hear once when a building's fund comes within 30 days of its 5-year custody limit, or

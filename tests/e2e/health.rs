@@ -9,7 +9,12 @@ async fn health_and_ready_answer() {
     assert_eq!(health.status, StatusCode::OK);
     let ready = app.call(Method::GET, "/ready", None, None).await;
     assert_eq!(ready.status, StatusCode::OK);
-    assert_eq!(ready.body, json!({"status": "ready"}));
+    assert_eq!(ready.body["status"], "ready");
+    assert_eq!(
+        (ready.body["checks"]["database"].as_bool(), ready.body["checks"]["blobs"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert!(!ready.body["checks"]["instance"].as_str().unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -57,6 +62,7 @@ async fn openapi_lists_every_route() {
         ("post", "/api/v1/auth/logout"),
         ("get", "/health"),
         ("get", "/ready"),
+        ("get", "/metrics"),
         ("get", "/api/v1/deposit-certificates/{number}"),
         ("get", "/api/sync/info"),
         ("options", "/api/v1/uploads"),
@@ -69,7 +75,7 @@ async fn openapi_lists_every_route() {
     // And nothing in the document that the routing table of this test does not know.
     assert_eq!(
         paths.values().map(|p| p.as_object().unwrap().len()).sum::<usize>(),
-        crate::permissions::ROUTES.len() + 10
+        crate::permissions::ROUTES.len() + 11
     );
 }
 

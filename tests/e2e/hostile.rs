@@ -438,7 +438,7 @@ async fn what_no_claim_uses_is_bounded_per_user_and_nothing_cut_off_is_left_behi
     assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 0, "the cut-off upload left a file");
 
     // A staging file left by a process that died, untouched for two hours, is swept; a live
-    // resumable upload's file is not, however old.
+    // resumable upload's bytes are not in staging but parts in the blob store, and stay.
     let orphan = staging.join(format!("{}.part", uuid::Uuid::now_v7()));
     std::fs::write(&orphan, b"half a photo").unwrap();
     let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
@@ -460,10 +460,14 @@ async fn what_no_claim_uses_is_bounded_per_user_and_nothing_cut_off_is_left_behi
         ("Upload-Offset", "0".to_string()),
     ];
     app.send_bytes(Method::PATCH, &live_path, Some(&c.technician.access), &first, b"0123".to_vec()).await;
-    let live_file = staging.join(format!("{}.part", live_path.rsplit('/').next().unwrap()));
-    std::fs::File::options().write(true).open(&live_file).unwrap().set_modified(two_hours_ago).unwrap();
-    assert_eq!(app.state.media.sweep_staging(&app.state.db).await.unwrap(), 1);
-    assert!(!orphan.exists() && live_file.exists());
+    assert_eq!(std::fs::read_dir(&staging).unwrap().count(), 1, "only the orphan is in staging");
+    assert_eq!(app.state.media.sweep_staging().await.unwrap(), 1);
+    assert!(!orphan.exists());
+    let parts = app.data_dir.join("blobs/parts").join(live_path.rsplit('/').next().unwrap());
+    assert_eq!(std::fs::read_dir(&parts).unwrap().count(), 1, "the live upload's part stays");
+    let head = [("Tus-Resumable", "1.0.0".to_string())];
+    let at = app.send_bytes(Method::HEAD, &live_path, Some(&c.technician.access), &head, Vec::new()).await;
+    assert_eq!(at.headers["upload-offset"], "4");
 }
 
 /// No mutation can wedge a phone's queue: a poison mutation of every kind (bad text, bad numbers,

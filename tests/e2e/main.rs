@@ -6,6 +6,7 @@
 
 mod architecture;
 mod auth;
+mod blobs;
 mod browser;
 mod browser_parties;
 mod claims;

@@ -10,6 +10,7 @@
 use std::path::PathBuf;
 
 pub mod photos;
+pub mod s3;
 pub mod web;
 
 use baoxiu::config::{Config, Secret};

@@ -34,7 +34,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "invalid_credentials", body = crate::error::ErrorBody),
-        (status = 429, description = "too_many_attempts", body = crate::error::ErrorBody)
+        (status = 429, description = "too_many_attempts, or rate_limited: too many sign-ins from the address (Retry-After)", body = crate::error::ErrorBody)
     )
 )]
 #[post("/auth/login")]

@@ -6,25 +6,19 @@
 //! size and SHA-256 match what the client declared and its type, sniffed from the bytes, passes
 //! inspection (see [`crate::media`]).
 
-use std::fs::OpenOptions;
-use std::io::Write;
-
 use actix_files::NamedFile;
 use actix_web::http::header::{self, DispositionType};
 use actix_web::{delete, get, head, options, patch, post, web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::NaiveDateTime;
-use futures_util::StreamExt;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
 use crate::domain::ids::{FileId, UploadId};
 use crate::error::{AppError, AppResult};
-use crate::media::store::Variant;
-use crate::media::{remove_staging, Provenance};
+use crate::media::store::{Opened, Variant};
 use crate::messages::Code;
 use crate::service::files::{self, FileView, NewUpload, PlainUpload};
 use crate::state::AppState;
@@ -68,14 +62,6 @@ fn http_date(t: NaiveDateTime) -> String {
     t.and_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
-fn upload_offset_of(path: &std::path::Path) -> AppResult<u64> {
-    match std::fs::metadata(path) {
-        Ok(meta) => Ok(meta.len()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(e) => Err(AppError::internal(e)),
-    }
-}
-
 /// The server's tus capabilities. Public, as CORS preflights are.
 #[utoipa::path(tag = "files", responses((status = 204, description = "Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm")))]
 #[options("/uploads")]
@@ -112,7 +98,7 @@ fn parse_metadata(raw: Option<&str>) -> AppResult<Vec<(String, String)>> {
 /// Starts a resumable upload (tus creation). Headers: `Upload-Length`, and `Upload-Metadata` with
 /// `sha256` (lowercase hex of the whole file, required), and optionally `filename`, `claim_id`
 /// (checks access and the claim's quota now rather than at the end) and `device_id`.
-#[utoipa::path(tag = "files", params(("Tus-Resumable" = inline(TusResumable), Header), ("Upload-Length" = u64, Header, minimum = 1), ("Upload-Metadata" = String, Header, description = "sha256 (required), filename, claim_id, device_id; each key and its base64 value")), responses((status = 201, description = "Location of the upload, Upload-Expires"), (status = 413, description = "file_too_large"), (status = 412, description = "tus_version_unsupported")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("Tus-Resumable" = inline(TusResumable), Header), ("Upload-Length" = u64, Header, minimum = 1), ("Upload-Metadata" = String, Header, description = "sha256 (required), filename, claim_id, device_id; each key and its base64 value")), responses((status = 201, description = "Location of the upload, Upload-Expires"), (status = 413, description = "file_too_large"), (status = 412, description = "tus_version_unsupported"), (status = 429, description = "rate_limited (Retry-After)")), security(("bearer" = [])))]
 #[post("/uploads")]
 async fn create_upload(
     state: web::Data<AppState>,
@@ -154,11 +140,8 @@ async fn upload_offset(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     require_tus(&req)?;
-    let row = files::live_upload(&state, &user, &id).await?;
-    let offset = match &row.file_id {
-        Some(_) => row.length,
-        None => upload_offset_of(&state.media.staging_path(&row.id))?,
-    };
+    let row = files::upload_status(&state, &user, &id).await?;
+    let offset = if row.file_id.is_some() { row.length } else { row.received };
     let mut response = HttpResponse::Ok();
     response
         .insert_header(("Tus-Resumable", TUS_VERSION))
@@ -191,7 +174,7 @@ fn chunk_checksum(req: &HttpRequest) -> AppResult<Option<Vec<u8>>> {
 /// a chunk that does not match is discarded whole (460); without one, the bytes that arrived before
 /// a cut connection are kept and the client resumes from them. The last chunk completes the upload:
 /// size, hash and type are checked before the blob exists, and the answer carries `Baoxiu-File-Id`.
-#[utoipa::path(tag = "files", params(("id" = String, Path), ("Tus-Resumable" = inline(TusResumable), Header), ("Upload-Offset" = u64, Header, description = "where this chunk starts")), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204, description = "Upload-Offset; Baoxiu-File-Id when complete"), (status = 409, description = "upload_offset_mismatch"), (status = 460, description = "checksum_mismatch"), (status = 422, description = "hash_mismatch, corrupt_file, image_too_large"), (status = 415, description = "unsupported_file_type, heic_not_accepted")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = String, Path), ("Tus-Resumable" = inline(TusResumable), Header), ("Upload-Offset" = u64, Header, description = "where this chunk starts")), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204, description = "Upload-Offset; Baoxiu-File-Id when complete"), (status = 409, description = "upload_offset_mismatch"), (status = 460, description = "checksum_mismatch"), (status = 422, description = "hash_mismatch, corrupt_file, image_too_large"), (status = 415, description = "unsupported_file_type, heic_not_accepted"), (status = 429, description = "rate_limited (Retry-After)")), security(("bearer" = [])))]
 #[patch("/uploads/{id}")]
 async fn upload_chunk(
     state: web::Data<AppState>,
@@ -207,96 +190,19 @@ async fn upload_chunk(
     let claimed: u64 = header(&req, "Upload-Offset")
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| AppError::invalid("Upload-Offset"))?;
-    let checksum = chunk_checksum(&req)?;
-    let row = files::live_upload(&state, &user, &id).await?;
-    let length = row.length;
-    let _lock = state.media.lock(&row.id)?;
-    let path = state.media.staging_path(&row.id);
-    let current = if row.file_id.is_some() { length } else { upload_offset_of(&path)? };
-    if claimed != current {
-        return Err(AppError::new(Code::UploadOffsetMismatch).detail(current.to_string()));
-    }
-    let declared: Option<u64> = header(&req, "Content-Length").and_then(|v| v.parse().ok());
-    // Checked: a declared length near u64::MAX must not wrap past the bound.
-    if declared.is_some_and(|n| current.checked_add(n).is_none_or(|end| end > length)) {
-        return Err(AppError::new(Code::UploadExceedsLength));
-    }
-    let mut file = OpenOptions::new().create(true).append(true).open(&path).map_err(AppError::internal)?;
-    let mut chunk_hash = checksum.as_ref().map(|_| Sha256::new());
-    // The whole file's hash runs alongside; a refused chunk puts back the state before it.
-    let before = state.media.take_hasher(&row.id, current);
-    let mut whole = before.clone();
-    let mut written = 0u64;
-    let media = &state.media;
-    let rewind = |file: &std::fs::File| {
-        media.keep_hasher(&row.id, current, before.clone());
-        file.set_len(current).map_err(AppError::internal)
+    let chunk = files::Chunk {
+        offset: claimed,
+        checksum: chunk_checksum(&req)?,
+        declared: header(&req, "Content-Length").and_then(|v| v.parse().ok()),
     };
-    while let Some(chunk) = body.next().await {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(_) if checksum.is_none() => {
-                // The connection was cut: keep what arrived, so the client can resume after it.
-                file.sync_data().map_err(AppError::internal)?;
-                media.keep_hasher(&row.id, current + written, whole);
-                return Err(AppError::new(Code::UploadInterrupted));
-            }
-            Err(_) => {
-                rewind(&file)?;
-                return Err(AppError::new(Code::ChecksumMismatch));
-            }
-        };
-        if current + written + chunk.len() as u64 > length {
-            rewind(&file)?;
-            return Err(AppError::new(Code::UploadExceedsLength));
-        }
-        file.write_all(&chunk).map_err(AppError::internal)?;
-        for hasher in [chunk_hash.as_mut(), whole.as_mut()].into_iter().flatten() {
-            hasher.update(&chunk);
-        }
-        written += chunk.len() as u64;
-    }
-    if let (Some(h), Some(expected)) = (chunk_hash, &checksum) {
-        if h.finalize().as_slice() != expected.as_slice() {
-            rewind(&file)?;
-            return Err(AppError::new(Code::ChecksumMismatch));
-        }
-    }
-    let offset = current + written;
-    web::block(move || file.sync_data()).await.map_err(AppError::internal)?.map_err(AppError::internal)?;
-    let complete = offset == length && row.file_id.is_none();
-    let streamed_hash = if complete {
-        whole.map(|h| hex::encode(h.finalize()))
-    } else {
-        media.keep_hasher(&row.id, offset, whole);
-        None
-    };
+    let appended = files::append_chunk(&state, &user, &id, chunk, &mut body).await?;
     let mut response = HttpResponse::NoContent();
     response
         .insert_header(("Tus-Resumable", TUS_VERSION))
-        .insert_header(("Upload-Offset", offset.to_string()))
-        .insert_header(("Upload-Expires", http_date(row.expires_at)));
-    if complete {
-        let from = Provenance {
-            user_id: user.id.clone(),
-            device_id: row.device_id.clone(),
-            filename: row.filename.clone(),
-        };
-        let upload_id = row.id.clone();
-        let finished = state
-            .media
-            .finish(&state.db, path, Some(row.sha256.clone()), streamed_hash, from, Some(upload_id.clone()))
-            .await;
-        match finished {
-            Ok((file, _)) => {
-                response.insert_header(("Baoxiu-File-Id", file.id));
-            }
-            Err(err) => {
-                // Nothing partial becomes a blob: the upload is over and the client starts again.
-                files::forget_upload(&state, &upload_id).await?;
-                return Err(err);
-            }
-        }
+        .insert_header(("Upload-Offset", appended.offset.to_string()))
+        .insert_header(("Upload-Expires", http_date(appended.expires_at)));
+    if let Some(file_id) = appended.file_id {
+        response.insert_header(("Baoxiu-File-Id", file_id));
     }
     Ok(response.finish())
 }
@@ -311,11 +217,7 @@ async fn terminate_upload(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     require_tus(&req)?;
-    let row = files::own_upload(&state, &user, &id).await?;
-    let _lock = state.media.lock(&row.id)?;
-    state.media.take_hasher(&row.id, u64::MAX);
-    remove_staging(&state.media.staging_path(&row.id))?;
-    files::forget_upload(&state, &row.id).await?;
+    files::terminate_upload(&state, &user, &id).await?;
     Ok(HttpResponse::NoContent().insert_header(("Tus-Resumable", TUS_VERSION)).finish())
 }
 
@@ -330,7 +232,7 @@ pub struct PlainUploadQuery {
 
 /// Uploads a small file in one request (the body is the file). Bigger files, and anything sent
 /// over a weak connection, should use the resumable `/uploads`.
-#[utoipa::path(tag = "files", params(PlainUploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, body = FileView), (status = 413, description = "file_too_large"), (status = 422, description = "hash_mismatch, corrupt_file"), (status = 415, description = "unsupported_file_type")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(PlainUploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"), responses((status = 201, body = FileView), (status = 413, description = "file_too_large"), (status = 422, description = "hash_mismatch, corrupt_file"), (status = 415, description = "unsupported_file_type"), (status = 429, description = "rate_limited (Retry-After)")), security(("bearer" = [])))]
 #[post("/files")]
 async fn plain_upload(
     state: web::Data<AppState>,
@@ -378,7 +280,7 @@ async fn file_content(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let file = files::file(&state, &user, &id).await?;
-    serve(&state, &req, &file, query.variant.unwrap_or(Variant::Original))
+    serve(&state, &req, &file, query.variant.unwrap_or(Variant::Original)).await
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -401,30 +303,83 @@ async fn signed_content(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let file = files::file_by_link(&state, &id, query.variant, query.expires, &query.signature).await?;
-    serve(&state, &req, &file, query.variant)
+    serve(&state, &req, &file, query.variant).await
 }
 
-/// Streams a rendition with its true type; never sniffed, never rendered as a page.
-fn serve(state: &AppState, req: &HttpRequest, file: &FileView, variant: Variant) -> AppResult<HttpResponse> {
+/// Streams a rendition with its true type; never sniffed, never rendered as a page. From a local
+/// folder or a bucket, with `Range`; or, when the bucket is set to presign, a redirect to a
+/// short-lived URL of the object itself.
+async fn serve(
+    state: &AppState,
+    req: &HttpRequest,
+    file: &FileView,
+    variant: Variant,
+) -> AppResult<HttpResponse> {
     let media_type = match variant {
         Variant::Original => file.media_type.as_str(),
         _ if file.derivatives == "ready" => "image/jpeg",
         _ if file.derivatives == "pending" => return Err(AppError::new(Code::PreviewNotReady).retry_after(2)),
         _ => return Err(AppError::new(Code::NotFound)),
     };
-    let path =
-        state.media.store.locate(&file.sha256, variant).map_err(AppError::internal)?.ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("blob {} {:?} missing", file.sha256, variant))
-        })?;
+    let opened = state.media.store.open(&file.sha256, variant).await.map_err(AppError::internal)?;
+    let opened = opened
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("blob {} {:?} missing", file.sha256, variant)))?;
     let mime: actix_web::mime::Mime = media_type.parse().map_err(AppError::internal)?;
     let disposition =
         if media_type.starts_with("image/") { DispositionType::Inline } else { DispositionType::Attachment };
     let name = file.filename.clone().unwrap_or_else(|| format!("{}.{}", file.id, extension(media_type)));
-    let named = NamedFile::open(path)
-        .map_err(AppError::internal)?
-        .set_content_type(mime)
-        .set_content_disposition(super::content_disposition(disposition, &name));
-    let mut response = named.into_response(req);
+    let disposition = super::content_disposition(disposition, &name);
+    let mut response = match opened {
+        Opened::File(path) => NamedFile::open(path)
+            .map_err(AppError::internal)?
+            .set_content_type(mime)
+            .set_content_disposition(disposition)
+            .into_response(req),
+        Opened::Redirect(url) => {
+            return Ok(HttpResponse::TemporaryRedirect()
+                .insert_header((header::LOCATION, url))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish())
+        }
+        Opened::Object { size } => {
+            let range = match header(req, "Range") {
+                None => None,
+                Some(raw) => match actix_files::HttpRange::parse(raw, size) {
+                    // One range is served; several are answered whole, as RFC 9110 allows.
+                    Ok(ranges) if ranges.len() == 1 => Some(ranges[0]),
+                    Ok(_) => None,
+                    Err(_) => {
+                        return Ok(HttpResponse::RangeNotSatisfiable()
+                            .insert_header((header::CONTENT_RANGE, format!("bytes */{size}")))
+                            .finish())
+                    }
+                },
+            };
+            let (start, len) = range.map_or((0, size), |r| (r.start, r.length));
+            let body = state
+                .media
+                .store
+                .stream(&file.sha256, variant, start..start + len)
+                .await
+                .map_err(AppError::internal)?;
+            let mut builder = match range {
+                Some(_) => HttpResponse::PartialContent(),
+                None => HttpResponse::Ok(),
+            };
+            builder
+                .content_type(mime)
+                .insert_header(disposition)
+                .insert_header((header::ACCEPT_RANGES, "bytes"))
+                .no_chunking(len);
+            if range.is_some() {
+                builder.insert_header((
+                    header::CONTENT_RANGE,
+                    format!("bytes {start}-{}/{size}", (start + len).saturating_sub(1)),
+                ));
+            }
+            builder.streaming(body)
+        }
+    };
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
     headers.insert(

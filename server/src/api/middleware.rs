@@ -36,7 +36,15 @@ pub async fn request_context(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     let lang = Lang::from_accept_language(req.headers().get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
-    let span = tracing::info_span!("request", id = %request_id, method = %req.method(), path = %req.path());
+    let state = req.app_data::<actix_web::web::Data<AppState>>().cloned();
+    let instance = state.as_ref().map(|s| s.instance.clone()).unwrap_or_default();
+    let span = tracing::info_span!(
+        "request",
+        instance = %instance,
+        id = %request_id,
+        method = %req.method(),
+        path = %req.path()
+    );
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
 
@@ -51,6 +59,10 @@ pub async fn request_context(
     }
     let status = res.status().as_u16();
     let micros = started.elapsed().as_micros() as u64;
+    if let Some(state) = &state {
+        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+        state.metrics.request(&route, res.request().method().as_str(), status, micros as f64 / 1e6);
+    }
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, micros, "request done");
@@ -127,4 +139,34 @@ pub async fn body_deadlines(
 /// Whether a payload error is a body deadline running out.
 pub fn timed_out(err: &PayloadError) -> bool {
     matches!(err, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// Rate limits on sign-in, uploads and pushes, per client address and per account, counted in the
+/// database so that every server behind the load balancer counts the same (`service::limits`).
+/// Over the limit: 429 `rate_limited` with `Retry-After`, before the handler runs.
+pub async fn rate_limits(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use crate::service::limits::{self, Limited};
+    let method = req.method().clone();
+    let pattern = req.match_pattern();
+    let limited = match (method.as_str(), pattern.as_deref()) {
+        ("POST", Some("/api/v1/auth/login" | "/login")) => Some(Limited::SignIn),
+        ("POST", Some("/api/v1/uploads" | "/api/v1/files")) | ("PATCH", Some("/api/v1/uploads/{id}")) => {
+            Some(Limited::Upload)
+        }
+        ("POST", Some("/api/sync/push")) => Some(Limited::Push),
+        _ => None,
+    };
+    let state = req.app_data::<actix_web::web::Data<AppState>>().cloned();
+    if let (Some(limited), Some(state)) = (limited, state) {
+        let address = crate::auth::client_address(req.request(), &state);
+        let account = crate::auth::bearer_subject(req.request(), &state);
+        if let Err(err) = limits::admit(&state, limited, address, account).await {
+            let (http, _) = req.into_parts();
+            return Ok(ServiceResponse::from_err(err, http));
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }

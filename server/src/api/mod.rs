@@ -56,6 +56,7 @@ impl Modify for BearerAuth {
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
         .service(health::ready)
+        .service(health::metrics)
         .service(
             utoipa_actix_web::scope("/api/sync")
                 // A push may carry up to the advertised batch size, above the general JSON limit.

@@ -24,7 +24,7 @@ async fn info() -> web::Json<SyncInfo> {
 /// Pushes a batch of mutations recorded offline. Each applies once, in order; a retry gets the
 /// recorded outcome back; a rejected one is kept and acknowledged with its reason. The batch commits
 /// once, before the answer: acknowledged means durable.
-#[utoipa::path(tag = "sync", request_body(content = Object, description = "PushRequest, see sync-protocol/PROTOCOL.md"), responses((status = 200, description = "PushResponse"), (status = 409, description = "sequence_gap or idempotency_conflict")), security(("bearer" = [])))]
+#[utoipa::path(tag = "sync", request_body(content = Object, description = "PushRequest, see sync-protocol/PROTOCOL.md"), responses((status = 200, description = "PushResponse"), (status = 409, description = "sequence_gap or idempotency_conflict"), (status = 429, description = "rate_limited (Retry-After)")), security(("bearer" = [])))]
 #[post("/push")]
 async fn push(
     state: web::Data<AppState>,

@@ -43,6 +43,15 @@ pub const SESSION_COOKIE: &str = "baoxiu_session";
 /// The page scripts' header carrying the session's CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
+/// The account a request's bearer token names, if its signature and expiry hold (whether its
+/// session is still live is the handler's to check; this is for counting, not for trust).
+pub fn bearer_subject(req: &HttpRequest, state: &AppState) -> Option<String> {
+    match credential(req) {
+        Ok(Credential::Bearer(token)) => state.tokens.verify(&token).ok().map(|claims| claims.sub),
+        _ => None,
+    }
+}
+
 fn credential(req: &HttpRequest) -> Result<Credential, AppError> {
     let Some(value) = req.headers().get(AUTHORIZATION) else {
         let csrf = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::accounts::now;
-use super::schema::{blobs, claim_evidence, cost_sheets, files, uploads};
+use super::schema::{blobs, claim_evidence, cost_sheets, files, upload_parts, uploads};
 use super::DbConnection;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -43,7 +43,7 @@ pub struct FileRow {
     pub received_at: NaiveDateTime,
 }
 
-/// A resumable upload. Its offset is the length of its staging file.
+/// A resumable upload. Its offset is `received`: the end of its last part.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = uploads)]
 pub struct UploadRow {
@@ -57,6 +57,53 @@ pub struct UploadRow {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub file_id: Option<String>,
+    pub received: i64,
+}
+
+/// A chunk of a resumable upload, stored in the blob store under `object_key`.
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = upload_parts)]
+pub struct PartRow {
+    pub upload_id: String,
+    pub start_offset: i64,
+    pub length: i64,
+    pub object_key: String,
+}
+
+/// Makes `part` the upload's next: only if the upload still stands at the part's start and has
+/// made no file. `Err(received)` with where it stands if another writer got there first.
+pub fn add_part(conn: &mut DbConnection, part: &PartRow) -> AppResult<Result<(), i64>> {
+    let end = part.start_offset.checked_add(part.length).ok_or_else(|| AppError::invalid("Upload-Offset"))?;
+    let moved = diesel::update(
+        uploads::table
+            .find(&part.upload_id)
+            .filter(uploads::received.eq(part.start_offset))
+            .filter(uploads::file_id.is_null()),
+    )
+    .set(uploads::received.eq(end))
+    .execute(conn)?;
+    if moved == 0 {
+        let received: Option<i64> =
+            uploads::table.find(&part.upload_id).select(uploads::received).first(conn).optional()?;
+        return Ok(Err(received.unwrap_or(part.start_offset)));
+    }
+    diesel::insert_into(upload_parts::table).values(part).execute(conn)?;
+    Ok(Ok(()))
+}
+
+/// An upload's parts, in order.
+pub fn upload_parts(conn: &mut DbConnection, upload: &str) -> AppResult<Vec<PartRow>> {
+    Ok(upload_parts::table
+        .filter(upload_parts::upload_id.eq(upload))
+        .order(upload_parts::start_offset.asc())
+        .select(PartRow::as_select())
+        .load(conn)?)
+}
+
+/// Forgets a completed upload's parts (their objects are removed first).
+pub fn delete_parts(conn: &mut DbConnection, upload: &str) -> AppResult<()> {
+    diesel::delete(upload_parts::table.filter(upload_parts::upload_id.eq(upload))).execute(conn)?;
+    Ok(())
 }
 
 pub fn insert_upload(conn: &mut DbConnection, row: &UploadRow) -> AppResult<()> {
@@ -76,6 +123,7 @@ pub fn own_upload(conn: &mut DbConnection, owner: &str, id: &str) -> AppResult<U
 }
 
 pub fn delete_upload(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+    delete_parts(conn, id)?;
     diesel::delete(uploads::table.find(id)).execute(conn)?;
     Ok(())
 }
@@ -138,7 +186,14 @@ pub fn record_file(
     }
     diesel::insert_into(files::table).values(file).execute(conn)?;
     if let Some(id) = upload_id {
-        diesel::update(uploads::table.find(id)).set(uploads::file_id.eq(&file.id)).execute(conn)?;
+        let made = diesel::update(uploads::table.find(id).filter(uploads::file_id.is_null()))
+            .set(uploads::file_id.eq(&file.id))
+            .execute(conn)?;
+        if made == 0 {
+            // Another server completed this upload a moment ago (or it was abandoned): this
+            // transaction's file row goes, and the client asks again to learn that one's file.
+            return Err(AppError::new(Code::UploadBusy).retry_after(1));
+        }
     }
     Ok(())
 }
@@ -224,6 +279,11 @@ pub fn reused_elsewhere(
 }
 
 /// Blobs still waiting for their thumbnail and preview.
+/// How many blobs wait for their derivatives.
+pub fn count_pending_derivatives(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(blobs::table.filter(blobs::derivatives.eq("pending")).count().get_result(conn)?)
+}
+
 pub fn pending_derivatives(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<BlobRow>> {
     Ok(blobs::table
         .filter(blobs::derivatives.eq("pending"))

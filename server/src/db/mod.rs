@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod claims;
 mod columns;
+pub mod coordination;
 pub mod documents;
 pub mod files;
 pub mod fund;
@@ -228,6 +229,18 @@ impl Db {
     {
         let pool = self.write.clone();
         run_blocking(move || write_transaction(&mut *pool.get()?, f)).await
+    }
+
+    /// Per pool (`read`, `write`; one pool on PostgreSQL serves both): connections open and idle.
+    pub fn pool_states(&self) -> Vec<(&'static str, u32, u32)> {
+        let (read, write) = (self.read.state(), self.write.state());
+        match self.backend {
+            Backend::Postgres => vec![("shared", write.connections, write.idle_connections)],
+            Backend::Sqlite => vec![
+                ("read", read.connections, read.idle_connections),
+                ("write", write.connections, write.idle_connections),
+            ],
+        }
     }
 
     /// A reader connection, for synchronous callers such as the CLI and tests.

@@ -246,6 +246,11 @@ pub struct DeliveryRow {
 /// `lease_until` so that no other sender takes it meanwhile (a lease that lapses, because its
 /// sender died, makes the entry due again). Each entry is taken by a conditional update, so two
 /// senders never take the same one.
+/// How many outbox entries wait for delivery.
+pub fn outbox_backlog(conn: &mut DbConnection) -> AppResult<i64> {
+    Ok(outbox::table.filter(outbox::status.eq("pending")).count().get_result(conn)?)
+}
+
 pub fn take_due(
     conn: &mut DbConnection,
     at: NaiveDateTime,

@@ -237,6 +237,36 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         file_id -> Nullable<Text>,
+        received -> BigInt,
+    }
+}
+
+diesel::table! {
+    upload_parts (upload_id, start_offset) {
+        upload_id -> Text,
+        start_offset -> BigInt,
+        length -> BigInt,
+        object_key -> Text,
+    }
+}
+
+diesel::table! {
+    job_runs (job, period) {
+        job -> Text,
+        period -> Text,
+        instance -> Text,
+        lease_until -> Timestamp,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        failed -> Bool,
+    }
+}
+
+diesel::table! {
+    rate_windows (key) {
+        key -> Text,
+        window_start -> BigInt,
+        hits -> Integer,
     }
 }
 
@@ -573,6 +603,7 @@ diesel::joinable!(deposit_payments -> deposit_notices (notice_id));
 diesel::joinable!(journal -> buildings (building_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    upload_parts,
     issued_documents,
     organisations,
     owners_committees,

@@ -7,11 +7,10 @@ pub mod inspect;
 pub mod store;
 mod worker;
 
-use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -24,7 +23,7 @@ use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use inspect::{ImageLimits, Refusal};
-use store::{BlobStore, LocalStore, Variant};
+use store::{BlobStore, Variant};
 pub use worker::DerivativePool;
 
 /// Who sent the bytes, and as what.
@@ -36,32 +35,14 @@ pub struct Provenance {
 
 /// The evidence-file service.
 pub struct Media {
-    pub store: Arc<dyn BlobStore>,
+    pub store: Arc<BlobStore>,
     staging: PathBuf,
     pub limits: ImageLimits,
     /// Decodes at once, so many simultaneous uploads cannot exhaust memory.
     /// Places for decoding images, shared by inspection and the derivative workers.
     decoding: Arc<Semaphore>,
     pub derivatives: DerivativePool,
-    busy: Mutex<HashSet<String>>,
-    /// Each resumable upload's running SHA-256 and the offset it covers, so completion need not
-    /// read the file again. Lost on restart; completion then hashes the file.
-    hashers: Mutex<HashMap<String, (u64, Sha256)>>,
     link_key: Vec<u8>,
-}
-
-/// Holds an upload against concurrent writers until dropped.
-pub struct UploadLock<'a> {
-    media: &'a Media,
-    id: String,
-}
-
-impl Drop for UploadLock<'_> {
-    fn drop(&mut self) {
-        if let Ok(mut busy) = self.media.busy.lock() {
-            busy.remove(&self.id);
-        }
-    }
 }
 
 /// A staging file that is removed when dropped, unless it was adopted (moved) first: a
@@ -81,9 +62,13 @@ impl Drop for StagingFile {
 }
 
 impl Media {
-    /// The service over `<data_dir>/blobs`, with its staging folder and derivative workers.
+    /// The service over the configured blob store (`<data_dir>/blobs` by default), with its
+    /// staging folder and derivative workers.
     pub fn start(config: &Config, db: Db, secret: &[u8]) -> anyhow::Result<Media> {
-        let store: Arc<dyn BlobStore> = Arc::new(LocalStore::open(config.data_dir.join("blobs"))?);
+        let store = Arc::new(match config.s3_settings()? {
+            Some(settings) => BlobStore::s3(&settings)?,
+            None => BlobStore::local(config.data_dir.join("blobs"))?,
+        });
         let staging = config.data_dir.join("uploads");
         std::fs::create_dir_all(&staging)?;
         let max_pixels = config.image_max_megapixels.saturating_mul(1_000_000);
@@ -96,7 +81,8 @@ impl Media {
         });
         // One decoding budget for inspection and derivatives alike.
         let decoding = Arc::new(Semaphore::new(workers.max(1)));
-        let derivatives = DerivativePool::start(workers, db, store.clone(), limits, decoding.clone());
+        let derivatives =
+            DerivativePool::start(workers, db, store.clone(), limits, decoding.clone(), staging.clone());
         let mut mac = Hmac::<Sha256>::new_from_slice(secret)?;
         mac.update(b"baoxiu file links v1");
         Ok(Media {
@@ -105,41 +91,14 @@ impl Media {
             limits,
             decoding,
             derivatives,
-            busy: Mutex::new(HashSet::new()),
-            hashers: Mutex::new(HashMap::new()),
             link_key: mac.finalize().into_bytes().to_vec(),
         })
     }
 
-    /// The staging file of an upload (or of a one-request upload in flight).
-    pub fn staging_path(&self, id: &str) -> PathBuf {
-        self.staging.join(format!("{id}.part"))
-    }
-
-    /// Claims an upload for one writer; a second concurrent writer gets `upload_busy`.
-    pub fn lock(&self, id: &str) -> AppResult<UploadLock<'_>> {
-        let mut busy = self.busy.lock().map_err(|_| AppError::new(Code::Internal))?;
-        if !busy.insert(id.to_string()) {
-            return Err(AppError::new(Code::UploadBusy).retry_after(1));
-        }
-        Ok(UploadLock { media: self, id: id.to_string() })
-    }
-
-    /// The running hash of an upload standing at `offset`, if it is known (a fresh upload's is).
-    pub fn take_hasher(&self, id: &str, offset: u64) -> Option<Sha256> {
-        let mut hashers = self.hashers.lock().ok()?;
-        match hashers.remove(id) {
-            Some((at, hasher)) if at == offset => Some(hasher),
-            _ if offset == 0 => Some(Sha256::new()),
-            _ => None,
-        }
-    }
-
-    /// Keeps an upload's running hash, covering its first `offset` bytes.
-    pub fn keep_hasher(&self, id: &str, offset: u64, hasher: Option<Sha256>) {
-        if let (Ok(mut hashers), Some(hasher)) = (self.hashers.lock(), hasher) {
-            hashers.insert(id.to_string(), (offset, hasher));
-        }
+    /// A new staging file on this server's disk: a one-request upload or a chunk in flight, an
+    /// upload being put together, a copy of a blob being read.
+    pub fn staging_file(&self, what: &str) -> StagingFile {
+        StagingFile(self.staging.join(format!("{what}-{}.part", uuid::Uuid::now_v7())))
     }
 
     /// Turns a complete staging file into a stored blob and a file record: checks the hash (computed
@@ -211,16 +170,12 @@ impl Media {
             filename: from.filename,
             received_at: now(),
         };
-        // The rows and the blob land together: the blob is adopted inside the transaction that
-        // writes its rows, so a refused write leaves no blob behind without a row (and the staged
-        // file stays for the caller to remove). Only a failed commit after the adoption can leave
-        // one, which a later upload of the same bytes then finds in place.
-        let (b, f, store, path) = (blob.clone(), file.clone(), self.store.clone(), staged.to_path_buf());
-        db.write(move |conn| {
-            db::record_file(conn, &b, &f, upload_id.as_deref())?;
-            store.adopt(&path, &b.sha256).map_err(AppError::internal)
-        })
-        .await?;
+        // The blob is durable before any row names it: a crash or a refused write after the
+        // adoption leaves a blob no row names, which a later upload of the same bytes finds in
+        // place (content addressing makes it harmless), never a row without its bytes.
+        self.store.adopt(staged, &blob.sha256, &blob.media_type).await.map_err(AppError::internal)?;
+        let (b, f) = (blob.clone(), file.clone());
+        db.write(move |conn| db::record_file(conn, &b, &f, upload_id.as_deref())).await?;
         // The first upload's row wins; what is stored is what later readers see.
         let stored = db
             .read({
@@ -235,50 +190,46 @@ impl Media {
         Ok((file, stored))
     }
 
-    /// Removes staging files nothing is writing to any more: a one-request upload cut off mid-way
-    /// (its request gone before it could clean up, or the process killed) leaves one behind. A
-    /// file untouched for `STALE_STAGING` that is not a resumable upload still on record goes
-    /// (one that is stays until the upload expires).
-    pub async fn sweep_staging(&self, db: &Db) -> AppResult<usize> {
+    /// Removes staging files nothing is writing to any more: a request cut off mid-way (its
+    /// handler gone before it could clean up, or the process killed) leaves one behind. Staging
+    /// files only live as long as one request, so one untouched for an hour is abandoned. This
+    /// server's own disk: every server sweeps its own.
+    pub async fn sweep_staging(&self) -> AppResult<usize> {
         const STALE_STAGING: std::time::Duration = std::time::Duration::from_secs(3600);
         let staging = self.staging.clone();
-        let stale: Vec<String> = blocking(move || {
-            let mut stale = Vec::new();
+        blocking(move || {
+            let mut removed = 0;
             for entry in std::fs::read_dir(&staging).map_err(AppError::internal)?.flatten() {
                 let idle = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if let Some(id) =
-                    name.strip_suffix(".part").filter(|_| idle.is_some_and(|i| i > STALE_STAGING))
-                {
-                    stale.push(id.to_string());
+                if idle.is_some_and(|i| i > STALE_STAGING) {
+                    remove_staging(&entry.path())?;
+                    removed += 1;
                 }
             }
-            Ok(stale)
+            Ok(removed)
         })
-        .await?;
-        let candidates = stale.clone();
-        let live = db.read(move |conn| db::live_uploads_among(conn, &candidates)).await?;
-        let mut removed = 0;
-        for id in stale.iter().filter(|id| !live.contains(id)) {
-            let Ok(_lock) = self.lock(id) else { continue };
-            remove_staging(&self.staging_path(id))?;
-            removed += 1;
-        }
-        Ok(removed)
+        .await
     }
 
-    /// Removes uploads past their expiry, with their staging files. Returns how many.
+    /// Removes uploads past their expiry, with their parts. Returns how many.
     pub async fn expire_uploads(&self, db: &Db) -> AppResult<usize> {
         let at = now();
         let expired = db.read(move |conn| db::expired_uploads(conn, at, 500)).await?;
         for id in &expired {
-            let Ok(_lock) = self.lock(id) else { continue };
-            self.take_hasher(id, u64::MAX);
-            remove_staging(&self.staging_path(id))?;
-            let id = id.clone();
-            db.write(move |conn| db::delete_upload(conn, &id)).await?;
+            self.forget_upload(db, id).await?;
         }
         Ok(expired.len())
+    }
+
+    /// Removes an upload's parts from the store, then the upload (its parts' rows go with it).
+    pub async fn forget_upload(&self, db: &Db, id: &str) -> AppResult<()> {
+        let key = id.to_string();
+        let parts = db.read(move |conn| db::upload_parts(conn, &key)).await?;
+        for part in &parts {
+            self.store.remove_part(&part.object_key).await.map_err(AppError::internal)?;
+        }
+        let id = id.to_string();
+        db.write(move |conn| db::delete_upload(conn, &id)).await
     }
 
     /// The MAC over a link to a file rendition that expires at `expires` (Unix seconds).

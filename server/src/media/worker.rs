@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, Mutex};
 use super::derive;
 use super::inspect::{ImageLimits, MediaType};
 use super::store::{BlobStore, Variant};
+use super::StagingFile;
 use crate::db::files;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -29,18 +30,21 @@ impl DerivativePool {
     pub fn start(
         workers: usize,
         db: Db,
-        store: Arc<dyn BlobStore>,
+        store: Arc<BlobStore>,
         limits: ImageLimits,
         decoding: Arc<tokio::sync::Semaphore>,
+        scratch: std::path::PathBuf,
     ) -> DerivativePool {
         let (tx, rx) = mpsc::channel::<String>(QUEUE);
         let rx = Arc::new(Mutex::new(rx));
         for _ in 0..workers.max(1) {
             let (rx, db, store, decoding) = (rx.clone(), db.clone(), store.clone(), decoding.clone());
+            let scratch = scratch.clone();
             tokio::spawn(async move {
                 loop {
                     let Some(hash) = rx.lock().await.recv().await else { return };
-                    if let Err(err) = make(&db, &store, &limits, &decoding, &hash).await {
+                    let copy = StagingFile(scratch.join(format!("derive-{}.part", uuid::Uuid::now_v7())));
+                    if let Err(err) = make(&db, &store, &limits, &decoding, &hash, copy).await {
                         tracing::warn!(error = %err, sha256 = %hash, "derivatives failed; will retry");
                     }
                 }
@@ -77,10 +81,11 @@ async fn sweep(db: Db, tx: mpsc::Sender<String>) {
 /// `failed` (it passed inspection, so this is rare); I/O trouble leaves it pending for a retry.
 async fn make(
     db: &Db,
-    store: &Arc<dyn BlobStore>,
+    store: &Arc<BlobStore>,
     limits: &ImageLimits,
     decoding: &tokio::sync::Semaphore,
     hash: &str,
+    scratch: StagingFile,
 ) -> AppResult<()> {
     let key = hash.to_string();
     let Some(blob) = db.read(move |conn| files::blob(conn, &key)).await? else { return Ok(()) };
@@ -88,26 +93,28 @@ async fn make(
         return Ok(());
     }
     let Some(media_type) = MediaType::parse(&blob.media_type) else { return Ok(()) };
-    let (store2, limits, key) = (store.clone(), *limits, hash.to_string());
+    let limits = *limits;
     let orientation = u8::try_from(blob.orientation).unwrap_or(1);
+    let original = store
+        .fetch(hash, Variant::Original, scratch.0.clone())
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("blob {hash} missing")))?;
     let place = decoding.acquire().await.map_err(AppError::internal)?;
-    let outcome = tokio::task::spawn_blocking(move || -> AppResult<Result<(), String>> {
-        let path = store2.locate(&key, Variant::Original).map_err(AppError::internal)?;
-        let Some(path) = path else { return Err(AppError::internal(anyhow::anyhow!("blob {key} missing"))) };
-        match derive::derivatives(&path, media_type, orientation, &limits) {
-            Ok(d) => {
-                store2.put_derivative(&key, Variant::Thumbnail, &d.thumbnail).map_err(AppError::internal)?;
-                store2.put_derivative(&key, Variant::Preview, &d.preview).map_err(AppError::internal)?;
-                Ok(Ok(()))
-            }
-            Err(refusal) => Ok(Err(refusal.to_string())),
-        }
+    let outcome = tokio::task::spawn_blocking(move || {
+        let made = derive::derivatives(original.path(), media_type, orientation, &limits);
+        made.map_err(|refusal| refusal.to_string())
     })
     .await
-    .map_err(AppError::internal)??;
+    .map_err(AppError::internal)?;
     drop(place);
+    drop(scratch);
     let state = match outcome {
-        Ok(()) => "ready",
+        Ok(d) => {
+            store.put_derivative(hash, Variant::Thumbnail, d.thumbnail).await.map_err(AppError::internal)?;
+            store.put_derivative(hash, Variant::Preview, d.preview).await.map_err(AppError::internal)?;
+            "ready"
+        }
         Err(why) => {
             tracing::warn!(sha256 = %hash, reason = %why, "no derivatives for this image");
             "failed"

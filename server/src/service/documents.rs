@@ -118,11 +118,8 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The bytes of a stored blob.
-fn read_blob(state: &AppState, sha256: &str, variant: Variant) -> AppResult<Option<Vec<u8>>> {
-    match state.media.store.locate(sha256, variant).map_err(AppError::internal)? {
-        Some(path) => Ok(Some(std::fs::read(path).map_err(AppError::internal)?)),
-        None => Ok(None),
-    }
+async fn read_blob(state: &AppState, sha256: &str, variant: Variant) -> AppResult<Option<Vec<u8>>> {
+    state.media.store.read(sha256, variant).await.map_err(AppError::internal)
 }
 
 /// Issues `doc` as `kind` of `subject`, or returns what was issued for the same content before.
@@ -139,7 +136,7 @@ async fn issue(
     let (k, s, c) = (kind.as_str(), subject.clone(), key.clone());
     let found = state.db.read(move |conn| db::issued_for(conn, k, &s, &c)).await?;
     if let Some(row) = found {
-        return stored(state, kind, row);
+        return stored(state, kind, row).await;
     }
     let today = shanghai_date(Utc::now());
     let number = format!(
@@ -157,10 +154,10 @@ async fn issue(
         .map_err(|e| AppError::internal(anyhow::anyhow!("pdf: {e}")))?;
     let sha256 = sha256_hex(&pdf);
     // Kept like evidence: content-addressed, written once, durable before it is named.
-    let staged = state.media.staging_path(&format!("document-{}", uuid::Uuid::now_v7()));
-    let mut file = std::fs::File::create(&staged).map_err(AppError::internal)?;
+    let staged = state.media.staging_file("document");
+    let mut file = std::fs::File::create(&staged.0).map_err(AppError::internal)?;
     file.write_all(&pdf).and_then(|()| file.sync_all()).map_err(AppError::internal)?;
-    state.media.store.adopt(&staged, &sha256).map_err(AppError::internal)?;
+    state.media.store.adopt(&staged.0, &sha256, "application/pdf").await.map_err(AppError::internal)?;
     let row = IssuedRow {
         number: number.clone(),
         kind: kind.as_str().to_string(),
@@ -182,7 +179,7 @@ async fn issue(
         })
         .await?;
     match winner {
-        Some(row) => stored(state, kind, row),
+        Some(row) => stored(state, kind, row).await,
         None => Ok(Issued { filename: filename(kind, &number), number, pdf }),
     }
 }
@@ -192,8 +189,8 @@ fn filename(kind: Kind, number: &str) -> String {
 }
 
 /// A document issued before, as it was stored.
-fn stored(state: &AppState, kind: Kind, row: IssuedRow) -> AppResult<Issued> {
-    let pdf = read_blob(state, &row.sha256, Variant::Original)?.ok_or(AppError::new(Code::NotFound))?;
+async fn stored(state: &AppState, kind: Kind, row: IssuedRow) -> AppResult<Issued> {
+    let pdf = read_blob(state, &row.sha256, Variant::Original).await?.ok_or(AppError::new(Code::NotFound))?;
     Ok(Issued { filename: filename(kind, &row.number), number: row.number, pdf })
 }
 
@@ -400,9 +397,9 @@ async fn claim_material(
 }
 
 impl ClaimMaterial {
-    fn drawing(&self, state: &AppState, revision: i32) -> AppResult<Option<Picture>> {
+    async fn drawing(&self, state: &AppState, revision: i32) -> AppResult<Option<Picture>> {
         let Some((_, sha)) = self.drawings.iter().find(|(r, _)| *r == revision) else { return Ok(None) };
-        Ok(read_blob(state, sha, Variant::Original)?.map(|bytes| Picture {
+        Ok(read_blob(state, sha, Variant::Original).await?.map(|bytes| Picture {
             bytes,
             sha256: sha.clone(),
             caption: vec![L.drawing.to_string()],
@@ -440,7 +437,7 @@ pub async fn cost_sheet(state: &AppState, caller: &Caller, id: &ClaimId, revisio
     let m = claim_material(state, caller, id, false).await?;
     let sheet =
         m.page.cost_sheets.iter().find(|s| s.revision == revision).ok_or(AppError::new(Code::NotFound))?;
-    let parts = sheet_parts(sheet, m.drawing(state, revision)?, &m.names, m.device_key(revision));
+    let parts = sheet_parts(sheet, m.drawing(state, revision).await?, &m.names, m.device_key(revision));
     let mut blocks = vec![m.head()];
     blocks.extend(parts.sheet_blocks);
     let doc = Printed {
@@ -525,8 +522,12 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
         m.page.cost_sheets.iter().rev().find(|s| s.verified_at.is_some()).or(m.page.cost_sheets.last());
     let mut facts = json!({"state": c.state.as_str(), "kind": c.kind.as_str()});
     if let Some(sheet) = sheet {
-        let parts =
-            sheet_parts(sheet, m.drawing(state, sheet.revision)?, &m.names, m.device_key(sheet.revision));
+        let parts = sheet_parts(
+            sheet,
+            m.drawing(state, sheet.revision).await?,
+            &m.names,
+            m.device_key(sheet.revision),
+        );
         blocks.extend(parts.sheet_blocks);
         facts["cost_sheet"] = parts.facts;
     }
@@ -566,7 +567,7 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
                         .join("、"),
                 );
             }
-            let bytes = read_blob(state, &e.file.sha256, Variant::Thumbnail)?;
+            let bytes = read_blob(state, &e.file.sha256, Variant::Thumbnail).await?;
             match bytes {
                 Some(bytes) => {
                     pictures.push(Picture { bytes, sha256: e.file.sha256.clone(), caption, width: 112.0 })

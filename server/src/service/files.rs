@@ -119,6 +119,7 @@ pub fn signed_link(state: &AppState, file_id: &str, variant: Variant) -> String 
 #[derive(Clone, Debug)]
 pub struct Upload {
     pub id: String,
+    pub owner_id: String,
     pub length: u64,
     pub sha256: String,
     pub filename: Option<String>,
@@ -126,6 +127,8 @@ pub struct Upload {
     pub expires_at: chrono::NaiveDateTime,
     /// The file it made, once complete.
     pub file_id: Option<String>,
+    /// How many bytes have arrived: the offset the next chunk starts at.
+    pub received: u64,
 }
 
 impl Upload {
@@ -133,11 +136,13 @@ impl Upload {
         Ok(Upload {
             length: u64::try_from(row.length).map_err(AppError::internal)?,
             id: row.id,
+            owner_id: row.owner_id,
             sha256: row.sha256,
             filename: row.filename,
             device_id: row.device_id,
             expires_at: row.expires_at,
             file_id: row.file_id,
+            received: u64::try_from(row.received).map_err(AppError::internal)?,
         })
     }
 }
@@ -208,6 +213,7 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
         created_at: now(),
         expires_at: db::expiry_from_now(state.config.upload_expiry_hours),
         file_id: None,
+        received: 0,
     };
     let (user, device, length) = (caller.clone(), new.device_id, new.length);
     let row = state
@@ -243,10 +249,197 @@ pub async fn live_upload(state: &AppState, caller: &Caller, id: &UploadId) -> Ap
     Ok(upload)
 }
 
-/// Forgets an upload (abandoned, or refused at its end); a file it made stays.
-pub async fn forget_upload(state: &AppState, id: &str) -> AppResult<()> {
-    let id = id.to_string();
-    state.db.write(move |conn| db::delete_upload(conn, &id)).await
+/// Abandons one of the caller's uploads (tus termination): its parts go; a file it made stays.
+pub async fn terminate_upload(state: &AppState, caller: &Caller, id: &UploadId) -> AppResult<()> {
+    let upload = own_upload(state, caller, id).await?;
+    state.media.forget_upload(&state.db, &upload.id).await
+}
+
+/// Where one of the caller's live uploads stands (tus HEAD). An upload whose bytes have all
+/// arrived but whose file was never made (the server putting it together died) is completed
+/// now, so the client learns its file.
+pub async fn upload_status(state: &AppState, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
+    let mut upload = live_upload(state, caller, id).await?;
+    if upload.file_id.is_none() && upload.received == upload.length {
+        upload.file_id = complete(state, &upload).await?.file_id;
+    }
+    Ok(upload)
+}
+
+/// A chunk as the client announces it (tus PATCH).
+pub struct Chunk {
+    /// Where it starts (`Upload-Offset`).
+    pub offset: u64,
+    /// The SHA-256 the client says it has (`Upload-Checksum`): a chunk that does not match is
+    /// discarded whole.
+    pub checksum: Option<Vec<u8>>,
+    /// Its `Content-Length`, if announced.
+    pub declared: Option<u64>,
+}
+
+/// Where an upload stands after a chunk.
+pub struct Appended {
+    pub offset: u64,
+    pub expires_at: chrono::NaiveDateTime,
+    /// The file, when this chunk completed the upload.
+    pub file_id: Option<String>,
+}
+
+/// Appends a chunk to one of the caller's uploads, from any server: the bytes are staged on this
+/// server's disk as they arrive, stored as a part in the blob store, and become the upload's only
+/// when the database moves its offset from the chunk's start to its end. So a chunk that does not
+/// start at the offset is refused (409), two writers cannot both add one, and a server that dies
+/// mid-chunk adds nothing. Without a checksum, the bytes that arrived before a cut connection are
+/// kept and the client resumes after them. The last chunk completes the upload (see [`complete`]).
+pub async fn append_chunk<S, C, E>(
+    state: &AppState,
+    caller: &Caller,
+    id: &UploadId,
+    chunk: Chunk,
+    mut body: S,
+) -> AppResult<Appended>
+where
+    S: futures_util::Stream<Item = Result<C, E>> + Unpin,
+    C: AsRef<[u8]>,
+{
+    use futures_util::StreamExt;
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
+
+    let upload = live_upload(state, caller, id).await?;
+    let (length, expires_at) = (upload.length, upload.expires_at);
+    let current = if upload.file_id.is_some() { length } else { upload.received };
+    if chunk.offset != current {
+        return Err(AppError::new(Code::UploadOffsetMismatch).detail(current.to_string()));
+    }
+    // Checked: a declared length near u64::MAX must not wrap past the bound.
+    if chunk.declared.is_some_and(|n| current.checked_add(n).is_none_or(|end| end > length)) {
+        return Err(AppError::new(Code::UploadExceedsLength));
+    }
+    if upload.file_id.is_some() {
+        return Ok(Appended { offset: length, expires_at, file_id: None });
+    }
+    if current == length {
+        return complete(state, &upload).await;
+    }
+    let room = length - current;
+    let staged = state.media.staging_file("chunk");
+    let mut file = std::fs::File::create(&staged.0).map_err(AppError::internal)?;
+    let mut chunk_hash = chunk.checksum.as_ref().map(|_| Sha256::new());
+    let (mut written, mut cut) = (0u64, false);
+    while let Some(piece) = body.next().await {
+        let Ok(piece) = piece else {
+            cut = true;
+            break;
+        };
+        let piece = piece.as_ref();
+        if written + piece.len() as u64 > room {
+            return Err(AppError::new(Code::UploadExceedsLength));
+        }
+        file.write_all(piece).map_err(AppError::internal)?;
+        if let Some(hasher) = chunk_hash.as_mut() {
+            hasher.update(piece);
+        }
+        written += piece.len() as u64;
+        state.metrics.upload_bytes(piece.len());
+    }
+    if let (Some(expected), Some(hasher)) = (&chunk.checksum, chunk_hash) {
+        if cut || hasher.finalize().as_slice() != expected.as_slice() {
+            return Err(AppError::new(Code::ChecksumMismatch));
+        }
+    }
+    drop(file);
+    if written > 0 {
+        let key = crate::media::store::part_key(&upload.id, current).map_err(AppError::internal)?;
+        state.media.store.put_part(&key, &staged.0).await.map_err(AppError::internal)?;
+        let part = db::PartRow {
+            upload_id: upload.id.clone(),
+            start_offset: i64::try_from(current).map_err(AppError::internal)?,
+            length: i64::try_from(written).map_err(AppError::internal)?,
+            object_key: key.clone(),
+        };
+        if let Err(received) = state.db.write(move |conn| db::add_part(conn, &part)).await? {
+            state.media.store.remove_part(&key).await.map_err(AppError::internal)?;
+            return Err(AppError::new(Code::UploadOffsetMismatch).detail(received.to_string()));
+        }
+    }
+    if cut {
+        return Err(AppError::new(Code::UploadInterrupted));
+    }
+    let offset = current + written;
+    if offset < length {
+        return Ok(Appended { offset, expires_at, file_id: None });
+    }
+    let mut upload = upload;
+    upload.received = offset;
+    complete(state, &upload).await
+}
+
+/// Puts an upload whose bytes have all arrived together from its parts, on this server's disk,
+/// hashing as it goes, and makes its file (`media::Media::finish`: the hash, the inspection, the
+/// blob). Refused bytes end the upload: the client starts again. Any server may do this, and two
+/// doing it at once make one file (the second is told to ask again).
+async fn complete(state: &AppState, upload: &Upload) -> AppResult<Appended> {
+    use sha2::{Digest, Sha256};
+
+    let id = upload.id.clone();
+    let parts = state.db.read(move |conn| db::upload_parts(conn, &id)).await?;
+    let staged = state.media.staging_file("assembled");
+    let mut out = tokio::fs::File::create(&staged.0).await.map_err(AppError::internal)?;
+    let mut hasher = Sha256::new();
+    let mut at = 0u64;
+    for part in &parts {
+        let copied = state
+            .media
+            .store
+            .append_part(&part.object_key, &mut out, &mut hasher)
+            .await
+            .map_err(AppError::internal)?;
+        if i64::try_from(at).ok() != Some(part.start_offset)
+            || i64::try_from(copied).ok() != Some(part.length)
+        {
+            return Err(AppError::internal(anyhow::anyhow!("upload {} has a gap at {at}", upload.id)));
+        }
+        at += copied;
+    }
+    if at != upload.length {
+        return Err(AppError::internal(anyhow::anyhow!("upload {} holds {at} bytes", upload.id)));
+    }
+    out.sync_all().await.map_err(AppError::internal)?;
+    drop(out);
+    let from = crate::media::Provenance {
+        user_id: upload.owner_id.clone(),
+        device_id: upload.device_id.clone(),
+        filename: upload.filename.clone(),
+    };
+    let hash = hex::encode(hasher.finalize());
+    let finished = state
+        .media
+        .finish(
+            &state.db,
+            staged.0.clone(),
+            Some(upload.sha256.clone()),
+            Some(hash),
+            from,
+            Some(upload.id.clone()),
+        )
+        .await;
+    match finished {
+        Ok((file, _)) => {
+            for part in &parts {
+                state.media.store.remove_part(&part.object_key).await.map_err(AppError::internal)?;
+            }
+            let id = upload.id.clone();
+            state.db.write(move |conn| db::delete_parts(conn, &id)).await?;
+            Ok(Appended { offset: upload.length, expires_at: upload.expires_at, file_id: Some(file.id) })
+        }
+        Err(err) if err.code == Code::UploadBusy => Err(err),
+        Err(err) => {
+            // Nothing partial becomes a blob: the upload is over and the client starts again.
+            state.media.forget_upload(&state.db, &upload.id).await?;
+            Err(err)
+        }
+    }
 }
 
 /// The caller's phone, checked, for a one-request upload.
@@ -322,7 +515,7 @@ where
     let device_id = upload_device(state, caller, new.device_id).await?;
     let limit = state.config.plain_upload_max_bytes.min(state.config.max_file_bytes);
     check_unattached(state, caller, new.declared.unwrap_or(0)).await?;
-    let staged = crate::media::StagingFile(state.media.staging_path(&uuid::Uuid::now_v7().to_string()));
+    let staged = state.media.staging_file("plain");
     let path = staged.0.clone();
     let streamed = async {
         let mut file = std::fs::File::create(&path).map_err(AppError::internal)?;

@@ -28,6 +28,7 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
     let quota = state.config.claim_quota_bytes;
     let signature_window = chrono::Duration::minutes(i64::from(state.config.in_person_signature_window_mins));
     let report_grace_days = state.rules.report_grace_days;
+    let kinds: Vec<(u64, String)> = request.mutations.iter().map(|m| (m.seq, wire_name(m.kind))).collect();
     // What needs no database is done first, off the write lock that every push shares.
     let (request, user, prepared) = tokio::task::spawn_blocking(move || {
         let prepared =
@@ -105,6 +106,18 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
             Ok(PushResponse { acknowledged_through: acked, results: ledger.results })
         })
         .await
+        .inspect(|response| {
+            for (result, (_, kind)) in
+                response.results.iter().zip(&kinds).filter(|(r, (seq, _))| r.seq == *seq)
+            {
+                let outcome = match result.outcome {
+                    Outcome::Applied => "applied",
+                    Outcome::Duplicate => "duplicate",
+                    Outcome::Rejected => "rejected",
+                };
+                state.metrics.mutation(kind, outcome);
+            }
+        })
 }
 
 /// The answer to a mutation applied before: its recorded outcome, or an idempotency conflict
