@@ -28,6 +28,7 @@ mod pages;
 mod permissions;
 mod plans;
 mod registry;
+mod servers;
 mod snapshots;
 mod sync;
 mod sync_pull;

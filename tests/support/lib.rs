@@ -105,6 +105,34 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+/// A second server over the same database and data folder as a [`TestApp`]: another instance
+/// of one deployment behind a load balancer.
+pub struct Beside {
+    pub address: String,
+    pub state: actix_web::web::Data<baoxiu::state::AppState>,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    /// Starts another instance beside this one, its configuration the same but for `adjust`.
+    pub async fn beside(&self, adjust: impl FnOnce(&mut Config)) -> Beside {
+        let mut config = self.state.config.clone();
+        config.bind = "127.0.0.1:0".into();
+        adjust(&mut config);
+        let app = Application::build(config).expect("second server builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let (state, server) = (app.state(), app.handle());
+        tokio::spawn(app.run_until_stopped());
+        Beside { address, state, server }
+    }
+}
+
+impl Drop for Beside {
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop the server's worker threads now rather than leave them, and their pooled

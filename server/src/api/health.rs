@@ -46,7 +46,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 /// Prometheus metrics, in the text format, for a scraper holding `metrics_token`; 404 when no
 /// token is set (the default), 401 with a wrong or missing one.
 #[utoipa::path(responses(
-    (status = 200, description = "The metrics (text/plain; version=0.0.4)"),
+    (status = 200, description = "The metrics, in the OpenMetrics text format Prometheus scrapes"),
     (status = 401, description = "unauthenticated"),
     (status = 404, description = "metrics_token not set")
 ), security(("bearer" = [])))]
@@ -65,5 +65,7 @@ pub async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<Htt
     }
     let readings = crate::service::health::readings(&state).await?;
     let text = state.metrics.encode(&readings).map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text))
+    Ok(HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(text))
 }

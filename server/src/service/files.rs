@@ -530,6 +530,7 @@ where
             }
             file.write_all(chunk).map_err(AppError::internal)?;
             hasher.update(chunk);
+            state.metrics.upload_bytes(chunk.len());
         }
         if size == 0 {
             return Err(AppError::invalid("body"));
