@@ -169,6 +169,9 @@ pub struct Config {
     /// `GET /metrics` (Prometheus text) answers only with `Authorization: Bearer <token>`; off
     /// (404) when unset. Also from the file named by `BAOXIU_METRICS_TOKEN_FILE`.
     pub metrics_token: Option<Secret>,
+    /// Whether this server takes part in the periodic work (deadline notices, custody alerts,
+    /// upload expiry). Default true; a deployment may keep some servers to requests only.
+    pub periodic_jobs: bool,
     /// How often each periodic job runs, once for the whole deployment. Default 300.
     pub job_period_secs: u64,
     /// How long a server holds a job's run before another may take it over. Default 120.
@@ -249,6 +252,7 @@ impl Default for Config {
             blob_presigned_secs: 0,
             instance_id: None,
             metrics_token: None,
+            periodic_jobs: true,
             job_period_secs: 300,
             job_lease_secs: 120,
             rate_window_secs: 60,

@@ -59,7 +59,9 @@ impl Application {
             tokio::spawn(crate::delivery::run(db.clone(), webhook));
         }
         let periodic = state.clone();
-        tokio::spawn(crate::tasks::run_periodic(periodic.clone().into_inner()));
+        if config.periodic_jobs {
+            tokio::spawn(crate::tasks::run_periodic(periodic.clone().into_inner()));
+        }
         let openapi = web::Data::new(api::openapi().to_json().map_err(|e| anyhow::anyhow!("openapi: {e}"))?);
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;

@@ -2,12 +2,11 @@
 //! response lost after the commit, the server killed mid-batch, a decision made while the phone was
 //! offline. Whatever happens, every mutation lands exactly once or comes back with a reason.
 
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use baoxiu_e2e::{spawn_app, Session, TestApp};
+use baoxiu_e2e::{spawn_app, ServerProcess, Session, TestApp};
 use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient, SyncError};
 use baoxiu_sync_protocol::wire::MutationKind;
 use reqwest::StatusCode;
@@ -168,38 +167,10 @@ async fn a_decision_made_offline_comes_back_to_the_phone_as_a_rejection_it_can_s
     assert_eq!(client.outbox.claim(&claim).unwrap().unwrap().claim.state, "cost_sheet_submitted");
 }
 
-/// The server as a child process on a database that outlives it.
-struct Child {
-    process: tokio::process::Child,
-    address: String,
-}
-
-async fn start_server(data: &std::path::Path, database_url: &str) -> Child {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_baoxiu-e2e-server"));
-    // Only the settings given here: the test run's own BAOXIU_* variables are not server settings.
-    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("BAOXIU_")) {
-        command.env_remove(name);
-    }
-    let mut process = command
-        .env("BAOXIU_BIND", "127.0.0.1:0")
-        .env("BAOXIU_DATA_DIR", data)
-        .env("BAOXIU_DATABASE_URL", database_url)
-        .env("BAOXIU_LOGIN_SLOWDOWN_MS", "0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stdout = process.stdout.take().unwrap();
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while stdout.read(&mut byte).await.unwrap() == 1 && byte[0] != b'\n' {
-        line.push(byte[0]);
-    }
-    let line = String::from_utf8(line).unwrap();
-    let port = line.strip_prefix("port ").unwrap_or_else(|| panic!("the server did not start: {line:?}"));
-    Child { process, address: format!("http://127.0.0.1:{port}") }
+async fn start_server(data: &std::path::Path, database_url: &str) -> ServerProcess {
+    let data = data.display().to_string();
+    let settings = [("BAOXIU_DATA_DIR", data.as_str()), ("BAOXIU_DATABASE_URL", database_url)];
+    ServerProcess::start(env!("CARGO_BIN_EXE_baoxiu-e2e-server"), &settings).await
 }
 
 #[tokio::test]

@@ -5,11 +5,21 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use baoxiu::config::Secret;
 use baoxiu::db::coordination;
 use baoxiu_e2e::photos::noisy_jpeg;
-use baoxiu_e2e::{spawn_app_with, DEMO_PASSWORD};
+use baoxiu_e2e::s3::Moto;
+use baoxiu_e2e::{ok, postgres_server, spawn_app_with, ServerProcess, Session, DEMO_PASSWORD};
+use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient};
+use baoxiu_sync_protocol::wire::MutationKind;
+use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::json;
+use sha2::Digest;
+use tokio::io::AsyncWriteExt;
+
+use crate::claims::seepage_claim;
+use crate::sync::{claim_of, enrolled_phone, field, revision};
 
 /// Parses the OpenMetrics / Prometheus text format strictly: every line a comment of a known kind
 /// or `name{label="value",…} number`, the last `# EOF`. Returns each sample's value by its series.
@@ -236,4 +246,259 @@ async fn a_run_whose_server_died_is_taken_over_once_its_lease_has_passed() {
     })
     .await
     .unwrap();
+}
+
+/// Every server of a deployment signs and checks tokens and links with the same secret.
+const SECRET: &str = "one-secret-for-every-server-of-one-deployment";
+
+fn phone(base: &str, who: &Session, device: &str, store: &std::path::Path) -> SyncClient {
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    SyncClient::new(base, &who.access, device, Outbox::open(store).unwrap()).with_http(http)
+}
+
+fn tus_headers(offset: usize) -> Vec<(&'static str, String)> {
+    vec![
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Content-Type", "application/offset+octet-stream".to_string()),
+        ("Upload-Offset", offset.to_string()),
+    ]
+}
+
+async fn patch_on(base: &str, token: &str, location: &str, offset: usize, bytes: &[u8]) -> reqwest::Response {
+    let mut req =
+        reqwest::Client::new().patch(format!("{base}{location}")).bearer_auth(token).body(bytes.to_vec());
+    for (name, value) in tus_headers(offset) {
+        req = req.header(name, value);
+    }
+    req.send().await.unwrap()
+}
+
+async fn offset_on(base: &str, token: &str, location: &str) -> usize {
+    let head = reqwest::Client::new()
+        .head(format!("{base}{location}"))
+        .bearer_auth(token)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    head.headers()["upload-offset"].to_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn two_server_processes_over_one_database_and_one_bucket_lose_and_double_nothing() {
+    if postgres_server().is_none() {
+        // Two processes over one SQLite file is not a deployment Baoxiu supports (SQLite is the
+        // one-process embedded default); this runs in the suite's PostgreSQL pass.
+        eprintln!("two server processes: PostgreSQL only (set BAOXIU_TEST_DATABASE_URL)");
+        return;
+    }
+    let moto = Moto::start().await;
+    let app = spawn_app_with(|c| {
+        moto.configure(c, "deploy");
+        c.jwt_secret = Some(Secret(SECRET.into()));
+        c.instance_id = Some("setup".into());
+        // Only the two processes run the periodic work.
+        c.periodic_jobs = false;
+        c.job_period_secs = 2;
+        c.job_lease_secs = 3;
+    })
+    .await;
+    let (c, wo, _) = field(&app).await;
+    let (claim, version) = claim_of(&app, &c.technician, &wo).await;
+    let (device, _) = enrolled_phone(&app, &c.technician).await;
+    // A claim whose promised repair date has passed: the deadline job tells its reviewers, once.
+    let overdue = app.post("/api/v1/claims", &c.owner.access, seepage_claim(&c)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let step = |s: &str| format!("/api/v1/claims/{overdue}/{s}");
+    ok(&app, &c.reviewer.access, &step("ask-developer"), json!({})).await;
+    ok(&app, &c.developer.access, &step("developer-reply"), json!({"reply": "will_repair"})).await;
+    let yesterday = baoxiu::domain::deadlines::shanghai_date(chrono::Utc::now()) - chrono::Duration::days(1);
+    app.sql(format!("UPDATE claims SET repair_due_on = '{yesterday}' WHERE id = '{overdue}'")).await;
+
+    let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let bin = env!("CARGO_BIN_EXE_baoxiu-e2e-server");
+    let moto_env = moto.env("deploy");
+    let start = |n: usize| {
+        let data = dirs[n].path().display().to_string();
+        let mut settings: Vec<(String, String)> = vec![
+            ("BAOXIU_DATABASE_URL".into(), app.database_url.clone()),
+            ("BAOXIU_DATA_DIR".into(), data),
+            ("BAOXIU_JWT_SECRET".into(), SECRET.into()),
+            ("BAOXIU_INSTANCE_ID".into(), ["a", "b"][n].into()),
+            ("BAOXIU_JOB_PERIOD_SECS".into(), "2".into()),
+            ("BAOXIU_JOB_LEASE_SECS".into(), "3".into()),
+            ("BAOXIU_WORKERS".into(), "1".into()),
+        ];
+        settings.extend(moto_env.iter().cloned());
+        async move {
+            let pairs: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            ServerProcess::start(bin, &pairs).await
+        }
+    };
+    let mut servers = [start(0).await, start(1).await];
+
+    // The phone pushes to each in turn; one push is cut short by killing its server, and the
+    // rest goes to the other.
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("phone.db");
+    let mut parent = None;
+    let mut total = 0;
+    let mut enqueue = |n: usize| {
+        let mut outbox = Outbox::open(&store).unwrap();
+        for _ in 0..n {
+            let rev = revision(&claim, parent.clone(), &format!("第{total}次"));
+            parent = Some(rev.hash().unwrap());
+            let payload = serde_json::to_value(&rev).unwrap();
+            outbox.enqueue(MutationKind::CostSheetRevision, Some(version), payload, &[]).unwrap();
+            total += 1;
+        }
+    };
+    for round in 0..4 {
+        enqueue(30);
+        let to = &servers[round % 2];
+        phone(&to.address, &c.technician, &device, &store).push().await.unwrap();
+    }
+    let mut interrupted = false;
+    for delay_ms in [40u64, 20, 80, 10, 150] {
+        enqueue(200);
+        let victim = usize::from(delay_ms % 20 == 0);
+        let mut client = phone(&servers[victim].address, &c.technician, &device, &store);
+        let push = tokio::spawn(async move { client.push().await });
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        servers[victim].kill().await;
+        let outcome = push.await.unwrap();
+        interrupted |= outcome.is_err();
+        // The rest, to the server still up.
+        phone(&servers[1 - victim].address, &c.technician, &device, &store).push().await.unwrap();
+        servers[victim] = start(victim).await;
+        if interrupted {
+            break;
+        }
+    }
+    assert!(interrupted, "a kill landed while a push was in flight");
+    let mut client = phone(&servers[0].address, &c.technician, &device, &store);
+    client.sync_with_retry(Backoff::default()).await.unwrap();
+    assert_eq!(client.outbox.pending_count().unwrap(), 0);
+    assert!(client.outbox.rejected().unwrap().is_empty(), "{:?}", client.outbox.rejected().unwrap());
+    for server in &servers {
+        let page = reqwest::Client::new()
+            .get(format!("{}/api/v1/claims/{claim}", server.address))
+            .bearer_auth(&c.reviewer.access)
+            .send()
+            .await
+            .unwrap();
+        let page: serde_json::Value = page.json().await.unwrap();
+        let sheets = page["cost_sheets"].as_array().unwrap();
+        assert_eq!(sheets.len(), total, "every acknowledged revision exactly once");
+        assert!(sheets.iter().all(|s| s["conflict"] == false), "in order: each names the one before");
+    }
+
+    // A resumable upload, its chunks sent to each server in turn; one server dies mid-chunk.
+    let token = &c.technician.access;
+    let photo = noisy_jpeg(1400, 1000, 9);
+    let cuts = [0, photo.len() / 4, photo.len() / 2, photo.len() * 3 / 4, photo.len()];
+    let sha = hex::encode(sha2::Sha256::digest(&photo));
+    let created = reqwest::Client::new()
+        .post(format!("{}/api/v1/uploads", servers[1].address))
+        .bearer_auth(token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", photo.len().to_string())
+        .header(
+            "Upload-Metadata",
+            format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode(&sha)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let location = created.headers()["location"].to_str().unwrap().to_string();
+    for (n, server) in [&servers[0], &servers[1]].into_iter().enumerate() {
+        let sent = patch_on(&server.address, token, &location, cuts[n], &photo[cuts[n]..cuts[n + 1]]).await;
+        assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+    }
+    // Half of the third chunk reaches server a, which is killed before the chunk ends.
+    let address = servers[0].address.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let chunk = &photo[cuts[2]..cuts[3]];
+    let mut request = format!(
+        "PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n",
+        chunk.len()
+    );
+    for (name, value) in tus_headers(cuts[2]) {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(&chunk[..chunk.len() / 2]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    servers[0].kill().await;
+    drop(stream);
+    // Server b knows where the upload stands: the dead server's chunk is lost whole, nothing of it kept.
+    assert_eq!(offset_on(&servers[1].address, token, &location).await, cuts[2]);
+    servers[0] = start(0).await;
+    let sent = patch_on(&servers[0].address, token, &location, cuts[2], chunk).await;
+    assert_eq!(sent.status(), StatusCode::NO_CONTENT);
+    let last = patch_on(&servers[1].address, token, &location, cuts[3], &photo[cuts[3]..]).await;
+    assert_eq!(last.status(), StatusCode::NO_CONTENT);
+    let file_id = last.headers()["baoxiu-file-id"].to_str().unwrap().to_string();
+    for server in &servers {
+        let got = reqwest::Client::new()
+            .get(format!("{}/api/v1/files/{file_id}/content", server.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.bytes().await.unwrap().to_vec(), photo, "byte for byte from every server");
+    }
+    let keys = moto.keys("deploy/").await;
+    assert_eq!(keys.iter().filter(|k| k.ends_with(&sha)).count(), 1, "{keys:?}");
+    assert!(!keys.iter().any(|k| k.contains(&format!("/parts/{}", location.rsplit('/').next().unwrap()))));
+
+    // Periodic work: each job once per period across the servers. The server that ran the last
+    // period dies; the other takes the next periods over. The overdue claim's notice is raised
+    // once for each of its reviewers, whoever ran the job and however often.
+    let db = app.db.clone();
+    let read = move || {
+        let db = db.clone();
+        let overdue = overdue.clone();
+        tokio::task::spawn_blocking(move || {
+            use baoxiu::db::schema::{job_runs, notifications};
+            use diesel::prelude::*;
+            let mut conn = db.conn().unwrap();
+            let runs: Vec<(String, String)> = job_runs::table
+                .filter(job_runs::job.eq("deadlines"))
+                .select((job_runs::period, job_runs::instance))
+                .order(job_runs::period)
+                .load(&mut *conn)
+                .unwrap();
+            let notices: Vec<String> = notifications::table
+                .filter(notifications::kind.eq("deadline_overdue"))
+                .filter(notifications::claim_id.eq(&overdue))
+                .select(notifications::user_id)
+                .load(&mut *conn)
+                .unwrap();
+            (runs, notices)
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (before, _) = read().await.unwrap();
+    let (last_period, leader) = before.last().cloned().expect("the deadline job ran");
+    let (leader, other) = if leader == "a" { (0, "b") } else { (1, "a") };
+    servers[leader].kill().await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let (runs, notices) = read().await.unwrap();
+    let after: Vec<_> = runs.iter().filter(|(p, _)| *p > last_period).collect();
+    assert!(after.len() >= 2, "the periods after the kill ran: {runs:?}");
+    assert!(after.iter().all(|(_, who)| who == other), "taken over by {other}: {runs:?}");
+    let mut periods: Vec<_> = runs.iter().map(|(p, _)| p.clone()).collect();
+    periods.dedup();
+    assert_eq!(periods.len(), runs.len(), "one run per period");
+    assert!(!notices.is_empty(), "the overdue claim's reviewers were told");
+    let mut once = notices.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), notices.len(), "no reviewer told twice: {notices:?}");
 }

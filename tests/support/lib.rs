@@ -355,3 +355,52 @@ pub async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     assert!(reply.status.is_success(), "{path}: {} {}", reply.status, reply.body);
     reply.body
 }
+
+/// The server as a child process (`baoxiu-e2e-server`) on a database that outlives it, for tests
+/// that kill it (`SIGKILL`) and start it again.
+pub struct ServerProcess {
+    pub process: tokio::process::Child,
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+}
+
+impl ServerProcess {
+    /// Starts `binary` (the test's `env!("CARGO_BIN_EXE_baoxiu-e2e-server")`) with only these
+    /// settings (and quick sign-ins): the test run's own `BAOXIU_*` variables are not server
+    /// settings.
+    pub async fn start(binary: &str, settings: &[(&str, &str)]) -> ServerProcess {
+        use tokio::io::AsyncReadExt;
+        let mut command = tokio::process::Command::new(binary);
+        for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("BAOXIU_")) {
+            command.env_remove(name);
+        }
+        command
+            .env("BAOXIU_BIND", "127.0.0.1:0")
+            .env("BAOXIU_LOGIN_SLOWDOWN_MS", "0")
+            .env("RUST_LOG", std::env::var("BAOXIU_TEST_CHILD_LOG").unwrap_or_else(|_| "warn".into()));
+        for (name, value) in settings {
+            command.env(name, value);
+        }
+        let mut process = command
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut stdout = process.stdout.take().unwrap();
+        let mut line = Vec::new();
+        let mut byte = [0u8; 1];
+        while stdout.read(&mut byte).await.unwrap() == 1 && byte[0] != b'\n' {
+            line.push(byte[0]);
+        }
+        let line = String::from_utf8(line).unwrap();
+        let port = line.strip_prefix("port ").unwrap_or_else(|| panic!("the server did not start: {line:?}"));
+        ServerProcess { process, address: format!("http://127.0.0.1:{port}") }
+    }
+
+    /// Kills it at once (`SIGKILL`), as a crash would.
+    pub async fn kill(&mut self) {
+        self.process.start_kill().unwrap();
+        let _ = self.process.wait().await;
+    }
+}

@@ -199,11 +199,23 @@ impl Db {
     /// Runs the migrations not yet applied; returns how many ran.
     pub fn migrate(&self) -> anyhow::Result<usize> {
         let mut conn = self.write.get()?;
+        let versions = |applied: Vec<diesel::migration::MigrationVersion<'_>>| {
+            applied.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        let failed = |e| anyhow::anyhow!("migration failed: {e}");
         let applied = match &mut *conn {
-            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-            DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        }
-        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+            DbConnection::Sqlite(c) => {
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map(versions).map_err(failed)
+            }
+            DbConnection::Postgres(c) => {
+                // Several servers starting at once take turns: the first migrates, the others
+                // then find nothing pending. The lock is the session's, released right after.
+                c.batch_execute("SELECT pg_advisory_lock(7262031)")?;
+                let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(versions).map_err(failed);
+                c.batch_execute("SELECT pg_advisory_unlock(7262031)")?;
+                applied
+            }
+        }?;
         for version in &applied {
             tracing::info!(%version, "applied migration");
         }
