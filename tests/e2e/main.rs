@@ -12,6 +12,7 @@ mod browser_parties;
 mod claims;
 mod clocks;
 mod console;
+mod deployment;
 mod devices;
 mod documents;
 mod field;

@@ -1,4 +1,4 @@
-//! A real S3 protocol server for the tests: moto in server mode (`scripts/setup --s3` installs it
+//! A real S3 protocol server for the tests: moto in server mode (`scripts/setup --servers` installs it
 //! in `target/moto-venv`; `BAOXIU_TEST_MOTO` names another `moto_server`). One per test, on its
 //! own port, killed when dropped.
 
@@ -22,7 +22,7 @@ fn moto_server() -> PathBuf {
         return PathBuf::from(path);
     }
     let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/moto-venv/bin/moto_server"));
-    assert!(path.exists(), "no moto at {}: run scripts/setup --s3 (scripts/test does)", path.display());
+    assert!(path.exists(), "no moto at {}: run scripts/setup --servers (scripts/test does)", path.display());
     path
 }
 

@@ -223,11 +223,7 @@ impl Media {
 
     /// Removes an upload's parts from the store, then the upload (its parts' rows go with it).
     pub async fn forget_upload(&self, db: &Db, id: &str) -> AppResult<()> {
-        let key = id.to_string();
-        let parts = db.read(move |conn| db::upload_parts(conn, &key)).await?;
-        for part in &parts {
-            self.store.remove_part(&part.object_key).await.map_err(AppError::internal)?;
-        }
+        self.store.remove_parts_of(id).await.map_err(AppError::internal)?;
         let id = id.to_string();
         db.write(move |conn| db::delete_upload(conn, &id)).await
     }

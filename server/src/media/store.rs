@@ -125,13 +125,18 @@ fn key_of(hash: &str, variant: Variant) -> io::Result<String> {
     })
 }
 
-/// The key of a new part of `upload` starting at `start`. The nonce keeps two servers writing
-/// the same offset from overwriting each other's part; the database decides which one counts.
-pub fn part_key(upload: &str, start: u64) -> io::Result<String> {
+/// Where the parts of `upload` live.
+fn parts_of(upload: &str) -> io::Result<String> {
     if upload.is_empty() || !upload.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not an upload id"));
     }
-    Ok(format!("parts/{upload}/{start:020}-{}", uuid::Uuid::now_v7().simple()))
+    Ok(format!("parts/{upload}"))
+}
+
+/// The key of a new part of `upload` starting at `start`. The nonce keeps two servers writing
+/// the same offset from overwriting each other's part; the database decides which one counts.
+pub fn part_key(upload: &str, start: u64) -> io::Result<String> {
+    Ok(format!("{}/{start:020}-{}", parts_of(upload)?, uuid::Uuid::now_v7().simple()))
 }
 
 fn other(e: object_store::Error) -> io::Error {
@@ -168,7 +173,7 @@ impl BlobStore {
     /// A store in an S3-compatible bucket. Nothing is sent until it is used; [`BlobStore::check`]
     /// tells whether the bucket answers.
     pub fn s3(settings: &S3Settings) -> anyhow::Result<BlobStore> {
-        let mut builder = AmazonS3Builder::new()
+        let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
             .with_virtual_hosted_style_request(settings.virtual_hosted_style);
@@ -373,6 +378,25 @@ impl BlobStore {
         match result {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
+        }
+    }
+
+    /// Removes every part of `upload`, those the database names and any a server stored but died
+    /// before recording.
+    pub async fn remove_parts_of(&self, upload: &str) -> io::Result<()> {
+        let dir = parts_of(upload)?;
+        match &self.backend {
+            Backend::Local { root } => match tokio::fs::remove_dir_all(root.join(dir)).await {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+            Backend::S3 { bucket, prefix, .. } => {
+                let mut listed = bucket.list(Some(&Self::object_path(prefix, &dir)));
+                while let Some(meta) = listed.next().await {
+                    bucket.delete(&meta.map_err(other)?.location).await.map_err(other)?;
+                }
+                Ok(())
+            }
         }
     }
 

@@ -426,9 +426,7 @@ async fn complete(state: &AppState, upload: &Upload) -> AppResult<Appended> {
         .await;
     match finished {
         Ok((file, _)) => {
-            for part in &parts {
-                state.media.store.remove_part(&part.object_key).await.map_err(AppError::internal)?;
-            }
+            state.media.store.remove_parts_of(&upload.id).await.map_err(AppError::internal)?;
             let id = upload.id.clone();
             state.db.write(move |conn| db::delete_parts(conn, &id)).await?;
             Ok(Appended { offset: upload.length, expires_at: upload.expires_at, file_id: Some(file.id) })

@@ -75,6 +75,10 @@ enum Command {
         batches: usize,
         #[arg(long)]
         password: String,
+        /// Servers of one deployment the phones push to in turn (one each, round robin), as
+        /// behind a load balancer; by default the enrolled server.
+        #[arg(long, value_delimiter = ',')]
+        servers: Vec<String>,
     },
 }
 
@@ -217,8 +221,8 @@ async fn main() -> anyhow::Result<()> {
             );
             print_rejected(&client.outbox)?;
         }
-        Command::Load { devices, batches, password } => {
-            load(&cli.store, outbox, devices, batches, &password).await?
+        Command::Load { devices, batches, password, servers } => {
+            load(&cli.store, outbox, devices, batches, &password, &servers).await?
         }
     }
     Ok(())
@@ -235,6 +239,7 @@ async fn load(
     devices: usize,
     batches: usize,
     password: &str,
+    servers: &[String],
 ) -> anyhow::Result<()> {
     // The enrolled phone pulls the claims to work on; each simulated phone gets its own store.
     let mut lead = SyncClient::from_store(outbox)?;
@@ -291,7 +296,8 @@ async fn load(
             mine[slot].2 = Some(hash);
         }
         let token = tokens["access_token"].as_str().unwrap_or_default().to_string();
-        phones.push(SyncClient::new(&url, &token, &device_id, phone));
+        let to = servers.get(d % servers.len().max(1)).map_or(url.as_str(), |s| s.trim_end_matches('/'));
+        phones.push(SyncClient::new(to, &token, &device_id, phone));
     }
     let started = Instant::now();
     let tasks: Vec<_> = phones
