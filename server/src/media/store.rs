@@ -81,8 +81,16 @@ pub struct BlobStore {
 }
 
 enum Backend {
-    Local { root: PathBuf },
-    S3 { bucket: Arc<AmazonS3>, prefix: String, presigned: Option<Duration> },
+    Local {
+        root: PathBuf,
+    },
+    S3 {
+        bucket: Arc<AmazonS3>,
+        prefix: String,
+        presigned: Option<Duration>,
+        /// Files being sent to the bucket at once; each holds up to two pieces in memory.
+        sending: Arc<tokio::sync::Semaphore>,
+    },
 }
 
 /// A rendition, found, as it may be served.
@@ -113,7 +121,10 @@ impl Fetched {
 }
 
 /// A multipart upload's piece size: S3 requires at least 5 MiB for all pieces but the last.
-const PIECE: usize = 8 << 20;
+const PIECE: usize = 5 << 20;
+/// Files sent to a bucket at once, whatever the number of requests: with two pieces in flight
+/// each, the memory uploads take stays under 8 × 2 × 5 MiB however many clients send at once.
+const SENDING: usize = 8;
 
 fn key_of(hash: &str, variant: Variant) -> io::Result<String> {
     if !is_sha256_hex(hash) {
@@ -193,7 +204,8 @@ impl BlobStore {
         builder = builder.with_retry(retry);
         let bucket = Arc::new(builder.build()?);
         let prefix = settings.prefix.trim_matches('/').to_string();
-        Ok(BlobStore { backend: Backend::S3 { bucket, prefix, presigned: settings.presigned } })
+        let sending = Arc::new(tokio::sync::Semaphore::new(SENDING));
+        Ok(BlobStore { backend: Backend::S3 { bucket, prefix, presigned: settings.presigned, sending } })
     }
 
     /// Which kind of store, for logs and `/ready`.
@@ -255,7 +267,7 @@ impl BlobStore {
                 let path = root.join(key);
                 Ok(path.exists().then_some(Opened::File(path)))
             }
-            Backend::S3 { bucket, prefix, presigned } => {
+            Backend::S3 { bucket, prefix, presigned, .. } => {
                 let path = Self::object_path(prefix, &key);
                 let size = match bucket.head(&path).await {
                     Ok(meta) => meta.size,
@@ -441,11 +453,14 @@ impl BlobStore {
                 })
                 .await
             }
-            Backend::S3 { bucket, prefix, .. } => {
+            Backend::S3 { bucket, prefix, sending, .. } => {
+                let _place = sending.acquire().await.map_err(io::Error::other)?;
                 let path = Self::object_path(prefix, key);
                 let attributes = Attributes::from_iter([(Attribute::ContentType, content_type.to_string())]);
                 let store: Arc<dyn object_store::ObjectStore> = bucket.clone();
-                let mut writer = BufWriter::with_capacity(store, path, PIECE).with_attributes(attributes);
+                let mut writer = BufWriter::with_capacity(store, path, PIECE)
+                    .with_attributes(attributes)
+                    .with_max_concurrency(2);
                 let mut file = tokio::fs::File::open(staged).await?;
                 let written = async {
                     tokio::io::copy(&mut file, &mut writer).await?;
