@@ -107,6 +107,11 @@ async fn an_s3_bucket_keeps_blobs_and_parts() {
     let mut missing = moto.settings("x");
     missing.bucket = "no-such-bucket".into();
     assert!(BlobStore::s3(&missing).unwrap().check().await.is_err());
+    // Over TLS (as any real object store): the client is built with the process's rustls
+    // provider, and a service that does not answer is an error, not a panic.
+    let mut tls = moto.settings("x");
+    tls.endpoint = Some("https://127.0.0.1:9".into());
+    assert!(BlobStore::s3(&tls).unwrap().check().await.is_err());
     drop(moto);
     assert!(store.check().await.is_err());
 }

@@ -184,6 +184,9 @@ impl BlobStore {
     /// A store in an S3-compatible bucket. Nothing is sent until it is used; [`BlobStore::check`]
     /// tells whether the bucket answers.
     pub fn s3(settings: &S3Settings) -> anyhow::Result<BlobStore> {
+        // The object store's HTTP client speaks TLS through the process's rustls provider: ring,
+        // the one the rest of the server uses. Installed once; a second call finds it there.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&settings.bucket)
             .with_region(&settings.region)
