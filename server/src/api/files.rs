@@ -2,9 +2,11 @@
 //! sha256, expiration, termination), a one-request upload for small files, and downloads for those
 //! who may see them, by bearer token or by a short-lived signed link for `<img>` tags.
 //!
-//! Bytes stream to a staging file, never whole into memory. A file becomes a blob only when its
-//! size and SHA-256 match what the client declared and its type, sniffed from the bytes, passes
-//! inspection (see [`crate::media`]).
+//! Bytes stream to a staging file, never whole into memory; a resumable upload's chunk then becomes
+//! a part of it in the blob store, so any server continues any upload
+//! ([`crate::service::files::append_chunk`]). A file becomes a blob only when its size and SHA-256
+//! match what the client declared and its type, sniffed from the bytes, passes inspection (see
+//! [`crate::media`]).
 
 use actix_files::NamedFile;
 use actix_web::http::header::{self, DispositionType};

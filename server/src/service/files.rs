@@ -1,6 +1,7 @@
 //! Evidence files as the use cases see them: who may see a file, the claim's storage quota,
 //! what a file is, and short-lived signed links for `<img>` tags. A one-request upload streams
-//! here ([`store_plain`]); the tus protocol's chunks stream through `api::files` into `media`.
+//! here ([`store_plain`]), as do the chunks of resumable uploads ([`append_chunk`]), which any
+//! server may continue: their offset is in the database and their parts in the blob store.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
