@@ -143,7 +143,7 @@ async fn upload_offset(
 ) -> AppResult<HttpResponse> {
     require_tus(&req)?;
     let row = files::upload_status(&state, &user, &id).await?;
-    let offset = if row.file_id.is_some() { row.length } else { row.received };
+    let offset = row.offset();
     let mut response = HttpResponse::Ok();
     response
         .insert_header(("Tus-Resumable", TUS_VERSION))

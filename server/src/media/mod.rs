@@ -50,13 +50,17 @@ pub struct Media {
 /// file behind.
 pub struct StagingFile(pub PathBuf);
 
+impl StagingFile {
+    /// A new, unique staging file in `dir`, named for `what` it holds.
+    pub fn new_in(dir: &Path, what: &str) -> StagingFile {
+        StagingFile(dir.join(format!("{what}-{}.part", uuid::Uuid::now_v7())))
+    }
+}
+
 impl Drop for StagingFile {
     fn drop(&mut self) {
-        match std::fs::remove_file(&self.0) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                tracing::warn!(path = %self.0.display(), error = %e, "staging file not removed");
-            }
-            _ => {}
+        if let Err(e) = store::removed(std::fs::remove_file(&self.0)) {
+            tracing::warn!(path = %self.0.display(), error = %e, "staging file not removed");
         }
     }
 }
@@ -98,7 +102,7 @@ impl Media {
     /// A new staging file on this server's disk: a one-request upload or a chunk in flight, an
     /// upload being put together, a copy of a blob being read.
     pub fn staging_file(&self, what: &str) -> StagingFile {
-        StagingFile(self.staging.join(format!("{what}-{}.part", uuid::Uuid::now_v7())))
+        StagingFile::new_in(&self.staging, what)
     }
 
     /// Turns a complete staging file into a stored blob and a file record: checks the hash (computed
@@ -254,11 +258,7 @@ impl Media {
 
 /// Removes a staging file; one already gone is fine.
 pub fn remove_staging(path: &Path) -> AppResult<()> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(AppError::internal(e)),
-    }
+    store::removed(std::fs::remove_file(path)).map_err(AppError::internal)
 }
 
 /// The SHA-256 of a file, streamed.

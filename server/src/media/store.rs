@@ -157,6 +157,14 @@ fn other(e: object_store::Error) -> io::Error {
     }
 }
 
+/// A removal's outcome, where something already gone is as good as removed.
+pub fn removed(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
 /// fsyncs a folder, so a rename into it survives a crash.
 fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -231,10 +239,7 @@ impl BlobStore {
     pub async fn adopt(&self, staged: &Path, hash: &str, media_type: &str) -> io::Result<()> {
         let key = key_of(hash, Variant::Original)?;
         if self.exists(&key).await? {
-            return match fs::remove_file(staged) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            };
+            return removed(fs::remove_file(staged));
         }
         self.put_file(&key, staged, media_type).await
     }
@@ -390,10 +395,7 @@ impl BlobStore {
                 bucket.delete(&Self::object_path(prefix, key)).await.map_err(other)
             }
         };
-        match result {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        }
+        removed(result)
     }
 
     /// Removes every part of `upload`, those the database names and any a server stored but died
@@ -401,10 +403,7 @@ impl BlobStore {
     pub async fn remove_parts_of(&self, upload: &str) -> io::Result<()> {
         let dir = parts_of(upload)?;
         match &self.backend {
-            Backend::Local { root } => match tokio::fs::remove_dir_all(root.join(dir)).await {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            },
+            Backend::Local { root } => removed(tokio::fs::remove_dir_all(root.join(dir)).await),
             Backend::S3 { bucket, prefix, .. } => {
                 let mut listed = bucket.list(Some(&Self::object_path(prefix, &dir)));
                 while let Some(meta) = listed.next().await {
@@ -474,10 +473,7 @@ impl BlobStore {
                     let _ = writer.abort().await;
                     return Err(e);
                 }
-                match tokio::fs::remove_file(staged).await {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                    _ => Ok(()),
-                }
+                removed(tokio::fs::remove_file(staged).await)
             }
         }
     }

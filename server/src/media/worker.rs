@@ -43,7 +43,7 @@ impl DerivativePool {
             tokio::spawn(async move {
                 loop {
                     let Some(hash) = rx.lock().await.recv().await else { return };
-                    let copy = StagingFile(scratch.join(format!("derive-{}.part", uuid::Uuid::now_v7())));
+                    let copy = StagingFile::new_in(&scratch, "derive");
                     if let Err(err) = make(&db, &store, &limits, &decoding, &hash, copy).await {
                         tracing::warn!(error = %err, sha256 = %hash, "derivatives failed; will retry");
                     }

@@ -133,6 +133,15 @@ pub struct Upload {
 }
 
 impl Upload {
+    /// Where the next chunk starts: what has arrived, or the whole length once the file is made.
+    pub fn offset(&self) -> u64 {
+        if self.file_id.is_some() {
+            self.length
+        } else {
+            self.received
+        }
+    }
+
     fn from_row(row: db::UploadRow) -> AppResult<Upload> {
         Ok(Upload {
             length: u64::try_from(row.length).map_err(AppError::internal)?,
@@ -309,7 +318,7 @@ where
 
     let upload = live_upload(state, caller, id).await?;
     let (length, expires_at) = (upload.length, upload.expires_at);
-    let current = if upload.file_id.is_some() { length } else { upload.received };
+    let current = upload.offset();
     if chunk.offset != current {
         return Err(AppError::new(Code::UploadOffsetMismatch).detail(current.to_string()));
     }
