@@ -5,16 +5,11 @@
 use std::time::Duration;
 
 use baoxiu::media::store::{part_key, BlobStore, Opened, Variant};
-use baoxiu_e2e::photos::noisy_jpeg;
+use baoxiu_e2e::photos::{noisy_jpeg, sha256 as sha};
 use baoxiu_e2e::s3::Moto;
 use baoxiu_e2e::{spawn_app_with, TestApp};
 use futures_util::StreamExt;
-use reqwest::Method;
 use sha2::{Digest, Sha256};
-
-fn sha(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
 
 /// What every store must do, whatever it is.
 async fn exercise(store: &BlobStore, scratch: &std::path::Path) {
@@ -116,27 +111,14 @@ async fn an_s3_bucket_keeps_blobs_and_parts() {
     assert!(store.check().await.is_err());
 }
 
+/// A resumable upload of `bytes` in chunks ending at `chunks` and then the rest; its location
+/// and the file it made.
 async fn tus(app: &TestApp, token: &str, bytes: &[u8], chunks: &[usize]) -> (String, String) {
-    use base64::Engine;
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let headers = [
-        ("Tus-Resumable", "1.0.0".to_string()),
-        ("Upload-Length", bytes.len().to_string()),
-        ("Upload-Metadata", format!("sha256 {},filename {}", b64(&sha(bytes)), b64("现场.jpg"))),
-    ];
-    let created = app.send_bytes(Method::POST, "/api/v1/uploads", Some(token), &headers, Vec::new()).await;
-    assert_eq!(created.status, 201, "{:?}", created.body);
-    let location = created.headers["location"].to_str().unwrap().to_string();
+    let location = crate::files::start(app, token, bytes).await;
     let mut at = 0;
     let mut file_id = None;
     for end in chunks.iter().copied().chain([bytes.len()]) {
-        let patch = [
-            ("Tus-Resumable", "1.0.0".to_string()),
-            ("Content-Type", "application/offset+octet-stream".to_string()),
-            ("Upload-Offset", at.to_string()),
-        ];
-        let sent =
-            app.send_bytes(Method::PATCH, &location, Some(token), &patch, bytes[at..end].to_vec()).await;
+        let sent = crate::files::patch(app, token, &location, at, &bytes[at..end], None).await;
         assert_eq!(sent.status, 204, "{:?}", sent.body);
         assert_eq!(sent.headers["upload-offset"], end.to_string().as_str());
         file_id = sent.headers.get("baoxiu-file-id").map(|v| v.to_str().unwrap().to_string());

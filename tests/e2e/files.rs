@@ -34,13 +34,13 @@ async fn create(app: &TestApp, token: &str, bytes: &[u8], extra: &str) -> Reply 
     app.send_bytes(Method::POST, "/api/v1/uploads", Some(token), &headers, Vec::new()).await
 }
 
-async fn start(app: &TestApp, token: &str, bytes: &[u8]) -> String {
+pub async fn start(app: &TestApp, token: &str, bytes: &[u8]) -> String {
     let created = create(app, token, bytes, "").await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     created.headers["location"].to_str().unwrap().to_string()
 }
 
-async fn patch(
+pub async fn patch(
     app: &TestApp,
     token: &str,
     path: &str,

@@ -20,7 +20,7 @@ fn quick() -> Backoff {
 }
 
 /// A client that opens a new connection per request, so the proxy sees one request per connection.
-fn phone(base: &str, who: &Session, device: &str, store: &std::path::Path) -> SyncClient {
+pub fn phone(base: &str, who: &Session, device: &str, store: &std::path::Path) -> SyncClient {
     let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
     SyncClient::new(base, &who.access, device, Outbox::open(store).unwrap()).with_http(http)
 }
@@ -222,9 +222,15 @@ async fn the_server_killed_mid_batch_and_restarted_still_gets_every_mutation_exa
     client.sync_with_retry(quick()).await.unwrap();
     assert_eq!(client.outbox.pending_count().unwrap(), 0);
     assert!(client.outbox.rejected().unwrap().is_empty(), "{:?}", client.outbox.rejected().unwrap());
+    every_revision_once(&server.address, &c.reviewer, &claim, total).await;
+}
+
+/// The claim, as `who` reads it from the server at `base`, has `total` cost-sheet revisions, each
+/// on top of the one before: every acknowledged revision exactly once, in order.
+pub async fn every_revision_once(base: &str, who: &Session, claim: &str, total: usize) {
     let page = reqwest::Client::new()
-        .get(format!("{}/api/v1/claims/{claim}", server.address))
-        .bearer_auth(&c.reviewer.access)
+        .get(format!("{base}/api/v1/claims/{claim}"))
+        .bearer_auth(&who.access)
         .send()
         .await
         .unwrap();

@@ -9,8 +9,8 @@ use baoxiu::config::Secret;
 use baoxiu::db::coordination;
 use baoxiu_e2e::photos::noisy_jpeg;
 use baoxiu_e2e::s3::Moto;
-use baoxiu_e2e::{ok, postgres_server, spawn_app_with, ServerProcess, Session, DEMO_PASSWORD};
-use baoxiu_sync_protocol::client::{Backoff, Outbox, SyncClient};
+use baoxiu_e2e::{ok, postgres_server, spawn_app_with, ServerProcess, DEMO_PASSWORD};
+use baoxiu_sync_protocol::client::{Backoff, Outbox};
 use baoxiu_sync_protocol::wire::MutationKind;
 use base64::Engine;
 use reqwest::StatusCode;
@@ -19,6 +19,7 @@ use sha2::Digest;
 use tokio::io::AsyncWriteExt;
 
 use crate::claims::seepage_claim;
+use crate::offline::{every_revision_once, phone};
 use crate::sync::{claim_of, enrolled_phone, field, revision};
 
 /// Parses the OpenMetrics / Prometheus text format strictly: every line a comment of a known kind
@@ -251,11 +252,6 @@ async fn a_run_whose_server_died_is_taken_over_once_its_lease_has_passed() {
 /// Every server of a deployment signs and checks tokens and links with the same secret.
 const SECRET: &str = "one-secret-for-every-server-of-one-deployment";
 
-fn phone(base: &str, who: &Session, device: &str, store: &std::path::Path) -> SyncClient {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
-    SyncClient::new(base, &who.access, device, Outbox::open(store).unwrap()).with_http(http)
-}
-
 fn tus_headers(offset: usize) -> Vec<(&'static str, String)> {
     vec![
         ("Tus-Resumable", "1.0.0".to_string()),
@@ -384,16 +380,7 @@ async fn two_server_processes_over_one_database_and_one_bucket_lose_and_double_n
     assert_eq!(client.outbox.pending_count().unwrap(), 0);
     assert!(client.outbox.rejected().unwrap().is_empty(), "{:?}", client.outbox.rejected().unwrap());
     for server in &servers {
-        let page = reqwest::Client::new()
-            .get(format!("{}/api/v1/claims/{claim}", server.address))
-            .bearer_auth(&c.reviewer.access)
-            .send()
-            .await
-            .unwrap();
-        let page: serde_json::Value = page.json().await.unwrap();
-        let sheets = page["cost_sheets"].as_array().unwrap();
-        assert_eq!(sheets.len(), total, "every acknowledged revision exactly once");
-        assert!(sheets.iter().all(|s| s["conflict"] == false), "in order: each names the one before");
+        every_revision_once(&server.address, &c.reviewer, &claim, total).await;
     }
 
     // A resumable upload, its chunks sent to each server in turn; one server dies mid-chunk.
