@@ -24,7 +24,7 @@ fn main() -> anyhow::Result<()> {
     let in_repair = args.next().is_some_and(|a| a == "in-repair");
     let db = Db::connect(&url, 2)?;
     let rules = baoxiu::state::RuleSettings::from_config(&baoxiu::config::Config::default())?;
-    baoxiu::demo::load(&db, &rules, baoxiu::demo::DEMO_ESTATE)?;
+    baoxiu::demo::load(&db, &rules, baoxiu::demo::DEMO_ESTATE, baoxiu::service::parties::today())?;
     let mut conn = db.conn()?;
     let owner = accounts::find_user_by_username(&mut conn, "owner")?
         .ok_or_else(|| anyhow::anyhow!("no demo owner"))?;

@@ -50,12 +50,15 @@ pub struct Config {
     /// answer was lost and its successor never presented; 0 makes every repeat a replay that
     /// revokes the session. At most a day. Default 600 (10 minutes).
     pub refresh_retry_secs: u64,
-    /// Consecutive failed sign-ins that lock an account. Default 5.
+    /// Sign-in attempts on one name from one client address, within the lockout window, that lock
+    /// that name from that address (never the account from everywhere: anyone could then lock a
+    /// reviewer out). Default 5.
     pub login_max_failures: u32,
     /// Failed sign-ins from one client address, within the lockout window, that lock the address.
     /// Default 20.
     pub login_max_failures_per_address: u32,
-    /// How long an account or address stays locked, in seconds. Default 900.
+    /// The window, in seconds, over which a name and address or an address is counted, and so how
+    /// long it stays locked at most. Default 900.
     pub login_lockout_secs: u64,
     /// Delay added per recent failure before answering a failed sign-in, in milliseconds, capped at
     /// five seconds. Default 250.
@@ -67,6 +70,12 @@ pub struct Config {
     pub body_idle_timeout_secs: u64,
     /// Seconds a whole JSON body may take to arrive. Default 30.
     pub json_body_deadline_secs: u64,
+    /// The slowest a body may arrive, in bytes a second averaged over `body_rate_window_secs`:
+    /// slower, it is cut off with 408 `body_timeout` (an upload keeps what arrived). Default 1024,
+    /// far below a weak phone connection and far above a trickle held open to exhaust the server.
+    pub body_min_bytes_per_sec: u64,
+    /// The window over which `body_min_bytes_per_sec` is measured. Default 30.
+    pub body_rate_window_secs: u64,
     /// How many proxies of our own stand in front of the server. With 0 (the default) the peer's
     /// address is the client's and `X-Forwarded-For` is ignored; with n, the client address is the
     /// n-th `X-Forwarded-For` entry from the right, the one the outermost proxy appended.
@@ -128,6 +137,9 @@ pub struct Config {
     /// Largest image accepted, in megapixels (a decompression bomb is refused from its header).
     /// Default 50.
     pub image_max_megapixels: u64,
+    /// Largest PNG or WebP, in megapixels of RGBA (these decode whole, with no shrink-on-load as
+    /// JPEG has; a 16-bit image counts its own bytes). Default 20.
+    pub image_max_full_decode_megapixels: u64,
     /// Threads decoding images and making thumbnails. Default: half the cores, at least one.
     pub image_workers: Option<usize>,
     /// How long a signed link to a file stays valid, in seconds. Default 300.
@@ -211,6 +223,8 @@ impl Default for Config {
             max_json_bytes: 256 * 1024,
             body_idle_timeout_secs: 15,
             json_body_deadline_secs: 30,
+            body_min_bytes_per_sec: 1024,
+            body_rate_window_secs: 30,
             trusted_proxy_hops: 0,
             password_hashing_pool: None,
             log_format: "text".into(),
@@ -235,6 +249,7 @@ impl Default for Config {
             unattached_quota_bytes: 1024 * 1024 * 1024,
             upload_expiry_hours: 24,
             image_max_megapixels: 50,
+            image_max_full_decode_megapixels: 20,
             image_workers: None,
             file_link_ttl_secs: 300,
             web_idle_minutes: 60,
@@ -344,6 +359,10 @@ impl Config {
             (1..=3600).contains(&self.body_idle_timeout_secs)
                 && (1..=3600).contains(&self.json_body_deadline_secs),
             "body_idle_timeout_secs and json_body_deadline_secs must be 1-3600"
+        );
+        anyhow::ensure!(
+            (1..=3600).contains(&self.body_rate_window_secs) && self.body_min_bytes_per_sec <= 1 << 30,
+            "body_rate_window_secs must be 1-3600 and body_min_bytes_per_sec at most 1 GiB"
         );
         anyhow::ensure!(
             matches!(self.log_format.as_str(), "text" | "json"),

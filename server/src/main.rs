@@ -185,7 +185,8 @@ fn load_demo(db: &Db, rules: &RuleSettings, file: Option<PathBuf>) -> anyhow::Re
         }
         None => baoxiu::demo::DEMO_ESTATE.to_string(),
     };
-    let report = baoxiu::demo::load(db, rules, &text)?;
+    let today = baoxiu::domain::deadlines::shanghai_date(chrono::Utc::now());
+    let report = baoxiu::demo::load(db, rules, &text, today)?;
     println!(
         "demo estate loaded: {} organisations, {} accounts, {} buildings, {} units, {} paid deposits \
          created (existing ones kept). Demo accounts: admin, reviewer, developer, property, owner, \

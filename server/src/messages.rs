@@ -172,6 +172,9 @@ codes! {
     /// Two cost-sheet revisions were made from the same parent; someone must choose by adding a
     /// revision before either can be signed.
     CostSheetConflict = "cost_sheet_conflict", 409, "同一版本下出现了两份修改后的费用清单，请先确认采用哪一份并重新提交。", "Two revisions were made from the same cost sheet; choose one by adding a revision before signing.";
+    /// The signature drawing's bytes are already on this claim (`detail`: the revision that has
+    /// them): a signature is drawn anew for the sheet it signs.
+    SignatureReused = "signature_reused", 422, "该签名图像已用于本申请的费用清单，不能重复使用，请当场重新签名。", "This signature drawing is already on this claim's cost sheets and cannot be used again; sign anew.";
     /// The upload id is unknown, or not the caller's.
     UploadNotFound = "upload_not_found", 404, "上传任务不存在。", "No such upload.";
     /// The upload was abandoned too long and has been removed; start again.

@@ -109,7 +109,9 @@ async fn housekeeping(state: &crate::state::AppState) -> crate::error::AppResult
         0 => {}
         n => tracing::info!(instance = %state.instance, uploads = n, "expired uploads removed"),
     }
-    let window = i64::try_from(state.config.rate_window_secs).unwrap_or(60);
+    // Sign-in attempts of an account from an address count over the lockout's window.
+    let window =
+        i64::try_from(state.config.rate_window_secs.max(state.config.login_lockout_secs)).unwrap_or(60);
     let before = Utc::now().timestamp() - window;
     let runs_before = crate::db::accounts::now() - chrono::Duration::days(7);
     state

@@ -67,14 +67,15 @@ pub const MAX_LINES: usize = 200;
 /// Why a line or a sheet cannot be priced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LineError {
-    /// Quantity zero, negative, above [`MAX_QUANTITY`], or finer than three places.
+    /// Quantity zero, negative, above [`MAX_QUANTITY`], finer than three places, or not written in
+    /// plain decimal notation.
     #[error("quantity must be positive, at most 1,000,000 and exact to 0.001")]
     Quantity,
     /// A negative unit price, or one above [`MAX_UNIT_PRICE_YUAN`].
     #[error("unit price must be between 0.00 and 10000000.00")]
     UnitPrice,
-    /// A line amount above [`MAX_LINE_AMOUNT_YUAN`].
-    #[error("line amount must be at most 100000000.00")]
+    /// A line amount below one fen or above [`MAX_LINE_AMOUNT_YUAN`].
+    #[error("line amount must be between 0.01 and 100000000.00")]
     Amount,
     /// A negative budget, or one above [`MAX_LINE_AMOUNT_YUAN`].
     #[error("budget must be between 0.00 and 100000000.00")]
@@ -98,7 +99,22 @@ pub fn check_quantity(quantity: Decimal) -> Result<Decimal, LineError> {
     Ok(quantity)
 }
 
-/// A line's amount: quantity × unit price, rounded half up to the fen, within the bounds.
+/// A quantity as it travels: plain decimal notation (`12.5`), checked by [`check_quantity`]. No
+/// sign, exponent (`1e3`), spaces or other spelling: a person reads the sheet's quantity as it was
+/// written, and it must mean exactly what they read.
+pub fn parse_quantity(text: &str) -> Result<Decimal, LineError> {
+    let mut parts = text.split('.');
+    let whole = parts.next().unwrap_or_default();
+    let fraction = parts.next();
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|f| !digits(f)) || parts.next().is_some() {
+        return Err(LineError::Quantity);
+    }
+    check_quantity(text.parse().map_err(|_| LineError::Quantity)?)
+}
+
+/// A line's amount: quantity × unit price, rounded half up to the fen, within the bounds: at least
+/// one fen (0.001 × ¥0.01 would be stored as ¥0.00) and at most the largest line.
 pub fn line_amount(quantity: Decimal, unit_price: Money) -> Result<Money, LineError> {
     let quantity = check_quantity(quantity)?;
     if unit_price.is_negative() || unit_price > Money::from_yuan(MAX_UNIT_PRICE_YUAN) {
@@ -106,7 +122,7 @@ pub fn line_amount(quantity: Decimal, unit_price: Money) -> Result<Money, LineEr
     }
     // Both factors are bounded, so the product cannot overflow a decimal.
     let amount = unit_price.times(quantity);
-    if amount > Money::from_yuan(MAX_LINE_AMOUNT_YUAN) {
+    if amount < Money::from_fen(1) || amount > Money::from_yuan(MAX_LINE_AMOUNT_YUAN) {
         return Err(LineError::Amount);
     }
     Ok(amount)
@@ -178,13 +194,26 @@ mod tests {
     }
 
     #[test]
+    fn quantities_are_plain_decimals_and_lines_at_least_a_fen() {
+        assert_eq!(parse_quantity("12.5"), Ok(d("12.5")));
+        assert_eq!(parse_quantity("0.001"), Ok(d("0.001")));
+        for bad in ["1e3", "1E3", "+1", "-1", " 1", "1 ", ".5", "5.", "1.2.3", "0x10", "", "1_000", "１"] {
+            assert_eq!(parse_quantity(bad), Err(LineError::Quantity), "{bad:?}");
+        }
+        // 0.001 × ¥0.01 is 0.00001, stored as ¥0.00: refused, as is a line priced at nothing.
+        assert_eq!(line_amount(d("0.001"), m("0.01")), Err(LineError::Amount));
+        assert_eq!(line_amount(d("1"), m("0.00")), Err(LineError::Amount));
+        assert_eq!(line_amount(d("0.5"), m("0.01")), Ok(m("0.01")), "half a fen rounds up to one");
+    }
+
+    #[test]
     fn worked_examples() {
         // 12.5 m² of waterproof membrane at ¥38.47: 480.875 → 480.88 (half up).
         assert_eq!(line_amount(d("12.5"), m("38.47")).unwrap(), m("480.88"));
         // 3 labour days at ¥350: exact.
         assert_eq!(line_amount(d("3"), m("350.00")).unwrap(), m("1050.00"));
-        // 0.333 t of cement at ¥0.01: 0.00333 → 0.00.
-        assert_eq!(line_amount(d("0.333"), m("0.01")).unwrap(), m("0.00"));
+        // 0.333 t of cement at ¥0.01: 0.00333, below a fen: refused rather than stored as 0.00.
+        assert_eq!(line_amount(d("0.333"), m("0.01")), Err(LineError::Amount));
         // 1.5 at ¥0.01: 0.015 → 0.02.
         assert_eq!(line_amount(d("1.5"), m("0.01")).unwrap(), m("0.02"));
         let lines = [m("480.88"), m("1050.00"), m("0.02")];

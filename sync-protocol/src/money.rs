@@ -117,6 +117,10 @@ impl FromStr for Money {
             return Err(MoneyError::NotDecimal);
         }
         let value = Decimal::from_str(trimmed).map_err(|_| MoneyError::NotDecimal)?;
+        // "-0.00" is zero written as a negative: refused rather than stored as a signless zero.
+        if value.is_zero() && trimmed.starts_with('-') {
+            return Err(MoneyError::NotDecimal);
+        }
         Money::exact(value)
     }
 }
@@ -227,6 +231,11 @@ mod tests {
         assert_eq!((-Money::ZERO).to_string(), "0.00");
         assert_eq!((Money::from_fen(5) - Money::from_fen(5)).to_string(), "0.00");
         assert_eq!(Money::round_from(Decimal::new(-1, 3)).to_string(), "0.00");
+        // Nor is one accepted as written: "-0.00" is refused, not stored as zero.
+        for written in ["-0", "-0.00", "-.0"] {
+            assert_eq!(written.parse::<Money>(), Err(MoneyError::NotDecimal), "{written}");
+        }
+        assert_eq!("0.00".parse::<Money>(), Ok(Money::ZERO));
     }
 
     #[test]

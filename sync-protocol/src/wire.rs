@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{canonical_hash, to_canonical, value_hash, CanonicalError};
-use crate::cost_sheet::{check_budget, check_line_count, line_amount, total, LineError, LineKind};
+use crate::cost_sheet::{
+    check_budget, check_line_count, line_amount, parse_quantity, total, LineError, LineKind,
+};
 use crate::payloads::{ClaimSnapshot, CostSheetSnapshot, PlanSnapshot, WorkOrderSnapshot};
 use crate::Money;
 
@@ -150,8 +152,8 @@ impl RejectReason {
                 "The record is incomplete or malformed (a forbidden character, a value over its limit); check and fill it in again.",
             ),
             RejectReason::NotAllowed => (
-                "您或本设备无权办理此事项（例如并非指定的维修单位或被派单的维修人员）。",
-                "You or this phone may not do this (not the designated repair unit, or not the assigned technician).",
+                "您或本设备无权办理此事项（例如并非指定的维修单位或被派单的维修人员，或签名图像并非本机为此清单当场所签）。",
+                "You or this phone may not do this (not the designated repair unit, not the assigned technician, or a signature drawing not drawn on this phone for this sheet).",
             ),
             RejectReason::BadSignature => (
                 "设备签名校验失败，请重新登记本设备后再签章。",
@@ -303,7 +305,7 @@ impl CostSheetRevision {
             .lines
             .iter()
             .map(|l| {
-                let quantity = l.quantity.parse().map_err(|_| LineError::Quantity)?;
+                let quantity = parse_quantity(&l.quantity)?;
                 check_budget(l.budget)?;
                 line_amount(quantity, l.unit_price)
             })

@@ -167,10 +167,11 @@ async fn logout_ends_the_session_at_once() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+async fn repeated_failures_lock_the_name_from_that_address_even_for_the_right_password() {
     let app = spawn_app_with(|c| {
         c.login_max_failures = 3;
         c.login_lockout_secs = 600;
+        c.trusted_proxy_hops = 1;
     })
     .await;
     app.load_demo().await;
@@ -187,6 +188,20 @@ async fn repeated_failures_lock_the_account_even_for_the_right_password() {
     assert!((590..=600).contains(&retry), "{retry}");
     // Another account is not affected.
     app.login("property").await;
+    // Nor is the account from anywhere else: five wrong passwords used to lock anyone out, a
+    // reviewer or the administrator included, from everywhere for 15 minutes.
+    let elsewhere = app
+        .client
+        .post(format!("{}/api/v1/auth/login", app.address))
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&json!({"username": "developer", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::OK, "the owner signs in from their own address");
+    // The guesser's address stays locked out of that name, success elsewhere or not.
+    let again = app.login_with("developer", DEMO_PASSWORD).await.unwrap_err();
+    assert_eq!(again.code(), "too_many_attempts");
 }
 
 #[tokio::test]

@@ -2,8 +2,9 @@
 //! to reimbursement, the dispute both ways, every rejection, and the refusals on the way.
 
 use baoxiu::domain::deadlines::{self, Clock, DayCount};
+use baoxiu::domain::periods::years_after;
 use baoxiu_e2e::photos::pdf;
-use baoxiu_e2e::{spawn_app, Session, TestApp};
+use baoxiu_e2e::{demo_handover, spawn_app, Session, TestApp};
 use chrono::Utc;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -127,8 +128,8 @@ async fn a_standard_claim_from_filing_to_the_developer_notice() {
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
     assert_eq!(filed.body["state"], "filed");
     assert_eq!(filed.body["waiting_on"], "bureau");
-    // Seepage: 5 years from the hand-over on 2022-06-30 (Art. 18).
-    assert_eq!(filed.body["warranty_last_day"], "2027-06-30");
+    // Seepage: 5 years from the hand-over (Art. 18).
+    assert_eq!(filed.body["warranty_last_day"], years_after(demo_handover(), 5).unwrap().to_string());
     let id = filed.body["id"].as_str().unwrap().to_string();
 
     let queue = app.get("/api/v1/reviewer/queue", &c.reviewer.access).await;
@@ -532,13 +533,14 @@ async fn filing_refuses_what_the_rules_refuse() {
         }
         body
     };
-    // Pipes: 2 years from 2022-06-30 (Art. 18).
+    // Pipes: 2 years from the hand-over, 1,620 days ago (Art. 18).
+    let last_day = format!("Art. 18: {}", years_after(demo_handover(), 2).unwrap());
     let late = app
         .post("/api/v1/claims", &c.owner.access, with(json!({"category": "electrical_plumbing_equipment"})))
         .await;
     assert_eq!(
         (late.status, late.code(), late.body["detail"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "out_of_warranty", Some("Art. 18: 2024-06-30"))
+        (StatusCode::UNPROCESSABLE_ENTITY, "out_of_warranty", Some(last_day.as_str()))
     );
     let other = app.post("/api/v1/claims", &c.owner.access, with(json!({"category": "other"}))).await;
     assert_eq!(other.code(), "no_period_agreed");

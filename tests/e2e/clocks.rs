@@ -4,16 +4,12 @@
 
 use baoxiu::domain::deadlines::shanghai_date;
 use baoxiu_e2e::photos::pdf;
-use baoxiu_e2e::{ok, spawn_app, TestApp};
+use baoxiu_e2e::{demo_handover, ok, spawn_app, today, TestApp};
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::claims::{cast, file_seepage, seepage_claim, to_in_repair, to_verified, Cast};
-
-fn today() -> NaiveDate {
-    shanghai_date(Utc::now())
-}
 
 fn clock<'a>(claim: &'a Value, name: &str) -> &'a Value {
     claim["deadlines"]
@@ -43,8 +39,9 @@ async fn art_18_the_report_date_is_stored_shown_and_checked() {
     };
     let future = app.post("/api/v1/claims", &c.owner.access, with(today() + Duration::days(1), true)).await;
     assert_eq!((future.code(), future.body["detail"].as_str()), ("invalid_input", Some("reported_on")));
-    // Before the hand-over on 2022-06-30 no warranty had begun.
-    let early = app.post("/api/v1/claims", &c.owner.access, with("2022-06-01".parse().unwrap(), true)).await;
+    // Before the hand-over no warranty had begun.
+    let early =
+        app.post("/api/v1/claims", &c.owner.access, with(demo_handover() - Duration::days(29), true)).await;
     assert_eq!(early.code(), "before_handover");
     // Sixty days back, with nothing to show for it: refused, naming the rule and the days.
     let sixty = today() - Duration::days(60);

@@ -89,6 +89,28 @@ async fn a_page_without_a_session_sends_the_browser_to_sign_in_and_back() {
         )
         .await;
     assert_eq!(page.location(), "/");
+    // Nor one a browser would read as another site once it drops a tab, nor one no header can hold:
+    // the sign-in still succeeds and goes home, never a 500 after the session is made.
+    for (hostile, encoded) in
+        [("/\t/evil.example", "/%09/evil.example"), ("/\n/x", "/%0A/x"), ("/ /e", "/%20/e")]
+    {
+        let web = Web::new(&app);
+        let shown = web.get(&format!("/login?next={encoded}")).await;
+        assert_eq!(shown.status, StatusCode::OK, "{hostile:?}");
+        let token = shown.field("login_token").unwrap();
+        let page = web
+            .post(
+                "/login",
+                &[
+                    ("username", "reviewer"),
+                    ("password", "baoxiu-demo"),
+                    ("login_token", &token),
+                    ("next", hostile),
+                ],
+            )
+            .await;
+        assert_eq!((page.status, page.location()), (StatusCode::SEE_OTHER, "/"), "{hostile:?}");
+    }
     // The start sends each person to their own home.
     assert_eq!(web.get("/").await.location(), "/review");
 }
@@ -596,6 +618,16 @@ async fn pages_speak_english_when_asked_or_switched() {
     assert_eq!((switched.status, switched.location()), (StatusCode::SEE_OTHER, "/review?state=filed"));
     assert!(web.get("/review").await.has("Claims waiting on the bureau"));
     assert_eq!(web.get("/language/en?back=https://evil.example").await.location(), "/");
+    // A browser drops a tab or a newline from a Location and follows "//evil.example"; control
+    // characters once made the header invalid and the answer a 500.
+    for hostile in
+        ["/%09/evil.example", "/%0A/x", "/%0D%0A/x", "/%20/evil.example", "/%5C/evil", "/%E2%80%AE/x"]
+    {
+        let sent = web.get(&format!("/language/en?back={hostile}")).await;
+        assert_eq!((sent.status, sent.location()), (StatusCode::SEE_OTHER, "/"), "{hostile}");
+    }
+    let sent = web.get("/language/zh-CN?back=/review%3Fbuilding%3D%E4%B8%AD").await;
+    assert_eq!(sent.location(), "/review?building=%E4%B8%AD");
     web.get("/language/zh-CN").await;
     assert!(web.get("/review").await.has("待审核申请"));
 }

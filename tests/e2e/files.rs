@@ -247,6 +247,20 @@ async fn the_bytes_decide_the_type_and_hostile_images_are_refused() {
     let bomb = plain(png_claiming(100_000, 100_000)).await;
     assert_eq!((bomb.status, bomb.code()), (StatusCode::UNPROCESSABLE_ENTITY, "image_too_large"));
     assert!(started.elapsed() < Duration::from_secs(1), "bomb took {:?}", started.elapsed());
+    // A PNG decodes whole (no shrink-on-load as for JPEG): 7000 × 7000 is under the 50 MP of a
+    // photo but over the 20 MP of RGBA a PNG may cost, refused from its header; 20 MP is read on
+    // (and, holding no pixels, found corrupt).
+    let started = Instant::now();
+    let wide = plain(png_claiming(7000, 7000)).await;
+    assert_eq!(
+        (wide.status, wide.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "image_too_large"),
+        "{}",
+        wide.body
+    );
+    assert_eq!(plain(png_claiming(5000, 4001)).await.code(), "image_too_large");
+    assert!(started.elapsed() < Duration::from_secs(1), "refused from the header: {:?}", started.elapsed());
+    assert_eq!(plain(png_claiming(5000, 4000)).await.code(), "corrupt_file");
     // A photo cut short in transit, and one with garbage in its middle.
     let photo = jpeg(640, 480, 3, None);
     let truncated = plain(photo[..photo.len() * 2 / 3].to_vec()).await;

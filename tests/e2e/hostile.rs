@@ -288,7 +288,8 @@ async fn a_body_that_stops_arriving_is_cut_off_and_an_upload_keeps_what_came() {
     .into_bytes();
     request.extend_from_slice(&bytes[..4]);
     let answer = raw(&app, &request, Duration::from_secs(10)).await;
-    assert!(answer.starts_with("HTTP/1.1 4"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "as documented: {answer}");
+    assert!(answer.contains("body_timeout"), "{answer}");
     let head =
         app.send_bytes(Method::HEAD, &path, Some(&c.technician.access), &headers[..1], Vec::new()).await;
     assert_eq!(head.headers["upload-offset"], "4");
@@ -302,6 +303,83 @@ async fn a_body_that_stops_arriving_is_cut_off_and_an_upload_keeps_what_came() {
     assert_eq!(done.status, StatusCode::NO_CONTENT, "the lock was released: {}", done.body);
 }
 
+/// Sends `head`, then `body` a byte every `every` (a trickle the idle timeout never catches), and
+/// returns the answer with how long the server held the connection.
+async fn trickle(app: &TestApp, head: &[u8], body: &[u8], every: Duration) -> (String, Duration) {
+    let address = app.address.trim_start_matches("http://").to_string();
+    let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let started = std::time::Instant::now();
+    write.write_all(head).await.unwrap();
+    let body = body.to_vec();
+    let sender = tokio::spawn(async move {
+        for byte in body {
+            tokio::time::sleep(every).await;
+            if write.write_all(&[byte]).await.is_err() {
+                break;
+            }
+        }
+        write
+    });
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(30), read.read(&mut answer)).await.unwrap().unwrap();
+    sender.abort();
+    (String::from_utf8_lossy(&answer[..n]).into_owned(), started.elapsed())
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_is_cut_off_by_its_rate_and_an_upload_keeps_what_came() {
+    // A byte every 200 ms never stays idle for the 15 s the idle timeout waits, but is far below
+    // 1 KiB a second over the 2 s window.
+    let app = spawn_app_with(|c| c.body_rate_window_secs = 2).await;
+    let c = cast(&app).await;
+    let bytes = baoxiu_e2e::photos::jpeg(64, 48, 8, None);
+    let sha256 = baoxiu_e2e::photos::sha256(&bytes);
+    let headers = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Upload-Length", bytes.len().to_string()),
+        ("Upload-Metadata", format!("sha256 {}", base64::engine::general_purpose::STANDARD.encode(&sha256))),
+    ];
+    let created = app
+        .send_bytes(Method::POST, "/api/v1/uploads", Some(&c.technician.access), &headers, Vec::new())
+        .await;
+    let path = created.headers["location"].to_str().unwrap().to_string();
+    let head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nTus-Resumable: 1.0.0\r\n\
+         Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        c.technician.access,
+        bytes.len()
+    );
+    let (answer, held) = trickle(&app, head.as_bytes(), &bytes, Duration::from_millis(200)).await;
+    assert!(answer.starts_with("HTTP/1.1 408") && answer.contains("body_timeout"), "{answer}");
+    assert!(held < Duration::from_secs(8), "held {held:?}");
+    // What arrived is kept: the upload resumes from there and completes.
+    let status =
+        app.send_bytes(Method::HEAD, &path, Some(&c.technician.access), &headers[..1], Vec::new()).await;
+    let kept: usize = status.headers["upload-offset"].to_str().unwrap().parse().unwrap();
+    assert!((1..bytes.len()).contains(&kept), "kept {kept}");
+    let rest = [
+        ("Tus-Resumable", "1.0.0".to_string()),
+        ("Content-Type", "application/offset+octet-stream".to_string()),
+        ("Upload-Offset", kept.to_string()),
+    ];
+    let done =
+        app.send_bytes(Method::PATCH, &path, Some(&c.technician.access), &rest, bytes[kept..].to_vec()).await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
+
+    // A one-request upload that trickles: the same 408, and nothing kept.
+    let head = format!(
+        "POST /api/v1/files?sha256={} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        sha256,
+        c.owner.access,
+        bytes.len()
+    );
+    let (answer, held) = trickle(&app, head.as_bytes(), &bytes, Duration::from_millis(200)).await;
+    assert!(answer.starts_with("HTTP/1.1 408") && answer.contains("body_timeout"), "{answer}");
+    assert!(held < Duration::from_secs(8), "held {held:?}");
+}
+
 #[tokio::test]
 async fn filenames_that_would_break_a_header_are_refused_and_names_travel_by_rfc_6266() {
     let app = spawn_app().await;
@@ -309,7 +387,9 @@ async fn filenames_that_would_break_a_header_are_refused_and_names_travel_by_rfc
     let photo = baoxiu_e2e::photos::jpeg(64, 48, 11, None);
     let sha = baoxiu_e2e::photos::sha256(&photo);
     let before = crate::files::blob_files(&app);
-    for name in ["a\r\nSet-Cookie: x=1.jpg", "nul\u{0}.jpg", "del\u{7f}.jpg"] {
+    for name in
+        ["a\r\nSet-Cookie: x=1.jpg", "nul\u{0}.jpg", "del\u{7f}.jpg", "\u{202e}gnp.exe", "x\u{2066}.jpg"]
+    {
         let path = format!("/api/v1/files?sha256={sha}&filename={}", urlencoding(name));
         let r = app.send_bytes(Method::POST, &path, Some(&c.technician.access), &[], photo.clone()).await;
         assert_eq!(

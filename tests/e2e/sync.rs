@@ -115,7 +115,7 @@ async fn a_pushed_visit_lands_once_and_a_retry_changes_nothing() {
             1,
             MutationKind::CheckIn,
             Some(2),
-            json!({"work_order_id": wo, "device_time": "2026-11-27T01:00:00Z", "lat": "36.65", "lng": "117.12"}),
+            json!({"work_order_id": wo, "device_time": "2026-11-27T01:00:00Z", "lat": "36.65", "lng": "117.12", "notes": "到场，顶棚渗水"}),
         ),
         visit(
             2,
@@ -140,6 +140,10 @@ async fn a_pushed_visit_lands_once_and_a_retry_changes_nothing() {
     assert_eq!(
         (order.body["status"].as_str(), order.body["visits"][0]["device_id"].as_str()),
         (Some("completed"), Some(device.as_str()))
+    );
+    assert_eq!(
+        order.body["visits"][0]["notes"], "到场，顶棚渗水\n闭水试验合格",
+        "the check-in's note is kept, the check-out's follows it"
     );
 
     // The same number with other content is a conflict, never an overwrite.
@@ -328,7 +332,7 @@ async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
     assert_eq!(reply.body["results"][1]["retryable"], true);
     // Once the photo is uploaded, the same attachment as a new mutation lands.
     app.upload(&c.technician.access, photo.clone()).await;
-    app.upload(&c.technician.access, signature_image.clone()).await;
+    app.upload_from(&c.technician.access, &device, signature_image.clone()).await;
     let again = visit(4, MutationKind::EvidenceAttached, None, batch[1].payload.clone());
     assert_eq!(outcomes(&push(&app, &c.technician, &device, 1, &[again]).await), [json!(["applied", null])]);
 
@@ -423,7 +427,7 @@ async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
     assert_eq!(flags, [(json!(1), json!(false)), (json!(2), json!(true)), (json!(3), json!(true))]);
     // Neither can be signed, on the phone or on the owner's account, until someone chooses.
     let image = photos::jpeg(200, 80, 79, None);
-    app.upload(&c.technician.access, image.clone()).await;
+    app.upload_from(&c.technician.access, &phone_a, image.clone()).await;
     let latest = page["cost_sheets"][2]["hash"].as_str().unwrap().to_string();
     check_in_now(&app, &c.technician, &wo).await;
     let blocked = visit(
@@ -665,5 +669,56 @@ async fn an_emergency_repair_is_claimed_from_the_phone_that_paid_for_it() {
     assert_eq!(
         outcomes(&push(&app, &c.technician, &tech_phone, 1, &[claim(1)]).await),
         [json!(["rejected", "not_allowed"])]
+    );
+}
+
+/// A mutation id is the phone's own: the same id replayed from another phone (or twice in a batch)
+/// is one rejection, and the rest of the batch goes on; a retry of that batch answers the same.
+#[tokio::test]
+async fn a_replayed_mutation_id_is_one_rejection_not_a_failed_batch() {
+    let app = spawn_app().await;
+    let (c, wo, device) = field(&app).await;
+    let note = |seq: u64, text: &str| {
+        visit(seq, MutationKind::VisitNote, None, json!({"work_order_id": wo, "note": text}))
+    };
+    check_in_now(&app, &c.technician, &wo).await;
+    let first = note(1, "拆除吊顶");
+    let pushed = push(&app, &c.technician, &device, 1, std::slice::from_ref(&first)).await;
+    assert_eq!(pushed.body["results"][0]["outcome"], "applied", "{}", pushed.body);
+    // Another phone of the same technician sends a mutation under that id, then one of its own,
+    // and a third reusing the id of the second.
+    let (other, _) = enrolled_phone(&app, &c.technician).await;
+    let mut replayed = note(1, "拆除吊顶");
+    replayed.id = first.id.clone();
+    let own = note(2, "清理基层");
+    let mut twice = note(3, "再次");
+    twice.id = own.id.clone();
+    let batch = [replayed, own, twice];
+    let reply = push(&app, &c.technician, &other, 1, &batch).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        outcomes(&reply),
+        [
+            json!(["rejected", "invalid_payload"]),
+            json!(["applied", null]),
+            json!(["rejected", "invalid_payload"])
+        ]
+    );
+    let again = push(&app, &c.technician, &other, 1, &batch).await;
+    assert_eq!(
+        outcomes(&again),
+        [
+            json!(["rejected", "invalid_payload"]),
+            json!(["duplicate", null]),
+            json!(["rejected", "invalid_payload"])
+        ]
+    );
+    let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body;
+    assert_eq!(order["visits"][0]["notes"], "拆除吊顶\n清理基层", "each note once");
+    // A check-in note that no text may hold is refused with the mutation, not stored.
+    let bad = visit(4, MutationKind::CheckIn, None, json!({"work_order_id": wo, "notes": "a\u{0}b"}));
+    assert_eq!(
+        outcomes(&push(&app, &c.technician, &other, 1, &[bad]).await),
+        [json!(["rejected", "invalid_payload"])]
     );
 }

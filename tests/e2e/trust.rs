@@ -263,14 +263,14 @@ async fn an_in_person_signature_is_witnessed_on_site_and_the_applicant_can_dispu
     let app = spawn_app().await;
     let FirstRevision { c, work_order: wo, claim, phone, key, hash } = first_revision_pushed(&app).await;
     let image = baoxiu_e2e::photos::jpeg(200, 80, 91, None);
-    app.upload(&c.technician.access, image.clone()).await;
+    app.upload_from(&c.technician.access, &phone, image.clone()).await;
     let image_hash = baoxiu_e2e::photos::sha256(&image);
 
     // A colleague of the same designated unit, not assigned to the order and never on site.
     let admin = app.login("admin").await;
     let colleague = account(&app, &admin, "technician", Some(&c.repair_unit)).await;
     let (their_phone, their_key) = enrolled_phone(&app, &colleague).await;
-    app.upload(&colleague.access, image.clone()).await;
+    app.upload_from(&colleague.access, &their_phone, image.clone()).await;
     let theirs = confirm(&claim, &hash, &their_phone, &image_hash, &their_key);
     let r =
         push(&app, &colleague, &their_phone, 2, &[visit(1, MutationKind::OwnerConfirmation, None, theirs)])
@@ -353,7 +353,7 @@ async fn an_in_person_signature_after_the_window_is_refused() {
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let image = baoxiu_e2e::photos::jpeg(200, 80, 92, None);
-    app.upload(&c.technician.access, image.clone()).await;
+    app.upload_from(&c.technician.access, &phone, image.clone()).await;
     let late = confirm(&claim, &hash, &phone, &baoxiu_e2e::photos::sha256(&image), &key);
     let r =
         push(&app, &c.technician, &phone, 2, &[visit(2, MutationKind::OwnerConfirmation, None, late)]).await;
@@ -391,7 +391,7 @@ async fn over_sync_only_the_designated_unit_acts_as_the_repair_unit() {
             continue;
         }
         let (their_phone, their_key) = enrolled_phone(&app, session).await;
-        app.upload(&session.access, image.clone()).await;
+        app.upload_from(&session.access, &their_phone, image.clone()).await;
         let own = revision(&claim, Some(hash.clone()), "他人");
         let batch = [
             visit(1, MutationKind::CostSheetRevision, None, serde_json::to_value(&own).unwrap()),
@@ -427,7 +427,7 @@ async fn over_sync_only_the_designated_unit_acts_as_the_repair_unit() {
 async fn signed_in_person(app: &TestApp) -> FirstRevision {
     let first = first_revision_pushed(app).await;
     let image = baoxiu_e2e::photos::jpeg(200, 80, 93, None);
-    app.upload(&first.c.technician.access, image.clone()).await;
+    app.upload_from(&first.c.technician.access, &first.phone, image.clone()).await;
     let image_hash = baoxiu_e2e::photos::sha256(&image);
     crate::sync::check_in_now(app, &first.c.technician, &first.work_order).await;
     let on_site = confirm(&first.claim, &first.hash, &first.phone, &image_hash, &first.key);
@@ -501,4 +501,118 @@ async fn the_applicant_disputes_an_in_person_signature_from_their_page() {
     );
     // Now the owner is asked to sign on their own account.
     assert!(web.get(&path).await.has("id=\"open-signing\""));
+}
+
+/// The attack an outside check found: the designated technician fetched the owner's own drawing
+/// through a link on the claim page, uploaded the same bytes from the phone and pushed an in-person
+/// confirmation of a later, dearer revision, which then carried the owner's drawing. Now the page
+/// has no link for them, the bytes are refused, and so is a drawing the phone did not capture.
+#[tokio::test]
+async fn a_drawing_already_on_the_claim_or_not_captured_by_the_phone_cannot_sign_in_person() {
+    let app = spawn_app().await;
+    let FirstRevision { c, work_order: wo, claim, phone, key, hash } = first_revision_pushed(&app).await;
+    // The owner signs revision 1 on their own account, with a drawing.
+    let drawing = baoxiu_e2e::photos::jpeg(200, 80, 95, None);
+    let drawing_id = app.upload(&c.owner.access, drawing.clone()).await;
+    let path = |step: &str| format!("/api/v1/claims/{claim}/{step}");
+    ok(
+        &app,
+        &c.owner.access,
+        &path("cost-sheets/1/sign"),
+        json!({"revision_hash": hash, "signature_file_id": drawing_id}),
+    )
+    .await;
+    // The repair unit's page shows the signature but offers no link to the owner's drawing; the
+    // applicant's and the bureau's do.
+    let link = format!("/api/v1/files/{drawing_id}/signed");
+    let unit = baoxiu_e2e::web::Web::sign_in(&app, "technician").await.get(&format!("/claims/{claim}")).await;
+    assert_eq!(unit.status, StatusCode::OK);
+    assert!(!unit.has(&link), "the repair unit gets no link to the owner's own drawing");
+    let owner = baoxiu_e2e::web::Web::sign_in(&app, "owner").await.get(&format!("/claims/{claim}")).await;
+    assert!(owner.has(&link), "the applicant sees their drawing");
+    let bureau =
+        baoxiu_e2e::web::Web::sign_in(&app, "reviewer").await.get(&format!("/review/claims/{claim}")).await;
+    assert!(bureau.has(&link), "the bureau sees it");
+
+    // A dearer revision 2, and the technician on site with the owner's bytes on the phone.
+    let dearer = revision(&claim, Some(hash.clone()), "加价");
+    let dearer_hash = dearer.hash().unwrap();
+    let pushed = push(
+        &app,
+        &c.technician,
+        &phone,
+        2,
+        &[visit(2, MutationKind::CostSheetRevision, None, serde_json::to_value(&dearer).unwrap())],
+    )
+    .await;
+    assert_eq!(pushed.body["results"][0]["outcome"], "applied", "{}", pushed.body);
+    crate::sync::check_in_now(&app, &c.technician, &wo).await;
+    app.upload_from(&c.technician.access, &phone, drawing.clone()).await;
+    let copied = confirm(&claim, &dearer_hash, &phone, &baoxiu_e2e::photos::sha256(&drawing), &key);
+    let r = push(&app, &c.technician, &phone, 2, &[visit(3, MutationKind::OwnerConfirmation, None, copied)])
+        .await;
+    assert_eq!(
+        (
+            &r.body["results"][0]["outcome"],
+            &r.body["results"][0]["reason"],
+            &r.body["results"][0]["retryable"]
+        ),
+        (&json!("rejected"), &json!("not_allowed"), &json!(false)),
+        "{}",
+        r.body
+    );
+    // A fresh drawing uploaded by the technician's account but not from this phone: refused too.
+    let elsewhere = baoxiu_e2e::photos::jpeg(200, 80, 96, None);
+    app.upload(&c.technician.access, elsewhere.clone()).await;
+    let not_captured = confirm(&claim, &dearer_hash, &phone, &baoxiu_e2e::photos::sha256(&elsewhere), &key);
+    let r = push(
+        &app,
+        &c.technician,
+        &phone,
+        2,
+        &[visit(4, MutationKind::OwnerConfirmation, None, not_captured)],
+    )
+    .await;
+    assert_eq!(r.body["results"][0]["reason"], "not_allowed", "{}", r.body);
+    let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+    assert_eq!(page["cost_sheets"][1]["signed"], false, "revision 2 carries nobody's signature");
+
+    // The owner cannot sign revision 2 with the same drawing either: a drawing is made anew.
+    let again = app
+        .post(
+            &path("cost-sheets/2/sign"),
+            &c.owner.access,
+            json!({"revision_hash": dearer_hash, "signature_file_id": drawing_id}),
+        )
+        .await;
+    assert_eq!(
+        (again.status, again.code(), again.body["detail"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "signature_reused", Some("1"))
+    );
+    // A drawing captured on the phone, new to the claim, signs.
+    let fresh = baoxiu_e2e::photos::jpeg(200, 80, 97, None);
+    app.upload_from(&c.technician.access, &phone, fresh.clone()).await;
+    let signed = confirm(&claim, &dearer_hash, &phone, &baoxiu_e2e::photos::sha256(&fresh), &key);
+    let r = push(&app, &c.technician, &phone, 2, &[visit(5, MutationKind::OwnerConfirmation, None, signed)])
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+
+    // Identical drawings recorded before this check (or by any other way in) are flagged in the
+    // dossier: revision 2 made to hold revision 1's file.
+    let (first_file, second_file) = (
+        page["cost_sheets"][0]["signature_file_id"].as_str().unwrap().to_string(),
+        app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body["cost_sheets"][1]
+            ["signature_file_id"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    let dossier = baoxiu_e2e::web::Web::sign_in(&app, "reviewer").await;
+    assert!(!dossier.get(&format!("/review/claims/{claim}")).await.has("repeated-drawing"));
+    app.sql(format!(
+        "UPDATE cost_sheets SET signature_file_id = '{first_file}' WHERE signature_file_id = '{second_file}'"
+    ))
+    .await;
+    let flagged = dossier.get(&format!("/review/claims/{claim}")).await;
+    assert!(flagged.has("class=\"refusal repeated-drawing\""), "{}", flagged.body);
 }

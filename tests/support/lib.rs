@@ -173,6 +173,18 @@ pub struct Session {
     pub user_id: String,
 }
 
+/// Shanghai's calendar day now, as the server reads it: the day the demo estate is loaded, from which
+/// its hand-over dates count back.
+pub fn today() -> chrono::NaiveDate {
+    baoxiu::domain::deadlines::shanghai_date(chrono::Utc::now())
+}
+
+/// The demo building `1号楼`'s hand-over: 1,620 days before the day it was loaded
+/// (`fixtures/demo-estate.json`).
+pub fn demo_handover() -> chrono::NaiveDate {
+    today() - chrono::Days::new(1620)
+}
+
 /// The shared demo password.
 pub const DEMO_PASSWORD: &str = "baoxiu-demo";
 
@@ -181,7 +193,7 @@ impl TestApp {
     pub async fn load_demo(&self) {
         let (db, state) = (self.db.clone(), self.state.clone());
         tokio::task::spawn_blocking(move || {
-            baoxiu::demo::load(&db, &state.rules, baoxiu::demo::DEMO_ESTATE).unwrap()
+            baoxiu::demo::load(&db, &state.rules, baoxiu::demo::DEMO_ESTATE, today()).unwrap()
         })
         .await
         .unwrap();
@@ -338,6 +350,15 @@ impl TestApp {
     /// Uploads a file in one request and returns its id; panics unless it is stored.
     pub async fn upload(&self, token: &str, bytes: Vec<u8>) -> String {
         let path = format!("/api/v1/files?sha256={}", photos::sha256(&bytes));
+        let reply = self.send_bytes(Method::POST, &path, Some(token), &[], bytes).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Uploads `bytes` as captured on the enrolled phone `device` (a signature drawing must be the
+    /// pushing phone's own) and returns the file id.
+    pub async fn upload_from(&self, token: &str, device: &str, bytes: Vec<u8>) -> String {
+        let path = format!("/api/v1/files?sha256={}&device_id={device}", photos::sha256(&bytes));
         let reply = self.send_bytes(Method::POST, &path, Some(token), &[], bytes).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
         reply.body["id"].as_str().unwrap().to_string()

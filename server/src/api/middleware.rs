@@ -83,6 +83,14 @@ struct Deadlines {
     idle: Duration,
     next_chunk: Pin<Box<tokio::time::Sleep>>,
     whole: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The slowest rate a body may keep up: at least `min_bytes` in every `window`, so a byte every
+    /// few seconds (which the idle timeout never catches) is cut off too.
+    window: Duration,
+    min_bytes: u64,
+    /// Started by the first read: a handler that checks a quota before it reads is not the
+    /// sender's delay.
+    window_ends: Option<Pin<Box<tokio::time::Sleep>>>,
+    in_window: u64,
     expired: bool,
 }
 
@@ -97,10 +105,23 @@ impl futures_util::Stream for Deadlines {
         if let Poll::Ready(item) = Pin::new(&mut this.inner).poll_next(cx) {
             let deadline = tokio::time::Instant::now() + this.idle;
             this.next_chunk.as_mut().reset(deadline);
+            if let Some(Ok(bytes)) = &item {
+                this.in_window = this.in_window.saturating_add(bytes.len() as u64);
+            }
             return Poll::Ready(item);
         }
+        let window = this.window;
+        let window_ends = this.window_ends.get_or_insert_with(|| Box::pin(tokio::time::sleep(window)));
+        let mut too_slow = false;
+        if window_ends.as_mut().poll(cx).is_ready() {
+            too_slow = this.in_window < this.min_bytes;
+            this.in_window = 0;
+            window_ends.as_mut().reset(tokio::time::Instant::now() + window);
+            // Registers the waker for the new window's end.
+            let _ = window_ends.as_mut().poll(cx);
+        }
         let whole_expired = this.whole.as_mut().is_some_and(|w| w.as_mut().poll(cx).is_ready());
-        if whole_expired || this.next_chunk.as_mut().poll(cx).is_ready() {
+        if too_slow || whole_expired || this.next_chunk.as_mut().poll(cx).is_ready() {
             this.expired = true;
             let err = std::io::Error::new(std::io::ErrorKind::TimedOut, "request body too slow");
             return Poll::Ready(Some(Err(PayloadError::Io(err))));
@@ -114,10 +135,16 @@ pub async fn body_deadlines(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let limits = req
-        .app_data::<actix_web::web::Data<AppState>>()
-        .map(|s| (s.config.body_idle_timeout_secs, s.config.json_body_deadline_secs));
-    if let Some((idle, whole)) = limits {
+    let limits = req.app_data::<actix_web::web::Data<AppState>>().map(|s| {
+        let c = &s.config;
+        (
+            c.body_idle_timeout_secs,
+            c.json_body_deadline_secs,
+            c.body_rate_window_secs,
+            c.body_min_bytes_per_sec,
+        )
+    });
+    if let Some((idle, whole, window, rate)) = limits {
         let json = req
             .headers()
             .get(CONTENT_TYPE)
@@ -129,6 +156,10 @@ pub async fn body_deadlines(
             idle,
             next_chunk: Box::pin(tokio::time::sleep(idle)),
             whole: json.then(|| Box::pin(tokio::time::sleep(Duration::from_secs(whole)))),
+            window: Duration::from_secs(window),
+            min_bytes: rate.saturating_mul(window),
+            window_ends: None,
+            in_window: 0,
             expired: false,
         };
         req.set_payload(actix_web::dev::Payload::Stream { payload: Box::pin(body) });
@@ -139,6 +170,18 @@ pub async fn body_deadlines(
 /// Whether a payload error is a body deadline running out.
 pub fn timed_out(err: &PayloadError) -> bool {
     matches!(err, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
+}
+
+impl crate::service::files::BodyError for PayloadError {
+    fn timed_out(&self) -> bool {
+        timed_out(self)
+    }
+}
+
+impl crate::service::files::BodyError for actix_multipart::MultipartError {
+    fn timed_out(&self) -> bool {
+        matches!(self, actix_multipart::MultipartError::Payload(e) if timed_out(e))
+    }
 }
 
 /// Rate limits on sign-in, uploads and pushes, per client address and per account, counted in the

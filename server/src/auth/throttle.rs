@@ -1,11 +1,11 @@
-//! Sign-in attempts per client address and per unknown username, kept in memory, and the bounded
-//! pool that password hashing runs in.
+//! Sign-in attempts per client address, kept in memory, and the bounded pool that password hashing
+//! runs in.
 //!
-//! The per-account count of a real account lives in the database (it must survive restarts and
-//! hold across servers). The per-address count is a first line against one machine guessing many
-//! accounts; the per-username count gives a name that is no account the same lock a real one gets,
-//! so that a lock does not tell which accounts exist. Both reset with the process, which is
-//! acceptable for them.
+//! Attempts on a name from an address, and an account's failures from anywhere, are counted in the
+//! database (`service::accounts`): they must hold across servers, and the lock is the pair's, so
+//! nobody can lock an account's owner out from elsewhere. The per-address count here is a first
+//! line against one machine guessing many accounts; it resets with the process, which is
+//! acceptable for it.
 //!
 //! An attempt is counted *before* its password is hashed, so that a burst of concurrent guesses
 //! cannot all be evaluated before the first failure is counted, and a success from the address
@@ -103,8 +103,6 @@ pub type AddressThrottle = Throttle<IpAddr>;
 pub struct SignInGuards {
     /// Attempts per client address.
     pub addresses: AddressThrottle,
-    /// Attempts per username that is no account, locked as a real account would be.
-    pub unknown_names: Throttle<String>,
     /// Where passwords are hashed.
     pub hashing: HashingPool,
 }
@@ -117,7 +115,6 @@ impl SignInGuards {
         });
         SignInGuards {
             addresses: Throttle::new(config.login_max_failures_per_address, window),
-            unknown_names: Throttle::new(config.login_max_failures, window),
             hashing: HashingPool::new(pool, Duration::from_secs(10)),
         }
     }

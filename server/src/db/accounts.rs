@@ -108,33 +108,15 @@ pub fn list_users(conn: &mut DbConnection, limit: i64, offset: i64) -> AppResult
         .load(conn)?)
 }
 
-/// Counts a sign-in attempt on an account *before* its password is checked, so that concurrent
-/// guesses cannot all be evaluated before the first is counted: `Ok(attempts)` since the last
-/// success, this one included, or `Err(until)` while the account is locked (the attempt is then not
-/// counted, nor evaluated). The attempt that reaches `max_failures` locks the account until
-/// `lock_until` and is still evaluated; a success clears both ([`record_login_success`]).
-pub fn begin_login_attempt(
-    conn: &mut DbConnection,
-    user_id: &str,
-    max_failures: i32,
-    lock_until: NaiveDateTime,
-) -> AppResult<Result<i32, NaiveDateTime>> {
-    let at = now();
-    let unlocked = users::locked_until.is_null().or(users::locked_until.le(at));
-    let counted = diesel::update(users::table.find(user_id).filter(unlocked))
+/// Counts a failed sign-in against the account, wherever it came from, and returns the failures
+/// since its last success: they slow every later failure down, but lock nobody out (a lock of the
+/// account would let anyone lock a reviewer out from elsewhere; the lock is per account and
+/// address, in `service::accounts`).
+pub fn count_failed_login(conn: &mut DbConnection, user_id: &str) -> AppResult<i32> {
+    diesel::update(users::table.find(user_id))
         .set(users::failed_logins.eq(users::failed_logins + 1))
         .execute(conn)?;
-    let (attempts, locked): (i32, Option<NaiveDateTime>) =
-        users::table.find(user_id).select((users::failed_logins, users::locked_until)).first(conn)?;
-    if counted == 0 {
-        return Ok(Err(locked.unwrap_or(at)));
-    }
-    if attempts >= max_failures {
-        diesel::update(users::table.find(user_id))
-            .set((users::locked_until.eq(Some(lock_until)), users::failed_logins.eq(0)))
-            .execute(conn)?;
-    }
-    Ok(Ok(attempts))
+    Ok(users::table.find(user_id).select(users::failed_logins).first(conn)?)
 }
 
 /// A successful sign-in clears the failure count and any expired lock.

@@ -100,6 +100,59 @@ pub fn hit(conn: &mut DbConnection, key: &str, window_start: i64) -> AppResult<i
     Ok(rate_windows::table.find(key).select(rate_windows::hits).first(conn)?)
 }
 
+/// Counts an attempt against `key` in a window that opens with its first attempt and lasts `window`
+/// seconds, allowing `max` of them: `Ok(attempts so far)`, this one included, or `Err(seconds)`
+/// until the window closes when `max` were made already (this one is then not counted).
+pub fn attempt(
+    conn: &mut DbConnection,
+    key: &str,
+    now: i64,
+    window: i64,
+    max: i32,
+) -> AppResult<Result<i32, i64>> {
+    let open_since = now - window;
+    let live = rate_windows::table.find(key).filter(rate_windows::window_start.gt(open_since));
+    let counted = diesel::update(live.filter(rate_windows::hits.lt(max)))
+        .set(rate_windows::hits.eq(rate_windows::hits + 1))
+        .execute(conn)?;
+    if counted == 1 {
+        return Ok(Ok(rate_windows::table.find(key).select(rate_windows::hits).first(conn)?));
+    }
+    let closed = rate_windows::table.find(key).filter(rate_windows::window_start.le(open_since));
+    let reopened = diesel::update(closed)
+        .set((rate_windows::window_start.eq(now), rate_windows::hits.eq(1)))
+        .execute(conn)?;
+    if reopened == 1 {
+        return Ok(Ok(1));
+    }
+    let row = (rate_windows::key.eq(key), rate_windows::window_start.eq(now), rate_windows::hits.eq(1));
+    match conn.transaction(|c| diesel::insert_into(rate_windows::table).values(row).execute(c)) {
+        Ok(_) => Ok(Ok(1)),
+        // The window is open and full (or another server opened it a moment ago: then it holds one
+        // attempt, and this one is counted against it).
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            let (start, hits): (i64, i32) = rate_windows::table
+                .find(key)
+                .select((rate_windows::window_start, rate_windows::hits))
+                .first(conn)?;
+            if hits < max {
+                diesel::update(rate_windows::table.find(key))
+                    .set(rate_windows::hits.eq(rate_windows::hits + 1))
+                    .execute(conn)?;
+                return Ok(Ok(hits + 1));
+            }
+            Ok(Err((start + window - now).max(1)))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Forgets what was counted against `key`.
+pub fn forget(conn: &mut DbConnection, key: &str) -> AppResult<()> {
+    diesel::delete(rate_windows::table.find(key)).execute(conn)?;
+    Ok(())
+}
+
 /// Forgets windows that ended before `before` (Unix seconds), so a flood of new addresses does
 /// not grow the table for ever.
 pub fn forget_windows(conn: &mut DbConnection, before: i64) -> AppResult<usize> {

@@ -26,6 +26,22 @@ pub struct RecordedMutation {
     pub received_at: chrono::NaiveDateTime,
 }
 
+/// Of these mutation ids, those recorded already, from any device.
+pub fn recorded_ids(conn: &mut DbConnection, ids: &[&str]) -> AppResult<std::collections::HashSet<String>> {
+    Ok(sync_mutations::table
+        .filter(sync_mutations::mutation_id.eq_any(ids))
+        .select(sync_mutations::mutation_id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The id under which a replayed mutation's rejection is recorded: its own id is another
+/// mutation's, and ids are unique; the device and number are.
+pub fn replay_id(device_id: &str, seq: i64) -> String {
+    format!("replayed/{device_id}/{seq}")
+}
+
 /// The highest number acknowledged for the device (0 before its first push).
 pub fn acknowledged_through(conn: &mut DbConnection, device_id: &str) -> AppResult<u64> {
     let found: Option<i64> = sync_devices::table

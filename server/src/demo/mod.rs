@@ -82,7 +82,9 @@ struct Building {
     class: BuildingClass,
     construction_cost: Money,
     design_life_years: i32,
-    handover_date: Option<NaiveDate>,
+    /// Days before the load's day that the building was handed over: the demo is as fresh in 2036
+    /// as in 2026, its warranties as far from their ends.
+    handover_days_ago: Option<u32>,
     units: Vec<Unit>,
 }
 
@@ -104,14 +106,20 @@ pub struct LoadReport {
     pub deposits: usize,
 }
 
-/// Loads a fixture (the shipped demo estate unless given another) in one transaction.
-pub fn load(db: &Db, rules: &RuleSettings, fixture_json: &str) -> anyhow::Result<LoadReport> {
+/// Loads a fixture (the shipped demo estate unless given another) in one transaction, its dates
+/// counted back from `today` (Shanghai's calendar day of the load).
+pub fn load(
+    db: &Db,
+    rules: &RuleSettings,
+    fixture_json: &str,
+    today: NaiveDate,
+) -> anyhow::Result<LoadReport> {
     let fixture: Fixture = serde_json::from_str(fixture_json)?;
     // One hash for every demo account: they share a password, and hashing forty times would only
     // slow the load down.
     let hash = password::hash(&fixture.password)?;
     let mut conn = db.conn()?;
-    Ok(write_transaction(&mut conn, |conn| load_in(conn, rules, &fixture, &hash))?)
+    Ok(write_transaction(&mut conn, |conn| load_in(conn, rules, &fixture, &hash, today))?)
 }
 
 fn load_in(
@@ -119,6 +127,7 @@ fn load_in(
     rules: &RuleSettings,
     fixture: &Fixture,
     hash: &str,
+    today: NaiveDate,
 ) -> AppResult<LoadReport> {
     let mut report = LoadReport::default();
     // The administrator comes first: it registers everything else, through the same use cases as
@@ -176,6 +185,7 @@ fn load_in(
         None => None,
     };
     for b in &e.buildings {
+        let handover_date = b.handover_days_ago.map(|days| today - chrono::Days::new(days.into()));
         let building_id = match reg::building_id_by_name(conn, &estate_id, &b.name)? {
             Some(id) => id,
             None => {
@@ -185,7 +195,7 @@ fn load_in(
                     class: b.class,
                     construction_cost: b.construction_cost,
                     design_life_years: b.design_life_years,
-                    handover_date: b.handover_date,
+                    handover_date,
                 };
                 create_building_in(conn, &admin, &estate_id, new)?.id
             }
@@ -204,7 +214,7 @@ fn load_in(
             let owner_id = ensure_user(conn, &u.owner, &fixture.password, hash, None, &mut report)?;
             add_owner_in(conn, &admin, &unit_id, UserRef { user_id: owner_id })?;
         }
-        if let (Some(handover), Some(reviewer)) = (b.handover_date, &reviewer) {
+        if let (Some(handover), Some(reviewer)) = (handover_date, &reviewer) {
             if deposit_paid_before_handover(conn, rules, &building_id, handover, reviewer)? {
                 report.deposits += 1;
             }
@@ -279,12 +289,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&format!("sqlite://{}/demo.db", dir.path().display()), 2).unwrap();
         let rules = RuleSettings::from_config(&crate::config::Config::default()).unwrap();
-        let first = load(&db, &rules, DEMO_ESTATE).unwrap();
+        // The day of the load, as the server reads it: hand-overs and deposits count back from it.
+        let today = crate::service::parties::today();
+        let first = load(&db, &rules, DEMO_ESTATE, today).unwrap();
         assert_eq!(first.organisations, 4);
         assert_eq!(first.buildings, 3);
         assert_eq!(first.units, 40);
         assert_eq!(first.users, 7 + 40);
         assert_eq!(first.deposits, 3, "each building paid its deposit before hand-over");
-        assert_eq!(load(&db, &rules, DEMO_ESTATE).unwrap(), LoadReport::default());
+        assert_eq!(load(&db, &rules, DEMO_ESTATE, today).unwrap(), LoadReport::default());
     }
 }

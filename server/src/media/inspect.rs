@@ -58,11 +58,20 @@ pub struct ImageLimits {
     /// Largest allocation a decoder may make, in bytes, and the largest decoded image (width ×
     /// height × channels × bytes per sample).
     pub max_alloc: u64,
+    /// Largest PNG or WebP, in bytes decoded at four or more a pixel: unlike JPEG, read at 1/8
+    /// scale, these formats decode whole, so their cost is their pixels (a 190 KB PNG of 7000 ×
+    /// 7000 took 330 MB and 11 s of CPU). 20 MP of RGBA by default.
+    pub max_full_decode: u64,
 }
 
 impl Default for ImageLimits {
     fn default() -> Self {
-        ImageLimits { max_side: 16_384, max_pixels: 50_000_000, max_alloc: 200_000_000 }
+        ImageLimits {
+            max_side: 16_384,
+            max_pixels: 50_000_000,
+            max_alloc: 200_000_000,
+            max_full_decode: 80_000_000,
+        }
     }
 }
 
@@ -206,6 +215,8 @@ fn check_image(
     let decoder = open(file)?.into_decoder().map_err(image_refusal)?;
     let size = check_size(decoder.dimensions().0, decoder.dimensions().1, limits)?;
     check_decoded(size, u64::from(decoder.color_type().bytes_per_pixel()), limits)?;
+    let whole = ImageLimits { max_alloc: limits.max_full_decode, ..*limits };
+    check_decoded(size, u64::from(decoder.color_type().bytes_per_pixel()).max(4), &whole)?;
     open(file)?.decode().map_err(image_refusal)?;
     Ok(size)
 }
@@ -367,9 +378,15 @@ mod tests {
             Err(Refusal::TooLarge { width: 7_000, height: 7_000 })
         );
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
-        // The same pixels at 8-bit greyscale (49 MB) pass the bound and fail only as the broken
-        // file they are.
+        // The same pixels at 8-bit greyscale (49 MB) pass that bound but not the PNG's own: a PNG
+        // decodes whole, and 49 MP is over the 20 MP of RGBA it may cost.
         std::fs::write(&path, png_header(7_000, 7_000, 8, 0)).unwrap();
+        assert_eq!(
+            inspect(&path, &limits).map(|_| ()),
+            Err(Refusal::TooLarge { width: 7_000, height: 7_000 })
+        );
+        // 20 MP of greyscale passes both and fails only as the broken file it is.
+        std::fs::write(&path, png_header(5_000, 4_000, 8, 0)).unwrap();
         assert!(matches!(inspect(&path, &limits), Err(Refusal::Corrupt(_))));
     }
 

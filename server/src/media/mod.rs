@@ -78,8 +78,12 @@ impl Media {
         let max_pixels = config.image_max_megapixels.saturating_mul(1_000_000);
         // Decoded bytes are bounded as well as pixels: four bytes a pixel, so a 16-bit RGBA image
         // (eight) is refused at half the pixels an 8-bit photo may have.
-        let limits =
-            ImageLimits { max_pixels, max_alloc: max_pixels.saturating_mul(4), ..ImageLimits::default() };
+        let limits = ImageLimits {
+            max_pixels,
+            max_alloc: max_pixels.saturating_mul(4),
+            max_full_decode: config.image_max_full_decode_megapixels.saturating_mul(4_000_000),
+            ..ImageLimits::default()
+        };
         let workers = config.image_workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map(|n| (n.get() / 2).max(1)).unwrap_or(1)
         });

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::auth::throttle::slowdown;
 use crate::auth::{password, tokens};
 use crate::db::accounts::{self, now, NewUser, Rotation, UserRow};
-use crate::db::{registry, DbConnection};
+use crate::db::{coordination, registry, DbConnection};
 use crate::domain::ids::UserId;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
@@ -55,10 +55,11 @@ fn refresh_expiry(state: &AppState) -> chrono::NaiveDateTime {
 
 /// Signs in with username and password.
 ///
-/// Every attempt is counted before its password is hashed, per client address and per account
-/// (or per name, when no account has it); too many lock them for a while (429 `too_many_attempts`
-/// with `Retry-After`), a name that is no account exactly as a real one, so that a lock does not
-/// tell which accounts exist. Failed attempts slow the answer down. Hashing runs in a bounded pool
+/// Every attempt is counted before its password is hashed, per client address and per name and
+/// address; too many lock them for a while (429 `too_many_attempts` with `Retry-After`), a name that
+/// is no account exactly as a real one, so that a lock does not tell which accounts exist. Nothing
+/// locks an account from every address. Failed attempts slow the answer down, growing with the
+/// account's failures from anywhere. Hashing runs in a bounded pool
 /// (`auth::throttle::HashingPool`); when it stays full the answer is 503 `service_unavailable`.
 pub async fn login(state: &AppState, ip: IpAddr, body: LoginRequest) -> AppResult<TokenResponse> {
     let (user, session_id, refresh_token) = open_session(state, ip, body).await?;
@@ -115,18 +116,25 @@ async fn open_session(
     let too_many = |secs: u64| AppError::new(Code::TooManyAttempts).retry_after(secs);
     let address_attempts = guards.addresses.begin(&ip, Instant::now()).map_err(too_many)?;
 
-    let lookup = username.clone();
-    let user = state.db.read(move |conn| accounts::find_user_by_username(conn, &lookup)).await?;
-    let account_attempts = match &user {
-        Some(user) => {
-            let (id, max) = (user.id.clone(), state.config.login_max_failures as i32);
-            let lock_until = now() + Duration::seconds(state.config.login_lockout_secs as i64);
-            let counted =
-                state.db.write(move |conn| accounts::begin_login_attempt(conn, &id, max, lock_until)).await?;
-            counted.map_err(|until| too_many((until - now()).num_seconds().max(1) as u64))?
-        }
-        None => guards.unknown_names.begin(&username, Instant::now()).map_err(too_many)? as i32,
-    };
+    // Attempts on one name from one address, counted before the password is checked (so that
+    // concurrent guesses cannot all be evaluated first) and in the database (so that every server
+    // counts the same). Too many lock that pair only: a guesser is kept out without locking the
+    // account's owner out from anywhere else. Counted by name, account or not, so that a lock
+    // does not tell which accounts exist.
+    let pair = format!("sign_in/{ip}/{username}");
+    let (max, window) = (
+        i32::try_from(state.config.login_max_failures).unwrap_or(i32::MAX),
+        i64::try_from(state.config.login_lockout_secs).unwrap_or(i64::MAX),
+    );
+    let (key, lookup) = (pair.clone(), username.clone());
+    let (user, pair_attempts) = state
+        .db
+        .write(move |conn| {
+            let counted = coordination::attempt(conn, &key, Utc::now().timestamp(), window, max)?;
+            Ok((accounts::find_user_by_username(conn, &lookup)?, counted))
+        })
+        .await?;
+    let pair_attempts = pair_attempts.map_err(|secs| too_many(u64::try_from(secs).unwrap_or(1)))?;
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches = guards
@@ -137,10 +145,16 @@ async fn open_session(
     let user = match user {
         Some(user) if matches && user.active => user,
         other => {
-            if let Some(user) = other {
-                tracing::info!(user = %user.username, attempts = account_attempts, "failed sign-in");
-            }
-            let recent = address_attempts.max(account_attempts.max(0) as u32);
+            // Failures on the account from anywhere slow its guessing down, never lock it.
+            let account_failures = match other {
+                Some(user) => {
+                    tracing::info!(user = %user.username, pair_attempts, "failed sign-in");
+                    state.db.write(move |conn| accounts::count_failed_login(conn, &user.id)).await?
+                }
+                None => pair_attempts,
+            };
+            let recent =
+                address_attempts.max(u32::try_from(account_failures.max(pair_attempts)).unwrap_or(0));
             tokio::time::sleep(slowdown(recent, state.config.login_slowdown_ms)).await;
             return Err(AppError::new(Code::InvalidCredentials));
         }
@@ -155,6 +169,7 @@ async fn open_session(
         .db
         .write(move |conn| {
             accounts::record_login_success(conn, &user_id)?;
+            coordination::forget(conn, &pair)?;
             accounts::create_session(conn, &user_id, &refresh_hash, expires)
         })
         .await?;
@@ -267,7 +282,6 @@ pub struct AccountResponse {
     pub phone: Option<String>,
     pub role: Role,
     pub active: bool,
-    pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -279,7 +293,6 @@ fn account_response(user: &UserRow) -> AppResult<AccountResponse> {
         phone: user.phone.clone(),
         role: user.role,
         active: user.active,
-        locked_until: user.locked_until.map(utc),
         created_at: utc(user.created_at),
     })
 }

@@ -11,6 +11,7 @@ use crate::db::registry as reg;
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::ClaimState;
 use crate::domain::next_step::Party;
+use crate::domain::registry::Role;
 use crate::error::AppResult;
 use crate::media::store::Variant;
 use crate::service::claims::{page_of, ClaimPage, ClaimQuery, ClaimResponse, CostSheetView, SignatureKind};
@@ -124,8 +125,13 @@ pub struct Dossier {
     pub steps: Vec<&'static str>,
     /// The organisations the bureau may designate to repair: (id, name).
     pub repair_units: Vec<(String, String)>,
-    /// Short-lived links to the signature images, by cost-sheet revision.
+    /// Short-lived links to the signature images the caller may see, by cost-sheet revision: the
+    /// applicant and the bureau see every drawing; the designated unit only those captured in
+    /// person on its phones, never the applicant's own.
     pub signature_links: Vec<(i32, String)>,
+    /// Revisions whose signature drawing has the same bytes as an earlier revision's: (revision,
+    /// earlier revision). A drawing is made for the sheet it signs; the same bytes twice are a copy.
+    pub repeated_drawings: Vec<(i32, i32)>,
     /// The claim's work orders, for the unit doing the work.
     pub work_orders: Vec<WorkOrderView>,
     /// Whom the unit may send: its technicians and staff, (id, name).
@@ -147,6 +153,11 @@ impl Dossier {
         self.signature_links.iter().find(|(r, _)| r == revision).map(|(_, l)| l.as_str())
     }
 
+    /// The earlier revision whose drawing this revision's repeats, if any.
+    pub fn repeats_drawing_of(&self, revision: &i32) -> Option<i32> {
+        self.repeated_drawings.iter().find(|(r, _)| r == revision).map(|(_, earlier)| *earlier)
+    }
+
     pub fn is_signed_in_person(&self, sheet: &CostSheetView) -> bool {
         sheet.signature == Some(SignatureKind::InPerson)
     }
@@ -161,35 +172,57 @@ impl Dossier {
 pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Dossier> {
     let who = caller.clone();
     let id = id.to_string();
-    let (page, stored, (estate, building, unit), (parties, steps), (repair_units, work_orders, colleagues)) =
-        state
-            .db
-            .read(move |conn| {
-                let row = crate::service::policy::visible_claim(conn, &who, &id)?;
-                let stored = read_evidence(conn, &id)?;
-                let names = reg::place_names(conn, &row.building_id, row.unit_id.as_deref())?;
-                let parties = crate::service::policy::parties(&who, &row);
-                let steps = row.machine().possible_steps_for(who.role, &parties);
-                let units =
-                    if steps.contains(&"approve") { reg::designatable_units(conn)? } else { Vec::new() };
-                let (orders, colleagues) = match &row.repair_unit_id {
-                    Some(unit) if parties.contains(&Party::DesignatedUnit) => {
-                        (work_orders::of_claim(conn, &who, &row.id)?, work_orders::assignable(conn, unit)?)
-                    }
-                    _ => (Vec::new(), Vec::new()),
-                };
-                Ok((page_of(conn, &who, row)?, stored, names, (parties, steps), (units, orders, colleagues)))
-            })
-            .await?;
+    let (
+        page,
+        stored,
+        (estate, building, unit),
+        (parties, steps),
+        (repair_units, work_orders, colleagues),
+        drawings,
+    ) = state
+        .db
+        .read(move |conn| {
+            let row = crate::service::policy::visible_claim(conn, &who, &id)?;
+            let stored = read_evidence(conn, &id)?;
+            let drawings = db::drawing_hashes(conn, &id)?;
+            let names = reg::place_names(conn, &row.building_id, row.unit_id.as_deref())?;
+            let parties = crate::service::policy::parties(&who, &row);
+            let steps = row.machine().possible_steps_for(who.role, &parties);
+            let units = if steps.contains(&"approve") { reg::designatable_units(conn)? } else { Vec::new() };
+            let (orders, colleagues) = match &row.repair_unit_id {
+                Some(unit) if parties.contains(&Party::DesignatedUnit) => {
+                    (work_orders::of_claim(conn, &who, &row.id)?, work_orders::assignable(conn, unit)?)
+                }
+                _ => (Vec::new(), Vec::new()),
+            };
+            let page = page_of(conn, &who, row)?;
+            Ok((page, stored, names, (parties, steps), (units, orders, colleagues), drawings))
+        })
+        .await?;
+    let sees_drawing = |s: &CostSheetView| {
+        parties.contains(&Party::Applicant)
+            || parties.contains(&Party::Reviewer)
+            || caller.role == Role::Admin
+            || (parties.contains(&Party::DesignatedUnit) && s.signature == Some(SignatureKind::InPerson))
+    };
     let signature_links = page
         .cost_sheets
         .iter()
+        .filter(|s| sees_drawing(s))
         .filter_map(|s| {
             s.signature_file_id.as_deref().map(|f| (s.revision, signed_link(state, f, Variant::Original)))
         })
         .collect();
+    let repeated_drawings = drawings
+        .iter()
+        .filter_map(|(revision, sha)| {
+            let earlier = drawings.iter().filter(|(r, h)| h == sha && r < revision).map(|(r, _)| *r).min()?;
+            Some((*revision, earlier))
+        })
+        .collect();
     Ok(Dossier {
         signature_links,
+        repeated_drawings,
         page,
         evidence: evidence_items(state, stored),
         estate,
@@ -216,6 +249,7 @@ pub async fn claim_document<S, C, E>(
 where
     S: futures_util::Stream<Item = Result<C, E>> + Unpin,
     C: AsRef<[u8]>,
+    E: crate::service::files::BodyError,
 {
     let (who, claim) = (caller.clone(), id.to_string());
     state.db.read(move |conn| crate::service::policy::visible_claim(conn, &who, &claim).map(|_| ())).await?;

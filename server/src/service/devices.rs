@@ -66,14 +66,12 @@ pub fn parse_public_key(text: &str) -> AppResult<ed25519_dalek::VerifyingKey> {
 pub async fn enroll(state: &AppState, caller: &Caller, req: EnrollDevice) -> AppResult<DeviceResponse> {
     let holder = caller.clone();
     let key = parse_public_key(&req.public_key)?;
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("name"));
-    }
+    // A NUL failed the write on PostgreSQL (500) and other control characters were stored.
+    let name = crate::service::text(&req.name, "name", 100)?;
     let row = DeviceRow {
         id: parse_id(&req.device_id)?,
         user_id: holder.id.clone(),
-        name: name.to_string(),
+        name,
         public_key: STANDARD.encode(key.as_bytes()),
         enrolled_at: now(),
         retired_at: None,

@@ -121,6 +121,7 @@ pub async fn attach_upload<S, C, E>(
 where
     S: futures_util::Stream<Item = Result<C, E>> + Unpin,
     C: AsRef<[u8]>,
+    E: crate::service::files::BodyError,
 {
     let parsed: EvidenceKind = kind.parse().map_err(|_| AppError::invalid("kind"))?;
     let (who, claim_id) = (caller.clone(), id.to_string());

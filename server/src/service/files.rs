@@ -158,15 +158,29 @@ impl Upload {
 }
 
 /// A filename as a client gives it: trimmed, at most 255 characters, and no control characters
-/// (a CR or LF would break the `Content-Disposition` of every download); none when empty.
+/// (a CR or LF would break the `Content-Disposition` of every download) and no bidirectional override
+/// (`\u{202e}gnp.exe` shows as `exe.png`); none when empty.
 pub fn filename(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
     let Some(name) = raw.map(str::trim).filter(|n| !n.is_empty()) else {
         return Ok(None);
     };
-    if name.chars().any(char::is_control) || name.chars().count() > 255 {
+    if name.chars().any(|c| c.is_control() || crate::service::is_bidi_control(c))
+        || name.chars().count() > 255
+    {
         return Err(AppError::invalid(field));
     }
     Ok(Some(name.to_string()))
+}
+
+/// An error of a request body as it streams in: the server's deadline for a slow sender running
+/// out (`408 body_timeout`), or anything else cutting it off (the connection dropped).
+pub trait BodyError {
+    fn timed_out(&self) -> bool;
+}
+
+/// The refusal of a body cut off as it arrived: too slow, or dropped.
+fn cut_off(timed_out: bool) -> AppError {
+    AppError::new(if timed_out { Code::BodyTimeout } else { Code::UploadInterrupted })
 }
 
 /// What a client declares when it starts a resumable upload (tus creation).
@@ -311,6 +325,7 @@ pub async fn append_chunk<S, C, E>(
 where
     S: futures_util::Stream<Item = Result<C, E>> + Unpin,
     C: AsRef<[u8]>,
+    E: BodyError,
 {
     use futures_util::StreamExt;
     use sha2::{Digest, Sha256};
@@ -336,11 +351,14 @@ where
     let staged = state.media.staging_file("chunk");
     let mut file = std::fs::File::create(&staged.0).map_err(AppError::internal)?;
     let mut chunk_hash = chunk.checksum.as_ref().map(|_| Sha256::new());
-    let (mut written, mut cut) = (0u64, false);
+    let (mut written, mut cut) = (0u64, None);
     while let Some(piece) = body.next().await {
-        let Ok(piece) = piece else {
-            cut = true;
-            break;
+        let piece = match piece {
+            Ok(piece) => piece,
+            Err(e) => {
+                cut = Some(e.timed_out());
+                break;
+            }
         };
         let piece = piece.as_ref();
         if written + piece.len() as u64 > room {
@@ -354,7 +372,10 @@ where
         state.metrics.upload_bytes(piece.len());
     }
     if let (Some(expected), Some(hasher)) = (&chunk.checksum, chunk_hash) {
-        if cut || hasher.finalize().as_slice() != expected.as_slice() {
+        if cut == Some(true) {
+            return Err(cut_off(true));
+        }
+        if cut.is_some() || hasher.finalize().as_slice() != expected.as_slice() {
             return Err(AppError::new(Code::ChecksumMismatch));
         }
     }
@@ -373,8 +394,8 @@ where
             return Err(AppError::new(Code::UploadOffsetMismatch).detail(received.to_string()));
         }
     }
-    if cut {
-        return Err(AppError::new(Code::UploadInterrupted));
+    if let Some(timed_out) = cut {
+        return Err(cut_off(timed_out));
     }
     let offset = current + written;
     if offset < length {
@@ -509,6 +530,7 @@ pub async fn store_plain<S, C, E>(
 where
     S: futures_util::Stream<Item = Result<C, E>> + Unpin,
     C: AsRef<[u8]>,
+    E: BodyError,
 {
     use futures_util::StreamExt;
     use sha2::{Digest, Sha256};
@@ -530,7 +552,7 @@ where
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|_| AppError::new(Code::UploadInterrupted))?;
+            let chunk = chunk.map_err(|e| cut_off(e.timed_out()))?;
             let chunk = chunk.as_ref();
             size += chunk.len() as u64;
             if size > limit {

@@ -25,9 +25,16 @@ pub fn text(value: &str, field: &str, max: usize) -> AppResult<String> {
     Ok(value.to_string())
 }
 
-/// Control characters a person's text never needs: all but newline and tab.
+/// Control characters a person's text never needs: all but newline and tab; and the bidirectional
+/// embeddings, overrides and isolates, which make `\u{202e}gnp.exe` read as `exe.png`.
 fn forbidden_control(c: char) -> bool {
-    c.is_control() && c != '\n' && c != '\t'
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
+}
+
+/// The bidirectional formatting characters that reorder what follows them (U+202A to U+202E,
+/// U+2066 to U+2069): the marks U+200E and U+200F only nudge a neutral character and stay allowed.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// An optional text field: absent stays absent, present follows [`text`].
@@ -92,7 +99,9 @@ mod tests {
             text("  楼上渗水\n顶棚发霉\t严重 ", "description", 100).unwrap(),
             "楼上渗水\n顶棚发霉\t严重"
         );
-        for bad in ["owner\u{0}", "a\u{7}b", "a\u{1b}[31m", "x\u{7f}", "a\u{85}y"] {
+        for bad in
+            ["owner\u{0}", "a\u{7}b", "a\u{1b}[31m", "x\u{7f}", "a\u{85}y", "\u{202e}gnp.exe", "a\u{2067}b"]
+        {
             let err = text(bad, "description", 100).unwrap_err();
             assert_eq!(err.code, crate::messages::Code::InvalidInput, "{bad:?}");
         }

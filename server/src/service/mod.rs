@@ -25,5 +25,5 @@ pub mod registry;
 pub mod sync;
 pub mod work_orders;
 
-pub use input::{optional_text, parse_id, position, text, utc, Page, Paged};
+pub use input::{is_bidi_control, optional_text, parse_id, position, text, utc, Page, Paged};
 pub use policy::Caller;

@@ -469,6 +469,8 @@ pub(crate) fn check_in_on(
     report: SiteReport,
 ) -> AppResult<WorkOrderView> {
     let (lat, lng) = site_position(&report)?;
+    // What the technician wrote on arrival is the visit's first note, kept (it was dropped).
+    let notes = optional_text(report.notes.as_deref(), "notes", 4000)?;
     let device = crate::service::devices::own_device(conn, user, report.device_id.as_deref())?;
     let device_for_audit = device.clone();
     change_work_order(conn, user, id, version, "visit_check_in", device_for_audit, |conn, row| {
@@ -488,11 +490,13 @@ pub(crate) fn check_in_on(
             check_out_device_at: None,
             check_out_lat: None,
             check_out_lng: None,
-            notes: None,
+            notes: notes.clone(),
             outcome: None,
         };
         db::insert_visit(conn, &visit)?;
-        Ok(json!({"visit_id": visit.id, "lat": lat, "lng": lng, "device_time": report.device_time}))
+        Ok(
+            json!({"visit_id": visit.id, "lat": lat, "lng": lng, "device_time": report.device_time, "notes": notes}),
+        )
     })
 }
 
@@ -530,7 +534,11 @@ pub(crate) fn check_out_on(
         visit.check_out_device_at = report.device_time.map(|t| t.naive_utc());
         visit.check_out_lat = lat;
         visit.check_out_lng = lng;
-        visit.notes = notes.clone();
+        // Notes made on arrival and during the visit stay; the check-out's follow them.
+        visit.notes = match (visit.notes.take(), notes.clone()) {
+            (Some(before), Some(last)) => Some(format!("{before}\n{last}")),
+            (before, last) => last.or(before),
+        };
         visit.outcome = Some(outcome.as_str().into());
         db::update_visit(conn, &visit)?;
         if row.status == WorkOrderStatus::Completed {

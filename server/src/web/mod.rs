@@ -224,6 +224,8 @@ fn secure_headers(headers: &mut header::HeaderMap) {
 
 /// A 303 to `location`, after a form or to the sign-in page.
 pub fn see_other(location: &str) -> HttpResponse {
+    // A location no header can hold goes home rather than failing the response.
+    let location = header::HeaderValue::from_str(location).unwrap_or(header::HeaderValue::from_static("/"));
     HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
@@ -330,11 +332,27 @@ pub fn urlencode(value: &str) -> String {
         .collect()
 }
 
-/// A path this site may send a browser back to: its own, never another origin's.
-pub fn local_path(path: Option<&str>) -> &str {
+/// A path this site may send a browser back to: its own, never another origin's. Only `/` itself, or
+/// a `/` followed by a path character (RFC 3986 `pchar`), with no control character or whitespace
+/// anywhere: browsers drop tabs and newlines from a `Location` (so `/\t/evil.example` would be
+/// `//evil.example`) and read `\` as `/`, and a header cannot hold a control character at all.
+/// Other characters (a building's name in a filter) come back percent-encoded.
+pub fn local_path(path: Option<&str>) -> String {
+    let followed = |p: &str| {
+        let pchar = |c: char| c.is_ascii_alphanumeric() || "-._~%!$&'()*+,;=:@".contains(c) || !c.is_ascii();
+        p.starts_with('/')
+            && p[1..].chars().next().is_none_or(pchar)
+            && !p.chars().any(|c| {
+                c.is_control() || c.is_whitespace() || c == '\\' || crate::service::is_bidi_control(c)
+            })
+            && !p.contains("://")
+    };
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains("://") => p,
-        _ => "/",
+        Some(p) if followed(p) => p
+            .chars()
+            .map(|c| if c.is_ascii() { c.to_string() } else { urlencode(c.encode_utf8(&mut [0; 4])) })
+            .collect(),
+        _ => "/".to_string(),
     }
 }
 
@@ -345,10 +363,24 @@ mod tests {
     #[test]
     fn only_own_paths_are_followed_back() {
         assert_eq!(local_path(Some("/review?x=1")), "/review?x=1");
-        for hostile in ["//evil.example", "https://evil.example", "/\\evil", "evil", "/x?u=http://e"] {
+        assert_eq!(local_path(Some("/")), "/");
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/x?u=http://e",
+            "/\t/evil.example",
+            "/\n/x",
+            "/review\r\nSet-Cookie: a=b",
+            "/ /evil.example",
+            "/x\u{7f}",
+            "",
+        ] {
             assert_eq!(local_path(Some(hostile)), "/", "{hostile}");
         }
         assert_eq!(local_path(None), "/");
+        assert_eq!(local_path(Some("/review?building=中")), "/review?building=%E4%B8%AD");
     }
 
     #[test]

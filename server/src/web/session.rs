@@ -276,7 +276,7 @@ fn login_form(
     let login_token = crate::auth::tokens::new_refresh_token();
     let page = LoginPage {
         c: Chrome { t: texts::texts(lang), lang, path: path_and_query(req), user: None, notice: None },
-        next: local_path(Some(next)).to_string(),
+        next: local_path(Some(next)),
         username,
         login_token: login_token.clone(),
         message,
@@ -317,7 +317,7 @@ struct LoginForm {
 async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpResponse {
     let form = form.into_inner();
     let lang = page_lang(&req);
-    let next = local_path(form.next.as_deref()).to_string();
+    let next = local_path(form.next.as_deref());
     let expected = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
     if expected.is_empty() || expected != form.login_token {
         let message = Code::CsrfRefused.text(lang);
@@ -368,7 +368,7 @@ struct LanguageQuery {
 #[get("/language/{lang}")]
 async fn language(lang: web::Path<String>, query: web::Query<LanguageQuery>) -> HttpResponse {
     let value = if lang.as_str() == "en" { "en" } else { "zh-CN" };
-    let mut response = see_other(local_path(query.back.as_deref()));
+    let mut response = see_other(&local_path(query.back.as_deref()));
     let cookie = Cookie::build(LANG_COOKIE, value)
         .path("/")
         .same_site(SameSite::Lax)

@@ -245,6 +245,7 @@ texts! {
     witnessed_by: "见证人", "Witnessed by";
     unsigned: "未签字", "Not signed";
     disputed: "申请人对现场签字提出异议", "The applicant disputes the in-person signature";
+    drawing_repeated: "注意：签名图像与此前版本的签名完全相同（可能系复制），版本：", "Warning: this signature drawing is byte for byte an earlier revision's (possibly copied), revision:";
     revision_hash: "版本哈希", "Revision hash";
     conflict: "冲突：另一版本基于同一上级版本，请比较后选择。", "Conflict: another revision has the same parent; compare them and choose.";
     conflicting_revisions: "冲突版本对照", "Conflicting revisions side by side";

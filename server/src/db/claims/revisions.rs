@@ -526,6 +526,26 @@ pub fn sign_latest(
     latest_cost_sheet(conn, &latest.claim_id)?.ok_or(AppError::new(Code::NotFound))
 }
 
+/// The SHA-256 of each signature drawing on the claim's revisions, by revision: a drawing already
+/// here is never accepted again, and a dossier shows the same bytes under two revisions.
+pub fn drawing_hashes(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<(i32, String)>> {
+    use crate::db::schema::files;
+    Ok(cost_sheets::table
+        .inner_join(files::table.on(cost_sheets::signature_file_id.eq(files::id.nullable())))
+        .filter(cost_sheets::claim_id.eq(claim_id))
+        .select((cost_sheets::revision, files::sha256))
+        .load(conn)?)
+}
+
+/// Refuses a drawing whose bytes are already on the claim: a signature is drawn for the sheet it
+/// signs, and the same bytes again are a copy (of the owner's own drawing, say), never a new act.
+pub fn require_fresh_drawing(conn: &mut DbConnection, claim_id: &str, sha256: &str) -> AppResult<()> {
+    match drawing_hashes(conn, claim_id)?.into_iter().find(|(_, h)| h == sha256) {
+        Some((revision, _)) => Err(AppError::new(Code::SignatureReused).detail(revision.to_string())),
+        None => Ok(()),
+    }
+}
+
 /// The applicant disputes a signature captured in person: it stops counting, and the sheet needs
 /// a signature again.
 pub fn dispute_signature(conn: &mut DbConnection, sheet: &CostSheetRow, reason: &str) -> AppResult<()> {

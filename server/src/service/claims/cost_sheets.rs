@@ -189,6 +189,10 @@ pub async fn sign(
                     if !blob.media_type.starts_with("image/") {
                         return Err(AppError::invalid("signature_file_id"));
                     }
+                    // Signing a signed revision again changes nothing, and checks nothing.
+                    if !latest.is_signed() {
+                        db::require_fresh_drawing(conn, &id, &blob.sha256)?;
+                    }
                     Some(blob.sha256)
                 }
                 None => None,

@@ -40,6 +40,13 @@ pub struct EvidenceRef {
     pub kind: String,
 }
 
+/// A quantity in plain decimal notation (`cost_sheet::parse_quantity`): `1e3` or `-0` are refused
+/// as they arrive.
+fn plain_quantity<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Decimal, D::Error> {
+    let text = String::deserialize(de)?;
+    baoxiu_sync_protocol::cost_sheet::parse_quantity(&text).map_err(serde::de::Error::custom)
+}
+
 #[derive(Deserialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
@@ -49,8 +56,9 @@ pub struct LineInput {
     pub description: String,
     /// Unit of measure, e.g. m², 工日, 个.
     pub unit: String,
-    /// Decimal string, up to three places.
-    #[schema(value_type = String, example = "12.5")]
+    /// Decimal string in plain notation, up to three places.
+    #[schema(value_type = String, example = "12.5", pattern = r"^[0-9]+(\.[0-9]{1,3})?$")]
+    #[serde(deserialize_with = "plain_quantity")]
     pub quantity: Decimal,
     pub unit_price: Money,
     /// This line's budget; zero when none. Leave it out with `plan_line`, which carries the

@@ -68,7 +68,9 @@ impl From<AppError> for Stop {
     fn from(err: AppError) -> Stop {
         let reason = match err.code {
             Code::StaleVersion => RejectReason::StaleVersion,
-            Code::NotFound | Code::Forbidden | Code::StepNotForRole => RejectReason::NotAllowed,
+            Code::NotFound | Code::Forbidden | Code::StepNotForRole | Code::SignatureReused => {
+                RejectReason::NotAllowed
+            }
             Code::FileNotFound => RejectReason::MissingBlob,
             Code::StepOutOfOrder
             | Code::CostSheetConflict
@@ -318,7 +320,8 @@ fn prepared_revision(user: &Caller, payload: &serde_json::Value) -> Result<NewRe
                 kind: l.kind,
                 description: l.description.clone(),
                 unit: l.unit.clone(),
-                quantity: l.quantity.parse().map_err(|_| Stop::Reject(RejectReason::InvalidPayload))?,
+                quantity: baoxiu_sync_protocol::cost_sheet::parse_quantity(&l.quantity)
+                    .map_err(|_| Stop::Reject(RejectReason::InvalidPayload))?,
                 unit_price: l.unit_price,
                 budget: Some(l.budget),
                 plan_line: None,
@@ -515,6 +518,12 @@ fn owner_confirmation(
     else {
         return reject(RejectReason::MissingBlob);
     };
+    // The drawing is the one this phone captured, and new to the claim: bytes fetched elsewhere
+    // (the owner's own drawing on an earlier revision) and uploaded again are a copy, not a signature.
+    if image.device_id.as_deref() != Some(pusher.device_id.as_str()) {
+        return reject(RejectReason::NotAllowed);
+    }
+    claims_db::require_fresh_drawing(conn, &claim.id, &image.sha256)?;
     let on_site = OnSiteSignature {
         witness: in_person.then(|| pusher.user.id.clone()),
         signer_name,

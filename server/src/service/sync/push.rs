@@ -75,12 +75,23 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
                 records: Vec::new(),
                 audits: Vec::new(),
             };
+            // A new mutation whose id another (or this batch's earlier one) carries is a replay:
+            // rejected on its own, never failing the batch.
+            let fresh: Vec<&str> =
+                request.mutations.iter().filter(|m| m.seq > acked).map(|m| m.id.as_str()).collect();
+            let mut taken = db::recorded_ids(conn, &fresh)?;
             // Consecutive cost-sheet revisions, the bulk of what phones send, are applied together.
             let mut run = Vec::new();
             for (m, p) in request.mutations.iter().zip(&prepared) {
                 if m.seq <= acked {
                     let found = recorded.get(&m.seq).ok_or(AppError::new(Code::SequenceGap))?;
                     ledger.results.push(duplicate(m, found)?);
+                } else if !taken.insert(m.id.clone()) {
+                    ledger.settle_run(conn, &pusher, &mut run)?;
+                    ledger.settle(m, p, Err(RejectReason::InvalidPayload));
+                    if let Some(record) = ledger.records.last_mut() {
+                        record.mutation_id = db::replay_id(&record.device_id, record.seq);
+                    }
                 } else if p.revision.is_some() {
                     run.push((m, p));
                 } else {
@@ -125,7 +136,10 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
 fn duplicate(m: &Mutation, recorded: &RecordedMutation) -> AppResult<MutationResult> {
     let kind: MutationKind = serde_json::from_value(serde_json::Value::String(recorded.kind.clone()))
         .map_err(AppError::internal)?;
-    if !m.same_as(&recorded.mutation_id, kind, &recorded.payload_hash) {
+    // A replay's rejection is kept under its device and number, not the id it reused.
+    let replayed = recorded.mutation_id == db::replay_id(&recorded.device_id, recorded.seq);
+    let id = if replayed { m.id.as_str() } else { recorded.mutation_id.as_str() };
+    if !m.same_as(id, kind, &recorded.payload_hash) {
         return Err(AppError::new(Code::IdempotencyConflict).detail(m.seq.to_string()));
     }
     let reason: Option<RejectReason> = recorded
