@@ -358,6 +358,12 @@ async fn the_audit_trail_cannot_be_edited_even_in_the_database() {
     assert_eq!(outcome, (true, true));
 }
 
+/// A report date inside the demo building's 2-year pipe warranty, which ended long ago: ten days
+/// before its end (Art. 18).
+pub fn pipes_reported_on() -> String {
+    (years_after(demo_handover(), 2).unwrap() - chrono::Days::new(10)).to_string()
+}
+
 #[tokio::test]
 async fn an_emergency_repair_is_reimbursed_after_liability_is_settled() {
     let app = spawn_app().await;
@@ -370,7 +376,7 @@ async fn an_emergency_repair_is_reimbursed_after_liability_is_settled() {
             "category": "electrical_plumbing_equipment",
             "location_detail": "地下室给水主管",
             "description": "给水主管爆裂，全楼停水，连夜抢修。",
-            "reported_on": "2024-06-20",
+            "reported_on": pipes_reported_on(),
             "with_owner_representatives": true,
             "evidence": evidence,
             "advance": {"amount": amount, "lines": lines()}
@@ -392,8 +398,8 @@ async fn an_emergency_repair_is_reimbursed_after_liability_is_settled() {
 
     let filed = app.post("/api/v1/claims", &c.property.access, claim("1530.88", photos)).await;
     assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.body);
-    // Reported 2024-06-20, inside the 2-year pipe warranty that ended 2024-06-30.
-    assert_eq!(filed.body["warranty_last_day"], "2024-06-30");
+    // Reported ten days before the 2-year pipe warranty ended (Art. 18), long ago.
+    assert_eq!(filed.body["warranty_last_day"], years_after(demo_handover(), 2).unwrap().to_string());
     assert_eq!(filed.body["advanced_amount"], "1530.88");
     let id = filed.body["id"].as_str().unwrap().to_string();
 

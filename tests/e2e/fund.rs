@@ -189,7 +189,7 @@ async fn the_objection_period_is_seven_days() {
         &app,
         &c.reviewer.access,
         &format!("/api/v1/buildings/{b}/deposit-notice"),
-        json!({"due_on": "2027-01-31"}),
+        json!({"due_on": (baoxiu_e2e::today() + Duration::days(56)).to_string()}),
     )
     .await;
     // ¥1,234,567.89 × 3 % = 37,037.0367 → ¥37,037.04.

@@ -504,7 +504,9 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         }
         "/api/v1/work-orders/{work_order}/check-in" => json!({}),
         "/api/v1/work-orders/{work_order}/check-out" => json!({"outcome": "done"}),
-        "/api/v1/buildings/{building}/deposit-notice" => json!({"due_on": "2027-01-01"}),
+        "/api/v1/buildings/{building}/deposit-notice" => {
+            json!({"due_on": (baoxiu_e2e::today() + chrono::Duration::days(26)).to_string()})
+        }
         "/api/v1/buildings/{building}/deposit-notice/objection" => json!({"reason": "异议"}),
         "/api/v1/buildings/{building}/deposit-notice/recheck" => json!({"corrected": false, "note": "复核"}),
         "/api/v1/buildings/{building}/deposit-payments" => {

@@ -639,7 +639,7 @@ async fn an_emergency_repair_is_claimed_from_the_phone_that_paid_for_it() {
             json!({
                 "kind": "emergency_advance", "building_id": c.building, "location": "common_part",
                 "category": "electrical_plumbing_equipment", "location_detail": "地下室给水主管",
-                "description": "给水主管爆裂，连夜抢修。", "reported_on": "2024-06-20",
+                "description": "给水主管爆裂，连夜抢修。", "reported_on": crate::claims::pipes_reported_on(),
                 "with_owner_representatives": true,
                 "evidence": [{"sha256": photos::sha256(&photo), "kind": "before"},
                              {"sha256": photos::sha256(&receipt), "kind": "receipt"}],
