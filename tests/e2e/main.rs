@@ -33,5 +33,6 @@ mod servers;
 mod snapshots;
 mod sync;
 mod sync_pull;
+mod texts;
 mod tokens;
 mod trust;

@@ -21,10 +21,13 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct EnrollDevice {
     /// A UUID the phone generated once and keeps.
+    #[schema(format = Uuid)]
     pub device_id: String,
     /// A name the person recognises, e.g. "王师傅的手机".
+    #[schema(min_length = 1, max_length = 100, example = "王师傅的手机")]
     pub name: String,
     /// The 32-byte Ed25519 public key, standard base64.
+    #[schema(example = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")]
     pub public_key: String,
 }
 

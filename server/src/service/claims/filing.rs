@@ -40,6 +40,23 @@ pub struct EvidenceRef {
     pub kind: String,
 }
 
+// The API document's name for `LineKind`, whose wire type lives in the sync-protocol crate, which
+// knows nothing of OpenAPI.
+/// What a cost-sheet line pays for.
+#[derive(ToSchema)]
+#[schema(as = LineKind)]
+#[allow(dead_code)]
+pub enum LineKindName {
+    #[schema(rename = "material")]
+    Material,
+    #[schema(rename = "labour")]
+    Labour,
+    #[schema(rename = "machinery")]
+    Machinery,
+    #[schema(rename = "other")]
+    Other,
+}
+
 /// A quantity in plain decimal notation (`cost_sheet::parse_quantity`): `1e3` or `-0` are refused
 /// as they arrive.
 fn plain_quantity<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Decimal, D::Error> {
@@ -51,7 +68,7 @@ fn plain_quantity<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Decimal, D:
 #[serde(deny_unknown_fields)]
 pub struct LineInput {
     /// material, labour, machinery or other.
-    #[schema(value_type = String, example = "material")]
+    #[schema(value_type = LineKindName)]
     pub kind: LineKind,
     pub description: String,
     /// Unit of measure, e.g. m², 工日, 个.

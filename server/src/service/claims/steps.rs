@@ -426,7 +426,7 @@ pub struct PlanRequest {
 #[serde(deny_unknown_fields)]
 pub struct PlanLineInput {
     /// material, labour, machinery or other.
-    #[schema(value_type = String, example = "material")]
+    #[schema(value_type = crate::service::claims::filing::LineKindName)]
     pub kind: LineKind,
     pub description: String,
     /// Unit of measure, e.g. m², 工日.

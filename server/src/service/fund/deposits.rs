@@ -16,13 +16,11 @@ pub struct ReductionsInput {
     #[serde(default)]
     pub insured: bool,
     /// (ii) `3a`, `2a` or `1a`.
-    #[schema(value_type = Option<String>)]
     pub certification: Option<Certification>,
     /// (iii) `national`, `provincial` or `municipal`; refunded after the award.
-    #[schema(value_type = Option<String>)]
     pub award: Option<AwardLevel>,
     /// (iv) At most 1 percentage point, as a decimal string.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "0.5")]
     pub credit_points: Option<Decimal>,
 }
 

@@ -9,7 +9,6 @@ use crate::domain::ids::{BuildingId, HoldId};
 #[serde(deny_unknown_fields)]
 pub struct HoldRequest {
     /// The warranty category whose refund is held.
-    #[schema(value_type = String)]
     pub category: WarrantyCategory,
     pub reason: String,
 }
@@ -64,7 +63,6 @@ pub async fn lift_hold(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
-    #[schema(value_type = String)]
     pub category: WarrantyCategory,
     pub paid_on: NaiveDate,
     pub bank_reference: String,
@@ -151,7 +149,6 @@ pub async fn refund(
 #[serde(deny_unknown_fields)]
 pub struct AwardRefundRequest {
     /// `national`, `provincial` or `municipal`.
-    #[schema(value_type = String)]
     pub award: AwardLevel,
     /// The award document: the id of a file the caller uploaded.
     pub evidence_id: String,
