@@ -56,6 +56,21 @@ enum Command {
         #[arg(long = "as")]
         as_user: String,
     },
+    /// Copy the database (one consistent snapshot, while the server runs), the local blob folder
+    /// and the signing key into an empty folder. On PostgreSQL it runs pg_dump; with an S3 bucket,
+    /// the bucket's versioning keeps the blobs and the backup records the time to restore it to.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty data folder (and on PostgreSQL an empty database), forgetting
+    /// uploads that never became files so that their phones start them again.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Check that every blob a row names is in the blob store with its SHA-256; exits 1 if not.
+    VerifyStore,
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -107,6 +122,47 @@ fn main() -> anyhow::Result<()> {
             // Connecting runs the migrations.
             Db::connect(&url, 1)?;
             println!("migrations applied to {}", redact_url(&url));
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let taken = baoxiu::backup::backup(&config, &to)?;
+            println!(
+                "backup of the {} database taken at {} in {}: {} blobs named, {} files copied ({} blobs){}",
+                taken.database,
+                taken.taken_at,
+                to.display(),
+                taken.blobs,
+                taken.files_copied,
+                taken.blob_store,
+                if taken.blob_store == "local" { "" } else { "; restore the bucket's versions to that time" }
+            );
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let restored = baoxiu::backup::restore(&config, &from)?;
+            println!(
+                "restored the backup taken at {} into {}; {} unfinished uploads forgotten (their phones start them again)",
+                restored.manifest.taken_at,
+                config.data_dir.display(),
+                restored.unfinished_uploads
+            );
+            Ok(())
+        }
+        Command::VerifyStore => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let report = runtime.block_on(baoxiu::backup::verify_store(&config))?;
+            println!(
+                "{} blobs checked: {} missing, {} whose bytes do not match their SHA-256",
+                report.checked,
+                report.missing.len(),
+                report.corrupt.len()
+            );
+            for hash in report.missing.iter().chain(&report.corrupt) {
+                println!("  {hash}");
+            }
+            if !report.is_sound() {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Demo { file } => {

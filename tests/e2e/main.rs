@@ -6,6 +6,7 @@
 
 mod architecture;
 mod auth;
+mod backups;
 mod blobs;
 mod browser;
 mod browser_parties;
