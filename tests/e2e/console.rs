@@ -701,14 +701,17 @@ async fn the_fund_pages_show_the_jurisdictions_buildings_their_categories_and_th
 
     // Interest for a period (Art. 27) from the fund page's form; an overlapping one is refused there.
     assert!(overview.has("id=\"form-interest\""));
-    let run = |from: &'static str, to: &'static str| {
+    let run = |from: String, to: String| {
         let web = &web;
         async move {
-            web.submit("/review/fund", "/review/fund/interest", &[("period_from", from), ("period_to", to)])
+            web.submit("/review/fund", "/review/fund/interest", &[("period_from", &from), ("period_to", &to)])
                 .await
         }
     };
-    let posted = run("2025-01-01", "2025-07-01").await;
+    // Half a year inside the demo fund's custody, which began a fortnight before the hand-over.
+    let day = |days: i64| (baoxiu_e2e::demo_handover() + chrono::Duration::days(days)).to_string();
+    let (from, to) = (day(400), day(581));
+    let posted = run(from.clone(), to.clone()).await;
     assert_eq!(
         (posted.status, posted.location()),
         (StatusCode::SEE_OTHER, "/review/fund?notice=done"),
@@ -717,14 +720,17 @@ async fn the_fund_pages_show_the_jurisdictions_buildings_their_categories_and_th
     );
     let page = web.get("/review/fund").await;
     assert!(
-        page.has("id=\"interest-runs\"") && page.has("<td>2025-01-01</td><td>2025-07-01</td>"),
+        page.has("id=\"interest-runs\"") && page.has(&format!("<td>{from}</td><td>{to}</td>")),
         "{}",
         page.body
     );
-    let overlapping = run("2025-03-01", "2025-09-01").await;
+    let overlapping = run(day(460), day(640)).await;
     assert!(overlapping.status.is_client_error(), "{}", overlapping.status);
     assert!(overlapping.has("id=\"interest-refusal\""));
-    assert_eq!(run("2025-09-01", "nonsense").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(run(day(640), "nonsense".into()).await.status, StatusCode::BAD_REQUEST);
+    // Nor before the money was in custody (Art. 27): a run from the year 1 was once accepted.
+    let ancient = run("0001-01-01".into(), day(-30)).await;
+    assert!(ancient.status.is_client_error() && ancient.has("id=\"interest-refusal\""), "{}", ancient.status);
 }
 
 #[tokio::test]

@@ -604,15 +604,26 @@ async fn a_decision_made_while_the_phone_was_offline_rejects_its_stale_work() {
 #[tokio::test]
 async fn the_office_sees_its_field_staffs_rejected_mutations() {
     let app = spawn_app().await;
-    let (c, wo, device) = field(&app).await;
+    let (c, wo, _) = field(&app).await;
+    // technician2 works in the field; the demo's technician is of the unit's office.
+    let field_staff = app.login("technician2").await;
+    let (phone, _) = enrolled_phone(&app, &field_staff).await;
     let stale = visit(1, MutationKind::CheckIn, Some(1), json!({"work_order_id": wo}));
-    push(&app, &c.technician, &device, 1, &[stale]).await;
-    let colleague = app.login("technician2").await;
-    let seen = app.get("/api/sync/rejections", &colleague.access).await;
+    push(&app, &field_staff, &phone, 1, &[stale]).await;
+    let seen = app.get("/api/sync/rejections", &c.technician.access).await;
     assert_eq!(seen.status, StatusCode::OK);
     assert_eq!(seen.body[0]["reason"], "stale_version");
     assert_eq!(seen.body[0]["payload"]["work_order_id"], wo.as_str());
     assert_eq!(app.get("/api/sync/rejections", &c.owner.access).await.body, json!([]));
+    // The field technician reads their own, not a colleague's: the office's own rejection stays
+    // the office's.
+    let (office_phone, _) = enrolled_phone(&app, &c.technician).await;
+    let own = visit(1, MutationKind::CheckIn, Some(1), json!({"work_order_id": wo}));
+    push(&app, &c.technician, &office_phone, 1, &[own]).await;
+    let theirs = app.get("/api/sync/rejections", &field_staff.access).await.body;
+    assert_eq!(theirs.as_array().unwrap().len(), 1, "only their own: {theirs}");
+    let office = app.get("/api/sync/rejections", &c.technician.access).await.body;
+    assert_eq!(office.as_array().unwrap().len(), 2, "the office reads the unit's: {office}");
     assert_eq!(
         app.get("/api/sync/rejections", &app.login("admin").await.access)
             .await
@@ -620,7 +631,8 @@ async fn the_office_sees_its_field_staffs_rejected_mutations() {
             .as_array()
             .unwrap()
             .len(),
-        1
+        2,
+        "an administrator reads all"
     );
 }
 

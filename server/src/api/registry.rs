@@ -11,8 +11,8 @@ use crate::domain::ids::{BuildingId, EstateId, OrganisationId, UnitId, UserId};
 use crate::error::AppResult;
 use crate::service::registry::{
     self, BuildingResponse, CommitteeRequest, CommitteeView, CreateBuilding, CreateEstate,
-    CreateOrganisation, CreateUnit, EstateResponse, MemberView, OrganisationResponse, UnitResponse,
-    UpdateBuilding, UpdateEstate, UpdateUnit, UserRef,
+    CreateOrganisation, CreateUnit, EstateResponse, MemberView, NewMember, OrganisationResponse,
+    UnitResponse, UpdateBuilding, UpdateEstate, UpdateUnit, UserRef,
 };
 use crate::state::AppState;
 
@@ -75,13 +75,13 @@ async fn get_organisation(
 
 /// Adds an account to an organisation (administrators only). The account's role must fit the
 /// organisation's kind.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UserRef, responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = NewMember, responses((status = 204)), security(("bearer" = [])))]
 #[post("/organisations/{id}/members")]
 async fn add_member(
     state: web::Data<AppState>,
     admin: Admin,
     id: web::Path<OrganisationId>,
-    body: web::Json<UserRef>,
+    body: web::Json<NewMember>,
 ) -> AppResult<HttpResponse> {
     registry::add_member(&state, &admin, &id, body.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())

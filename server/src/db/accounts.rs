@@ -345,6 +345,15 @@ pub fn members_of_any(conn: &mut DbConnection, organisation_ids: &[String]) -> A
         .load(conn)?)
 }
 
+/// The organisations whose office the account is of.
+pub fn office_organisations(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id))
+        .filter(memberships::office.eq(true))
+        .select(memberships::organisation_id)
+        .load(conn)?)
+}
+
 /// Display names and phone numbers of the given accounts, in one read.
 pub fn people(
     conn: &mut DbConnection,

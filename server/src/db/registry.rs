@@ -218,25 +218,24 @@ fn list_organisations_by_id(
     Ok(query.first(conn).optional()?)
 }
 
-/// Adds a user to an organisation. The user's role must match the organisation's kind: a
-/// technician joins a repair unit, a reviewer a housing bureau.
-pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> AppResult<()> {
+/// Adds `user_id` to the organisation, its role fitting the organisation's kind; `office` makes
+/// them of its office (a repair unit's dispatchers). Joining again sets only that.
+pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str, office: bool) -> AppResult<()> {
     let kind: OrgKind = organisations::table.find(org_id).select(organisations::kind).first(conn)?;
     let role: Role = users::table.find(user_id).select(users::role).first(conn)?;
     if role.organisation_kind() != Some(kind) {
         return Err(AppError::invalid("user_id").detail("role does not fit this kind of organisation"));
     }
-    let exists = memberships::table
-        .find((user_id, org_id))
-        .select(memberships::user_id)
-        .first::<String>(conn)
-        .optional()?;
-    if exists.is_none() {
+    let updated = diesel::update(memberships::table.find((user_id, org_id)))
+        .set(memberships::office.eq(office))
+        .execute(conn)?;
+    if updated == 0 {
         diesel::insert_into(memberships::table)
             .values((
                 memberships::user_id.eq(user_id),
                 memberships::organisation_id.eq(org_id),
                 memberships::created_at.eq(now()),
+                memberships::office.eq(office),
             ))
             .execute(conn)?;
     }

@@ -33,6 +33,7 @@ diesel::table! {
         user_id -> Text,
         organisation_id -> Text,
         created_at -> Timestamp,
+        office -> Bool,
     }
 }
 

@@ -58,6 +58,9 @@ struct Person {
     role: Role,
     organisation: Option<String>,
     phone: Option<String>,
+    /// Of the organisation's office (a repair unit's dispatcher).
+    #[serde(default)]
+    office: bool,
 }
 
 fn owner_role() -> Role {
@@ -262,7 +265,7 @@ fn ensure_user(
     if let Some(user) = accounts::find_user_by_username(conn, &person.username)? {
         // Joining an organisation again changes nothing.
         if let Some(org) = organisation_id {
-            reg::add_membership(conn, org, &user.id)?;
+            reg::add_membership(conn, org, &user.id, person.office)?;
         }
         return Ok(user.id);
     }
@@ -276,6 +279,9 @@ fn ensure_user(
     };
     check_new_account(&request)?;
     let created = create_account_in(conn, &request, hash)?;
+    if let (Some(org), true) = (organisation_id, person.office) {
+        reg::add_membership(conn, org, &created.id, true)?;
+    }
     report.users += 1;
     Ok(created.id)
 }

@@ -350,7 +350,7 @@ pub fn create_account_in(conn: &mut DbConnection, req: &CreateUserRequest, hash:
         },
     )?;
     if let Some(org) = &organisation_id {
-        registry::add_membership(conn, org, &user_id)?;
+        registry::add_membership(conn, org, &user_id, false)?;
     }
     accounts::find_user(conn, &user_id)?.ok_or(AppError::new(Code::NotFound))
 }

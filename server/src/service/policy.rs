@@ -95,13 +95,15 @@ pub fn work_order_claims(caller: &Caller) -> ClaimScope {
     }
 }
 
-/// Whose rejected sync mutations the caller may read: everyone's for an administrator, otherwise
-/// their own and their organisations' colleagues' (the office sees its field staff).
+/// Whose rejected sync mutations the caller may read: everyone's for an administrator; their own
+/// and, for the office of an organisation (a repair unit's dispatchers), its members'. A
+/// technician does not read a colleague's payloads.
 pub fn rejection_authors(conn: &mut DbConnection, caller: &Caller) -> AppResult<Option<Vec<String>>> {
     Ok(match caller.role {
         Role::Admin => None,
         _ => {
-            let mut users = crate::db::accounts::members_of_any(conn, &caller.organisation_ids)?;
+            let offices = crate::db::accounts::office_organisations(conn, &caller.id)?;
+            let mut users = crate::db::accounts::members_of_any(conn, &offices)?;
             users.push(caller.id.clone());
             Some(users)
         }

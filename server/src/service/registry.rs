@@ -112,18 +112,30 @@ pub struct UserRef {
     pub user_id: String,
 }
 
-/// Adds an account to an organisation (administrators only). The account's role must fit the
-/// organisation's kind.
+/// An account to add to an organisation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMember {
+    #[schema(format = Uuid)]
+    pub user_id: String,
+    /// Of the organisation's office: a repair unit's dispatchers, who read their field staff's
+    /// rejected sync mutations. Default false.
+    #[serde(default)]
+    pub office: bool,
+}
+
+/// Adds an account to an organisation (administrators only), or sets whether it is of its
+/// office. The account's role must fit the organisation's kind.
 pub async fn add_member(
     state: &AppState,
     caller: &Caller,
     id: &OrganisationId,
-    body: UserRef,
+    body: NewMember,
 ) -> AppResult<()> {
     let _admin = caller.clone();
     let org = id.to_string();
     let user = parse_id(&body.user_id)?;
-    state.db.write(move |conn| reg::add_membership(conn, &org, &user)).await?;
+    state.db.write(move |conn| reg::add_membership(conn, &org, &user, body.office)).await?;
     Ok(())
 }
 

@@ -92,7 +92,15 @@ pub fn post_interest(
     }
     let mut by_account: std::collections::BTreeMap<(String, String), Vec<(NaiveDate, Money)>> =
         Default::default();
-    for (building, category, date, fen) in jurisdiction_entries(conn, jurisdiction, to)? {
+    let entries = jurisdiction_entries(conn, jurisdiction, to)?;
+    // Interest is earned on money in custody (Art. 27): a period starts on or after the first
+    // deposit the jurisdiction took in, never at 0001-01-01.
+    let custody_from = entries.iter().map(|(_, _, date, _)| *date).min();
+    if custody_from.is_none_or(|first| from < first) {
+        let since = custody_from.map_or("nothing in custody".to_string(), |d| format!("custody from {d}"));
+        return Err(AppError::invalid("period_from").detail(format!("Art. 27: {since}")));
+    }
+    for (building, category, date, fen) in entries {
         by_account.entry((building, category)).or_default().push((date, Money::from_fen(fen)));
     }
     let posted_on = to.pred_opt().unwrap_or(to);
