@@ -62,7 +62,9 @@ impl Application {
         if config.periodic_jobs {
             tokio::spawn(crate::tasks::run_periodic(periodic.clone().into_inner()));
         }
-        let openapi = web::Data::new(api::openapi().to_json().map_err(|e| anyhow::anyhow!("openapi: {e}"))?);
+        let document = api::openapi();
+        let known_paths = web::Data::new(api::KnownPaths::of(&document));
+        let openapi = web::Data::new(document.to_json().map_err(|e| anyhow::anyhow!("openapi: {e}"))?);
         let listener = TcpListener::bind(&config.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
         let port = listener.local_addr()?.port();
@@ -78,6 +80,7 @@ impl Application {
                 .app_data(api::path_config())
                 .app_data(api::query_config())
                 .app_data(openapi.clone())
+                .app_data(known_paths.clone())
                 .route("/api/openapi.json", web::get().to(serve_openapi))
                 .default_service(web::to(api::no_such_route))
                 .wrap(from_fn(api::middleware::rate_limits))

@@ -139,3 +139,23 @@ async fn every_reference_resolves_and_every_operation_documents_its_refusals() {
         }
     }
 }
+
+/// A path the API has, asked with a method it does not take (TRACE, or DELETE on a list), is 405
+/// with `Allow` naming the methods it takes; a path it does not have is 404.
+#[tokio::test]
+async fn a_known_path_with_another_method_is_405_naming_the_allowed_ones() {
+    let app = spawn_app().await;
+    let trace = app.call(Method::TRACE, "/api/v1/claims", None, None).await;
+    assert_eq!((trace.status, trace.code()), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+    assert_eq!(trace.headers["allow"], "GET, POST");
+    let id = uuid::Uuid::now_v7();
+    let delete = app.call(Method::DELETE, &format!("/api/v1/claims/{id}/approve"), None, None).await;
+    assert_eq!(
+        (delete.status, delete.headers["allow"].to_str().unwrap()),
+        (StatusCode::METHOD_NOT_ALLOWED, "POST")
+    );
+    let nowhere = app.call(Method::TRACE, "/api/v1/nowhere", None, None).await;
+    assert_eq!((nowhere.status, nowhere.code()), (StatusCode::NOT_FOUND, "no_such_route"));
+    let short = app.call(Method::GET, "/api/v1/claims//approve", None, None).await;
+    assert_eq!(short.status, StatusCode::NOT_FOUND);
+}

@@ -108,7 +108,7 @@ async fn list_users(
 }
 
 /// One account (administrators only).
-#[utoipa::path(tag = "accounts", params(("id" = String, Path)), responses((status = 200, body = AccountResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "accounts", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = AccountResponse)), security(("bearer" = [])))]
 #[get("/users/{id}")]
 async fn get_user(
     state: web::Data<AppState>,

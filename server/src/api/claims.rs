@@ -85,7 +85,7 @@ async fn reviewer_queue(
     Ok(web::Json(service::queue(&state, &who, &query).await?))
 }
 /// One claim's page.
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), responses((status = 200, body = ClaimPage), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = ClaimPage), (status = 404)), security(("bearer" = [])))]
 #[get("/claims/{id}")]
 async fn get_claim(
     state: web::Data<AppState>,
@@ -98,7 +98,7 @@ async fn get_claim(
 macro_rules! simple_step {
     ($(#[$doc:meta])* $name:ident, $path:literal, $guard:ty, $step:expr) => {
         $(#[$doc])*
-        #[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = StepRequest, responses((status = 200, body = ClaimPage), (status = 409, description = "step_out_of_order or stale_version")), security(("bearer" = [])))]
+        #[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = StepRequest, responses((status = 200, body = ClaimPage), (status = 409, description = "step_out_of_order or stale_version")), security(("bearer" = [])))]
         #[post($path)]
         async fn $name(state: web::Data<AppState>, who: $guard, id: web::Path<ClaimId>, body: web::Json<StepRequest>) -> AppResult<web::Json<ClaimPage>> {
             Ok(web::Json(service::simple(&state, &who, &id, $step, body.into_inner()).await?))
@@ -136,7 +136,7 @@ simple_step!(
 );
 
 /// The developer's answer: repair, or dispute (Art. 17, 24).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = DeveloperReply, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = DeveloperReply, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/developer-reply")]
 async fn developer_reply(
     state: web::Data<AppState>,
@@ -148,7 +148,7 @@ async fn developer_reply(
 }
 /// The developer cannot repair (closed down, bankrupt): recorded at once, with the document that
 /// shows it (Art. 17).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = DeveloperUnableRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = DeveloperUnableRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/developer-unable")]
 async fn developer_unable(
     state: web::Data<AppState>,
@@ -159,7 +159,7 @@ async fn developer_unable(
     Ok(web::Json(service::developer_unable(&state, &who, &id, body.into_inner()).await?))
 }
 /// The testing agency's finding (Art. 24).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = InspectionResult, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = InspectionResult, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/inspection")]
 async fn inspection(
     state: web::Data<AppState>,
@@ -170,7 +170,7 @@ async fn inspection(
     Ok(web::Json(service::inspection(&state, &who, &id, body.into_inner()).await?))
 }
 /// The bureau decides to use the fund (Art. 21).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = ApproveRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = ApproveRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/approve")]
 async fn approve(
     state: web::Data<AppState>,
@@ -181,7 +181,7 @@ async fn approve(
     Ok(web::Json(service::approve(&state, &who, &id, body.into_inner()).await?))
 }
 /// The bureau refuses the claim with a coded reason naming its article.
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = RejectRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = RejectRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/reject")]
 async fn reject(
     state: web::Data<AppState>,
@@ -192,7 +192,7 @@ async fn reject(
     Ok(web::Json(service::reject(&state, &who, &id, body.into_inner()).await?))
 }
 /// The designated repair unit submits its plan and budget (Art. 22).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = PlanRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = PlanRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/plans")]
 async fn submit_plan(
     state: web::Data<AppState>,
@@ -203,7 +203,7 @@ async fn submit_plan(
     Ok(web::Json(service::submit_plan(&state, &who, &id, body.into_inner()).await?))
 }
 /// The bureau approves the plan and budget, or returns it with comments (Art. 22).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = PlanDecisionRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = PlanDecisionRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/plan-decision")]
 async fn decide_plan(
     state: web::Data<AppState>,
@@ -215,7 +215,7 @@ async fn decide_plan(
 }
 /// The repair unit records a new cost-sheet revision (Art. 22). Revisions never change; to change
 /// anything, add a revision.
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = CostSheetRequest, responses((status = 201, body = ClaimPage), (status = 409, description = "stale_version")), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = CostSheetRequest, responses((status = 201, body = ClaimPage), (status = 409, description = "stale_version")), security(("bearer" = [])))]
 #[post("/claims/{id}/cost-sheets")]
 async fn new_cost_sheet(
     state: web::Data<AppState>,
@@ -228,7 +228,7 @@ async fn new_cost_sheet(
 }
 /// The applicant signs one exact cost-sheet revision (签章确认, Art. 22). Only the applicant may,
 /// only the latest revision, and a signed revision never changes.
-#[utoipa::path(tag = "claims", params(("id" = String, Path), ("revision" = i32, Path)), request_body(content = Option<SignRequest>, description = "optional: the hash shown and the drawn signature"), responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version")), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path), ("revision" = i32, Path)), request_body(content = Option<SignRequest>, description = "optional: the hash shown and the drawn signature"), responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version")), security(("bearer" = [])))]
 #[post("/claims/{id}/cost-sheets/{revision}/sign")]
 async fn sign_cost_sheet(
     state: web::Data<AppState>,
@@ -242,7 +242,7 @@ async fn sign_cost_sheet(
 }
 /// The applicant disputes a signature a technician recorded in person on their behalf, before the
 /// bureau verifies: it stops counting and the sheet goes back to the repair unit (Art. 22).
-#[utoipa::path(tag = "claims", params(("id" = String, Path), ("revision" = i32, Path)), request_body = DisputeSignatureRequest, responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version, step_out_of_order")), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path), ("revision" = i32, Path)), request_body = DisputeSignatureRequest, responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version, step_out_of_order")), security(("bearer" = [])))]
 #[post("/claims/{id}/cost-sheets/{revision}/dispute-signature")]
 async fn dispute_signature(
     state: web::Data<AppState>,
@@ -255,7 +255,7 @@ async fn dispute_signature(
 }
 /// The repair unit hands the signed cost sheet to the bureau; the 20-day payout clock starts
 /// (Art. 22-23).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = SubmitCostSheetRequest, responses((status = 200, body = ClaimPage), (status = 409, description = "cost_sheet_unsigned")), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = SubmitCostSheetRequest, responses((status = 200, body = ClaimPage), (status = 409, description = "cost_sheet_unsigned")), security(("bearer" = [])))]
 #[post("/claims/{id}/submit-cost-sheet")]
 async fn submit_cost_sheet(
     state: web::Data<AppState>,
@@ -267,7 +267,7 @@ async fn submit_cost_sheet(
 }
 /// The bureau verifies the submitted cost sheet line by line: approve, cut with a reason, or
 /// reject with a reason. The payout will be the approved total (Art. 23).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = VerifyRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = VerifyRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/verify")]
 async fn verify(
     state: web::Data<AppState>,
@@ -279,7 +279,7 @@ async fn verify(
 }
 /// The bureau records the transfer of the approved total (Art. 23); the usage-notice clock starts
 /// (Art. 26).
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = PayRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = PayRequest, responses((status = 200, body = ClaimPage)), security(("bearer" = [])))]
 #[post("/claims/{id}/pay")]
 async fn pay(
     state: web::Data<AppState>,
@@ -290,7 +290,7 @@ async fn pay(
     Ok(web::Json(service::pay(&state, &who, &id, body.into_inner()).await?))
 }
 /// After payment the applicant rates the repair: attitude, quality and resolution, once.
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = ReturnVisitRequest, responses((status = 204), (status = 409, description = "already_exists or step_out_of_order")), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = ReturnVisitRequest, responses((status = 204), (status = 409, description = "already_exists or step_out_of_order")), security(("bearer" = [])))]
 #[post("/claims/{id}/return-visit")]
 async fn return_visit(
     state: web::Data<AppState>,

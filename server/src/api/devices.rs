@@ -32,7 +32,7 @@ async fn list(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json
 }
 
 /// Retires a device (a lost or replaced phone): its owner or an administrator may.
-#[utoipa::path(tag = "devices", params(("id" = String, Path)), responses((status = 204), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "devices", params(("id" = uuid::Uuid, Path)), responses((status = 204), (status = 404)), security(("bearer" = [])))]
 #[delete("/devices/{id}")]
 async fn retire(
     state: web::Data<AppState>,

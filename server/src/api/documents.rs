@@ -36,7 +36,7 @@ pub fn pdf_response(issued: Issued) -> HttpResponse {
 }
 
 /// The repair cost sheet of one revision (物业维修工程费用清单, Art. 22), with its signature and hash.
-#[utoipa::path(tag = "documents", params(("id" = String, Path), ("revision" = i32, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF; Baoxiu-Document-Number"), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("id" = uuid::Uuid, Path), ("revision" = i32, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF; Baoxiu-Document-Number"), (status = 404)), security(("bearer" = [])))]
 #[get("/claims/{id}/cost-sheets/{revision}/pdf")]
 async fn cost_sheet(
     state: web::Data<AppState>,
@@ -48,7 +48,7 @@ async fn cost_sheet(
 }
 
 /// The claim dossier: application, coverage, deadlines, plan, sheet, payout, evidence, timeline.
-#[utoipa::path(tag = "documents", params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("id" = uuid::Uuid, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404)), security(("bearer" = [])))]
 #[get("/claims/{id}/dossier/pdf")]
 async fn dossier(
     state: web::Data<AppState>,
@@ -59,7 +59,7 @@ async fn dossier(
 }
 
 /// The usage notice to the developer (Art. 26).
-#[utoipa::path(tag = "documents", params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 403), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("id" = uuid::Uuid, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 403), (status = 404)), security(("bearer" = [])))]
 #[get("/claims/{id}/usage-notice/pdf")]
 async fn usage_notice(
     state: web::Data<AppState>,
@@ -70,7 +70,7 @@ async fn usage_notice(
 }
 
 /// The deposit notice (Art. 10).
-#[utoipa::path(tag = "documents", params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("id" = uuid::Uuid, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404)), security(("bearer" = [])))]
 #[get("/buildings/{id}/deposit-notice/pdf")]
 async fn deposit_notice(
     state: web::Data<AppState>,
@@ -81,7 +81,7 @@ async fn deposit_notice(
 }
 
 /// The deposit certificate (保修金交存证明, Art. 15), once paid in full.
-#[utoipa::path(tag = "documents", params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("id" = uuid::Uuid, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404)), security(("bearer" = [])))]
 #[get("/buildings/{id}/deposit-certificate/pdf")]
 async fn deposit_certificate(
     state: web::Data<AppState>,
@@ -92,7 +92,7 @@ async fn deposit_certificate(
 }
 
 /// A building's yearly publication of its fund (Art. 28).
-#[utoipa::path(tag = "documents", params(("id" = String, Path), ("year" = i32, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "documents", params(("id" = uuid::Uuid, Path), ("year" = i32, Path)), responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404)), security(("bearer" = [])))]
 #[get("/buildings/{id}/publication/{year}/pdf")]
 async fn publication(
     state: web::Data<AppState>,

@@ -15,7 +15,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Attaches an uploaded file to a claim. Attaching the same file again changes nothing.
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), request_body = AttachEvidence, responses((status = 201, description = "Attached"), (status = 200, description = "Already attached"), (status = 422, description = "file_not_found, claim_quota_exceeded")), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), request_body = AttachEvidence, responses((status = 201, description = "Attached"), (status = 200, description = "Already attached"), (status = 422, description = "file_not_found, claim_quota_exceeded")), security(("bearer" = [])))]
 #[post("/claims/{id}/evidence")]
 async fn attach(
     state: web::Data<AppState>,
@@ -30,7 +30,7 @@ async fn attach(
 
 /// A claim's evidence for a reviewer: each file with its EXIF, the device's report, what it is
 /// linked to, plausibility flags, and links valid for a few minutes.
-#[utoipa::path(tag = "claims", params(("id" = String, Path)), responses((status = 200, body = Vec<EvidenceItem>)), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = Vec<EvidenceItem>)), security(("bearer" = [])))]
 #[get("/claims/{id}/evidence")]
 async fn list(
     state: web::Data<AppState>,

@@ -133,7 +133,7 @@ async fn create_upload(
 
 /// Where an upload stands (tus HEAD): `Upload-Offset` and `Upload-Length`; once complete,
 /// `Baoxiu-File-Id` too, so a client whose last response was lost learns the file it made.
-#[utoipa::path(tag = "files", params(("id" = String, Path), ("Tus-Resumable" = inline(TusResumable), Header)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 200, description = "Upload-Offset, Upload-Length"), (status = 404, description = "upload_not_found"), (status = 410, description = "upload_expired")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = uuid::Uuid, Path), ("Tus-Resumable" = inline(TusResumable), Header)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 200, description = "Upload-Offset, Upload-Length"), (status = 404, description = "upload_not_found"), (status = 410, description = "upload_expired")), security(("bearer" = [])))]
 #[head("/uploads/{id}")]
 async fn upload_offset(
     state: web::Data<AppState>,
@@ -176,7 +176,7 @@ fn chunk_checksum(req: &HttpRequest) -> AppResult<Option<Vec<u8>>> {
 /// a chunk that does not match is discarded whole (460); without one, the bytes that arrived before
 /// a cut connection are kept and the client resumes from them. The last chunk completes the upload:
 /// size, hash and type are checked before the blob exists, and the answer carries `Baoxiu-File-Id`.
-#[utoipa::path(tag = "files", params(("id" = String, Path), ("Tus-Resumable" = inline(TusResumable), Header), ("Upload-Offset" = u64, Header, description = "where this chunk starts")), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204, description = "Upload-Offset; Baoxiu-File-Id when complete"), (status = 409, description = "upload_offset_mismatch"), (status = 460, description = "checksum_mismatch"), (status = 422, description = "hash_mismatch, corrupt_file, image_too_large"), (status = 415, description = "unsupported_file_type, heic_not_accepted"), (status = 429, description = "rate_limited (Retry-After)")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = uuid::Uuid, Path), ("Tus-Resumable" = inline(TusResumable), Header), ("Upload-Offset" = u64, Header, description = "where this chunk starts")), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204, description = "Upload-Offset; Baoxiu-File-Id when complete"), (status = 409, description = "upload_offset_mismatch"), (status = 460, description = "checksum_mismatch"), (status = 422, description = "hash_mismatch, corrupt_file, image_too_large"), (status = 415, description = "unsupported_file_type, heic_not_accepted"), (status = 429, description = "rate_limited (Retry-After)")), security(("bearer" = [])))]
 #[patch("/uploads/{id}")]
 async fn upload_chunk(
     state: web::Data<AppState>,
@@ -210,7 +210,7 @@ async fn upload_chunk(
 }
 
 /// Abandons an upload (tus termination); its bytes are removed. A completed upload's file stays.
-#[utoipa::path(tag = "files", params(("id" = String, Path), ("Tus-Resumable" = inline(TusResumable), Header)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204), (status = 404, description = "upload_not_found")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = uuid::Uuid, Path), ("Tus-Resumable" = inline(TusResumable), Header)), responses((status = 412, description = "tus_version_unsupported: Tus-Resumable missing or not 1.0.0"), (status = 204), (status = 404, description = "upload_not_found")), security(("bearer" = [])))]
 #[delete("/uploads/{id}")]
 async fn terminate_upload(
     state: web::Data<AppState>,
@@ -254,7 +254,7 @@ async fn plain_upload(
 }
 
 /// A file's metadata.
-#[utoipa::path(tag = "files", params(("id" = String, Path)), responses((status = 200, body = FileView), (status = 404, description = "not_found")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = FileView), (status = 404, description = "not_found")), security(("bearer" = [])))]
 #[get("/files/{id}")]
 async fn get_file(
     state: web::Data<AppState>,
@@ -272,7 +272,7 @@ pub struct ContentQuery {
 }
 
 /// A file's bytes, or its preview or thumbnail. Supports `Range`.
-#[utoipa::path(tag = "files", params(("id" = String, Path), ContentQuery), responses((status = 200, description = "The bytes"), (status = 206, description = "A range of them"), (status = 404, description = "not_found, preview_not_ready")), security(("bearer" = [])))]
+#[utoipa::path(tag = "files", params(("id" = uuid::Uuid, Path), ContentQuery), responses((status = 200, description = "The bytes"), (status = 206, description = "A range of them"), (status = 404, description = "not_found, preview_not_ready")), security(("bearer" = [])))]
 #[get("/files/{id}/content")]
 async fn file_content(
     state: web::Data<AppState>,
@@ -296,7 +296,7 @@ pub struct SignedQuery {
 
 /// A file by signed link, for `<img>` tags that cannot send a bearer token. Links come from the
 /// claim's evidence list and expire within minutes.
-#[utoipa::path(tag = "files", params(("id" = String, Path), SignedQuery), responses((status = 200, description = "The bytes"), (status = 403, description = "link_invalid")))]
+#[utoipa::path(tag = "files", params(("id" = uuid::Uuid, Path), SignedQuery), responses((status = 200, description = "The bytes"), (status = 403, description = "link_invalid")))]
 #[get("/files/{id}/signed")]
 async fn signed_content(
     state: web::Data<AppState>,

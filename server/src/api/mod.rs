@@ -224,9 +224,63 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
-/// Unknown routes answer in the API's error shape.
-pub async fn no_such_route() -> AppResult<actix_web::HttpResponse> {
-    Err(AppError::new(Code::NoSuchRoute))
+/// The API's paths as its document declares them, with the methods each takes: a request to one
+/// of them with another method is 405 with `Allow`, not 404.
+pub struct KnownPaths(Vec<(Vec<String>, Vec<String>)>);
+
+impl KnownPaths {
+    pub fn of(doc: &utoipa::openapi::OpenApi) -> KnownPaths {
+        let value = serde_json::to_value(doc).unwrap_or_default();
+        let paths = value["paths"].as_object().cloned().unwrap_or_default();
+        KnownPaths(
+            paths
+                .iter()
+                .map(|(path, item)| {
+                    let segments = path.split('/').map(str::to_owned).collect();
+                    let mut methods: Vec<String> = item
+                        .as_object()
+                        .map(|m| m.keys().map(|k| k.to_uppercase()).collect())
+                        .unwrap_or_default();
+                    methods.sort();
+                    (segments, methods)
+                })
+                .collect(),
+        )
+    }
+
+    /// The methods the path takes, if the document has it.
+    fn allowed(&self, path: &str) -> Option<String> {
+        let asked: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                template.len() == asked.len()
+                    && template
+                        .iter()
+                        .zip(&asked)
+                        .all(|(t, a)| t == a || (t.starts_with('{') && !a.is_empty()))
+            })
+            .map(|(_, methods)| methods.join(", "))
+    }
+}
+
+/// Unknown routes answer in the API's error shape: 405 with `Allow` for a path the API has under
+/// other methods (TRACE included), 404 for any other.
+pub async fn no_such_route(
+    req: actix_web::HttpRequest,
+    known: Option<web::Data<KnownPaths>>,
+) -> AppResult<actix_web::HttpResponse> {
+    match known.and_then(|k| k.allowed(req.path())) {
+        Some(allow) => {
+            let body = AppError::new(Code::MethodNotAllowed);
+            let mut response = actix_web::ResponseError::error_response(&body);
+            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+                response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+            }
+            Ok(response)
+        }
+        None => Err(AppError::new(Code::NoSuchRoute)),
+    }
 }
 
 pub use crate::service::{Page, Paged};

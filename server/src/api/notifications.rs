@@ -31,7 +31,7 @@ async fn feed(
 }
 
 /// Marks one of the caller's notifications read.
-#[utoipa::path(tag = "notifications", params(("id" = String, Path)), responses((status = 204), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "notifications", params(("id" = uuid::Uuid, Path)), responses((status = 204), (status = 404)), security(("bearer" = [])))]
 #[post("/notifications/{id}/read")]
 async fn mark_read(
     state: web::Data<AppState>,
@@ -73,7 +73,7 @@ async fn outbox(
 
 /// Puts a dead-lettered delivery back in line, due now, with its delivery id unchanged
 /// (administrators).
-#[utoipa::path(tag = "notifications", params(("id" = String, Path)), responses((status = 204), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "notifications", params(("id" = uuid::Uuid, Path)), responses((status = 204), (status = 404)), security(("bearer" = [])))]
 #[post("/admin/outbox/{id}/retry")]
 async fn retry_delivery(
     state: web::Data<AppState>,

@@ -63,7 +63,7 @@ async fn list_organisations(
 }
 
 /// One organisation.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = OrganisationResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = OrganisationResponse)), security(("bearer" = [])))]
 #[get("/organisations/{id}")]
 async fn get_organisation(
     state: web::Data<AppState>,
@@ -75,7 +75,7 @@ async fn get_organisation(
 
 /// Adds an account to an organisation (administrators only). The account's role must fit the
 /// organisation's kind.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = NewMember, responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), request_body = NewMember, responses((status = 204)), security(("bearer" = [])))]
 #[post("/organisations/{id}/members")]
 async fn add_member(
     state: web::Data<AppState>,
@@ -110,7 +110,7 @@ async fn list_estates(
 }
 
 /// One estate.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = EstateResponse), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = EstateResponse), (status = 404)), security(("bearer" = [])))]
 #[get("/estates/{id}")]
 async fn get_estate(
     state: web::Data<AppState>,
@@ -121,7 +121,7 @@ async fn get_estate(
 }
 
 /// Adds a building to an estate the editor may see.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = CreateBuilding, responses((status = 201, body = BuildingResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), request_body = CreateBuilding, responses((status = 201, body = BuildingResponse)), security(("bearer" = [])))]
 #[post("/estates/{id}/buildings")]
 async fn create_building(
     state: web::Data<AppState>,
@@ -134,7 +134,7 @@ async fn create_building(
 }
 
 /// An estate's buildings (for an owner, only those holding their units).
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = [BuildingResponse])), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = [BuildingResponse])), security(("bearer" = [])))]
 #[get("/estates/{id}/buildings")]
 async fn list_buildings(
     state: web::Data<AppState>,
@@ -145,7 +145,7 @@ async fn list_buildings(
 }
 
 /// One building.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = BuildingResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = BuildingResponse)), security(("bearer" = [])))]
 #[get("/buildings/{id}")]
 async fn get_building(
     state: web::Data<AppState>,
@@ -156,7 +156,7 @@ async fn get_building(
 }
 
 /// Corrects a building's registry data.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateBuilding, responses((status = 200, body = BuildingResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), request_body = UpdateBuilding, responses((status = 200, body = BuildingResponse)), security(("bearer" = [])))]
 #[patch("/buildings/{id}")]
 async fn update_building(
     state: web::Data<AppState>,
@@ -168,7 +168,7 @@ async fn update_building(
 }
 
 /// Adds a unit to a building.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = CreateUnit, responses((status = 201, body = UnitResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), request_body = CreateUnit, responses((status = 201, body = UnitResponse)), security(("bearer" = [])))]
 #[post("/buildings/{id}/units")]
 async fn create_unit(
     state: web::Data<AppState>,
@@ -180,7 +180,7 @@ async fn create_unit(
 }
 
 /// A building's units (for an owner, only their own).
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = [UnitResponse])), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = [UnitResponse])), security(("bearer" = [])))]
 #[get("/buildings/{id}/units")]
 async fn list_units(
     state: web::Data<AppState>,
@@ -191,7 +191,7 @@ async fn list_units(
 }
 
 /// One unit.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
 #[get("/units/{id}")]
 async fn get_unit(
     state: web::Data<AppState>,
@@ -202,7 +202,7 @@ async fn get_unit(
 }
 
 /// Records an owner of a unit.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UserRef, responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), request_body = UserRef, responses((status = 204)), security(("bearer" = [])))]
 #[post("/units/{id}/owners")]
 async fn add_owner(
     state: web::Data<AppState>,
@@ -223,7 +223,7 @@ async fn my_units(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::
 
 /// Corrects an estate's name, address or property manager. Its jurisdiction and developer are
 /// fixed: claims and the fund are filed under them.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateEstate, responses((status = 200, body = EstateResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), request_body = UpdateEstate, responses((status = 200, body = EstateResponse)), security(("bearer" = [])))]
 #[patch("/estates/{id}")]
 async fn update_estate(
     state: web::Data<AppState>,
@@ -235,7 +235,7 @@ async fn update_estate(
 }
 
 /// Corrects a unit's number or floor.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = UpdateUnit, responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), request_body = UpdateUnit, responses((status = 200, body = UnitResponse)), security(("bearer" = [])))]
 #[patch("/units/{id}")]
 async fn update_unit(
     state: web::Data<AppState>,
@@ -248,7 +248,7 @@ async fn update_unit(
 
 /// An organisation's members by name, for its own members and administrators: a repair unit's
 /// office finds the colleague to assign a work order to.
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = [MemberView]), (status = 404, description = "not_found")), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = [MemberView]), (status = 404, description = "not_found")), security(("bearer" = [])))]
 #[get("/organisations/{id}/members")]
 async fn list_members(
     state: web::Data<AppState>,
@@ -263,7 +263,7 @@ async fn list_members(
 /// pull. Refused while it holds open work orders there.
 #[utoipa::path(
     tag = "registry",
-    params(("id" = String, Path), ("user_id" = String, Path)),
+    params(("id" = uuid::Uuid, Path), ("user_id" = uuid::Uuid, Path)),
     responses((status = 204), (status = 404, description = "not a member"), (status = 409, description = "member_has_open_work_orders")),
     security(("bearer" = []))
 )]
@@ -278,7 +278,7 @@ async fn remove_member(
 }
 
 /// Records an estate's owners' committee and its members, owners of the estate (Art. 20).
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), request_body = CommitteeRequest, responses((status = 200, body = CommitteeView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), request_body = CommitteeRequest, responses((status = 200, body = CommitteeView)), security(("bearer" = [])))]
 #[put("/estates/{id}/owners-committee")]
 async fn set_committee(
     state: web::Data<AppState>,
@@ -290,7 +290,7 @@ async fn set_committee(
 }
 
 /// An estate's owners' committee (404 when it has none).
-#[utoipa::path(tag = "registry", params(("id" = String, Path)), responses((status = 200, body = CommitteeView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "registry", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = CommitteeView)), security(("bearer" = [])))]
 #[get("/estates/{id}/owners-committee")]
 async fn get_committee(
     state: web::Data<AppState>,

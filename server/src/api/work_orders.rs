@@ -25,7 +25,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// A work order for a claim: by the designated repair unit once the plan is approved and repair has
 /// started (Art. 22), or at once by the property manager who is repairing an emergency (Art. 25).
-#[utoipa::path(tag = "work orders", params(("id" = String, Path)), request_body = CreateWorkOrder, responses((status = 201, body = WorkOrderView), (status = 409, description = "step_out_of_order")), security(("bearer" = [])))]
+#[utoipa::path(tag = "work orders", params(("id" = uuid::Uuid, Path)), request_body = CreateWorkOrder, responses((status = 201, body = WorkOrderView), (status = 409, description = "step_out_of_order")), security(("bearer" = [])))]
 #[post("/claims/{id}/work-orders")]
 async fn create(
     state: web::Data<AppState>,
@@ -48,7 +48,7 @@ async fn list(
 }
 
 /// One work order with its visits.
-#[utoipa::path(tag = "work orders", params(("id" = String, Path)), responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "work orders", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
 #[get("/work-orders/{id}")]
 async fn get_one(
     state: web::Data<AppState>,
@@ -59,7 +59,7 @@ async fn get_one(
 }
 
 /// Assigns or reassigns the work order; the technician is notified.
-#[utoipa::path(tag = "work orders", params(("id" = String, Path)), request_body = AssignRequest, responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "work orders", params(("id" = uuid::Uuid, Path)), request_body = AssignRequest, responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
 #[post("/work-orders/{id}/assign")]
 async fn assign(
     state: web::Data<AppState>,
@@ -71,7 +71,7 @@ async fn assign(
 }
 
 /// Records the arrival window the technician booked with the owner (at most 12 hours).
-#[utoipa::path(tag = "work orders", params(("id" = String, Path)), request_body = ScheduleRequest, responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "work orders", params(("id" = uuid::Uuid, Path)), request_body = ScheduleRequest, responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
 #[post("/work-orders/{id}/schedule")]
 async fn schedule(
     state: web::Data<AppState>,
@@ -83,7 +83,7 @@ async fn schedule(
 }
 
 /// The assigned technician arrives: a visit starts, with server time, device time and position.
-#[utoipa::path(tag = "work orders", params(("id" = String, Path)), request_body = SiteReport, responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "work orders", params(("id" = uuid::Uuid, Path)), request_body = SiteReport, responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
 #[post("/work-orders/{id}/check-in")]
 async fn check_in(
     state: web::Data<AppState>,
@@ -96,7 +96,7 @@ async fn check_in(
 
 /// The technician leaves: the visit closes with notes and an outcome. `done` completes the order;
 /// `partial` and `follow_up` leave it waiting for another visit.
-#[utoipa::path(tag = "work orders", params(("id" = String, Path)), request_body = SiteReport, responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "work orders", params(("id" = uuid::Uuid, Path)), request_body = SiteReport, responses((status = 200, body = WorkOrderView)), security(("bearer" = [])))]
 #[post("/work-orders/{id}/check-out")]
 async fn check_out(
     state: web::Data<AppState>,

@@ -48,7 +48,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The bureau notifies the developer of the deposit a building owes (Art. 8-10, 12). One per
 /// building; the developer may object within 7 days (Art. 11).
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = DepositNoticeRequest, responses((status = 201, body = NoticeView), (status = 409, description = "already_exists")), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), request_body = DepositNoticeRequest, responses((status = 201, body = NoticeView), (status = 409, description = "already_exists")), security(("bearer" = [])))]
 #[post("/buildings/{id}/deposit-notice")]
 async fn notify_deposit(
     state: web::Data<AppState>,
@@ -60,7 +60,7 @@ async fn notify_deposit(
 }
 
 /// A building's deposit notice with its payments and the late fee accruing today.
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), responses((status = 200, body = NoticeView), (status = 404)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = NoticeView), (status = 404)), security(("bearer" = [])))]
 #[get("/buildings/{id}/deposit-notice")]
 async fn get_notice(
     state: web::Data<AppState>,
@@ -71,7 +71,7 @@ async fn get_notice(
 }
 
 /// The developer objects to the notified amount, within 7 days of the notice (Art. 11).
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = ObjectionRequest, responses((status = 200, body = NoticeView), (status = 409, description = "objection_period_over")), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), request_body = ObjectionRequest, responses((status = 200, body = NoticeView), (status = 409, description = "objection_period_over")), security(("bearer" = [])))]
 #[post("/buildings/{id}/deposit-notice/objection")]
 async fn object_to_notice(
     state: web::Data<AppState>,
@@ -83,7 +83,7 @@ async fn object_to_notice(
 }
 
 /// The bureau re-checks an objected notice and confirms or corrects it (Art. 11).
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = RecheckRequest, responses((status = 200, body = NoticeView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), request_body = RecheckRequest, responses((status = 200, body = NoticeView)), security(("bearer" = [])))]
 #[post("/buildings/{id}/deposit-notice/recheck")]
 async fn recheck(
     state: web::Data<AppState>,
@@ -97,7 +97,7 @@ async fn recheck(
 /// Records a deposit payment. A late payment is charged the late fee on the unpaid part from the
 /// day after the due date (Art. 16); deposit and fee enter the journal, shared among the
 /// categories. Paid in full, the notice yields a deposit certificate (Art. 15).
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = PaymentRequest, responses((status = 200, body = NoticeView)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), request_body = PaymentRequest, responses((status = 200, body = NoticeView)), security(("bearer" = [])))]
 #[post("/buildings/{id}/deposit-payments")]
 async fn record_payment(
     state: web::Data<AppState>,
@@ -127,7 +127,7 @@ async fn verify_certificate(
 
 /// A building's fund: balances per category derived from its journal, refund dates, holds, the
 /// custody limit, and the journal itself.
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), responses((status = 200, body = BuildingFund)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = BuildingFund)), security(("bearer" = [])))]
 #[get("/buildings/{id}/fund")]
 async fn building_fund(
     state: web::Data<AppState>,
@@ -151,7 +151,7 @@ async fn run_interest(
 }
 
 /// Holds a category's refund while a serious, repeatedly repaired defect still impairs use (Art. 30).
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = HoldRequest, responses((status = 201)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), request_body = HoldRequest, responses((status = 201)), security(("bearer" = [])))]
 #[post("/buildings/{id}/holds")]
 async fn place_hold(
     state: web::Data<AppState>,
@@ -164,7 +164,7 @@ async fn place_hold(
 }
 
 /// Lifts a hold, with the reason (the defect is repaired).
-#[utoipa::path(tag = "fund", params(("id" = String, Path), ("hold" = String, Path)), request_body = LiftRequest, responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path), ("hold" = uuid::Uuid, Path)), request_body = LiftRequest, responses((status = 204)), security(("bearer" = [])))]
 #[post("/buildings/{id}/holds/{hold}/lift")]
 async fn lift_hold(
     state: web::Data<AppState>,
@@ -178,7 +178,7 @@ async fn lift_hold(
 
 /// Refunds a category's balance to the developer once its warranty has expired, unless held
 /// (Art. 29-30): its share of principal plus interest, less what was paid out of it.
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = RefundRequest, responses((status = 200, body = BuildingFund), (status = 409, description = "refund_not_due, refund_on_hold or nothing_to_refund")), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), request_body = RefundRequest, responses((status = 200, body = BuildingFund), (status = 409, description = "refund_not_due, refund_on_hold or nothing_to_refund")), security(("bearer" = [])))]
 #[post("/buildings/{id}/refunds")]
 async fn refund(
     state: web::Data<AppState>,
@@ -190,7 +190,7 @@ async fn refund(
 }
 
 /// The bureau publishes a building's year to its owners (Art. 28).
-#[utoipa::path(tag = "fund", params(("id" = String, Path), ("year" = i32, Path, minimum = 2000, maximum = 2100)), responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path), ("year" = i32, Path, minimum = 2000, maximum = 2100)), responses((status = 204)), security(("bearer" = [])))]
 #[post("/buildings/{id}/publication/{year}/publish")]
 async fn publish(
     state: web::Data<AppState>,
@@ -203,7 +203,7 @@ async fn publish(
 
 /// A building's statement for a year: deposits, uses, refunds and balance (Art. 28), as JSON, CSV
 /// or a zh-CN page. Owners of the building see it once the bureau has published it.
-#[utoipa::path(tag = "fund", params(("id" = String, Path), ("year" = i32, Path, minimum = 2000, maximum = 2100), FormatQuery), responses((status = 200, body = YearStatement)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path), ("year" = i32, Path, minimum = 2000, maximum = 2100), FormatQuery), responses((status = 200, body = YearStatement)), security(("bearer" = [])))]
 #[get("/buildings/{id}/publication/{year}")]
 async fn publication(
     state: web::Data<AppState>,
@@ -252,7 +252,7 @@ async fn export_journal(
 
 /// Corrects the journal: posts the exact negation of an entry, with the reason. Entries are never
 /// edited, and reversing money into the fund may not take a balance below zero.
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = ReverseRequest, responses((status = 201, body = JournalEntryView), (status = 409, description = "already_exists or insufficient_balance")), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), request_body = ReverseRequest, responses((status = 201, body = JournalEntryView), (status = 409, description = "already_exists or insufficient_balance")), security(("bearer" = [])))]
 #[post("/fund/journal/{id}/reverse")]
 async fn reverse_entry(
     state: web::Data<AppState>,
@@ -264,7 +264,7 @@ async fn reverse_entry(
 }
 
 /// The usage notice for a settled claim (Art. 26): what was used, from the journal.
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), responses((status = 200, body = UsageNotice)), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = UsageNotice)), security(("bearer" = [])))]
 #[get("/claims/{id}/usage-notice")]
 async fn usage_notice(
     state: web::Data<AppState>,
@@ -276,7 +276,7 @@ async fn usage_notice(
 
 /// Refunds the points a quality award earns after the deposit (Art. 9 iii): the deposit before
 /// minus the deposit with the award, which keeps the 1 % floor; shared out of the categories.
-#[utoipa::path(tag = "fund", params(("id" = String, Path)), request_body = AwardRefundRequest, responses((status = 200, body = BuildingFund), (status = 409, description = "already_exists, nothing_to_refund or insufficient_balance")), security(("bearer" = [])))]
+#[utoipa::path(tag = "fund", params(("id" = uuid::Uuid, Path)), request_body = AwardRefundRequest, responses((status = 200, body = BuildingFund), (status = 409, description = "already_exists, nothing_to_refund or insufficient_balance")), security(("bearer" = [])))]
 #[post("/buildings/{id}/award-refund")]
 async fn award_refund(
     state: web::Data<AppState>,
