@@ -90,7 +90,13 @@ pub async fn to_verified(app: &TestApp, c: &Cast, id: &str, signer: &Session, pr
     let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
     let line = json!({"lines": [{"kind": "other", "description": "维修费用", "unit": "项", "quantity": "1", "unit_price": price}]});
     baoxiu_e2e::ok(app, &c.technician.access, &path("cost-sheets"), line).await;
-    baoxiu_e2e::ok(app, &signer.access, &path("cost-sheets/1/sign"), json!({})).await;
+    baoxiu_e2e::ok(
+        app,
+        &signer.access,
+        &path("cost-sheets/1/sign"),
+        baoxiu_e2e::shown(app, &signer.access, &path("cost-sheets/1/sign")).await,
+    )
+    .await;
     baoxiu_e2e::ok(app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
     let all = json!({"revision": 1, "lines": [{"line_no": 1, "decision": "approved"}]});
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("verify"), all).await;
@@ -236,12 +242,32 @@ async fn a_standard_claim_from_filing_to_the_developer_notice() {
     );
 
     // The applicant signs one exact revision; nobody else can.
-    let old = app.post(&format!("/api/v1/claims/{id}/cost-sheets/1/sign"), &c.owner.access, json!({})).await;
+    let old = app
+        .post(
+            &format!("/api/v1/claims/{id}/cost-sheets/1/sign"),
+            &c.owner.access,
+            baoxiu_e2e::shown(&app, &c.owner.access, &format!("/api/v1/claims/{id}/cost-sheets/1/sign"))
+                .await,
+        )
+        .await;
     assert_eq!((old.code(), old.body["detail"].as_str()), ("stale_version", Some("2")));
-    let not_applicant =
-        app.post(&format!("/api/v1/claims/{id}/cost-sheets/2/sign"), &c.property.access, json!({})).await;
+    let not_applicant = app
+        .post(
+            &format!("/api/v1/claims/{id}/cost-sheets/2/sign"),
+            &c.property.access,
+            baoxiu_e2e::shown(&app, &c.owner.access, &format!("/api/v1/claims/{id}/cost-sheets/2/sign"))
+                .await,
+        )
+        .await;
     assert_eq!((not_applicant.status, not_applicant.code()), (StatusCode::FORBIDDEN, "step_not_for_role"));
-    step(&app, &c.owner, &id, "cost-sheets/2/sign", json!({})).await;
+    step(
+        &app,
+        &c.owner,
+        &id,
+        "cost-sheets/2/sign",
+        json!({"revision_hash": baoxiu_e2e::shown_hash(&app, &c.owner.access, &id, 2).await}),
+    )
+    .await;
 
     let received_at = Utc::now();
     let submitted = step(&app, &c.technician, &id, "submit-cost-sheet", json!({"revision": 2})).await;
@@ -362,6 +388,31 @@ async fn the_audit_trail_cannot_be_edited_even_in_the_database() {
 /// before its end (Art. 18).
 pub fn pipes_reported_on() -> String {
     (years_after(demo_handover(), 2).unwrap() - chrono::Days::new(10)).to_string()
+}
+
+/// Art. 22: the applicant signs *that* sheet. A signature without the hash of the revision shown
+/// used to sign whatever was latest, one recorded after the owner looked included.
+#[tokio::test]
+async fn a_signature_without_the_hash_shown_is_refused_naming_it() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let id = file_seepage(&app, &c).await;
+    crate::claims::to_in_repair(&app, &c, &id, "1500.00").await;
+    let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
+    baoxiu_e2e::ok(&app, &c.technician.access, &path("cost-sheets"), json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]})).await;
+    for body in [json!({}), json!({"revision_hash": " "})] {
+        let r = app.post(&path("cost-sheets/1/sign"), &c.owner.access, body.clone()).await;
+        assert_eq!(
+            (r.status, r.code(), r.body["detail"].as_str()),
+            (StatusCode::BAD_REQUEST, "invalid_input", Some("revision_hash")),
+            "{body}"
+        );
+    }
+    let page = app.get(&format!("/api/v1/claims/{id}"), &c.owner.access).await.body;
+    assert_eq!(page["cost_sheets"][0]["signed"], false, "nothing signed: {page}");
+    let doc = app.call(reqwest::Method::GET, "/api/openapi.json", None, None).await.body;
+    let required = &doc["components"]["schemas"]["SignRequest"]["required"];
+    assert!(required.as_array().is_some_and(|r| r.contains(&json!("revision_hash"))), "{required}");
 }
 
 #[tokio::test]
@@ -648,7 +699,14 @@ async fn the_queue_puts_the_nearest_deadline_first() {
     step(&app, &c.reviewer, &dated, "plan-decision", json!({"decision": "approve"})).await;
     step(&app, &c.technician, &dated, "start-repair", json!({})).await;
     step(&app, &c.technician, &dated, "cost-sheets", json!({"lines": lines()})).await;
-    step(&app, &c.owner, &dated, "cost-sheets/1/sign", json!({})).await;
+    step(
+        &app,
+        &c.owner,
+        &dated,
+        "cost-sheets/1/sign",
+        json!({"revision_hash": baoxiu_e2e::shown_hash(&app, &c.owner.access, &dated, 1).await}),
+    )
+    .await;
     step(&app, &c.technician, &dated, "submit-cost-sheet", json!({"revision": 1})).await;
 
     let queue = app.get("/api/v1/reviewer/queue", &c.reviewer.access).await;

@@ -66,8 +66,14 @@ async fn signed_sheet(app: &TestApp, c: &Cast) -> (String, Value) {
     let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
     ok(app, &c.technician.access, &path("cost-sheets"), two_lines()).await;
     let drawing = app.upload(&c.owner.access, baoxiu_e2e::photos::png(300, 120)).await;
-    let page =
-        ok(app, &c.owner.access, &path("cost-sheets/1/sign"), json!({"signature_file_id": drawing})).await;
+    let hash = baoxiu_e2e::shown_hash(app, &c.owner.access, &id, 1).await;
+    let page = ok(
+        app,
+        &c.owner.access,
+        &path("cost-sheets/1/sign"),
+        json!({"revision_hash": hash, "signature_file_id": drawing}),
+    )
+    .await;
     (id, page)
 }
 

@@ -126,7 +126,13 @@ async fn every_row_of_the_notification_table_reaches_its_people() {
     ]});
     post(&c.technician, &id, "cost-sheets", lines.clone()).await;
     assert_eq!(drain(&app, &c.owner, &id).await, ["signature_requested"], "the applicant is asked by name");
-    post(&c.owner, &id, "cost-sheets/1/sign", json!({})).await;
+    post(
+        &c.owner,
+        &id,
+        "cost-sheets/1/sign",
+        json!({"revision_hash": baoxiu_e2e::shown_hash(&app, &c.owner.access, &id, 1).await}),
+    )
+    .await;
     post(&c.technician, &id, "submit-cost-sheet", json!({"revision": 1})).await;
     p.heard(&app, &id, Event::CostSheetSubmitted, &c.technician, &[], &mut covered).await;
     post(&c.reviewer, &id, "return-cost-sheet", json!({"note": "人工单价偏高"})).await;
@@ -134,7 +140,13 @@ async fn every_row_of_the_notification_table_reaches_its_people() {
     let mut revised = lines;
     revised["parent_revision"] = json!(1);
     post(&c.technician, &id, "cost-sheets", revised).await;
-    post(&c.owner, &id, "cost-sheets/2/sign", json!({})).await;
+    post(
+        &c.owner,
+        &id,
+        "cost-sheets/2/sign",
+        json!({"revision_hash": baoxiu_e2e::shown_hash(&app, &c.owner.access, &id, 2).await}),
+    )
+    .await;
     post(&c.technician, &id, "submit-cost-sheet", json!({"revision": 2})).await;
     p.heard(
         &app,
@@ -167,7 +179,13 @@ async fn every_row_of_the_notification_table_reaches_its_people() {
     }
     let line = json!({"lines": [{"kind": "other", "description": "维修", "unit": "项", "quantity": "1", "unit_price": "480.00"}]});
     post(&c.technician, &full, "cost-sheets", line).await;
-    post(&c.owner, &full, "cost-sheets/1/sign", json!({})).await;
+    post(
+        &c.owner,
+        &full,
+        "cost-sheets/1/sign",
+        json!({"revision_hash": baoxiu_e2e::shown_hash(&app, &c.owner.access, &full, 1).await}),
+    )
+    .await;
     post(&c.technician, &full, "submit-cost-sheet", json!({"revision": 1})).await;
     drain(&app, &c.owner, &full).await;
     drain(&app, &c.reviewer, &full).await;

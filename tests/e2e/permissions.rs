@@ -495,6 +495,8 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
         }
         "/api/v1/claims/{claim}/submit-cost-sheet" => json!({"revision": 1}),
         "/api/v1/claims/{claim}/cost-sheets/1/dispute-signature" => json!({"reason": "非本人签署"}),
+        // A well-formed hash, so that the party check is what answers (a missing one is a 400).
+        "/api/v1/claims/{claim}/cost-sheets/1/sign" => json!({"revision_hash": "0".repeat(64)}),
         "/api/v1/claims/{claim}/verify" => json!({"revision": 1, "lines": []}),
         "/api/v1/claims/{claim}/return-visit" => json!({"attitude": 5, "quality": 5, "resolution": 5}),
         "/api/v1/claims/{claim}/work-orders" => json!({"description": "工单"}),

@@ -55,7 +55,13 @@ pub async fn claim_of(app: &TestApp, who: &Session, work_order: &str) -> (String
 pub async fn office_submits_a_sheet(app: &TestApp, c: &crate::claims::Cast, claim: &str) {
     let sheet = json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]});
     ok(app, &c.technician.access, &format!("/api/v1/claims/{claim}/cost-sheets"), sheet).await;
-    ok(app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/1/sign"), json!({})).await;
+    ok(
+        app,
+        &c.owner.access,
+        &format!("/api/v1/claims/{claim}/cost-sheets/1/sign"),
+        baoxiu_e2e::shown(app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/1/sign")).await,
+    )
+    .await;
     ok(
         app,
         &c.technician.access,
@@ -440,8 +446,14 @@ async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
         outcomes(&push(&app, &c.technician, &phone_a, 1, &[blocked]).await),
         [json!(["rejected", "rule_refused"])]
     );
-    let rest =
-        app.post(&format!("/api/v1/claims/{claim}/cost-sheets/3/sign"), &c.owner.access, json!({})).await;
+    let rest = app
+        .post(
+            &format!("/api/v1/claims/{claim}/cost-sheets/3/sign"),
+            &c.owner.access,
+            baoxiu_e2e::shown(&app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/3/sign"))
+                .await,
+        )
+        .await;
     assert_eq!(rest.code(), "cost_sheet_conflict");
     // Choosing A: a revision on top of it resolves the conflict.
     let chosen = revision(&claim, Some(a.hash().unwrap()), "清运（A）");
@@ -453,8 +465,14 @@ async fn two_revisions_from_one_parent_are_both_kept_until_a_person_chooses() {
         &[visit(4, MutationKind::CostSheetRevision, None, serde_json::to_value(&chosen).unwrap())],
     )
     .await;
-    let signed =
-        app.post(&format!("/api/v1/claims/{claim}/cost-sheets/4/sign"), &c.owner.access, json!({})).await;
+    let signed = app
+        .post(
+            &format!("/api/v1/claims/{claim}/cost-sheets/4/sign"),
+            &c.owner.access,
+            baoxiu_e2e::shown(&app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/4/sign"))
+                .await,
+        )
+        .await;
     assert_eq!(signed.status, StatusCode::OK, "{}", signed.body);
 }
 

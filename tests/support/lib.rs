@@ -370,6 +370,26 @@ impl TestApp {
     }
 }
 
+/// The hash of a claim's cost-sheet revision as `token`'s holder is shown it, which a signature
+/// must carry (Art. 22).
+pub async fn shown_hash(app: &TestApp, token: &str, claim: &str, revision: i64) -> String {
+    let page = app.get(&format!("/api/v1/claims/{claim}"), token).await.body;
+    let sheet = page["cost_sheets"].as_array().and_then(|s| s.iter().find(|s| s["revision"] == revision));
+    sheet
+        .and_then(|s| s["hash"].as_str())
+        .unwrap_or_else(|| panic!("no revision {revision}: {page}"))
+        .to_string()
+}
+
+/// The body of a signature at `sign_url` (`/api/v1/claims/{id}/cost-sheets/{revision}/sign`):
+/// the hash of the revision shown.
+pub async fn shown(app: &TestApp, token: &str, sign_url: &str) -> Value {
+    let parts: Vec<&str> = sign_url.split('/').collect();
+    let at = parts.iter().position(|p| *p == "claims").expect("a claim's sign URL");
+    let revision = parts[at + 3].parse().expect("a revision number");
+    json!({"revision_hash": shown_hash(app, token, parts[at + 1], revision).await})
+}
+
 /// Posts and insists on success, for the steps a story walks through on its way to what it tests.
 pub async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let reply = app.post(path, token, body).await;

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::db::registry as reg;
 use crate::domain::ids::ClaimId;
 use crate::error::{AppError, AppResult};
-use crate::service::claims::{self as claims, SimpleStep, StepRequest};
+use crate::service::claims::{self as claims, SignRequest, SimpleStep, StepRequest};
 use crate::service::Caller;
 use crate::state::AppState;
 
@@ -127,7 +127,10 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
         if *stage == Stage::AwaitingSignature {
             continue;
         }
-        claims::sign(state, &owner, &id, 1, Default::default()).await?;
+        // The owner signs the revision shown: its hash, as the signing page would carry it.
+        let shown = claims::page(state, &owner, &id).await?.cost_sheets.first().and_then(|s| s.hash.clone());
+        claims::sign(state, &owner, &id, 1, SignRequest { revision_hash: shown, signature_file_id: None })
+            .await?;
         claims::submit(state, &technician, &id, from(json!({"revision": 1}))?).await?;
     }
     Ok(filed)

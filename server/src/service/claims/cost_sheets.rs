@@ -144,8 +144,10 @@ pub(crate) fn request_signatures(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SignRequest {
-    /// The revision's canonical hash as the signer was shown it: if the revision is not that one
-    /// any more, the signature is refused (`stale_version`, naming the latest revision).
+    /// Required: the revision's canonical hash as the signer was shown it (Art. 22: the applicant
+    /// signs *that* sheet). Without it the request is refused (400 naming `revision_hash`); if the
+    /// revision is not that one any more, `stale_version`, naming the latest revision.
+    #[schema(required = true)]
     pub revision_hash: Option<String>,
     /// The signer's drawn signature, an image they uploaded (`POST /files`), kept with it.
     pub signature_file_id: Option<String>,
@@ -164,14 +166,20 @@ pub async fn sign(
     let id = id.to_string();
     let caller = caller.clone();
     let drawing = req.signature_file_id.as_deref().map(crate::service::parse_id).transpose()?;
-    let shown = req.revision_hash.map(|h| h.trim().to_ascii_lowercase());
+    // A signature without the hash it was shown would sign whatever revision is latest, one
+    // recorded after the owner looked included.
+    let shown = req
+        .revision_hash
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| AppError::invalid("revision_hash"))?;
     state
         .db
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &caller, &id)?;
             policy::require_applicant(&caller, &claim, Some("Art. 22"))?;
             let latest = latest_is(conn, &id, revision)?;
-            if shown.as_ref().is_some_and(|h| latest.revision_hash.as_ref() != Some(h)) {
+            if latest.revision_hash.as_ref() != Some(&shown) {
                 return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
             }
             let in_person = latest.is_signed() && latest.witnessed_by.is_some() && latest.signed_by.is_none();
