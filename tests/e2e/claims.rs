@@ -90,13 +90,7 @@ pub async fn to_verified(app: &TestApp, c: &Cast, id: &str, signer: &Session, pr
     let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
     let line = json!({"lines": [{"kind": "other", "description": "维修费用", "unit": "项", "quantity": "1", "unit_price": price}]});
     baoxiu_e2e::ok(app, &c.technician.access, &path("cost-sheets"), line).await;
-    baoxiu_e2e::ok(
-        app,
-        &signer.access,
-        &path("cost-sheets/1/sign"),
-        baoxiu_e2e::shown(app, &signer.access, &path("cost-sheets/1/sign")).await,
-    )
-    .await;
+    baoxiu_e2e::sign_as_shown(app, &signer.access, &path("cost-sheets/1/sign")).await;
     baoxiu_e2e::ok(app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
     let all = json!({"revision": 1, "lines": [{"line_no": 1, "decision": "approved"}]});
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("verify"), all).await;

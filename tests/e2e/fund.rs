@@ -308,13 +308,7 @@ async fn corrections_are_reversing_entries_and_the_usage_notice_comes_from_the_j
     ok(&app, &c.reviewer.access, &path("plan-decision"), json!({"decision": "approve"})).await;
     ok(&app, &c.technician.access, &path("start-repair"), json!({})).await;
     ok(&app, &c.technician.access, &path("cost-sheets"), json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "2", "unit_price": "400.00"}]})).await;
-    ok(
-        &app,
-        &c.owner.access,
-        &path("cost-sheets/1/sign"),
-        baoxiu_e2e::shown(&app, &c.owner.access, &path("cost-sheets/1/sign")).await,
-    )
-    .await;
+    baoxiu_e2e::sign_as_shown(&app, &c.owner.access, &path("cost-sheets/1/sign")).await;
     ok(&app, &c.technician.access, &path("submit-cost-sheet"), json!({"revision": 1})).await;
     ok(
         &app,

@@ -55,13 +55,8 @@ pub async fn claim_of(app: &TestApp, who: &Session, work_order: &str) -> (String
 pub async fn office_submits_a_sheet(app: &TestApp, c: &crate::claims::Cast, claim: &str) {
     let sheet = json!({"lines": [{"kind": "labour", "description": "人工", "unit": "工日", "quantity": "1", "unit_price": "300.00"}]});
     ok(app, &c.technician.access, &format!("/api/v1/claims/{claim}/cost-sheets"), sheet).await;
-    ok(
-        app,
-        &c.owner.access,
-        &format!("/api/v1/claims/{claim}/cost-sheets/1/sign"),
-        baoxiu_e2e::shown(app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/1/sign")).await,
-    )
-    .await;
+    baoxiu_e2e::sign_as_shown(app, &c.owner.access, &format!("/api/v1/claims/{claim}/cost-sheets/1/sign"))
+        .await;
     ok(
         app,
         &c.technician.access,

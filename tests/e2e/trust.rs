@@ -103,13 +103,7 @@ async fn only_the_designated_unit_plans_repairs_and_accounts_for_the_work() {
     let work_order = json!({"description": "上门维修"});
     refused_to_all_others(&app, &o, &path("work-orders"), work_order.clone()).await;
     ok(&app, &c.technician.access, &path("cost-sheets"), json!({"lines": [{"kind": "other", "description": "维修费用", "unit": "项", "quantity": "1", "unit_price": "1380.88"}]})).await;
-    ok(
-        &app,
-        &c.owner.access,
-        &path("cost-sheets/1/sign"),
-        baoxiu_e2e::shown(&app, &c.owner.access, &path("cost-sheets/1/sign")).await,
-    )
-    .await;
+    baoxiu_e2e::sign_as_shown(&app, &c.owner.access, &path("cost-sheets/1/sign")).await;
 
     refused_to_all_others(&app, &o, &path("submit-cost-sheet"), json!({"revision": 1})).await;
     // A claim out of sight answers 404 whatever is asked of it, never the revision it is at.
@@ -337,13 +331,7 @@ async fn an_in_person_signature_is_witnessed_on_site_and_the_applicant_can_dispu
     let again = app.post(&path("cost-sheets/1/dispute-signature"), &c.owner.access, dispute).await;
     assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "step_out_of_order"));
     // The applicant's own signature, on their account, replaces it.
-    let signed = ok(
-        &app,
-        &c.owner.access,
-        &path("cost-sheets/1/sign"),
-        baoxiu_e2e::shown(&app, &c.owner.access, &path("cost-sheets/1/sign")).await,
-    )
-    .await;
+    let signed = baoxiu_e2e::sign_as_shown(&app, &c.owner.access, &path("cost-sheets/1/sign")).await;
     assert_eq!(
         (&signed["cost_sheets"][0]["signature"], &signed["cost_sheets"][0]["signed_by"]),
         (&json!("account"), &json!(c.owner.user_id))

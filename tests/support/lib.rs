@@ -390,6 +390,13 @@ pub async fn shown(app: &TestApp, token: &str, sign_url: &str) -> Value {
     json!({"revision_hash": shown_hash(app, token, parts[at + 1], revision).await})
 }
 
+/// The applicant signs the revision at `sign_url` as shown to them (its hash), insisting on
+/// success.
+pub async fn sign_as_shown(app: &TestApp, token: &str, sign_url: &str) -> Value {
+    let body = shown(app, token, sign_url).await;
+    ok(app, token, sign_url, body).await
+}
+
 /// Posts and insists on success, for the steps a story walks through on its way to what it tests.
 pub async fn ok(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
     let reply = app.post(path, token, body).await;
