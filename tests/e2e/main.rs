@@ -32,6 +32,7 @@ mod plans;
 mod registry;
 mod servers;
 mod snapshots;
+mod soak;
 mod sync;
 mod sync_pull;
 mod texts;

@@ -50,6 +50,11 @@ impl Moto {
         moto
     }
 
+    /// The moto process, for a test that stops it (`SIGSTOP`) as an unresponsive bucket.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// How the server reaches the bucket, under `prefix`.
     pub fn settings(&self, prefix: &str) -> S3Settings {
         S3Settings {
