@@ -228,7 +228,7 @@ async fn new_cost_sheet(
 }
 /// The applicant signs one exact cost-sheet revision (签章确认, Art. 22). Only the applicant may,
 /// only the latest revision, and a signed revision never changes.
-#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path), ("revision" = i32, Path)), request_body(content = Option<SignRequest>, description = "optional: the hash shown and the drawn signature"), responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version")), security(("bearer" = [])))]
+#[utoipa::path(tag = "claims", params(("id" = uuid::Uuid, Path), ("revision" = i32, Path)), request_body(content = SignRequest, description = "the hash shown (required: without it, 400 naming `revision_hash`) and the drawn signature"), responses((status = 200, body = ClaimPage), (status = 409, description = "stale_version")), security(("bearer" = [])))]
 #[post("/claims/{id}/cost-sheets/{revision}/sign")]
 async fn sign_cost_sheet(
     state: web::Data<AppState>,

@@ -224,6 +224,23 @@ pub fn own_file_by_hash(conn: &mut DbConnection, user: &str, sha256: &str) -> Ap
         .optional()?)
 }
 
+/// The file with these bytes that `user` uploaded from the enrolled phone `device`, if any.
+pub fn device_file_by_hash(
+    conn: &mut DbConnection,
+    user: &str,
+    device: &str,
+    sha256: &str,
+) -> AppResult<Option<FileRow>> {
+    Ok(files::table
+        .filter(files::sha256.eq(sha256))
+        .filter(files::uploaded_by.eq(user))
+        .filter(files::device_id.eq(device))
+        .order(files::received_at.desc())
+        .select(FileRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Checks that every id names a file `user` uploaded: evidence is attached by the person who
 /// uploaded it. The first that is not is `file_not_found`, naming it.
 pub fn require_own_files<'a>(

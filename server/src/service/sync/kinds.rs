@@ -513,16 +513,17 @@ fn owner_confirmation(
         // A newer revision exists (or the hash names nothing): the owner signed something else.
         return reject(RejectReason::StaleVersion);
     }
-    let Some(image) =
-        files_db::own_file_by_hash(conn, &pusher.user.id, &c.signature_image_sha256.to_ascii_lowercase())?
-    else {
-        return reject(RejectReason::MissingBlob);
-    };
     // The drawing is the one this phone captured, and new to the claim: bytes fetched elsewhere
     // (the owner's own drawing on an earlier revision) and uploaded again are a copy, not a signature.
-    if image.device_id.as_deref() != Some(pusher.device_id.as_str()) {
-        return reject(RejectReason::NotAllowed);
-    }
+    let sha256 = c.signature_image_sha256.to_ascii_lowercase();
+    let Some(image) = files_db::device_file_by_hash(conn, &pusher.user.id, &pusher.device_id, &sha256)?
+    else {
+        // Uploaded by the account from elsewhere: refused; not uploaded yet: retried.
+        return match files_db::own_file_by_hash(conn, &pusher.user.id, &sha256)? {
+            Some(_) => reject(RejectReason::NotAllowed),
+            None => reject(RejectReason::MissingBlob),
+        };
+    };
     claims_db::require_fresh_drawing(conn, &claim.id, &image.sha256)?;
     let on_site = OnSiteSignature {
         witness: in_person.then(|| pusher.user.id.clone()),
