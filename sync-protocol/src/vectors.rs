@@ -73,7 +73,8 @@ fn value(v: &impl Serialize) -> Result<Value, CanonicalError> {
     serde_json::to_value(v).map_err(|e| CanonicalError::Serialise(e.to_string()))
 }
 
-/// Every vector, computed: the payload of each mutation kind, and the confirmation a device signs.
+/// Every vector, computed: the payload of each mutation kind, the confirmation a device signs, and
+/// values that trip a client in JavaScript.
 pub fn vectors() -> Result<Vec<Vector>, CanonicalError> {
     let revision = sample_revision();
     let confirmation = OwnerConfirmation {
@@ -155,6 +156,23 @@ pub fn vectors() -> Result<Vec<Vector>, CanonicalError> {
         vector("visit_note", value(&note)?)?,
         vector("evidence_attached", value(&evidence)?)?,
         vector("emergency_claim", value(&emergency)?)?,
+        // What trips a JavaScript client: integer-like keys, which JavaScript's objects put
+        // first in numeric order; keys whose UTF-16 order differs from their UTF-8 byte order (a
+        // character outside the BMP against one in U+E000-U+FFFF); characters outside the BMP;
+        // integers beyond 2^53, which a JavaScript number cannot hold.
+        vector("integer_like_keys", serde_json::json!({"10": "十", "2": "二", "1": "一", "b": 0, "a": -1}))?,
+        vector(
+            "utf16_versus_utf8_order",
+            serde_json::json!({"\u{FF61}": "half-width stop", "\u{1F600}": "smile", "\u{E000}": "private use", "z": "ascii"}),
+        )?,
+        vector(
+            "outside_the_bmp",
+            serde_json::json!({"description": "𠮷野家的瓷砖 😀", "unit": "m²", "quote": "\"\\\n\u{7}"}),
+        )?,
+        vector(
+            "integers_beyond_2_53",
+            serde_json::json!({"seq": 9_007_199_254_740_993_i64, "max_seq": i64::MAX, "min": i64::MIN}),
+        )?,
     ])
 }
 

@@ -26,7 +26,7 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// chromedriver on a free port, stopped when dropped.
 pub(crate) struct Driver {
     _process: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 pub(crate) async fn chromedriver() -> Driver {
@@ -55,6 +55,9 @@ pub(crate) async fn chromedriver() -> Driver {
 }
 
 pub(crate) async fn browser(driver: &Driver) -> WebDriver {
+    // thirtyfour's client speaks through the process's rustls provider, which nothing else may
+    // have installed yet when a browser story runs first (or alone).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut caps = DesiredCapabilities::chrome();
     caps.set_binary(CHROMIUM).unwrap();
     for arg in [
@@ -68,9 +71,21 @@ pub(crate) async fn browser(driver: &Driver) -> WebDriver {
         caps.add_arg(arg).unwrap();
     }
     caps.add_arg("--window-size=1280,900").unwrap();
+    // The page's console, for a story to print when it fails (`console_log`).
+    caps.set("goog:loggingPrefs", serde_json::json!({"browser": "ALL"})).unwrap();
     let web = WebDriver::new(&driver.url, caps).await.expect("a Chromium session");
     web.set_window_rect(0, 0, 1280, 900).await.unwrap();
     web
+}
+
+/// What the page wrote to its console (errors included) since the last call.
+pub(crate) async fn console_log(driver: &Driver, web: &WebDriver) -> String {
+    let url = format!("{}/session/{}/se/log", driver.url, web.session_id());
+    let answer = reqwest::Client::new().post(url).json(&serde_json::json!({"type": "browser"})).send().await;
+    match answer {
+        Ok(response) => response.text().await.unwrap_or_default(),
+        Err(e) => format!("no console log: {e}"),
+    }
 }
 
 /// Runs a story; on a failure saves what the browser shows at 1280 px and 360 px, then fails.

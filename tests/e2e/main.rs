@@ -17,6 +17,7 @@ mod deployment;
 mod devices;
 mod documents;
 mod field;
+mod field_app;
 mod files;
 mod fund;
 mod fund_year;

@@ -88,7 +88,11 @@ async fn faults_under_load_lose_and_double_nothing() {
     }
 
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let bin = env!("CARGO_BIN_EXE_baoxiu-e2e-server");
+    // A long run may take a copy of the server (BAOXIU_SOAK_SERVER), so rebuilding the tree
+    // meanwhile does not change the program it restarts.
+    let bin = std::env::var("BAOXIU_SOAK_SERVER")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_baoxiu-e2e-server").to_string());
+    let bin = bin.as_str();
     let moto_env = moto.env("soak");
     let start = |n: usize| {
         let mut settings: Vec<(String, String)> = vec![

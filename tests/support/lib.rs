@@ -105,6 +105,23 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     }
 }
 
+impl TestApp {
+    /// Stops the server and waits until it stopped: to a phone, the connection is gone.
+    pub async fn stop(&self) {
+        self.server.stop(true).await;
+    }
+
+    /// Starts the server again on the same address, database and data folder, as after a restart.
+    pub async fn start_again(&mut self) {
+        let mut config = self.state.config.clone();
+        config.bind = self.address.trim_start_matches("http://").to_string();
+        let app = Application::build(config).expect("the server starts again on its address");
+        self.state = app.state();
+        self.server = app.handle();
+        tokio::spawn(app.run_until_stopped());
+    }
+}
+
 /// A second server over the same database and data folder as a [`TestApp`]: another instance
 /// of one deployment behind a load balancer.
 pub struct Beside {

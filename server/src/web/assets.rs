@@ -54,7 +54,12 @@ mod tests {
     #[test]
     fn every_asset_matches_its_recorded_checksum() {
         let sums = include_str!("../../assets/SHA256SUMS");
-        for (name, _, bytes) in ASSETS {
+        let field = super::super::field::FILES.iter().map(|(name, media_type, bytes)| {
+            let file = name.trim_start_matches("js/");
+            (format!("field/{file}"), *media_type, *bytes)
+        });
+        let all = ASSETS.iter().map(|(name, media_type, bytes)| (name.to_string(), *media_type, *bytes));
+        for (name, _, bytes) in all.chain(field) {
             let line =
                 sums.lines().find(|l| l.ends_with(&format!("  {name}"))).unwrap_or_else(|| panic!("{name}"));
             let recorded = line.split_whitespace().next().unwrap();

@@ -8,6 +8,7 @@
 mod assets;
 mod claim;
 pub mod documents;
+mod field;
 mod fund;
 mod me;
 mod notifications;
@@ -35,6 +36,7 @@ use texts::Texts;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::FormConfig::default().limit(64 * 1024))
         .configure(assets::routes)
+        .configure(field::routes)
         .configure(session::routes)
         .configure(review::routes)
         .configure(claim::routes)

@@ -1,0 +1,322 @@
+//! The technician's field app (`/field/`) in headless Chromium: opened once online, then used with
+//! the server stopped (reloads served by the service worker, everything kept in IndexedDB), and
+//! sent when the server is back: each act applies exactly once, in order, or comes back with its
+//! reason. Stories at 360 px, as on a phone.
+
+use std::time::{Duration, Instant};
+
+use baoxiu_e2e::photos;
+use baoxiu_e2e::{spawn_app, TestApp};
+use serde_json::{json, Value};
+use thirtyfour::prelude::*;
+
+use crate::browser::{browser, chromedriver, console_log, story, wait_for, Driver};
+use crate::sync::field;
+
+/// A phone's window.
+async fn phone(driver: &Driver) -> WebDriver {
+    let web = browser(driver).await;
+    web.set_window_rect(0, 0, 360, 800).await.unwrap();
+    web
+}
+
+/// Waits until `check` holds, printing the page and its console if it never does.
+async fn until<F, Fut>(driver: &Driver, web: &WebDriver, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        if started.elapsed() > Duration::from_secs(30) {
+            let shown = match web.find(By::Tag("body")).await {
+                Ok(body) => body.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            panic!("{what} never happened.\npage:\n{shown}\nconsole:\n{}", console_log(driver, web).await);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn script(web: &WebDriver, source: &str) -> Value {
+    web.execute(source, Vec::<Value>::new()).await.unwrap().json().clone()
+}
+
+/// Opens the app and signs in as the demo technician; the phone is enrolled and the work pulled.
+async fn signed_in(driver: &Driver, web: &WebDriver, app: &TestApp, work_order: &str) {
+    web.goto(format!("{}/field/", app.address)).await.unwrap();
+    wait_for(web, By::Id("field-username")).await.send_keys("technician").await.unwrap();
+    web.find(By::Id("field-password")).await.unwrap().send_keys("baoxiu-demo").await.unwrap();
+    web.find(By::Id("field-sign-in")).await.unwrap().click().await.unwrap();
+    let order = format!("[data-order='{work_order}']");
+    until(driver, web, "the work order listed", || async { web.find(By::Css(&order)).await.is_ok() }).await;
+    until(driver, web, "the service worker in control", || async {
+        script(web, "return !!navigator.serviceWorker.controller").await == json!(true)
+    })
+    .await;
+}
+
+/// The text of an element, or nothing while the page redraws it.
+async fn text_of(web: &WebDriver, id: &str) -> String {
+    match web.find(By::Id(id)).await {
+        Ok(found) => found.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn enabled(web: &WebDriver, id: &str) -> bool {
+    match web.find(By::Id(id)).await {
+        Ok(found) => found.is_enabled().await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
+async fn type_into(web: &WebDriver, id: &str, text: &str) {
+    let field = wait_for(web, By::Id(id)).await;
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn click(web: &WebDriver, id: &str) {
+    wait_for(web, By::Id(id)).await.click().await.unwrap();
+}
+
+/// The fate of each act in the outbox, oldest first: (kind, state).
+async fn fates(web: &WebDriver) -> Vec<(String, String)> {
+    let rows = script(
+        web,
+        "return Array.from(document.querySelectorAll('#outbox li')).reverse()\
+           .map(li => [li.dataset.kind, li.dataset.state]);",
+    )
+    .await;
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_javascript_canonical_hash_equals_the_rust_one_for_every_vector() {
+    let app = spawn_app().await;
+    let driver = chromedriver().await;
+    let web = browser(&driver).await;
+    story("field-vectors", &web, async {
+        web.goto(format!("{}/field/", app.address)).await.unwrap();
+        wait_for(&web, By::Id("field-username")).await;
+        let fixture = include_str!("../../fixtures/sync-vectors.json");
+        let computed = web
+            .execute_async(
+                "const [text, done] = arguments;
+                 import('/field/js/canonical.js').then(async (m) => {
+                   const out = [];
+                   for (const v of m.parseJson(text)) {
+                     out.push({ name: v.name, canonical: m.canonical(v.value), sha256: await m.canonicalHash(v.value) });
+                   }
+                   done(out);
+                 }).catch((e) => done(String(e)));",
+                vec![json!(fixture)],
+            )
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        let expected: Vec<Value> = serde_json::from_str(fixture).unwrap();
+        let computed = computed.as_array().unwrap_or_else(|| panic!("{computed}"));
+        assert_eq!(computed.len(), expected.len());
+        for (js, rust) in computed.iter().zip(&expected) {
+            assert_eq!(js["canonical"], rust["canonical"], "{}", rust["name"]);
+            assert_eq!(js["sha256"], rust["sha256"], "{}", rust["name"]);
+        }
+        // A float or an unsafe integer has no canonical form: refused, never rounded.
+        let refused = script(
+            &web,
+            "return import('/field/js/canonical.js').then((m) => [1.5, 2 ** 53].map((n) => {
+               try { m.canonical({ n }); return 'accepted'; } catch (e) { return 'refused'; }
+             }));",
+        )
+        .await;
+        assert_eq!(refused, json!(["refused", "refused"]));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn offline_from_check_in_to_signature_everything_applies_once_in_order() {
+    let mut app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let shots: Vec<(std::path::PathBuf, String)> = (1..=2)
+        .map(|n| {
+            let bytes = photos::jpeg(640, 480, 40 + n, None);
+            let path = dir.path().join(format!("wall-{n}.jpg"));
+            std::fs::write(&path, &bytes).unwrap();
+            (path, photos::sha256(&bytes))
+        })
+        .collect();
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-offline", &web, async {
+        // In the basement the phone has no fix at check-in (the act is queued all the same); by
+        // check-out it knows where it is, to 12 m.
+        web.cdp()
+            .send_raw(
+                "Browser.grantPermissions",
+                json!({"origin": app.address, "permissions": ["geolocation"]}),
+            )
+            .await
+            .unwrap();
+        web.cdp().send_raw("Emulation.setGeolocationOverride", json!({})).await.unwrap();
+        signed_in(&driver, &web, &app, &wo).await;
+
+        // No connection at all: the server is gone, and the page is opened again from the phone.
+        app.stop().await;
+        web.refresh().await.unwrap();
+        let order = format!("[data-order='{wo}']");
+        until(&driver, &web, "the work order shown offline", || async {
+            web.find(By::Css(&order)).await.is_ok()
+        })
+        .await;
+        until(&driver, &web, "the app saying it is offline", || async {
+            text_of(&web, "status").await.contains("离线")
+        })
+        .await;
+
+        web.find(By::Css(&order)).await.unwrap().click().await.unwrap();
+        click(&web, "check-in").await;
+        until(&driver, &web, "check-out offered", || enabled(&web, "check-out")).await;
+        type_into(&web, "note", "顶棚渗水点已找到，在卫生间防水层。").await;
+        click(&web, "save-note").await;
+        for (n, (path, _)) in shots.iter().enumerate() {
+            until(&driver, &web, "a photo taken", || async {
+                match web.find(By::Id("photo")).await {
+                    Ok(input) => input.send_keys(path.to_str().unwrap()).await.is_ok(),
+                    Err(_) => false,
+                }
+            })
+            .await;
+            until(&driver, &web, "the photo shown", || async {
+                web.find_all(By::Css("#photos li")).await.map(|l| l.len()).unwrap_or(0) == n + 1
+            })
+            .await;
+        }
+
+        // A three-line sheet: the first line typed in, two more added.
+        click(&web, "open-sheet").await;
+        until(&driver, &web, "the sheet open", || async {
+            web.find(By::Id("line-0-description")).await.is_ok()
+        })
+        .await;
+        for (i, (description, unit, quantity, price)) in [
+            ("聚氨酯防水涂料", "m²", "12.5", "38.47"),
+            ("防水施工", "工日", "3", "350"),
+            ("垃圾清运", "项", "1", "80.5"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                click(&web, "add-line").await;
+            }
+            type_into(&web, &format!("line-{i}-description"), description).await;
+            type_into(&web, &format!("line-{i}-unit"), unit).await;
+            type_into(&web, &format!("line-{i}-quantity"), quantity).await;
+            type_into(&web, &format!("line-{i}-unit_price"), price).await;
+        }
+        // 12.5 × 38.47 = 480.875 → 480.88; + 1050.00 + 80.50.
+        until(&driver, &web, "the total", || async {
+            text_of(&web, "sheet-total").await.contains("¥1,611.38")
+        })
+        .await;
+        click(&web, "record-sheet").await;
+        let shown_hash = wait_for(&web, By::Id("sign-hash")).await.text().await.unwrap();
+        assert_eq!(shown_hash.len(), 64);
+        assert!(web.find(By::Id("sign-total")).await.unwrap().text().await.unwrap().contains("¥1,611.38"));
+
+        // The owner signs with a finger on the phone.
+        let pad = web.find(By::Id("signature")).await.unwrap();
+        web.action_chain()
+            .move_to_element_with_offset(&pad, -60, 0)
+            .click_and_hold()
+            .move_by_offset(40, 20)
+            .move_by_offset(40, -30)
+            .move_by_offset(30, 25)
+            .release()
+            .perform()
+            .await
+            .unwrap();
+        type_into(&web, "signer-name", "王秀英").await;
+        type_into(&web, "signer-phone", "13805310000").await;
+        click(&web, "confirm-signature").await;
+        until(&driver, &web, "check-out offered", || enabled(&web, "check-out")).await;
+        let here = json!({"latitude": 36.6512, "longitude": 117.1201, "accuracy": 12});
+        web.cdp().send_raw("Emulation.setGeolocationOverride", here).await.unwrap();
+        click(&web, "check-out").await;
+        until(&driver, &web, "the check-out queued", || async {
+            text_of(&web, "outbox-link").await.contains("7")
+        })
+        .await;
+
+        // Opened again, still offline: everything is still there, waiting.
+        web.refresh().await.unwrap();
+        web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
+        until(&driver, &web, "seven acts waiting", || async { fates(&web).await.len() == 7 }).await;
+        assert!(fates(&web).await.iter().all(|(_, state)| state == "waiting"));
+
+        // The server is back on the same data: the technician sends.
+        app.start_again().await;
+        click(&web, "send-now").await;
+        until(&driver, &web, "every act applied", || async {
+            let f = fates(&web).await;
+            f.len() == 7 && f.iter().all(|(_, state)| state == "applied")
+        })
+        .await;
+        let kinds: Vec<String> = fates(&web).await.into_iter().map(|(kind, _)| kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "check_in",
+                "visit_note",
+                "evidence_attached",
+                "evidence_attached",
+                "cost_sheet_revision",
+                "owner_confirmation",
+                "check_out"
+            ]
+        );
+
+        // On the server: one visit, both photos by their bytes' hash, one revision with the hash the
+        // owner was shown, signed in person and witnessed by the technician.
+        let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body;
+        assert_eq!(order["visits"].as_array().unwrap().len(), 1, "{order}");
+        let visit = &order["visits"][0];
+        assert_eq!(visit["check_in_lat"], Value::Null, "no fix at check-in: {visit}");
+        assert_eq!(visit["check_out_lat"], 36.6512, "{visit}");
+        let notes = visit["notes"].as_str().unwrap();
+        assert!(
+            notes.contains("无法定位") && notes.contains("约 12 米") && notes.contains("顶棚渗水点"),
+            "{visit}"
+        );
+        assert_eq!(order["status"], "completed");
+        let page = app.get(&format!("/api/v1/claims/{claim}"), &c.reviewer.access).await.body;
+        let sheets = page["cost_sheets"].as_array().unwrap();
+        assert_eq!(sheets.len(), 1, "{page}");
+        assert_eq!(sheets[0]["hash"], shown_hash.as_str());
+        assert_eq!(sheets[0]["total"], "1611.38");
+        assert_eq!(sheets[0]["signature"], "in_person");
+        assert_eq!(sheets[0]["signed_in_person_by"], "王秀英");
+        assert_eq!(sheets[0]["witnessed_by"], json!(c.technician.user_id));
+        let evidence = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
+        for (_, sha) in &shots {
+            let found =
+                evidence.as_array().unwrap().iter().filter(|e| e["file"]["sha256"] == sha.as_str()).count();
+            assert_eq!(found, 1, "photo {sha} once: {evidence}");
+        }
+    })
+    .await;
+}
