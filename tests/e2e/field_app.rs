@@ -72,14 +72,32 @@ async fn enabled(web: &WebDriver, id: &str) -> bool {
     }
 }
 
+/// Types into a field, again if the page redrew it meanwhile.
 async fn type_into(web: &WebDriver, id: &str, text: &str) {
-    let field = wait_for(web, By::Id(id)).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
+    let started = Instant::now();
+    loop {
+        let field = wait_for(web, By::Id(id)).await;
+        let typed = async {
+            field.clear().await?;
+            field.send_keys(text).await?;
+            field.prop("value").await
+        };
+        if let Ok(Some(value)) = typed.await {
+            if value == text {
+                return;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "could not type into #{id}");
+    }
 }
 
+/// Clicks a control, again if the page redrew it meanwhile.
 async fn click(web: &WebDriver, id: &str) {
-    wait_for(web, By::Id(id)).await.click().await.unwrap();
+    let started = Instant::now();
+    while wait_for(web, By::Id(id)).await.click().await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(15), "could not click #{id}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The fate of each act in the outbox, oldest first: (kind, state).
@@ -316,6 +334,192 @@ async fn offline_from_check_in_to_signature_everything_applies_once_in_order() {
             let found =
                 evidence.as_array().unwrap().iter().filter(|e| e["file"]["sha256"] == sha.as_str()).count();
             assert_eq!(found, 1, "photo {sha} once: {evidence}");
+        }
+    })
+    .await;
+}
+
+/// Fills in a one-line sheet on the open sheet view and records it; the hash the owner is shown.
+async fn record_one_line_sheet(driver: &Driver, web: &WebDriver, price: &str) -> String {
+    click(web, "open-sheet").await;
+    until(driver, web, "the sheet open", || async { web.find(By::Id("line-0-description")).await.is_ok() })
+        .await;
+    type_into(web, "line-0-description", "防水修补").await;
+    type_into(web, "line-0-unit", "项").await;
+    type_into(web, "line-0-quantity", "1").await;
+    type_into(web, "line-0-unit_price", price).await;
+    click(web, "record-sheet").await;
+    wait_for(web, By::Id("sign-hash")).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_refused_act_shows_its_reason_and_the_acts_behind_it_apply() {
+    let mut app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-refused", &web, async {
+        signed_in(&driver, &web, &app, &wo).await;
+        // Meanwhile the office enters the sheet on the web, the owner signs it and it goes to the
+        // bureau: the claim is no longer in repair. The phone has not heard.
+        crate::sync::office_submits_a_sheet(&app, &c, &claim).await;
+        app.stop().await;
+        web.find(By::Css(&format!("[data-order='{wo}']"))).await.unwrap().click().await.unwrap();
+        click(&web, "check-in").await;
+        until(&driver, &web, "check-out offered", || enabled(&web, "check-out")).await;
+        record_one_line_sheet(&driver, &web, "120").await;
+        web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+        type_into(&web, "note", "业主不在家，下次再约。").await;
+        click(&web, "save-note").await;
+        until(&driver, &web, "three acts queued", || async {
+            text_of(&web, "outbox-link").await.contains("待发送 3")
+        })
+        .await;
+
+        app.start_again().await;
+        web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
+        click(&web, "send-now").await;
+        until(&driver, &web, "the sheet refused and the acts around it applied", || async {
+            let fate = |kind: &str, state: &str| (kind.to_string(), state.to_string());
+            fates(&web).await
+                == [
+                    fate("check_in", "applied"),
+                    fate("cost_sheet_revision", "rejected"),
+                    fate("visit_note", "applied"),
+                ]
+        })
+        .await;
+        // The reason in the technician's words, from the protocol's own text.
+        let refused = web.find(By::Css("[data-state='rejected']")).await.unwrap().text().await.unwrap();
+        // (The claim moved on while the phone was away: stale.)
+        assert!(refused.contains("被退回：记录已在服务器上被更新"), "{refused}");
+        let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body;
+        assert!(order["visits"][0]["notes"].as_str().unwrap_or_default().contains("下次再约"), "{order}");
+        // The office sees the refusal too.
+        let office = app.get("/api/sync/rejections", &c.technician.access).await.body;
+        assert!(office.to_string().contains("stale_version"), "{office}");
+
+        // Discarding asks twice.
+        let discard = web.find(By::Css("[data-state='rejected'] [data-discard]")).await.unwrap();
+        discard.click().await.unwrap();
+        web.find(By::Css("[data-state='rejected'] [data-discard]")).await.unwrap().click().await.unwrap();
+        until(&driver, &web, "the refused sheet discarded", || async {
+            fates(&web).await.get(1).map(|(_, state)| state.as_str()) == Some("discarded")
+        })
+        .await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_tabs_open_at_once_send_each_act_once() {
+    let mut app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-two-tabs", &web, async {
+        signed_in(&driver, &web, &app, &wo).await;
+        let first = web.window().await.unwrap();
+        app.stop().await;
+        web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+        click(&web, "check-in").await;
+        until(&driver, &web, "check-out offered", || enabled(&web, "check-out")).await;
+        let second = web.new_tab().await.unwrap();
+        let tabs = [first, second];
+        // Each tab writes three notes, the two taking turns.
+        for n in 0..6 {
+            web.switch_to_window(tabs[n % 2].clone()).await.unwrap();
+            web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+            type_into(&web, "note", &format!("第 {n} 条记录")).await;
+            click(&web, "save-note").await;
+            until(&driver, &web, "the note queued", || async {
+                text_of(&web, "outbox-link").await.contains(&format!("待发送 {}", n + 2))
+            })
+            .await;
+        }
+        app.start_again().await;
+        // Both tabs send at once.
+        for tab in &tabs {
+            web.switch_to_window(tab.clone()).await.unwrap();
+            web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
+            click(&web, "send-now").await;
+        }
+        until(&driver, &web, "every act applied", || async {
+            let f = fates(&web).await;
+            f.len() == 7 && f.iter().all(|(_, state)| state == "applied")
+        })
+        .await;
+        let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body;
+        let notes = order["visits"][0]["notes"].as_str().unwrap_or_default().to_string();
+        for n in 0..6 {
+            assert_eq!(notes.matches(&format!("第 {n} 条记录")).count(), 1, "{notes}");
+        }
+        let refused = app.get("/api/sync/rejections", &c.technician.access).await.body;
+        assert_eq!(refused.as_array().map(Vec::len), Some(0), "{refused}");
+    })
+    .await;
+}
+
+/// Every view at 360 px: nothing wider than the screen, every control named and reachable by
+/// keyboard (no control taken out of the tab order).
+async fn fits_a_phone(driver: &Driver, web: &WebDriver, view: &str) {
+    until(driver, web, &format!("{view} drawn"), || async {
+        script(web, "return document.getElementById('field').dataset.ready === 'yes'").await == json!(true)
+    })
+    .await;
+    let report = script(
+        web,
+        "const wide = document.documentElement.scrollWidth > window.innerWidth;
+         const unnamed = Array.from(document.querySelectorAll('button, a[href], input, select, textarea, canvas'))
+           .filter((el) => {
+             if (el.tabIndex < 0 && el.tagName !== 'CANVAS') return true;
+             const label = el.id && document.querySelector(`label[for='${el.id}']`);
+             const name = (el.getAttribute('aria-label') || (label && label.textContent) || el.textContent || '').trim();
+             return name === '';
+           })
+           .map((el) => el.outerHTML.slice(0, 80));
+         return { wide, width: document.documentElement.scrollWidth, unnamed };",
+    )
+    .await;
+    assert_eq!(report["wide"], false, "{view} is wider than the phone: {report}");
+    assert_eq!(report["unnamed"], json!([]), "{view} has controls without a name: {report}");
+}
+
+#[tokio::test]
+async fn at_360_px_nothing_sticks_out_and_every_control_is_named() {
+    let app = spawn_app().await;
+    let (_c, wo, _) = field(&app).await;
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-360", &web, async {
+        web.goto(format!("{}/field/", app.address)).await.unwrap();
+        fits_a_phone(&driver, &web, "sign-in").await;
+        signed_in(&driver, &web, &app, &wo).await;
+        fits_a_phone(&driver, &web, "work orders").await;
+        web.find(By::Css(&format!("[data-order='{wo}']"))).await.unwrap().click().await.unwrap();
+        wait_for(&web, By::Id("check-in")).await;
+        fits_a_phone(&driver, &web, "work order").await;
+        click(&web, "check-in").await;
+        until(&driver, &web, "check-out offered", || enabled(&web, "check-out")).await;
+        record_one_line_sheet(&driver, &web, "3840000").await;
+        fits_a_phone(&driver, &web, "signing").await;
+        web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
+        wait_for(&web, By::Id("outbox")).await;
+        fits_a_phone(&driver, &web, "outbox").await;
+        // Keyboard alone: Tab reaches the first work order's controls.
+        web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+        wait_for(&web, By::Id("save-note")).await;
+        let mut reached = Vec::new();
+        for _ in 0..20 {
+            web.action_chain().send_keys(Key::Tab).perform().await.unwrap();
+            reached.push(script(&web, "return document.activeElement.id").await);
+        }
+        for id in ["check-out", "note", "save-note", "photo"] {
+            assert!(reached.contains(&json!(id)), "Tab never reaches #{id}: {reached:?}");
         }
     })
     .await;
