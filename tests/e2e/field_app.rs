@@ -368,7 +368,7 @@ async fn a_refused_act_shows_its_reason_and_the_acts_behind_it_apply() {
         // bureau: the claim is no longer in repair. The phone has not heard.
         crate::sync::office_submits_a_sheet(&app, &c, &claim).await;
         app.stop().await;
-        web.find(By::Css(&format!("[data-order='{wo}']"))).await.unwrap().click().await.unwrap();
+        web.find(By::Css(format!("[data-order='{wo}']"))).await.unwrap().click().await.unwrap();
         click(&web, "check-in").await;
         until(&driver, &web, "check-out offered", || enabled(&web, "check-out")).await;
         record_one_line_sheet(&driver, &web, "120").await;
@@ -500,7 +500,7 @@ async fn at_360_px_nothing_sticks_out_and_every_control_is_named() {
         fits_a_phone(&driver, &web, "sign-in").await;
         signed_in(&driver, &web, &app, &wo).await;
         fits_a_phone(&driver, &web, "work orders").await;
-        web.find(By::Css(&format!("[data-order='{wo}']"))).await.unwrap().click().await.unwrap();
+        web.find(By::Css(format!("[data-order='{wo}']"))).await.unwrap().click().await.unwrap();
         wait_for(&web, By::Id("check-in")).await;
         fits_a_phone(&driver, &web, "work order").await;
         click(&web, "check-in").await;
