@@ -524,3 +524,228 @@ async fn at_360_px_nothing_sticks_out_and_every_control_is_named() {
     })
     .await;
 }
+
+/// The files the phone holds: (sha256, upload address, uploaded).
+async fn held_files(web: &WebDriver) -> Vec<(String, Option<String>, bool)> {
+    let files = web
+        .execute_async(
+            "const done = arguments[0];
+             const open = indexedDB.open('baoxiu-field');
+             open.onsuccess = () => {
+               const all = open.result.transaction('blobs').objectStore('blobs').getAll();
+               all.onsuccess = () => done(all.result.map((b) => [b.sha256, b.uploadUrl, b.uploaded]));
+             };",
+            Vec::<Value>::new(),
+        )
+        .await
+        .unwrap()
+        .json()
+        .clone();
+    files
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f[0].as_str().unwrap().to_string(), f[1].as_str().map(str::to_string), f[2] == json!(true)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_photo_upload_cut_off_by_the_server_stopping_resumes_from_its_offset() {
+    let mut app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = photos::noisy_jpeg(1200, 900, 9);
+    let path = dir.path().join("wall.jpg");
+    std::fs::write(&path, &photo).unwrap();
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-resume", &web, async {
+        signed_in(&driver, &web, &app, &wo).await;
+        // A slow uplink, so the server can stop halfway.
+        web.cdp().send_raw("Network.enable", json!({})).await.unwrap();
+        let slow =
+            json!({"offline": false, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 150_000});
+        web.cdp().send_raw("Network.emulateNetworkConditions", slow).await.unwrap();
+        web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+        until(&driver, &web, "a photo taken", || async {
+            match web.find(By::Id("photo")).await {
+                Ok(input) => input.send_keys(path.to_str().unwrap()).await.is_ok(),
+                Err(_) => false,
+            }
+        })
+        .await;
+        // Once the server holds part of the file, it stops.
+        let started = Instant::now();
+        let (upload, offset) = loop {
+            if let Some((_, Some(url), _)) = held_files(&web).await.into_iter().next() {
+                let head = app
+                    .client
+                    .head(format!("{}{url}", app.address))
+                    .bearer_auth(&c.technician.access)
+                    .header("Tus-Resumable", "1.0.0")
+                    .send()
+                    .await
+                    .unwrap();
+                let offset: u64 = head
+                    .headers()
+                    .get("upload-offset")
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or(0);
+                if offset > 0 {
+                    break (Some(url), offset);
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "no part of the photo reached the server");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(offset < photo.len() as u64, "the whole photo went before the cut");
+        app.stop().await;
+        web.cdp()
+            .send_raw(
+                "Network.emulateNetworkConditions",
+                json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+            )
+            .await
+            .unwrap();
+
+        app.start_again().await;
+        web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
+        click(&web, "send-now").await;
+        until(&driver, &web, "the photo applied", || async {
+            fates(&web).await == [("evidence_attached".to_string(), "applied".to_string())]
+        })
+        .await;
+        // The same upload went on from where the server had it: no second upload was begun.
+        let files = held_files(&web).await;
+        assert_eq!(files, [(photos::sha256(&photo), upload.clone(), true)]);
+        let evidence = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
+        assert!(evidence
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["file"]["sha256"] == photos::sha256(&photo).as_str()));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_update_while_acts_are_queued_keeps_them_and_sends_them_after_the_switch() {
+    let app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-update", &web, async {
+        signed_in(&driver, &web, &app, &wo).await;
+        // Sending fails (no route to the sync endpoints), the rest of the server answers.
+        web.cdp().send_raw("Network.enable", json!({})).await.unwrap();
+        let blocked = json!({"urls": ["*/api/sync/*", "*/api/v1/uploads*"]});
+        web.cdp().send_raw("Network.setBlockedURLs", blocked).await.unwrap();
+        web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+        click(&web, "check-in").await;
+        until(&driver, &web, "check-out offered", || enabled(&web, "check-out")).await;
+        type_into(&web, "note", "更新前记下的。").await;
+        click(&web, "save-note").await;
+        until(&driver, &web, "two acts queued", || async {
+            text_of(&web, "outbox-link").await.contains("待发送 2")
+        })
+        .await;
+
+        // A new version is served: the app installs it beside the running one (as it does when
+        // /field/version names another) and offers to switch, saying the queue is kept.
+        script(
+            &web,
+            "navigator.serviceWorker.register('/field/sw.js?v=next', { scope: '/field/' }); return 1;",
+        )
+        .await;
+        until(&driver, &web, "the update offered", || async {
+            text_of(&web, "update").await.contains("2 项会完整保留")
+        })
+        .await;
+        click(&web, "switch-version").await;
+        until(&driver, &web, "the new version in control", || async {
+            script(&web, "return navigator.serviceWorker.controller?.scriptURL ?? ''")
+                .await
+                .as_str()
+                .is_some_and(|url| url.ends_with("v=next"))
+        })
+        .await;
+        let caches = web
+            .execute_async("caches.keys().then(arguments[0]);", Vec::<Value>::new())
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        assert_eq!(caches, json!(["baoxiu-field-next"]), "the old version's cache is gone");
+
+        // Nothing was lost in the switch; sending works again and both acts apply.
+        web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
+        until(&driver, &web, "the queue after the switch", || async {
+            fates(&web).await.iter().filter(|(_, state)| state == "waiting").count() == 2
+        })
+        .await;
+        web.cdp().send_raw("Network.setBlockedURLs", json!({"urls": []})).await.unwrap();
+        click(&web, "send-now").await;
+        until(&driver, &web, "both applied", || async {
+            let f = fates(&web).await;
+            f.len() == 2 && f.iter().all(|(_, state)| state == "applied")
+        })
+        .await;
+        let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body;
+        assert!(order["visits"][0]["notes"].as_str().unwrap_or_default().contains("更新前记下的"), "{order}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_session_that_ends_keeps_the_queue_until_the_technician_signs_in_again() {
+    let app = spawn_app().await;
+    let (c, wo, _) = field(&app).await;
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-signed-out", &web, async {
+        signed_in(&driver, &web, &app, &wo).await;
+        // The session ends on the server (an administrator's revocation looks the same): the
+        // phone's access and refresh tokens both stop working.
+        let token = web
+            .execute_async(
+                "const done = arguments[0];
+                 const open = indexedDB.open('baoxiu-field');
+                 open.onsuccess = () => {
+                   const got = open.result.transaction('meta').objectStore('meta').get('access_token');
+                   got.onsuccess = () => done(got.result);
+                 };",
+                Vec::<Value>::new(),
+            )
+            .await
+            .unwrap()
+            .json()
+            .as_str()
+            .unwrap()
+            .to_string();
+        let ended =
+            app.client.post(format!("{}/api/v1/auth/logout", app.address)).bearer_auth(&token).send().await;
+        assert_eq!(ended.unwrap().status(), 204);
+
+        web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+        click(&web, "check-in").await;
+        until(&driver, &web, "asked to sign in again", || async {
+            web.find(By::Id("signin-again-form")).await.is_ok()
+        })
+        .await;
+        assert!(text_of(&web, "outbox-link").await.contains("待发送 1"), "the check-in waits");
+        type_into(&web, "field-username", "technician").await;
+        type_into(&web, "field-password", "baoxiu-demo").await;
+        click(&web, "field-sign-in").await;
+        until(&driver, &web, "the check-in sent", || async {
+            text_of(&web, "outbox-link").await.contains("待发送 0")
+        })
+        .await;
+        let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body;
+        assert_eq!(order["visits"].as_array().map(Vec::len), Some(1), "{order}");
+    })
+    .await;
+}
