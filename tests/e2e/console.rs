@@ -653,7 +653,13 @@ async fn pages_allow_scripts_from_the_server_only_and_the_assets_are_the_vendore
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../server/assets/SHA256SUMS")).unwrap();
     for line in sums.lines() {
         let (sum, name) = line.split_once("  ").unwrap();
-        let reply = app.client.get(format!("{}/assets/{name}", app.address)).send().await.unwrap();
+        // The field app's files are served under /field/, its modules under /field/js/.
+        let path = match name.strip_prefix("field/") {
+            Some(module) if module.ends_with(".js") && module != "sw.js" => format!("/field/js/{module}"),
+            Some(file) => format!("/field/{file}"),
+            None => format!("/assets/{name}"),
+        };
+        let reply = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
         assert_eq!(reply.status(), StatusCode::OK, "{name}");
         assert_eq!(reply.headers()["x-content-type-options"], "nosniff");
         let bytes = reply.bytes().await.unwrap();

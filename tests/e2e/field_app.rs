@@ -270,6 +270,8 @@ async fn offline_from_check_in_to_signature_everything_applies_once_in_order() {
             .unwrap();
         type_into(&web, "signer-name", "王秀英").await;
         type_into(&web, "signer-phone", "13805310000").await;
+        crate::browser::for_the_docs_at(&web, "field-signing.png", 360).await;
+        web.set_window_rect(0, 0, 360, 800).await.unwrap();
         click(&web, "confirm-signature").await;
         until(&driver, &web, "check-out offered", || enabled(&web, "check-out")).await;
         let here = json!({"latitude": 36.6512, "longitude": 117.1201, "accuracy": 12});
@@ -285,6 +287,35 @@ async fn offline_from_check_in_to_signature_everything_applies_once_in_order() {
         web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
         until(&driver, &web, "seven acts waiting", || async { fates(&web).await.len() == 7 }).await;
         assert!(fates(&web).await.iter().all(|(_, state)| state == "waiting"));
+
+        // What the phone holds can be exported for the office, photos and drawing included.
+        let downloads = tempfile::tempdir().unwrap();
+        let to = json!({"behavior": "allow", "downloadPath": downloads.path()});
+        web.cdp().send_raw("Browser.setDownloadBehavior", to).await.unwrap();
+        click(&web, "export").await;
+        let started = Instant::now();
+        let exported: Value = loop {
+            let file = std::fs::read_dir(downloads.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .find(|f| f.file_name().to_string_lossy().ends_with(".json"));
+            if let Some(file) = file {
+                if let Ok(value) = serde_json::from_slice(&std::fs::read(file.path()).unwrap()) {
+                    break value;
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(15), "nothing exported");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(exported["unsent"].as_array().unwrap().len(), 7);
+        assert_eq!(exported["files"].as_object().unwrap().len(), 3, "two photos and the drawing");
+        for (_, sha) in &shots {
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(exported["files"][sha]["base64"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(&photos::sha256(&bytes), sha);
+        }
 
         // The server is back on the same data: the technician sends.
         app.start_again().await;
@@ -673,13 +704,11 @@ async fn an_update_while_acts_are_queued_keeps_them_and_sends_them_after_the_swi
                 .is_some_and(|url| url.ends_with("v=next"))
         })
         .await;
-        let caches = web
-            .execute_async("caches.keys().then(arguments[0]);", Vec::<Value>::new())
-            .await
-            .unwrap()
-            .json()
-            .clone();
-        assert_eq!(caches, json!(["baoxiu-field-next"]), "the old version's cache is gone");
+        until(&driver, &web, "the old version's cache gone", || async {
+            let caches = web.execute_async("caches.keys().then(arguments[0]);", Vec::<Value>::new()).await;
+            caches.is_ok_and(|c| c.json() == &json!(["baoxiu-field-next"]))
+        })
+        .await;
 
         // Nothing was lost in the switch; sending works again and both acts apply.
         web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
@@ -748,4 +777,156 @@ async fn a_session_that_ends_keeps_the_queue_until_the_technician_signs_in_again
         assert_eq!(order["visits"].as_array().map(Vec::len), Some(1), "{order}");
     })
     .await;
+}
+
+/// The benchmark of `scripts/bench-field` (run by hand, not in CI): a release build of the server
+/// (`BAOXIU_BENCH_FIELD_SERVER`, the `baoxiu` binary) on a fresh SQLite folder with the demo
+/// estate, and the technician's app in Chromium on the same machine. Prints the app shell's size,
+/// the time to open it with no server (median of five reloads), and the time to send a queue of
+/// 200 acts and 10 photos once the server is back.
+#[tokio::test]
+#[ignore = "a benchmark: scripts/bench-field"]
+async fn benchmark_the_field_app() {
+    let binary =
+        std::env::var("BAOXIU_BENCH_FIELD_SERVER").expect("BAOXIU_BENCH_FIELD_SERVER names the server");
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let address = format!("http://127.0.0.1:{port}");
+    let run = |args: &[&str]| {
+        let mut command = tokio::process::Command::new(&binary);
+        command
+            .args(args)
+            .env("BAOXIU_DATA_DIR", data.path())
+            .env("BAOXIU_BIND", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true);
+        command
+    };
+    assert!(run(&["demo"]).status().await.unwrap().success(), "the demo loads");
+    let serve = || async {
+        let child = run(&["serve"]).spawn().unwrap();
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        while !client.get(format!("{address}/ready")).send().await.is_ok_and(|r| r.status().is_success()) {
+            assert!(started.elapsed() < Duration::from_secs(30), "the server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        child
+    };
+    let mut server = serve().await;
+
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-benchmark", &web, async {
+        web.goto(format!("{address}/field/")).await.unwrap();
+        type_into(&web, "field-username", "technician").await;
+        type_into(&web, "field-password", "baoxiu-demo").await;
+        click(&web, "field-sign-in").await;
+        until(&driver, &web, "the demo's work order", || async { web.find(By::Css("[data-order]")).await.is_ok() })
+            .await;
+        until(&driver, &web, "the service worker in control", || async {
+            script(&web, "return !!navigator.serviceWorker.controller").await == json!(true)
+        })
+        .await;
+        let shell = web
+            .execute_async(
+                "caches.keys().then(async (names) => {
+                   const cache = await caches.open(names[0]);
+                   let bytes = 0;
+                   for (const request of await cache.keys()) bytes += (await (await cache.match(request)).arrayBuffer()).byteLength;
+                   arguments[0]([names[0], (await cache.keys()).length, bytes]);
+                 });",
+                Vec::<Value>::new(),
+            )
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        println!("app shell: {} files, {} bytes ({})", shell[1], shell[2], shell[0]);
+        let order = script(&web, "return document.querySelector('[data-order]').dataset.order").await;
+        let order = order.as_str().unwrap().to_string();
+        web.goto(format!("{address}/field/#wo={order}")).await.unwrap();
+        click(&web, "check-in").await;
+        until(&driver, &web, "on site", || enabled(&web, "check-out")).await;
+        until(&driver, &web, "the check-in sent", || async { text_of(&web, "outbox-link").await.contains("待发送 0") })
+            .await;
+
+        server.start_kill().unwrap();
+        server.wait().await.unwrap();
+        let mut opens = Vec::new();
+        for _ in 0..5 {
+            let started = Instant::now();
+            web.refresh().await.unwrap();
+            until(&driver, &web, "the app open offline", || async {
+                script(&web, "return document.getElementById('field')?.dataset.ready === 'yes'").await == json!(true)
+            })
+            .await;
+            opens.push(started.elapsed());
+        }
+        opens.sort();
+        println!("open with no server: median {:?} (of {:?})", opens[2], opens);
+
+        // 200 acts (visit notes) and 10 photos, queued through the app's own store.
+        let photos: Vec<String> = (0..10)
+            .map(|n| {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD.encode(photos::jpeg(1600, 1200, 500 + n, None))
+            })
+            .collect();
+        let queued = web
+            .execute_async(
+                "const [order, photos, done] = arguments;
+                 Promise.all([import('/field/js/store.js'), import('/field/js/canonical.js'), import('/field/js/sync.js')])
+                 .then(async ([store, canonical, sync]) => {
+                   const held = (await store.claims()).find((c) => c.work_orders.some((w) => w.id === order));
+                   const add = async (kind, base, payload, blobs) => store.enqueue(
+                     { id: sync.uuid7(), kind, base_version: base, payload, payload_hash: await canonical.canonicalHash(payload), shown: {} }, blobs);
+                   for (let n = 0; n < 200; n++) await add('visit_note', null, { work_order_id: order, note: '记录 ' + n }, []);
+                   for (const b64 of photos) {
+                     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+                     const blob = new Blob([bytes], { type: 'image/jpeg' });
+                     const sha256 = await canonical.sha256Hex(blob);
+                     await add('evidence_attached', held.claim.version, { claim_id: held.claim.id, sha256, kind: 'during' },
+                               [{ sha256, blob, name: 'p.jpg', size: blob.size, type: 'image/jpeg' }]);
+                   }
+                   done((await store.outbox()).filter((r) => r.state === 'waiting').length);
+                 }).catch((e) => done(String(e)));",
+                vec![json!(order), json!(photos)],
+            )
+            .await
+            .unwrap()
+            .json()
+            .clone();
+        assert_eq!(queued, json!(210), "{queued}");
+        let photo_bytes: usize = photos.iter().map(|p| p.len() * 3 / 4).sum();
+
+        server = serve().await;
+        web.goto(format!("{address}/field/#outbox")).await.unwrap();
+        let started = Instant::now();
+        click(&web, "send-now").await;
+        let mut polls = 0;
+        loop {
+            let left = script(
+                &web,
+                "return document.getElementById('outbox-link').textContent",
+            )
+            .await;
+            if left.as_str().unwrap_or_default().starts_with("待发送 0") {
+                break;
+            }
+            polls += 1;
+            assert!(started.elapsed() < Duration::from_secs(600), "still sending: {left}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let sent = started.elapsed();
+        let applied = fates(&web).await.iter().filter(|(_, state)| state == "applied").count();
+        println!(
+            "send after reconnecting: 200 acts and 10 photos ({:.1} MB) in {:.2} s ({applied} applied, {polls} polls)",
+            photo_bytes as f64 / 1_048_576.0,
+            sent.as_secs_f64()
+        );
+        assert_eq!(applied, 211, "the check-in, 200 notes and 10 photos");
+    })
+    .await;
+    let _ = server.start_kill();
 }

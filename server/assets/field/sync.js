@@ -218,7 +218,14 @@ async function uploadAll(onProgress) {
       const record = await store.blob(sha);
       if (!record || record.uploaded) continue;
       try {
-        await upload(record, onProgress);
+        try {
+          await upload(record, onProgress);
+        } catch (e) {
+          // An access token that lapsed while offline: renewed once, and the upload resumes.
+          if (!(e instanceof SignedOut)) throw e;
+          await refresh();
+          await upload(await store.blob(sha), onProgress);
+        }
       } catch (e) {
         if (!(e instanceof Refused)) throw e;
         for (const other of rows.filter((r) => r.blobs.includes(sha))) {
@@ -234,8 +241,10 @@ async function uploadAll(onProgress) {
 /** Pushes the outbox in order, in batches the server accepts, recording each answer. */
 async function pushAll() {
   const deviceId = await store.meta("device_id");
+  // Halved when the server finds a batch too large (413), never below one act.
+  let cap = LIMIT_MUTATIONS;
   for (;;) {
-    const batch = await store.numberReady(LIMIT_MUTATIONS);
+    const batch = await store.numberReady(cap);
     if (batch.length === 0) return;
     const body = {
       protocol_version: PROTOCOL_VERSION,
@@ -249,11 +258,20 @@ async function pushAll() {
         payload_hash: r.payload_hash,
       })),
     };
-    const response = await api("/api/sync/push", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
+    let response;
+    try {
+      response = await api("/api/sync/push", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (e) {
+      if (e instanceof Refused && e.status === 413 && batch.length > 1) {
+        cap = Math.max(1, Math.floor(batch.length / 2));
+        continue;
+      }
+      throw e;
+    }
     const answer = await response.json();
     await store.recordResults(answer.results);
     await requeueRetryable(answer.results);

@@ -1,15 +1,17 @@
 //! The demo estate's claims, so that every party has work on a fresh machine: the bureau's queue,
-//! a claim waiting on the developer's answer, one waiting on the repair unit's plan, and one whose
-//! cost sheet waits for the owner's signature. Each is taken to its stage by the demo's own people
+//! a claim waiting on the developer's answer, one waiting on the repair unit's plan, one in repair
+//! with a work order for the technician's field app, and one whose cost sheet waits for the
+//! owner's signature. Each is taken to its stage by the demo's own people
 //! through the same use cases the API and the pages call. Loaded once: nothing when the estate has
 //! claims already.
 
 use serde_json::{json, Value};
 
 use crate::db::registry as reg;
-use crate::domain::ids::ClaimId;
+use crate::domain::ids::{ClaimId, WorkOrderId};
 use crate::error::{AppError, AppResult};
 use crate::service::claims::{self as claims, SignRequest, SimpleStep, StepRequest};
+use crate::service::work_orders;
 use crate::service::Caller;
 use crate::state::AppState;
 
@@ -23,6 +25,8 @@ enum Stage {
     /// The repair unit is designated and owes its plan (Art. 21-22).
     Approved,
     PlanSubmitted,
+    /// In repair, with a work order assigned to the demo technician: the field app's work.
+    InRepair,
     /// The cost sheet waits for the owner's signature (Art. 22).
     AwaitingSignature,
     CostSheetSubmitted,
@@ -38,6 +42,7 @@ const CLAIMS: &[(&str, &str, &str, &str, Stage)] = &[
     ("owner", "seepage", "次卧外墙", "次卧外墙内侧渗水，墙纸起鼓。", Stage::AwaitingSignature),
     ("owner-1-1-302", "seepage", "厨房顶棚", "厨房顶棚渗水，吊顶变形。", Stage::DeveloperAsked),
     ("owner-1-1-401", "seepage", "北阳台墙面", "北阳台墙面渗水，墙皮剥落。", Stage::Approved),
+    ("owner-1-1-402", "seepage", "卫生间与卧室隔墙", "卫生间隔墙渗水，卧室踢脚线发黑。", Stage::InRepair),
 ];
 
 fn from<T: serde::de::DeserializeOwned>(value: Value) -> AppResult<T> {
@@ -119,6 +124,14 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
         }
         claims::decide_plan(state, &reviewer, &id, from(json!({"decision": "approve"}))?).await?;
         claims::simple(state, &technician, &id, SimpleStep::StartRepair, note()).await?;
+        if *stage == Stage::InRepair {
+            let order = json!({"description": "上门维修：重做卫生间防水层"});
+            let order = work_orders::create(state, &technician, &id, from(order)?).await?;
+            let order: WorkOrderId = order.id.parse().map_err(AppError::internal)?;
+            let to = json!({"technician_id": technician.id});
+            work_orders::assign(state, &technician, &order, from(to)?).await?;
+            continue;
+        }
         let sheet = json!({"lines": [
             {"kind": "material", "description": "聚氨酯防水涂料", "unit": "m²", "quantity": "10", "unit_price": "40.00", "plan_line": 1},
             {"kind": "labour", "description": "防水施工", "unit": "工日", "quantity": "3", "unit_price": "350.00", "plan_line": 2}
