@@ -552,6 +552,20 @@ async fn at_360_px_nothing_sticks_out_and_every_control_is_named() {
         for id in ["check-out", "note", "save-note", "photo"] {
             assert!(reached.contains(&json!(id)), "Tab never reaches #{id}: {reached:?}");
         }
+        // English by the same switch as the other pages, every text of the view with it.
+        click(&web, "language").await;
+        until(&driver, &web, "the app in English", || async {
+            text_of(&web, "view").await.contains("My work orders")
+        })
+        .await;
+        assert_eq!(script(&web, "return document.documentElement.lang").await, json!("en"));
+        assert!(text_of(&web, "status").await.contains("data as of"));
+        let chinese = script(
+            &web,
+            r"return /[\u4e00-\u9fff]/.test(document.querySelector('header').innerText.replace('中文', ''))",
+        )
+        .await;
+        assert_eq!(chinese, json!(false), "Chinese left in the English header");
     })
     .await;
 }
