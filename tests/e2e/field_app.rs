@@ -808,6 +808,10 @@ async fn benchmark_the_field_app() {
     let address = format!("http://127.0.0.1:{port}");
     let run = |args: &[&str]| {
         let mut command = tokio::process::Command::new(&binary);
+        // The run's own BAOXIU_* variables are not server settings (the server refuses unknown ones).
+        for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("BAOXIU_")) {
+            command.env_remove(name);
+        }
         command
             .args(args)
             .env("BAOXIU_DATA_DIR", data.path())
@@ -816,9 +820,9 @@ async fn benchmark_the_field_app() {
             .kill_on_drop(true);
         command
     };
-    assert!(run(&["demo"]).status().await.unwrap().success(), "the demo loads");
+    // The demo is loaded once (its claims too); started again, the server finds it there.
     let serve = || async {
-        let child = run(&["serve"]).spawn().unwrap();
+        let child = run(&["serve", "--demo"]).spawn().unwrap();
         let client = reqwest::Client::new();
         let started = Instant::now();
         while !client.get(format!("{address}/ready")).send().await.is_ok_and(|r| r.status().is_success()) {
@@ -867,18 +871,16 @@ async fn benchmark_the_field_app() {
 
         server.start_kill().unwrap();
         server.wait().await.unwrap();
+        // From the start of the page's load to its work shown, as the page measured it.
         let mut opens = Vec::new();
         for _ in 0..5 {
-            let started = Instant::now();
             web.refresh().await.unwrap();
-            until(&driver, &web, "the app open offline", || async {
-                script(&web, "return document.getElementById('field')?.dataset.ready === 'yes'").await == json!(true)
-            })
-            .await;
-            opens.push(started.elapsed());
+            let ready = "return document.getElementById('field')?.dataset.readyAfter ?? null";
+            until(&driver, &web, "the app open offline", || async { script(&web, ready).await.is_string() }).await;
+            opens.push(script(&web, ready).await.as_str().unwrap().parse::<u64>().unwrap());
         }
         opens.sort();
-        println!("open with no server: median {:?} (of {:?})", opens[2], opens);
+        println!("open with no server: median {} ms (of {opens:?} ms)", opens[2]);
 
         // 200 acts (visit notes) and 10 photos, queued through the app's own store.
         let photos: Vec<String> = (0..10)

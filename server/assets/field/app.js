@@ -925,6 +925,8 @@ async function start() {
   });
   await route();
   shell.dataset.ready = "yes";
+  // Milliseconds from the start of the page's load to the work shown (scripts/bench-field).
+  shell.dataset.readyAfter = String(Math.round(performance.now()));
   renderStorage();
   watchForUpdates().catch(() => {});
   if (await store.meta("device_id")) drain();
