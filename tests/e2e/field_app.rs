@@ -52,7 +52,21 @@ async fn signed_in(driver: &Driver, web: &WebDriver, app: &TestApp, work_order: 
     let order = format!("[data-order='{work_order}']");
     until(driver, web, "the work order listed", || async { web.find(By::Css(&order)).await.is_ok() }).await;
     until(driver, web, "the service worker in control", || async {
-        script(web, "return !!navigator.serviceWorker.controller").await == json!(true)
+        let state = web
+            .execute_async(
+                "navigator.serviceWorker.getRegistration('/field/').then((r) => arguments[0](
+                   [!!navigator.serviceWorker.controller, r?.active?.state ?? null, r?.installing?.state ?? null, r?.waiting?.state ?? null, r?.active?.scriptURL ?? null]));",
+                Vec::<Value>::new(),
+            )
+            .await
+            .map(|v| v.json().clone())
+            .unwrap_or_default();
+        let in_control = state[0] == json!(true);
+        if !in_control {
+            // Printed with the failure, should the worker never take control.
+            eprintln!("service worker (controller, active, installing, waiting, script): {state}");
+        }
+        in_control
     })
     .await;
 }
@@ -164,10 +178,7 @@ async fn the_javascript_canonical_hash_equals_the_rust_one_for_every_vector() {
 async fn offline_from_check_in_to_signature_everything_applies_once_in_order() {
     let mut app = spawn_app().await;
     let (c, wo, _) = field(&app).await;
-    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (claim, _) = crate::sync::claim_of(&app, &c.technician, &wo).await;
     let dir = tempfile::tempdir().unwrap();
     let shots: Vec<(std::path::PathBuf, String)> = (1..=2)
         .map(|n| {
@@ -211,13 +222,7 @@ async fn offline_from_check_in_to_signature_everything_applies_once_in_order() {
         type_into(&web, "note", "顶棚渗水点已找到，在卫生间防水层。").await;
         click(&web, "save-note").await;
         for (n, (path, _)) in shots.iter().enumerate() {
-            until(&driver, &web, "a photo taken", || async {
-                match web.find(By::Id("photo")).await {
-                    Ok(input) => input.send_keys(path.to_str().unwrap()).await.is_ok(),
-                    Err(_) => false,
-                }
-            })
-            .await;
+            take_photo(&driver, &web, path).await;
             until(&driver, &web, "the photo shown", || async {
                 web.find_all(By::Css("#photos li")).await.map(|l| l.len()).unwrap_or(0) == n + 1
             })
@@ -387,10 +392,7 @@ async fn record_one_line_sheet(driver: &Driver, web: &WebDriver, price: &str) ->
 async fn a_refused_act_shows_its_reason_and_the_acts_behind_it_apply() {
     let mut app = spawn_app().await;
     let (c, wo, _) = field(&app).await;
-    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (claim, _) = crate::sync::claim_of(&app, &c.technician, &wo).await;
     let driver = chromedriver().await;
     let web = phone(&driver).await;
     story("field-refused", &web, async {
@@ -570,27 +572,49 @@ async fn at_360_px_nothing_sticks_out_and_every_control_is_named() {
     .await;
 }
 
+/// What the app's IndexedDB store `store` holds: every record, or the one under `key`.
+async fn stored(web: &WebDriver, store: &str, key: Option<&str>) -> Value {
+    web.execute_async(
+        "const [store, key, done] = arguments;
+         const open = indexedDB.open('baoxiu-field');
+         open.onsuccess = () => {
+           const records = open.result.transaction(store).objectStore(store);
+           const got = key === null ? records.getAll() : records.get(key);
+           got.onsuccess = () => done(got.result ?? null);
+         };",
+        vec![json!(store), json!(key)],
+    )
+    .await
+    .unwrap()
+    .json()
+    .clone()
+}
+
+/// Chooses a photo on the work order's page (the camera, on a phone).
+async fn take_photo(driver: &Driver, web: &WebDriver, path: &std::path::Path) {
+    until(driver, web, "a photo taken", || async {
+        match web.find(By::Id("photo")).await {
+            Ok(input) => input.send_keys(path.to_str().unwrap()).await.is_ok(),
+            Err(_) => false,
+        }
+    })
+    .await;
+}
+
 /// The files the phone holds: (sha256, upload address, uploaded).
 async fn held_files(web: &WebDriver) -> Vec<(String, Option<String>, bool)> {
-    let files = web
-        .execute_async(
-            "const done = arguments[0];
-             const open = indexedDB.open('baoxiu-field');
-             open.onsuccess = () => {
-               const all = open.result.transaction('blobs').objectStore('blobs').getAll();
-               all.onsuccess = () => done(all.result.map((b) => [b.sha256, b.uploadUrl, b.uploaded]));
-             };",
-            Vec::<Value>::new(),
-        )
+    stored(web, "blobs", None)
         .await
-        .unwrap()
-        .json()
-        .clone();
-    files
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f[0].as_str().unwrap().to_string(), f[1].as_str().map(str::to_string), f[2] == json!(true)))
+        .map(|f| {
+            (
+                f["sha256"].as_str().unwrap().to_string(),
+                f["uploadUrl"].as_str().map(str::to_string),
+                f["uploaded"] == json!(true),
+            )
+        })
         .collect()
 }
 
@@ -598,10 +622,7 @@ async fn held_files(web: &WebDriver) -> Vec<(String, Option<String>, bool)> {
 async fn a_photo_upload_cut_off_by_the_server_stopping_resumes_from_its_offset() {
     let mut app = spawn_app().await;
     let (c, wo, _) = field(&app).await;
-    let claim = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await.body["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (claim, _) = crate::sync::claim_of(&app, &c.technician, &wo).await;
     let dir = tempfile::tempdir().unwrap();
     let photo = photos::noisy_jpeg(1200, 900, 9);
     let path = dir.path().join("wall.jpg");
@@ -616,13 +637,7 @@ async fn a_photo_upload_cut_off_by_the_server_stopping_resumes_from_its_offset()
             json!({"offline": false, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 150_000});
         web.cdp().send_raw("Network.emulateNetworkConditions", slow).await.unwrap();
         web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
-        until(&driver, &web, "a photo taken", || async {
-            match web.find(By::Id("photo")).await {
-                Ok(input) => input.send_keys(path.to_str().unwrap()).await.is_ok(),
-                Err(_) => false,
-            }
-        })
-        .await;
+        take_photo(&driver, &web, &path).await;
         // Once the server holds part of the file, it stops.
         let started = Instant::now();
         let (upload, offset) = loop {
@@ -753,22 +768,7 @@ async fn a_session_that_ends_keeps_the_queue_until_the_technician_signs_in_again
         signed_in(&driver, &web, &app, &wo).await;
         // The session ends on the server (an administrator's revocation looks the same): the
         // phone's access and refresh tokens both stop working.
-        let token = web
-            .execute_async(
-                "const done = arguments[0];
-                 const open = indexedDB.open('baoxiu-field');
-                 open.onsuccess = () => {
-                   const got = open.result.transaction('meta').objectStore('meta').get('access_token');
-                   got.onsuccess = () => done(got.result);
-                 };",
-                Vec::<Value>::new(),
-            )
-            .await
-            .unwrap()
-            .json()
-            .as_str()
-            .unwrap()
-            .to_string();
+        let token = stored(&web, "meta", Some("access_token")).await.as_str().unwrap().to_string();
         let ended =
             app.client.post(format!("{}/api/v1/auth/logout", app.address)).bearer_auth(&token).send().await;
         assert_eq!(ended.unwrap().status(), 204);

@@ -13,7 +13,12 @@ A claim's steps succeed only in the claim's state and for the party whose move i
 the server tells the signed-in party now (`GET /api/v1/claims`, `next_step`), is that step, so the
 fuzzer's values meet the rules behind the state machine rather than only its refusals; a signature
 names the latest revision and the hash the party was shown, as the signing page does.
+
+Resumable uploads speak tus: a creation names its length and the file's SHA-256 in base64
+metadata, a chunk starts at the offset the server holds; `/metrics` takes the metrics token
+(`BAOXIU_ST_METRICS`), and a refresh spends a refresh token of a session of its own (ids.py).
 """
+import base64
 import json
 import os
 import time
@@ -27,6 +32,7 @@ schemathesis.serializer.alias("application/offset+octet-stream", "application/oc
 IDS = json.load(open(os.environ["BAOXIU_ST_IDS"])) if os.environ.get("BAOXIU_ST_IDS") else {}
 BASE = os.environ.get("BAOXIU_ST_BASE", "")
 TOKEN = os.environ.get("BAOXIU_ST_TOKEN", "")
+METRICS = os.environ.get("BAOXIU_ST_METRICS", "")
 
 # The collection a body field's id belongs to.
 FIELDS = {
@@ -68,6 +74,18 @@ def api(path):
     try:
         with urllib.request.urlopen(req, timeout=30) as res:
             return json.load(res)
+    except Exception:
+        return None
+
+
+def upload_offset(path):
+    """Where a tus upload stands on the server, or None."""
+    req = urllib.request.Request(
+        BASE + path, method="HEAD", headers={"Authorization": "Bearer " + TOKEN, "Tus-Resumable": "1.0.0"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res.headers.get("Upload-Offset")
     except Exception:
         return None
 
@@ -136,4 +154,32 @@ def map_case(context, case):
         for key, value in list(case.body.items()):
             if key in FIELDS and isinstance(value, str):
                 case.body[key] = known(FIELDS[key], value)
+        if "refresh_token" in case.body and IDS.get("refresh_token") and seed_of(case.body) % 4:
+            case.body["refresh_token"] = IDS["refresh_token"]
+    tus(context.operation, case)
+    if path == "/metrics" and METRICS and seed_of(case.headers) % 4:
+        case.headers = {**(case.headers or {}), "Authorization": "Bearer " + METRICS}
     return case
+
+
+def seed_of(value):
+    return zlib.crc32(repr(value).encode())
+
+
+def tus(operation, case):
+    """Three times in four, the tus headers a client would send (the fourth keeps the fuzzer's)."""
+    if "/uploads" not in operation.path or seed_of(case.headers) % 4 == 0:
+        return
+    headers = dict(case.headers or {})
+    headers["Tus-Resumable"] = "1.0.0"
+    if operation.method.upper() == "POST":
+        length = 1 + seed_of(case.headers) % 4096
+        sha = "%064x" % seed_of(("sha", case.headers))
+        headers["Upload-Length"] = str(length)
+        headers["Upload-Metadata"] = "sha256 " + base64.b64encode(sha.encode()).decode()
+    elif operation.method.upper() == "PATCH" and case.path_parameters:
+        offset = upload_offset("/api/v1/uploads/" + str(case.path_parameters.get("id")))
+        if offset is not None:
+            headers["Upload-Offset"] = offset
+        headers.pop("Upload-Checksum", None)
+    case.headers = headers

@@ -1,4 +1,5 @@
 """Writes the demo ids a party can see, by collection, for hooks.py: ids.py BASE_URL TOKEN OUT."""
+import base64
 import json
 import sys
 import urllib.request
@@ -37,5 +38,38 @@ ids["technicians"] = [
     m.get("user_id") or m.get("id") for r in ids["repair_units"] for m in items(f"/organisations/{r}/members")
 ]
 ids["technicians"] = [t for t in ids["technicians"] if t] or ids["users"]
+# Files the party may read: the evidence of the claims it sees.
+ids["files"] = [
+    e["file"]["id"] for c in ids["claims"][:5] for e in items(f"/claims/{c}/evidence") if isinstance(e.get("file"), dict)
+][:10]
+
+
+def send(method, path, headers, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res.headers, (json.load(res) if res.headers.get("Content-Type", "").startswith("application/json") else None)
+    except Exception:
+        return None, None
+
+
+# Uploads begun, for the tus operations to continue, ask about and cancel.
+ids["uploads"] = []
+for n in range(3):
+    sha = "%064x" % (n + 1)
+    headers, _ = send("POST", "/api/v1/uploads", {
+        "Authorization": "Bearer " + token, "Tus-Resumable": "1.0.0", "Upload-Length": "1024",
+        "Upload-Metadata": "sha256 " + base64.b64encode(sha.encode()).decode(),
+    })
+    if headers and headers.get("Location"):
+        ids["uploads"].append(headers["Location"].rsplit("/", 1)[-1])
+# A session of its own whose refresh token the fuzzer may spend (BAOXIU_ST_LOGIN: "name:password").
+if len(sys.argv) > 4:
+    name, password = sys.argv[4].split(":", 1)
+    _, tokens = send("POST", "/api/v1/auth/login", {"Content-Type": "application/json"},
+                     {"username": name, "password": password})
+    if tokens:
+        ids["refresh_token"] = tokens.get("refresh_token")
 json.dump(ids, open(out, "w"))
-print("ids: " + ", ".join(f"{k} {len(v)}" for k, v in ids.items()))
+print("ids: " + ", ".join(f"{k} {len(v)}" for k, v in ids.items() if isinstance(v, list)))

@@ -99,7 +99,11 @@ function workerUrl(version) {
 
 /** Asks the server which version it serves; a newer one is installed beside this one, to wait. */
 async function checkVersion() {
-  if (!registration) return;
+  if (!("serviceWorker" in navigator)) return;
+  // A worker that failed to register or install (the connection dropped meanwhile) is tried again.
+  if (!registration?.active && !registration?.installing && !registration?.waiting) {
+    registration = await navigator.serviceWorker.register(workerUrl(VERSION), { scope: "/field/" });
+  }
   const response = await fetch("/field/version", { cache: "no-store" });
   const { version } = await response.json();
   if (version && version !== VERSION && !registration.waiting && !registration.installing) {
