@@ -215,6 +215,9 @@ async fn offline_from_check_in_to_signature_everything_applies_once_in_order() {
             text_of(&web, "status").await.contains("离线")
         })
         .await;
+        // It asked for persistent storage and says what the browser answered, and the space used.
+        let storage = text_of(&web, "storage").await;
+        assert!(storage.contains("持久") && storage.contains("MB"), "{storage}");
 
         web.find(By::Css(&order)).await.unwrap().click().await.unwrap();
         click(&web, "check-in").await;
