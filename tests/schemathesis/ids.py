@@ -1,7 +1,10 @@
 """Writes the demo ids a party can see, by collection, for hooks.py: ids.py BASE_URL TOKEN OUT."""
 import base64
+import hashlib
 import json
+import struct
 import sys
+import zlib
 import urllib.request
 
 base, token, out = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -38,10 +41,30 @@ ids["technicians"] = [
     m.get("user_id") or m.get("id") for r in ids["repair_units"] for m in items(f"/organisations/{r}/members")
 ]
 ids["technicians"] = [t for t in ids["technicians"] if t] or ids["users"]
-# Files the party may read: the evidence of the claims it sees.
+# Files the party may read: the evidence of the claims it sees, and a picture of its own.
 ids["files"] = [
     e["file"]["id"] for c in ids["claims"][:5] for e in items(f"/claims/{c}/evidence") if isinstance(e.get("file"), dict)
 ][:10]
+
+
+def png():
+    """A 1×1 white PNG."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b"")
+
+
+picture = png()
+req = urllib.request.Request(
+    base + "/api/v1/files?sha256=" + hashlib.sha256(picture).hexdigest(), data=picture, method="POST",
+    headers={"Authorization": "Bearer " + token, "Content-Type": "image/png"},
+)
+try:
+    with urllib.request.urlopen(req, timeout=30) as res:
+        ids["files"].append(json.load(res)["id"])
+except Exception:
+    pass
 
 
 def send(method, path, headers, body=None):
