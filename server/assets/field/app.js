@@ -78,7 +78,11 @@ let switching = false;
 
 async function watchForUpdates() {
   if (!("serviceWorker" in navigator)) return;
-  registration = await navigator.serviceWorker.register(workerUrl(VERSION), { scope: "/field/" });
+  // The worker in place stays (a newer one is found by asking the server, `checkVersion`); the
+  // first visit registers this page's version.
+  registration =
+    (await navigator.serviceWorker.getRegistration("/field/")) ||
+    (await navigator.serviceWorker.register(workerUrl(VERSION), { scope: "/field/" }));
   const offer = () => {
     if (registration.waiting && navigator.serviceWorker.controller) showUpdate();
   };
@@ -216,14 +220,15 @@ async function orderVersion(order) {
   return order.version + pending.length;
 }
 
+/** An act that stands: waiting, applied, or held for its file (not refused, replaced or discarded). */
+function standing(row) {
+  return row.state === "waiting" || row.state === "applied" || row.state === "held";
+}
+
 /** On site: the last check-in or check-out still standing, else the server's status. */
 async function onSite(order) {
   const acts = (await store.outbox()).filter(
-    (r) =>
-      (r.kind === "check_in" || r.kind === "check_out") &&
-      r.payload.work_order_id === order.id &&
-      r.state !== "rejected" &&
-      r.state !== "replaced",
+    (r) => (r.kind === "check_in" || r.kind === "check_out") && r.payload.work_order_id === order.id && standing(r),
   );
   const last = acts.at(-1);
   return last ? last.kind === "check_in" : order.status === "in_progress";
@@ -475,7 +480,7 @@ async function photoList(claimId) {
 /** The latest revision known for a claim: one queued here, else the last one pulled. */
 async function latestRevision(held) {
   const queued = (await store.outbox()).filter(
-    (r) => r.kind === "cost_sheet_revision" && r.payload.claim_id === held.claim.id && r.state !== "rejected" && r.state !== "replaced",
+    (r) => r.kind === "cost_sheet_revision" && r.payload.claim_id === held.claim.id && standing(r),
   );
   if (queued.length) {
     const row = queued.at(-1);
