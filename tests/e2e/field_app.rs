@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use baoxiu_e2e::photos;
-use baoxiu_e2e::{spawn_app, TestApp};
+use baoxiu_e2e::{evidence_with, spawn_app, TestApp};
 use serde_json::{json, Value};
 use thirtyfour::prelude::*;
 
@@ -368,11 +368,8 @@ async fn offline_from_check_in_to_signature_everything_applies_once_in_order() {
         assert_eq!(sheets[0]["signature"], "in_person");
         assert_eq!(sheets[0]["signed_in_person_by"], "王秀英");
         assert_eq!(sheets[0]["witnessed_by"], json!(c.technician.user_id));
-        let evidence = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
         for (_, sha) in &shots {
-            let found =
-                evidence.as_array().unwrap().iter().filter(|e| e["file"]["sha256"] == sha.as_str()).count();
-            assert_eq!(found, 1, "photo {sha} once: {evidence}");
+            assert_eq!(evidence_with(&app, &c.reviewer.access, &claim, sha).await, 1, "photo {sha} once");
         }
     })
     .await;
@@ -685,12 +682,7 @@ async fn a_photo_upload_cut_off_by_the_server_stopping_resumes_from_its_offset()
         // The same upload went on from where the server had it: no second upload was begun.
         let files = held_files(&web).await;
         assert_eq!(files, [(photos::sha256(&photo), upload.clone(), true)]);
-        let evidence = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
-        assert!(evidence
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["file"]["sha256"] == photos::sha256(&photo).as_str()));
+        assert_ne!(evidence_with(&app, &c.reviewer.access, &claim, &photos::sha256(&photo)).await, 0);
     })
     .await;
 }

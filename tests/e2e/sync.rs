@@ -370,12 +370,7 @@ async fn a_phone_revises_the_cost_sheet_and_the_owner_confirms_it_on_site() {
     assert_eq!(sheet["signed"], true);
     assert_eq!(sheet["signed_by"], Value::Null);
     assert_eq!(sheet["witnessed_by"], json!(c.technician.user_id));
-    let evidence = app.get(&format!("/api/v1/claims/{claim}/evidence"), &c.reviewer.access).await.body;
-    assert!(evidence
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["file"]["sha256"] == photos::sha256(&photo).as_str()));
+    assert_ne!(baoxiu_e2e::evidence_with(&app, &c.reviewer.access, &claim, &photos::sha256(&photo)).await, 0);
 }
 
 #[tokio::test]

@@ -389,6 +389,13 @@ impl TestApp {
 
 /// The hash of a claim's cost-sheet revision as `token`'s holder is shown it, which a signature
 /// must carry (Art. 22).
+/// How many of a claim's evidence items, as `token`'s holder reads them, are the file with this
+/// SHA-256.
+pub async fn evidence_with(app: &TestApp, token: &str, claim: &str, sha256: &str) -> usize {
+    let evidence = app.get(&format!("/api/v1/claims/{claim}/evidence"), token).await.body;
+    evidence.as_array().unwrap().iter().filter(|e| e["file"]["sha256"] == sha256).count()
+}
+
 pub async fn shown_hash(app: &TestApp, token: &str, claim: &str, revision: i64) -> String {
     let page = app.get(&format!("/api/v1/claims/{claim}"), token).await.body;
     let sheet = page["cost_sheets"].as_array().and_then(|s| s.iter().find(|s| s["revision"] == revision));

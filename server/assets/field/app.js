@@ -80,16 +80,8 @@ async function watchForUpdates() {
   if (!("serviceWorker" in navigator)) return;
   // The worker in place stays (a newer one is found by asking the server, `checkVersion`); the
   // first visit registers this page's version.
-  registration =
-    (await navigator.serviceWorker.getRegistration("/field/")) ||
-    (await navigator.serviceWorker.register(workerUrl(VERSION), { scope: "/field/" }));
-  const offer = () => {
-    if (registration.waiting && navigator.serviceWorker.controller) showUpdate();
-  };
-  registration.addEventListener("updatefound", () => {
-    registration.installing?.addEventListener("statechange", offer);
-  });
-  offer();
+  registration = (await navigator.serviceWorker.getRegistration("/field/")) || (await register(VERSION));
+  watch(registration);
   // The first worker takes control quietly; a switch the technician asked for reloads the page
   // into the new version.
   navigator.serviceWorker.addEventListener("controllerchange", () => {
@@ -97,8 +89,26 @@ async function watchForUpdates() {
   });
 }
 
-function workerUrl(version) {
-  return "/field/sw.js?v=" + encodeURIComponent(version);
+/** Registers the worker of `version` (a new version installs beside the one in control). */
+async function register(version) {
+  const registered = await navigator.serviceWorker.register("/field/sw.js?v=" + encodeURIComponent(version), {
+    scope: "/field/",
+  });
+  watch(registered);
+  return registered;
+}
+
+const watched = new WeakSet();
+
+/** Offers the switch whenever a new worker of this registration waits behind the one in control. */
+function watch(registered) {
+  if (watched.has(registered)) return;
+  watched.add(registered);
+  const offer = () => {
+    if (registered.waiting && navigator.serviceWorker.controller) showUpdate();
+  };
+  registered.addEventListener("updatefound", () => registered.installing?.addEventListener("statechange", offer));
+  offer();
 }
 
 /** Asks the server which version it serves; a newer one is installed beside this one, to wait. */
@@ -106,17 +116,12 @@ async function checkVersion() {
   if (!("serviceWorker" in navigator)) return;
   // A worker that failed to register or install (the connection dropped meanwhile) is tried again.
   if (!registration?.active && !registration?.installing && !registration?.waiting) {
-    registration = await navigator.serviceWorker.register(workerUrl(VERSION), { scope: "/field/" });
+    registration = await register(VERSION);
   }
   const response = await fetch("/field/version", { cache: "no-store" });
   const { version } = await response.json();
   if (version && version !== VERSION && !registration.waiting && !registration.installing) {
-    registration = await navigator.serviceWorker.register(workerUrl(version), { scope: "/field/" });
-    registration.addEventListener("updatefound", () => {
-      registration.installing?.addEventListener("statechange", () => {
-        if (registration.waiting) showUpdate();
-      });
-    });
+    registration = await register(version);
   }
 }
 

@@ -36,12 +36,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[get("/assets/{name}")]
 async fn asset(name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    serve(ASSETS, &name, "public, max-age=3600")
+}
+
+/// The file `name` of a table of vendored files, with its type, `nosniff` and `cache_control`;
+/// 404 for a name the table does not hold.
+pub(super) fn serve(
+    files: &[(&str, &str, &'static [u8])],
+    name: &str,
+    cache_control: &'static str,
+) -> Result<HttpResponse, AppError> {
     let (_, media_type, bytes) =
-        ASSETS.iter().find(|(n, _, _)| *n == name.as_str()).ok_or(AppError::new(Code::NotFound))?;
+        files.iter().find(|(n, _, _)| *n == name).ok_or(AppError::new(Code::NotFound))?;
     let mut response = HttpResponse::Ok().content_type(*media_type).body(*bytes);
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
     Ok(response)
 }
 

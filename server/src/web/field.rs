@@ -152,13 +152,7 @@ async fn manifest(req: HttpRequest) -> HttpResponse {
 /// a new version.
 #[get("/field/{name:.+}")]
 async fn file(name: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (_, media_type, bytes) =
-        FILES.iter().find(|(n, _, _)| *n == name.as_str()).ok_or(AppError::new(Code::NotFound))?;
-    let mut response = HttpResponse::Ok().content_type(*media_type).body(*bytes);
-    let headers = response.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Ok(response)
+    super::assets::serve(FILES, &name, "no-cache")
 }
 
 /// Every text the app shows, by code, in one language: its own, the protocol's reasons for a
