@@ -51,6 +51,11 @@ async fn signed_in(driver: &Driver, web: &WebDriver, app: &TestApp, work_order: 
     web.find(By::Id("field-sign-in")).await.unwrap().click().await.unwrap();
     let order = format!("[data-order='{work_order}']");
     until(driver, web, "the work order listed", || async { web.find(By::Css(&order)).await.is_ok() }).await;
+    in_control(driver, web).await;
+}
+
+/// Waits until the app's service worker controls the page, printing its state while it does not.
+async fn in_control(driver: &Driver, web: &WebDriver) {
     until(driver, web, "the service worker in control", || async {
         let state = web
             .execute_async(
@@ -572,6 +577,24 @@ async fn at_360_px_nothing_sticks_out_and_every_control_is_named() {
     .await;
 }
 
+#[tokio::test]
+async fn a_page_opened_past_its_worker_is_taken_into_its_control() {
+    // A hard reload (as a page opened while its worker was activating) leaves the page without a
+    // controller; the app asks the worker to claim it, or it would not open offline next time it is
+    // navigated within, nor cache the shell it serves.
+    let app = spawn_app().await;
+    let (_c, wo, _) = field(&app).await;
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-claimed", &web, async {
+        signed_in(&driver, &web, &app, &wo).await;
+        web.cdp().send_raw("Page.reload", json!({ "ignoreCache": true })).await.unwrap();
+        wait_for(&web, By::Css("[data-order]")).await;
+        in_control(&driver, &web).await;
+    })
+    .await;
+}
+
 /// What the app's IndexedDB store `store` holds: every record, or the one under `key`.
 async fn stored(web: &WebDriver, store: &str, key: Option<&str>) -> Value {
     web.execute_async(
@@ -837,10 +860,7 @@ async fn benchmark_the_field_app() {
         click(&web, "field-sign-in").await;
         until(&driver, &web, "the demo's work order", || async { web.find(By::Css("[data-order]")).await.is_ok() })
             .await;
-        until(&driver, &web, "the service worker in control", || async {
-            script(&web, "return !!navigator.serviceWorker.controller").await == json!(true)
-        })
-        .await;
+        in_control(&driver, &web).await;
         let shell = web
             .execute_async(
                 "caches.keys().then(async (names) => {

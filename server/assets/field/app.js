@@ -87,6 +87,10 @@ async function watchForUpdates() {
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (switching) location.reload();
   });
+  // A page that opened while its worker was activating is not among the clients that activation
+  // claimed, and would not work offline until reloaded: it asks the active worker to claim it.
+  const ready = await navigator.serviceWorker.ready;
+  if (!navigator.serviceWorker.controller) ready.active?.postMessage("claim");
 }
 
 /** Registers the worker of `version` (a new version installs beside the one in control). */
