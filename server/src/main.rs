@@ -263,7 +263,7 @@ fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             let filed =
                 baoxiu::demo::claims::load(&state).await.map_err(|e| anyhow::anyhow!("demo claims: {e}"))?;
             if filed > 0 {
-                println!("demo claims filed: {filed}, at stages from filed to cost sheet submitted.");
+                println!("demo claims filed: {filed}, at stages from filed to paid.");
             }
         }
         app.run_until_stopped().await?;

@@ -188,6 +188,45 @@ async fn a_pushed_visit_lands_once_and_a_retry_changes_nothing() {
 }
 
 #[tokio::test]
+async fn a_visits_notes_stop_at_their_bound_and_the_notes_behind_the_refused_one_land() {
+    let app = spawn_app().await;
+    let (c, wo, device) = field(&app).await;
+    check_in_now(&app, &c.technician, &wo).await;
+    // Nine notes of 2,000 characters and their line breaks: 18,008 of the 20,000 a visit holds.
+    let long = |seq: u64, c: char, n: usize| {
+        visit(
+            seq,
+            MutationKind::VisitNote,
+            None,
+            json!({"work_order_id": wo, "note": c.to_string().repeat(n)}),
+        )
+    };
+    let mut batch: Vec<Mutation> = (1..=9).map(|seq| long(seq, '漏', 2000)).collect();
+    batch.push(long(10, '满', 2000));
+    batch.push(long(11, '短', 1000));
+    let reply = push(&app, &c.technician, &device, 1, &batch).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let outcomes = outcomes(&reply);
+    assert_eq!(outcomes[8], json!(["applied", null]));
+    assert_eq!(outcomes[9], json!(["rejected", "rule_refused"]), "past the bound");
+    assert_eq!(outcomes[10], json!(["applied", null]), "a shorter note behind it still fits");
+    assert_eq!(reply.body["acknowledged_through"], 11);
+    let order = app.get(&format!("/api/v1/work-orders/{wo}"), &c.technician.access).await;
+    let notes = order.body["visits"][0]["notes"].as_str().unwrap();
+    assert_eq!(notes.chars().count(), 19_009);
+    assert!(!notes.contains('满'));
+    // The check-out's own notes always follow, so the technician can leave.
+    let out = ok(
+        &app,
+        &c.technician.access,
+        &format!("/api/v1/work-orders/{wo}/check-out"),
+        json!({"notes": "走".repeat(4000), "outcome": "partial"}),
+    )
+    .await;
+    assert_eq!(out["visits"][0]["notes"].as_str().unwrap().chars().count(), 23_010);
+}
+
+#[tokio::test]
 async fn rejected_mutations_are_kept_with_a_reason_and_the_queue_moves_on() {
     let app = spawn_app().await;
     let (c, wo, device) = field(&app).await;

@@ -42,7 +42,9 @@ fn example(doc: &Value, schema: &Value, ids: &Ids, depth: usize) -> Value {
     if let Some(values) = schema["enum"].as_array() {
         return values.first().cloned().unwrap_or(Value::Null);
     }
-    if let Some(e) = schema.get("example") {
+    // A leaf's example; an object's (a whole request, with made-up ids) is built field by field
+    // instead, so that the demo's real ids reach the use cases.
+    if let (Some(e), None) = (schema.get("example"), schema.get("properties")) {
         return e.clone();
     }
     let kind = match &schema["type"] {
@@ -153,8 +155,9 @@ fn set(body: &mut Value, pointer: &str, text: &str) {
     }
 }
 
-#[tokio::test]
-async fn every_text_field_refuses_nul_esc_and_overrides_and_never_fails() {
+/// A server with the demo estate and its claims, each demo party signed in, the demo's ids, and
+/// the API document.
+async fn demo_world() -> (TestApp, Vec<(&'static str, Session)>, Ids, Value) {
     let app = spawn_app().await;
     app.load_demo().await;
     baoxiu::demo::claims::load(&app.state).await.unwrap();
@@ -165,6 +168,12 @@ async fn every_text_field_refuses_nul_esc_and_overrides_and_never_fails() {
     let who = |name: &str| parties.iter().find(|(n, _)| *n == name).map(|(_, s)| s.clone()).unwrap();
     let ids = demo_ids(&app, &who("admin"), &who("reviewer"), &who("technician")).await;
     let doc = app.call(Method::GET, "/api/openapi.json", None, None).await.body;
+    (app, parties, ids, doc)
+}
+
+#[tokio::test]
+async fn every_text_field_refuses_nul_esc_and_overrides_and_never_fails() {
+    let (app, parties, ids, doc) = demo_world().await;
 
     let (mut failures, mut accepted, mut sent) = (Vec::new(), Vec::new(), 0usize);
     let (mut codes, mut refused_by_name) =
@@ -279,4 +288,72 @@ async fn every_text_of_every_sync_payload_kind_is_a_recorded_rejection() {
         }
     }
     assert!(seq > 60, "{seq}");
+}
+
+/// The document's text limits are the server's: for every string field of a request body with a
+/// `maxLength`, a text of that many characters is never refused for that field, and one of a
+/// character more is, for the first party whose request reaches the check.
+#[tokio::test]
+async fn every_documented_text_limit_is_the_servers() {
+    let (app, parties, ids, doc) = demo_world().await;
+    let refuses = |reply: &baoxiu_e2e::Reply, field: &str| {
+        reply.status == StatusCode::BAD_REQUEST
+            && reply.code() == "invalid_input"
+            && reply.body["detail"].as_str() == Some(field)
+    };
+    let (mut limits, mut unreached, mut wrong) = (0, Vec::new(), Vec::new());
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if path.starts_with("/api/sync/push") || path.contains("/auth/") {
+            continue;
+        }
+        for (method, op) in item.as_object().unwrap() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+            if schema.is_null() {
+                continue;
+            }
+            let body = example(&doc, schema, &ids, 0);
+            let properties = resolve(&doc, schema)["properties"].as_object().cloned().unwrap_or_default();
+            for (field, property) in properties {
+                let property = resolve(&doc, &property);
+                let Some(max) = property["maxLength"].as_u64() else { continue };
+                limits += 1;
+                // Chinese, but where a pattern limits the characters (a username), letters.
+                let one = if property.get("pattern").is_some() { "a" } else { "字" };
+                let text = |n: u64| one.repeat(n as usize);
+                let mut reached = false;
+                'urls: for url in ids.fill(path) {
+                    for (party, session) in &parties {
+                        let mut over = body.clone();
+                        over[&field] = json!(text(max + 1));
+                        let reply = app.call(method.clone(), &url, Some(&session.access), Some(over)).await;
+                        if !refuses(&reply, &field) {
+                            continue;
+                        }
+                        reached = true;
+                        let mut at = body.clone();
+                        at[&field] = json!(text(max));
+                        let reply = app.call(method.clone(), &url, Some(&session.access), Some(at)).await;
+                        if refuses(&reply, &field) {
+                            wrong.push(format!(
+                                "{method} {path} {field}: {max} characters refused as {party}"
+                            ));
+                        }
+                        break 'urls;
+                    }
+                }
+                if !reached {
+                    unreached.push(format!("{method} {path} {field} ({max})"));
+                }
+            }
+        }
+    }
+    assert!(limits >= 30, "the document declares few text limits: {limits}");
+    assert!(wrong.is_empty(), "limits tighter than documented:\n{}", wrong.join("\n"));
+    assert!(
+        unreached.is_empty(),
+        "{max} + 1 characters never refused:\n{}",
+        unreached.join("\n"),
+        max = "maxLength"
+    );
 }

@@ -14,11 +14,21 @@ the server tells the signed-in party now (`GET /api/v1/claims`, `next_step`), is
 fuzzer's values meet the rules behind the state machine rather than only its refusals; a signature
 names the latest revision and the hash the party was shown, as the signing page does.
 
+The document's request examples are sent first (the examples phase): there every id, claim and
+date is the real one, so that each step is tried once as a person would take it. Dates a person
+gives relative to today (a repair promised by, a payment made on, an arrival window, an interest
+period) are set near today, three times in four elsewhere.
+
+Every request carries the party's token (`BAOXIU_ST_TOKEN`), but `/auth/logout`, which carries a
+session of its own (`BAOXIU_ST_LOGOUT`), so that signing out does not end the run's session; a
+refresh spends the refresh token of a third (`BAOXIU_ST_REFRESH`).
+
 Resumable uploads speak tus: a creation names its length and the file's SHA-256 in base64
 metadata, a chunk starts at the offset the server holds; `/metrics` takes the metrics token
-(`BAOXIU_ST_METRICS`), and a refresh spends a refresh token of a session of its own (ids.py).
+(`BAOXIU_ST_METRICS`).
 """
 import base64
+import datetime
 import json
 import os
 import time
@@ -33,14 +43,39 @@ IDS = json.load(open(os.environ["BAOXIU_ST_IDS"])) if os.environ.get("BAOXIU_ST_
 BASE = os.environ.get("BAOXIU_ST_BASE", "")
 TOKEN = os.environ.get("BAOXIU_ST_TOKEN", "")
 METRICS = os.environ.get("BAOXIU_ST_METRICS", "")
+# Sessions of the party's own beside the run's (scripts/schemathesis): one to refresh, one to end.
+REFRESH = os.environ.get("BAOXIU_ST_REFRESH", "")
+LOGOUT = os.environ.get("BAOXIU_ST_LOGOUT", "")
 
 # The collection a body field's id belongs to.
 FIELDS = {
     "building_id": "buildings", "unit_id": "units", "estate_id": "estates", "claim_id": "claims",
     "user_id": "users", "technician_id": "technicians", "repair_unit_id": "repair_units",
-    "organisation_id": "organisations", "developer_id": "organisations",
+    "organisation_id": "organisations", "developer_id": "developers",
     "property_manager_id": "organisations", "work_order_id": "work-orders",
+    "file_id": "own_files", "evidence_id": "own_files", "signature_file_id": "own_files",
 }
+
+
+def dates():
+    """Dates a person gives relative to today (Asia/Shanghai), by body field."""
+    now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+    today = now.date()
+    tomorrow = today + datetime.timedelta(days=1)
+    month = today.replace(day=1)
+    last_month = (month - datetime.timedelta(days=1)).replace(day=1)
+    return {
+        "repair_by": (today + datetime.timedelta(days=5)).isoformat(),
+        "paid_on": today.isoformat(),
+        "reported_on": today.isoformat(),
+        "due_on": (today + datetime.timedelta(days=30)).isoformat(),
+        "window_start": tomorrow.isoformat() + "T09:00:00+08:00",
+        "window_end": tomorrow.isoformat() + "T11:00:00+08:00",
+        "period_from": last_month.isoformat(),
+        "period_to": month.isoformat(),
+        "taken_at": now.isoformat(timespec="seconds"),
+        "device_time": now.isoformat(timespec="seconds"),
+    }
 
 # The next step (server/src/domain/next_step.rs) each claim route takes.
 STEPS = {
@@ -102,23 +137,39 @@ def claims_now():
     return _claims["items"]
 
 
-def known(collection, generated):
+def seed_of(value):
+    return zlib.crc32(repr(value).encode())
+
+
+def known(collection, generated, always=False):
     ids = IDS.get(collection) or []
-    seed = zlib.crc32(repr(generated).encode())
-    if not ids or seed % 4 == 0:
+    seed = seed_of(generated)
+    if not ids or (seed % 4 == 0 and not always):
         return generated
     return ids[seed % len(ids)]
 
 
-def claim_for(step_segment, generated):
+def claim_for(step_segment, generated, always=False):
     """A claim whose next step for the party is this route's, else any it sees."""
     wanted = STEPS.get(step_segment)
-    if wanted and zlib.crc32(repr(generated).encode()) % 4:
+    if wanted and (always or seed_of(generated) % 4):
         for claim in claims_now():
             step = (claim.get("next_step") or {}).get("step")
             if step in wanted:
                 return claim["id"]
-    return known("claims", generated)
+    return known("claims", generated, always)
+
+
+def current_version(segments, params):
+    """The version of the claim or work order a path names, as the server holds it now."""
+    if "{id}" not in segments or segments[segments.index("{id}") - 1] not in ("claims", "work-orders"):
+        return None
+    collection = segments[segments.index("{id}") - 1]
+    if collection == "claims":
+        found = [c for c in claims_now() if c.get("id") == params.get("id")]
+        return found[0].get("version") if found else None
+    order = api(f"/api/v1/work-orders/{params.get('id')}") or {}
+    return order.get("version") if isinstance(order, dict) else None
 
 
 def latest_revision(claim_id):
@@ -131,6 +182,8 @@ def latest_revision(claim_id):
 def map_case(context, case):
     path = context.operation.path
     segments = path.split("/")
+    # The document's own examples are sent as a person would send them: every value real.
+    always = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", None) == "examples"
     params = case.path_parameters or {}
     for name, value in list(params.items()):
         marker = "{" + name + "}"
@@ -139,31 +192,56 @@ def map_case(context, case):
         collection = segments[segments.index(marker) - 1]
         if collection == "claims" and name == "id":
             step = segments[-1] if segments[-1] not in ("pdf",) else None
-            params[name] = claim_for(step, value)
+            params[name] = claim_for(step, value, always)
         elif name == "revision":
             params[name] = value
         else:
-            params[name] = known(collection, value)
-    if "{revision}" in segments and "id" in params:
-        latest = latest_revision(params["id"])
-        if latest and zlib.crc32(repr(params["revision"]).encode()) % 4:
+            params[name] = known(collection, value, always)
+    body = case.body if isinstance(case.body, dict) else None
+    claim_id = params.get("id") if "claims" in segments else None
+    latest = latest_revision(claim_id) if claim_id and ("{revision}" in segments or (
+        body is not None and "revision" in body)) else None
+    if latest and (always or seed_of(params.get("revision", body and body.get("revision"))) % 4):
+        if "{revision}" in segments:
             params["revision"] = latest.get("revision", 1)
-            if isinstance(case.body, dict) and "revision_hash" in case.body and latest.get("hash"):
-                case.body["revision_hash"] = latest["hash"]
-    if isinstance(case.body, dict):
-        for key, value in list(case.body.items()):
+        if body is not None:
+            if "revision_hash" in body and latest.get("hash"):
+                body["revision_hash"] = latest["hash"]
+            if "revision" in body:
+                body["revision"] = latest.get("revision", 1)
+            if "lines" in body and segments[-1] == "verify":
+                # A verdict for every line of the revision, as the reviewer's form sends.
+                body["lines"] = [
+                    {"line_no": line.get("line_no", n + 1), "decision": "approved"}
+                    for n, line in enumerate(latest.get("lines") or [])
+                ]
+    if body is not None and "version" in body and (always or seed_of(body.get("version")) % 4):
+        # The version the party saw: the claim's or the work order's as it stands now.
+        current = current_version(segments, params)
+        if current is not None:
+            body["version"] = current
+    if body is not None:
+        for key, value in list(body.items()):
             if key in FIELDS and isinstance(value, str):
-                case.body[key] = known(FIELDS[key], value)
-        if "refresh_token" in case.body and IDS.get("refresh_token") and seed_of(case.body) % 4:
-            case.body["refresh_token"] = IDS["refresh_token"]
-    tus(context.operation, case)
+                body[key] = known(FIELDS[key], value, always)
+        if isinstance(body.get("member_ids"), list) and IDS.get("owners") and (always or seed_of(body) % 4):
+            body["member_ids"] = IDS["owners"][:2]
+        near = dates()
+        for key in near.keys() & body.keys():
+            if isinstance(body[key], str) and (always or seed_of(body[key]) % 4):
+                body[key] = near[key]
+        if "refresh_token" in body and REFRESH and seed_of(body) % 4:
+            body["refresh_token"] = REFRESH
+    headers = dict(case.headers or {})
+    headers["Authorization"] = "Bearer " + TOKEN
+    if path.endswith("/auth/logout"):
+        # Never the run's own session: signing it out would end the run.
+        headers["Authorization"] = "Bearer " + (LOGOUT or "no-session-to-end")
     if path == "/metrics" and METRICS and seed_of(case.headers) % 4:
-        case.headers = {**(case.headers or {}), "Authorization": "Bearer " + METRICS}
+        headers["Authorization"] = "Bearer " + METRICS
+    case.headers = headers
+    tus(context.operation, case)
     return case
-
-
-def seed_of(value):
-    return zlib.crc32(repr(value).encode())
 
 
 def tus(operation, case):

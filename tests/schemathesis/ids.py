@@ -37,6 +37,9 @@ ids["units"] = [u for b in ids["buildings"][:1] for u in get(f"/buildings/{b}/un
 ids["estates"] = ids["estates"] or []
 # Repair units (a designation names one) and their members (an assignment names one).
 ids["repair_units"] = [o["id"] for o in items("/organisations") if o.get("kind") == "repair_unit"]
+ids["developers"] = [o["id"] for o in items("/organisations") if o.get("kind") == "developer"]
+# Owners (an owners' committee names them), as far as the party may list accounts.
+ids["owners"] = [u["id"] for u in items("/users") if u.get("role") == "owner"]
 ids["technicians"] = [
     m.get("user_id") or m.get("id") for r in ids["repair_units"] for m in items(f"/organisations/{r}/members")
 ]
@@ -62,9 +65,36 @@ req = urllib.request.Request(
 )
 try:
     with urllib.request.urlopen(req, timeout=30) as res:
-        ids["files"].append(json.load(res)["id"])
+        own = json.load(res)["id"]
+        ids["files"].append(own)
+        # Evidence, a signature or a document a step names must be a file of the caller's own.
+        ids["own_files"] = [own]
 except Exception:
-    pass
+    ids["own_files"] = []
+
+
+# Numbers printed on documents, for their public verification: the deposit certificates of the
+# buildings the party sees, and the number of a cost sheet's PDF.
+ids["deposit-certificates"] = []
+for b in ids["buildings"]:
+    req = urllib.request.Request(base + f"/api/v1/buildings/{b}/deposit-notice", headers={"Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            number = json.load(res).get("certificate_number")
+            if number:
+                ids["deposit-certificates"].append(number)
+    except Exception:
+        pass
+ids["documents"] = []
+for c in ids["claims"]:
+    req = urllib.request.Request(base + f"/api/v1/claims/{c}/cost-sheets/1/pdf", headers={"Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as res:
+            if res.headers.get("Baoxiu-Document-Number"):
+                ids["documents"].append(res.headers["Baoxiu-Document-Number"])
+                break
+    except Exception:
+        pass
 
 
 def send(method, path, headers, body=None):
@@ -87,12 +117,5 @@ for n in range(3):
     })
     if headers and headers.get("Location"):
         ids["uploads"].append(headers["Location"].rsplit("/", 1)[-1])
-# A session of its own whose refresh token the fuzzer may spend (BAOXIU_ST_LOGIN: "name:password").
-if len(sys.argv) > 4:
-    name, password = sys.argv[4].split(":", 1)
-    _, tokens = send("POST", "/api/v1/auth/login", {"Content-Type": "application/json"},
-                     {"username": name, "password": password})
-    if tokens:
-        ids["refresh_token"] = tokens.get("refresh_token")
 json.dump(ids, open(out, "w"))
 print("ids: " + ", ".join(f"{k} {len(v)}" for k, v in ids.items() if isinstance(v, list)))

@@ -284,3 +284,64 @@ pub async fn no_such_route(
 }
 
 pub use crate::service::{Page, Paged};
+
+#[cfg(test)]
+mod tests {
+    use serde::de::DeserializeOwned;
+    use serde_json::Value;
+
+    use crate::service::accounts::CreateUserRequest;
+    use crate::service::claims::{
+        ApproveRequest, CostSheetRequest, DeveloperReply, DeveloperUnableRequest, DisputeSignatureRequest,
+        FileClaim, PayRequest, ReturnVisitRequest, StepRequest, SubmitCostSheetRequest, VerifyRequest,
+    };
+    use crate::service::evidence::AttachEvidence;
+    use crate::service::fund::InterestRunRequest;
+    use crate::service::registry::{CommitteeRequest, CreateBuilding, CreateEstate, NewMember};
+    use crate::service::work_orders::{ScheduleRequest, SiteReport};
+
+    fn parses<T: DeserializeOwned>(example: Value) -> Result<(), String> {
+        serde_json::from_value::<T>(example).map(drop).map_err(|e| e.to_string())
+    }
+
+    /// The document's request examples are what a reader copies and what the fuzzer sends first
+    /// (scripts/schemathesis): each is a request its type accepts.
+    #[test]
+    fn every_request_example_in_the_document_is_accepted_by_its_type() {
+        type Check = fn(Value) -> Result<(), String>;
+        let checks: &[(&str, Check)] = &[
+            ("StepRequest", parses::<StepRequest>),
+            ("ApproveRequest", parses::<ApproveRequest>),
+            ("DeveloperReply", parses::<DeveloperReply>),
+            ("DeveloperUnableRequest", parses::<DeveloperUnableRequest>),
+            ("VerifyRequest", parses::<VerifyRequest>),
+            ("SubmitCostSheetRequest", parses::<SubmitCostSheetRequest>),
+            ("CostSheetRequest", parses::<CostSheetRequest>),
+            ("DisputeSignatureRequest", parses::<DisputeSignatureRequest>),
+            ("PayRequest", parses::<PayRequest>),
+            ("ReturnVisitRequest", parses::<ReturnVisitRequest>),
+            ("FileClaim", parses::<FileClaim>),
+            ("CreateEstate", parses::<CreateEstate>),
+            ("CreateBuilding", parses::<CreateBuilding>),
+            ("NewMember", parses::<NewMember>),
+            ("CommitteeRequest", parses::<CommitteeRequest>),
+            ("CreateUserRequest", parses::<CreateUserRequest>),
+            ("SiteReport", parses::<SiteReport>),
+            ("ScheduleRequest", parses::<ScheduleRequest>),
+            ("AttachEvidence", parses::<AttachEvidence>),
+            ("InterestRunRequest", parses::<InterestRunRequest>),
+        ];
+        let doc = serde_json::to_value(super::openapi()).unwrap();
+        let mut checked = 0;
+        for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+            let Some(example) = schema.get("example") else { continue };
+            let (_, check) = checks
+                .iter()
+                .find(|(n, _)| n == name)
+                .unwrap_or_else(|| panic!("{name} has an example and no check here"));
+            check(example.clone()).unwrap_or_else(|e| panic!("{name}'s example is refused: {e}"));
+            checked += 1;
+        }
+        assert_eq!(checked, checks.len(), "every example checked is in the document");
+    }
+}

@@ -1,7 +1,8 @@
 //! The demo estate's claims, so that every party has work on a fresh machine: the bureau's queue,
 //! a claim waiting on the developer's answer, one waiting on the repair unit's plan, one in repair
-//! with a work order for the technician's field app, and one whose cost sheet waits for the
-//! owner's signature. Each is taken to its stage by the demo's own people
+//! with a work order for the technician's field app, one whose cost sheet waits for the
+//! owner's signature, one verified and waiting for the bureau's payment, and one paid, waiting for
+//! the owner's return-visit rating and the bureau's notice to the developer. Each is taken to its stage by the demo's own people
 //! through the same use cases the API and the pages call. Loaded once: nothing when the estate has
 //! claims already.
 
@@ -30,6 +31,10 @@ enum Stage {
     /// The cost sheet waits for the owner's signature (Art. 22).
     AwaitingSignature,
     CostSheetSubmitted,
+    /// Verified line by line; the bureau owes the payment within 20 days (Art. 23).
+    Verified,
+    /// Paid: the owner rates the repair, the bureau notifies the developer (Art. 26).
+    Paid,
 }
 
 /// The claims: whose, what, and how far.
@@ -43,6 +48,8 @@ const CLAIMS: &[(&str, &str, &str, &str, Stage)] = &[
     ("owner-1-1-302", "seepage", "厨房顶棚", "厨房顶棚渗水，吊顶变形。", Stage::DeveloperAsked),
     ("owner-1-1-401", "seepage", "北阳台墙面", "北阳台墙面渗水，墙皮剥落。", Stage::Approved),
     ("owner-1-1-402", "seepage", "卫生间与卧室隔墙", "卫生间隔墙渗水，卧室踢脚线发黑。", Stage::InRepair),
+    ("owner-1-1-501", "seepage", "客卫顶棚", "客卫顶棚渗水，灯具进水。", Stage::Verified),
+    ("owner", "seepage", "书房外墙", "书房外墙内侧渗水，书柜受潮。", Stage::Paid),
 ];
 
 fn from<T: serde::de::DeserializeOwned>(value: Value) -> AppResult<T> {
@@ -145,6 +152,20 @@ pub async fn load(state: &AppState) -> AppResult<usize> {
         claims::sign(state, &owner, &id, 1, SignRequest { revision_hash: shown, signature_file_id: None })
             .await?;
         claims::submit(state, &technician, &id, from(json!({"revision": 1}))?).await?;
+        if *stage == Stage::CostSheetSubmitted {
+            continue;
+        }
+        let verdicts = json!({"revision": 1, "lines": [
+            {"line_no": 1, "decision": "approved"},
+            {"line_no": 2, "decision": "approved"}
+        ]});
+        claims::verify(state, &reviewer, &id, from(verdicts)?).await?;
+        if *stage == Stage::Verified {
+            continue;
+        }
+        let today = crate::domain::deadlines::shanghai_date(chrono::Utc::now());
+        let paid = json!({"payee": "repair_unit", "paid_on": today, "bank_reference": "DEMO-0001"});
+        claims::pay(state, &reviewer, &id, from(paid)?).await?;
     }
     Ok(filed)
 }

@@ -126,10 +126,35 @@ pub fn witnessed_on_site(
         .any(|v| v.checked_in <= signed_at && v.checked_out.is_none_or(|out| signed_at <= out + window))
 }
 
+/// How many characters the notes written during one visit may come to. A visit's notes are what
+/// the technician jots on site, a line at a time; the bound keeps a phone that loops from growing
+/// one row without end (every note rewrites it). The check-out's own notes (at most 4,000
+/// characters) always follow, so the technician can always leave.
+pub const VISIT_NOTES_MAX_CHARS: usize = 20_000;
+
+/// The visit's notes with `note` on a line of its own after what was written `before`, or `None`
+/// when that would pass [`VISIT_NOTES_MAX_CHARS`].
+pub fn with_note(before: Option<&str>, note: &str) -> Option<String> {
+    let joined = match before {
+        Some(before) => format!("{before}\n{note}"),
+        None => note.to_owned(),
+    };
+    (joined.chars().count() <= VISIT_NOTES_MAX_CHARS).then_some(joined)
+}
+
 #[cfg(test)]
 mod tests {
     use super::WorkOrderStatus::*;
     use super::*;
+
+    #[test]
+    fn a_visits_notes_grow_a_line_at_a_time_up_to_their_bound() {
+        assert_eq!(with_note(None, "到场").as_deref(), Some("到场"));
+        assert_eq!(with_note(Some("到场"), "涂料未干").as_deref(), Some("到场\n涂料未干"));
+        let nearly = "漏".repeat(VISIT_NOTES_MAX_CHARS - 2);
+        assert_eq!(with_note(Some(&nearly), "水").map(|n| n.chars().count()), Some(VISIT_NOTES_MAX_CHARS));
+        assert_eq!(with_note(Some(&nearly), "水了"), None, "one character past the bound");
+    }
 
     #[test]
     fn a_signature_in_person_falls_within_a_visit_or_shortly_after() {

@@ -261,12 +261,22 @@ pub fn me(caller: &Caller) -> MeResponse {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "owner-3-2-501", "display_name": "陈业主", "password": "change-me-2026", "role": "owner", "phone": "13800000501"}))]
 pub struct CreateUserRequest {
     /// 3-64 characters: letters, digits, `.`, `_`, `-`.
+    #[schema(
+        example = "owner-3-2-501",
+        min_length = 3,
+        max_length = 64,
+        pattern = r"^[A-Za-z0-9._-]{3,64}$"
+    )]
     pub username: String,
+    #[schema(max_length = 100)]
     pub display_name: String,
+    #[schema(max_length = 32)]
     pub phone: Option<String>,
     /// At least 10 characters.
+    #[schema(example = "change-me-2026", min_length = 10, max_length = 256)]
     pub password: String,
     pub role: Role,
     /// The organisation to join; required for reviewers, developers, property managers and

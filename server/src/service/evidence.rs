@@ -30,6 +30,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"file_id": "0190f5a2-7c3e-7b8a-9d4e-1f2a3b4c5d6e", "kind": "before"}))]
 pub struct AttachEvidence {
     /// A file the caller uploaded.
     pub file_id: String,

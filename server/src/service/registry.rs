@@ -29,6 +29,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganisation {
     pub kind: OrgKind,
+    #[schema(max_length = 200)]
     pub name: String,
     /// Six-digit division code; required for a housing bureau and only for one.
     pub jurisdiction: Option<String>,
@@ -115,6 +116,7 @@ pub struct UserRef {
 /// An account to add to an organisation.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"user_id": "0190f5a2-7c3e-7b8a-9d4e-1f2a3b4c5d6e", "office": false}))]
 pub struct NewMember {
     #[schema(format = Uuid)]
     pub user_id: String,
@@ -176,10 +178,14 @@ pub async fn remove_member(state: &AppState, path: (OrganisationId, UserId)) -> 
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "明湖花园二期", "address": "济南市历下区明湖东路 88 号", "jurisdiction": "370102", "developer_id": "0190f5a2-7c3e-7b8a-9d4e-1f2a3b4c5d6e"}))]
 pub struct CreateEstate {
+    #[schema(max_length = 200)]
     pub name: String,
+    #[schema(max_length = 300)]
     pub address: String,
     /// Six-digit division code of the bureau responsible.
+    #[schema(example = "370102", pattern = r"^[0-9]{6}$")]
     pub jurisdiction: String,
     pub developer_id: String,
     pub property_manager_id: Option<String>,
@@ -281,7 +287,9 @@ pub async fn get_estate(state: &AppState, caller: &Caller, id: &EstateId) -> App
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "3号楼", "class": "multi_storey", "construction_cost": "38400000.00", "design_life_years": 50, "handover_date": "2026-06-30"}))]
 pub struct CreateBuilding {
+    #[schema(max_length = 100)]
     pub name: String,
     pub class: BuildingClass,
     /// Construction and installation cost 建筑安装总造价, a decimal string in yuan.
@@ -295,6 +303,7 @@ pub struct CreateBuilding {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBuilding {
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     pub class: Option<BuildingClass>,
     pub construction_cost: Option<Money>,
@@ -458,6 +467,7 @@ pub async fn update_building(
 #[serde(deny_unknown_fields)]
 pub struct CreateUnit {
     /// The unit's number as written on the door, e.g. `2-1-301` (entrance-staircase-room).
+    #[schema(max_length = 50)]
     pub number: String,
     pub floor: i32,
 }
@@ -578,7 +588,9 @@ pub async fn my_units(state: &AppState, caller: &Caller) -> AppResult<Vec<UnitRe
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateEstate {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 300)]
     pub address: Option<String>,
     pub property_manager_id: Option<String>,
 }
@@ -614,6 +626,7 @@ pub async fn update_estate(
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUnit {
+    #[schema(max_length = 50)]
     pub number: Option<String>,
     pub floor: Option<i32>,
 }
@@ -649,8 +662,10 @@ pub async fn update_unit(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "明湖花园业主委员会", "member_ids": ["0190f5a2-7c3e-7b8a-9d4e-1f2a3b4c5d6e"]}))]
 pub struct CommitteeRequest {
     /// e.g. "明湖花园业主委员会".
+    #[schema(max_length = 100)]
     pub name: String,
     /// The members: owners of units in the estate, at least one.
     pub member_ids: Vec<String>,

@@ -116,6 +116,7 @@ fn load_view(conn: &mut DbConnection, scope: &WorkOrderScope, id: &str) -> AppRe
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWorkOrder {
+    #[schema(max_length = 2000)]
     pub description: String,
     /// Urgent problems are on site within 24 hours.
     #[serde(default)]
@@ -370,6 +371,7 @@ pub async fn assign(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"window_start": "2026-12-08T09:00:00+08:00", "window_end": "2026-12-08T11:00:00+08:00"}))]
 pub struct ScheduleRequest {
     pub version: Option<i32>,
     /// The arrival window agreed with the owner.
@@ -409,6 +411,7 @@ pub async fn schedule(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "partial", "notes": "涂料未干，明日刷第二遍", "lat": 36.6512, "lng": 117.1201}))]
 pub struct SiteReport {
     /// The enrolled phone used, if any.
     pub device_id: Option<String>,
@@ -416,8 +419,10 @@ pub struct SiteReport {
     pub device_time: Option<DateTime<Utc>>,
     pub lat: Option<f64>,
     pub lng: Option<f64>,
+    #[schema(max_length = 4000)]
     pub notes: Option<String>,
     /// At check-out: done, partial or follow_up.
+    #[schema(example = "partial")]
     pub outcome: Option<String>,
 }
 

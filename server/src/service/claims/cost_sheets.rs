@@ -22,6 +22,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"lines": [{"kind": "material", "description": "聚氨酯防水涂料", "unit": "m²", "quantity": "10", "unit_price": "40.00", "plan_line": 1}, {"kind": "labour", "description": "防水施工", "unit": "工日", "quantity": "3", "unit_price": "300.00", "plan_line": 2}]}))]
 pub struct CostSheetRequest {
     /// The latest revision the author saw; none for the first. Otherwise `stale_version` with the
     /// current revision.
@@ -228,9 +229,11 @@ pub async fn sign(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "这不是我的签名：那天我不在家。"}))]
 pub struct DisputeSignatureRequest {
     pub version: Option<i32>,
     /// Why the applicant says it is not their signature (at most 500 characters).
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 
@@ -269,6 +272,7 @@ pub async fn dispute_signature(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"revision": 1}))]
 pub struct SubmitCostSheetRequest {
     pub version: Option<i32>,
     /// The revision being handed in: the latest, signed by the applicant.
@@ -332,6 +336,7 @@ pub struct LineVerdict {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"revision": 1, "lines": [{"line_no": 1, "decision": "approved"}, {"line_no": 2, "decision": "cut", "approved_amount": "900.00", "reason": "人工按三个工日的信息价核定"}]}))]
 pub struct VerifyRequest {
     pub version: Option<i32>,
     pub revision: i32,

@@ -96,6 +96,7 @@ pub struct AdvanceInput {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "standard", "building_id": "0190f5a2-7c3e-7b8a-9d4e-1f2a3b4c5d6e", "unit_id": "0190f5a2-7c3e-7b8a-9d4e-1f2a3b4c5d6e", "location": "private_part", "category": "seepage", "location_detail": "主卧卫生间顶棚", "description": "楼上卫生间渗水，顶棚发霉，墙面起皮。"}))]
 pub struct FileClaim {
     pub kind: ClaimKind,
     pub building_id: String,
@@ -104,7 +105,9 @@ pub struct FileClaim {
     pub location: PartLocation,
     pub category: WarrantyCategory,
     /// Where in the building, e.g. "主卧卫生间顶棚".
+    #[schema(max_length = 200)]
     pub location_detail: String,
+    #[schema(max_length = 4000)]
     pub description: String,
     /// When the defect was first reported; default today. Not in the future.
     pub reported_on: Option<NaiveDate>,

@@ -32,11 +32,13 @@ pub enum Payee {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"payee": "repair_unit", "paid_on": "2026-12-06", "bank_reference": "ICBC-20261206-0001"}))]
 pub struct PayRequest {
     pub version: Option<i32>,
     /// The applicant (always, on the emergency path) or the repair unit (Art. 23).
     pub payee: Payee,
     pub paid_on: NaiveDate,
+    #[schema(max_length = 100)]
     pub bank_reference: String,
 }
 

@@ -17,6 +17,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"attitude": 5, "quality": 4, "resolution": 5, "comment": "维修及时，师傅很细心"}))]
 pub struct ReturnVisitRequest {
     /// Service attitude, 1-5.
     #[schema(minimum = 1, maximum = 5)]
@@ -27,6 +28,7 @@ pub struct ReturnVisitRequest {
     /// Whether the problem is solved, 1-5.
     #[schema(minimum = 1, maximum = 5)]
     pub resolution: i32,
+    #[schema(max_length = 2000)]
     pub comment: Option<String>,
 }
 

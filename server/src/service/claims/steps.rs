@@ -161,8 +161,10 @@ pub(super) async fn run(
 /// The version of the claim the caller saw, and an optional note for the timeline.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "已电话告知开发建设单位"}))]
 pub struct StepRequest {
     pub version: Option<i32>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -228,12 +230,14 @@ pub enum DeveloperAnswer {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reply": "will_repair", "repair_by": "2026-12-20", "note": "本周内安排维修"}))]
 pub struct DeveloperReply {
     pub version: Option<i32>,
     pub reply: DeveloperAnswer,
     /// With `will_repair`: the day the repair will be done by, at most `developer_repair_days`
     /// ahead (the default). Past it the claim returns to the bureau (Art. 17).
     pub repair_by: Option<NaiveDate>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -272,9 +276,11 @@ pub async fn developer_reply(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "开发建设单位已注销", "evidence_id": "0190f5a2-7c3e-7b8a-9d4e-1f2a3b4c5d6e"}))]
 pub struct DeveloperUnableRequest {
     pub version: Option<i32>,
     /// Why: closed down, bankrupt, deregistered.
+    #[schema(max_length = 2000)]
     pub reason: String,
     /// The document that shows it (the deregistration notice, the bankruptcy ruling): the id of a
     /// file the reviewer uploaded.
@@ -309,6 +315,7 @@ pub struct InspectionResult {
     pub developer_liable: bool,
     /// The testing agency's report: the id of a file the reviewer uploaded.
     pub report_evidence_id: Option<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -346,11 +353,13 @@ pub async fn inspection(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"repair_unit_id": "0190f5a2-7c3e-7b8a-9d4e-1f2a3b4c5d6e", "note": "同意使用保修金维修"}))]
 pub struct ApproveRequest {
     pub version: Option<i32>,
     /// The repair unit to designate: a repair unit or the property manager (Art. 21). Not used on
     /// the emergency path, where the repair is done.
     pub repair_unit_id: Option<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -388,6 +397,7 @@ pub async fn approve(
 pub struct RejectRequest {
     pub version: Option<i32>,
     pub reason: RejectionReason,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -413,6 +423,7 @@ pub async fn reject(
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
     pub version: Option<i32>,
+    #[schema(max_length = 4000)]
     pub description: String,
     pub budget: baoxiu_sync_protocol::Money,
     /// The budget line by line; their budgets add up to `budget`. Each cost-sheet line that
@@ -496,6 +507,7 @@ pub struct PlanDecisionRequest {
     pub version: Option<i32>,
     pub decision: PlanDecision,
     /// Required when returning the plan.
+    #[schema(max_length = 2000)]
     pub comment: Option<String>,
 }
 

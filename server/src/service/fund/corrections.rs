@@ -8,6 +8,7 @@ use crate::domain::lifecycle::ClaimState;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReverseRequest {
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 

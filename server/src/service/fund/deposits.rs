@@ -253,6 +253,7 @@ pub async fn get_notice(state: &AppState, caller: &Caller, id: &BuildingId) -> A
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectionRequest {
+    #[schema(max_length = 4000)]
     pub reason: String,
 }
 
@@ -289,6 +290,7 @@ pub struct RecheckRequest {
     pub corrected: bool,
     pub cost: Option<Money>,
     pub reductions: Option<ReductionsInput>,
+    #[schema(max_length = 4000)]
     pub note: String,
 }
 
@@ -335,6 +337,7 @@ pub async fn recheck(
 pub struct PaymentRequest {
     pub amount: Money,
     pub paid_on: NaiveDate,
+    #[schema(max_length = 100)]
     pub bank_reference: String,
 }
 

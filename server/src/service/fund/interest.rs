@@ -6,6 +6,7 @@ use crate::domain::fund::RateTable;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"period_from": "2026-01-01", "period_to": "2026-07-01"}))]
 pub struct InterestRunRequest {
     /// First day of the period.
     pub period_from: NaiveDate,

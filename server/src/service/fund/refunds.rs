@@ -10,12 +10,14 @@ use crate::domain::ids::{BuildingId, HoldId};
 pub struct HoldRequest {
     /// The warranty category whose refund is held.
     pub category: WarrantyCategory,
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LiftRequest {
+    #[schema(max_length = 2000)]
     pub reason: String,
 }
 
@@ -65,6 +67,7 @@ pub async fn lift_hold(
 pub struct RefundRequest {
     pub category: WarrantyCategory,
     pub paid_on: NaiveDate,
+    #[schema(max_length = 100)]
     pub bank_reference: String,
 }
 
@@ -153,6 +156,7 @@ pub struct AwardRefundRequest {
     /// The award document: the id of a file the caller uploaded.
     pub evidence_id: String,
     pub paid_on: NaiveDate,
+    #[schema(max_length = 100)]
     pub bank_reference: String,
 }
 

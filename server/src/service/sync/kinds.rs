@@ -24,7 +24,7 @@ use crate::db::{notify, DbConnection};
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{ClaimKind, ClaimState};
 use crate::domain::registry::Role;
-use crate::domain::work_order::{witnessed_on_site, SiteVisit};
+use crate::domain::work_order::{with_note, witnessed_on_site, SiteVisit};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
 use crate::service::claims::{
@@ -214,10 +214,10 @@ fn visit_note(
     else {
         return reject(RejectReason::RuleRefused);
     };
-    visit.notes = Some(match visit.notes.take() {
-        Some(before) => format!("{before}\n{note}"),
-        None => note.clone(),
-    });
+    let Some(notes) = with_note(visit.notes.as_deref(), &note) else {
+        return reject(RejectReason::RuleRefused);
+    };
+    visit.notes = Some(notes);
     wo_db::update_visit(conn, &visit)?;
     let claim = claims_db::find_claim(conn, &claims_db::ClaimScope::All, &order.claim_id)?;
     let detail = json!({"work_order_id": order.id, "visit_id": visit.id, "note": note});
