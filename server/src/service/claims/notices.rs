@@ -1,5 +1,5 @@
 //! Who hears of what happened on a claim: one table, event × party → notice, so nobody in the loop
-//! is left guessing. The README's notification table is this table rendered (a test keeps them
+//! is left guessing. docs/NOTIFICATIONS.md's table is this table rendered (a test keeps them
 //! the same).
 //!
 //! The notices that go to one person rather than a party (the technician a work order is
@@ -258,7 +258,7 @@ pub fn step_params(row: &ClaimRow, latest_sheet: Option<&db::CostSheetRow>) -> s
     params
 }
 
-/// The table as Markdown, for the README.
+/// The table as Markdown, for docs/NOTIFICATIONS.md.
 pub fn table_markdown() -> String {
     let columns = [
         (Party::Applicant, "applicant"),
@@ -324,11 +324,12 @@ mod tests {
     }
 
     #[test]
-    fn the_readme_shows_this_table() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    fn the_notifications_page_shows_this_table() {
+        let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/NOTIFICATIONS.md"))
+            .unwrap();
         assert!(
-            readme.contains(&table_markdown()),
-            "README.md's notification table differs from the code; it should read:\n{}",
+            page.contains(&table_markdown()),
+            "docs/NOTIFICATIONS.md's notification table differs from the code; it should read:\n{}",
             table_markdown()
         );
     }
