@@ -43,7 +43,9 @@ pub struct AttachEvidence {
     pub line: Option<i32>,
     /// When and where the device says it was taken.
     pub taken_at: Option<DateTime<Utc>>,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub latitude: Option<f64>,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub longitude: Option<f64>,
 }
 

@@ -295,6 +295,7 @@ pub struct CreateBuilding {
     /// Construction and installation cost 建筑安装总造价, a decimal string in yuan.
     pub construction_cost: Money,
     /// Design reasonable service life in years (the structural warranty period, Art. 18).
+    #[schema(minimum = 1, maximum = 200)]
     pub design_life_years: i32,
     /// Hand-over date 交付使用之日, from which warranty periods run; unknown until handed over.
     pub handover_date: Option<NaiveDate>,
@@ -307,6 +308,7 @@ pub struct UpdateBuilding {
     pub name: Option<String>,
     pub class: Option<BuildingClass>,
     pub construction_cost: Option<Money>,
+    #[schema(minimum = 1, maximum = 200)]
     pub design_life_years: Option<i32>,
     pub handover_date: Option<NaiveDate>,
 }
@@ -469,6 +471,7 @@ pub struct CreateUnit {
     /// The unit's number as written on the door, e.g. `2-1-301` (entrance-staircase-room).
     #[schema(max_length = 50)]
     pub number: String,
+    #[schema(minimum = -10, maximum = 200)]
     pub floor: i32,
 }
 
@@ -628,6 +631,7 @@ pub async fn update_estate(
 pub struct UpdateUnit {
     #[schema(max_length = 50)]
     pub number: Option<String>,
+    #[schema(minimum = -10, maximum = 200)]
     pub floor: Option<i32>,
 }
 

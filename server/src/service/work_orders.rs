@@ -417,7 +417,9 @@ pub struct SiteReport {
     pub device_id: Option<String>,
     /// The phone's own clock, kept beside the server's.
     pub device_time: Option<DateTime<Utc>>,
+    #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: Option<f64>,
+    #[schema(minimum = -180.0, maximum = 180.0)]
     pub lng: Option<f64>,
     #[schema(max_length = 4000)]
     pub notes: Option<String>,

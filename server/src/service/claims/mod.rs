@@ -57,7 +57,8 @@ pub struct ClaimQuery {
     pub building_id: Option<String>,
     /// A warranty category, e.g. `seepage`.
     pub category: Option<String>,
-    /// Only claims due within this many days (overdue ones included).
+    /// Only claims due within this many days (overdue ones included), 0 to 3650.
+    #[param(minimum = 0, maximum = 3650)]
     pub due_within_days: Option<i64>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
