@@ -710,6 +710,64 @@ async fn a_photo_upload_cut_off_by_the_server_stopping_resumes_from_its_offset()
     .await;
 }
 
+/// Runs the app's storage pruning as if `days` had passed, returning how many files it freed.
+async fn prune_after(web: &WebDriver, days: u64) -> Value {
+    web.execute_async(
+        "const [days, done] = arguments;
+         import('/field/js/store.js').then((s) => s.prune(Date.now() + days * 86400000)).then(done);",
+        vec![json!(days)],
+    )
+    .await
+    .unwrap()
+    .json()
+    .clone()
+}
+
+#[tokio::test]
+async fn a_photo_applied_days_ago_leaves_the_phone_and_one_still_waiting_stays() {
+    // Photos are the phone's bulk: once an act's file is on the server and the act applied, its
+    // bytes go after three days, so months of work do not fill the phone.
+    let mut app = spawn_app().await;
+    let (_c, wo, _) = field(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (sent, waiting) = (photos::noisy_jpeg(800, 600, 21), photos::noisy_jpeg(800, 600, 22));
+    let (sent_path, waiting_path) = (dir.path().join("sent.jpg"), dir.path().join("waiting.jpg"));
+    std::fs::write(&sent_path, &sent).unwrap();
+    std::fs::write(&waiting_path, &waiting).unwrap();
+    let driver = chromedriver().await;
+    let web = phone(&driver).await;
+    story("field-prune", &web, async {
+        signed_in(&driver, &web, &app, &wo).await;
+        web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+        take_photo(&driver, &web, &sent_path).await;
+        web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
+        until(&driver, &web, "the first photo applied", || async {
+            fates(&web).await == [("evidence_attached".to_string(), "applied".to_string())]
+        })
+        .await;
+        // The second is taken with the server gone: it waits, its bytes needed.
+        app.stop().await;
+        web.goto(format!("{}/field/#wo={wo}", app.address)).await.unwrap();
+        take_photo(&driver, &web, &waiting_path).await;
+        until(&driver, &web, "the second photo stored", || async { held_files(&web).await.len() == 2 }).await;
+        assert_eq!(prune_after(&web, 0).await, json!(0), "a photo applied just now stays for three days");
+        assert_eq!(prune_after(&web, 4).await, json!(1), "four days on, the applied one goes");
+        let gone = stored(&web, "blobs", Some(&photos::sha256(&sent))).await;
+        assert!(gone["blob"].is_null() && gone["uploaded"] == json!(true), "{gone}");
+        let kept = stored(&web, "blobs", Some(&photos::sha256(&waiting))).await;
+        assert!(!kept["blob"].is_null() && kept["uploaded"] == json!(false), "{kept}");
+        // The server back, the second goes up from the bytes kept and applies.
+        app.start_again().await;
+        web.goto(format!("{}/field/#outbox", app.address)).await.unwrap();
+        click(&web, "send-now").await;
+        until(&driver, &web, "both photos applied", || async {
+            fates(&web).await.iter().filter(|(k, s)| k == "evidence_attached" && s == "applied").count() == 2
+        })
+        .await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn an_update_while_acts_are_queued_keeps_them_and_sends_them_after_the_switch() {
     let app = spawn_app().await;

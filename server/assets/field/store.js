@@ -97,7 +97,9 @@ export async function enqueue(row, blobs = [], doneDraft = null) {
   if (doneDraft) tx.objectStore("drafts").delete(doneDraft);
   for (const blob of blobs) {
     const held = await tx.objectStore("blobs").get(blob.sha256);
+    // A file kept, or one whose bytes went (`prune`) and is taken again: the bytes come back.
     if (!held) tx.objectStore("blobs").put({ ...blob, uploadUrl: null, uploaded: false });
+    else if (!held.blob && blob.blob) tx.objectStore("blobs").put({ ...held, blob: blob.blob });
   }
   const local = await tx.objectStore("outbox").add({
     ...row,
@@ -172,6 +174,42 @@ export async function recordResults(results) {
     await tx.store.put(row);
   }
   await tx.done;
+}
+
+/** How long the bytes of a file stay on the phone after every act that uses it applied. */
+export const KEEP_APPLIED_FILES_MS = 3 * 24 * 3600 * 1000;
+
+/**
+ * Frees the phone's storage: a photo or drawing whose acts all applied, the last of them more than
+ * `keepMs` before `now`, is on the server for good, so its bytes go (the record stays, uploaded,
+ * so a later act naming it needs nothing sent). A file any act still waits on, or one refused,
+ * keeps its bytes. Returns how many files were freed.
+ */
+export async function prune(now = Date.now(), keepMs = KEEP_APPLIED_FILES_MS) {
+  const tx = (await db()).transaction(["outbox", "blobs"], "readwrite");
+  const rows = await tx.objectStore("outbox").getAll();
+  const lastApplied = new Map();
+  const needed = new Set();
+  for (const row of rows) {
+    for (const sha of row.blobs || []) {
+      if (row.state === "applied") {
+        const at = Date.parse(row.answered_at || "") || now;
+        lastApplied.set(sha, Math.max(lastApplied.get(sha) || 0, at));
+      } else {
+        needed.add(sha);
+      }
+    }
+  }
+  let freed = 0;
+  for (const [sha, at] of lastApplied) {
+    if (needed.has(sha) || now - at < keepMs) continue;
+    const record = await tx.objectStore("blobs").get(sha);
+    if (!record || !record.blob || !record.uploaded) continue;
+    await tx.objectStore("blobs").put({ ...record, blob: null, pruned_at: new Date(now).toISOString() });
+    freed += 1;
+  }
+  await tx.done;
+  return freed;
 }
 
 /** What a broken phone held: every row not applied, with the payloads, for the office. */

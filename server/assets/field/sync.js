@@ -210,6 +210,15 @@ async function upload(record, onProgress) {
   });
 }
 
+/** Holds back for good the acts among `rows` that need the file `sha`, with the reason. */
+async function hold(rows, sha, reason) {
+  for (const row of rows.filter((r) => r.blobs.includes(sha))) {
+    row.state = "held";
+    row.reason = reason;
+    await store.putRow(row);
+  }
+}
+
 /** Uploads every file the queued acts need; a file refused for good holds back only its own act. */
 async function uploadAll(onProgress) {
   const rows = (await store.outbox()).filter((r) => r.state === "waiting");
@@ -217,6 +226,12 @@ async function uploadAll(onProgress) {
     for (const sha of row.blobs) {
       const record = await store.blob(sha);
       if (!record || record.uploaded) continue;
+      if (!record.blob) {
+        // Its bytes went after an earlier act applied (`store.prune`), and the server has lost the
+        // file since: there is nothing to send, so the acts that need it are held.
+        await hold(rows, sha, "field_file_gone");
+        continue;
+      }
       try {
         try {
           await upload(record, onProgress);
@@ -228,11 +243,7 @@ async function uploadAll(onProgress) {
         }
       } catch (e) {
         if (!(e instanceof Refused)) throw e;
-        for (const other of rows.filter((r) => r.blobs.includes(sha))) {
-          other.state = "held";
-          other.reason = e.code;
-          await store.putRow(other);
-        }
+        await hold(rows, sha, e.code);
       }
     }
   }
@@ -316,6 +327,7 @@ export async function round(onProgress) {
     await uploadAll(onProgress);
     await pushAll();
     await pullAll();
+    await store.prune();
     return "done";
   };
   if (!navigator.locks) return run();

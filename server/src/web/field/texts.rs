@@ -51,6 +51,11 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
         "This phone holds another account's unsent work: that account signs in and sends it first.",
     ),
     ("upload_refused", "服务器拒收该文件。", "The server refused the file."),
+    (
+        "field_file_gone",
+        "这个文件已从手机上清理，服务器上也找不到了：请重新拍摄或签名。",
+        "This file was cleared from the phone and the server no longer has it: take it again.",
+    ),
     ("field_signed_in_as", "已登录：{0}", "Signed in: {0}"),
     ("field_hello", "{0}，您好。", "Hello, {0}."),
     ("field_work_orders", "我的工单", "My work orders"),
