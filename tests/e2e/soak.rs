@@ -124,13 +124,14 @@ async fn faults_under_load_lose_and_double_nothing() {
     // The memory server b is built to hold is touched before it is measured: each of its
     // password-hashing threads keeps argon2's 19 MiB once it has hashed (auth/password.rs), so a
     // few sign-ins at once reach them all.
-    let sign_in = || {
+    let sign_in = |base: &str| {
         app.client
-            .post(format!("{}/api/v1/auth/login", b.address))
+            .post(format!("{base}/api/v1/auth/login"))
             .json(&json!({"username": "developer", "password": baoxiu_e2e::DEMO_PASSWORD}))
             .send()
     };
-    let _ = tokio::join!(sign_in(), sign_in(), sign_in(), sign_in());
+    let at_b = || sign_in(&b.address);
+    let _ = tokio::join!(at_b(), at_b(), at_b(), at_b());
 
     let deadline = Instant::now() + Duration::from_secs(secs);
     let stop = AtomicBool::new(false);
@@ -213,12 +214,7 @@ async fn faults_under_load_lose_and_double_nothing() {
                 }
             }
             if n % 10 == 0 {
-                let r = app
-                    .client
-                    .post(format!("{base}/api/v1/auth/login"))
-                    .json(&json!({"username": "developer", "password": baoxiu_e2e::DEMO_PASSWORD}))
-                    .send()
-                    .await;
+                let r = sign_in(&base).await;
                 if r.is_ok_and(|r| r.status().is_success()) {
                     sign_ins.fetch_add(1, Ordering::SeqCst);
                 }

@@ -141,18 +141,23 @@ def seed_of(value):
     return zlib.crc32(repr(value).encode())
 
 
+def chosen(value, always=False):
+    """Whether a real value replaces the generated `value`: three times in four, by its checksum
+    (the fourth keeps the fuzzer's), and always in the examples phase."""
+    return always or seed_of(value) % 4 != 0
+
+
 def known(collection, generated, always=False):
     ids = IDS.get(collection) or []
-    seed = seed_of(generated)
-    if not ids or (seed % 4 == 0 and not always):
+    if not ids or not chosen(generated, always):
         return generated
-    return ids[seed % len(ids)]
+    return ids[seed_of(generated) % len(ids)]
 
 
 def claim_for(step_segment, generated, always=False):
     """A claim whose next step for the party is this route's, else any it sees."""
     wanted = STEPS.get(step_segment)
-    if wanted and (always or seed_of(generated) % 4):
+    if wanted and chosen(generated, always):
         for claim in claims_now():
             step = (claim.get("next_step") or {}).get("step")
             if step in wanted:
@@ -162,12 +167,12 @@ def claim_for(step_segment, generated, always=False):
 
 def current_version(segments, params):
     """The version of the claim or work order a path names, as the server holds it now."""
-    if "{id}" not in segments or segments[segments.index("{id}") - 1] not in ("claims", "work-orders"):
-        return None
-    collection = segments[segments.index("{id}") - 1]
+    collection = segments[segments.index("{id}") - 1] if "{id}" in segments else None
     if collection == "claims":
         found = [c for c in claims_now() if c.get("id") == params.get("id")]
         return found[0].get("version") if found else None
+    if collection != "work-orders":
+        return None
     order = api(f"/api/v1/work-orders/{params.get('id')}") or {}
     return order.get("version") if isinstance(order, dict) else None
 
@@ -201,7 +206,7 @@ def map_case(context, case):
     claim_id = params.get("id") if "claims" in segments else None
     latest = latest_revision(claim_id) if claim_id and ("{revision}" in segments or (
         body is not None and "revision" in body)) else None
-    if latest and (always or seed_of(params.get("revision", body and body.get("revision"))) % 4):
+    if latest and chosen(params.get("revision", body and body.get("revision")), always):
         if "{revision}" in segments:
             params["revision"] = latest.get("revision", 1)
         if body is not None:
@@ -215,7 +220,7 @@ def map_case(context, case):
                     {"line_no": line.get("line_no", n + 1), "decision": "approved"}
                     for n, line in enumerate(latest.get("lines") or [])
                 ]
-    if body is not None and "version" in body and (always or seed_of(body.get("version")) % 4):
+    if body is not None and "version" in body and chosen(body.get("version"), always):
         # The version the party saw: the claim's or the work order's as it stands now.
         current = current_version(segments, params)
         if current is not None:
@@ -224,20 +229,20 @@ def map_case(context, case):
         for key, value in list(body.items()):
             if key in FIELDS and isinstance(value, str):
                 body[key] = known(FIELDS[key], value, always)
-        if isinstance(body.get("member_ids"), list) and IDS.get("owners") and (always or seed_of(body) % 4):
+        if isinstance(body.get("member_ids"), list) and IDS.get("owners") and chosen(body, always):
             body["member_ids"] = IDS["owners"][:2]
         near = dates()
         for key in near.keys() & body.keys():
-            if isinstance(body[key], str) and (always or seed_of(body[key]) % 4):
+            if isinstance(body[key], str) and chosen(body[key], always):
                 body[key] = near[key]
-        if "refresh_token" in body and REFRESH and seed_of(body) % 4:
+        if "refresh_token" in body and REFRESH and chosen(body):
             body["refresh_token"] = REFRESH
     headers = dict(case.headers or {})
     headers["Authorization"] = "Bearer " + TOKEN
     if path.endswith("/auth/logout"):
         # Never the run's own session: signing it out would end the run.
         headers["Authorization"] = "Bearer " + (LOGOUT or "no-session-to-end")
-    if path == "/metrics" and METRICS and seed_of(case.headers) % 4:
+    if path == "/metrics" and METRICS and chosen(case.headers):
         headers["Authorization"] = "Bearer " + METRICS
     case.headers = headers
     tus(context.operation, case)
@@ -246,7 +251,7 @@ def map_case(context, case):
 
 def tus(operation, case):
     """Three times in four, the tus headers a client would send (the fourth keeps the fuzzer's)."""
-    if "/uploads" not in operation.path or seed_of(case.headers) % 4 == 0:
+    if "/uploads" not in operation.path or not chosen(case.headers):
         return
     headers = dict(case.headers or {})
     headers["Tus-Resumable"] = "1.0.0"

@@ -21,25 +21,36 @@ def items(path):
     return [i for i in found if isinstance(i, dict)]
 
 
+def send(method, path, headers, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return res.headers, (json.load(res) if res.headers.get("Content-Type", "").startswith("application/json") else None)
+    except Exception:
+        return None, None
+
+
 def get(path):
     return [i["id"] for i in items(path) if "id" in i]
 
 
+organisations, users = items("/organisations"), items("/users")
 ids = {
     "claims": get("/claims?limit=50"),
     "estates": get("/estates"),
     "work-orders": get("/work-orders"),
-    "organisations": get("/organisations"),
-    "users": get("/users"),
+    "organisations": [o["id"] for o in organisations if "id" in o],
+    "users": [u["id"] for u in users if "id" in u],
 }
 ids["buildings"] = [b for e in ids["estates"] for b in get(f"/estates/{e}/buildings")]
 ids["units"] = [u for b in ids["buildings"][:1] for u in get(f"/buildings/{b}/units")][:5]
 ids["estates"] = ids["estates"] or []
 # Repair units (a designation names one) and their members (an assignment names one).
-ids["repair_units"] = [o["id"] for o in items("/organisations") if o.get("kind") == "repair_unit"]
-ids["developers"] = [o["id"] for o in items("/organisations") if o.get("kind") == "developer"]
+ids["repair_units"] = [o["id"] for o in organisations if o.get("kind") == "repair_unit"]
+ids["developers"] = [o["id"] for o in organisations if o.get("kind") == "developer"]
 # Owners (an owners' committee names them), as far as the party may list accounts.
-ids["owners"] = [u["id"] for u in items("/users") if u.get("role") == "owner"]
+ids["owners"] = [u["id"] for u in users if u.get("role") == "owner"]
 ids["technicians"] = [
     m.get("user_id") or m.get("id") for r in ids["repair_units"] for m in items(f"/organisations/{r}/members")
 ]
@@ -75,36 +86,18 @@ except Exception:
 
 # Numbers printed on documents, for their public verification: the deposit certificates of the
 # buildings the party sees, and the number of a cost sheet's PDF.
+signed_in = {"Authorization": "Bearer " + token}
 ids["deposit-certificates"] = []
 for b in ids["buildings"]:
-    req = urllib.request.Request(base + f"/api/v1/buildings/{b}/deposit-notice", headers={"Authorization": "Bearer " + token})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as res:
-            number = json.load(res).get("certificate_number")
-            if number:
-                ids["deposit-certificates"].append(number)
-    except Exception:
-        pass
+    _, notice = send("GET", f"/api/v1/buildings/{b}/deposit-notice", signed_in)
+    if notice and notice.get("certificate_number"):
+        ids["deposit-certificates"].append(notice["certificate_number"])
 ids["documents"] = []
 for c in ids["claims"]:
-    req = urllib.request.Request(base + f"/api/v1/claims/{c}/cost-sheets/1/pdf", headers={"Authorization": "Bearer " + token})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as res:
-            if res.headers.get("Baoxiu-Document-Number"):
-                ids["documents"].append(res.headers["Baoxiu-Document-Number"])
-                break
-    except Exception:
-        pass
-
-
-def send(method, path, headers, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as res:
-            return res.headers, (json.load(res) if res.headers.get("Content-Type", "").startswith("application/json") else None)
-    except Exception:
-        return None, None
+    headers, _ = send("GET", f"/api/v1/claims/{c}/cost-sheets/1/pdf", signed_in)
+    if headers and headers.get("Baoxiu-Document-Number"):
+        ids["documents"].append(headers["Baoxiu-Document-Number"])
+        break
 
 
 # Uploads begun, for the tus operations to continue, ask about and cancel.
@@ -112,7 +105,7 @@ ids["uploads"] = []
 for n in range(3):
     sha = "%064x" % (n + 1)
     headers, _ = send("POST", "/api/v1/uploads", {
-        "Authorization": "Bearer " + token, "Tus-Resumable": "1.0.0", "Upload-Length": "1024",
+        **signed_in, "Tus-Resumable": "1.0.0", "Upload-Length": "1024",
         "Upload-Metadata": "sha256 " + base64.b64encode(sha.encode()).decode(),
     })
     if headers and headers.get("Location"):

@@ -1,10 +1,10 @@
 //! The demo estate's claims, so that every party has work on a fresh machine: the bureau's queue,
 //! a claim waiting on the developer's answer, one waiting on the repair unit's plan, one in repair
-//! with a work order for the technician's field app, one whose cost sheet waits for the
-//! owner's signature, one verified and waiting for the bureau's payment, and one paid, waiting for
-//! the owner's return-visit rating and the bureau's notice to the developer. Each is taken to its stage by the demo's own people
-//! through the same use cases the API and the pages call. Loaded once: nothing when the estate has
-//! claims already.
+//! with a work order for the technician's field app, one whose cost sheet waits for the owner's
+//! signature, one verified and waiting for the bureau's payment, and one paid, waiting for the
+//! owner's return-visit rating and the bureau's notice to the developer. Each is taken to its stage
+//! by the demo's own people through the same use cases the API and the pages call. Loaded once:
+//! nothing when the estate has claims already.
 
 use serde_json::{json, Value};
 

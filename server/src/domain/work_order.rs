@@ -132,13 +132,18 @@ pub fn witnessed_on_site(
 /// characters) always follow, so the technician can always leave.
 pub const VISIT_NOTES_MAX_CHARS: usize = 20_000;
 
-/// The visit's notes with `note` on a line of its own after what was written `before`, or `None`
-/// when that would pass [`VISIT_NOTES_MAX_CHARS`].
-pub fn with_note(before: Option<&str>, note: &str) -> Option<String> {
-    let joined = match before {
+/// A visit's notes with `note` on a line of its own after what was written `before`.
+pub fn append_note(before: Option<&str>, note: &str) -> String {
+    match before {
         Some(before) => format!("{before}\n{note}"),
         None => note.to_owned(),
-    };
+    }
+}
+
+/// [`append_note`] for a note written during the visit, or `None` when that would pass
+/// [`VISIT_NOTES_MAX_CHARS`].
+pub fn with_note(before: Option<&str>, note: &str) -> Option<String> {
+    let joined = append_note(before, note);
     (joined.chars().count() <= VISIT_NOTES_MAX_CHARS).then_some(joined)
 }
 

@@ -15,7 +15,9 @@ use crate::db::DbConnection;
 use crate::domain::ids::{ClaimId, WorkOrderId};
 use crate::domain::lifecycle::{ClaimKind, ClaimState, WaitingOn};
 use crate::domain::registry::Role;
-use crate::domain::work_order::{VisitOutcome, WorkOrder, WorkOrderEvent, WorkOrderRefusal, WorkOrderStatus};
+use crate::domain::work_order::{
+    append_note, VisitOutcome, WorkOrder, WorkOrderEvent, WorkOrderRefusal, WorkOrderStatus,
+};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint, Notice};
 use crate::service::policy;
@@ -542,10 +544,9 @@ pub(crate) fn check_out_on(
         visit.check_out_lat = lat;
         visit.check_out_lng = lng;
         // Notes made on arrival and during the visit stay; the check-out's follow them.
-        visit.notes = match (visit.notes.take(), notes.clone()) {
-            (Some(before), Some(last)) => Some(format!("{before}\n{last}")),
-            (before, last) => last.or(before),
-        };
+        if let Some(last) = &notes {
+            visit.notes = Some(append_note(visit.notes.as_deref(), last));
+        }
         visit.outcome = Some(outcome.as_str().into());
         db::update_visit(conn, &visit)?;
         if row.status == WorkOrderStatus::Completed {
