@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
     let count: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(100_000);
     let in_repair = args.next().is_some_and(|a| a == "in-repair");
     let db = Db::connect(&url, 2)?;
-    let rules = baoxiu::state::RuleSettings::from_config(&baoxiu::config::Config::default())?;
+    let rules = baoxiu::config::Config::default().rule_settings()?;
     baoxiu::demo::load(&db, &rules, baoxiu::demo::DEMO_ESTATE, baoxiu::service::parties::today())?;
     let mut conn = db.conn()?;
     let owner = accounts::find_user_by_username(&mut conn, "owner")?

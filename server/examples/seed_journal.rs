@@ -31,7 +31,7 @@ fn main() -> anyhow::Result<()> {
     let buildings: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(1_000);
     let per_building: usize = args.next().map(|n| n.parse()).transpose()?.unwrap_or(1_000);
     let db = Db::connect(&url, 2)?;
-    let rules = baoxiu::state::RuleSettings::from_config(&baoxiu::config::Config::default())?;
+    let rules = baoxiu::config::Config::default().rule_settings()?;
     baoxiu::demo::load(&db, &rules, baoxiu::demo::DEMO_ESTATE, baoxiu::service::parties::today())?;
     let mut conn = db.conn()?;
     let reviewer = accounts::find_user_by_username(&mut conn, "reviewer")?

@@ -9,6 +9,12 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::calendar::HolidayCalendar;
+use crate::domain::coverage::{Season, SeasonSettings};
+use crate::domain::deadlines::DayCount;
+use crate::domain::fund::RateTable;
+use crate::domain::rules::RuleSettings;
+
 /// A value that must not reach a log.
 #[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(transparent)]
@@ -123,6 +129,13 @@ pub struct Config {
     /// A demand-deposit rate table in the format of `fixtures/demand-deposit-rates.toml`, for
     /// interest on the fund (Art. 27). Default: the shipped one.
     pub interest_rates: Option<PathBuf>,
+    /// The heating season, `MM-DD..MM-DD`: a heating system's warranty ends with its second
+    /// (Art. 18). Default `11-15..03-15`, Shandong's statutory season.
+    pub heating_season: String,
+    /// The cooling season, `MM-DD..MM-DD`: a cooling system's warranty ends with its second
+    /// (Art. 18). No statute fixes one; default `06-01..09-30`, the common contract practice in
+    /// Shandong.
+    pub cooling_season: String,
     /// Largest evidence file, in bytes. Default 52428800 (50 MiB).
     pub max_file_bytes: u64,
     /// Largest one-request upload (`POST /files`), in bytes; bigger files use resumable uploads.
@@ -241,6 +254,8 @@ impl Default for Config {
             inspection_days: 30,
             report_grace_days: 30,
             deadline_days: "calendar".into(),
+            heating_season: "11-15..03-15".into(),
+            cooling_season: "06-01..09-30".into(),
             holiday_calendar: None,
             interest_rates: None,
             max_file_bytes: 50 * 1024 * 1024,
@@ -372,6 +387,7 @@ impl Config {
             matches!(self.deadline_days.as_str(), "calendar" | "working"),
             "deadline_days must be calendar or working"
         );
+        self.seasons()?;
         anyhow::ensure!((1..=90).contains(&self.developer_reply_days), "developer_reply_days must be 1-90");
         anyhow::ensure!(
             (1..=365).contains(&self.developer_repair_days),
@@ -414,6 +430,42 @@ impl Config {
             "instance_id must be 1-64 letters, digits, '-', '_' or '.'"
         );
         Ok(())
+    }
+
+    /// The regional seasons (heating, cooling) as the rules read them.
+    pub fn seasons(&self) -> anyhow::Result<SeasonSettings> {
+        let season = |text: &str, name: &str| {
+            Season::parse(text)
+                .ok_or_else(|| anyhow::anyhow!("{name} must be MM-DD..MM-DD, such as 11-15..03-15"))
+        };
+        Ok(SeasonSettings {
+            heating: season(&self.heating_season, "heating_season")?,
+            cooling: season(&self.cooling_season, "cooling_season")?,
+        })
+    }
+
+    /// The rule settings: the day count, the holiday calendar and rate table (the shipped ones
+    /// unless files are named), the legal periods and the seasons.
+    pub fn rule_settings(&self) -> anyhow::Result<RuleSettings> {
+        let calendar = match &self.holiday_calendar {
+            Some(path) => HolidayCalendar::parse(&std::fs::read_to_string(path)?)?,
+            None => HolidayCalendar::shipped()?,
+        };
+        let day_count = if self.deadline_days == "working" { DayCount::Working } else { DayCount::Calendar };
+        let rates = match &self.interest_rates {
+            Some(path) => RateTable::parse(&std::fs::read_to_string(path)?)?,
+            None => RateTable::shipped()?,
+        };
+        Ok(RuleSettings {
+            day_count,
+            calendar,
+            developer_reply_days: self.developer_reply_days,
+            developer_repair_days: self.developer_repair_days,
+            inspection_days: self.inspection_days,
+            report_grace_days: self.report_grace_days,
+            rates,
+            seasons: self.seasons()?,
+        })
     }
 
     /// The bucket, when `blob_store` names one; `None` for the local folder.
@@ -528,6 +580,28 @@ mod tests {
         assert!(Config::load_from(None, env(&[("BAOXIU_BLOB_STORE", "ftp://x")])).is_err());
         assert!(Config::load_from(None, env(&[("BAOXIU_BLOB_STORE", "s3://UPPER/x")])).is_err());
         assert!(Config::load_from(None, env(&[("BAOXIU_INSTANCE_ID", "a b")])).is_err());
+    }
+
+    #[test]
+    fn the_seasons_are_settings_that_end_the_heating_and_cooling_warranties() {
+        use crate::domain::coverage::{warranty_until, BuildingWarranty, WarrantyCategory};
+        let handover = chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
+        let warranty = BuildingWarranty::of_building(handover, 50);
+        let last_day = |c: &Config| {
+            let seasons = c.rule_settings().unwrap().seasons;
+            warranty_until(WarrantyCategory::Cooling, &warranty, &seasons).unwrap().last_day
+        };
+        let shipped = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(shipped.seasons().unwrap(), SeasonSettings::default());
+        // Two cooling seasons after a hand-over on 1 July: 2025's and 2026's.
+        assert_eq!(last_day(&shipped).to_string(), "2026-09-30");
+        let longer = Config::load_from(None, env(&[("BAOXIU_COOLING_SEASON", "05-15..10-15")])).unwrap();
+        assert_eq!(last_day(&longer).to_string(), "2026-10-15");
+        for bad in ["13-01..02-01", "06-01", "02-30..03-01", "06-01..09-31", ""] {
+            assert!(Config::load_from(None, env(&[("BAOXIU_COOLING_SEASON", bad)])).is_err(), "{bad}");
+        }
+        let winter = Config::load_from(None, env(&[("BAOXIU_HEATING_SEASON", "11-01..03-31")])).unwrap();
+        assert_eq!(winter.seasons().unwrap().heating, Season::parse("11-01..03-31").unwrap());
     }
 
     #[test]

@@ -11,6 +11,8 @@ use serde::Serialize;
 
 use crate::messages::{Code, Hint, Lang};
 
+mod refusals;
+
 /// An error that ends a request. Build it from a [`Code`]; add a `detail` only for facts the caller
 /// can act on (which field, which limit), never for internals.
 #[derive(Debug)]
@@ -173,18 +175,6 @@ impl ResponseError for AppError {
             tracing::error!(error = %self, "request failed");
         }
         self.response(Lang::ZhCn)
-    }
-}
-
-impl From<crate::domain::ledger::OutflowRefused> for AppError {
-    fn from(err: crate::domain::ledger::OutflowRefused) -> AppError {
-        use crate::domain::ledger::OutflowRefused;
-        match err {
-            OutflowRefused::Negative(amount) => AppError::invalid("amount").detail(amount.to_string()),
-            OutflowRefused::Short(s) => {
-                AppError::new(Code::InsufficientBalance).detail(s.shortfall.to_string())
-            }
-        }
     }
 }
 

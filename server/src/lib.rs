@@ -14,6 +14,7 @@ pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod media;
 pub mod messages;
 pub mod metrics;

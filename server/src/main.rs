@@ -9,9 +9,9 @@ use baoxiu::config::Config;
 use baoxiu::db::accounts;
 use baoxiu::db::{redact_url, write_transaction, Db};
 use baoxiu::domain::registry::Role;
+use baoxiu::domain::rules::RuleSettings;
 use baoxiu::service::accounts::{check_new_account, create_account_in, CreateUserRequest};
 use baoxiu::startup::Application;
-use baoxiu::state::RuleSettings;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -167,11 +167,11 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Demo { file } => {
             let db = Db::connect(&config.database_url(), 2)?;
-            load_demo(&db, &RuleSettings::from_config(&config)?, file)
+            load_demo(&db, &config.rule_settings()?, file)
         }
         Command::Interest { jurisdiction, from, to, as_user } => {
             let db = Db::connect(&config.database_url(), 2)?;
-            let rules = RuleSettings::from_config(&config)?;
+            let rules = config.rule_settings()?;
             let mut conn = db.conn()?;
             let run = write_transaction(&mut conn, |conn| {
                 let user = accounts::find_user_by_username(conn, &as_user)?

@@ -5,7 +5,12 @@
 
 use serde::Serialize;
 
-use crate::domain::coverage::WarrantyCategory;
+mod names;
+
+pub use names::{
+    action_name, category_name, clock_name, entry_kind_name, evidence_kind_name, flag_name, recorded_name,
+};
+
 use crate::domain::lifecycle::RejectionReason;
 use crate::domain::next_step::Step;
 
@@ -578,113 +583,4 @@ hints! {
     AssignedTechnicianOnly, "只有被派单的维修人员可以办理，请先将工单改派给您。", "Only the assigned technician may; have the work order reassigned to you first.";
     /// A newer revision exists.
     SignTheLatest, "已有更新的费用清单版本，请查看并签署最新版本。", "A newer revision exists; review and sign the latest one.";
-}
-
-/// The names of the fund's categories and journal entry kinds, shared by the pages and the printed
-/// documents.
-/// A warranty category's name.
-pub fn category_name(category: WarrantyCategory, lang: Lang) -> &'static str {
-    use WarrantyCategory::*;
-    let (zh, en) = match category {
-        Structural => ("地基基础和主体结构", "Foundation and main structure"),
-        RoofWaterproofing => ("屋面防水", "Roof waterproofing"),
-        Seepage => ("防渗漏", "Seepage"),
-        ExteriorInsulation => ("外墙外保温", "Exterior-wall insulation"),
-        Heating => ("供热系统", "Heating"),
-        Cooling => ("供冷系统", "Cooling"),
-        ElectricalPlumbingEquipment => ("电气管线、给排水管道、设备安装", "Electrical, plumbing, equipment"),
-        Decoration => ("装修工程", "Decoration"),
-        Other => ("其他", "Other"),
-    };
-    lang.pick(zh, en)
-}
-
-/// A fund journal entry kind's name.
-pub fn entry_kind_name(kind: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match kind {
-        "deposit" => ("交存", "Deposit"),
-        "late_fee" => ("滞纳金", "Late fee"),
-        "interest" => ("利息", "Interest"),
-        "payout" => ("使用", "Payout"),
-        "award_refund" => ("奖励退还", "Award refund"),
-        "refund" => ("退还", "Refund"),
-        "reversal" => ("更正", "Reversal"),
-        _ => ("其他", "Other"),
-    };
-    lang.pick(zh, en)
-}
-
-/// A legal clock's name, as `claim.deadlines[].clock` names it.
-pub fn clock_name(clock: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match clock {
-        "developer_reply" => ("建设单位答复", "Developer's reply"),
-        "developer_repair" => ("建设单位维修", "Developer's repair"),
-        "inspection" => ("检测结论", "Inspection finding"),
-        "payout" => ("支付（20日）", "Payout (20 days)"),
-        "usage_notice" => ("使用通知", "Usage notice"),
-        _ => ("期限", "Deadline"),
-    };
-    lang.pick(zh, en)
-}
-
-/// A timeline step's name, as the audit trail records it.
-pub fn action_name(action: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match action {
-        "file" => ("提交申请", "Filed"),
-        "ask_developer" => ("通知建设单位", "Asked the developer"),
-        "developer_will_repair" => ("建设单位承诺维修", "Developer will repair"),
-        "developer_disputes" => ("建设单位提出异议", "Developer disputes"),
-        "developer_silent" => ("建设单位逾期未答复", "Developer silent"),
-        "developer_unable" => ("建设单位无力维修", "Developer unable"),
-        "developer_repaired" => ("建设单位已维修", "Developer repaired"),
-        "developer_defaulted" => ("建设单位未按承诺维修", "Developer defaulted"),
-        "inspection_found" => ("检测结论", "Inspection finding"),
-        "approve" => ("同意使用保修金", "Approved"),
-        "reject" => ("驳回", "Rejected"),
-        "submit_plan" => ("提交方案", "Plan submitted"),
-        "approve_plan" => ("批准方案", "Plan approved"),
-        "return_plan" => ("退回方案", "Plan returned"),
-        "start_repair" => ("开始维修", "Repair started"),
-        "cost_sheet_revision" => ("费用清单新版本", "Cost-sheet revision"),
-        "cost_sheet_signed" => ("签字确认费用清单", "Cost sheet signed"),
-        "attach_evidence" => ("上传证据", "Evidence attached"),
-        "work_order_created" => ("派发工单", "Work order created"),
-        "visit_note" => ("上门记录", "Visit note"),
-        "return_visit" => ("回访评价", "Return visit"),
-        "submit_cost_sheet" => ("提交费用清单", "Cost sheet submitted"),
-        "return_cost_sheet" => ("退回费用清单", "Cost sheet returned"),
-        "dispute_signature" => ("对现场签字提出异议", "Signature disputed"),
-        "verify" => ("核定费用清单", "Verified"),
-        "pay" => ("支付", "Paid"),
-        "notify_developer" => ("通知建设单位使用情况", "Developer notified"),
-        _ => ("办理", "Step"),
-    };
-    lang.pick(zh, en)
-}
-
-/// A plausibility flag's explanation (`service::evidence`).
-pub fn flag_name(flag: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match flag {
-        "no_exif" => ("无拍摄信息", "No EXIF"),
-        "far_from_site" => ("拍摄地点远离现场", "Taken far from the site"),
-        "outside_visit_time" => ("拍摄时间不在上门时段内", "Taken outside the visit"),
-        "reused_on_other_claim" => ("同一照片用于其他申请", "Reused on another claim"),
-        _ => ("需核对", "Check"),
-    };
-    lang.pick(zh, en)
-}
-
-/// An evidence kind's name.
-pub fn evidence_kind_name(kind: &str, lang: Lang) -> &'static str {
-    let (zh, en) = match kind {
-        "before" => ("维修前", "Before"),
-        "during" => ("维修中", "During"),
-        "after" => ("维修后", "After"),
-        "receipt" => ("票据", "Receipt"),
-        "inspection_report" => ("检测报告", "Inspection report"),
-        "signature" => ("签字", "Signature"),
-        "developer_status" => ("建设单位状况证明", "Developer's status"),
-        _ => ("文件", "File"),
-    };
-    lang.pick(zh, en)
 }

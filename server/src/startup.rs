@@ -14,7 +14,7 @@ use crate::auth::tokens::{load_or_create_secret, TokenKeys};
 use crate::config::Config;
 use crate::db::{redact_url, Db};
 use crate::media::Media;
-use crate::state::{AppState, RuleSettings};
+use crate::state::AppState;
 
 /// A bound, ready-to-run server.
 pub struct Application {
@@ -47,7 +47,7 @@ impl Application {
             tokens: TokenKeys::new(&secret, &config),
             sign_in: SignInGuards::from_config(&config),
             db: db.clone(),
-            rules: RuleSettings::from_config(&config)?,
+            rules: std::sync::Arc::new(config.rule_settings()?),
             media: Media::start(&config, db.clone(), &secret)?,
             webhook: crate::delivery::Webhook::from_config(&config)?,
             queue_counts: Default::default(),

@@ -3,7 +3,10 @@
 //!
 //! - `api/` is thin: it calls `service/`, never `db/` or diesel, and no api module reaches into
 //!   another (each area's own folder, such as `api/fund/`, is one area).
-//! - `web/` (the pages) is thin in the same way: it calls `service/`, never `db/` or diesel.
+//! - `web/` (the pages) is thin in the same way: it calls `service/`, never `db/` or diesel, and
+//!   neither it nor `api/` borrows from the other: what both need is in `http/`, which reaches no
+//!   storage either.
+//! - `auth/` resolves the caller through a use case, never a table of its own.
 //! - `service/` knows nothing of HTTP: no actix, no `api/`, no `web/`.
 //! - `db/` is storage: it imports nothing from `service/`, `state`, `api/` or `auth/`.
 //! - `printing/` lays documents out: no storage, no use cases, no HTTP.
@@ -29,14 +32,26 @@ const RULES: &[Rule] = &[
     Rule {
         from: "server/src/api",
         except: &[],
-        paths: &["crate::db", "diesel", "crate::api::"],
-        why: "handlers call a service; they hold no SQL and no other area's handlers",
+        paths: &["crate::db", "diesel", "crate::api::", "crate::web"],
+        why: "handlers call a service; they hold no SQL, no other area's handlers and nothing of the pages",
     },
     Rule {
         from: "server/src/web",
         except: &[],
+        paths: &["crate::db", "diesel", "crate::api"],
+        why: "pages call a service; they hold no SQL and borrow nothing from the API (what both need is in http/)",
+    },
+    Rule {
+        from: "server/src/http",
+        except: &[],
+        paths: &["crate::db", "diesel", "crate::api", "crate::web"],
+        why: "the edge beneath api/ and web/ answers with what a service gave it",
+    },
+    Rule {
+        from: "server/src/auth",
+        except: &[],
         paths: &["crate::db", "diesel"],
-        why: "pages call a service; they hold no SQL",
+        why: "the caller is resolved by a use case (service::accounts::caller_of_session)",
     },
     Rule {
         from: "server/src/service",
@@ -46,6 +61,7 @@ const RULES: &[Rule] = &[
             "actix_files",
             "crate::api",
             "crate::web",
+            "crate::http",
             "HttpRequest",
             "HttpResponse",
             "askama",
@@ -213,4 +229,104 @@ fn the_checker_sees_what_it_must_and_nothing_else() {
     let sideways_use = "use super::claims::claim_scope;\nuse super::Paged;";
     assert_eq!(sideways(sideways_use, &areas, "fund"), ["1: use super::claims::claim_scope;"]);
     assert!(sideways("use super::sync_pull;", &areas, "fund").is_empty(), "sync is not sync_pull");
+}
+
+/// Files under `server/src` longer than this are split along a seam.
+const MAX_LINES: usize = 700;
+
+#[test]
+fn no_source_file_is_long_or_imports_a_glob() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for dir in ["server/src", "sync-protocol/src", "tests"] {
+        rust_files(&root.join(dir), &[], &mut files);
+    }
+    let mut found = Vec::new();
+    for file in &files {
+        let source = std::fs::read_to_string(file).unwrap();
+        let name = file.strip_prefix(&root).unwrap().display().to_string();
+        let lines = source.lines().count();
+        if lines > MAX_LINES {
+            found.push(format!("{name}: {lines} lines (at most {MAX_LINES})"));
+        }
+        // Outside tests a glob hides where a name comes from: `use super::*`, or `pub use x::*`.
+        let test_code = name.starts_with("tests/") || name.ends_with("/tests.rs");
+        for (n, code) in code_lines(&source).filter(|_| !test_code) {
+            let code = code.trim();
+            let reexport = code.starts_with("pub use ") && code.ends_with("::*;");
+            if code.contains("use super::*") || reexport {
+                found.push(format!("{name}:{n}: {code}"));
+            }
+        }
+    }
+    assert!(files.len() > 150, "only {} files: has the tree moved?", files.len());
+    assert!(found.is_empty(), "long files and glob imports:\n{}", found.join("\n"));
+}
+
+/// Every use case that records an applicant's signature decides it with the one rule of Art. 22,
+/// `domain::signing::decide`: the web form and the API (`service/claims/cost_sheets.rs`) and the
+/// phone's `owner_confirmation` (`service/sync/kinds.rs`). Filing an emergency advance signs the
+/// sheet its applicant paid (Art. 25), the one other place a signature is recorded.
+#[test]
+fn every_signature_is_decided_by_the_one_rule() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    rust_files(&root.join("server/src/service"), &[], &mut files);
+    let mut deciders = Vec::new();
+    for file in &files {
+        let source = std::fs::read_to_string(file).unwrap();
+        let code: String = code_lines(&source).map(|(_, c)| format!("{c}\n")).collect();
+        let name = file.strip_prefix(&root).unwrap().display().to_string();
+        let records = code.contains("sign_latest(") || code.contains("confirm_in_person(");
+        let decides = code.contains("signing::decide(");
+        if decides {
+            deciders.push(name.clone());
+        }
+        if records && !decides {
+            assert_eq!(
+                name, "server/src/service/claims/filing.rs",
+                "{name} records a signature without signing::decide"
+            );
+        }
+    }
+    deciders.sort();
+    assert_eq!(deciders, ["server/src/service/claims/cost_sheets.rs", "server/src/service/sync/kinds.rs"]);
+}
+
+/// `docs/ARCHITECTURE.md` names only files that exist and, as `path::name`, only names defined in
+/// them; and it has a row for every folder the layering rules cover.
+#[test]
+fn architecture_md_names_only_what_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let doc = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).unwrap();
+    let mut checked = 0;
+    for quoted in doc.split('`').skip(1).step_by(2) {
+        let (path, name) = match quoted.split_once("::") {
+            Some((path, name)) => (path, Some(name)),
+            None => (quoted, None),
+        };
+        let known = ["server/", "sync-protocol/", "tests/", "docs/"];
+        if !known.iter().any(|k| path.starts_with(k)) || path.contains(' ') {
+            continue;
+        }
+        let file = root.join(path.trim_end_matches('/'));
+        assert!(file.exists(), "docs/ARCHITECTURE.md names {path}, which does not exist");
+        if let Some(name) = name {
+            let name: String = name.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let source = std::fs::read_to_string(&file).unwrap();
+            assert!(
+                mentions(&source, &format!("fn {name}"))
+                    || mentions(&source, &format!("struct {name}"))
+                    || mentions(&source, &format!("enum {name}"))
+                    || mentions(&source, &format!("{name} =")),
+                "docs/ARCHITECTURE.md names {quoted}, which {path} does not define"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} references checked: is the page still there?");
+    for rule in RULES {
+        let folder = format!("`{}/`", rule.from);
+        assert!(doc.contains(&folder) || rule.from == "sync-protocol/src", "no row for {folder}");
+    }
 }

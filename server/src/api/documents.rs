@@ -1,14 +1,14 @@
 //! Printed documents over REST: each a PDF for those who may see its claim or building, and the
 //! public check of a document by its number (`service::documents`).
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{get, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::AuthUser;
 use crate::domain::ids::{BuildingId, ClaimId};
 use crate::error::AppResult;
-use crate::service::documents::{self as service, Issued, Kind, Verification};
+use crate::http::pdf_response;
+use crate::service::documents::{self as service, Kind, Verification};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -19,20 +19,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(deposit_certificate)
         .service(publication)
         .service(verify);
-}
-
-/// A PDF as a download: its type, its file name, and its number in `Baoxiu-Document-Number`.
-pub fn pdf_response(issued: Issued) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(issued.filename)],
-        })
-        .insert_header(("Baoxiu-Document-Number", issued.number))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .body(issued.pdf)
 }
 
 /// The repair cost sheet of one revision (物业维修工程费用清单, Art. 22), with its signature and hash.

@@ -330,7 +330,7 @@ async fn serve(
     let disposition =
         if media_type.starts_with("image/") { DispositionType::Inline } else { DispositionType::Attachment };
     let name = file.filename.clone().unwrap_or_else(|| format!("{}.{}", file.id, extension(media_type)));
-    let disposition = super::content_disposition(disposition, &name);
+    let disposition = crate::http::content_disposition(disposition, &name);
     let mut response = match opened {
         Opened::File(path) => NamedFile::open(path)
             .map_err(AppError::internal)?

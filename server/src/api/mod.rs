@@ -7,7 +7,6 @@ mod claims;
 
 mod devices;
 mod documents;
-pub use documents::pdf_response;
 mod evidence;
 mod files;
 mod fund;
@@ -20,7 +19,6 @@ mod sync_pull;
 mod work_orders;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -190,26 +188,6 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         };
         app.into()
     })
-}
-
-/// A `Content-Disposition` naming a download by RFC 6266: `filename*` carries the name in UTF-8,
-/// percent-encoded, and `filename` an ASCII stand-in for old clients. Characters that cannot stand
-/// in a header (control characters, quotes, backslashes) become `_`, whatever a stored name holds.
-pub fn content_disposition(disposition: header::DispositionType, name: &str) -> header::ContentDisposition {
-    let clean: String = name.chars().map(|c| if c.is_control() { '_' } else { c }).collect();
-    let ascii: String = clean
-        .chars()
-        .map(|c| if (c.is_ascii_graphic() || c == ' ') && c != '"' && c != '\\' { c } else { '_' })
-        .collect();
-    let mut parameters = vec![header::DispositionParam::Filename(ascii)];
-    if !clean.is_ascii() {
-        parameters.push(header::DispositionParam::FilenameExt(header::ExtendedValue {
-            charset: header::Charset::Ext("UTF-8".into()),
-            language_tag: None,
-            value: clean.into_bytes(),
-        }));
-    }
-    header::ContentDisposition { disposition, parameters }
 }
 
 /// Path segments that fail to parse are `invalid_id`.

@@ -11,10 +11,10 @@ use std::pin::Pin;
 use actix_web::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION};
 use actix_web::{web, FromRequest, HttpRequest};
 
-use crate::db::accounts;
 use crate::domain::registry::Role;
 use crate::error::AppError;
 use crate::messages::{Code, Lang};
+use crate::service::accounts;
 use crate::state::AppState;
 
 /// The caller of a request: the services' [`Caller`](crate::service::Caller), read from the
@@ -84,10 +84,10 @@ impl FromRequest for AuthUser {
             let state = state.ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?;
             match credential? {
                 Credential::Bearer(token) => {
-                    caller_of_token(&state, &token, lang).await.map(|(caller, _)| caller)
+                    caller_of_token(&state, &token, lang, false).await.map(|(caller, _, _)| caller)
                 }
                 Credential::Page { token, csrf } => {
-                    let (caller, _) = caller_of_token(&state, &token, lang).await?;
+                    let (caller, _, _) = caller_of_token(&state, &token, lang, false).await?;
                     if !state.tokens.csrf_matches(&caller.session_id, &csrf) {
                         return Err(AppError::new(Code::CsrfRefused));
                     }
@@ -99,54 +99,18 @@ impl FromRequest for AuthUser {
 }
 
 /// The caller a token names, with the token's claims, if its session is still live and belongs
-/// to the token's subject: the API's bearer tokens and the pages' session cookies alike.
+/// to the token's subject (`service::accounts::caller_of_session`); with `unread`, also the
+/// caller's unread notifications. The API's bearer tokens and the pages' session cookies alike.
 pub async fn caller_of_token(
     state: &AppState,
     token: &str,
     lang: Lang,
-) -> Result<(AuthUser, tokens::Claims), AppError> {
-    let (caller, claims, ()) = caller_of_token_with(state, token, lang, |_, _| Ok(())).await?;
-    Ok((caller, claims))
-}
-
-/// As [`caller_of_token`], reading `also` for the caller in the same trip to the database (the
-/// pages read the unread count with the session).
-pub async fn caller_of_token_with<T, F>(
-    state: &AppState,
-    token: &str,
-    lang: Lang,
-    also: F,
-) -> Result<(AuthUser, tokens::Claims, T), AppError>
-where
-    F: FnOnce(&mut crate::db::DbConnection, &str) -> crate::error::AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
+    unread: bool,
+) -> Result<(AuthUser, tokens::Claims, Option<i64>), AppError> {
     let claims = state.tokens.verify(token).map_err(AppError::new)?;
     let (session_id, subject) = (claims.sid.clone(), claims.sub.clone());
-    // One trip to the database: the live session's user, their memberships, and what else is asked.
-    let found = state
-        .db
-        .read(move |conn| match accounts::session_user(conn, &session_id)? {
-            Some(user) if user.user_id == subject => {
-                let orgs = accounts::organisation_ids(conn, &user.user_id)?;
-                let extra = also(conn, &user.user_id)?;
-                Ok(Some((user, orgs, extra)))
-            }
-            _ => Ok(None),
-        })
-        .await?;
-    // The session must still be live and belong to the token's subject.
-    let (user, organisation_ids, extra) = found.ok_or(AppError::new(Code::SessionRevoked))?;
-    let caller = AuthUser {
-        id: user.user_id,
-        username: user.username,
-        display_name: user.display_name,
-        role: user.role,
-        session_id: claims.sid.clone(),
-        organisation_ids,
-        lang,
-    };
-    Ok((caller, claims, extra))
+    let (caller, count) = accounts::caller_of_session(&state.db, session_id, subject, lang, unread).await?;
+    Ok((caller, claims, count))
 }
 
 /// Declares an extractor that admits only the listed roles; others get 403 `forbidden`.

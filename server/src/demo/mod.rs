@@ -16,6 +16,7 @@ use crate::db::registry as reg;
 use crate::db::{fund, write_transaction, Db};
 use crate::domain::ids::{BuildingId, EstateId, UnitId};
 use crate::domain::registry::{BuildingClass, OrgKind, Role};
+use crate::domain::rules::RuleSettings;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{check_new_account, create_account_in, CreateUserRequest};
 use crate::service::fund::{notify_deposit_in, record_payment_in, DepositNoticeRequest, PaymentRequest};
@@ -24,7 +25,6 @@ use crate::service::registry::{
     CreateBuilding, CreateEstate, CreateOrganisation, CreateUnit, UserRef,
 };
 use crate::service::Caller;
-use crate::state::RuleSettings;
 
 /// The fixture shipped with the binary.
 pub const DEMO_ESTATE: &str = include_str!("../../../fixtures/demo-estate.json");
@@ -294,7 +294,7 @@ mod tests {
     fn demo_loads_once_and_again_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&format!("sqlite://{}/demo.db", dir.path().display()), 2).unwrap();
-        let rules = RuleSettings::from_config(&crate::config::Config::default()).unwrap();
+        let rules = crate::config::Config::default().rule_settings().unwrap();
         // The day of the load, as the server reads it: hand-overs and deposits count back from it.
         let today = crate::service::parties::today();
         let first = load(&db, &rules, DEMO_ESTATE, today).unwrap();

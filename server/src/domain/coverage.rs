@@ -116,6 +116,19 @@ impl Default for SeasonSettings {
 }
 
 impl Season {
+    /// Reads `MM-DD..MM-DD` (the configuration's spelling), such as `11-15..03-15`.
+    pub fn parse(text: &str) -> Option<Season> {
+        let (start, end) = text.trim().split_once("..")?;
+        let month_day = |s: &str| -> Option<(u32, u32)> {
+            let (m, d) = s.trim().split_once('-')?;
+            let (m, d) = (m.parse().ok()?, d.parse().ok()?);
+            // 2024 is a leap year: 29 February is a day a season may start or end on.
+            NaiveDate::from_ymd_opt(2024, m, d).map(|_| (m, d))
+        };
+        let ((start_month, start_day), (end_month, end_day)) = (month_day(start)?, month_day(end)?);
+        Some(Season { start_month, start_day, end_month, end_day })
+    }
+
     fn start_in(&self, year: i32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(year, self.start_month, self.start_day)
     }
@@ -146,6 +159,18 @@ impl Season {
             year += 1;
         }
         end
+    }
+}
+
+impl BuildingWarranty {
+    /// A building's warranty as the register holds it: its hand-over date and design life, with no
+    /// longer period agreed (a claim names one where the contract does).
+    pub fn of_building(handover: NaiveDate, design_life_years: i32) -> BuildingWarranty {
+        BuildingWarranty {
+            handover,
+            design_life_years: u32::try_from(design_life_years).unwrap_or(0),
+            contract: BTreeMap::new(),
+        }
     }
 }
 

@@ -18,7 +18,9 @@ pub mod next_step;
 pub mod periods;
 pub mod plausibility;
 pub mod registry;
+pub mod rules;
 mod rules_doc;
+pub mod signing;
 pub mod work_order;
 
 /// Declares a closed set of snake_case names with `as_str`, `FromStr`, serde and an OpenAPI schema.

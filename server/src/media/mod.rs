@@ -22,7 +22,7 @@ use crate::db::files::{self as db, BlobRow, FileRow};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
-use inspect::{ImageLimits, Refusal};
+use inspect::ImageLimits;
 use store::{BlobStore, Variant};
 pub use worker::DerivativePool;
 
@@ -152,7 +152,7 @@ impl Media {
         let inspected = {
             let _permit = self.decoding.acquire().await.map_err(AppError::internal)?;
             let (path, limits) = (staged.to_path_buf(), self.limits);
-            blocking(move || Ok(inspect::inspect(&path, &limits))).await?.map_err(refusal_error)?
+            blocking(move || Ok(inspect::inspect(&path, &limits))).await?.map_err(AppError::from)?
         };
         let facts = &inspected.facts;
         let blob = BlobRow {
@@ -278,19 +278,6 @@ pub fn sha256_file(path: &Path) -> AppResult<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
-}
-
-/// Why a file was refused, as the caller's error.
-pub fn refusal_error(refusal: Refusal) -> AppError {
-    match refusal {
-        Refusal::Unsupported(kind) => AppError::new(Code::UnsupportedFileType).detail(kind),
-        Refusal::Heic => AppError::new(Code::HeicNotAccepted),
-        Refusal::TooLarge { width, height } if width > 0 => {
-            AppError::new(Code::ImageTooLarge).detail(format!("{width}x{height}"))
-        }
-        Refusal::TooLarge { .. } => AppError::new(Code::ImageTooLarge),
-        Refusal::Corrupt(why) => AppError::new(Code::CorruptFile).detail(why),
-    }
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> AppResult<T> + Send + 'static) -> AppResult<T> {

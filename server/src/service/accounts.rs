@@ -11,11 +11,11 @@ use utoipa::ToSchema;
 use crate::auth::throttle::slowdown;
 use crate::auth::{password, tokens};
 use crate::db::accounts::{self, now, NewUser, Rotation, UserRow};
-use crate::db::{coordination, registry, DbConnection};
+use crate::db::{coordination, registry, Db, DbConnection};
 use crate::domain::ids::UserId;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::messages::{Code, Lang};
 use crate::service::utc;
 use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
 use crate::state::AppState;
@@ -378,4 +378,41 @@ pub async fn get_user(state: &AppState, id: &UserId) -> AppResult<AccountRespons
     let id = id.to_string();
     let user = state.db.read(move |conn| accounts::find_user(conn, &id)).await?;
     account_response(&user.ok_or(AppError::new(Code::NotFound))?)
+}
+
+/// The caller of a request whose token names `session_id` and `subject`, if that session is still
+/// live and belongs to that subject, in one trip to the database; with `unread`, the caller's unread
+/// notifications are counted in the same trip (the pages' header shows them). The API's bearer
+/// tokens and the pages' session cookies alike come through here.
+pub async fn caller_of_session(
+    db: &Db,
+    session_id: String,
+    subject: String,
+    lang: Lang,
+    unread: bool,
+) -> AppResult<(Caller, Option<i64>)> {
+    let found = db
+        .read(move |conn| match accounts::session_user(conn, &session_id)? {
+            Some(user) if user.user_id == subject => {
+                let orgs = accounts::organisation_ids(conn, &user.user_id)?;
+                let count = match unread {
+                    true => Some(crate::db::notify::unread_count(conn, &user.user_id)?),
+                    false => None,
+                };
+                Ok(Some((user, orgs, session_id, count)))
+            }
+            _ => Ok(None),
+        })
+        .await?;
+    let (user, organisation_ids, session_id, count) = found.ok_or(AppError::new(Code::SessionRevoked))?;
+    let caller = Caller {
+        id: user.user_id,
+        username: user.username,
+        display_name: user.display_name,
+        role: user.role,
+        session_id,
+        organisation_ids,
+        lang,
+    };
+    Ok((caller, count))
 }

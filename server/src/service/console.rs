@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::db::claims as db;
 use crate::db::registry as reg;
 use crate::domain::ids::ClaimId;
-use crate::domain::lifecycle::ClaimState;
+use crate::domain::lifecycle::{ClaimState, StepName};
 use crate::domain::next_step::Party;
 use crate::domain::registry::Role;
 use crate::error::AppResult;
@@ -122,7 +122,7 @@ pub struct Dossier {
     /// What the caller is to this claim: its applicant, its designated unit, its developer…
     pub parties: Vec<Party>,
     /// The lifecycle steps the caller may take in the claim's state, by name (`Action::name`).
-    pub steps: Vec<&'static str>,
+    pub steps: Vec<StepName>,
     /// The organisations the bureau may designate to repair: (id, name).
     pub repair_units: Vec<(String, String)>,
     /// Short-lived links to the signature images the caller may see, by cost-sheet revision: the
@@ -188,7 +188,8 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
             let names = reg::place_names(conn, &row.building_id, row.unit_id.as_deref())?;
             let parties = crate::service::policy::parties(&who, &row);
             let steps = row.machine().possible_steps_for(who.role, &parties);
-            let units = if steps.contains(&"approve") { reg::designatable_units(conn)? } else { Vec::new() };
+            let units =
+                if steps.contains(&StepName::Approve) { reg::designatable_units(conn)? } else { Vec::new() };
             let (orders, colleagues) = match &row.repair_unit_id {
                 Some(unit) if parties.contains(&Party::DesignatedUnit) => {
                     (work_orders::of_claim(conn, &who, &row.id)?, work_orders::assignable(conn, unit)?)

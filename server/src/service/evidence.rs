@@ -12,15 +12,14 @@ use crate::db::claims as claims_db;
 use crate::db::files::{self as db, EvidenceRow};
 use crate::db::work_orders as wo_db;
 use crate::db::DbConnection;
-use crate::domain::evidence::{AttachRefusal, EvidenceKind};
+use crate::domain::evidence::EvidenceKind;
 use crate::domain::ids::ClaimId;
-use crate::domain::lifecycle::ClaimKind;
+use crate::domain::lifecycle::{Act, ClaimKind};
 use crate::domain::next_step::Party;
 use crate::domain::plausibility::{self, Photo, Reference};
 use crate::error::{AppError, AppResult};
 use crate::media::inspect::MediaType;
 use crate::media::store::Variant;
-use crate::messages::Code;
 use crate::service::claims::notices::{self, Event};
 use crate::service::files::{check_quota, signed_link, FileView};
 use crate::service::policy::{self, Caller};
@@ -133,7 +132,7 @@ where
         .read(move |conn| {
             let claim = policy::visible_claim(conn, &who, &claim_id)?;
             let emergency = claim.kind == ClaimKind::EmergencyAdvance;
-            parsed.may_attach(policy::attacher(&who, &claim), claim.state, emergency).map_err(attach_refusal)
+            parsed.may_attach(policy::attacher(&who, &claim), claim.state, emergency).map_err(AppError::from)
         })
         .await?;
     let file = crate::service::files::store_plain(state, caller, new, body).await?;
@@ -166,7 +165,7 @@ pub(crate) fn attach_on(
     let claim = claims_db::find_claim(conn, &scope, &row.claim_id)?;
     let kind: EvidenceKind = row.kind.parse().map_err(|_| AppError::invalid("kind"))?;
     let emergency = claim.kind == ClaimKind::EmergencyAdvance;
-    kind.may_attach(policy::attacher(user, &claim), claim.state, emergency).map_err(attach_refusal)?;
+    kind.may_attach(policy::attacher(user, &claim), claim.state, emergency).map_err(AppError::from)?;
     db::require_own_files(conn, &user.id, [&row.evidence_id])?;
     if let Some(visit) = &row.visit_id {
         if !wo_db::visits_of_claim(conn, &claim.id)?.iter().any(|v| &v.id == visit) {
@@ -193,7 +192,7 @@ pub(crate) fn attach_on(
             conn,
             &claim.id,
             &actor,
-            "attach_evidence",
+            Act::EvidenceAttached,
             Some(claim.state),
             claim.state,
             detail,
@@ -206,15 +205,6 @@ pub(crate) fn attach_on(
         }
     }
     Ok(added)
-}
-
-/// A refused attachment as the API's error.
-pub(crate) fn attach_refusal(refusal: AttachRefusal) -> AppError {
-    match refusal {
-        AttachRefusal::ClaimOver => AppError::new(Code::StepOutOfOrder).detail("claim_over"),
-        AttachRefusal::SignatureOnlyByConfirmation => AppError::new(Code::StepNotForRole).detail("Art. 22"),
-        AttachRefusal::NotTheirs(_) => AppError::new(Code::StepNotForRole).detail("kind"),
-    }
 }
 
 /// A claim's evidence for a reviewer: each file with its EXIF, the device's report, what it is

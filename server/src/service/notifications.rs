@@ -62,12 +62,6 @@ pub async fn feed(state: &AppState, caller: &Caller, query: FeedQuery) -> AppRes
     Ok(Paged { items, limit, offset })
 }
 
-/// How many of a person's notifications are unread (the pages' header shows it), in the caller's
-/// read.
-pub fn unread_count_in(conn: &mut crate::db::DbConnection, user_id: &str) -> AppResult<i64> {
-    notify::unread_count(conn, user_id)
-}
-
 /// Marks one of the caller's notifications read.
 pub async fn mark_read(state: &AppState, caller: &Caller, id: &NotificationId) -> AppResult<()> {
     let id = id.to_string();

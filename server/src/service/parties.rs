@@ -79,19 +79,16 @@ fn place(building: &BuildingRow, estate_id: String, estate: String) -> Place {
     Place { building_id: building.id.clone(), estate_id, estate, building: building.name.clone() }
 }
 
-fn warranty_ends(building: &BuildingRow) -> Vec<(WarrantyCategory, Option<NaiveDate>)> {
+fn warranty_ends(
+    building: &BuildingRow,
+    seasons: &SeasonSettings,
+) -> Vec<(WarrantyCategory, Option<NaiveDate>)> {
     WarrantyCategory::ALL
         .iter()
         .map(|category| {
             let end = building.handover_date.and_then(|handover| {
-                let warranty = BuildingWarranty {
-                    handover,
-                    design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
-                    contract: Default::default(),
-                };
-                coverage::warranty_until(*category, &warranty, &SeasonSettings::default())
-                    .ok()
-                    .map(|c| c.last_day)
+                let warranty = BuildingWarranty::of_building(handover, building.design_life_years);
+                coverage::warranty_until(*category, &warranty, seasons).ok().map(|c| c.last_day)
             });
             (*category, end)
         })
@@ -129,6 +126,7 @@ fn only(caller: &Caller, roles: &[Role]) -> AppResult<()> {
 pub async fn applicant_home(state: &AppState, caller: &Caller) -> AppResult<ApplicantHome> {
     only(caller, &[Role::Owner, Role::PropertyManager])?;
     let who = caller.clone();
+    let seasons = state.rules.seasons;
     let (units, common_parts, claims, places) = state
         .db
         .read(move |conn| {
@@ -146,7 +144,7 @@ pub async fn applicant_home(state: &AppState, caller: &Caller) -> AppResult<Appl
                     number: unit.number,
                     place: place(building, estate_id.clone(), estate.clone()),
                     handover: building.handover_date,
-                    ends: warranty_ends(building),
+                    ends: warranty_ends(building, &seasons),
                 });
             }
             // A property manager claims for its estates' common parts; an owner for those of an

@@ -13,7 +13,7 @@ use crate::db::notify::{self, Notify};
 use crate::db::work_orders::{self as db, VisitRow, WorkOrderRow, WorkOrderScope};
 use crate::db::DbConnection;
 use crate::domain::ids::{ClaimId, WorkOrderId};
-use crate::domain::lifecycle::{ClaimKind, ClaimState, WaitingOn};
+use crate::domain::lifecycle::{Act, ClaimKind, ClaimState, WaitingOn};
 use crate::domain::registry::Role;
 use crate::domain::work_order::{
     append_note, VisitOutcome, WorkOrder, WorkOrderEvent, WorkOrderRefusal, WorkOrderStatus,
@@ -178,7 +178,7 @@ pub async fn create(
                 conn,
                 &claim.id,
                 &user.actor(None),
-                "work_order_created",
+                Act::WorkOrderCreated,
                 Some(claim.state),
                 claim.state,
                 json!({"work_order_id": row.id, "urgent": urgent}),
@@ -286,7 +286,7 @@ fn change_work_order(
     user: &Caller,
     id: &str,
     version: Option<i32>,
-    action: &str,
+    action: Act,
     device_id: Option<String>,
     change: impl FnOnce(&mut DbConnection, &mut WorkOrderRow) -> AppResult<serde_json::Value>,
 ) -> AppResult<WorkOrderView> {
@@ -296,7 +296,7 @@ fn change_work_order(
         return Err(AppError::new(Code::StaleVersion).detail(row.version.to_string()));
     }
     if row.status == WorkOrderStatus::Completed {
-        return Err(refusal(WorkOrderRefusal::Completed));
+        return Err(WorkOrderRefusal::Completed.into());
     }
     let before = row.status;
     let detail = change(conn, &mut row)?;
@@ -340,7 +340,7 @@ pub async fn assign(
     state
         .db
         .write(move |conn| {
-            change_work_order(conn, &user, &id, version, "work_order_assigned", None, |conn, row| {
+            change_work_order(conn, &user, &id, version, Act::WorkOrderAssigned, None, |conn, row| {
                 let members = notify::members_of(conn, &row.repair_unit_id)?;
                 let person = accounts::find_user(conn, &technician)?;
                 let fits = person.as_ref().is_some_and(|p| {
@@ -401,7 +401,7 @@ pub async fn schedule(
     state
         .db
         .write(move |conn| {
-            change_work_order(conn, &user, &id, version, "work_order_scheduled", None, |_, row| {
+            change_work_order(conn, &user, &id, version, Act::WorkOrderScheduled, None, |_, row| {
                 advance(row, WorkOrderEvent::Schedule, false)?;
                 row.window_start = Some(start.naive_utc());
                 row.window_end = Some(end.naive_utc());
@@ -434,18 +434,10 @@ fn site_position(report: &SiteReport) -> AppResult<(Option<f64>, Option<f64>)> {
     Ok(position(report.lat, report.lng, "lat")?.unzip())
 }
 
-/// A work-order refusal as the API's error: out of order, naming what is missing.
-fn refusal(refusal: WorkOrderRefusal) -> AppError {
-    match refusal {
-        WorkOrderRefusal::Completed => AppError::new(Code::StepOutOfOrder),
-        other => AppError::new(Code::StepOutOfOrder).detail(other.to_string()),
-    }
-}
-
 /// Moves the order on by `event`, as `domain::work_order` allows.
 fn advance(row: &mut WorkOrderRow, event: WorkOrderEvent, on_site: bool) -> AppResult<()> {
     let machine = WorkOrder { status: row.status, assigned: row.technician_id.is_some(), on_site };
-    row.status = machine.after(event).map_err(refusal)?;
+    row.status = machine.after(event)?;
     Ok(())
 }
 
@@ -482,7 +474,7 @@ pub(crate) fn check_in_on(
     let notes = optional_text(report.notes.as_deref(), "notes", 4000)?;
     let device = crate::service::devices::own_device(conn, user, report.device_id.as_deref())?;
     let device_for_audit = device.clone();
-    change_work_order(conn, user, id, version, "visit_check_in", device_for_audit, |conn, row| {
+    change_work_order(conn, user, id, version, Act::VisitCheckIn, device_for_audit, |conn, row| {
         assigned_to(row, user)?;
         let on_site = db::visits_of(conn, &row.id)?.iter().any(|v| v.check_out_at.is_none());
         advance(row, WorkOrderEvent::CheckIn, on_site)?;
@@ -534,11 +526,11 @@ pub(crate) fn check_out_on(
         report.outcome.as_deref().and_then(|o| o.parse().ok()).ok_or_else(|| AppError::invalid("outcome"))?;
     let notes = optional_text(report.notes.as_deref(), "notes", 4000)?;
     let device = crate::service::devices::own_device(conn, user, report.device_id.as_deref())?;
-    change_work_order(conn, user, id, version, "visit_check_out", device, |conn, row| {
+    change_work_order(conn, user, id, version, Act::VisitCheckOut, device, |conn, row| {
         assigned_to(row, user)?;
         let open = db::visits_of(conn, &row.id)?.into_iter().find(|v| v.check_out_at.is_none());
         advance(row, WorkOrderEvent::CheckOut(outcome), open.is_some())?;
-        let mut visit = open.ok_or_else(|| refusal(WorkOrderRefusal::NotOnSite))?;
+        let mut visit = open.ok_or_else(|| AppError::from(WorkOrderRefusal::NotOnSite))?;
         visit.check_out_at = Some(now());
         visit.check_out_device_at = report.device_time.map(|t| t.naive_utc());
         visit.check_out_lat = lat;

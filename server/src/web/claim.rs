@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::session::{multipart_file, Fields, SignedForm};
 use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::ids::ClaimId;
-use crate::domain::lifecycle::ClaimState;
+use crate::domain::lifecycle::{ClaimState, StepName};
 use crate::domain::next_step::Party;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
@@ -58,7 +58,7 @@ struct ClaimPageView {
 }
 
 impl ClaimPageView {
-    fn offers(&self, step: &str) -> bool {
+    fn offers(&self, step: StepName) -> bool {
         self.d.steps.contains(&step)
     }
 
@@ -110,7 +110,7 @@ impl ClaimPageView {
 
     /// The signed latest revision the repair unit may hand in.
     fn to_submit(&self) -> Option<&CostSheetView> {
-        self.d.latest_sheet().filter(|s| s.signed && self.offers("submit_cost_sheet"))
+        self.d.latest_sheet().filter(|s| s.signed && self.offers(StepName::SubmitCostSheet))
     }
 
     /// The repair unit may record a (new) cost-sheet revision.

@@ -8,13 +8,13 @@ use askama::Template;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
-use super::documents;
 use super::session::SignedForm;
 use super::{render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::BuildingId;
 use crate::domain::registry::Role;
 use crate::error::AppError;
+use crate::http::documents;
 use crate::messages::Code;
 use crate::service::fund::{
     self, BuildingFund, InterestRunRequest, InterestRunView, JournalLine, NoticeView, PeriodQuery,

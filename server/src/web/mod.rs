@@ -7,7 +7,6 @@
 
 mod assets;
 mod claim;
-pub mod documents;
 mod field;
 mod fund;
 mod me;

@@ -8,8 +8,8 @@ use askama::Template;
 
 use super::session::page_lang;
 use super::{render, texts, Browser, Chrome, PageError};
-use crate::api::pdf_response;
 use crate::domain::ids::{BuildingId, ClaimId};
+use crate::http::pdf_response;
 use crate::service::documents::{self as service, Kind, Verification};
 use crate::state::AppState;
 

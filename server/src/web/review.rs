@@ -15,7 +15,7 @@ use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::ClaimId;
-use crate::domain::lifecycle::{ClaimState, RejectionReason};
+use crate::domain::lifecycle::{ClaimState, RejectionReason, StepName};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -183,7 +183,7 @@ async fn queue(
 
 /// A refusal shown at the form of the step that was refused.
 struct Refused {
-    step: String,
+    step: StepName,
     at: InPlace,
 }
 
@@ -200,11 +200,11 @@ struct DossierPage {
 }
 
 impl DossierPage {
-    fn offers(&self, step: &str) -> bool {
+    fn offers(&self, step: StepName) -> bool {
         self.d.steps.contains(&step)
     }
 
-    fn refusal_at(&self, step: &str) -> Option<&Refused> {
+    fn refusal_at(&self, step: StepName) -> Option<&Refused> {
         self.refused.as_ref().filter(|r| r.step == step)
     }
 
@@ -284,7 +284,9 @@ async fn take_step(
 ) -> Result<HttpResponse, PageError> {
     let (id, step) = path.into_inner();
     form.browser.require(Role::Reviewer)?;
-    let parsed = request(&step, &form.fields());
+    // A step that does not exist is a page that does not exist.
+    let step: StepName = step.parse().map_err(|_| form.browser.refused(AppError::new(Code::NotFound)))?;
+    let parsed = request(step, &form.fields());
     let browser = form.browser;
     let outcome = match parsed {
         Ok(request) => take(&state, &browser, &id, request).await,
@@ -315,22 +317,22 @@ enum StepForm {
     Pay(PayRequest),
 }
 
-/// Reads a step's form into its use case's request; an unknown step is not found.
-fn request(step: &str, f: &Fields<'_>) -> AppResult<StepForm> {
+/// Reads a step's form into its use case's request; a step that is not a reviewer's is not found.
+fn request(step: StepName, f: &Fields<'_>) -> AppResult<StepForm> {
     let simple = |s| Ok(StepForm::Simple(s, StepRequest { version: f.version()?, note: f.text("note") }));
     match step {
-        "ask_developer" => simple(SimpleStep::AskDeveloper),
-        "developer_silent" => simple(SimpleStep::DeveloperSilent),
-        "developer_repaired" => simple(SimpleStep::DeveloperRepaired),
-        "developer_defaulted" => simple(SimpleStep::DeveloperDefaulted),
-        "return_cost_sheet" => simple(SimpleStep::ReturnCostSheet),
-        "notify_developer" => simple(SimpleStep::NotifyDeveloper),
-        "developer_unable" => Ok(StepForm::DeveloperUnable(DeveloperUnableRequest {
+        StepName::AskDeveloper => simple(SimpleStep::AskDeveloper),
+        StepName::DeveloperSilent => simple(SimpleStep::DeveloperSilent),
+        StepName::DeveloperRepaired => simple(SimpleStep::DeveloperRepaired),
+        StepName::DeveloperDefaulted => simple(SimpleStep::DeveloperDefaulted),
+        StepName::ReturnCostSheet => simple(SimpleStep::ReturnCostSheet),
+        StepName::NotifyDeveloper => simple(SimpleStep::NotifyDeveloper),
+        StepName::DeveloperUnable => Ok(StepForm::DeveloperUnable(DeveloperUnableRequest {
             version: f.version()?,
             reason: f.required("reason")?,
             evidence_id: f.required("evidence_id")?,
         })),
-        "inspection" => Ok(StepForm::Inspection(InspectionResult {
+        StepName::InspectionFound => Ok(StepForm::Inspection(InspectionResult {
             version: f.version()?,
             developer_liable: match f.required("developer_liable")?.as_str() {
                 "yes" => true,
@@ -340,17 +342,18 @@ fn request(step: &str, f: &Fields<'_>) -> AppResult<StepForm> {
             report_evidence_id: f.text("report_evidence_id"),
             note: f.text("note"),
         })),
-        "approve" => Ok(StepForm::Approve(ApproveRequest {
+        StepName::Approve => Ok(StepForm::Approve(ApproveRequest {
             version: f.version()?,
             repair_unit_id: f.text("repair_unit_id"),
             note: f.text("note"),
         })),
-        "reject" => Ok(StepForm::Reject(RejectRequest {
+        StepName::Reject => Ok(StepForm::Reject(RejectRequest {
             version: f.version()?,
             reason: f.parsed("reason")?.ok_or_else(|| AppError::invalid("reason"))?,
             note: f.text("note"),
         })),
-        "decide_plan" => Ok(StepForm::DecidePlan(PlanDecisionRequest {
+        // One form decides the plan: approve it, or return it with comments.
+        StepName::ApprovePlan | StepName::ReturnPlan => Ok(StepForm::DecidePlan(PlanDecisionRequest {
             version: f.version()?,
             decision: match f.required("decision")?.as_str() {
                 "approve" => PlanDecision::Approve,
@@ -359,7 +362,7 @@ fn request(step: &str, f: &Fields<'_>) -> AppResult<StepForm> {
             },
             comment: f.text("comment"),
         })),
-        "verify" => {
+        StepName::Verify => {
             let revision: i32 = f.parsed("revision")?.ok_or_else(|| AppError::invalid("revision"))?;
             let lines: Vec<i32> = f
                 .values("line")
@@ -388,7 +391,7 @@ fn request(step: &str, f: &Fields<'_>) -> AppResult<StepForm> {
                 .collect::<AppResult<_>>()?;
             Ok(StepForm::Verify(VerifyRequest { version: f.version()?, revision, lines: verdicts }))
         }
-        "pay" => Ok(StepForm::Pay(PayRequest {
+        StepName::Pay => Ok(StepForm::Pay(PayRequest {
             version: f.version()?,
             payee: match f.required("payee")?.as_str() {
                 "applicant" => Payee::Applicant,

@@ -19,12 +19,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Deserialize;
 
 use super::{local_path, render, see_other, texts, Chrome, ChromeUser, PageError};
-use crate::auth::caller_of_token_with;
+use crate::auth::caller_of_token;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Lang};
 use crate::service::accounts::{self, LoginRequest};
-use crate::service::{notifications, Caller};
+use crate::service::Caller;
 use crate::state::AppState;
 
 pub use crate::auth::SESSION_COOKIE;
@@ -121,12 +121,11 @@ impl FromRequest for Browser {
             // form it posted, to the queue (a form's address is no page).
             let next = if get { path.clone() } else { "/".to_string() };
             let Some(token) = token else { return Err(PageError::SignIn { next, expired: false }) };
-            let (caller, claims, unread) =
-                match caller_of_token_with(&state, &token, lang, notifications::unread_count_in).await {
-                    Ok(found) => found,
-                    Err(e) if e.code == Code::Internal => return Err(PageError::new(e, lang)),
-                    Err(_) => return Err(PageError::SignIn { next, expired: true }),
-                };
+            let (caller, claims, unread) = match caller_of_token(&state, &token, lang, true).await {
+                Ok(found) => found,
+                Err(e) if e.code == Code::Internal => return Err(PageError::new(e, lang)),
+                Err(_) => return Err(PageError::SignIn { next, expired: true }),
+            };
             // Renewed once half the idle time has passed, so a busy page does not re-sign each time.
             let idle = state.config.web_idle_minutes as i64 * 60;
             let left = claims.exp - Utc::now().timestamp();
@@ -149,7 +148,7 @@ impl FromRequest for Browser {
                 role: texts::role_name(caller.role, lang),
                 csrf: state.tokens.csrf_token(&caller.session_id),
                 expires: expires_at.with_timezone(&chrono_tz::Asia::Shanghai).format("%H:%M").to_string(),
-                unread,
+                unread: unread.unwrap_or(0),
             };
             let chrome = Chrome { t, lang, path, user: Some(user), notice: None };
             Ok(Browser { caller, chrome, renewed, secure: state.config.web_secure_cookie })

@@ -2,7 +2,7 @@
 //! refunds, the yearly publication, the journal, corrections and usage notices. Each handler calls
 //! one use case in `service::fund`; `render` turns statements and certificates into CSV and pages.
 
-use crate::web::documents;
+use crate::http::documents;
 use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -1,7 +1,15 @@
 //! Claims' audit trails: who took which step, from which device, and what it recorded.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use super::next_change;
+use crate::db::accounts::{new_id, now};
+use crate::db::schema::audit_log;
+use crate::db::DbConnection;
+use crate::domain::lifecycle::ClaimState;
+use crate::domain::lifecycle::Recorded;
+use crate::domain::registry::Role;
+use crate::error::AppResult;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
 
 /// Who takes a step, and from which device.
 #[derive(Clone, Debug)]
@@ -32,7 +40,7 @@ impl NewAudit {
     pub fn new(
         claim_id: &str,
         actor: &Actor,
-        action: &str,
+        action: impl Into<Recorded>,
         before: Option<ClaimState>,
         after: ClaimState,
         detail: serde_json::Value,
@@ -42,7 +50,7 @@ impl NewAudit {
             claim_id: claim_id.into(),
             actor_id: actor.user_id.clone(),
             device_id: actor.device_id.clone(),
-            action: action.into(),
+            action: action.into().as_str().into(),
             before_state: before,
             after_state: after,
             detail: detail.to_string(),
@@ -71,7 +79,7 @@ pub fn append_audit(
     conn: &mut DbConnection,
     claim_id: &str,
     actor: &Actor,
-    action: &str,
+    action: impl Into<Recorded>,
     before: Option<ClaimState>,
     after: ClaimState,
     detail: serde_json::Value,

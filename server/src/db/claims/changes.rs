@@ -1,7 +1,9 @@
 //! The change counter: one number per write transaction, in commit order, that pulls follow.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use crate::db::schema::change_counter;
+use crate::db::DbConnection;
+use crate::error::AppResult;
+use diesel::prelude::*;
 
 /// The next change number, taken inside the caller's transaction. The counter row stays locked
 /// until that transaction ends, so numbers become visible in the order they were given out.

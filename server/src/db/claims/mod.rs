@@ -1,23 +1,14 @@
 //! Claims, their plans, cost sheets, payouts and audit trail, as stored.
 
-use baoxiu_sync_protocol::cost_sheet;
-use baoxiu_sync_protocol::money::Money;
-use baoxiu_sync_protocol::wire::{CostSheetRevision, WireLine};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::borrow::Cow;
 
-use super::accounts::{new_id, now};
+use super::accounts::now;
 use super::DbConnection;
-use crate::db::schema::{
-    audit_log, change_counter, claim_evidence, claims, cost_sheets, line_decisions, payouts, repair_plans,
-    unit_owners,
-};
+use crate::db::schema::{claim_evidence, claims, unit_owners};
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
-use crate::domain::lifecycle::{Claim, ClaimKind, ClaimState, RejectionReason, WaitingOn};
-use crate::domain::registry::Role;
+use crate::domain::lifecycle::{Act, Claim, ClaimKind, ClaimState, RejectionReason, WaitingOn};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 
@@ -144,12 +135,19 @@ mod plans;
 mod revisions;
 mod visits;
 
-pub use audit::*;
-pub use changes::*;
-pub use payout::*;
-pub use plans::*;
-pub use revisions::*;
-pub use visits::*;
+pub use audit::{append_audit, audit_trail, insert_audits, Actor, AuditRow, NewAudit};
+pub use changes::{last_change, next_change};
+pub use payout::{
+    evidence_of, insert_payout, payout_of, progress_of, surface_overdue_developers, PayoutRow, Progress,
+};
+pub use plans::{approved_plan, approved_plans_for, decide_plan, insert_plan, plans, PlanLine, PlanRow};
+pub use revisions::{
+    confirm_in_person, cost_sheets_for, cost_sheets_of, dispute_signature, drawing_hashes, insert_cost_sheet,
+    insert_revision, insert_revisions, latest_cost_sheet, lines_of, lock_claims, record_verification,
+    require_fresh_drawing, sheet_totals, sign_latest, wire_lines, CostSheetRow, LineRow, NewRevision,
+    OnSiteSignature, SignatureKind, Signing,
+};
+pub use visits::{claims_in_scope, insert_return_visit, ratings, return_visit_of, Rating};
 
 /// Stores a new claim and its first audit entry.
 pub fn insert_claim(
@@ -166,7 +164,7 @@ pub fn insert_claim(
         conn,
         &row.id,
         actor,
-        "file",
+        Act::Filed,
         None,
         row.state,
         json!({"kind": row.kind, "category": row.category}),

@@ -1,7 +1,12 @@
 //! Payouts, claim evidence links, and the developers whose reply period ran out.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use super::CostSheetRow;
+use crate::db::schema::{claim_evidence, claims, cost_sheets, payouts};
+use crate::db::DbConnection;
+use crate::domain::lifecycle::ClaimState;
+use crate::error::AppResult;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = payouts)]

@@ -1,7 +1,12 @@
 //! Repair plans and their budgets, and the bureau's decision on each (Art. 22).
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use crate::db::accounts::{new_id, now};
+use crate::db::schema::repair_plans;
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = repair_plans)]

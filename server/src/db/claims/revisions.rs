@@ -1,8 +1,19 @@
 //! Cost-sheet revisions with their lines (a JSON document in line order), signatures, and the
 //! bureau's verdicts on each line.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use crate::db::accounts::{new_id, now};
+use crate::db::schema::{claims, cost_sheets, line_decisions};
+use crate::db::DbConnection;
+use crate::domain::signing;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use baoxiu_sync_protocol::cost_sheet;
+use baoxiu_sync_protocol::money::Money;
+use baoxiu_sync_protocol::wire::{CostSheetRevision, WireLine};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = cost_sheets, treat_none_as_default_value = false)]
@@ -50,6 +61,17 @@ impl CostSheetRow {
     /// Signed, by the applicant's account or in person, and not disputed.
     pub fn is_signed(&self) -> bool {
         self.signed_at.is_some() && self.disputed_at.is_none()
+    }
+
+    /// The revision as the rule of signing sees it (`domain::signing`).
+    pub fn as_signed(&self) -> signing::Latest<'_> {
+        signing::Latest {
+            revision: self.revision,
+            hash: self.revision_hash.as_deref(),
+            signed: self.is_signed(),
+            witnessed_only: self.witnessed_by.is_some() && self.signed_by.is_none(),
+            conflict: self.conflict,
+        }
     }
 
     /// How it was signed, if it was.
@@ -429,21 +451,6 @@ pub fn insert_revisions(
     Ok(outcomes)
 }
 
-/// The applicant's signature on one exact revision; only the latest may be signed, and once.
-pub fn sign_cost_sheet(
-    conn: &mut DbConnection,
-    claim_id: &str,
-    revision: i32,
-    by: &str,
-    drawing: Option<&str>,
-) -> AppResult<CostSheetRow> {
-    let latest = latest_cost_sheet(conn, claim_id)?.ok_or(AppError::new(Code::NotFound))?;
-    if latest.revision != revision {
-        return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
-    }
-    sign_latest(conn, latest, by, Signing::Own { drawing: drawing.map(str::to_owned) })
-}
-
 /// The applicant confirms, on their own account, a signature a technician witnessed in person:
 /// the sheet keeps the witness and the drawing and now names the applicant as its signer too.
 pub fn confirm_in_person(conn: &mut DbConnection, sheet: &CostSheetRow, by: &str) -> AppResult<CostSheetRow> {
@@ -474,7 +481,7 @@ pub enum Signing {
     OnSite(OnSiteSignature),
 }
 
-/// Signs the latest revision, unless it is in conflict with a sibling; signing twice is a no-op.
+/// Records the signature on the latest revision, as `domain::signing` decided it may be.
 ///
 /// The applicant `by` signs on their own account, on the web or on their own phone. With a
 /// `witness`, the technician witnessed the applicant sign on the technician's phone: the sheet
@@ -487,12 +494,6 @@ pub fn sign_latest(
     by: &str,
     how: Signing,
 ) -> AppResult<CostSheetRow> {
-    if latest.is_signed() {
-        return Ok(latest);
-    }
-    if latest.conflict {
-        return Err(AppError::new(Code::CostSheetConflict));
-    }
     let cleared =
         (cost_sheets::disputed_at.eq(None::<NaiveDateTime>), cost_sheets::dispute_reason.eq(None::<String>));
     match how {

@@ -1,7 +1,12 @@
 //! Return visits 回访 and the ratings the bureau reads, and the claims a pull may send.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use super::{ClaimRow, ClaimScope};
+use crate::db::accounts::now;
+use crate::db::schema::{claims, unit_owners};
+use crate::db::DbConnection;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use diesel::prelude::*;
 
 /// Records the applicant's rating; a second rating of the same claim is `already_exists`.
 pub fn insert_return_visit(

@@ -1,7 +1,16 @@
 //! Interest runs (Art. 27): each period posted once per jurisdiction, on each day's balance.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use super::{post, Posting};
+use crate::db::accounts::{new_id, now};
+use crate::db::schema::journal;
+use crate::db::DbConnection;
+use crate::domain::coverage::WarrantyCategory;
+use crate::domain::ledger::EntryKind;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use baoxiu_sync_protocol::Money;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = crate::db::schema::interest_runs)]

@@ -2,7 +2,10 @@
 
 mod interest;
 
-pub use interest::*;
+pub use interest::{
+    insert_run, jurisdiction_entries, overlapping_runs, post_interest, runs_of, InterestOutcome,
+    InterestRunRow,
+};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

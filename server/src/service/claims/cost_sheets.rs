@@ -13,7 +13,8 @@ use super::view::{claim_page, ClaimPage};
 use crate::db::claims::{self as db, Actor, ClaimRow};
 use crate::db::{notify, DbConnection};
 use crate::domain::ids::ClaimId;
-use crate::domain::lifecycle::{Action, ClaimState};
+use crate::domain::lifecycle::{Act, Action, ClaimState};
+use crate::domain::signing::{self, Signer, Signing};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint, Notice};
 use crate::service::policy::{self, Caller};
@@ -107,7 +108,7 @@ pub(crate) fn revision_audits(
             let total = Money::from_fen(sheet.total_fen);
             let detail = json!({"revision": sheet.revision, "total": total, "hash": sheet.revision_hash, "conflict": sheet.conflict});
             let state = Some(claim.state);
-            db::NewAudit::new(&claim.id, actor, "cost_sheet_revision", state, claim.state, detail)
+            db::NewAudit::new(&claim.id, actor, Act::CostSheetRevision, state, claim.state, detail)
         })
         .collect()
 }
@@ -178,19 +179,15 @@ pub async fn sign(
         .db
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &caller, &id)?;
-            policy::require_applicant(&caller, &claim, Some("Art. 22"))?;
-            let latest = latest_is(conn, &id, revision)?;
-            if latest.revision_hash.as_ref() != Some(&shown) {
-                return Err(AppError::new(Code::StaleVersion).detail(latest.revision.to_string()));
-            }
-            let in_person = latest.is_signed() && latest.witnessed_by.is_some() && latest.signed_by.is_none();
-            let open = match in_person {
-                true => matches!(claim.state, ClaimState::InRepair | ClaimState::CostSheetSubmitted),
-                false => claim.state == ClaimState::InRepair,
-            };
-            if !open {
-                return Err(AppError::new(Code::StepOutOfOrder).detail("Art. 22"));
-            }
+            let latest = db::latest_cost_sheet(conn, &id)?;
+            let signing = signing::decide(&signing::Attempt {
+                signer: Signer::Applicant { is_applicant: claim.applicant_id == caller.id },
+                state: claim.state,
+                revision: Some(revision),
+                shown: &shown,
+                latest: latest.as_ref().map(db::CostSheetRow::as_signed),
+            })?;
+            let latest = latest.ok_or(AppError::new(Code::NotFound))?;
             let drawn = match &drawing {
                 Some(file) => {
                     crate::db::files::require_own_files(conn, &caller.id, [file])?;
@@ -199,19 +196,22 @@ pub async fn sign(
                         return Err(AppError::invalid("signature_file_id"));
                     }
                     // Signing a signed revision again changes nothing, and checks nothing.
-                    if !latest.is_signed() {
+                    if signing != Signing::AlreadySigned {
                         db::require_fresh_drawing(conn, &id, &blob.sha256)?;
                     }
                     Some(blob.sha256)
                 }
                 None => None,
             };
-            let (sheet, action) = match in_person {
-                true => (db::confirm_in_person(conn, &latest, &caller.id)?, "in_person_signature_confirmed"),
-                false => (
-                    db::sign_cost_sheet(conn, &id, revision, &caller.id, drawing.as_deref())?,
-                    "cost_sheet_signed",
-                ),
+            let (sheet, action) = match signing {
+                Signing::ConfirmInPerson => {
+                    (db::confirm_in_person(conn, &latest, &caller.id)?, Act::InPersonSignatureConfirmed)
+                }
+                Signing::AlreadySigned => (latest, Act::CostSheetSigned),
+                Signing::Sign => {
+                    let how = db::Signing::Own { drawing: drawing.clone() };
+                    (db::sign_latest(conn, latest, &caller.id, how)?, Act::CostSheetSigned)
+                }
             };
             // The timeline keeps what was signed: the revision's hash and the drawing's bytes.
             let detail = json!({

@@ -10,24 +10,23 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::notices::{self, Event};
-use super::steps::refusal_error;
 use super::view::{claim_response, ClaimResponse};
 use crate::db::accounts::now;
 use crate::db::claims::{self as db, ClaimRow, LineRow};
 use crate::db::registry::{self as reg, Scope};
 use crate::db::{files as files_db, DbConnection};
 use crate::domain::coverage::{
-    self, Applicant, ApplicantRefusal, BuildingWarranty, Defect, NotCovered, PartLocation, ReportDateRefused,
-    SeasonSettings, WarrantyCategory,
+    self, Applicant, ApplicantRefusal, BuildingWarranty, Defect, PartLocation, ReportDateRefused,
+    WarrantyCategory,
 };
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{Claim, ClaimKind, ClaimState};
 use crate::domain::next_step::Party;
 use crate::domain::registry::Role;
+use crate::domain::rules::RuleSettings;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint};
-use crate::service::evidence::attach_refusal;
 use crate::service::{parse_id, text, Caller};
 use crate::state::AppState;
 
@@ -161,27 +160,13 @@ fn line_error(line: Option<usize>) -> impl Fn(LineError) -> AppError {
     }
 }
 
-fn not_covered(err: NotCovered) -> AppError {
-    let code = match err {
-        NotCovered::OutOfPeriod { .. } => Code::OutOfWarranty,
-        NotCovered::BeforeHandover => Code::BeforeHandover,
-        NotCovered::NoPeriodAgreed => Code::NoPeriodAgreed,
-        NotCovered::Excluded { .. } => Code::OutOfWarranty,
-    };
-    let detail = match err {
-        NotCovered::OutOfPeriod { last_day } => format!("{}: {last_day}", err.article()),
-        _ => err.article().to_string(),
-    };
-    AppError::new(code).detail(detail)
-}
-
 /// Files a claim for `user` (an owner or a property manager), checking every rule of Art. 18-20
 /// and 25; shared by `POST /claims` and the sync protocol's `emergency_claim`.
 pub(crate) fn file_in(
     conn: &mut DbConnection,
     user: &Caller,
     device_id: Option<&str>,
-    grace_days: u32,
+    rules: &RuleSettings,
     req: FileClaim,
 ) -> AppResult<ClaimRow> {
     let building_id = parse_id(&req.building_id)?;
@@ -197,7 +182,7 @@ pub(crate) fn file_in(
             let kind = e.kind.parse::<EvidenceKind>().map_err(|_| AppError::invalid("evidence.kind"))?;
             // What the applicant may attach to a claim just filed.
             let emergency = req.kind == ClaimKind::EmergencyAdvance;
-            kind.may_attach(Party::Applicant, ClaimState::Filed, emergency).map_err(attach_refusal)?;
+            kind.may_attach(Party::Applicant, ClaimState::Filed, emergency)?;
             Ok((parse_id(&e.id)?, e.kind.clone()))
         })
         .collect::<AppResult<_>>()?;
@@ -210,13 +195,11 @@ pub(crate) fn file_in(
         ClaimKind::Standard if req.advance.is_some() => return Err(AppError::invalid("advance")),
         ClaimKind::Standard => Claim::file(),
         // The applicant files the sheet themselves, which is their signature on it (Art. 22).
-        ClaimKind::EmergencyAdvance => {
-            Claim::file_emergency(!evidence.is_empty(), advance_lines.is_some()).map_err(refusal_error)?
-        }
+        ClaimKind::EmergencyAdvance => Claim::file_emergency(!evidence.is_empty(), advance_lines.is_some())?,
     };
     // Art. 18: the report date decides the warranty, so a date long past needs evidence, and
     // the reviewer sees it flagged beside the filing date.
-    coverage::check_report_date(reported_on, today, grace_days, !evidence.is_empty()).map_err(
+    coverage::check_report_date(reported_on, today, rules.report_grace_days, !evidence.is_empty()).map_err(
         |e| match e {
             ReportDateRefused::InTheFuture => AppError::invalid("reported_on"),
             ReportDateRefused::BackdatedWithoutEvidence { days, .. } => {
@@ -273,13 +256,9 @@ pub(crate) fn file_in(
             .hint(hint));
     }
     let handover = building.handover_date.ok_or(AppError::new(Code::BeforeHandover).detail("Art. 18"))?;
-    let warranty = BuildingWarranty {
-        handover,
-        design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
-        contract: Default::default(),
-    };
+    let warranty = BuildingWarranty::of_building(handover, building.design_life_years);
     let defect = Defect { category: req.category, location: req.location, reported_on, exclusion: None };
-    let covered = coverage::assess(&defect, &warranty, &SeasonSettings::default()).map_err(not_covered)?;
+    let covered = coverage::assess(&defect, &warranty, &rules.seasons)?;
     let filed_at = now();
     let mut row = ClaimRow {
         id: reg::fresh_id(),
@@ -331,7 +310,9 @@ pub(crate) fn file_in(
     if let Some(lines) = advance_lines {
         // The claim is new in this transaction: no one else sees it, so no lock is needed.
         let sheet = db::insert_cost_sheet(conn, &row.id, None, lines, &actor.user_id)?;
-        db::sign_cost_sheet(conn, &row.id, sheet.revision, &actor.user_id, None)?;
+        // The applicant who advanced the money files the sheet they paid: they sign it as they
+        // file it (Art. 25).
+        db::sign_latest(conn, sheet, &actor.user_id, db::Signing::Own { drawing: None })?;
     }
     Ok(row)
 }
@@ -340,11 +321,11 @@ pub(crate) fn file_in(
 /// with the claim as the caller now sees it.
 pub async fn file(state: &AppState, caller: &Caller, req: FileClaim) -> AppResult<ClaimResponse> {
     let who = caller.clone();
-    let grace = state.rules.report_grace_days;
+    let rules = state.rules.clone();
     let (row, people) = state
         .db
         .write(move |conn| {
-            let row = file_in(conn, &who, None, grace, req)?;
+            let row = file_in(conn, &who, None, &rules, req)?;
             let people = crate::db::accounts::people(conn, &[row.applicant_id.as_str()])?;
             Ok((row, people))
         })

@@ -23,9 +23,9 @@ pub use filing::{file, priced_lines, AdvanceInput, EvidenceRef, FileClaim, LineI
 pub use payout::{pay, PayRequest, Payee};
 pub use ratings::{repair_unit_ratings, return_visit, RepairUnitRating, ReturnVisitRequest};
 pub use steps::{
-    approve, decide_plan, developer_reply, developer_unable, inspection, refusal_error, reject, simple,
-    submit_plan, ApproveRequest, DeveloperAnswer, DeveloperReply, DeveloperUnableRequest, InspectionResult,
-    PlanDecision, PlanDecisionRequest, PlanLineInput, PlanRequest, RejectRequest, SimpleStep, StepRequest,
+    approve, decide_plan, developer_reply, developer_unable, inspection, reject, simple, submit_plan,
+    ApproveRequest, DeveloperAnswer, DeveloperReply, DeveloperUnableRequest, InspectionResult, PlanDecision,
+    PlanDecisionRequest, PlanLineInput, PlanRequest, RejectRequest, SimpleStep, StepRequest,
 };
 pub(crate) use view::page_of;
 pub use view::{

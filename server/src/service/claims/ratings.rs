@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::db::claims as db;
 use crate::db::registry as reg;
 use crate::domain::ids::ClaimId;
+use crate::domain::lifecycle::Act;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::optional_text;
@@ -60,7 +61,7 @@ pub async fn return_visit(
             }
             db::insert_return_visit(conn, &claim, scores, comment.as_deref(), &user.id)?;
             let detail = json!({"attitude": scores.0, "quality": scores.1, "resolution": scores.2, "comment": comment});
-            db::append_audit(conn, &id, &user.actor(None), "return_visit", Some(claim.state), claim.state, detail)
+            db::append_audit(conn, &id, &user.actor(None), Act::ReturnVisit, Some(claim.state), claim.state, detail)
         })
         .await
 }

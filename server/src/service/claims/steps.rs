@@ -20,25 +20,14 @@ use crate::db::{files as files_db, DbConnection};
 use crate::domain::deadlines::{self, Clock};
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::ids::ClaimId;
-use crate::domain::lifecycle::{Action, Refusal, RejectionReason};
+use crate::domain::lifecycle::{Action, RejectionReason, StepName};
 use crate::domain::registry::OrgKind;
+use crate::domain::rules::RuleSettings;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint};
 use crate::service::policy::{self, Caller};
 use crate::service::{optional_text, parse_id, text};
-use crate::state::{AppState, RuleSettings};
-
-/// Maps a state-machine refusal to the API's codes, naming the article.
-pub fn refusal_error(refusal: Refusal) -> AppError {
-    let (code, hint) = match refusal {
-        Refusal::WrongRole { .. } => (Code::StepNotForRole, Hint::StepIsAnothers),
-        Refusal::OutOfOrder { .. } => (Code::StepOutOfOrder, Hint::TakeAnAllowedStep),
-        Refusal::UnsignedCostSheet => (Code::CostSheetUnsigned, Hint::SignFirst),
-        Refusal::EmergencyWithoutEvidence => (Code::EmergencyEvidenceRequired, Hint::AttachEmergencyEvidence),
-        Refusal::ReplyPeriodRunning => (Code::ReplyPeriodRunning, Hint::WaitForReplyDate),
-    };
-    AppError::new(code).detail(refusal.article().to_string()).hint(hint)
-}
+use crate::state::AppState;
 
 /// What a step records of its own beyond the state change, run on the claim before it is saved.
 pub(super) type Extra = Box<dyn FnOnce(&mut DbConnection, &mut ClaimRow) -> AppResult<()> + Send>;
@@ -83,7 +72,11 @@ pub(super) fn apply_step(
     }
     let next = row.machine().apply(action, caller.role).map_err(|refusal| {
         let rule = refusal.article().to_string();
-        refusal_error(refusal).standing(rule, row.state.as_str(), row.machine().possible_steps())
+        AppError::from(refusal).standing(
+            rule,
+            row.state.as_str(),
+            row.machine().possible_steps().into_iter().map(StepName::as_str).collect(),
+        )
     })?;
     let due = |clock| deadlines::due(clock, at, rules.day_count, &rules.calendar).map_err(AppError::internal);
     match action {

@@ -1,8 +1,23 @@
 //! A building's fund as its balances per category, holds, custody limit and journal.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use super::refund_window;
+use crate::db::fund::{self as db};
+use crate::db::registry::BuildingRow;
+use crate::db::DbConnection;
+use crate::domain::coverage::{SeasonSettings, WarrantyCategory};
+use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::BuildingId;
+use crate::domain::ledger::{self, EntryKind, SHARE_CATEGORIES};
+use crate::domain::periods;
+use crate::error::AppResult;
+use crate::service::policy;
+use crate::service::utc;
+use crate::service::Caller;
+use crate::state::AppState;
+use baoxiu_sync_protocol::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct CategoryBalance {
@@ -76,6 +91,7 @@ pub(super) fn fund_view(
     conn: &mut DbConnection,
     building: &BuildingRow,
     building_id: String,
+    seasons: &SeasonSettings,
 ) -> AppResult<BuildingFund> {
     let rows = db::entries_of(conn, &building_id)?;
     let entries = rows.iter().map(|r| r.entry()).collect::<AppResult<Vec<_>>>()?;
@@ -83,7 +99,7 @@ pub(super) fn fund_view(
     let mut categories = Vec::new();
     for category in SHARE_CATEGORIES {
         let b = ledger::balance(entries.iter().filter(|e| e.category == category));
-        let window = refund_window(conn, building, category)?;
+        let window = refund_window(conn, building, category, seasons)?;
         categories.push(CategoryBalance {
             category: category.as_str().into(),
             deposits: b.deposits,
@@ -126,7 +142,8 @@ pub(super) fn fund_view(
 pub async fn building_fund(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<BuildingFund> {
     let user = caller.clone();
     let building_id = id.to_string();
-    state.db.read(move |conn| visible_fund(conn, &user, building_id)).await
+    let seasons = state.rules.seasons;
+    state.db.read(move |conn| visible_fund(conn, &user, building_id, &seasons)).await
 }
 
 /// A building's fund, if the caller may see the building.
@@ -134,7 +151,8 @@ pub(super) fn visible_fund(
     conn: &mut DbConnection,
     user: &Caller,
     building_id: String,
+    seasons: &SeasonSettings,
 ) -> AppResult<BuildingFund> {
     let (building, _, _) = policy::building_in_scope(conn, user, &building_id)?;
-    fund_view(conn, &building, building_id)
+    fund_view(conn, &building, building_id, seasons)
 }

@@ -1,9 +1,24 @@
 //! Corrections by reversing entries, and the usage notice to the developer (Art. 26).
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use super::JournalEntryView;
+use crate::db::fund::{self as db};
+use crate::db::registry::{self as reg};
+use crate::db::DbConnection;
+use crate::domain::coverage::WarrantyCategory;
+use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::{ClaimId, EntryId};
+use crate::domain::ledger::{self};
 use crate::domain::lifecycle::ClaimState;
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::policy;
+use crate::service::{text, Caller};
+use crate::state::AppState;
+use baoxiu_sync_protocol::Money;
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

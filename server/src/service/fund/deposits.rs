@@ -1,12 +1,32 @@
 //! Deposit notices and payments (Art. 8-16): the bureau notifies, the developer may object, the
 //! bureau re-checks, payments follow with late fees, and the paid notice yields its certificate.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use crate::db::accounts::{new_id, now};
+use crate::db::fund::{self as db, NoticeRow, PaymentRow, Posting};
+use crate::db::notify::{self, Notify};
+use crate::db::registry::{self as reg};
+use crate::db::{files as files_db, DbConnection};
 use crate::domain::articles::Article;
+use crate::domain::deadlines::{self, shanghai_date, Clock};
+use crate::domain::deposit::{self, AwardLevel, Certification, Reductions};
+use crate::domain::deposit_notice::{NoticeEvent, NoticeRefusal, NoticeStatus};
 use crate::domain::evidence::DepositEvidenceKind;
 use crate::domain::ids::BuildingId;
-use crate::state::RuleSettings;
+use crate::domain::ledger::{self, EntryKind};
+use crate::domain::registry::BuildingClass;
+use crate::domain::rules::RuleSettings;
+use crate::error::{AppError, AppResult};
+use crate::messages::{Code, Notice};
+use crate::service::policy;
+use crate::service::utc;
+use crate::service::{parse_id, text, Caller};
+use crate::state::AppState;
+use baoxiu_sync_protocol::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 
 /// The reductions a reviewer approves (Art. 9), as the wire carries them.
 #[derive(Deserialize, Serialize, ToSchema, Clone, Copy, Default)]
@@ -495,10 +515,11 @@ pub async fn building_with_notice(
 ) -> AppResult<(super::BuildingFund, Option<NoticeView>)> {
     let user = caller.clone();
     let building_id = id.to_string();
+    let seasons = state.rules.seasons;
     state
         .db
         .read(move |conn| {
-            let fund = super::visible_fund(conn, &user, building_id.clone())?;
+            let fund = super::visible_fund(conn, &user, building_id.clone(), &seasons)?;
             let notice = db::notice_of(conn, &building_id)?.map(|row| notice_view(conn, row)).transpose()?;
             Ok((fund, notice))
         })

@@ -1,8 +1,18 @@
 //! Interest on the fund at the demand-deposit rate (Art. 27).
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use crate::db::fund::{self as db};
+use crate::db::registry::{self as reg};
+use crate::db::DbConnection;
+use crate::domain::deadlines::shanghai_date;
 use crate::domain::fund::RateTable;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::Caller;
+use crate::state::AppState;
+use baoxiu_sync_protocol::Money;
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -8,40 +8,26 @@ mod interest;
 mod publication;
 mod refunds;
 
-pub use balances::*;
-pub use corrections::*;
-pub use deposits::*;
-pub use interest::*;
-pub use publication::*;
-pub use refunds::*;
+pub use balances::{building_fund, BuildingFund, CategoryBalance, HoldView, JournalEntryView};
+pub(crate) use corrections::usage_notice_in;
+pub use corrections::{reverse_entry, usage_notice, ReverseRequest, UsageNotice};
+pub(crate) use deposits::notice_view;
+pub use deposits::{
+    building_with_notice, get_notice, notify_deposit, notify_deposit_in, object_to_notice, recheck,
+    record_payment, record_payment_in, verify_certificate, CertificateView, DepositNoticeRequest,
+    EvidenceInput, EvidenceRef, NoticeView, ObjectionRequest, PaymentRequest, PaymentView, RecheckRequest,
+    ReductionsInput,
+};
+pub use interest::{run_interest, run_interest_in, InterestRunRequest, InterestRunView};
+pub use publication::{
+    export_journal, jurisdiction_overview, jurisdiction_publication, publication, publish, JournalLine,
+    PeriodQuery, YearStatement,
+};
+pub use refunds::{
+    award_refund, lift_hold, place_hold, refund, AwardRefundRequest, HoldRequest, LiftRequest, RefundRequest,
+};
 
 // Shared between the areas.
-use balances::fund_view;
+use balances::{fund_view, visible_fund};
 use interest::reviewer_jurisdiction;
 use refunds::refund_window;
-
-use baoxiu_sync_protocol::Money;
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use utoipa::ToSchema;
-
-use crate::db::accounts::{new_id, now};
-use crate::db::fund::{self as db, NoticeRow, PaymentRow, Posting};
-use crate::db::notify::{self, Notify};
-use crate::db::registry::{self as reg, BuildingRow};
-use crate::db::{files as files_db, DbConnection};
-use crate::domain::coverage::{self, BuildingWarranty, SeasonSettings, WarrantyCategory};
-use crate::domain::deadlines::{self, shanghai_date, Clock};
-use crate::domain::deposit::{self, AwardLevel, Certification, Reductions};
-use crate::domain::deposit_notice::{NoticeEvent, NoticeRefusal, NoticeStatus};
-use crate::domain::ledger::{self, EntryKind, SHARE_CATEGORIES};
-use crate::domain::registry::{BuildingClass, Role};
-use crate::domain::{fund, periods};
-use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Notice};
-use crate::service::policy;
-use crate::service::utc;
-use crate::service::{parse_id, text, Caller};
-use crate::state::AppState;

@@ -1,8 +1,21 @@
 //! The yearly publication of a building's fund (Art. 28) and the journal export.
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use super::{reviewer_jurisdiction, InterestRunView, JournalEntryView};
+use crate::db::fund::{self as db};
+use crate::db::registry::{self as reg};
+use crate::db::DbConnection;
 use crate::domain::ids::BuildingId;
+use crate::domain::ledger::{self};
+use crate::domain::registry::Role;
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::policy;
+use crate::service::Caller;
+use crate::state::AppState;
+use baoxiu_sync_protocol::Money;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// One building's year: what came in, what was used, what was refunded, and the balance.
 #[derive(Serialize, ToSchema, Clone)]

@@ -1,9 +1,26 @@
 //! Holds and refunds after a category's warranty expires (Art. 29, 30), and refunds of a deposit
 //! reduction won after an award (Art. 9 iii).
 
-#[allow(clippy::wildcard_imports)]
-use super::*;
+use super::{fund_view, BuildingFund, ReductionsInput};
+use crate::db::fund::{self as db, Posting};
+use crate::db::registry::BuildingRow;
+use crate::db::{files as files_db, DbConnection};
+use crate::domain::coverage::{self, BuildingWarranty, SeasonSettings, WarrantyCategory};
+use crate::domain::deadlines::shanghai_date;
+use crate::domain::deposit::{self, AwardLevel};
+use crate::domain::deposit_notice::NoticeStatus;
+use crate::domain::fund;
 use crate::domain::ids::{BuildingId, HoldId};
+use crate::domain::ledger::{self, EntryKind};
+use crate::error::{AppError, AppResult};
+use crate::messages::Code;
+use crate::service::policy;
+use crate::service::{parse_id, text, Caller};
+use crate::state::AppState;
+use baoxiu_sync_protocol::Money;
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -77,14 +94,11 @@ pub(super) fn refund_window(
     conn: &mut DbConnection,
     building: &BuildingRow,
     category: WarrantyCategory,
+    seasons: &SeasonSettings,
 ) -> AppResult<Option<(NaiveDate, NaiveDate)>> {
     let expiry = building.handover_date.and_then(|handover| {
-        let warranty = BuildingWarranty {
-            handover,
-            design_life_years: u32::try_from(building.design_life_years).unwrap_or(0),
-            contract: Default::default(),
-        };
-        coverage::warranty_until(category, &warranty, &SeasonSettings::default()).map(|c| c.last_day).ok()
+        let warranty = BuildingWarranty::of_building(handover, building.design_life_years);
+        coverage::warranty_until(category, &warranty, seasons).map(|c| c.last_day).ok()
     });
     if building.handover_date.is_none() {
         return Ok(None);
@@ -107,12 +121,13 @@ pub async fn refund(
     if req.paid_on > today {
         return Err(AppError::invalid("paid_on"));
     }
+    let seasons = state.rules.seasons;
     state
         .db
         .write(move |conn| {
             let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
-            let (last_day, due) =
-                refund_window(conn, &building, req.category)?.ok_or(AppError::new(Code::RefundNotDue))?;
+            let (last_day, due) = refund_window(conn, &building, req.category, &seasons)?
+                .ok_or(AppError::new(Code::RefundNotDue))?;
             let held = db::holds_of(conn, &building_id)?
                 .iter()
                 .any(|h| h.category == req.category && h.lifted_at.is_none());
@@ -141,7 +156,7 @@ pub async fn refund(
                 },
                 &[(req.category, outcome.amount)],
             )?;
-            fund_view(conn, &building, building_id.clone())
+            fund_view(conn, &building, building_id.clone(), &seasons)
         })
         .await
 }
@@ -175,6 +190,7 @@ pub async fn award_refund(
     if req.paid_on > shanghai_date(Utc::now()) {
         return Err(AppError::invalid("paid_on"));
     }
+    let seasons = state.rules.seasons;
     state
         .db
         .write(move |conn| {
@@ -230,7 +246,7 @@ pub async fn award_refund(
             db::save_notice(conn, &mut notice)?;
             files_db::require_own_files(conn, &user.id, [&evidence_id])?;
             db::add_evidence(conn, &notice.id, &evidence_id, "award")?;
-            fund_view(conn, &building, building_id.clone())
+            fund_view(conn, &building, building_id.clone(), &seasons)
         })
         .await
 }

@@ -22,8 +22,10 @@ use crate::db::files::{self as files_db, EvidenceRow};
 use crate::db::work_orders as wo_db;
 use crate::db::{notify, DbConnection};
 use crate::domain::evidence::EvidenceKind;
-use crate::domain::lifecycle::{ClaimKind, ClaimState};
+use crate::domain::lifecycle::{Act, ClaimKind, ClaimState};
 use crate::domain::registry::Role;
+use crate::domain::rules::RuleSettings;
+use crate::domain::signing::{self, Signing, SigningRefusal};
 use crate::domain::work_order::{with_note, witnessed_on_site, SiteVisit};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
@@ -48,8 +50,8 @@ pub struct Pusher {
     pub claim_quota: u64,
     /// How long after a check-out a signature may still be recorded in person (Art. 22).
     pub signature_window: chrono::Duration,
-    /// How long before filing a report date may lie without evidence (Art. 18).
-    pub report_grace_days: u32,
+    /// The deployment's rules (a report date's grace, the seasons: Art. 18).
+    pub rules: std::sync::Arc<RuleSettings>,
 }
 
 impl Pusher {
@@ -66,30 +68,84 @@ enum Stop {
 
 impl From<AppError> for Stop {
     fn from(err: AppError) -> Stop {
-        let reason = match err.code {
-            Code::StaleVersion => RejectReason::StaleVersion,
-            Code::NotFound | Code::Forbidden | Code::StepNotForRole | Code::SignatureReused => {
-                RejectReason::NotAllowed
+        match rejection(err.code) {
+            Some(reason) => Stop::Reject(reason),
+            None => Stop::Fail(err),
+        }
+    }
+}
+
+/// The wire's reason for a refusal, from what was refused: every code is placed here, so a new
+/// one cannot fall into a class by its HTTP status. `None` is trouble that passes (on our side, or
+/// a moment's contention): the batch aborts and the device sends it again later.
+fn rejection(code: Code) -> Option<RejectReason> {
+    use Code::*;
+    let reason = match code {
+        StaleVersion | SequenceGap | IdempotencyConflict => RejectReason::StaleVersion,
+        NotFound | NoSuchRoute | Forbidden | StepNotForRole | SignatureReused | OutsideJurisdiction
+        | CsrfRefused | Unauthenticated | InvalidToken | TokenExpired | SessionRevoked
+        | InvalidCredentials | RefreshTokenInvalid | RefreshTokenReused | LinkInvalid | MethodNotAllowed => {
+            RejectReason::NotAllowed
+        }
+        FileNotFound | UploadNotFound | UploadExpired => RejectReason::MissingBlob,
+        StepOutOfOrder
+        | ReplyPeriodRunning
+        | CostSheetUnsigned
+        | CostSheetConflict
+        | ClaimQuotaExceeded
+        | UserQuotaExceeded
+        | IneligibleApplicant
+        | OutOfWarranty
+        | BeforeHandover
+        | NoPeriodAgreed
+        | ReportDateNeedsEvidence
+        | EmergencyEvidenceRequired
+        | AdvancedAmountMismatch
+        | ObjectionPeriodOver
+        | PaymentExceedsOutstanding
+        | InsufficientBalance
+        | InterestPeriodOverlaps
+        | RefundNotDue
+        | RefundOnHold
+        | NothingToRefund
+        | MemberHasOpenWorkOrders
+        | FileTooLarge => RejectReason::RuleRefused,
+        InvalidInput
+        | InvalidId
+        | AlreadyExists
+        | MalformedJson
+        | PayloadTooLarge
+        | UnsupportedMediaType
+        | UsernameTaken
+        | DeviceAlreadyEnrolled
+        | InvalidDeviceKey
+        | UnsupportedProtocolVersion
+        | UploadOffsetMismatch
+        | UploadExceedsLength
+        | ChecksumMismatch
+        | ChecksumAlgorithmUnsupported
+        | TusVersionUnsupported
+        | HashMismatch
+        | UnsupportedFileType
+        | HeicNotAccepted
+        | ImageTooLarge
+        | CorruptFile => RejectReason::InvalidPayload,
+        Internal | ServiceUnavailable | BodyTimeout | TooManyAttempts | RateLimited | UploadBusy
+        | UploadInterrupted | PreviewNotReady => return None,
+    };
+    Some(reason)
+}
+
+/// A signature refused by the rule of Art. 22, as the wire says it.
+impl From<SigningRefusal> for Stop {
+    fn from(refusal: SigningRefusal) -> Stop {
+        Stop::Reject(match refusal {
+            SigningRefusal::NotTheSigner => RejectReason::NotAllowed,
+            SigningRefusal::Stale { .. } => RejectReason::StaleVersion,
+            SigningRefusal::NoSheet | SigningRefusal::OutOfOrder | SigningRefusal::Conflict => {
+                RejectReason::RuleRefused
             }
-            Code::FileNotFound => RejectReason::MissingBlob,
-            Code::StepOutOfOrder
-            | Code::CostSheetConflict
-            | Code::ClaimQuotaExceeded
-            | Code::IneligibleApplicant
-            | Code::OutOfWarranty
-            | Code::BeforeHandover
-            | Code::NoPeriodAgreed
-            | Code::EmergencyEvidenceRequired
-            | Code::AdvancedAmountMismatch => RejectReason::RuleRefused,
-            Code::InvalidInput | Code::InvalidId | Code::AlreadyExists | Code::MalformedJson => {
-                RejectReason::InvalidPayload
-            }
-            // Any other refusal is a rule the device cannot argue with; only trouble on our side
-            // (5xx) aborts the batch, so the device retries it later.
-            code if code.status() < 500 => RejectReason::RuleRefused,
-            _ => return Stop::Fail(err),
-        };
-        Stop::Reject(reason)
+        })
     }
 }
 
@@ -225,7 +281,7 @@ fn visit_note(
         conn,
         &claim.id,
         &pusher.actor(),
-        "visit_note",
+        Act::VisitNote,
         Some(claim.state),
         claim.state,
         detail,
@@ -471,48 +527,38 @@ fn owner_confirmation(
         return reject(RejectReason::BadSignature);
     }
     let claim = claim_at(conn, pusher, &c.claim_id, base_version)?;
-    if claim.state != ClaimState::InRepair {
-        return reject(RejectReason::RuleRefused);
-    }
-    let (signer_name, signer_phone) = match &c.signer {
+    let (signer, signer_name, signer_phone) = match &c.signer {
         Signer::Account { account_id } => {
-            if *account_id != claim.applicant_id || *account_id != pusher.user.id {
-                return reject(RejectReason::NotAllowed);
-            }
-            (None, None)
+            let is_applicant = *account_id == claim.applicant_id && *account_id == pusher.user.id;
+            (signing::Signer::Applicant { is_applicant }, None, None)
         }
         Signer::InPerson { name, phone } => {
             // Captured on site by the designated repair unit's staff only (Art. 21-22), and only
             // by a technician of one of its work orders on this claim, during a visit with a
             // recorded check-in or shortly after it.
-            if !matches!(pusher.user.role, Role::Technician | Role::PropertyManager)
-                || !is_designated_unit(&pusher.user, &claim)
-            {
-                return reject(RejectReason::NotAllowed);
-            }
             let signed_at =
                 device_time(&Some(c.signed_at.clone()))?.ok_or(Stop::Reject(RejectReason::InvalidPayload))?;
             if signed_at > Utc::now() + chrono::Duration::minutes(10) {
                 return reject(RejectReason::InvalidPayload);
             }
-            if !witnessed_on_site(
-                &own_visits(conn, &pusher.user.id, &claim.id)?,
-                signed_at,
-                pusher.signature_window,
-            ) {
-                return reject(RejectReason::NotAllowed);
-            }
-            (Some(text(name, "signer.name", 50)?), Some(text(phone, "signer.phone", 30)?))
+            let of_designated_unit = matches!(pusher.user.role, Role::Technician | Role::PropertyManager)
+                && is_designated_unit(&pusher.user, &claim);
+            let visits = own_visits(conn, &pusher.user.id, &claim.id)?;
+            let on_site = witnessed_on_site(&visits, signed_at, pusher.signature_window);
+            let witness = signing::Signer::Witness { of_designated_unit, on_site };
+            (witness, Some(text(name, "signer.name", 50)?), Some(text(phone, "signer.phone", 30)?))
         }
     };
     let in_person = matches!(c.signer, Signer::InPerson { .. });
-    let Some(latest) = claims_db::latest_cost_sheet(conn, &claim.id)? else {
-        return reject(RejectReason::RuleRefused);
-    };
-    if latest.revision_hash.as_deref() != Some(c.revision_hash.as_str()) {
-        // A newer revision exists (or the hash names nothing): the owner signed something else.
-        return reject(RejectReason::StaleVersion);
-    }
+    let latest = claims_db::latest_cost_sheet(conn, &claim.id)?;
+    let decided = signing::decide(&signing::Attempt {
+        signer,
+        state: claim.state,
+        revision: None,
+        shown: &c.revision_hash,
+        latest: latest.as_ref().map(claims_db::CostSheetRow::as_signed),
+    })?;
+    let Some(latest) = latest else { return reject(RejectReason::RuleRefused) };
     // The drawing is the one this phone captured, and new to the claim: bytes fetched elsewhere
     // (the owner's own drawing on an earlier revision) and uploaded again are a copy, not a signature.
     let sha256 = c.signature_image_sha256.to_ascii_lowercase();
@@ -524,7 +570,9 @@ fn owner_confirmation(
             None => reject(RejectReason::MissingBlob),
         };
     };
-    claims_db::require_fresh_drawing(conn, &claim.id, &image.sha256)?;
+    if decided != Signing::AlreadySigned {
+        claims_db::require_fresh_drawing(conn, &claim.id, &image.sha256)?;
+    }
     let on_site = OnSiteSignature {
         witness: in_person.then(|| pusher.user.id.clone()),
         signer_name,
@@ -534,10 +582,19 @@ fn owner_confirmation(
         device_signature: signed.device_signature.clone(),
     };
     // In person, the technician witnesses on the applicant's behalf, who is told at once; on the
-    // applicant's own phone, the applicant signs.
-    let sheet =
-        claims_db::sign_latest(conn, latest, &claim.applicant_id, claims_db::Signing::OnSite(on_site))?;
-    if in_person {
+    // applicant's own phone, the applicant signs (or confirms what a technician witnessed).
+    let (sheet, action) = match decided {
+        Signing::Sign => {
+            let how = claims_db::Signing::OnSite(on_site);
+            (claims_db::sign_latest(conn, latest, &claim.applicant_id, how)?, Act::CostSheetSigned)
+        }
+        Signing::ConfirmInPerson => (
+            claims_db::confirm_in_person(conn, &latest, &claim.applicant_id)?,
+            Act::InPersonSignatureConfirmed,
+        ),
+        Signing::AlreadySigned => (latest, Act::CostSheetSigned),
+    };
+    if in_person && decided == Signing::Sign {
         let key = format!("{}:{}", sheet.revision, sheet.revision_hash.as_deref().unwrap_or(""));
         let notice = notify::Notify {
             notice: Notice::SignedInPerson,
@@ -562,7 +619,7 @@ fn owner_confirmation(
         conn,
         &claim.id,
         &pusher.actor(),
-        "cost_sheet_signed",
+        action,
         Some(claim.state),
         claim.state,
         detail,
@@ -595,7 +652,7 @@ fn emergency_claim(
         evidence.push(EvidenceRef { id: file.id, kind: item.kind.clone() });
     }
     let request = file_claim_of(p, evidence)?;
-    let row = file_in(conn, &pusher.user, Some(&pusher.device_id), pusher.report_grace_days, request)?;
+    let row = file_in(conn, &pusher.user, Some(&pusher.device_id), &pusher.rules, request)?;
     Ok(Some(i64::from(row.version)))
 }
 

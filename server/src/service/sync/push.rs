@@ -27,7 +27,7 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
     let user = caller.clone();
     let quota = state.config.claim_quota_bytes;
     let signature_window = chrono::Duration::minutes(i64::from(state.config.in_person_signature_window_mins));
-    let report_grace_days = state.rules.report_grace_days;
+    let rules = state.rules.clone();
     let kinds: Vec<(u64, String)> = request.mutations.iter().map(|m| (m.seq, wire_name(m.kind))).collect();
     // What needs no database is done first, off the write lock that every push shares.
     let (request, user, prepared) = tokio::task::spawn_blocking(move || {
@@ -49,7 +49,7 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
                 public_key: device.public_key,
                 claim_quota: quota,
                 signature_window,
-                report_grace_days,
+                rules,
             };
             let acked = db::acknowledged_through(conn, &device_id)?;
             check_batch(&request, (*SUPPORTED_VERSIONS.start(), *SUPPORTED_VERSIONS.end()), acked).map_err(

@@ -115,6 +115,6 @@ pub fn journal_csv(rows: Vec<JournalLine>, file_name: &str) -> AppResult<HttpRes
     let bytes = out.into_inner().map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(crate::api::content_disposition(DispositionType::Attachment, file_name))
+        .insert_header(super::content_disposition(DispositionType::Attachment, file_name))
         .body(bytes))
 }

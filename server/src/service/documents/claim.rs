@@ -1,198 +1,20 @@
-//! Printable documents (`printing`): the repair cost sheet of one revision, the claim dossier, the
-//! deposit certificate (Art. 15) and notice (Art. 10), the usage notice to the developer (Art. 26)
-//! and a building's yearly publication (Art. 28), for those who may see the claim or the building.
-//!
-//! Each issued PDF has a number and is stored as a blob, so the same number always gives the same
-//! bytes. The number is found again by what was printed (the content key, a SHA-256 of the
-//! document's model): printing unchanged content gives the same number and bytes; a new revision,
-//! a signature, a verdict or a payment gives a new one. Anyone holding a copy can check its number
-//! and hash on the public verification page, which shows no personal data.
+//! The claim's documents laid out: the repair cost sheet of one revision, the claim dossier and
+//! the usage notice to the developer (Art. 22, 23, 26), from what the claim's parties may see.
 
-use std::io::Write;
-
-use baoxiu_sync_protocol::Money;
 use chrono::Utc;
-use serde::Serialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use utoipa::ToSchema;
 
-use crate::db::accounts::now;
-use crate::db::documents::{self as db, IssuedRow};
+use super::{issue, money, read_blob, sha256_hex, Issued, Kind};
 use crate::domain::deadlines::shanghai_date;
-use crate::domain::ids::{BuildingId, ClaimId};
+use crate::domain::ids::ClaimId;
 use crate::error::{AppError, AppResult};
 use crate::media::store::Variant;
 use crate::messages::{Code, Lang};
 use crate::printing::labels::ZH as L;
-use crate::printing::{self, Block, Picture, Printed, Table};
+use crate::printing::{self, Block, Picture, Table};
 use crate::service::claims::{page_of, CostSheetView};
 use crate::service::policy::{self, Caller};
 use crate::state::AppState;
-
-/// The kinds of document, with the prefix of their numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    CostSheet,
-    Dossier,
-    DepositCertificate,
-    DepositNotice,
-    UsageNotice,
-    Publication,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 6] = [
-        Kind::CostSheet,
-        Kind::Dossier,
-        Kind::DepositCertificate,
-        Kind::DepositNotice,
-        Kind::UsageNotice,
-        Kind::Publication,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::CostSheet => "cost_sheet",
-            Kind::Dossier => "dossier",
-            Kind::DepositCertificate => "deposit_certificate",
-            Kind::DepositNotice => "deposit_notice",
-            Kind::UsageNotice => "usage_notice",
-            Kind::Publication => "publication",
-        }
-    }
-
-    fn prefix(self) -> &'static str {
-        match self {
-            Kind::CostSheet => "FY",
-            Kind::Dossier => "JZ",
-            Kind::DepositCertificate => "JC",
-            Kind::DepositNotice => "TZ",
-            Kind::UsageNotice => "SY",
-            Kind::Publication => "GS",
-        }
-    }
-
-    /// The document's printed title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Kind::CostSheet => L.cost_sheet_title,
-            Kind::Dossier => L.dossier_title,
-            Kind::DepositCertificate => L.certificate_title,
-            Kind::DepositNotice => L.deposit_notice_title,
-            Kind::UsageNotice => L.usage_notice_title,
-            Kind::Publication => L.publication_title,
-        }
-    }
-}
-
-/// An issued PDF.
-pub struct Issued {
-    pub number: String,
-    pub pdf: Vec<u8>,
-    pub filename: String,
-}
-
-/// What the public verification page shows of a document: no names, no addresses, no phones.
-#[derive(Serialize, ToSchema)]
-pub struct Verification {
-    pub number: String,
-    /// cost_sheet, dossier, deposit_certificate, deposit_notice, usage_notice or publication.
-    pub kind: String,
-    pub title: String,
-    pub issued_at: chrono::DateTime<Utc>,
-    /// SHA-256 of the PDF as issued, lowercase hex: a copy whose hash differs is not this document.
-    pub sha256: String,
-    pub size: i64,
-    /// The amounts and dates printed on it, by label.
-    #[schema(value_type = Object)]
-    pub facts: Value,
-}
-
-fn not_enabled() -> AppError {
-    AppError::new(Code::NotFound).detail("pdf_enabled = false")
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
-/// The bytes of a stored blob.
-async fn read_blob(state: &AppState, sha256: &str, variant: Variant) -> AppResult<Option<Vec<u8>>> {
-    state.media.store.read(sha256, variant).await.map_err(AppError::internal)
-}
-
-/// Issues `doc` as `kind` of `subject`, or returns what was issued for the same content before.
-async fn issue(
-    state: &AppState,
-    caller: &Caller,
-    kind: Kind,
-    subject: String,
-    mut doc: Printed,
-    facts: Value,
-) -> AppResult<Issued> {
-    let fonts = state.fonts.clone().ok_or_else(not_enabled)?;
-    let key = sha256_hex(&serde_json::to_vec(&(&doc.title, &doc.blocks)).map_err(AppError::internal)?);
-    let (k, s, c) = (kind.as_str(), subject.clone(), key.clone());
-    let found = state.db.read(move |conn| db::issued_for(conn, k, &s, &c)).await?;
-    if let Some(row) = found {
-        return stored(state, kind, row).await;
-    }
-    let today = shanghai_date(Utc::now());
-    let number = format!(
-        "BXW-{}-{}-{}",
-        kind.prefix(),
-        today.format("%Y%m%d"),
-        hex::encode_upper(&uuid::Uuid::now_v7().as_bytes()[10..16])
-    );
-    doc.number = number.clone();
-    doc.issued_on = today.to_string();
-    doc.verify_url = format!("{}/verify/{number}", state.config.public_url.trim_end_matches('/'));
-    let pdf = tokio::task::spawn_blocking(move || printing::render(&doc, &fonts))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(|e| AppError::internal(anyhow::anyhow!("pdf: {e}")))?;
-    let sha256 = sha256_hex(&pdf);
-    // Kept like evidence: content-addressed, written once, durable before it is named.
-    let staged = state.media.staging_file("document");
-    let mut file = std::fs::File::create(&staged.0).map_err(AppError::internal)?;
-    file.write_all(&pdf).and_then(|()| file.sync_all()).map_err(AppError::internal)?;
-    state.media.store.adopt(&staged.0, &sha256, "application/pdf").await.map_err(AppError::internal)?;
-    let row = IssuedRow {
-        number: number.clone(),
-        kind: kind.as_str().to_string(),
-        subject_id: subject,
-        content_key: key,
-        sha256,
-        size: i64::try_from(pdf.len()).unwrap_or(i64::MAX),
-        summary: facts.to_string(),
-        issued_by: caller.id.clone(),
-        issued_at: now(),
-    };
-    let (kind_name, subject, content) = (row.kind.clone(), row.subject_id.clone(), row.content_key.clone());
-    let winner = state
-        .db
-        .write(move |conn| match db::insert(conn, &row)? {
-            true => Ok(None),
-            // Issued meanwhile by another request: that one is the document.
-            false => db::issued_for(conn, &kind_name, &subject, &content),
-        })
-        .await?;
-    match winner {
-        Some(row) => stored(state, kind, row).await,
-        None => Ok(Issued { filename: filename(kind, &number), number, pdf }),
-    }
-}
-
-fn filename(kind: Kind, number: &str) -> String {
-    format!("{}-{number}.pdf", kind.as_str())
-}
-
-/// A document issued before, as it was stored.
-async fn stored(state: &AppState, kind: Kind, row: IssuedRow) -> AppResult<Issued> {
-    let pdf = read_blob(state, &row.sha256, Variant::Original).await?.ok_or(AppError::new(Code::NotFound))?;
-    Ok(Issued { filename: filename(kind, &row.number), number: row.number, pdf })
-}
 
 /// When a clock's duty was done, from the timeline: the step that left the state it runs in.
 fn met_at(clock: &str, timeline: &[crate::service::claims::TimelineEntry]) -> Option<chrono::DateTime<Utc>> {
@@ -207,10 +29,6 @@ fn met_at(clock: &str, timeline: &[crate::service::claims::TimelineEntry]) -> Op
         _ => None,
     }
     .map(|t| t.at)
-}
-
-fn money(m: Money) -> String {
-    format!("¥{m}")
 }
 
 fn verdict(decision: Option<&str>) -> &'static str {
@@ -440,14 +258,7 @@ pub async fn cost_sheet(state: &AppState, caller: &Caller, id: &ClaimId, revisio
     let parts = sheet_parts(sheet, m.drawing(state, revision).await?, &m.names, m.device_key(revision));
     let mut blocks = vec![m.head()];
     blocks.extend(parts.sheet_blocks);
-    let doc = Printed {
-        title: Kind::CostSheet.title().into(),
-        number: String::new(),
-        issued_on: String::new(),
-        verify_url: String::new(),
-        blocks,
-    };
-    issue(state, caller, Kind::CostSheet, format!("{id}:{revision}"), doc, parts.facts).await
+    issue(state, caller, Kind::CostSheet, format!("{id}:{revision}"), blocks, parts.facts).await
 }
 
 /// The claim dossier: the application, coverage, deadlines, plans, the verified (or latest) cost
@@ -604,14 +415,7 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
             .collect(),
         footer: None,
     }));
-    let doc = Printed {
-        title: Kind::Dossier.title().into(),
-        number: String::new(),
-        issued_on: String::new(),
-        verify_url: String::new(),
-        blocks,
-    };
-    issue(state, caller, Kind::Dossier, id.to_string(), doc, facts).await
+    issue(state, caller, Kind::Dossier, id.to_string(), blocks, facts).await
 }
 
 /// The usage notice to the developer (Art. 26): what was paid, from which category.
@@ -648,137 +452,5 @@ pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> Ap
         }),
     ];
     let facts = json!({"category": notice.category.as_str(), "used": notice.total_used, "category_balance": notice.category_balance});
-    let doc = Printed {
-        title: Kind::UsageNotice.title().into(),
-        number: String::new(),
-        issued_on: String::new(),
-        verify_url: String::new(),
-        blocks,
-    };
-    issue(state, caller, Kind::UsageNotice, id.to_string(), doc, facts).await
-}
-
-/// The deposit notice (Art. 10) or, once paid in full, the deposit certificate (Art. 15).
-pub async fn deposit(state: &AppState, caller: &Caller, id: &BuildingId, kind: Kind) -> AppResult<Issued> {
-    let notice = crate::service::fund::get_notice(state, caller, id).await?;
-    let (estate, building, developer) = {
-        let (who, b) = (caller.clone(), id.to_string());
-        state
-            .db
-            .read(move |conn| {
-                let (row, _, developer) = policy::building_in_scope(conn, &who, &b)?;
-                let (estate, building, _) = crate::db::registry::place_names(conn, &row.id, None)?;
-                let developer = crate::db::registry::organisation_name(conn, &developer)?.unwrap_or_default();
-                Ok((estate, building, developer))
-            })
-            .await?
-    };
-    let mut fields = vec![
-        (L.developer.to_string(), developer),
-        (L.estate.to_string(), format!("{estate} {building}")),
-        (L.construction_cost.to_string(), money(notice.cost)),
-        (L.rate.to_string(), format!("{}%", notice.rate)),
-        (L.deposit_amount.to_string(), money(notice.amount)),
-        (L.due_on.to_string(), notice.due_on.to_string()),
-    ];
-    let mut facts = json!({"amount": notice.amount, "due_on": notice.due_on});
-    let text = match kind {
-        Kind::DepositCertificate => {
-            let number = notice
-                .certificate_number
-                .clone()
-                .ok_or(AppError::new(Code::NotFound).detail("not paid in full"))?;
-            fields.push((L.paid.to_string(), money(notice.paid)));
-            fields.push((L.certificate_no.to_string(), number.clone()));
-            facts["certificate_number"] = json!(number);
-            facts["paid"] = json!(notice.paid);
-            L.certificate_text
-        }
-        _ => {
-            fields.push((L.objection_until.to_string(), notice.objection_due_on.to_string()));
-            fields.push((L.paid.to_string(), money(notice.paid)));
-            fields.push((L.outstanding.to_string(), money(notice.outstanding)));
-            L.notice_text
-        }
-    };
-    let mut blocks = vec![Block::Fields(fields), Block::Text(text.to_string())];
-    if !notice.payments.is_empty() {
-        blocks.push(Block::Heading(L.payments.to_string()));
-        blocks.push(Block::Table(Table {
-            columns: vec![
-                (L.paid_on.into(), 1.0, false),
-                (L.col_amount.into(), 1.0, true),
-                (L.bank_reference.into(), 1.5, false),
-            ],
-            rows: notice
-                .payments
-                .iter()
-                .map(|p| vec![p.paid_on.to_string(), money(p.amount), p.bank_reference.clone()])
-                .collect(),
-            footer: None,
-        }));
-    }
-    let doc = Printed {
-        title: kind.title().into(),
-        number: String::new(),
-        issued_on: String::new(),
-        verify_url: String::new(),
-        blocks,
-    };
-    issue(state, caller, kind, id.to_string(), doc, facts).await
-}
-
-/// A building's yearly publication of its fund (Art. 28).
-pub async fn publication(state: &AppState, caller: &Caller, id: &BuildingId, year: i32) -> AppResult<Issued> {
-    let s = crate::service::fund::publication(state, caller, (id.clone(), year)).await?;
-    let blocks = vec![
-        Block::Fields(vec![
-            (L.estate.to_string(), format!("{} {}", s.estate, s.building)),
-            (L.year.to_string(), s.year.to_string()),
-        ]),
-        Block::Table(Table {
-            columns: vec![(L.movements.into(), 2.0, false), (L.col_amount.into(), 1.0, true)],
-            rows: vec![
-                vec![L.opening.into(), money(s.opening_balance)],
-                vec![L.deposits.into(), money(s.deposits)],
-                vec![L.interest.into(), money(s.interest)],
-                vec![L.payouts.into(), money(s.uses)],
-                vec![L.refunds.into(), money(s.refunds)],
-            ],
-            footer: Some(vec![L.closing.into(), money(s.closing_balance)]),
-        }),
-    ];
-    let facts =
-        json!({"year": year, "opening_balance": s.opening_balance, "closing_balance": s.closing_balance});
-    let doc = Printed {
-        title: Kind::Publication.title().into(),
-        number: String::new(),
-        issued_on: String::new(),
-        verify_url: String::new(),
-        blocks,
-    };
-    issue(state, caller, Kind::Publication, format!("{id}:{year}"), doc, facts).await
-}
-
-/// What anyone may check of a document by its number.
-pub async fn verify(state: &AppState, number: &str) -> AppResult<Verification> {
-    let number = number.to_string();
-    if number.len() > 64 || !number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(AppError::new(Code::NotFound));
-    }
-    let row = state
-        .db
-        .read(move |conn| db::by_number(conn, &number))
-        .await?
-        .ok_or(AppError::new(Code::NotFound))?;
-    let kind = Kind::ALL.into_iter().find(|k| k.as_str() == row.kind).ok_or(AppError::new(Code::NotFound))?;
-    Ok(Verification {
-        title: kind.title().to_string(),
-        number: row.number,
-        kind: row.kind,
-        issued_at: crate::service::utc(row.issued_at),
-        sha256: row.sha256,
-        size: row.size,
-        facts: serde_json::from_str(&row.summary).unwrap_or(Value::Null),
-    })
+    issue(state, caller, Kind::UsageNotice, id.to_string(), blocks, facts).await
 }

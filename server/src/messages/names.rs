@@ -1,0 +1,132 @@
+//! The names of things a person reads beside the codes: warranty categories, journal entries,
+//! legal clocks, timeline entries, plausibility flags and evidence kinds, shared by the pages and
+//! the printed documents.
+
+use super::Lang;
+use crate::domain::coverage::WarrantyCategory;
+use crate::domain::lifecycle::Recorded;
+
+/// A warranty category's name.
+pub fn category_name(category: WarrantyCategory, lang: Lang) -> &'static str {
+    use WarrantyCategory::*;
+    let (zh, en) = match category {
+        Structural => ("地基基础和主体结构", "Foundation and main structure"),
+        RoofWaterproofing => ("屋面防水", "Roof waterproofing"),
+        Seepage => ("防渗漏", "Seepage"),
+        ExteriorInsulation => ("外墙外保温", "Exterior-wall insulation"),
+        Heating => ("供热系统", "Heating"),
+        Cooling => ("供冷系统", "Cooling"),
+        ElectricalPlumbingEquipment => ("电气管线、给排水管道、设备安装", "Electrical, plumbing, equipment"),
+        Decoration => ("装修工程", "Decoration"),
+        Other => ("其他", "Other"),
+    };
+    lang.pick(zh, en)
+}
+
+/// A fund journal entry kind's name.
+pub fn entry_kind_name(kind: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match kind {
+        "deposit" => ("交存", "Deposit"),
+        "late_fee" => ("滞纳金", "Late fee"),
+        "interest" => ("利息", "Interest"),
+        "payout" => ("使用", "Payout"),
+        "award_refund" => ("奖励退还", "Award refund"),
+        "refund" => ("退还", "Refund"),
+        "reversal" => ("更正", "Reversal"),
+        _ => ("其他", "Other"),
+    };
+    lang.pick(zh, en)
+}
+
+/// A legal clock's name, as `claim.deadlines[].clock` names it.
+pub fn clock_name(clock: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match clock {
+        "developer_reply" => ("建设单位答复", "Developer's reply"),
+        "developer_repair" => ("建设单位维修", "Developer's repair"),
+        "inspection" => ("检测结论", "Inspection finding"),
+        "payout" => ("支付（20日）", "Payout (20 days)"),
+        "usage_notice" => ("使用通知", "Usage notice"),
+        _ => ("期限", "Deadline"),
+    };
+    lang.pick(zh, en)
+}
+
+/// A timeline entry's name, as the audit trail records it; an unknown name reads as "step".
+pub fn action_name(action: &str, lang: Lang) -> &'static str {
+    match action.parse() {
+        Ok(recorded) => recorded_name(recorded, lang),
+        Err(_) => lang.pick("办理", "Step"),
+    }
+}
+
+/// What a timeline entry records, by name: every step and act has its text, or this does not
+/// compile.
+pub fn recorded_name(recorded: Recorded, lang: Lang) -> &'static str {
+    use crate::domain::lifecycle::{Act, StepName as S};
+    let (zh, en) = match recorded {
+        Recorded::Step(step) => match step {
+            S::AskDeveloper => ("通知建设单位", "Asked the developer"),
+            S::DeveloperWillRepair => ("建设单位承诺维修", "Developer will repair"),
+            S::DeveloperDisputes => ("建设单位提出异议", "Developer disputes"),
+            S::DeveloperSilent => ("建设单位逾期未答复", "Developer silent"),
+            S::DeveloperUnable => ("建设单位无力维修", "Developer unable"),
+            S::DeveloperRepaired => ("建设单位已维修", "Developer repaired"),
+            S::DeveloperDefaulted => ("建设单位未按承诺维修", "Developer defaulted"),
+            S::InspectionFound => ("检测结论", "Inspection finding"),
+            S::Approve => ("同意使用保修金", "Approved"),
+            S::Reject => ("驳回", "Rejected"),
+            S::SubmitPlan => ("提交方案", "Plan submitted"),
+            S::ApprovePlan => ("批准方案", "Plan approved"),
+            S::ReturnPlan => ("退回方案", "Plan returned"),
+            S::StartRepair => ("开始维修", "Repair started"),
+            S::SubmitCostSheet => ("提交费用清单", "Cost sheet submitted"),
+            S::ReturnCostSheet => ("退回费用清单", "Cost sheet returned"),
+            S::DisputeSignature => ("对现场签字提出异议", "Signature disputed"),
+            S::Verify => ("核定费用清单", "Verified"),
+            S::Pay => ("支付", "Paid"),
+            S::NotifyDeveloper => ("通知建设单位使用情况", "Developer notified"),
+        },
+        Recorded::Act(act) => match act {
+            Act::Filed => ("提交申请", "Filed"),
+            Act::CostSheetRevision => ("费用清单新版本", "Cost-sheet revision"),
+            Act::CostSheetSigned => ("签字确认费用清单", "Cost sheet signed"),
+            Act::InPersonSignatureConfirmed => ("确认现场签字", "In-person signature confirmed"),
+            Act::EvidenceAttached => ("上传证据", "Evidence attached"),
+            Act::WorkOrderCreated => ("派发工单", "Work order created"),
+            Act::WorkOrderAssigned => ("指派技术人员", "Technician assigned"),
+            Act::WorkOrderScheduled => ("预约上门", "Visit scheduled"),
+            Act::VisitCheckIn => ("到场签到", "Checked in on site"),
+            Act::VisitCheckOut => ("离场签退", "Checked out"),
+            Act::VisitNote => ("上门记录", "Visit note"),
+            Act::ReturnVisit => ("回访评价", "Return visit"),
+        },
+    };
+    lang.pick(zh, en)
+}
+
+/// A plausibility flag's explanation (`service::evidence`).
+pub fn flag_name(flag: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match flag {
+        "no_exif" => ("无拍摄信息", "No EXIF"),
+        "far_from_site" => ("拍摄地点远离现场", "Taken far from the site"),
+        "outside_visit_time" => ("拍摄时间不在上门时段内", "Taken outside the visit"),
+        "reused_on_other_claim" => ("同一照片用于其他申请", "Reused on another claim"),
+        _ => ("需核对", "Check"),
+    };
+    lang.pick(zh, en)
+}
+
+/// An evidence kind's name.
+pub fn evidence_kind_name(kind: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match kind {
+        "before" => ("维修前", "Before"),
+        "during" => ("维修中", "During"),
+        "after" => ("维修后", "After"),
+        "receipt" => ("票据", "Receipt"),
+        "inspection_report" => ("检测报告", "Inspection report"),
+        "signature" => ("签字", "Signature"),
+        "developer_status" => ("建设单位状况证明", "Developer's status"),
+        _ => ("文件", "File"),
+    };
+    lang.pick(zh, en)
+}
