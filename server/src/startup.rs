@@ -14,6 +14,7 @@ use crate::auth::tokens::{load_or_create_secret, TokenKeys};
 use crate::config::Config;
 use crate::db::{redact_url, Db};
 use crate::media::Media;
+use crate::service::{Context, Limits};
 use crate::state::AppState;
 
 /// A bound, ready-to-run server.
@@ -42,17 +43,21 @@ impl Application {
             })?),
             false => None,
         };
-        let state = web::Data::new(AppState {
-            fonts,
-            tokens: TokenKeys::new(&secret, &config),
-            sign_in: SignInGuards::from_config(&config),
+        let ctx = Context {
             db: db.clone(),
             rules: std::sync::Arc::new(config.rule_settings()?),
             media: Media::start(&config, db.clone(), &secret)?,
-            webhook: crate::delivery::Webhook::from_config(&config)?,
-            queue_counts: Default::default(),
-            instance: config.instance(),
+            fonts,
+            limits: Limits::from_config(&config),
             metrics: crate::metrics::Metrics::new(),
+            queue_counts: Default::default(),
+        };
+        let state = web::Data::new(AppState {
+            ctx,
+            tokens: TokenKeys::new(&secret, &config),
+            sign_in: SignInGuards::from_config(&config),
+            webhook: crate::delivery::Webhook::from_config(&config)?,
+            instance: config.instance(),
             config: config.clone(),
         });
         if let Some(webhook) = state.webhook.clone() {

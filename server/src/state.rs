@@ -1,32 +1,30 @@
-//! What every request can reach.
+//! What every request can reach: the use cases' context, and the HTTP edge's own keys.
+
+use std::ops::Deref;
 
 use crate::auth::throttle::SignInGuards;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
-use crate::db::Db;
-use std::sync::Arc;
+use crate::service::Context;
 
-use crate::domain::rules::RuleSettings;
-use crate::media::Media;
-
-/// Shared, read-mostly state.
+/// Shared, read-mostly state: the use cases' [`Context`] and what only the edge uses. A handler
+/// hands `&state` to a use case, which sees the context alone (through `Deref`).
 pub struct AppState {
+    pub ctx: Context,
     pub config: Config,
-    pub db: Db,
     pub tokens: TokenKeys,
     /// Sign-in throttling and the password-hashing pool.
     pub sign_in: SignInGuards,
-    pub rules: Arc<RuleSettings>,
-    /// Evidence files: storage, inspection and derivatives.
-    pub media: Media,
     /// Where the outbox is delivered, if anywhere.
     pub webhook: Option<crate::delivery::Webhook>,
-    /// The console's queue counts, kept for a moment (`service::console`).
-    pub queue_counts: crate::service::console::QueueCounts,
-    /// The typeface documents are printed in; `None` when PDFs are turned off.
-    pub fonts: Option<crate::printing::Fonts>,
     /// This server's name among the deployment's (logs, metrics, job leases).
     pub instance: String,
-    /// What `/metrics` reports.
-    pub metrics: crate::metrics::Metrics,
+}
+
+impl Deref for AppState {
+    type Target = Context;
+
+    fn deref(&self) -> &Context {
+        &self.ctx
+    }
 }

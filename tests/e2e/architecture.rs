@@ -7,7 +7,9 @@
 //!   neither it nor `api/` borrows from the other: what both need is in `http/`, which reaches no
 //!   storage either.
 //! - `auth/` resolves the caller through a use case, never a table of its own.
-//! - `service/` knows nothing of HTTP: no actix, no `api/`, no `web/`.
+//! - `service/` knows nothing of HTTP: no actix, no `api/`, no `web/`; a use case takes
+//!   `service::Context`, never the edge's whole `AppState` (signing in and out, which reach the
+//!   token keys, are the one exception).
 //! - `db/` is storage: it imports nothing from `service/`, `state`, `api/` or `auth/`.
 //! - `printing/` lays documents out: no storage, no use cases, no HTTP.
 //! - `domain/` is pure: no I/O, no database, no HTTP, nothing from the layers above it.
@@ -67,6 +69,13 @@ const RULES: &[Rule] = &[
             "askama",
         ],
         why: "use cases know nothing of HTTP",
+    },
+    Rule {
+        from: "server/src/service",
+        except: &["accounts.rs"],
+        paths: &["crate::state", "AppState"],
+        why: "a use case takes the context it uses (service::Context), not the edge's whole state; \
+              only signing in and out reaches the edge's token keys and sign-in guards",
     },
     Rule {
         from: "server/src/db",

@@ -17,6 +17,7 @@ use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Lang};
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
 use crate::state::AppState;
 
@@ -233,9 +234,9 @@ pub async fn refresh(state: &AppState, body: RefreshRequest) -> AppResult<TokenR
 }
 
 /// Signs out: the session's access and refresh tokens stop working at once.
-pub async fn logout(state: &AppState, caller: &Caller) -> AppResult<()> {
+pub async fn logout(ctx: &Context, caller: &Caller) -> AppResult<()> {
     let session = caller.session_id.clone();
-    state.db.write(move |conn| accounts::revoke_session(conn, &session, "logout")).await
+    ctx.db.write(move |conn| accounts::revoke_session(conn, &session, "logout")).await
 }
 
 #[derive(Serialize, ToSchema)]
@@ -366,17 +367,17 @@ pub fn create_account_in(conn: &mut DbConnection, req: &CreateUserRequest, hash:
 }
 
 /// Lists accounts (administrators only).
-pub async fn list_users(state: &AppState, page: Page) -> AppResult<Paged<AccountResponse>> {
+pub async fn list_users(ctx: &Context, page: Page) -> AppResult<Paged<AccountResponse>> {
     let (limit, offset) = page.bounds()?;
-    let rows = state.db.read(move |conn| accounts::list_users(conn, limit, offset)).await?;
+    let rows = ctx.db.read(move |conn| accounts::list_users(conn, limit, offset)).await?;
     let items = rows.iter().map(account_response).collect::<AppResult<_>>()?;
     Ok(Paged { items, limit, offset })
 }
 
 /// One account (administrators only).
-pub async fn get_user(state: &AppState, id: &UserId) -> AppResult<AccountResponse> {
+pub async fn get_user(ctx: &Context, id: &UserId) -> AppResult<AccountResponse> {
     let id = id.to_string();
-    let user = state.db.read(move |conn| accounts::find_user(conn, &id)).await?;
+    let user = ctx.db.read(move |conn| accounts::find_user(conn, &id)).await?;
     account_response(&user.ok_or(AppError::new(Code::NotFound))?)
 }
 

@@ -19,7 +19,7 @@ use crate::service::evidence::{evidence_items, read_evidence, EvidenceItem};
 use crate::service::files::{signed_link, store_plain, FileView, PlainUpload};
 use crate::service::policy::Caller;
 use crate::service::work_orders::{self, WorkOrderView};
-use crate::state::AppState;
+use crate::service::Context;
 
 /// The reviewer queue as the console shows it.
 pub struct QueueOverview {
@@ -71,14 +71,14 @@ impl QueueCounts {
 }
 
 /// The reviewer's queue with what its page needs around it.
-pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppResult<QueueOverview> {
+pub async fn queue(ctx: &Context, caller: &Caller, query: &ClaimQuery) -> AppResult<QueueOverview> {
     let (limit, offset) = query.page()?;
     let filter = query.filter()?;
     let who = caller.clone();
-    let cached = state.queue_counts.get(&caller.id);
+    let cached = ctx.queue_counts.get(&caller.id);
     let commits = crate::db::commits();
     let fresh = cached.is_none();
-    let (rows, total, counts, buildings) = state
+    let (rows, total, counts, buildings) = ctx
         .db
         .read(move |conn| {
             let jurisdictions = reg::reviewer_jurisdictions(conn, &who.id)?;
@@ -93,7 +93,7 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
             } else {
                 counts
                     .iter()
-                    .filter(|(state, _)| filter.states.is_empty() || filter.states.contains(state))
+                    .filter(|(ctx, _)| filter.states.is_empty() || filter.states.contains(ctx))
                     .map(|(_, n)| n)
                     .sum()
             };
@@ -102,7 +102,7 @@ pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> App
         })
         .await?;
     if fresh {
-        state.queue_counts.put(&caller.id, commits, &counts);
+        ctx.queue_counts.put(&caller.id, commits, &counts);
     }
     let claims = crate::service::claims::responses(rows, caller, limit, offset)?.items;
     let by_state: HashMap<String, i64> = counts.into_iter().collect();
@@ -169,7 +169,7 @@ impl Dossier {
 }
 
 /// A claim's dossier, if the caller may see the claim.
-pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Dossier> {
+pub async fn dossier(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<Dossier> {
     let who = caller.clone();
     let id = id.to_string();
     let (
@@ -179,7 +179,7 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
         (parties, steps),
         (repair_units, work_orders, colleagues),
         drawings,
-    ) = state
+    ) = ctx
         .db
         .read(move |conn| {
             let row = crate::service::policy::visible_claim(conn, &who, &id)?;
@@ -211,7 +211,7 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
         .iter()
         .filter(|s| sees_drawing(s))
         .filter_map(|s| {
-            s.signature_file_id.as_deref().map(|f| (s.revision, signed_link(state, f, Variant::Original)))
+            s.signature_file_id.as_deref().map(|f| (s.revision, signed_link(ctx, f, Variant::Original)))
         })
         .collect();
     let repeated_drawings = drawings
@@ -225,7 +225,7 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
         signature_links,
         repeated_drawings,
         page,
-        evidence: evidence_items(state, stored),
+        evidence: evidence_items(ctx, stored),
         estate,
         building,
         unit,
@@ -241,7 +241,7 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
 /// the testing agency's report), only when the claim is theirs to see: nobody keeps files in the
 /// name of a claim of another jurisdiction. The step that names the file attaches it.
 pub async fn claim_document<S, C, E>(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     new: PlainUpload,
@@ -253,6 +253,6 @@ where
     E: crate::service::files::BodyError,
 {
     let (who, claim) = (caller.clone(), id.to_string());
-    state.db.read(move |conn| crate::service::policy::visible_claim(conn, &who, &claim).map(|_| ())).await?;
-    store_plain(state, caller, new, body).await
+    ctx.db.read(move |conn| crate::service::policy::visible_claim(conn, &who, &claim).map(|_| ())).await?;
+    store_plain(ctx, caller, new, body).await
 }

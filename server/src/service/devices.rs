@@ -14,8 +14,8 @@ use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{parse_id, Caller};
-use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +66,7 @@ pub fn parse_public_key(text: &str) -> AppResult<ed25519_dalek::VerifyingKey> {
 }
 
 /// Enrolls the caller's phone.
-pub async fn enroll(state: &AppState, caller: &Caller, req: EnrollDevice) -> AppResult<DeviceResponse> {
+pub async fn enroll(ctx: &Context, caller: &Caller, req: EnrollDevice) -> AppResult<DeviceResponse> {
     let holder = caller.clone();
     let key = parse_public_key(&req.public_key)?;
     // A NUL failed the write on PostgreSQL (500) and other control characters were stored.
@@ -80,23 +80,22 @@ pub async fn enroll(state: &AppState, caller: &Caller, req: EnrollDevice) -> App
         retired_at: None,
     };
     let saved = row.clone();
-    state.db.write(move |conn| accounts::insert_device(conn, &saved)).await?;
+    ctx.db.write(move |conn| accounts::insert_device(conn, &saved)).await?;
     Ok(DeviceResponse::from(row))
 }
 
 /// The caller's devices, retired ones included.
-pub async fn list(state: &AppState, caller: &Caller) -> AppResult<Vec<DeviceResponse>> {
+pub async fn list(ctx: &Context, caller: &Caller) -> AppResult<Vec<DeviceResponse>> {
     let id = caller.id.clone();
-    let rows = state.db.read(move |conn| accounts::list_devices(conn, &id)).await?;
+    let rows = ctx.db.read(move |conn| accounts::list_devices(conn, &id)).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// Retires a device (a lost or replaced phone): its owner or an administrator may.
-pub async fn retire(state: &AppState, caller: &Caller, id: &DeviceId) -> AppResult<()> {
+pub async fn retire(ctx: &Context, caller: &Caller, id: &DeviceId) -> AppResult<()> {
     let user = caller.clone();
     let id = id.to_string();
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let device = accounts::find_device(conn, &id)?.ok_or(AppError::new(Code::NotFound))?;
             if device.user_id != user.id && user.role != Role::Admin {

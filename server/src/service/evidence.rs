@@ -24,8 +24,8 @@ use crate::service::claims::notices::{self, Event};
 use crate::service::files::{check_quota, signed_link, FileView};
 use crate::service::policy::{self, Caller};
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{parse_id, position};
-use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -81,7 +81,7 @@ pub struct EvidenceItem {
 }
 
 /// Attaches an uploaded file to a claim; false when it was attached already, which changes nothing.
-pub async fn attach(state: &AppState, caller: &Caller, id: &ClaimId, req: AttachEvidence) -> AppResult<bool> {
+pub async fn attach(ctx: &Context, caller: &Caller, id: &ClaimId, req: AttachEvidence) -> AppResult<bool> {
     let user = caller.clone();
     let claim_id = id.to_string();
     let file_id = parse_id(&req.file_id)?;
@@ -92,7 +92,7 @@ pub async fn attach(state: &AppState, caller: &Caller, id: &ClaimId, req: Attach
     }
     let visit_id = req.visit_id.as_deref().map(parse_id).transpose()?;
     let cost_sheet_id = req.cost_sheet_id.as_deref().map(parse_id).transpose()?;
-    let quota = state.config.claim_quota_bytes;
+    let quota = ctx.limits.claim_quota_bytes;
     let row = EvidenceRow {
         claim_id,
         evidence_id: file_id,
@@ -106,14 +106,14 @@ pub async fn attach(state: &AppState, caller: &Caller, id: &ClaimId, req: Attach
         reported_lat: req.latitude,
         reported_lng: req.longitude,
     };
-    state.db.write(move |conn| attach_on(conn, &user, None, &row, quota)).await
+    ctx.db.write(move |conn| attach_on(conn, &user, None, &row, quota)).await
 }
 
 /// Uploads a file in one request and attaches it to a claim as `kind` (a page's form: the
 /// developer's testing report, say). Whether the caller may attach that kind to this claim now is
 /// asked before any byte is kept; the attachment then checks it all again with the claim locked.
 pub async fn attach_upload<S, C, E>(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     kind: &str,
@@ -127,15 +127,14 @@ where
 {
     let parsed: EvidenceKind = kind.parse().map_err(|_| AppError::invalid("kind"))?;
     let (who, claim_id) = (caller.clone(), id.to_string());
-    state
-        .db
+    ctx.db
         .read(move |conn| {
             let claim = policy::visible_claim(conn, &who, &claim_id)?;
             let emergency = claim.kind == ClaimKind::EmergencyAdvance;
             parsed.may_attach(policy::attacher(&who, &claim), claim.state, emergency).map_err(AppError::from)
         })
         .await?;
-    let file = crate::service::files::store_plain(state, caller, new, body).await?;
+    let file = crate::service::files::store_plain(ctx, caller, new, body).await?;
     let req = AttachEvidence {
         file_id: file.id,
         kind: kind.to_string(),
@@ -146,7 +145,7 @@ where
         latitude: None,
         longitude: None,
     };
-    attach(state, caller, id, req).await.map(|_| ())
+    attach(ctx, caller, id, req).await.map(|_| ())
 }
 
 /// Attaches a file the caller uploaded to a claim they can see, checking what it is linked to and the
@@ -209,10 +208,10 @@ pub(crate) fn attach_on(
 
 /// A claim's evidence for a reviewer: each file with its EXIF, the device's report, what it is
 /// linked to, plausibility flags, and links valid for a few minutes.
-pub async fn list(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Vec<EvidenceItem>> {
+pub async fn list(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<Vec<EvidenceItem>> {
     let user = caller.clone();
     let claim_id = id.to_string();
-    let stored = state
+    let stored = ctx
         .db
         .read(move |conn| {
             let scope = policy::claim_scope(conn, &user)?;
@@ -220,7 +219,7 @@ pub async fn list(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<
             read_evidence(conn, &claim.id)
         })
         .await?;
-    Ok(evidence_items(state, stored))
+    Ok(evidence_items(ctx, stored))
 }
 
 /// What a claim's evidence list is made of, as stored.
@@ -240,7 +239,7 @@ pub(crate) fn read_evidence(conn: &mut DbConnection, claim_id: &str) -> AppResul
 }
 
 /// The evidence list from what is stored: flags against the visits, links signed now.
-pub(crate) fn evidence_items(state: &AppState, stored: StoredEvidence) -> Vec<EvidenceItem> {
+pub(crate) fn evidence_items(ctx: &Context, stored: StoredEvidence) -> Vec<EvidenceItem> {
     let StoredEvidence { items, visits, reused } = stored;
     let site = visits.iter().find_map(|v| v.check_in_lat.zip(v.check_in_lng));
     let window_of = |vs: &mut dyn Iterator<Item = &wo_db::VisitRow>| {
@@ -280,9 +279,9 @@ pub(crate) fn evidence_items(state: &AppState, stored: StoredEvidence) -> Vec<Ev
                 plausibility::flags(&photo, &reference).into_iter().map(|f| f.as_str().to_string()).collect();
             let ready = blob.derivatives == "ready";
             let links = LinksView {
-                original: signed_link(state, &file.id, Variant::Original),
-                preview: ready.then(|| signed_link(state, &file.id, Variant::Preview)),
-                thumbnail: ready.then(|| signed_link(state, &file.id, Variant::Thumbnail)),
+                original: signed_link(ctx, &file.id, Variant::Original),
+                preview: ready.then(|| signed_link(ctx, &file.id, Variant::Preview)),
+                thumbnail: ready.then(|| signed_link(ctx, &file.id, Variant::Thumbnail)),
             };
             let reported =
                 (ev.reported_taken_at.is_some() || ev.reported_lat.is_some()).then(|| ReportedView {

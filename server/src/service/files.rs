@@ -19,7 +19,7 @@ use crate::messages::Code;
 use crate::service::parse_id;
 use crate::service::policy::{self, Caller};
 use crate::service::utc;
-use crate::state::AppState;
+use crate::service::Context;
 
 /// The claim's evidence so far plus `extra` bytes must fit its quota.
 pub fn check_quota(conn: &mut DbConnection, claim_id: &str, extra: u64, quota: u64) -> AppResult<()> {
@@ -106,10 +106,10 @@ pub fn visible_file(conn: &mut DbConnection, user: &Caller, id: &str) -> AppResu
 }
 
 /// A signed link to a rendition, valid for the configured time.
-pub fn signed_link(state: &AppState, file_id: &str, variant: Variant) -> String {
-    let ttl = i64::try_from(state.config.file_link_ttl_secs).unwrap_or(300);
+pub fn signed_link(ctx: &Context, file_id: &str, variant: Variant) -> String {
+    let ttl = i64::try_from(ctx.limits.file_link_ttl_secs).unwrap_or(300);
     let expires = Utc::now().timestamp() + ttl;
-    let signature = state.media.link_signature(file_id, variant, expires);
+    let signature = ctx.media.link_signature(file_id, variant, expires);
     format!(
         "/api/v1/files/{file_id}/signed?variant={}&expires={expires}&signature={signature}",
         variant.as_str()
@@ -206,14 +206,14 @@ pub fn check_unattached_in(conn: &mut DbConnection, user: &str, extra: u64, quot
 }
 
 /// The same, for a one-request upload of `extra` bytes.
-pub async fn check_unattached(state: &AppState, caller: &Caller, extra: u64) -> AppResult<()> {
-    let (user, quota) = (caller.id.clone(), state.config.unattached_quota_bytes);
-    state.db.read(move |conn| check_unattached_in(conn, &user, extra, quota)).await
+pub async fn check_unattached(ctx: &Context, caller: &Caller, extra: u64) -> AppResult<()> {
+    let (user, quota) = (caller.id.clone(), ctx.limits.unattached_quota_bytes);
+    ctx.db.read(move |conn| check_unattached_in(conn, &user, extra, quota)).await
 }
 
 /// Starts a resumable upload for the caller.
-pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> AppResult<Upload> {
-    let max = state.config.max_file_bytes;
+pub async fn start_upload(ctx: &Context, caller: &Caller, new: NewUpload) -> AppResult<Upload> {
+    let max = ctx.limits.max_file_bytes;
     if new.length == 0 {
         return Err(AppError::invalid("Upload-Length"));
     }
@@ -224,8 +224,8 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
         new.sha256.filter(|h| is_sha256_hex(h)).ok_or_else(|| AppError::invalid("Upload-Metadata.sha256"))?;
     let filename = filename(new.filename.as_deref(), "Upload-Metadata.filename")?;
     let claim_id = new.claim_id.as_deref().map(parse_id).transpose()?;
-    let quota = state.config.claim_quota_bytes;
-    let unattached_quota = state.config.unattached_quota_bytes;
+    let quota = ctx.limits.claim_quota_bytes;
+    let unattached_quota = ctx.limits.unattached_quota_bytes;
     let row = db::UploadRow {
         id: new_id(),
         owner_id: caller.id.clone(),
@@ -235,12 +235,12 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
         filename,
         claim_id,
         created_at: now(),
-        expires_at: db::expiry_from_now(state.config.upload_expiry_hours),
+        expires_at: db::expiry_from_now(ctx.limits.upload_expiry_hours),
         file_id: None,
         received: 0,
     };
     let (user, device, length) = (caller.clone(), new.device_id, new.length);
-    let row = state
+    let row = ctx
         .db
         .write(move |conn| {
             let mut row = row;
@@ -258,15 +258,15 @@ pub async fn start_upload(state: &AppState, caller: &Caller, new: NewUpload) -> 
 }
 
 /// One of the caller's uploads, whatever its state.
-pub async fn own_upload(state: &AppState, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
+pub async fn own_upload(ctx: &Context, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
     let (owner, id) = (caller.id.clone(), id.to_string());
-    Upload::from_row(state.db.read(move |conn| db::own_upload(conn, &owner, &id)).await?)
+    Upload::from_row(ctx.db.read(move |conn| db::own_upload(conn, &owner, &id)).await?)
 }
 
 /// One of the caller's uploads that can still take bytes or report its file: `upload_expired` once
 /// an unfinished one has passed its expiry.
-pub async fn live_upload(state: &AppState, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
-    let upload = own_upload(state, caller, id).await?;
+pub async fn live_upload(ctx: &Context, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
+    let upload = own_upload(ctx, caller, id).await?;
     if upload.expires_at < now() && upload.file_id.is_none() {
         return Err(AppError::new(Code::UploadExpired));
     }
@@ -274,18 +274,18 @@ pub async fn live_upload(state: &AppState, caller: &Caller, id: &UploadId) -> Ap
 }
 
 /// Abandons one of the caller's uploads (tus termination): its parts go; a file it made stays.
-pub async fn terminate_upload(state: &AppState, caller: &Caller, id: &UploadId) -> AppResult<()> {
-    let upload = own_upload(state, caller, id).await?;
-    state.media.forget_upload(&state.db, &upload.id).await
+pub async fn terminate_upload(ctx: &Context, caller: &Caller, id: &UploadId) -> AppResult<()> {
+    let upload = own_upload(ctx, caller, id).await?;
+    ctx.media.forget_upload(&ctx.db, &upload.id).await
 }
 
 /// Where one of the caller's live uploads stands (tus HEAD). An upload whose bytes have all
 /// arrived but whose file was never made (the server putting it together died) is completed
 /// now, so the client learns its file.
-pub async fn upload_status(state: &AppState, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
-    let mut upload = live_upload(state, caller, id).await?;
+pub async fn upload_status(ctx: &Context, caller: &Caller, id: &UploadId) -> AppResult<Upload> {
+    let mut upload = live_upload(ctx, caller, id).await?;
     if upload.file_id.is_none() && upload.received == upload.length {
-        upload.file_id = complete(state, &upload).await?.file_id;
+        upload.file_id = complete(ctx, &upload).await?.file_id;
     }
     Ok(upload)
 }
@@ -316,7 +316,7 @@ pub struct Appended {
 /// mid-chunk adds nothing. Without a checksum, the bytes that arrived before a cut connection are
 /// kept and the client resumes after them. The last chunk completes the upload (see [`complete`]).
 pub async fn append_chunk<S, C, E>(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &UploadId,
     chunk: Chunk,
@@ -331,7 +331,7 @@ where
     use sha2::{Digest, Sha256};
     use std::io::Write;
 
-    let upload = live_upload(state, caller, id).await?;
+    let upload = live_upload(ctx, caller, id).await?;
     let (length, expires_at) = (upload.length, upload.expires_at);
     let current = upload.offset();
     if chunk.offset != current {
@@ -345,10 +345,10 @@ where
         return Ok(Appended { offset: length, expires_at, file_id: None });
     }
     if current == length {
-        return complete(state, &upload).await;
+        return complete(ctx, &upload).await;
     }
     let room = length - current;
-    let staged = state.media.staging_file("chunk");
+    let staged = ctx.media.staging_file("chunk");
     let mut file = std::fs::File::create(&staged.0).map_err(AppError::internal)?;
     let mut chunk_hash = chunk.checksum.as_ref().map(|_| Sha256::new());
     let (mut written, mut cut) = (0u64, None);
@@ -369,7 +369,7 @@ where
             hasher.update(piece);
         }
         written += piece.len() as u64;
-        state.metrics.upload_bytes(piece.len());
+        ctx.metrics.upload_bytes(piece.len());
     }
     if let (Some(expected), Some(hasher)) = (&chunk.checksum, chunk_hash) {
         if cut == Some(true) {
@@ -382,15 +382,15 @@ where
     drop(file);
     if written > 0 {
         let key = crate::media::store::part_key(&upload.id, current).map_err(AppError::internal)?;
-        state.media.store.put_part(&key, &staged.0).await.map_err(AppError::internal)?;
+        ctx.media.store.put_part(&key, &staged.0).await.map_err(AppError::internal)?;
         let part = db::PartRow {
             upload_id: upload.id.clone(),
             start_offset: i64::try_from(current).map_err(AppError::internal)?,
             length: i64::try_from(written).map_err(AppError::internal)?,
             object_key: key.clone(),
         };
-        if let Err(received) = state.db.write(move |conn| db::add_part(conn, &part)).await? {
-            state.media.store.remove_part(&key).await.map_err(AppError::internal)?;
+        if let Err(received) = ctx.db.write(move |conn| db::add_part(conn, &part)).await? {
+            ctx.media.store.remove_part(&key).await.map_err(AppError::internal)?;
             return Err(AppError::new(Code::UploadOffsetMismatch).detail(received.to_string()));
         }
     }
@@ -403,24 +403,24 @@ where
     }
     let mut upload = upload;
     upload.received = offset;
-    complete(state, &upload).await
+    complete(ctx, &upload).await
 }
 
 /// Puts an upload whose bytes have all arrived together from its parts, on this server's disk,
 /// hashing as it goes, and makes its file (`media::Media::finish`: the hash, the inspection, the
 /// blob). Refused bytes end the upload: the client starts again. Any server may do this, and two
 /// doing it at once make one file (the second is told to ask again).
-async fn complete(state: &AppState, upload: &Upload) -> AppResult<Appended> {
+async fn complete(ctx: &Context, upload: &Upload) -> AppResult<Appended> {
     use sha2::{Digest, Sha256};
 
     let id = upload.id.clone();
-    let parts = state.db.read(move |conn| db::upload_parts(conn, &id)).await?;
-    let staged = state.media.staging_file("assembled");
+    let parts = ctx.db.read(move |conn| db::upload_parts(conn, &id)).await?;
+    let staged = ctx.media.staging_file("assembled");
     let mut out = tokio::fs::File::create(&staged.0).await.map_err(AppError::internal)?;
     let mut hasher = Sha256::new();
     let mut at = 0u64;
     for part in &parts {
-        let copied = state
+        let copied = ctx
             .media
             .store
             .append_part(&part.object_key, &mut out, &mut hasher)
@@ -444,10 +444,10 @@ async fn complete(state: &AppState, upload: &Upload) -> AppResult<Appended> {
         filename: upload.filename.clone(),
     };
     let hash = hex::encode(hasher.finalize());
-    let finished = state
+    let finished = ctx
         .media
         .finish(
-            &state.db,
+            &ctx.db,
             staged.0.clone(),
             Some(upload.sha256.clone()),
             Some(hash),
@@ -457,15 +457,15 @@ async fn complete(state: &AppState, upload: &Upload) -> AppResult<Appended> {
         .await;
     match finished {
         Ok((file, _)) => {
-            state.media.store.remove_parts_of(&upload.id).await.map_err(AppError::internal)?;
+            ctx.media.store.remove_parts_of(&upload.id).await.map_err(AppError::internal)?;
             let id = upload.id.clone();
-            state.db.write(move |conn| db::delete_parts(conn, &id)).await?;
+            ctx.db.write(move |conn| db::delete_parts(conn, &id)).await?;
             Ok(Appended { offset: upload.length, expires_at: upload.expires_at, file_id: Some(file.id) })
         }
         Err(err) if err.code == Code::UploadBusy => Err(err),
         Err(err) => {
             // Nothing partial becomes a blob: the upload is over and the client starts again.
-            state.media.forget_upload(&state.db, &upload.id).await?;
+            ctx.media.forget_upload(&ctx.db, &upload.id).await?;
             Err(err)
         }
     }
@@ -473,36 +473,35 @@ async fn complete(state: &AppState, upload: &Upload) -> AppResult<Appended> {
 
 /// The caller's phone, checked, for a one-request upload.
 pub async fn upload_device(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     device_id: Option<String>,
 ) -> AppResult<Option<String>> {
     let user = caller.clone();
-    state.db.read(move |conn| crate::service::devices::own_device(conn, &user, device_id.as_deref())).await
+    ctx.db.read(move |conn| crate::service::devices::own_device(conn, &user, device_id.as_deref())).await
 }
 
 /// A file the caller may see (see [`visible_file`]).
-pub async fn file(state: &AppState, caller: &Caller, id: &FileId) -> AppResult<FileView> {
+pub async fn file(ctx: &Context, caller: &Caller, id: &FileId) -> AppResult<FileView> {
     let (user, id) = (caller.clone(), id.to_string());
-    let (file, blob) = state.db.read(move |conn| visible_file(conn, &user, &id)).await?;
+    let (file, blob) = ctx.db.read(move |conn| visible_file(conn, &user, &id)).await?;
     Ok(FileView::new(file, blob))
 }
 
 /// A file by a signed link: the link is the permission, checked before anything is read.
 pub async fn file_by_link(
-    state: &AppState,
+    ctx: &Context,
     id: &FileId,
     variant: Variant,
     expires: i64,
     signature: &str,
 ) -> AppResult<FileView> {
     let id = id.to_string();
-    let valid =
-        expires >= Utc::now().timestamp() && state.media.verify_link(&id, variant, expires, signature);
+    let valid = expires >= Utc::now().timestamp() && ctx.media.verify_link(&id, variant, expires, signature);
     if !valid {
         return Err(AppError::new(Code::LinkInvalid));
     }
-    let (file, blob) = state.db.read(move |conn| db::file(conn, &id)).await?;
+    let (file, blob) = ctx.db.read(move |conn| db::file(conn, &id)).await?;
     Ok(FileView::new(file, blob))
 }
 
@@ -522,7 +521,7 @@ pub struct PlainUpload {
 /// the bytes stream to a staging file, hashed as they arrive, never whole in memory; the file
 /// becomes a blob only when its size, hash and sniffed type pass (`media`).
 pub async fn store_plain<S, C, E>(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     new: PlainUpload,
     mut body: S,
@@ -542,10 +541,10 @@ where
     }
     // Checked before any byte is stored, so that a refused name leaves nothing behind.
     let filename = filename(new.filename.as_deref(), "filename")?;
-    let device_id = upload_device(state, caller, new.device_id).await?;
-    let limit = state.config.plain_upload_max_bytes.min(state.config.max_file_bytes);
-    check_unattached(state, caller, new.declared.unwrap_or(0)).await?;
-    let staged = state.media.staging_file("plain");
+    let device_id = upload_device(ctx, caller, new.device_id).await?;
+    let limit = ctx.limits.plain_upload_max_bytes.min(ctx.limits.max_file_bytes);
+    check_unattached(ctx, caller, new.declared.unwrap_or(0)).await?;
+    let staged = ctx.media.staging_file("plain");
     let path = staged.0.clone();
     let streamed = async {
         let mut file = std::fs::File::create(&path).map_err(AppError::internal)?;
@@ -560,7 +559,7 @@ where
             }
             file.write_all(chunk).map_err(AppError::internal)?;
             hasher.update(chunk);
-            state.metrics.upload_bytes(chunk.len());
+            ctx.metrics.upload_bytes(chunk.len());
         }
         if size == 0 {
             return Err(AppError::invalid("body"));
@@ -569,8 +568,8 @@ where
     }
     .await;
     let (hash, size) = streamed?;
-    check_unattached(state, caller, size).await?;
+    check_unattached(ctx, caller, size).await?;
     let from = crate::media::Provenance { user_id: caller.id.clone(), device_id, filename };
-    let (file, blob) = state.media.finish(&state.db, path, expected, Some(hash), from, None).await?;
+    let (file, blob) = ctx.media.finish(&ctx.db, path, expected, Some(hash), from, None).await?;
     Ok(FileView::new(file, blob))
 }

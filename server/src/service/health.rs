@@ -3,13 +3,13 @@
 use crate::db::{files, notify};
 use crate::error::AppResult;
 use crate::metrics::Readings;
-use crate::state::AppState;
+use crate::service::Context;
 
 /// The derivative queue, the outbox backlog and the database pools, now.
-pub async fn readings(state: &AppState) -> AppResult<Readings> {
-    let (pending_derivatives, outbox_backlog) = state
+pub async fn readings(ctx: &Context) -> AppResult<Readings> {
+    let (pending_derivatives, outbox_backlog) = ctx
         .db
         .read(|conn| Ok((files::count_pending_derivatives(conn)?, notify::outbox_backlog(conn)?)))
         .await?;
-    Ok(Readings { pending_derivatives, outbox_backlog, pools: state.db.pool_states() })
+    Ok(Readings { pending_derivatives, outbox_backlog, pools: ctx.db.pool_states() })
 }

@@ -13,7 +13,7 @@ use chrono::Utc;
 use crate::db::coordination;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
-use crate::state::AppState;
+use crate::service::Context;
 
 /// What is being limited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,13 +35,8 @@ impl Limited {
 
 /// Counts one request of `what` from `address` (and `account`, when the request names one), and
 /// refuses it once either has used its window's allowance. A limit of 0 is no limit.
-pub async fn admit(
-    state: &AppState,
-    what: Limited,
-    address: IpAddr,
-    account: Option<String>,
-) -> AppResult<()> {
-    let c = &state.config;
+pub async fn admit(ctx: &Context, what: Limited, address: IpAddr, account: Option<String>) -> AppResult<()> {
+    let c = &ctx.limits;
     let (per_address, per_account) = match what {
         Limited::SignIn => (c.rate_sign_in_per_address, 0),
         Limited::Upload => (c.rate_uploads_per_address, c.rate_uploads_per_account),
@@ -60,7 +55,7 @@ pub async fn admit(
     let window = i64::try_from(c.rate_window_secs).unwrap_or(60).max(1);
     let now = Utc::now().timestamp();
     let start = now - now.rem_euclid(window);
-    let over = state
+    let over = ctx
         .db
         .write(move |conn| {
             let mut over = false;

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod claims;
 pub mod console;
+mod context;
 pub mod devices;
 pub mod documents;
 pub mod evidence;
@@ -25,5 +26,6 @@ pub mod registry;
 pub mod sync;
 pub mod work_orders;
 
+pub use context::{Context, Limits};
 pub use input::{is_bidi_control, optional_text, parse_id, position, text, utc, Page, Paged};
 pub use policy::Caller;

@@ -9,8 +9,8 @@ use crate::domain::ids::NotificationId;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{Caller, Page, Paged};
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct NotificationView {
@@ -36,12 +36,12 @@ pub struct FeedQuery {
 }
 
 /// The caller's notifications, newest first, in the caller's language.
-pub async fn feed(state: &AppState, caller: &Caller, query: FeedQuery) -> AppResult<Paged<NotificationView>> {
+pub async fn feed(ctx: &Context, caller: &Caller, query: FeedQuery) -> AppResult<Paged<NotificationView>> {
     let lang = caller.lang;
     let (limit, offset) = Page { limit: query.limit, offset: query.offset }.bounds()?;
     let unread = query.unread.unwrap_or(false);
     let user = caller.id.clone();
-    let rows = state.db.read(move |conn| notify::feed(conn, &user, unread, limit, offset)).await?;
+    let rows = ctx.db.read(move |conn| notify::feed(conn, &user, unread, limit, offset)).await?;
     let items = rows
         .into_iter()
         .map(|n| {
@@ -63,10 +63,10 @@ pub async fn feed(state: &AppState, caller: &Caller, query: FeedQuery) -> AppRes
 }
 
 /// Marks one of the caller's notifications read.
-pub async fn mark_read(state: &AppState, caller: &Caller, id: &NotificationId) -> AppResult<()> {
+pub async fn mark_read(ctx: &Context, caller: &Caller, id: &NotificationId) -> AppResult<()> {
     let id = id.to_string();
     let user = caller.id.clone();
-    let mine = state.db.write(move |conn| notify::mark_read(conn, &user, &id)).await?;
+    let mine = ctx.db.write(move |conn| notify::mark_read(conn, &user, &id)).await?;
     if !mine {
         return Err(AppError::new(Code::NotFound));
     }
@@ -84,16 +84,16 @@ pub struct Channels {
 }
 
 /// The caller's channels.
-pub async fn channels(state: &AppState, caller: &Caller) -> AppResult<Channels> {
+pub async fn channels(ctx: &Context, caller: &Caller) -> AppResult<Channels> {
     let user = caller.id.clone();
-    let (sms, push) = state.db.read(move |conn| notify::channels(conn, &user)).await?;
+    let (sms, push) = ctx.db.read(move |conn| notify::channels(conn, &user)).await?;
     Ok(Channels { sms, push })
 }
 
 /// Sets the caller's channels; the feed always stays.
-pub async fn set_channels(state: &AppState, caller: &Caller, req: Channels) -> AppResult<Channels> {
+pub async fn set_channels(ctx: &Context, caller: &Caller, req: Channels) -> AppResult<Channels> {
     let (user, Channels { sms, push }) = (caller.id.clone(), req);
-    state.db.write(move |conn| notify::set_channels(conn, &user, sms, push)).await?;
+    ctx.db.write(move |conn| notify::set_channels(conn, &user, sms, push)).await?;
     Ok(Channels { sms, push })
 }
 
@@ -131,13 +131,13 @@ fn masked(recipient: &str) -> String {
 }
 
 /// The outbox entries in a status, newest first (an administrator's view of the dead letters).
-pub async fn outbox(state: &AppState, query: OutboxQuery) -> AppResult<Paged<DeliveryView>> {
+pub async fn outbox(ctx: &Context, query: OutboxQuery) -> AppResult<Paged<DeliveryView>> {
     let (limit, offset) = Page { limit: query.limit, offset: query.offset }.bounds()?;
     let status = query.status.unwrap_or_else(|| "dead".into());
     if !matches!(status.as_str(), "pending" | "sent" | "dead" | "cancelled") {
         return Err(AppError::invalid("status"));
     }
-    let rows = state.db.read(move |conn| notify::deliveries(conn, &status, limit, offset)).await?;
+    let rows = ctx.db.read(move |conn| notify::deliveries(conn, &status, limit, offset)).await?;
     let items = rows
         .into_iter()
         .map(|r| DeliveryView {
@@ -156,9 +156,9 @@ pub async fn outbox(state: &AppState, query: OutboxQuery) -> AppResult<Paged<Del
 }
 
 /// Puts a dead-lettered delivery back in line, due now; another id answers not found.
-pub async fn retry_delivery(state: &AppState, id: &str) -> AppResult<()> {
+pub async fn retry_delivery(ctx: &Context, id: &str) -> AppResult<()> {
     let id = crate::service::parse_id(id)?;
-    let retried = state.db.write(move |conn| notify::retry(conn, &id)).await?;
+    let retried = ctx.db.write(move |conn| notify::retry(conn, &id)).await?;
     if !retried {
         return Err(AppError::new(Code::NotFound));
     }

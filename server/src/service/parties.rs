@@ -20,7 +20,7 @@ use crate::service::claims::{responses, with_progress, ClaimResponse};
 use crate::service::fund::{notice_view, usage_notice_in, NoticeView, UsageNotice};
 use crate::service::policy::{self, Caller};
 use crate::service::work_orders::{self, WorkOrderView};
-use crate::state::AppState;
+use crate::service::Context;
 
 /// Claims a party's home page lists, newest first.
 const HOME_CLAIMS: i64 = 100;
@@ -123,11 +123,11 @@ fn only(caller: &Caller, roles: &[Role]) -> AppResult<()> {
 }
 
 /// An owner's or property manager's home page.
-pub async fn applicant_home(state: &AppState, caller: &Caller) -> AppResult<ApplicantHome> {
+pub async fn applicant_home(ctx: &Context, caller: &Caller) -> AppResult<ApplicantHome> {
     only(caller, &[Role::Owner, Role::PropertyManager])?;
     let who = caller.clone();
-    let seasons = state.rules.seasons;
-    let (units, common_parts, claims, places) = state
+    let seasons = ctx.rules.seasons;
+    let (units, common_parts, claims, places) = ctx
         .db
         .read(move |conn| {
             let scope = reg::scope(conn, &who.viewer())?;
@@ -175,10 +175,10 @@ pub async fn applicant_home(state: &AppState, caller: &Caller) -> AppResult<Appl
 }
 
 /// A developer's home page.
-pub async fn developer_home(state: &AppState, caller: &Caller) -> AppResult<DeveloperHome> {
+pub async fn developer_home(ctx: &Context, caller: &Caller) -> AppResult<DeveloperHome> {
     only(caller, &[Role::Developer])?;
     let who = caller.clone();
-    let (claims, places, usage_notices, deposits) = state
+    let (claims, places, usage_notices, deposits) = ctx
         .db
         .read(move |conn| {
             let (claims, places) = claims_and_places(conn, &who, &db::ClaimFilter::default())?;
@@ -201,10 +201,10 @@ pub async fn developer_home(state: &AppState, caller: &Caller) -> AppResult<Deve
 }
 
 /// A repair unit's home page: its technicians and its office alike.
-pub async fn repair_home(state: &AppState, caller: &Caller) -> AppResult<RepairHome> {
+pub async fn repair_home(ctx: &Context, caller: &Caller) -> AppResult<RepairHome> {
     only(caller, &[Role::Technician, Role::PropertyManager])?;
     let who = caller.clone();
-    let (claims, places, (work_orders, payments)) = state
+    let (claims, places, (work_orders, payments)) = ctx
         .db
         .read(move |conn| {
             let filter = db::ClaimFilter::default();
@@ -239,15 +239,10 @@ pub struct WorkOrderPage {
 }
 
 /// One work order of the caller's unit, with whom it may go to.
-pub async fn work_order_page(
-    state: &AppState,
-    caller: &Caller,
-    id: &WorkOrderId,
-) -> AppResult<WorkOrderPage> {
+pub async fn work_order_page(ctx: &Context, caller: &Caller, id: &WorkOrderId) -> AppResult<WorkOrderPage> {
     only(caller, &[Role::Technician, Role::PropertyManager])?;
     let (who, id) = (caller.clone(), id.to_string());
-    state
-        .db
+    ctx.db
         .read(move |conn| {
             let order = work_orders::one_in(conn, &who, &id)?;
             let colleagues = work_orders::assignable(conn, &order.repair_unit_id)?;

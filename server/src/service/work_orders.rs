@@ -22,8 +22,8 @@ use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint, Notice};
 use crate::service::policy;
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{optional_text, parse_id, position, text, Caller, Page, Paged};
-use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct VisitView {
@@ -128,7 +128,7 @@ pub struct CreateWorkOrder {
 /// A work order for a claim: by the designated repair unit once the plan is approved and repair has
 /// started (Art. 22), or at once by the property manager who is repairing an emergency (Art. 25).
 pub async fn create(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     body: CreateWorkOrder,
@@ -137,8 +137,7 @@ pub async fn create(
     let claim_id = id.to_string();
     let description = text(&body.description, "description", 2000)?;
     let urgent = body.urgent;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let claim = claims_db::find_claim(conn, &policy::work_order_claims(&user), &claim_id)?;
             let repair_unit = if claim.kind == ClaimKind::EmergencyAdvance {
@@ -200,11 +199,7 @@ pub struct WorkOrderQuery {
 }
 
 /// Work orders the caller may see: urgent first, then by arrival window.
-pub async fn list(
-    state: &AppState,
-    caller: &Caller,
-    query: WorkOrderQuery,
-) -> AppResult<Paged<WorkOrderView>> {
+pub async fn list(ctx: &Context, caller: &Caller, query: WorkOrderQuery) -> AppResult<Paged<WorkOrderView>> {
     let user = caller.clone();
     let (limit, offset) = Page { limit: query.limit, offset: query.offset }.bounds()?;
     let statuses: Vec<String> = match &query.status {
@@ -221,7 +216,7 @@ pub async fn list(
         None => Vec::new(),
     };
     let mine = query.mine.unwrap_or(false);
-    let items = state
+    let items = ctx
         .db
         .read(move |conn| {
             let scope = policy::work_order_scope(conn, &user)?;
@@ -267,10 +262,10 @@ pub(crate) fn assignable(conn: &mut DbConnection, unit: &str) -> AppResult<Vec<(
 }
 
 /// One work order with its visits.
-pub async fn get_one(state: &AppState, caller: &Caller, id: &WorkOrderId) -> AppResult<WorkOrderView> {
+pub async fn get_one(ctx: &Context, caller: &Caller, id: &WorkOrderId) -> AppResult<WorkOrderView> {
     let user = caller.clone();
     let id = id.to_string();
-    state.db.read(move |conn| one_in(conn, &user, &id)).await
+    ctx.db.read(move |conn| one_in(conn, &user, &id)).await
 }
 
 /// One work order the caller may see, in the caller's transaction.
@@ -328,7 +323,7 @@ pub struct AssignRequest {
 
 /// Assigns or reassigns the work order; the technician is notified.
 pub async fn assign(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &WorkOrderId,
     body: AssignRequest,
@@ -337,8 +332,7 @@ pub async fn assign(
     let id = id.to_string();
     let technician = parse_id(&body.technician_id)?;
     let version = body.version;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             change_work_order(conn, &user, &id, version, Act::WorkOrderAssigned, None, |conn, row| {
                 let members = notify::members_of(conn, &row.repair_unit_id)?;
@@ -383,7 +377,7 @@ pub struct ScheduleRequest {
 
 /// Records the arrival window the technician booked with the owner (at most 12 hours).
 pub async fn schedule(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &WorkOrderId,
     body: ScheduleRequest,
@@ -398,8 +392,7 @@ pub async fn schedule(
         return Err(AppError::invalid("window_start"));
     }
     let version = body.version;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             change_work_order(conn, &user, &id, version, Act::WorkOrderScheduled, None, |_, row| {
                 advance(row, WorkOrderEvent::Schedule, false)?;
@@ -452,13 +445,13 @@ fn assigned_to(row: &WorkOrderRow, user: &Caller) -> AppResult<()> {
 
 /// The assigned technician arrives: a visit starts, with server time, device time and position.
 pub async fn check_in(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &WorkOrderId,
     report: SiteReport,
 ) -> AppResult<WorkOrderView> {
     let (user, id) = (caller.clone(), id.to_string());
-    state.db.write(move |conn| check_in_on(conn, &user, &id, None, report)).await
+    ctx.db.write(move |conn| check_in_on(conn, &user, &id, None, report)).await
 }
 
 /// Starts a visit on a work order: for the API and for a phone's synced `check_in`.
@@ -504,13 +497,13 @@ pub(crate) fn check_in_on(
 /// The technician leaves: the visit closes with notes and an outcome. `done` completes the order;
 /// `partial` and `follow_up` leave it waiting for another visit.
 pub async fn check_out(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &WorkOrderId,
     report: SiteReport,
 ) -> AppResult<WorkOrderView> {
     let (user, id) = (caller.clone(), id.to_string());
-    state.db.write(move |conn| check_out_on(conn, &user, &id, None, report)).await
+    ctx.db.write(move |conn| check_out_on(conn, &user, &id, None, report)).await
 }
 
 /// Ends the open visit: for the API and for a phone's synced `check_out`.

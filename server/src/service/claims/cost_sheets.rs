@@ -18,8 +18,8 @@ use crate::domain::signing::{self, Signer, Signing};
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint, Notice};
 use crate::service::policy::{self, Caller};
+use crate::service::Context;
 use crate::service::{optional_text, text};
-use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +33,7 @@ pub struct CostSheetRequest {
 
 /// The repair unit records a new cost-sheet revision (Art. 22); the applicant is asked to sign it.
 pub async fn add_revision(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: CostSheetRequest,
@@ -44,8 +44,7 @@ pub async fn add_revision(
         req.lines.iter().map(|l| (l.plan_line, l.budget)).collect();
     let parent = req.parent_revision;
     let caller = caller.clone();
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let scope = policy::claim_scope(conn, &caller)?;
             db::lock_claims(conn, &[&id])?;
@@ -159,7 +158,7 @@ pub struct SignRequest {
 /// only the latest revision, and a signed revision never changes. A revision signed in person on
 /// the technician's phone is confirmed instead: the applicant's own act beside the witness's.
 pub async fn sign(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     revision: i32,
@@ -175,8 +174,7 @@ pub async fn sign(
         .map(|h| h.trim().to_ascii_lowercase())
         .filter(|h| !h.is_empty())
         .ok_or_else(|| AppError::invalid("revision_hash"))?;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &caller, &id)?;
             let latest = db::latest_cost_sheet(conn, &id)?;
@@ -241,7 +239,7 @@ pub struct DisputeSignatureRequest {
 /// before the bureau verifies it: the signature stops counting, a submitted sheet goes back to the
 /// repair unit, the dispute is on the timeline, and the witness is told (Art. 22).
 pub async fn dispute_signature(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     revision: i32,
@@ -267,7 +265,7 @@ pub async fn dispute_signature(
         notify::notify(conn, &[witness], &notice)?;
         Ok(())
     });
-    run(state, caller, id, Action::DisputeSignature, req.version, detail, extra).await
+    run(ctx, caller, id, Action::DisputeSignature, req.version, detail, extra).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -291,14 +289,14 @@ fn latest_is(conn: &mut DbConnection, claim_id: &str, revision: i32) -> AppResul
 /// The repair unit hands the signed cost sheet to the bureau; the 20-day payout clock starts
 /// (Art. 22-23).
 pub async fn submit(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: SubmitCostSheetRequest,
 ) -> AppResult<ClaimPage> {
     let revision = req.revision;
     let (probe, who) = (id.to_string(), caller.clone());
-    let signed = state
+    let signed = ctx
         .db
         .read(move |conn| {
             // Out of the caller's sight the claim does not exist: no revision count leaks out.
@@ -312,7 +310,7 @@ pub async fn submit(
         _ => Err(AppError::new(Code::StaleVersion).detail(revision.to_string())),
     });
     let action = Action::SubmitCostSheet { signed_by_applicant: signed };
-    run(state, caller, id, action, req.version, json!({"revision": revision}), extra).await
+    run(ctx, caller, id, action, req.version, json!({"revision": revision}), extra).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -347,7 +345,7 @@ pub struct VerifyRequest {
 /// The bureau verifies the submitted cost sheet line by line: approve, cut with a reason, or
 /// reject with a reason. The payout will be the approved total (Art. 23).
 pub async fn verify(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: VerifyRequest,
@@ -385,5 +383,5 @@ pub async fn verify(
         db::record_verification(conn, &sheet, &lines, &decisions, &by)?;
         Ok(())
     });
-    run(state, caller, id, Action::Verify, req.version, json!({"revision": revision}), extra).await
+    run(ctx, caller, id, Action::Verify, req.version, json!({"revision": revision}), extra).await
 }

@@ -27,8 +27,8 @@ use crate::domain::registry::Role;
 use crate::domain::rules::RuleSettings;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint};
+use crate::service::Context;
 use crate::service::{parse_id, text, Caller};
-use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -319,10 +319,10 @@ pub(crate) fn file_in(
 
 /// Files a claim for the caller (an owner or a property manager), in one transaction, and answers
 /// with the claim as the caller now sees it.
-pub async fn file(state: &AppState, caller: &Caller, req: FileClaim) -> AppResult<ClaimResponse> {
+pub async fn file(ctx: &Context, caller: &Caller, req: FileClaim) -> AppResult<ClaimResponse> {
     let who = caller.clone();
-    let rules = state.rules.clone();
-    let (row, people) = state
+    let rules = ctx.rules.clone();
+    let (row, people) = ctx
         .db
         .write(move |conn| {
             let row = file_in(conn, &who, None, &rules, req)?;

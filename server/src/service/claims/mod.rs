@@ -43,8 +43,8 @@ use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::ClaimState;
 use crate::error::{AppError, AppResult};
 use crate::service::policy::{self, Caller};
+use crate::service::Context;
 use crate::service::{parse_id, Page, Paged};
-use crate::state::AppState;
 use std::collections::HashMap;
 
 /// Which claims to list.
@@ -109,11 +109,11 @@ impl ClaimQuery {
 }
 
 /// Claims the caller may see, newest first, each saying what the caller must do next.
-pub async fn list(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppResult<Paged<ClaimResponse>> {
+pub async fn list(ctx: &Context, caller: &Caller, query: &ClaimQuery) -> AppResult<Paged<ClaimResponse>> {
     let (limit, offset) = query.page()?;
     let filter = query.filter()?;
     let who = caller.clone();
-    let rows = state
+    let rows = ctx
         .db
         .read(move |conn| {
             let scope = policy::claim_scope(conn, &who)?;
@@ -126,11 +126,11 @@ pub async fn list(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppR
 
 /// The reviewer's queue: claims in their jurisdiction waiting on the bureau, nearest legal deadline
 /// first, overdue ones at the top, then those without a deadline, oldest first.
-pub async fn queue(state: &AppState, caller: &Caller, query: &ClaimQuery) -> AppResult<Paged<ClaimResponse>> {
+pub async fn queue(ctx: &Context, caller: &Caller, query: &ClaimQuery) -> AppResult<Paged<ClaimResponse>> {
     let (limit, offset) = query.page()?;
     let filter = query.filter()?;
     let id = caller.id.clone();
-    let rows = state
+    let rows = ctx
         .db
         .read(move |conn| {
             let jurisdictions = reg::reviewer_jurisdictions(conn, &id)?;
@@ -170,8 +170,8 @@ pub(crate) fn responses(
 }
 
 /// One claim's page, if the caller may see it.
-pub async fn page(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<ClaimPage> {
+pub async fn page(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<ClaimPage> {
     let id = id.to_string();
     let who = caller.clone();
-    state.db.read(move |conn| claim_page(conn, &who, &id)).await
+    ctx.db.read(move |conn| claim_page(conn, &who, &id)).await
 }

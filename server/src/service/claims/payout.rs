@@ -21,7 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint};
 use crate::service::policy::{self, Caller};
 use crate::service::text;
-use crate::state::AppState;
+use crate::service::Context;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
@@ -44,13 +44,13 @@ pub struct PayRequest {
 
 /// The bureau records the transfer of the approved total (Art. 23); the usage-notice clock starts
 /// (Art. 26).
-pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayRequest) -> AppResult<ClaimPage> {
+pub async fn pay(ctx: &Context, caller: &Caller, id: &ClaimId, req: PayRequest) -> AppResult<ClaimPage> {
     let bank_reference = text(&req.bank_reference, "bank_reference", 100)?;
     let today = shanghai_date(Utc::now());
     if req.paid_on > today {
         return Err(AppError::invalid("paid_on"));
     }
-    let rules = state.rules.clone();
+    let rules = ctx.rules.clone();
     let payee = match req.payee {
         Payee::Applicant => "applicant",
         Payee::RepairUnit => "repair_unit",
@@ -59,7 +59,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
     // recorded against the developer (committed on its own) and the payment refused.
     let claim_id = id.to_string();
     let (probe_id, who) = (claim_id.clone(), caller.clone());
-    let shortfall = state
+    let shortfall = ctx
         .db
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &who, &probe_id)?;
@@ -140,7 +140,7 @@ pub async fn pay(state: &AppState, caller: &Caller, id: &ClaimId, req: PayReques
             },
         )
     });
-    run(state, caller, id, Action::Pay, req.version, detail, extra).await
+    run(ctx, caller, id, Action::Pay, req.version, detail, extra).await
 }
 
 /// What the claim's category of its building's fund holds.

@@ -14,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::optional_text;
 use crate::service::policy::{self, Caller};
-use crate::state::AppState;
+use crate::service::Context;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +35,7 @@ pub struct ReturnVisitRequest {
 
 /// After payment the applicant rates the repair: attitude, quality and resolution, once.
 pub async fn return_visit(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: ReturnVisitRequest,
@@ -51,7 +51,7 @@ pub async fn return_visit(
     let comment = optional_text(req.comment.as_deref(), "comment", 2000)?;
     let scores = (req.attitude, req.quality, req.resolution);
     let user = caller.clone();
-    state
+    ctx
         .db
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &user, &id)?;
@@ -83,9 +83,9 @@ pub struct RepairUnitRating {
 
 /// The bureau's view of repair units: average return-visit ratings on claims in its jurisdiction,
 /// lowest overall first, so a struggling unit is seen at once.
-pub async fn repair_unit_ratings(state: &AppState, caller: &Caller) -> AppResult<Vec<RepairUnitRating>> {
+pub async fn repair_unit_ratings(ctx: &Context, caller: &Caller) -> AppResult<Vec<RepairUnitRating>> {
     let id = caller.id.clone();
-    let (rows, names) = state
+    let (rows, names) = ctx
         .db
         .read(move |conn| {
             let jurisdictions = reg::reviewer_jurisdictions(conn, &id)?;

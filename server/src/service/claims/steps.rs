@@ -26,8 +26,8 @@ use crate::domain::rules::RuleSettings;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint};
 use crate::service::policy::{self, Caller};
+use crate::service::Context;
 use crate::service::{optional_text, parse_id, text};
-use crate::state::AppState;
 
 /// What a step records of its own beyond the state change, run on the claim before it is saved.
 pub(super) type Extra = Box<dyn FnOnce(&mut DbConnection, &mut ClaimRow) -> AppResult<()> + Send>;
@@ -129,7 +129,7 @@ fn notify_after_step(conn: &mut DbConnection, row: &ClaimRow, action: Action, ac
 
 /// Takes one step in its own transaction and answers with the claim's page as the caller sees it.
 pub(super) async fn run(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     action: Action,
@@ -139,9 +139,8 @@ pub(super) async fn run(
 ) -> AppResult<ClaimPage> {
     let id = id.to_string();
     let caller = caller.clone();
-    let rules = state.rules.clone();
-    state
-        .db
+    let rules = ctx.rules.clone();
+    ctx.db
         .write(move |conn| {
             apply_step(conn, &caller, &id, action, version, &rules, Utc::now(), detail, extra)?;
             claim_page(conn, &caller, &id)
@@ -200,14 +199,14 @@ fn note(note: Option<&str>) -> AppResult<serde_json::Value> {
 
 /// Takes a step that carries only a note.
 pub async fn simple(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     step: SimpleStep,
     req: StepRequest,
 ) -> AppResult<ClaimPage> {
     let detail = note(req.note.as_deref())?;
-    run(state, caller, id, step.action(), req.version, detail, no_extra()).await
+    run(ctx, caller, id, step.action(), req.version, detail, no_extra()).await
 }
 
 // ---- the developer's answer ----
@@ -236,13 +235,13 @@ pub struct DeveloperReply {
 
 /// The developer's answer: repair, or dispute (Art. 17, 24).
 pub async fn developer_reply(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: DeveloperReply,
 ) -> AppResult<ClaimPage> {
     let today = deadlines::shanghai_date(Utc::now());
-    let latest = today + chrono::Duration::days(i64::from(state.rules.developer_repair_days));
+    let latest = today + chrono::Duration::days(i64::from(ctx.rules.developer_repair_days));
     let (action, repair_by) = match (req.reply, req.repair_by) {
         (DeveloperAnswer::WillRepair, None) => (Action::DeveloperWillRepair, Some(latest)),
         (DeveloperAnswer::WillRepair, Some(by)) if by >= today && by <= latest => {
@@ -262,7 +261,7 @@ pub async fn developer_reply(
         }
         Ok(())
     });
-    run(state, caller, id, action, req.version, detail, extra).await
+    run(ctx, caller, id, action, req.version, detail, extra).await
 }
 
 // ---- the developer cannot repair ----
@@ -283,7 +282,7 @@ pub struct DeveloperUnableRequest {
 /// The bureau records that the developer cannot repair, with the evidence, without waiting for
 /// its reply period (Art. 17).
 pub async fn developer_unable(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: DeveloperUnableRequest,
@@ -296,7 +295,7 @@ pub async fn developer_unable(
         files_db::require_own_files(conn, &by, [&evidence])?;
         db::attach_evidence(conn, &row.id, &evidence, EvidenceKind::DeveloperStatus.as_str(), &by)
     });
-    run(state, caller, id, Action::DeveloperUnable, req.version, detail, extra).await
+    run(ctx, caller, id, Action::DeveloperUnable, req.version, detail, extra).await
 }
 
 // ---- the inspection ----
@@ -314,7 +313,7 @@ pub struct InspectionResult {
 
 /// The testing agency's finding (Art. 24), with its report attached as evidence.
 pub async fn inspection(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: InspectionResult,
@@ -339,7 +338,7 @@ pub async fn inspection(
         }
     });
     let action = Action::InspectionFound { developer_liable: req.developer_liable };
-    run(state, caller, id, action, req.version, detail, extra).await
+    run(ctx, caller, id, action, req.version, detail, extra).await
 }
 
 // ---- the bureau's decision ----
@@ -358,7 +357,7 @@ pub struct ApproveRequest {
 
 /// The bureau decides to use the fund (Art. 21), designating the repair unit on the standard path.
 pub async fn approve(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: ApproveRequest,
@@ -382,7 +381,7 @@ pub async fn approve(
         }
         Ok(())
     });
-    run(state, caller, id, Action::Approve, req.version, detail, extra).await
+    run(ctx, caller, id, Action::Approve, req.version, detail, extra).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -396,7 +395,7 @@ pub struct RejectRequest {
 
 /// The bureau refuses the claim with a coded reason naming its article.
 pub async fn reject(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: RejectRequest,
@@ -407,7 +406,7 @@ pub async fn reject(
         row.rejection_note = note;
         Ok(())
     });
-    run(state, caller, id, Action::Reject { reason: req.reason }, req.version, detail, extra).await
+    run(ctx, caller, id, Action::Reject { reason: req.reason }, req.version, detail, extra).await
 }
 
 // ---- plans ----
@@ -468,7 +467,7 @@ fn plan_lines(inputs: &[PlanLineInput], budget: baoxiu_sync_protocol::Money) -> 
 
 /// The designated repair unit submits its plan and budget (Art. 22).
 pub async fn submit_plan(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: PlanRequest,
@@ -484,7 +483,7 @@ pub async fn submit_plan(
     let extra: Extra = Box::new(move |conn, row| {
         db::insert_plan(conn, &row.id, &description, (budget, &lines), &by).map(|_| ())
     });
-    run(state, caller, id, Action::SubmitPlan, req.version, detail, extra).await
+    run(ctx, caller, id, Action::SubmitPlan, req.version, detail, extra).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -506,7 +505,7 @@ pub struct PlanDecisionRequest {
 
 /// The bureau approves the plan and budget, or returns it with comments (Art. 22).
 pub async fn decide_plan(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     req: PlanDecisionRequest,
@@ -521,5 +520,5 @@ pub async fn decide_plan(
     let detail = json!({"decision": decision, "comment": comment});
     let extra: Extra =
         Box::new(move |conn, row| db::decide_plan(conn, &row.id, decision, comment.as_deref(), &by));
-    run(state, caller, id, action, req.version, detail, extra).await
+    run(ctx, caller, id, action, req.version, detail, extra).await
 }

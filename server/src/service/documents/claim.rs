@@ -14,7 +14,7 @@ use crate::printing::labels::ZH as L;
 use crate::printing::{self, Block, Picture, Table};
 use crate::service::claims::{page_of, CostSheetView};
 use crate::service::policy::{self, Caller};
-use crate::state::AppState;
+use crate::service::Context;
 
 /// When a clock's duty was done, from the timeline: the step that left the state it runs in.
 fn met_at(clock: &str, timeline: &[crate::service::claims::TimelineEntry]) -> Option<chrono::DateTime<Utc>> {
@@ -167,13 +167,13 @@ struct ClaimMaterial {
 }
 
 async fn claim_material(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &ClaimId,
     with_evidence: bool,
 ) -> AppResult<ClaimMaterial> {
     let (who, id) = (caller.clone(), id.to_string());
-    let (page, place, repair_unit, names, drawings, device_keys, stored) = state
+    let (page, place, repair_unit, names, drawings, device_keys, stored) = ctx
         .db
         .read(move |conn| {
             let row = policy::visible_claim(conn, &who, &id)?;
@@ -210,14 +210,14 @@ async fn claim_material(
             Ok((page_of(conn, &who, row)?, place, repair_unit, names, drawings, device_keys, stored))
         })
         .await?;
-    let evidence = stored.map(|s| crate::service::evidence::evidence_items(state, s)).unwrap_or_default();
+    let evidence = stored.map(|s| crate::service::evidence::evidence_items(ctx, s)).unwrap_or_default();
     Ok(ClaimMaterial { page, place, repair_unit, names, drawings, device_keys, evidence })
 }
 
 impl ClaimMaterial {
-    async fn drawing(&self, state: &AppState, revision: i32) -> AppResult<Option<Picture>> {
+    async fn drawing(&self, ctx: &Context, revision: i32) -> AppResult<Option<Picture>> {
         let Some((_, sha)) = self.drawings.iter().find(|(r, _)| *r == revision) else { return Ok(None) };
-        Ok(read_blob(state, sha, Variant::Original).await?.map(|bytes| Picture {
+        Ok(read_blob(ctx, sha, Variant::Original).await?.map(|bytes| Picture {
             bytes,
             sha256: sha.clone(),
             caption: vec![L.drawing.to_string()],
@@ -251,20 +251,20 @@ impl ClaimMaterial {
 }
 
 /// The repair cost sheet 物业维修工程费用清单 of one revision.
-pub async fn cost_sheet(state: &AppState, caller: &Caller, id: &ClaimId, revision: i32) -> AppResult<Issued> {
-    let m = claim_material(state, caller, id, false).await?;
+pub async fn cost_sheet(ctx: &Context, caller: &Caller, id: &ClaimId, revision: i32) -> AppResult<Issued> {
+    let m = claim_material(ctx, caller, id, false).await?;
     let sheet =
         m.page.cost_sheets.iter().find(|s| s.revision == revision).ok_or(AppError::new(Code::NotFound))?;
-    let parts = sheet_parts(sheet, m.drawing(state, revision).await?, &m.names, m.device_key(revision));
+    let parts = sheet_parts(sheet, m.drawing(ctx, revision).await?, &m.names, m.device_key(revision));
     let mut blocks = vec![m.head()];
     blocks.extend(parts.sheet_blocks);
-    issue(state, caller, Kind::CostSheet, format!("{id}:{revision}"), blocks, parts.facts).await
+    issue(ctx, caller, Kind::CostSheet, format!("{id}:{revision}"), blocks, parts.facts).await
 }
 
 /// The claim dossier: the application, coverage, deadlines, plans, the verified (or latest) cost
 /// sheet, the payout, the evidence with EXIF and flags, and the timeline with names.
-pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Issued> {
-    let m = claim_material(state, caller, id, true).await?;
+pub async fn dossier(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<Issued> {
+    let m = claim_material(ctx, caller, id, true).await?;
     let c = &m.page.claim;
     let mut blocks = vec![Block::Heading(L.application.to_string()), m.head()];
     blocks.push(Block::Text(format!("{}：{}", L.description, c.description)));
@@ -333,12 +333,8 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
         m.page.cost_sheets.iter().rev().find(|s| s.verified_at.is_some()).or(m.page.cost_sheets.last());
     let mut facts = json!({"state": c.state.as_str(), "kind": c.kind.as_str()});
     if let Some(sheet) = sheet {
-        let parts = sheet_parts(
-            sheet,
-            m.drawing(state, sheet.revision).await?,
-            &m.names,
-            m.device_key(sheet.revision),
-        );
+        let parts =
+            sheet_parts(sheet, m.drawing(ctx, sheet.revision).await?, &m.names, m.device_key(sheet.revision));
         blocks.extend(parts.sheet_blocks);
         facts["cost_sheet"] = parts.facts;
     }
@@ -378,7 +374,7 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
                         .join("、"),
                 );
             }
-            let bytes = read_blob(state, &e.file.sha256, Variant::Thumbnail).await?;
+            let bytes = read_blob(ctx, &e.file.sha256, Variant::Thumbnail).await?;
             match bytes {
                 Some(bytes) => {
                     pictures.push(Picture { bytes, sha256: e.file.sha256.clone(), caption, width: 112.0 })
@@ -415,12 +411,12 @@ pub async fn dossier(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResu
             .collect(),
         footer: None,
     }));
-    issue(state, caller, Kind::Dossier, id.to_string(), blocks, facts).await
+    issue(ctx, caller, Kind::Dossier, id.to_string(), blocks, facts).await
 }
 
 /// The usage notice to the developer (Art. 26): what was paid, from which category.
-pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<Issued> {
-    let notice = crate::service::fund::usage_notice(state, caller, id).await?;
+pub async fn usage_notice(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<Issued> {
+    let notice = crate::service::fund::usage_notice(ctx, caller, id).await?;
     let rows = notice
         .entries
         .iter()
@@ -452,5 +448,5 @@ pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> Ap
         }),
     ];
     let facts = json!({"category": notice.category.as_str(), "used": notice.total_used, "category_balance": notice.category_balance});
-    issue(state, caller, Kind::UsageNotice, id.to_string(), blocks, facts).await
+    issue(ctx, caller, Kind::UsageNotice, id.to_string(), blocks, facts).await
 }

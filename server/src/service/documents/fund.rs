@@ -10,15 +10,14 @@ use crate::messages::Code;
 use crate::printing::labels::ZH as L;
 use crate::printing::{Block, Table};
 use crate::service::policy::{self, Caller};
-use crate::state::AppState;
+use crate::service::Context;
 
 /// The deposit notice (Art. 10) or, once paid in full, the deposit certificate (Art. 15).
-pub async fn deposit(state: &AppState, caller: &Caller, id: &BuildingId, kind: Kind) -> AppResult<Issued> {
-    let notice = crate::service::fund::get_notice(state, caller, id).await?;
+pub async fn deposit(ctx: &Context, caller: &Caller, id: &BuildingId, kind: Kind) -> AppResult<Issued> {
+    let notice = crate::service::fund::get_notice(ctx, caller, id).await?;
     let (estate, building, developer) = {
         let (who, b) = (caller.clone(), id.to_string());
-        state
-            .db
+        ctx.db
             .read(move |conn| {
                 let (row, _, developer) = policy::building_in_scope(conn, &who, &b)?;
                 let (estate, building, _) = crate::db::registry::place_names(conn, &row.id, None)?;
@@ -72,12 +71,12 @@ pub async fn deposit(state: &AppState, caller: &Caller, id: &BuildingId, kind: K
             footer: None,
         }));
     }
-    issue(state, caller, kind, id.to_string(), blocks, facts).await
+    issue(ctx, caller, kind, id.to_string(), blocks, facts).await
 }
 
 /// A building's yearly publication of its fund (Art. 28).
-pub async fn publication(state: &AppState, caller: &Caller, id: &BuildingId, year: i32) -> AppResult<Issued> {
-    let s = crate::service::fund::publication(state, caller, (id.clone(), year)).await?;
+pub async fn publication(ctx: &Context, caller: &Caller, id: &BuildingId, year: i32) -> AppResult<Issued> {
+    let s = crate::service::fund::publication(ctx, caller, (id.clone(), year)).await?;
     let blocks = vec![
         Block::Fields(vec![
             (L.estate.to_string(), format!("{} {}", s.estate, s.building)),
@@ -97,5 +96,5 @@ pub async fn publication(state: &AppState, caller: &Caller, id: &BuildingId, yea
     ];
     let facts =
         json!({"year": year, "opening_balance": s.opening_balance, "closing_balance": s.closing_balance});
-    issue(state, caller, Kind::Publication, format!("{id}:{year}"), blocks, facts).await
+    issue(ctx, caller, Kind::Publication, format!("{id}:{year}"), blocks, facts).await
 }

@@ -26,7 +26,7 @@ use crate::messages::Code;
 use crate::printing::labels::ZH as L;
 use crate::printing::{self, Block, Printed};
 use crate::service::policy::Caller;
-use crate::state::AppState;
+use crate::service::Context;
 
 mod claim;
 mod fund;
@@ -122,13 +122,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The bytes of a stored blob.
-async fn read_blob(state: &AppState, sha256: &str, variant: Variant) -> AppResult<Option<Vec<u8>>> {
-    state.media.store.read(sha256, variant).await.map_err(AppError::internal)
+async fn read_blob(ctx: &Context, sha256: &str, variant: Variant) -> AppResult<Option<Vec<u8>>> {
+    ctx.media.store.read(sha256, variant).await.map_err(AppError::internal)
 }
 
 /// Issues `doc` as `kind` of `subject`, or returns what was issued for the same content before.
 async fn issue(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     kind: Kind,
     subject: String,
@@ -142,12 +142,12 @@ async fn issue(
         verify_url: String::new(),
         blocks,
     };
-    let fonts = state.fonts.clone().ok_or_else(not_enabled)?;
+    let fonts = ctx.fonts.clone().ok_or_else(not_enabled)?;
     let key = sha256_hex(&serde_json::to_vec(&(&doc.title, &doc.blocks)).map_err(AppError::internal)?);
     let (k, s, c) = (kind.as_str(), subject.clone(), key.clone());
-    let found = state.db.read(move |conn| db::issued_for(conn, k, &s, &c)).await?;
+    let found = ctx.db.read(move |conn| db::issued_for(conn, k, &s, &c)).await?;
     if let Some(row) = found {
-        return stored(state, kind, row).await;
+        return stored(ctx, kind, row).await;
     }
     let today = shanghai_date(Utc::now());
     let number = format!(
@@ -158,17 +158,17 @@ async fn issue(
     );
     doc.number = number.clone();
     doc.issued_on = today.to_string();
-    doc.verify_url = format!("{}/verify/{number}", state.config.public_url.trim_end_matches('/'));
+    doc.verify_url = format!("{}/verify/{number}", ctx.limits.public_url.trim_end_matches('/'));
     let pdf = tokio::task::spawn_blocking(move || printing::render(&doc, &fonts))
         .await
         .map_err(AppError::internal)?
         .map_err(|e| AppError::internal(anyhow::anyhow!("pdf: {e}")))?;
     let sha256 = sha256_hex(&pdf);
     // Kept like evidence: content-addressed, written once, durable before it is named.
-    let staged = state.media.staging_file("document");
+    let staged = ctx.media.staging_file("document");
     let mut file = std::fs::File::create(&staged.0).map_err(AppError::internal)?;
     file.write_all(&pdf).and_then(|()| file.sync_all()).map_err(AppError::internal)?;
-    state.media.store.adopt(&staged.0, &sha256, "application/pdf").await.map_err(AppError::internal)?;
+    ctx.media.store.adopt(&staged.0, &sha256, "application/pdf").await.map_err(AppError::internal)?;
     let row = IssuedRow {
         number: number.clone(),
         kind: kind.as_str().to_string(),
@@ -181,7 +181,7 @@ async fn issue(
         issued_at: now(),
     };
     let (kind_name, subject, content) = (row.kind.clone(), row.subject_id.clone(), row.content_key.clone());
-    let winner = state
+    let winner = ctx
         .db
         .write(move |conn| match db::insert(conn, &row)? {
             true => Ok(None),
@@ -190,7 +190,7 @@ async fn issue(
         })
         .await?;
     match winner {
-        Some(row) => stored(state, kind, row).await,
+        Some(row) => stored(ctx, kind, row).await,
         None => Ok(Issued { filename: filename(kind, &number), number, pdf }),
     }
 }
@@ -205,22 +205,19 @@ fn money(m: Money) -> String {
 }
 
 /// A document issued before, as it was stored.
-async fn stored(state: &AppState, kind: Kind, row: IssuedRow) -> AppResult<Issued> {
-    let pdf = read_blob(state, &row.sha256, Variant::Original).await?.ok_or(AppError::new(Code::NotFound))?;
+async fn stored(ctx: &Context, kind: Kind, row: IssuedRow) -> AppResult<Issued> {
+    let pdf = read_blob(ctx, &row.sha256, Variant::Original).await?.ok_or(AppError::new(Code::NotFound))?;
     Ok(Issued { filename: filename(kind, &row.number), number: row.number, pdf })
 }
 
 /// What anyone may check of a document by its number.
-pub async fn verify(state: &AppState, number: &str) -> AppResult<Verification> {
+pub async fn verify(ctx: &Context, number: &str) -> AppResult<Verification> {
     let number = number.to_string();
     if number.len() > 64 || !number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(AppError::new(Code::NotFound));
     }
-    let row = state
-        .db
-        .read(move |conn| db::by_number(conn, &number))
-        .await?
-        .ok_or(AppError::new(Code::NotFound))?;
+    let row =
+        ctx.db.read(move |conn| db::by_number(conn, &number)).await?.ok_or(AppError::new(Code::NotFound))?;
     let kind = Kind::ALL.into_iter().find(|k| k.as_str() == row.kind).ok_or(AppError::new(Code::NotFound))?;
     Ok(Verification {
         title: kind.title().to_string(),

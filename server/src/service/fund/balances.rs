@@ -13,7 +13,7 @@ use crate::error::AppResult;
 use crate::service::policy;
 use crate::service::utc;
 use crate::service::Caller;
-use crate::state::AppState;
+use crate::service::Context;
 use baoxiu_sync_protocol::Money;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -139,11 +139,11 @@ pub(super) fn fund_view(
 
 /// A building's fund: balances per category derived from its journal, refund dates, holds, the
 /// custody limit, and the journal itself.
-pub async fn building_fund(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<BuildingFund> {
+pub async fn building_fund(ctx: &Context, caller: &Caller, id: &BuildingId) -> AppResult<BuildingFund> {
     let user = caller.clone();
     let building_id = id.to_string();
-    let seasons = state.rules.seasons;
-    state.db.read(move |conn| visible_fund(conn, &user, building_id, &seasons)).await
+    let seasons = ctx.rules.seasons;
+    ctx.db.read(move |conn| visible_fund(conn, &user, building_id, &seasons)).await
 }
 
 /// A building's fund, if the caller may see the building.

@@ -13,8 +13,8 @@ use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::policy;
+use crate::service::Context;
 use crate::service::{text, Caller};
-use crate::state::AppState;
 use baoxiu_sync_protocol::Money;
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,7 +30,7 @@ pub struct ReverseRequest {
 /// Corrects the journal: posts the exact negation of an entry, with the reason. Entries are never
 /// edited, and reversing money into the fund may not take a balance below zero.
 pub async fn reverse_entry(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &EntryId,
     body: ReverseRequest,
@@ -38,7 +38,7 @@ pub async fn reverse_entry(
     let user = caller.clone();
     let entry_id = id.to_string();
     let reason = text(&body.reason, "reason", 2000)?;
-    let row = state
+    let row = ctx
         .db
         .write(move |conn| {
             let entry = db::find_entry(conn, &entry_id)?.ok_or(AppError::new(Code::NotFound))?;
@@ -74,13 +74,13 @@ pub struct UsageNotice {
 }
 
 /// The usage notice for a settled claim (Art. 26): what was used, from the journal.
-pub async fn usage_notice(state: &AppState, caller: &Caller, id: &ClaimId) -> AppResult<UsageNotice> {
+pub async fn usage_notice(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<UsageNotice> {
     let user = caller.clone();
     let claim_id = id.to_string();
     if !matches!(user.role, Role::Reviewer | Role::Developer | Role::Admin) {
         return Err(AppError::new(Code::Forbidden));
     }
-    state.db.read(move |conn| usage_notice_in(conn, &user, &claim_id)).await
+    ctx.db.read(move |conn| usage_notice_in(conn, &user, &claim_id)).await
 }
 
 /// The usage notice of a claim the caller may see, read in the caller's transaction.

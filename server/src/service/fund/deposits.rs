@@ -19,8 +19,8 @@ use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Notice};
 use crate::service::policy;
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{parse_id, text, Caller};
-use crate::state::AppState;
 use baoxiu_sync_protocol::Money;
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -170,13 +170,13 @@ fn assess(class: BuildingClass, cost: Money, reductions: ReductionsInput) -> App
 /// The bureau notifies the developer of the deposit a building owes (Art. 8-10, 12). One per
 /// building; the developer may object within 7 days (Art. 11).
 pub async fn notify_deposit(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     body: DepositNoticeRequest,
 ) -> AppResult<NoticeView> {
-    let (user, id, rules) = (caller.clone(), id.to_string(), state.rules.clone());
-    state.db.write(move |conn| notify_deposit_in(conn, &rules, &user, &id, body, now())).await
+    let (user, id, rules) = (caller.clone(), id.to_string(), ctx.rules.clone());
+    ctx.db.write(move |conn| notify_deposit_in(conn, &rules, &user, &id, body, now())).await
 }
 
 /// The notice, served at `notified_at`, in the caller's transaction: for the API (now) and for the
@@ -258,11 +258,10 @@ pub fn notify_deposit_in(
 }
 
 /// A building's deposit notice with its payments and the late fee accruing today.
-pub async fn get_notice(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<NoticeView> {
+pub async fn get_notice(ctx: &Context, caller: &Caller, id: &BuildingId) -> AppResult<NoticeView> {
     let user = caller.clone();
     let building_id = id.to_string();
-    state
-        .db
+    ctx.db
         .read(move |conn| {
             let row = visible_notice(conn, &user, &building_id)?;
             notice_view(conn, row)
@@ -279,7 +278,7 @@ pub struct ObjectionRequest {
 
 /// The developer objects to the notified amount, within 7 days of the notice (Art. 11).
 pub async fn object_to_notice(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     body: ObjectionRequest,
@@ -287,8 +286,7 @@ pub async fn object_to_notice(
     let user = caller.clone();
     let building_id = id.to_string();
     let reason = text(&body.reason, "reason", 4000)?;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let mut row = visible_notice(conn, &user, &building_id)?;
             let event =
@@ -316,7 +314,7 @@ pub struct RecheckRequest {
 
 /// The bureau re-checks an objected notice and confirms or corrects it (Art. 11).
 pub async fn recheck(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     req: RecheckRequest,
@@ -324,8 +322,7 @@ pub async fn recheck(
     let user = caller.clone();
     let building_id = id.to_string();
     let note = text(&req.note, "note", 4000)?;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let mut row = visible_notice(conn, &user, &building_id)?;
             if req.version.is_some_and(|v| v != row.version) {
@@ -365,13 +362,13 @@ pub struct PaymentRequest {
 /// day after the due date (Art. 16); deposit and fee enter the journal, shared among the
 /// categories. Paid in full, the notice yields a deposit certificate (Art. 15).
 pub async fn record_payment(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     body: PaymentRequest,
 ) -> AppResult<NoticeView> {
     let (user, id) = (caller.clone(), id.to_string());
-    state.db.write(move |conn| record_payment_in(conn, &user, &id, body)).await
+    ctx.db.write(move |conn| record_payment_in(conn, &user, &id, body)).await
 }
 
 /// The payment in the caller's transaction: for the API and for the demo estate's history.
@@ -482,13 +479,12 @@ pub struct CertificateView {
 
 /// Checks a deposit certificate by its number (Art. 15): anyone holding one may verify it, so no
 /// sign-in is needed; only what is printed on the certificate is returned.
-pub async fn verify_certificate(state: &AppState, number: &str) -> AppResult<CertificateView> {
+pub async fn verify_certificate(ctx: &Context, number: &str) -> AppResult<CertificateView> {
     let number = number.to_string();
     if number.len() > 64 || !number.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
         return Err(AppError::new(Code::NotFound));
     }
-    state
-        .db
+    ctx.db
         .read(move |conn| {
             let row = db::notice_by_certificate(conn, &number)?.ok_or(AppError::new(Code::NotFound))?;
             let (building, _) = reg::find_building(conn, &reg::Scope::All, &row.building_id)?;
@@ -509,15 +505,14 @@ pub async fn verify_certificate(state: &AppState, number: &str) -> AppResult<Cer
 /// A building's fund together with its deposit notice, if it has one, read at once: the
 /// console's building page.
 pub async fn building_with_notice(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
 ) -> AppResult<(super::BuildingFund, Option<NoticeView>)> {
     let user = caller.clone();
     let building_id = id.to_string();
-    let seasons = state.rules.seasons;
-    state
-        .db
+    let seasons = ctx.rules.seasons;
+    ctx.db
         .read(move |conn| {
             let fund = super::visible_fund(conn, &user, building_id.clone(), &seasons)?;
             let notice = db::notice_of(conn, &building_id)?.map(|row| notice_view(conn, row)).transpose()?;

@@ -8,7 +8,7 @@ use crate::domain::fund::RateTable;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::Caller;
-use crate::state::AppState;
+use crate::service::Context;
 use baoxiu_sync_protocol::Money;
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -68,7 +68,7 @@ pub(super) fn reviewer_jurisdiction(
 /// balance at the demand-deposit rate then in force, actual/360 (Art. 27). Re-running the same
 /// period posts nothing again; a period overlapping one already posted is refused.
 pub async fn run_interest(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     req: InterestRunRequest,
 ) -> AppResult<InterestRunView> {
@@ -77,10 +77,9 @@ pub async fn run_interest(
     {
         return Err(AppError::invalid("period_to"));
     }
-    let rates = state.rules.rates.clone();
+    let rates = ctx.rules.rates.clone();
     let reviewer = caller.id.clone();
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let asked = req.jurisdiction.as_deref();
             run_interest_in(conn, &rates, &reviewer, asked, req.period_from, req.period_to)

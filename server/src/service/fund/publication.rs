@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::policy;
 use crate::service::Caller;
-use crate::state::AppState;
+use crate::service::Context;
 use baoxiu_sync_protocol::Money;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -92,13 +92,12 @@ impl YearStatement {
 }
 
 /// The bureau publishes a building's year to its owners (Art. 28).
-pub async fn publish(state: &AppState, caller: &Caller, path: (BuildingId, i32)) -> AppResult<()> {
+pub async fn publish(ctx: &Context, caller: &Caller, path: (BuildingId, i32)) -> AppResult<()> {
     let user = caller.clone();
     let (id, year) = path;
     let building_id = String::from(id);
     year_bounds(year)?;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             policy::building_in_scope(conn, &user, &building_id)?;
             db::publish(conn, &building_id, year, &user.id)
@@ -110,7 +109,7 @@ pub async fn publish(state: &AppState, caller: &Caller, path: (BuildingId, i32))
 /// A building's statement for a year: deposits, uses, refunds and balance (Art. 28), as JSON, CSV
 /// or a zh-CN page. Owners of the building see it once the bureau has published it.
 pub async fn publication(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     path: (BuildingId, i32),
 ) -> AppResult<YearStatement> {
@@ -118,8 +117,7 @@ pub async fn publication(
     let (id, year) = path;
     let building_id = String::from(id);
     let (from, to) = year_bounds(year)?;
-    state
-        .db
+    ctx.db
         .read(move |conn| {
             let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
             if user.role == Role::Owner && !db::is_published(conn, &building_id, year)? {
@@ -141,24 +139,23 @@ pub async fn publication(
 
 /// Every building of the reviewer's jurisdiction for a year (Art. 28), as JSON or CSV.
 pub async fn jurisdiction_publication(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     year: i32,
 ) -> AppResult<Vec<YearStatement>> {
     let user = caller.id.clone();
-    state.db.read(move |conn| jurisdiction_statements(conn, &user, year)).await
+    ctx.db.read(move |conn| jurisdiction_statements(conn, &user, year)).await
 }
 
 /// The console's fund page: the jurisdiction's year (Art. 28) and its interest runs (Art. 27),
 /// read at once.
 pub async fn jurisdiction_overview(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     year: i32,
 ) -> AppResult<(Vec<YearStatement>, Vec<InterestRunView>)> {
     let user = caller.id.clone();
-    state
-        .db
+    ctx.db
         .read(move |conn| {
             let statements = jurisdiction_statements(conn, &user, year)?;
             let jurisdictions = reg::reviewer_jurisdictions(conn, &user)?;
@@ -197,7 +194,7 @@ pub struct PeriodQuery {
 
 /// The journal of the reviewer's jurisdiction for a period, as CSV for accountants.
 pub async fn export_journal(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     query: PeriodQuery,
 ) -> AppResult<Vec<JournalLine>> {
@@ -207,7 +204,7 @@ pub async fn export_journal(
     if to <= from || (to - from).num_days() > 6 * 366 {
         return Err(AppError::invalid("to"));
     }
-    let rows = state
+    let rows = ctx
         .db
         .read(move |conn| {
             let jurisdictions = reg::reviewer_jurisdictions(conn, &user.id)?;

@@ -15,8 +15,8 @@ use crate::domain::ledger::{self, EntryKind};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::policy;
+use crate::service::Context;
 use crate::service::{parse_id, text, Caller};
-use crate::state::AppState;
 use baoxiu_sync_protocol::Money;
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
@@ -40,7 +40,7 @@ pub struct LiftRequest {
 
 /// Holds a category's refund while a serious, repeatedly repaired defect still impairs use (Art. 30).
 pub async fn place_hold(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     body: HoldRequest,
@@ -49,8 +49,7 @@ pub async fn place_hold(
     let building_id = id.to_string();
     let reason = text(&body.reason, "reason", 2000)?;
     let category = body.category;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             policy::building_in_scope(conn, &user, &building_id)?;
             db::place_hold(conn, &building_id, category.as_str(), &reason, &user.id)
@@ -60,7 +59,7 @@ pub async fn place_hold(
 
 /// Lifts a hold, with the reason (the defect is repaired).
 pub async fn lift_hold(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     path: (BuildingId, HoldId),
     body: LiftRequest,
@@ -69,8 +68,7 @@ pub async fn lift_hold(
     let (building, hold) = path;
     let (building_id, hold_id) = (String::from(building), String::from(hold));
     let reason = text(&body.reason, "reason", 2000)?;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             policy::building_in_scope(conn, &user, &building_id)?;
             db::lift_hold(conn, &building_id, &hold_id, &reason, &user.id)
@@ -109,7 +107,7 @@ pub(super) fn refund_window(
 /// Refunds a category's balance to the developer once its warranty has expired, unless held
 /// (Art. 29-30): its share of principal plus interest, less what was paid out of it.
 pub async fn refund(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     req: RefundRequest,
@@ -121,9 +119,8 @@ pub async fn refund(
     if req.paid_on > today {
         return Err(AppError::invalid("paid_on"));
     }
-    let seasons = state.rules.seasons;
-    state
-        .db
+    let seasons = ctx.rules.seasons;
+    ctx.db
         .write(move |conn| {
             let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
             let (last_day, due) = refund_window(conn, &building, req.category, &seasons)?
@@ -178,7 +175,7 @@ pub struct AwardRefundRequest {
 /// Refunds the points a quality award earns after the deposit (Art. 9 iii): the deposit before
 /// minus the deposit with the award, which keeps the 1 % floor; shared out of the categories.
 pub async fn award_refund(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     req: AwardRefundRequest,
@@ -190,9 +187,8 @@ pub async fn award_refund(
     if req.paid_on > shanghai_date(Utc::now()) {
         return Err(AppError::invalid("paid_on"));
     }
-    let seasons = state.rules.seasons;
-    state
-        .db
+    let seasons = ctx.rules.seasons;
+    ctx.db
         .write(move |conn| {
             let (building, jurisdiction, _) = policy::building_in_scope(conn, &user, &building_id)?;
             let mut notice = db::notice_of(conn, &building_id)?.ok_or(AppError::new(Code::NotFound))?;

@@ -13,8 +13,8 @@ use crate::domain::ids::{BuildingId, EstateId, UnitId};
 use crate::domain::registry::BuildingClass;
 use crate::error::{AppError, AppResult};
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{optional_text, parse_id, text, Caller};
-use crate::state::AppState;
 
 // ---- buildings ----
 
@@ -100,13 +100,13 @@ fn check_handover(date: NaiveDate) -> AppResult<NaiveDate> {
 
 /// Adds a building to an estate the editor may see.
 pub async fn create_building(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &EstateId,
     body: CreateBuilding,
 ) -> AppResult<BuildingResponse> {
     let (editor, estate_id) = (caller.clone(), id.clone());
-    state.db.write(move |conn| create_building_in(conn, &editor, &estate_id, body)).await
+    ctx.db.write(move |conn| create_building_in(conn, &editor, &estate_id, body)).await
 }
 
 /// Registers a building of an estate the editor may see, in the caller's transaction.
@@ -134,14 +134,14 @@ pub fn create_building_in(
 
 /// An estate's buildings (for an owner, only those holding their units).
 pub async fn list_buildings(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &EstateId,
 ) -> AppResult<Vec<BuildingResponse>> {
     let user = caller.clone();
     let estate_id = id.to_string();
     let viewer = user.viewer();
-    let (rows, jurisdiction) = state
+    let (rows, jurisdiction) = ctx
         .db
         .read(move |conn| {
             let scope = reg::scope(conn, &viewer)?;
@@ -153,11 +153,11 @@ pub async fn list_buildings(
 }
 
 /// One building.
-pub async fn get_building(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<BuildingResponse> {
+pub async fn get_building(ctx: &Context, caller: &Caller, id: &BuildingId) -> AppResult<BuildingResponse> {
     let user = caller.clone();
     let id = id.to_string();
     let viewer = user.viewer();
-    let (row, jurisdiction) = state
+    let (row, jurisdiction) = ctx
         .db
         .read(move |conn| {
             let scope = reg::scope(conn, &viewer)?;
@@ -169,7 +169,7 @@ pub async fn get_building(state: &AppState, caller: &Caller, id: &BuildingId) ->
 
 /// Corrects a building's registry data.
 pub async fn update_building(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     req: UpdateBuilding,
@@ -184,7 +184,7 @@ pub async fn update_building(
         handover_date: req.handover_date.map(check_handover).transpose()?.map(Some),
     };
     let viewer = editor.viewer();
-    let (row, jurisdiction) = state
+    let (row, jurisdiction) = ctx
         .db
         .write(move |conn| {
             let scope = reg::scope(conn, &viewer)?;
@@ -231,13 +231,13 @@ impl From<UnitRow> for UnitResponse {
 
 /// Adds a unit to a building.
 pub async fn create_unit(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &BuildingId,
     body: CreateUnit,
 ) -> AppResult<UnitResponse> {
     let (editor, building_id) = (caller.clone(), id.clone());
-    state.db.write(move |conn| create_unit_in(conn, &editor, &building_id, body)).await
+    ctx.db.write(move |conn| create_unit_in(conn, &editor, &building_id, body)).await
 }
 
 /// Registers a unit of a building the editor may see, in the caller's transaction.
@@ -264,11 +264,11 @@ pub fn create_unit_in(
 }
 
 /// A building's units (for an owner, only their own).
-pub async fn list_units(state: &AppState, caller: &Caller, id: &BuildingId) -> AppResult<Vec<UnitResponse>> {
+pub async fn list_units(ctx: &Context, caller: &Caller, id: &BuildingId) -> AppResult<Vec<UnitResponse>> {
     let user = caller.clone();
     let building_id = id.to_string();
     let viewer = user.viewer();
-    let rows = state
+    let rows = ctx
         .db
         .read(move |conn| {
             let scope = reg::scope(conn, &viewer)?;
@@ -280,11 +280,11 @@ pub async fn list_units(state: &AppState, caller: &Caller, id: &BuildingId) -> A
 }
 
 /// One unit.
-pub async fn get_unit(state: &AppState, caller: &Caller, id: &UnitId) -> AppResult<UnitResponse> {
+pub async fn get_unit(ctx: &Context, caller: &Caller, id: &UnitId) -> AppResult<UnitResponse> {
     let user = caller.clone();
     let id = id.to_string();
     let viewer = user.viewer();
-    let row = state
+    let row = ctx
         .db
         .read(move |conn| {
             let scope: Scope = reg::scope(conn, &viewer)?;
@@ -295,9 +295,9 @@ pub async fn get_unit(state: &AppState, caller: &Caller, id: &UnitId) -> AppResu
 }
 
 /// Records an owner of a unit.
-pub async fn add_owner(state: &AppState, caller: &Caller, id: &UnitId, body: UserRef) -> AppResult<()> {
+pub async fn add_owner(ctx: &Context, caller: &Caller, id: &UnitId, body: UserRef) -> AppResult<()> {
     let (editor, unit_id) = (caller.clone(), id.clone());
-    state.db.write(move |conn| add_owner_in(conn, &editor, &unit_id, body)).await
+    ctx.db.write(move |conn| add_owner_in(conn, &editor, &unit_id, body)).await
 }
 
 /// Records an owner of a unit the editor may see, in the caller's transaction; again changes nothing.
@@ -314,10 +314,10 @@ pub fn add_owner_in(
 }
 
 /// The caller's own units (owners).
-pub async fn my_units(state: &AppState, caller: &Caller) -> AppResult<Vec<UnitResponse>> {
+pub async fn my_units(ctx: &Context, caller: &Caller) -> AppResult<Vec<UnitResponse>> {
     let user = caller.clone();
     let id = user.id.clone();
-    let rows = state.db.read(move |conn| reg::my_units(conn, &id)).await?;
+    let rows = ctx.db.read(move |conn| reg::my_units(conn, &id)).await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
@@ -332,7 +332,7 @@ pub struct UpdateUnit {
 
 /// Corrects a unit's number or floor.
 pub async fn update_unit(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &UnitId,
     body: UpdateUnit,
@@ -345,7 +345,7 @@ pub async fn update_unit(
     let changes =
         UnitChanges { number: optional_text(body.number.as_deref(), "number", 50)?, floor: body.floor };
     let viewer = editor.viewer();
-    let row = state
+    let row = ctx
         .db
         .write(move |conn| {
             let scope = reg::scope(conn, &viewer)?;

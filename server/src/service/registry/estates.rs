@@ -12,8 +12,8 @@ use crate::domain::registry::{valid_jurisdiction, Role};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{optional_text, parse_id, text, Caller, Page, Paged};
-use crate::state::AppState;
 
 // ---- estates ----
 
@@ -58,13 +58,9 @@ impl From<EstateRow> for EstateResponse {
 }
 
 /// Registers an estate. A reviewer may do so only in their own jurisdiction.
-pub async fn create_estate(
-    state: &AppState,
-    caller: &Caller,
-    body: CreateEstate,
-) -> AppResult<EstateResponse> {
+pub async fn create_estate(ctx: &Context, caller: &Caller, body: CreateEstate) -> AppResult<EstateResponse> {
     let editor = caller.clone();
-    state.db.write(move |conn| create_estate_in(conn, &editor, body)).await
+    ctx.db.write(move |conn| create_estate_in(conn, &editor, body)).await
 }
 
 /// Registers an estate in the caller's transaction: a reviewer only in their jurisdiction.
@@ -95,11 +91,11 @@ pub fn create_estate_in(
 }
 
 /// Estates the caller may see.
-pub async fn list_estates(state: &AppState, caller: &Caller, page: Page) -> AppResult<Paged<EstateResponse>> {
+pub async fn list_estates(ctx: &Context, caller: &Caller, page: Page) -> AppResult<Paged<EstateResponse>> {
     let user = caller.clone();
     let (limit, offset) = page.bounds()?;
     let viewer = user.viewer();
-    let rows = state
+    let rows = ctx
         .db
         .read(move |conn| {
             let scope = reg::scope(conn, &viewer)?;
@@ -110,11 +106,11 @@ pub async fn list_estates(state: &AppState, caller: &Caller, page: Page) -> AppR
 }
 
 /// One estate.
-pub async fn get_estate(state: &AppState, caller: &Caller, id: &EstateId) -> AppResult<EstateResponse> {
+pub async fn get_estate(ctx: &Context, caller: &Caller, id: &EstateId) -> AppResult<EstateResponse> {
     let user = caller.clone();
     let id = id.to_string();
     let viewer = user.viewer();
-    let row = state
+    let row = ctx
         .db
         .read(move |conn| {
             let scope = reg::scope(conn, &viewer)?;
@@ -137,7 +133,7 @@ pub struct UpdateEstate {
 /// Corrects an estate's name, address or property manager. Its jurisdiction and developer are
 /// fixed: claims and the fund are filed under them.
 pub async fn update_estate(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &EstateId,
     body: UpdateEstate,
@@ -150,7 +146,7 @@ pub async fn update_estate(
         property_manager_id: body.property_manager_id.as_deref().map(parse_id).transpose()?.map(Some),
     };
     let viewer = editor.viewer();
-    let row = state
+    let row = ctx
         .db
         .write(move |conn| {
             let scope = reg::scope(conn, &viewer)?;
@@ -207,7 +203,7 @@ fn committee_view(conn: &mut DbConnection, estate_id: &str) -> AppResult<Committ
 /// administrator), replacing the earlier one: from then on its members apply for common parts,
 /// and the property manager no longer needs elected representatives (Art. 20).
 pub async fn set_committee(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &EstateId,
     req: CommitteeRequest,
@@ -220,8 +216,7 @@ pub async fn set_committee(
         return Err(AppError::invalid("member_ids"));
     }
     let (editor, estate_id) = (caller.clone(), id.to_string());
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let scope = reg::scope(conn, &editor.viewer())?;
             let estate = reg::find_estate(conn, &scope, &estate_id)?;
@@ -241,10 +236,9 @@ pub async fn set_committee(
 }
 
 /// An estate's owners' committee, for those who see the estate; 404 when it has none.
-pub async fn committee(state: &AppState, caller: &Caller, id: &EstateId) -> AppResult<CommitteeView> {
+pub async fn committee(ctx: &Context, caller: &Caller, id: &EstateId) -> AppResult<CommitteeView> {
     let (viewer, estate_id) = (caller.clone(), id.to_string());
-    state
-        .db
+    ctx.db
         .read(move |conn| {
             let scope = reg::scope(conn, &viewer.viewer())?;
             let estate = reg::find_estate(conn, &scope, &estate_id)?;

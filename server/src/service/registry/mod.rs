@@ -16,8 +16,8 @@ use crate::domain::registry::{valid_jurisdiction, OrgKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::{parse_id, text, Caller};
-use crate::state::AppState;
 
 mod buildings;
 mod estates;
@@ -65,11 +65,11 @@ fn organisation_response(row: OrganisationRow) -> AppResult<OrganisationResponse
 
 /// Registers an organisation (administrators only).
 pub async fn create_organisation(
-    state: &AppState,
+    ctx: &Context,
     _admin: &Caller,
     body: CreateOrganisation,
 ) -> AppResult<OrganisationResponse> {
-    state.db.write(move |conn| create_organisation_in(conn, body)).await
+    ctx.db.write(move |conn| create_organisation_in(conn, body)).await
 }
 
 /// Registers an organisation in the caller's transaction: for the API and the demo estate.
@@ -96,23 +96,23 @@ pub fn create_organisation_in(
 }
 
 /// Organisations: all of them for administrators and reviewers, one's own for everyone else.
-pub async fn list_organisations(state: &AppState, caller: &Caller) -> AppResult<Vec<OrganisationResponse>> {
+pub async fn list_organisations(ctx: &Context, caller: &Caller) -> AppResult<Vec<OrganisationResponse>> {
     let user = caller.clone();
     let viewer = user.viewer();
-    let rows = state.db.read(move |conn| reg::list_organisations(conn, &viewer)).await?;
+    let rows = ctx.db.read(move |conn| reg::list_organisations(conn, &viewer)).await?;
     rows.into_iter().map(organisation_response).collect::<AppResult<_>>()
 }
 
 /// One organisation.
 pub async fn get_organisation(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &OrganisationId,
 ) -> AppResult<OrganisationResponse> {
     let user = caller.clone();
     let id = id.to_string();
     let viewer = user.viewer();
-    let row = state.db.read(move |conn| reg::find_organisation(conn, &viewer, &id)).await?;
+    let row = ctx.db.read(move |conn| reg::find_organisation(conn, &viewer, &id)).await?;
     organisation_response(row)
 }
 
@@ -138,7 +138,7 @@ pub struct NewMember {
 /// Adds an account to an organisation (administrators only), or sets whether it is of its
 /// office. The account's role must fit the organisation's kind.
 pub async fn add_member(
-    state: &AppState,
+    ctx: &Context,
     caller: &Caller,
     id: &OrganisationId,
     body: NewMember,
@@ -146,7 +146,7 @@ pub async fn add_member(
     let _admin = caller.clone();
     let org = id.to_string();
     let user = parse_id(&body.user_id)?;
-    state.db.write(move |conn| reg::add_membership(conn, &org, &user, body.office)).await?;
+    ctx.db.write(move |conn| reg::add_membership(conn, &org, &user, body.office)).await?;
     Ok(())
 }
 
@@ -162,12 +162,12 @@ pub struct MemberView {
 /// An organisation's members, for its own members (a repair unit's office assigning a work order
 /// to a colleague, a bureau's reviewers) and administrators; to anyone else the organisation is
 /// not there (404).
-pub async fn members(state: &AppState, caller: &Caller, id: &OrganisationId) -> AppResult<Vec<MemberView>> {
+pub async fn members(ctx: &Context, caller: &Caller, id: &OrganisationId) -> AppResult<Vec<MemberView>> {
     let org = id.to_string();
     if caller.role != Role::Admin && !caller.organisation_ids.contains(&org) {
         return Err(AppError::new(Code::NotFound));
     }
-    let rows = state.db.read(move |conn| reg::members(conn, &org)).await?;
+    let rows = ctx.db.read(move |conn| reg::members(conn, &org)).await?;
     Ok(rows
         .into_iter()
         .map(|(id, display_name, role, active)| MemberView { id, display_name, role, active })
@@ -177,8 +177,8 @@ pub async fn members(state: &AppState, caller: &Caller, id: &OrganisationId) -> 
 /// Takes an account out of an organisation (administrators only). From its next request on it no
 /// longer acts for the organisation or sees its claims; its phones get a fresh snapshot at their next
 /// pull. Refused while it holds open work orders there.
-pub async fn remove_member(state: &AppState, path: (OrganisationId, UserId)) -> AppResult<()> {
+pub async fn remove_member(ctx: &Context, path: (OrganisationId, UserId)) -> AppResult<()> {
     let (org, user) = path;
     let (org, user) = (String::from(org), String::from(user));
-    state.db.write(move |conn| reg::remove_membership(conn, &org, &user)).await
+    ctx.db.write(move |conn| reg::remove_membership(conn, &org, &user)).await
 }

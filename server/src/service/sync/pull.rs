@@ -29,8 +29,8 @@ use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::policy::{self, claim_scope, Caller};
 use crate::service::utc;
+use crate::service::Context;
 use crate::service::Page;
-use crate::state::AppState;
 
 /// Where a pull stands: in the snapshot (after claim `claim`, the change feed to resume from `after`)
 /// or in the change feed (after change `after`); and what the caller could see then (`scope`).
@@ -77,7 +77,7 @@ pub struct PullQuery {
 
 /// What changed since the cursor. The response's `cursor` is the next one; `more` says to pull
 /// again at once.
-pub async fn pull(state: &AppState, caller: &Caller, query: PullQuery) -> AppResult<PullResponse> {
+pub async fn pull(ctx: &Context, caller: &Caller, query: PullQuery) -> AppResult<PullResponse> {
     let user = caller.clone();
     let limit = query.limit.unwrap_or(500);
     if !(1..=1000).contains(&limit) {
@@ -88,7 +88,7 @@ pub async fn pull(state: &AppState, caller: &Caller, query: PullQuery) -> AppRes
         return Err(super::unsupported_version());
     }
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
-    let mut response = state.db.read(move |conn| pull_page(conn, &user, cursor, limit)).await?;
+    let mut response = ctx.db.read(move |conn| pull_page(conn, &user, cursor, limit)).await?;
     // A protocol 1 device gets the fresh snapshot too, without the flag it would not understand:
     // it learns what came into its scope, but keeps what left it.
     response.reset &= version >= 2;
@@ -307,10 +307,10 @@ pub struct RejectionView {
 
 /// Rejected mutations, newest first: an administrator sees all; everyone else those from their own
 /// phones and from the phones of colleagues in their organisations (the office sees its field staff).
-pub async fn rejections(state: &AppState, caller: &Caller, page: Page) -> AppResult<Vec<RejectionView>> {
+pub async fn rejections(ctx: &Context, caller: &Caller, page: Page) -> AppResult<Vec<RejectionView>> {
     let user = caller.clone();
     let (limit, offset) = page.bounds()?;
-    let rows = state
+    let rows = ctx
         .db
         .read(move |conn| {
             let users = policy::rejection_authors(conn, &user)?;

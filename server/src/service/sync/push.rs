@@ -15,19 +15,19 @@ use crate::db::sync::{self as db, RecordedMutation};
 use crate::db::{accounts, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
+use crate::service::Context;
 use crate::service::{parse_id, Caller};
-use crate::state::AppState;
 
 /// Applies a pushed batch for the caller's enrolled device, in one transaction.
-pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> AppResult<PushResponse> {
+pub async fn push(ctx: &Context, caller: &Caller, request: PushRequest) -> AppResult<PushResponse> {
     let device_id = parse_id(&request.device_id)?;
     if request.mutations.len() > LIMITS.max_mutations as usize {
         return Err(AppError::new(Code::PayloadTooLarge).detail(LIMITS.max_mutations.to_string()));
     }
     let user = caller.clone();
-    let quota = state.config.claim_quota_bytes;
-    let signature_window = chrono::Duration::minutes(i64::from(state.config.in_person_signature_window_mins));
-    let rules = state.rules.clone();
+    let quota = ctx.limits.claim_quota_bytes;
+    let signature_window = chrono::Duration::minutes(i64::from(ctx.limits.in_person_signature_window_mins));
+    let rules = ctx.rules.clone();
     let kinds: Vec<(u64, String)> = request.mutations.iter().map(|m| (m.seq, wire_name(m.kind))).collect();
     // What needs no database is done first, off the write lock that every push shares.
     let (request, user, prepared) = tokio::task::spawn_blocking(move || {
@@ -37,8 +37,7 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
     })
     .await
     .map_err(AppError::internal)??;
-    state
-        .db
+    ctx.db
         .write(move |conn| {
             let device = accounts::active_device_of(conn, &user.id, &device_id)?
                 // Someone else's phone is outside the caller's scope, like any other object.
@@ -126,7 +125,7 @@ pub async fn push(state: &AppState, caller: &Caller, request: PushRequest) -> Ap
                     Outcome::Duplicate => "duplicate",
                     Outcome::Rejected => "rejected",
                 };
-                state.metrics.mutation(kind, outcome);
+                ctx.metrics.mutation(kind, outcome);
             }
         })
 }
