@@ -98,7 +98,7 @@ fn main() -> anyhow::Result<()> {
                 };
                 diesel::insert_into(claims::table).values(&row).execute(conn)?;
             }
-            Ok(())
+            Ok::<(), baoxiu::db::StoreError>(())
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         eprint!("\rseeded {to}/{count} claims");

@@ -7,6 +7,7 @@ use chrono::Utc;
 use crate::db::{coordination, fund, notify, Db};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::periods;
+use crate::error::AppError;
 use crate::messages::Notice;
 
 /// The periodic jobs. Each runs once per period for the whole deployment, however many servers
@@ -131,7 +132,7 @@ pub async fn deadlines(db: &Db) -> crate::error::AppResult<()> {
     let (moved, notices) = db
         .write(move |conn| {
             let moved = crate::service::claims::notices::surface_overdue_developers(conn, today)?;
-            Ok((moved, notify::raise_deadline_notices(conn, today)?))
+            Ok::<_, AppError>((moved, notify::raise_deadline_notices(conn, today)?))
         })
         .await?;
     if moved > 0 || notices > 0 {
@@ -183,7 +184,7 @@ async fn custody_alerts(db: &Db, today: chrono::NaiveDate) -> crate::error::AppR
                     },
                 )?;
             }
-            Ok(raised)
+            Ok::<_, AppError>(raised)
         })
         .await?;
     if raised > 0 {

@@ -10,7 +10,8 @@
 //! - `service/` knows nothing of HTTP: no actix, no `api/`, no `web/`; a use case takes
 //!   `service::Context`, never the edge's whole `AppState` (signing in and out, which reach the
 //!   token keys, are the one exception).
-//! - `db/` is storage: it imports nothing from `service/`, `state`, `api/` or `auth/`.
+//! - `db/` is storage: it imports nothing from `service/`, `state`, `api/` or `auth/`, and its
+//!   errors are storage facts (`db::StoreError`), never the API's codes.
 //! - `printing/` lays documents out: no storage, no use cases, no HTTP.
 //! - `domain/` is pure: no I/O, no database, no HTTP, nothing from the layers above it.
 //! - `sync-protocol`'s core (everything but its `client` and `bin`) compiles without actix,
@@ -80,8 +81,19 @@ const RULES: &[Rule] = &[
     Rule {
         from: "server/src/db",
         except: &[],
-        paths: &["crate::service", "crate::state", "crate::api", "crate::auth", "crate::web"],
-        why: "storage does not reach up into the layers that use it",
+        paths: &[
+            "crate::service",
+            "crate::state",
+            "crate::api",
+            "crate::auth",
+            "crate::web",
+            "crate::error",
+            "AppError",
+            "AppResult",
+            "Code::",
+        ],
+        why: "storage does not reach up into the layers that use it, and answers with storage \
+              errors (db::StoreError), never an API code: the use case decides the rules",
     },
     Rule {
         from: "server/src/printing",

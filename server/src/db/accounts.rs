@@ -5,9 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::{devices, memberships, refresh_tokens, sessions, users};
 use super::DbConnection;
+use crate::db::{StoreError, StoreResult};
 use crate::domain::registry::Role;
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
 
 /// The current time as stored: UTC, to the microsecond (PostgreSQL's precision).
 pub fn now() -> NaiveDateTime {
@@ -72,8 +71,8 @@ pub struct SessionUser {
     pub role: Role,
 }
 
-/// Creates a user; a taken username is `username_taken`.
-pub fn insert_user(conn: &mut DbConnection, user: &NewUser<'_>) -> AppResult<()> {
+/// Creates a user; a taken username is a duplicate.
+pub fn insert_user(conn: &mut DbConnection, user: &NewUser<'_>) -> StoreResult<()> {
     let taken = users::table
         .filter(users::username.eq(user.username))
         .select(users::id)
@@ -81,13 +80,13 @@ pub fn insert_user(conn: &mut DbConnection, user: &NewUser<'_>) -> AppResult<()>
         .optional()?
         .is_some();
     if taken {
-        return Err(AppError::new(Code::UsernameTaken));
+        return Err(StoreError::Duplicate(Some("username")));
     }
     diesel::insert_into(users::table).values(user).execute(conn)?;
     Ok(())
 }
 
-pub fn find_user_by_username(conn: &mut DbConnection, username: &str) -> AppResult<Option<UserRow>> {
+pub fn find_user_by_username(conn: &mut DbConnection, username: &str) -> StoreResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
@@ -95,11 +94,11 @@ pub fn find_user_by_username(conn: &mut DbConnection, username: &str) -> AppResu
         .optional()?)
 }
 
-pub fn find_user(conn: &mut DbConnection, id: &str) -> AppResult<Option<UserRow>> {
+pub fn find_user(conn: &mut DbConnection, id: &str) -> StoreResult<Option<UserRow>> {
     Ok(users::table.find(id).select(UserRow::as_select()).first(conn).optional()?)
 }
 
-pub fn list_users(conn: &mut DbConnection, limit: i64, offset: i64) -> AppResult<Vec<UserRow>> {
+pub fn list_users(conn: &mut DbConnection, limit: i64, offset: i64) -> StoreResult<Vec<UserRow>> {
     Ok(users::table
         .order(users::username.asc())
         .limit(limit)
@@ -112,7 +111,7 @@ pub fn list_users(conn: &mut DbConnection, limit: i64, offset: i64) -> AppResult
 /// since its last success: they slow every later failure down, but lock nobody out (a lock of the
 /// account would let anyone lock a reviewer out from elsewhere; the lock is per account and
 /// address, in `service::accounts`).
-pub fn count_failed_login(conn: &mut DbConnection, user_id: &str) -> AppResult<i32> {
+pub fn count_failed_login(conn: &mut DbConnection, user_id: &str) -> StoreResult<i32> {
     diesel::update(users::table.find(user_id))
         .set(users::failed_logins.eq(users::failed_logins + 1))
         .execute(conn)?;
@@ -120,7 +119,7 @@ pub fn count_failed_login(conn: &mut DbConnection, user_id: &str) -> AppResult<i
 }
 
 /// A successful sign-in clears the failure count and any expired lock.
-pub fn record_login_success(conn: &mut DbConnection, user_id: &str) -> AppResult<()> {
+pub fn record_login_success(conn: &mut DbConnection, user_id: &str) -> StoreResult<()> {
     diesel::update(users::table.find(user_id))
         .set((users::failed_logins.eq(0), users::locked_until.eq(None::<NaiveDateTime>)))
         .execute(conn)?;
@@ -133,7 +132,7 @@ pub fn create_session(
     user_id: &str,
     refresh_hash: &str,
     refresh_expires: NaiveDateTime,
-) -> AppResult<String> {
+) -> StoreResult<String> {
     let id = new_id();
     let at = now();
     diesel::insert_into(sessions::table)
@@ -149,7 +148,7 @@ fn insert_refresh_token(
     hash: &str,
     issued_at: NaiveDateTime,
     expires_at: NaiveDateTime,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::token_hash.eq(hash),
@@ -194,7 +193,7 @@ pub fn rotate_refresh_token(
     new_hash: &str,
     new_expires: NaiveDateTime,
     retry_window: Duration,
-) -> AppResult<Rotation> {
+) -> StoreResult<Rotation> {
     let at = now();
     let found: Option<PresentedToken> = refresh_tokens::table
         .inner_join(sessions::table)
@@ -251,7 +250,7 @@ pub fn rotate_refresh_token(
 }
 
 /// Ends a session: its access tokens stop working at once and its refresh tokens are dead.
-pub fn revoke_session(conn: &mut DbConnection, session_id: &str, reason: &str) -> AppResult<()> {
+pub fn revoke_session(conn: &mut DbConnection, session_id: &str, reason: &str) -> StoreResult<()> {
     diesel::update(sessions::table.find(session_id).filter(sessions::revoked_at.is_null()))
         .set((sessions::revoked_at.eq(Some(now())), sessions::revoke_reason.eq(Some(reason))))
         .execute(conn)?;
@@ -260,7 +259,7 @@ pub fn revoke_session(conn: &mut DbConnection, session_id: &str, reason: &str) -
 
 /// The live session's user, if the session is neither revoked nor its account disabled: one indexed
 /// lookup per authenticated request.
-pub fn session_user(conn: &mut DbConnection, session_id: &str) -> AppResult<Option<SessionUser>> {
+pub fn session_user(conn: &mut DbConnection, session_id: &str) -> StoreResult<Option<SessionUser>> {
     Ok(sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session_id))
@@ -272,7 +271,7 @@ pub fn session_user(conn: &mut DbConnection, session_id: &str) -> AppResult<Opti
 }
 
 /// The organisations an account belongs to.
-pub fn organisation_ids(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+pub fn organisation_ids(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<String>> {
     Ok(memberships::table
         .filter(memberships::user_id.eq(user_id))
         .select(memberships::organisation_id)
@@ -294,10 +293,10 @@ pub struct DeviceRow {
 
 /// Enrolls a device for a user; an id already enrolled (to anyone) is refused, so a device id is
 /// never silently moved between accounts.
-pub fn insert_device(conn: &mut DbConnection, device: &DeviceRow) -> AppResult<()> {
+pub fn insert_device(conn: &mut DbConnection, device: &DeviceRow) -> StoreResult<()> {
     let exists = devices::table.find(&device.id).select(devices::id).first::<String>(conn).optional()?;
     if exists.is_some() {
-        return Err(AppError::new(Code::DeviceAlreadyEnrolled));
+        return Err(StoreError::Duplicate(Some("device_id")));
     }
     diesel::insert_into(devices::table)
         .values((
@@ -311,7 +310,7 @@ pub fn insert_device(conn: &mut DbConnection, device: &DeviceRow) -> AppResult<(
     Ok(())
 }
 
-pub fn list_devices(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<DeviceRow>> {
+pub fn list_devices(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<DeviceRow>> {
     Ok(devices::table
         .filter(devices::user_id.eq(user_id))
         .order(devices::enrolled_at.asc())
@@ -319,17 +318,17 @@ pub fn list_devices(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<Dev
         .load(conn)?)
 }
 
-pub fn find_device(conn: &mut DbConnection, id: &str) -> AppResult<Option<DeviceRow>> {
+pub fn find_device(conn: &mut DbConnection, id: &str) -> StoreResult<Option<DeviceRow>> {
     Ok(devices::table.find(id).select(DeviceRow::as_select()).first(conn).optional()?)
 }
 
 /// The device, if it is `user_id`'s and still enrolled.
-pub fn active_device_of(conn: &mut DbConnection, user_id: &str, id: &str) -> AppResult<Option<DeviceRow>> {
+pub fn active_device_of(conn: &mut DbConnection, user_id: &str, id: &str) -> StoreResult<Option<DeviceRow>> {
     Ok(find_device(conn, id)?.filter(|d| d.user_id == user_id && d.retired_at.is_none()))
 }
 
 /// Retires a device: it keeps its history but may sign nothing new.
-pub fn retire_device(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+pub fn retire_device(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
     diesel::update(devices::table.find(id).filter(devices::retired_at.is_null()))
         .set(devices::retired_at.eq(Some(now())))
         .execute(conn)?;
@@ -337,7 +336,7 @@ pub fn retire_device(conn: &mut DbConnection, id: &str) -> AppResult<()> {
 }
 
 /// Everyone who shares an organisation with one of these.
-pub fn members_of_any(conn: &mut DbConnection, organisation_ids: &[String]) -> AppResult<Vec<String>> {
+pub fn members_of_any(conn: &mut DbConnection, organisation_ids: &[String]) -> StoreResult<Vec<String>> {
     Ok(memberships::table
         .filter(memberships::organisation_id.eq_any(organisation_ids))
         .select(memberships::user_id)
@@ -346,7 +345,7 @@ pub fn members_of_any(conn: &mut DbConnection, organisation_ids: &[String]) -> A
 }
 
 /// The organisations whose office the account is of.
-pub fn office_organisations(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+pub fn office_organisations(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<String>> {
     Ok(memberships::table
         .filter(memberships::user_id.eq(user_id))
         .filter(memberships::office.eq(true))
@@ -358,7 +357,7 @@ pub fn office_organisations(conn: &mut DbConnection, user_id: &str) -> AppResult
 pub fn people(
     conn: &mut DbConnection,
     ids: &[&str],
-) -> AppResult<std::collections::HashMap<String, (String, Option<String>)>> {
+) -> StoreResult<std::collections::HashMap<String, (String, Option<String>)>> {
     Ok(users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::display_name, users::phone))

@@ -7,7 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use super::schema::{job_runs, rate_windows};
 use super::DbConnection;
-use crate::error::AppResult;
+use crate::db::StoreResult;
 
 /// Takes the run of `job` in `period` for `instance`: true when this server should run it, because
 /// no server has taken it, or the one that did let its lease pass without finishing (it died).
@@ -18,7 +18,7 @@ pub fn take_run(
     instance: &str,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
-) -> AppResult<bool> {
+) -> StoreResult<bool> {
     let row = (
         job_runs::job.eq(job),
         job_runs::period.eq(period),
@@ -56,7 +56,7 @@ pub fn finish_run(
     instance: &str,
     at: NaiveDateTime,
     failed: bool,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     diesel::update(job_runs::table.find((job, period)).filter(job_runs::instance.eq(instance)))
         .set((job_runs::finished_at.eq(Some(at)), job_runs::failed.eq(failed)))
         .execute(conn)?;
@@ -64,13 +64,13 @@ pub fn finish_run(
 }
 
 /// Forgets runs started before `before`.
-pub fn forget_runs(conn: &mut DbConnection, before: NaiveDateTime) -> AppResult<usize> {
+pub fn forget_runs(conn: &mut DbConnection, before: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::delete(job_runs::table.filter(job_runs::started_at.lt(before))).execute(conn)?)
 }
 
 /// Counts one request against `key` in the window starting at `window_start` (Unix seconds) and
 /// returns the window's count, this one included.
-pub fn hit(conn: &mut DbConnection, key: &str, window_start: i64) -> AppResult<i32> {
+pub fn hit(conn: &mut DbConnection, key: &str, window_start: i64) -> StoreResult<i32> {
     let this_window = rate_windows::table.find(key).filter(rate_windows::window_start.eq(window_start));
     let counted =
         diesel::update(this_window).set(rate_windows::hits.eq(rate_windows::hits + 1)).execute(conn)?;
@@ -109,7 +109,7 @@ pub fn attempt(
     now: i64,
     window: i64,
     max: i32,
-) -> AppResult<Result<i32, i64>> {
+) -> StoreResult<Result<i32, i64>> {
     let open_since = now - window;
     let live = rate_windows::table.find(key).filter(rate_windows::window_start.gt(open_since));
     let counted = diesel::update(live.filter(rate_windows::hits.lt(max)))
@@ -148,13 +148,13 @@ pub fn attempt(
 }
 
 /// Forgets what was counted against `key`.
-pub fn forget(conn: &mut DbConnection, key: &str) -> AppResult<()> {
+pub fn forget(conn: &mut DbConnection, key: &str) -> StoreResult<()> {
     diesel::delete(rate_windows::table.find(key)).execute(conn)?;
     Ok(())
 }
 
 /// Forgets windows that ended before `before` (Unix seconds), so a flood of new addresses does
 /// not grow the table for ever.
-pub fn forget_windows(conn: &mut DbConnection, before: i64) -> AppResult<usize> {
+pub fn forget_windows(conn: &mut DbConnection, before: i64) -> StoreResult<usize> {
     Ok(diesel::delete(rate_windows::table.filter(rate_windows::window_start.lt(before))).execute(conn)?)
 }

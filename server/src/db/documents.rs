@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::schema::issued_documents;
 use super::DbConnection;
-use crate::error::AppResult;
+use crate::db::StoreResult;
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = issued_documents)]
@@ -27,7 +27,7 @@ pub fn issued_for(
     kind: &str,
     subject_id: &str,
     content_key: &str,
-) -> AppResult<Option<IssuedRow>> {
+) -> StoreResult<Option<IssuedRow>> {
     Ok(issued_documents::table
         .filter(issued_documents::kind.eq(kind))
         .filter(issued_documents::subject_id.eq(subject_id))
@@ -38,13 +38,13 @@ pub fn issued_for(
 }
 
 /// A document by its number.
-pub fn by_number(conn: &mut DbConnection, number: &str) -> AppResult<Option<IssuedRow>> {
+pub fn by_number(conn: &mut DbConnection, number: &str) -> StoreResult<Option<IssuedRow>> {
     Ok(issued_documents::table.find(number).select(IssuedRow::as_select()).first(conn).optional()?)
 }
 
 /// Records an issued document; `false` when the same content was issued meanwhile (the caller
 /// then reads that one).
-pub fn insert(conn: &mut DbConnection, row: &IssuedRow) -> AppResult<bool> {
+pub fn insert(conn: &mut DbConnection, row: &IssuedRow) -> StoreResult<bool> {
     if issued_for(conn, &row.kind, &row.subject_id, &row.content_key)?.is_some() {
         return Ok(false);
     }

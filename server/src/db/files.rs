@@ -9,8 +9,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use super::accounts::now;
 use super::schema::{blobs, claim_evidence, cost_sheets, files, upload_parts, uploads};
 use super::DbConnection;
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use crate::db::{StoreError, StoreResult};
 
 /// One stored blob and what inspection found in it.
 #[derive(Clone, Debug, Queryable, Selectable, Insertable)]
@@ -72,8 +71,11 @@ pub struct PartRow {
 
 /// Makes `part` the upload's next: only if the upload still stands at the part's start and has
 /// made no file. `Err(received)` with where it stands if another writer got there first.
-pub fn add_part(conn: &mut DbConnection, part: &PartRow) -> AppResult<Result<(), i64>> {
-    let end = part.start_offset.checked_add(part.length).ok_or_else(|| AppError::invalid("Upload-Offset"))?;
+pub fn add_part(conn: &mut DbConnection, part: &PartRow) -> StoreResult<Result<(), i64>> {
+    let end = part
+        .start_offset
+        .checked_add(part.length)
+        .ok_or_else(|| StoreError::corrupt(anyhow::anyhow!("a part ends past any offset")))?;
     let moved = diesel::update(
         uploads::table
             .find(&part.upload_id)
@@ -92,7 +94,7 @@ pub fn add_part(conn: &mut DbConnection, part: &PartRow) -> AppResult<Result<(),
 }
 
 /// An upload's parts, in order.
-pub fn upload_parts(conn: &mut DbConnection, upload: &str) -> AppResult<Vec<PartRow>> {
+pub fn upload_parts(conn: &mut DbConnection, upload: &str) -> StoreResult<Vec<PartRow>> {
     Ok(upload_parts::table
         .filter(upload_parts::upload_id.eq(upload))
         .order(upload_parts::start_offset.asc())
@@ -101,35 +103,35 @@ pub fn upload_parts(conn: &mut DbConnection, upload: &str) -> AppResult<Vec<Part
 }
 
 /// Forgets a completed upload's parts (their objects are removed first).
-pub fn delete_parts(conn: &mut DbConnection, upload: &str) -> AppResult<()> {
+pub fn delete_parts(conn: &mut DbConnection, upload: &str) -> StoreResult<()> {
     diesel::delete(upload_parts::table.filter(upload_parts::upload_id.eq(upload))).execute(conn)?;
     Ok(())
 }
 
-pub fn insert_upload(conn: &mut DbConnection, row: &UploadRow) -> AppResult<()> {
+pub fn insert_upload(conn: &mut DbConnection, row: &UploadRow) -> StoreResult<()> {
     diesel::insert_into(uploads::table).values(row).execute(conn)?;
     Ok(())
 }
 
 /// The caller's upload; anyone else's is `not_found`.
-pub fn own_upload(conn: &mut DbConnection, owner: &str, id: &str) -> AppResult<UploadRow> {
+pub fn own_upload(conn: &mut DbConnection, owner: &str, id: &str) -> StoreResult<UploadRow> {
     uploads::table
         .find(id)
         .filter(uploads::owner_id.eq(owner))
         .select(UploadRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| AppError::new(Code::UploadNotFound))
+        .ok_or(StoreError::NoSuchUpload)
 }
 
-pub fn delete_upload(conn: &mut DbConnection, id: &str) -> AppResult<()> {
+pub fn delete_upload(conn: &mut DbConnection, id: &str) -> StoreResult<()> {
     delete_parts(conn, id)?;
     diesel::delete(uploads::table.find(id)).execute(conn)?;
     Ok(())
 }
 
 /// Uploads past their expiry, oldest first.
-pub fn expired_uploads(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> AppResult<Vec<String>> {
+pub fn expired_uploads(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> StoreResult<Vec<String>> {
     Ok(uploads::table
         .filter(uploads::expires_at.lt(at))
         .order(uploads::expires_at.asc())
@@ -139,7 +141,7 @@ pub fn expired_uploads(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -
 }
 
 /// Which of `ids` are resumable uploads still on record.
-pub fn live_uploads_among(conn: &mut DbConnection, ids: &[String]) -> AppResult<Vec<String>> {
+pub fn live_uploads_among(conn: &mut DbConnection, ids: &[String]) -> StoreResult<Vec<String>> {
     let mut live = Vec::new();
     for chunk in ids.chunks(500) {
         live.extend(
@@ -151,7 +153,7 @@ pub fn live_uploads_among(conn: &mut DbConnection, ids: &[String]) -> AppResult<
 
 /// Bytes the user holds that no claim uses: their files attached to no claim, and their resumable
 /// uploads still open (at their declared length).
-pub fn unattached_bytes(conn: &mut DbConnection, user: &str) -> AppResult<i64> {
+pub fn unattached_bytes(conn: &mut DbConnection, user: &str) -> StoreResult<i64> {
     let attached = claim_evidence::table.select(claim_evidence::evidence_id);
     let signatures = cost_sheets::table
         .filter(cost_sheets::signature_file_id.is_not_null())
@@ -178,7 +180,7 @@ pub fn record_file(
     blob: &BlobRow,
     file: &FileRow,
     upload_id: Option<&str>,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let inserted = conn.transaction(|c| diesel::insert_into(blobs::table).values(blob).execute(c));
     match inserted {
         Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
@@ -192,29 +194,29 @@ pub fn record_file(
         if made == 0 {
             // Another server completed this upload a moment ago (or it was abandoned): this
             // transaction's file row goes, and the client asks again to learn that one's file.
-            return Err(AppError::new(Code::UploadBusy).retry_after(1));
+            return Err(StoreError::Busy);
         }
     }
     Ok(())
 }
 
-pub fn blob(conn: &mut DbConnection, sha256: &str) -> AppResult<Option<BlobRow>> {
+pub fn blob(conn: &mut DbConnection, sha256: &str) -> StoreResult<Option<BlobRow>> {
     Ok(blobs::table.find(sha256).select(BlobRow::as_select()).first(conn).optional()?)
 }
 
 /// A file with its blob.
-pub fn file(conn: &mut DbConnection, id: &str) -> AppResult<(FileRow, BlobRow)> {
+pub fn file(conn: &mut DbConnection, id: &str) -> StoreResult<(FileRow, BlobRow)> {
     files::table
         .inner_join(blobs::table)
         .filter(files::id.eq(id))
         .select((FileRow::as_select(), BlobRow::as_select()))
         .first(conn)
         .optional()?
-        .ok_or_else(|| AppError::new(Code::FileNotFound))
+        .ok_or(StoreError::NoSuchFile(None))
 }
 
 /// The newest file of these bytes that `user` uploaded, if any.
-pub fn own_file_by_hash(conn: &mut DbConnection, user: &str, sha256: &str) -> AppResult<Option<FileRow>> {
+pub fn own_file_by_hash(conn: &mut DbConnection, user: &str, sha256: &str) -> StoreResult<Option<FileRow>> {
     Ok(files::table
         .filter(files::sha256.eq(sha256))
         .filter(files::uploaded_by.eq(user))
@@ -230,7 +232,7 @@ pub fn device_file_by_hash(
     user: &str,
     device: &str,
     sha256: &str,
-) -> AppResult<Option<FileRow>> {
+) -> StoreResult<Option<FileRow>> {
     Ok(files::table
         .filter(files::sha256.eq(sha256))
         .filter(files::uploaded_by.eq(user))
@@ -247,7 +249,7 @@ pub fn require_own_files<'a>(
     conn: &mut DbConnection,
     user: &str,
     ids: impl IntoIterator<Item = &'a String>,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     for id in ids {
         let owned = files::table
             .filter(files::id.eq(id))
@@ -255,14 +257,14 @@ pub fn require_own_files<'a>(
             .count()
             .get_result::<i64>(conn)?;
         if owned == 0 {
-            return Err(AppError::new(Code::FileNotFound).detail(id.clone()));
+            return Err(StoreError::NoSuchFile(Some(id.clone())));
         }
     }
     Ok(())
 }
 
 /// Bytes of evidence attached to a claim.
-pub fn claim_usage(conn: &mut DbConnection, claim_id: &str) -> AppResult<i64> {
+pub fn claim_usage(conn: &mut DbConnection, claim_id: &str) -> StoreResult<i64> {
     let sizes: Vec<i64> = claim_evidence::table
         .inner_join(files::table.inner_join(blobs::table))
         .filter(claim_evidence::claim_id.eq(claim_id))
@@ -272,7 +274,7 @@ pub fn claim_usage(conn: &mut DbConnection, claim_id: &str) -> AppResult<i64> {
 }
 
 /// The claims a file is attached to.
-pub fn claims_of_file(conn: &mut DbConnection, file_id: &str) -> AppResult<Vec<String>> {
+pub fn claims_of_file(conn: &mut DbConnection, file_id: &str) -> StoreResult<Vec<String>> {
     Ok(claim_evidence::table
         .filter(claim_evidence::evidence_id.eq(file_id))
         .select(claim_evidence::claim_id)
@@ -284,7 +286,7 @@ pub fn reused_elsewhere(
     conn: &mut DbConnection,
     claim_id: &str,
     hashes: &[String],
-) -> AppResult<HashSet<String>> {
+) -> StoreResult<HashSet<String>> {
     Ok(claim_evidence::table
         .inner_join(files::table)
         .filter(claim_evidence::claim_id.ne(claim_id))
@@ -297,11 +299,11 @@ pub fn reused_elsewhere(
 
 /// Blobs still waiting for their thumbnail and preview.
 /// How many blobs wait for their derivatives.
-pub fn count_pending_derivatives(conn: &mut DbConnection) -> AppResult<i64> {
+pub fn count_pending_derivatives(conn: &mut DbConnection) -> StoreResult<i64> {
     Ok(blobs::table.filter(blobs::derivatives.eq("pending")).count().get_result(conn)?)
 }
 
-pub fn pending_derivatives(conn: &mut DbConnection, limit: i64) -> AppResult<Vec<BlobRow>> {
+pub fn pending_derivatives(conn: &mut DbConnection, limit: i64) -> StoreResult<Vec<BlobRow>> {
     Ok(blobs::table
         .filter(blobs::derivatives.eq("pending"))
         .order(blobs::created_at.asc())
@@ -310,7 +312,7 @@ pub fn pending_derivatives(conn: &mut DbConnection, limit: i64) -> AppResult<Vec
         .load(conn)?)
 }
 
-pub fn set_derivatives(conn: &mut DbConnection, sha256: &str, state: &str) -> AppResult<()> {
+pub fn set_derivatives(conn: &mut DbConnection, sha256: &str, state: &str) -> StoreResult<()> {
     diesel::update(blobs::table.find(sha256)).set(blobs::derivatives.eq(state)).execute(conn)?;
     Ok(())
 }
@@ -338,7 +340,7 @@ pub struct EvidenceRow {
 }
 
 /// Attaches evidence; returns false when this file is already on the claim (nothing changes).
-pub fn attach(conn: &mut DbConnection, row: &EvidenceRow) -> AppResult<bool> {
+pub fn attach(conn: &mut DbConnection, row: &EvidenceRow) -> StoreResult<bool> {
     let exists =
         claim_evidence::table.find((&row.claim_id, &row.evidence_id)).count().get_result::<i64>(conn)?;
     if exists > 0 {
@@ -352,7 +354,7 @@ pub fn attach(conn: &mut DbConnection, row: &EvidenceRow) -> AppResult<bool> {
 pub fn evidence_detail(
     conn: &mut DbConnection,
     claim_id: &str,
-) -> AppResult<Vec<(EvidenceRow, FileRow, BlobRow)>> {
+) -> StoreResult<Vec<(EvidenceRow, FileRow, BlobRow)>> {
     Ok(claim_evidence::table
         .inner_join(files::table.inner_join(blobs::table))
         .filter(claim_evidence::claim_id.eq(claim_id))

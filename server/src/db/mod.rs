@@ -11,6 +11,7 @@ pub mod claims;
 mod columns;
 pub mod coordination;
 pub mod documents;
+mod error;
 pub mod files;
 pub mod fund;
 pub mod notify;
@@ -19,14 +20,14 @@ pub mod schema;
 pub mod sync;
 pub mod work_orders;
 
+pub use error::{StoreError, StoreResult};
+
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-
-use crate::error::{AppError, AppResult};
 
 /// Migrations are compiled into the binary and run at start-up.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
@@ -223,25 +224,28 @@ impl Db {
         Ok(applied.len())
     }
 
-    /// Runs `f` on a reader connection, off the async executor.
-    pub async fn read<T, F>(&self, f: F) -> AppResult<T>
+    /// Runs `f` on a reader connection, off the async executor. `f` answers in its caller's error
+    /// type, which storage errors convert into.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.read.clone();
-        run_blocking(move || f(&mut *pool.get()?)).await
+        run_blocking(move || f(&mut *pool.get().map_err(StoreError::from)?)).await
     }
 
     /// Runs `f` in one write transaction: everything or nothing. On SQLite the transaction begins
     /// IMMEDIATE, taking the write lock up front, so it can never fail half-way on a lock upgrade.
-    pub async fn write<T, F>(&self, f: F) -> AppResult<T>
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.write.clone();
-        run_blocking(move || write_transaction(&mut *pool.get()?, f)).await
+        run_blocking(move || write_transaction(&mut *pool.get().map_err(StoreError::from)?, f)).await
     }
 
     /// Per pool (`read`, `write`; one pool on PostgreSQL serves both): connections open and idle.
@@ -257,7 +261,7 @@ impl Db {
     }
 
     /// A reader connection, for synchronous callers such as the CLI and tests.
-    pub fn conn(&self) -> AppResult<Conn> {
+    pub fn conn(&self) -> StoreResult<Conn> {
         Ok(self.write.get()?)
     }
 
@@ -265,19 +269,20 @@ impl Db {
     pub async fn ping(&self) -> bool {
         self.read(|conn| {
             diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(())
+            Ok::<_, StoreError>(())
         })
         .await
         .is_ok()
     }
 }
 
-async fn run_blocking<T, F>(f: F) -> AppResult<T>
+async fn run_blocking<T, E, F>(f: F) -> Result<T, E>
 where
-    F: FnOnce() -> AppResult<T> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
+    E: From<StoreError> + Send + 'static,
     T: Send + 'static,
 {
-    tokio::task::spawn_blocking(f).await.map_err(AppError::internal)?
+    tokio::task::spawn_blocking(f).await.map_err(|e| E::from(StoreError::corrupt(e)))?
 }
 
 thread_local! {
@@ -292,7 +297,7 @@ thread_local! {
 /// version behind until the transaction ends).
 /// Outside [`write_transaction`] every change takes its own number. A transaction that uses
 /// savepoints must take its number before the first one (see the sync push).
-pub fn transaction_change(take: impl FnOnce() -> AppResult<i64>) -> AppResult<i64> {
+pub fn transaction_change(take: impl FnOnce() -> StoreResult<i64>) -> StoreResult<i64> {
     match TRANSACTION_CHANGE.with(|c| c.get()) {
         Some(Some(n)) => Ok(n),
         Some(None) => {
@@ -314,9 +319,10 @@ pub fn commits() -> u64 {
 }
 
 /// One all-or-nothing write transaction on a connection of either backend.
-pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> AppResult<T>
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> AppResult<T>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<StoreError>,
 {
     struct Reset;
     impl Drop for Reset {
@@ -330,12 +336,14 @@ where
     match conn {
         // The multi-connection's transaction manager delegates to the inner connection's, so a
         // transaction begun on the inner SQLite connection is committed through the outer one.
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConnection::Postgres(_) => Tm::begin_transaction(conn)?,
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE").map_err(StoreError::from)?
+        }
+        DbConnection::Postgres(_) => Tm::begin_transaction(conn).map_err(StoreError::from)?,
     }
     match f(conn) {
         Ok(value) => {
-            Tm::commit_transaction(conn)?;
+            Tm::commit_transaction(conn).map_err(StoreError::from)?;
             COMMITTED.fetch_add(1, std::sync::atomic::Ordering::Release);
             Ok(value)
         }

@@ -1,16 +1,17 @@
 //! Notifications: a feed per user, and an outbox from which an SMS or push sender delivers them.
 //! Raising the same notice twice (same dedup key) does nothing, so timers can re-run freely.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::Value;
-use std::collections::HashMap;
 
 use super::accounts::{new_id, now};
 use super::schema::{devices, memberships, notifications, organisations, outbox, users};
 use super::DbConnection;
+use crate::db::StoreResult;
 use crate::domain::registry::{OrgKind, Role};
-use crate::error::AppResult;
 use crate::messages::{Lang, Notice};
 
 /// A notification as stored.
@@ -40,7 +41,7 @@ pub struct Notify<'a> {
 }
 
 /// Tells each of `users`, once per dedup key, and queues delivery; see [`notify_all`].
-pub fn notify(conn: &mut DbConnection, user_ids: &[String], n: &Notify<'_>) -> AppResult<usize> {
+pub fn notify(conn: &mut DbConnection, user_ids: &[String], n: &Notify<'_>) -> StoreResult<usize> {
     let notices: Vec<(&str, &Notify<'_>)> = user_ids.iter().map(|u| (u.as_str(), n)).collect();
     notify_all(conn, &notices)
 }
@@ -72,7 +73,7 @@ struct NewDelivery {
 /// Tells each user their notice, once per dedup key, and queues delivery: an SMS where the account
 /// has a phone number, a push to each active enrolled device. Reads and writes a fixed number of
 /// statements however many notices there are. Returns how many notifications were new.
-pub fn notify_all(conn: &mut DbConnection, notices: &[(&str, &Notify<'_>)]) -> AppResult<usize> {
+pub fn notify_all(conn: &mut DbConnection, notices: &[(&str, &Notify<'_>)]) -> StoreResult<usize> {
     use std::collections::HashSet;
     if notices.is_empty() {
         return Ok(0);
@@ -152,7 +153,7 @@ pub fn notify_all(conn: &mut DbConnection, notices: &[(&str, &Notify<'_>)]) -> A
 }
 
 /// The members of an organisation.
-pub fn members_of(conn: &mut DbConnection, organisation_id: &str) -> AppResult<Vec<String>> {
+pub fn members_of(conn: &mut DbConnection, organisation_id: &str) -> StoreResult<Vec<String>> {
     Ok(memberships::table
         .filter(memberships::organisation_id.eq(organisation_id))
         .select(memberships::user_id)
@@ -160,7 +161,7 @@ pub fn members_of(conn: &mut DbConnection, organisation_id: &str) -> AppResult<V
 }
 
 /// The reviewers of the bureaus with this jurisdiction.
-pub fn reviewers_of(conn: &mut DbConnection, jurisdiction: &str) -> AppResult<Vec<String>> {
+pub fn reviewers_of(conn: &mut DbConnection, jurisdiction: &str) -> StoreResult<Vec<String>> {
     Ok(memberships::table
         .inner_join(organisations::table)
         .inner_join(users::table)
@@ -179,7 +180,7 @@ pub fn feed(
     unread_only: bool,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<NotificationRow>> {
+) -> StoreResult<Vec<NotificationRow>> {
     let mut query = notifications::table.filter(notifications::user_id.eq(user_id)).into_boxed();
     if unread_only {
         query = query.filter(notifications::read_at.is_null());
@@ -193,7 +194,7 @@ pub fn feed(
 }
 
 /// How many of a user's notifications are unread.
-pub fn unread_count(conn: &mut DbConnection, user_id: &str) -> AppResult<i64> {
+pub fn unread_count(conn: &mut DbConnection, user_id: &str) -> StoreResult<i64> {
     Ok(notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null())
@@ -202,7 +203,7 @@ pub fn unread_count(conn: &mut DbConnection, user_id: &str) -> AppResult<i64> {
 }
 
 /// Marks one of the user's notifications read; another user's answers not found.
-pub fn mark_read(conn: &mut DbConnection, user_id: &str, id: &str) -> AppResult<bool> {
+pub fn mark_read(conn: &mut DbConnection, user_id: &str, id: &str) -> StoreResult<bool> {
     let updated = diesel::update(
         notifications::table
             .filter(notifications::id.eq(id))
@@ -247,7 +248,7 @@ pub struct DeliveryRow {
 /// sender died, makes the entry due again). Each entry is taken by a conditional update, so two
 /// senders never take the same one.
 /// How many outbox entries wait for delivery.
-pub fn outbox_backlog(conn: &mut DbConnection) -> AppResult<i64> {
+pub fn outbox_backlog(conn: &mut DbConnection) -> StoreResult<i64> {
     Ok(outbox::table.filter(outbox::status.eq("pending")).count().get_result(conn)?)
 }
 
@@ -256,7 +257,7 @@ pub fn take_due(
     at: NaiveDateTime,
     lease_until: NaiveDateTime,
     limit: i64,
-) -> AppResult<Vec<Due>> {
+) -> StoreResult<Vec<Due>> {
     let due: Vec<DeliveryRow> = outbox::table
         .filter(outbox::status.eq("pending"))
         .filter(outbox::next_attempt_at.is_null().or(outbox::next_attempt_at.le(at)))
@@ -307,7 +308,7 @@ pub struct Due {
 }
 
 /// A delivery the receiver accepted.
-pub fn delivered(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> AppResult<()> {
+pub fn delivered(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> StoreResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::status.eq("sent"),
@@ -326,7 +327,7 @@ pub fn failed(
     error: &str,
     retry_at: NaiveDateTime,
     dead: bool,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::status.eq(if dead { "dead" } else { "pending" }),
@@ -344,7 +345,7 @@ pub fn deliveries(
     status: &str,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<DeliveryRow>> {
+) -> StoreResult<Vec<DeliveryRow>> {
     Ok(outbox::table
         .filter(outbox::status.eq(status))
         .order((outbox::created_at.desc(), outbox::id.desc()))
@@ -356,7 +357,7 @@ pub fn deliveries(
 
 /// Puts a dead-lettered delivery back in line, due now with a fresh count; false when there is no
 /// dead delivery with that id.
-pub fn retry(conn: &mut DbConnection, id: &str) -> AppResult<bool> {
+pub fn retry(conn: &mut DbConnection, id: &str) -> StoreResult<bool> {
     Ok(diesel::update(outbox::table.find(id).filter(outbox::status.eq("dead")))
         .set((
             outbox::status.eq("pending"),
@@ -368,12 +369,12 @@ pub fn retry(conn: &mut DbConnection, id: &str) -> AppResult<bool> {
 }
 
 /// A person's channels beyond the feed: (SMS, push).
-pub fn channels(conn: &mut DbConnection, user_id: &str) -> AppResult<(bool, bool)> {
+pub fn channels(conn: &mut DbConnection, user_id: &str) -> StoreResult<(bool, bool)> {
     Ok(users::table.find(user_id).select((users::notify_sms, users::notify_push)).first(conn)?)
 }
 
 /// Sets a person's channels beyond the feed.
-pub fn set_channels(conn: &mut DbConnection, user_id: &str, sms: bool, push: bool) -> AppResult<()> {
+pub fn set_channels(conn: &mut DbConnection, user_id: &str, sms: bool, push: bool) -> StoreResult<()> {
     diesel::update(users::table.find(user_id))
         .set((users::notify_sms.eq(sms), users::notify_push.eq(push)))
         .execute(conn)?;
@@ -382,7 +383,12 @@ pub fn set_channels(conn: &mut DbConnection, user_id: &str, sms: bool, push: boo
 
 /// Withdraws the unread notices of `kind` about a claim from a user: they are marked read and
 /// their undelivered SMS and pushes cancelled (a signature request answered in person).
-pub fn withdraw(conn: &mut DbConnection, user_id: &str, notice: Notice, claim_id: &str) -> AppResult<usize> {
+pub fn withdraw(
+    conn: &mut DbConnection,
+    user_id: &str,
+    notice: Notice,
+    claim_id: &str,
+) -> StoreResult<usize> {
     let ids: Vec<String> = notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::kind.eq(notice.as_str()))
@@ -402,7 +408,7 @@ pub fn withdraw(conn: &mut DbConnection, user_id: &str, notice: Notice, claim_id
 
 /// The deadline notices for the bureau: for each claim waiting on it with a due date within five
 /// days, two days, or past, tell its jurisdiction's reviewers once per claim, notice and due date.
-pub fn raise_deadline_notices(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
+pub fn raise_deadline_notices(conn: &mut DbConnection, today: NaiveDate) -> StoreResult<usize> {
     use super::schema::claims;
     let horizon = today + chrono::Duration::days(5);
     let due: Vec<(String, String, NaiveDate)> = claims::table

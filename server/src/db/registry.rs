@@ -7,9 +7,8 @@ use diesel::prelude::*;
 use super::accounts::{new_id, now};
 use super::schema::{buildings, estates, memberships, organisations, unit_owners, units, users, work_orders};
 use super::DbConnection;
+use crate::db::{StoreError, StoreResult};
 use crate::domain::registry::{BuildingClass, OrgKind, Role};
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
 
 /// Who is looking: every registry read is filtered by what this account may see.
 #[derive(Clone, Debug)]
@@ -116,7 +115,7 @@ pub struct OwnedUnits {
 }
 
 /// Resolves what `viewer` may see.
-pub fn scope(conn: &mut DbConnection, viewer: &Viewer) -> AppResult<Scope> {
+pub fn scope(conn: &mut DbConnection, viewer: &Viewer) -> StoreResult<Scope> {
     Ok(match viewer.role {
         Role::Admin => Scope::All,
         Role::Reviewer => Scope::Jurisdictions(reviewer_jurisdictions(conn, &viewer.user_id)?),
@@ -160,7 +159,7 @@ macro_rules! restrict {
 }
 
 /// The jurisdictions of the bureaus a reviewer belongs to.
-pub fn reviewer_jurisdictions(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+pub fn reviewer_jurisdictions(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<String>> {
     let found: Vec<Option<String>> = organisations::table
         .inner_join(memberships::table)
         .filter(memberships::user_id.eq(user_id))
@@ -172,7 +171,7 @@ pub fn reviewer_jurisdictions(conn: &mut DbConnection, user_id: &str) -> AppResu
 
 // ---- organisations and memberships ----
 
-pub fn insert_organisation(conn: &mut DbConnection, org: &OrganisationRow) -> AppResult<()> {
+pub fn insert_organisation(conn: &mut DbConnection, org: &OrganisationRow) -> StoreResult<()> {
     diesel::insert_into(organisations::table)
         .values((
             organisations::id.eq(&org.id),
@@ -186,7 +185,7 @@ pub fn insert_organisation(conn: &mut DbConnection, org: &OrganisationRow) -> Ap
 }
 
 /// Organisations the viewer may see: all for admins and reviewers, their own for everyone else.
-pub fn list_organisations(conn: &mut DbConnection, viewer: &Viewer) -> AppResult<Vec<OrganisationRow>> {
+pub fn list_organisations(conn: &mut DbConnection, viewer: &Viewer) -> StoreResult<Vec<OrganisationRow>> {
     let mut query = organisations::table.select(OrganisationRow::as_select()).into_boxed();
     if !matches!(viewer.role, Role::Admin | Role::Reviewer) {
         query = query.filter(organisations::id.eq_any(viewer.organisation_ids.clone()));
@@ -194,12 +193,12 @@ pub fn list_organisations(conn: &mut DbConnection, viewer: &Viewer) -> AppResult
     Ok(query.order((organisations::kind.asc(), organisations::name.asc())).load(conn)?)
 }
 
-pub fn find_organisation(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> AppResult<OrganisationRow> {
-    list_organisations_by_id(conn, viewer, id)?.ok_or(AppError::new(Code::NotFound))
+pub fn find_organisation(conn: &mut DbConnection, viewer: &Viewer, id: &str) -> StoreResult<OrganisationRow> {
+    list_organisations_by_id(conn, viewer, id)?.ok_or(StoreError::NotFound)
 }
 
 /// An organisation's name, for what is printed about a claim it was designated to.
-pub fn organisation_name(conn: &mut DbConnection, id: &str) -> AppResult<Option<String>> {
+pub fn organisation_name(conn: &mut DbConnection, id: &str) -> StoreResult<Option<String>> {
     Ok(organisations::table.find(id).select(organisations::name).first(conn).optional()?)
 }
 
@@ -207,7 +206,7 @@ fn list_organisations_by_id(
     conn: &mut DbConnection,
     viewer: &Viewer,
     id: &str,
-) -> AppResult<Option<OrganisationRow>> {
+) -> StoreResult<Option<OrganisationRow>> {
     let mut query = organisations::table
         .filter(organisations::id.eq(id))
         .select(OrganisationRow::as_select())
@@ -218,14 +217,19 @@ fn list_organisations_by_id(
     Ok(query.first(conn).optional()?)
 }
 
-/// Adds `user_id` to the organisation, its role fitting the organisation's kind; `office` makes
-/// them of its office (a repair unit's dispatchers). Joining again sets only that.
-pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str, office: bool) -> AppResult<()> {
-    let kind: OrgKind = organisations::table.find(org_id).select(organisations::kind).first(conn)?;
-    let role: Role = users::table.find(user_id).select(users::role).first(conn)?;
-    if role.organisation_kind() != Some(kind) {
-        return Err(AppError::invalid("user_id").detail("role does not fit this kind of organisation"));
-    }
+/// An organisation's kind, if it exists.
+pub fn organisation_kind(conn: &mut DbConnection, id: &str) -> StoreResult<Option<OrgKind>> {
+    Ok(organisations::table.find(id).select(organisations::kind).first(conn).optional()?)
+}
+
+/// An account's role, if it exists.
+pub fn user_role(conn: &mut DbConnection, id: &str) -> StoreResult<Option<Role>> {
+    Ok(users::table.find(id).select(users::role).first(conn).optional()?)
+}
+
+/// Adds `user_id` to the organisation; `office` makes them of its office (a repair unit's
+/// dispatchers). Joining again sets only that.
+pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str, office: bool) -> StoreResult<()> {
     let updated = diesel::update(memberships::table.find((user_id, org_id)))
         .set(memberships::office.eq(office))
         .execute(conn)?;
@@ -243,7 +247,7 @@ pub fn add_membership(conn: &mut DbConnection, org_id: &str, user_id: &str, offi
 }
 
 /// An organisation's members, by name: (id, display name, role, active).
-pub fn members(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<(String, String, Role, bool)>> {
+pub fn members(conn: &mut DbConnection, org_id: &str) -> StoreResult<Vec<(String, String, Role, bool)>> {
     Ok(memberships::table
         .inner_join(users::table)
         .filter(memberships::organisation_id.eq(org_id))
@@ -252,44 +256,29 @@ pub fn members(conn: &mut DbConnection, org_id: &str) -> AppResult<Vec<(String, 
         .load(conn)?)
 }
 
-/// Takes an account out of an organisation: from its next request on, it no longer acts for it or
-/// sees its claims. Not a member: `not_found`.
-/// Work orders of the organisation still assigned to the account and not completed refuse it
-/// (`member_has_open_work_orders`, the count in `detail`): the office reassigns them first.
-pub fn remove_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> AppResult<()> {
-    let open: i64 = work_orders::table
+/// How many of the organisation's work orders are assigned to the account and not completed.
+pub fn open_work_orders_of(conn: &mut DbConnection, org_id: &str, user_id: &str) -> StoreResult<i64> {
+    Ok(work_orders::table
         .filter(work_orders::repair_unit_id.eq(org_id))
         .filter(work_orders::technician_id.eq(user_id))
         .filter(work_orders::status.ne("completed"))
         .count()
-        .get_result(conn)?;
-    if open > 0 {
-        return Err(AppError::new(Code::MemberHasOpenWorkOrders).detail(open.to_string()));
-    }
+        .get_result(conn)?)
+}
+
+/// Takes an account out of an organisation. Not a member: not found.
+pub fn remove_membership(conn: &mut DbConnection, org_id: &str, user_id: &str) -> StoreResult<()> {
     let removed = diesel::delete(memberships::table.find((user_id, org_id))).execute(conn)?;
     if removed == 0 {
-        return Err(AppError::new(Code::NotFound));
+        return Err(StoreError::NotFound);
     }
     Ok(())
 }
 
 // ---- estates ----
 
-pub fn insert_estate(conn: &mut DbConnection, estate: &EstateRow) -> AppResult<()> {
-    require_org_kind(conn, &estate.developer_id, OrgKind::Developer, "developer_id")?;
-    if let Some(pm) = &estate.property_manager_id {
-        require_org_kind(conn, pm, OrgKind::PropertyManager, "property_manager_id")?;
-    }
+pub fn insert_estate(conn: &mut DbConnection, estate: &EstateRow) -> StoreResult<()> {
     diesel::insert_into(estates::table).values(estate).execute(conn)?;
-    Ok(())
-}
-
-fn require_org_kind(conn: &mut DbConnection, id: &str, kind: OrgKind, field: &str) -> AppResult<()> {
-    let found: Option<OrgKind> =
-        organisations::table.find(id).select(organisations::kind).first(conn).optional()?;
-    if found != Some(kind) {
-        return Err(AppError::invalid(field));
-    }
     Ok(())
 }
 
@@ -298,7 +287,7 @@ pub fn list_estates(
     scope: &Scope,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<EstateRow>> {
+) -> StoreResult<Vec<EstateRow>> {
     let query = estates::table.select(EstateRow::as_select()).into_boxed();
     Ok(restrict!(query, scope, estates::id, estates)
         .order((estates::name.asc(), estates::id.asc()))
@@ -308,14 +297,14 @@ pub fn list_estates(
 }
 
 /// One estate, or `not_found` when it does not exist *or* the viewer may not see it.
-pub fn find_estate(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppResult<EstateRow> {
+pub fn find_estate(conn: &mut DbConnection, scope: &Scope, id: &str) -> StoreResult<EstateRow> {
     let query = estates::table.filter(estates::id.eq(id)).select(EstateRow::as_select()).into_boxed();
     Ok(restrict!(query, scope, estates::id, estates).first(conn)?)
 }
 
 // ---- buildings ----
 
-pub fn insert_building(conn: &mut DbConnection, building: &BuildingRow) -> AppResult<()> {
+pub fn insert_building(conn: &mut DbConnection, building: &BuildingRow) -> StoreResult<()> {
     let exists = buildings::table
         .filter(buildings::estate_id.eq(&building.estate_id))
         .filter(buildings::name.eq(&building.name))
@@ -323,7 +312,7 @@ pub fn insert_building(conn: &mut DbConnection, building: &BuildingRow) -> AppRe
         .first::<String>(conn)
         .optional()?;
     if exists.is_some() {
-        return Err(AppError::new(Code::AlreadyExists).detail("name"));
+        return Err(StoreError::Duplicate(Some("name")));
     }
     diesel::insert_into(buildings::table).values(building).execute(conn)?;
     Ok(())
@@ -333,7 +322,7 @@ pub fn list_buildings(
     conn: &mut DbConnection,
     scope: &Scope,
     estate_id: &str,
-) -> AppResult<Vec<BuildingRow>> {
+) -> StoreResult<Vec<BuildingRow>> {
     let query = buildings::table
         .inner_join(estates::table)
         .filter(buildings::estate_id.eq(estate_id))
@@ -343,7 +332,7 @@ pub fn list_buildings(
 }
 
 /// One building with its estate's jurisdiction, or `not_found` when out of the viewer's scope.
-pub fn find_building(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppResult<(BuildingRow, String)> {
+pub fn find_building(conn: &mut DbConnection, scope: &Scope, id: &str) -> StoreResult<(BuildingRow, String)> {
     let query = buildings::table
         .inner_join(estates::table)
         .filter(buildings::id.eq(id))
@@ -352,7 +341,7 @@ pub fn find_building(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppRes
     Ok(restrict!(query, scope, buildings::id, buildings).first(conn)?)
 }
 
-pub fn update_building(conn: &mut DbConnection, id: &str, changes: &BuildingChanges) -> AppResult<()> {
+pub fn update_building(conn: &mut DbConnection, id: &str, changes: &BuildingChanges) -> StoreResult<()> {
     if let Some(name) = &changes.name {
         let estate_id: String = buildings::table.find(id).select(buildings::estate_id).first(conn)?;
         let clash = buildings::table
@@ -363,7 +352,7 @@ pub fn update_building(conn: &mut DbConnection, id: &str, changes: &BuildingChan
             .first::<String>(conn)
             .optional()?;
         if clash.is_some() {
-            return Err(AppError::new(Code::AlreadyExists).detail("name"));
+            return Err(StoreError::Duplicate(Some("name")));
         }
     }
     let BuildingChanges { name, class, construction_cost_fen, design_life_years, handover_date } = changes;
@@ -381,7 +370,7 @@ pub fn update_building(conn: &mut DbConnection, id: &str, changes: &BuildingChan
 
 // ---- units and owners ----
 
-pub fn insert_unit(conn: &mut DbConnection, unit: &UnitRow) -> AppResult<()> {
+pub fn insert_unit(conn: &mut DbConnection, unit: &UnitRow) -> StoreResult<()> {
     let exists = units::table
         .filter(units::building_id.eq(&unit.building_id))
         .filter(units::number.eq(&unit.number))
@@ -389,13 +378,13 @@ pub fn insert_unit(conn: &mut DbConnection, unit: &UnitRow) -> AppResult<()> {
         .first::<String>(conn)
         .optional()?;
     if exists.is_some() {
-        return Err(AppError::new(Code::AlreadyExists).detail("number"));
+        return Err(StoreError::Duplicate(Some("number")));
     }
     diesel::insert_into(units::table).values(unit).execute(conn)?;
     Ok(())
 }
 
-pub fn list_units(conn: &mut DbConnection, scope: &Scope, building_id: &str) -> AppResult<Vec<UnitRow>> {
+pub fn list_units(conn: &mut DbConnection, scope: &Scope, building_id: &str) -> StoreResult<Vec<UnitRow>> {
     let query = units::table
         .inner_join(buildings::table.inner_join(estates::table))
         .filter(units::building_id.eq(building_id))
@@ -407,7 +396,7 @@ pub fn list_units(conn: &mut DbConnection, scope: &Scope, building_id: &str) -> 
 }
 
 /// The viewer's own units (owners), across buildings.
-pub fn my_units(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<UnitRow>> {
+pub fn my_units(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<UnitRow>> {
     Ok(units::table
         .inner_join(unit_owners::table)
         .filter(unit_owners::user_id.eq(user_id))
@@ -417,7 +406,7 @@ pub fn my_units(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<UnitRow
 }
 
 /// The ids of the units an account owns, in id order.
-pub fn owned_unit_ids(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<String>> {
+pub fn owned_unit_ids(conn: &mut DbConnection, user_id: &str) -> StoreResult<Vec<String>> {
     Ok(unit_owners::table
         .filter(unit_owners::user_id.eq(user_id))
         .order(unit_owners::unit_id.asc())
@@ -425,7 +414,7 @@ pub fn owned_unit_ids(conn: &mut DbConnection, user_id: &str) -> AppResult<Vec<S
         .load(conn)?)
 }
 
-pub fn find_unit(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppResult<UnitRow> {
+pub fn find_unit(conn: &mut DbConnection, scope: &Scope, id: &str) -> StoreResult<UnitRow> {
     let query = units::table
         .inner_join(buildings::table.inner_join(estates::table))
         .filter(units::id.eq(id))
@@ -434,12 +423,8 @@ pub fn find_unit(conn: &mut DbConnection, scope: &Scope, id: &str) -> AppResult<
     Ok(restrict!(query, scope, units::id, units).first(conn)?)
 }
 
-/// Records `user_id` as an owner of the unit; the account must have the owner role.
-pub fn add_unit_owner(conn: &mut DbConnection, unit_id: &str, user_id: &str) -> AppResult<()> {
-    let role: Option<Role> = users::table.find(user_id).select(users::role).first(conn).optional()?;
-    if role != Some(Role::Owner) {
-        return Err(AppError::invalid("user_id"));
-    }
+/// Records `user_id` as an owner of the unit.
+pub fn add_unit_owner(conn: &mut DbConnection, unit_id: &str, user_id: &str) -> StoreResult<()> {
     let exists = unit_owners::table
         .find((unit_id, user_id))
         .select(unit_owners::unit_id)
@@ -469,7 +454,7 @@ pub fn organisation_id_by_name(
     conn: &mut DbConnection,
     kind: OrgKind,
     name: &str,
-) -> AppResult<Option<String>> {
+) -> StoreResult<Option<String>> {
     Ok(organisations::table
         .filter(organisations::kind.eq(kind.as_str()))
         .filter(organisations::name.eq(name))
@@ -483,7 +468,7 @@ pub fn estate_id_by_name(
     conn: &mut DbConnection,
     jurisdiction: &str,
     name: &str,
-) -> AppResult<Option<String>> {
+) -> StoreResult<Option<String>> {
     Ok(estates::table
         .filter(estates::jurisdiction.eq(jurisdiction))
         .filter(estates::name.eq(name))
@@ -497,7 +482,7 @@ pub fn building_id_by_name(
     conn: &mut DbConnection,
     estate_id: &str,
     name: &str,
-) -> AppResult<Option<String>> {
+) -> StoreResult<Option<String>> {
     Ok(buildings::table
         .filter(buildings::estate_id.eq(estate_id))
         .filter(buildings::name.eq(name))
@@ -511,7 +496,7 @@ pub fn unit_id_by_number(
     conn: &mut DbConnection,
     building_id: &str,
     number: &str,
-) -> AppResult<Option<String>> {
+) -> StoreResult<Option<String>> {
     Ok(units::table
         .filter(units::building_id.eq(building_id))
         .filter(units::number.eq(number))
@@ -520,11 +505,8 @@ pub fn unit_id_by_number(
         .optional()?)
 }
 
-/// Corrects an estate's name, address or property manager (who must be a property manager).
-pub fn update_estate(conn: &mut DbConnection, id: &str, changes: &EstateChanges) -> AppResult<()> {
-    if let Some(Some(pm)) = &changes.property_manager_id {
-        require_org_kind(conn, pm, OrgKind::PropertyManager, "property_manager_id")?;
-    }
+/// Corrects an estate's name, address or property manager.
+pub fn update_estate(conn: &mut DbConnection, id: &str, changes: &EstateChanges) -> StoreResult<()> {
     if changes.name.is_some() || changes.address.is_some() || changes.property_manager_id.is_some() {
         diesel::update(estates::table.find(id)).set(changes).execute(conn)?;
     }
@@ -532,7 +514,7 @@ pub fn update_estate(conn: &mut DbConnection, id: &str, changes: &EstateChanges)
 }
 
 /// Corrects a unit's number or floor; a number already used in the building is `already_exists`.
-pub fn update_unit(conn: &mut DbConnection, id: &str, changes: &UnitChanges) -> AppResult<()> {
+pub fn update_unit(conn: &mut DbConnection, id: &str, changes: &UnitChanges) -> StoreResult<()> {
     if let Some(number) = &changes.number {
         let building_id: String = units::table.find(id).select(units::building_id).first(conn)?;
         let clash = units::table
@@ -543,7 +525,7 @@ pub fn update_unit(conn: &mut DbConnection, id: &str, changes: &UnitChanges) -> 
             .first::<String>(conn)
             .optional()?;
         if clash.is_some() {
-            return Err(AppError::new(Code::AlreadyExists).detail("number"));
+            return Err(StoreError::Duplicate(Some("number")));
         }
     }
     if changes.number.is_some() || changes.floor.is_some() {
@@ -565,7 +547,7 @@ pub struct CommitteeRow {
 }
 
 /// Records the estate's committee with its members, replacing an earlier one's members.
-pub fn set_committee(conn: &mut DbConnection, row: &CommitteeRow, members: &[String]) -> AppResult<()> {
+pub fn set_committee(conn: &mut DbConnection, row: &CommitteeRow, members: &[String]) -> StoreResult<()> {
     use super::schema::{committee_members, owners_committees};
     diesel::delete(committee_members::table.filter(committee_members::estate_id.eq(&row.estate_id)))
         .execute(conn)?;
@@ -583,7 +565,7 @@ pub fn set_committee(conn: &mut DbConnection, row: &CommitteeRow, members: &[Str
 pub fn committee_of(
     conn: &mut DbConnection,
     estate_id: &str,
-) -> AppResult<Option<(CommitteeRow, Vec<String>)>> {
+) -> StoreResult<Option<(CommitteeRow, Vec<String>)>> {
     use super::schema::{committee_members, owners_committees};
     let Some(row) =
         owners_committees::table.find(estate_id).select(CommitteeRow::as_select()).first(conn).optional()?
@@ -603,7 +585,7 @@ pub fn owners_of_estate(
     conn: &mut DbConnection,
     estate_id: &str,
     users: &[String],
-) -> AppResult<Vec<String>> {
+) -> StoreResult<Vec<String>> {
     Ok(unit_owners::table
         .inner_join(units::table.inner_join(buildings::table))
         .filter(buildings::estate_id.eq(estate_id))
@@ -618,7 +600,7 @@ pub fn owners_of_estate(
 pub fn buildings_in(
     conn: &mut DbConnection,
     jurisdictions: &[String],
-) -> AppResult<Vec<(String, String, String)>> {
+) -> StoreResult<Vec<(String, String, String)>> {
     Ok(buildings::table
         .inner_join(estates::table)
         .filter(estates::jurisdiction.eq_any(jurisdictions))
@@ -632,7 +614,7 @@ pub fn buildings_in(
 pub fn visible_buildings(
     conn: &mut DbConnection,
     scope: &Scope,
-) -> AppResult<Vec<(BuildingRow, String, String)>> {
+) -> StoreResult<Vec<(BuildingRow, String, String)>> {
     let query = buildings::table
         .inner_join(estates::table)
         .select((BuildingRow::as_select(), estates::id, estates::name))
@@ -648,7 +630,7 @@ pub fn place_names(
     conn: &mut DbConnection,
     building_id: &str,
     unit_id: Option<&str>,
-) -> AppResult<(String, String, Option<String>)> {
+) -> StoreResult<(String, String, Option<String>)> {
     let (estate, building): (String, String) = buildings::table
         .inner_join(estates::table)
         .filter(buildings::id.eq(building_id))
@@ -663,7 +645,7 @@ pub fn place_names(
 
 /// The organisations a bureau may designate to repair (Art. 21): repair units and property
 /// managers, by kind and name, as (id, name).
-pub fn designatable_units(conn: &mut DbConnection) -> AppResult<Vec<(String, String)>> {
+pub fn designatable_units(conn: &mut DbConnection) -> StoreResult<Vec<(String, String)>> {
     Ok(organisations::table
         .filter(organisations::kind.eq_any([OrgKind::RepairUnit.as_str(), OrgKind::PropertyManager.as_str()]))
         .select((organisations::id, organisations::name))

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::accounts::now;
 use super::schema::{sync_devices, sync_mutations};
 use super::DbConnection;
-use crate::error::AppResult;
+use crate::db::StoreResult;
 
 /// A mutation's recorded outcome.
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
@@ -27,7 +27,7 @@ pub struct RecordedMutation {
 }
 
 /// Of these mutation ids, those recorded already, from any device.
-pub fn recorded_ids(conn: &mut DbConnection, ids: &[&str]) -> AppResult<std::collections::HashSet<String>> {
+pub fn recorded_ids(conn: &mut DbConnection, ids: &[&str]) -> StoreResult<std::collections::HashSet<String>> {
     Ok(sync_mutations::table
         .filter(sync_mutations::mutation_id.eq_any(ids))
         .select(sync_mutations::mutation_id)
@@ -43,7 +43,7 @@ pub fn replay_id(device_id: &str, seq: i64) -> String {
 }
 
 /// The highest number acknowledged for the device (0 before its first push).
-pub fn acknowledged_through(conn: &mut DbConnection, device_id: &str) -> AppResult<u64> {
+pub fn acknowledged_through(conn: &mut DbConnection, device_id: &str) -> StoreResult<u64> {
     let found: Option<i64> = sync_devices::table
         .find(device_id)
         .select(sync_devices::acknowledged_through)
@@ -53,7 +53,7 @@ pub fn acknowledged_through(conn: &mut DbConnection, device_id: &str) -> AppResu
 }
 
 /// Records that everything up to `seq` is durable for the device.
-pub fn set_acknowledged(conn: &mut DbConnection, device_id: &str, seq: u64) -> AppResult<()> {
+pub fn set_acknowledged(conn: &mut DbConnection, device_id: &str, seq: u64) -> StoreResult<()> {
     let seq = i64::try_from(seq).unwrap_or(i64::MAX);
     let updated = diesel::update(sync_devices::table.find(device_id))
         .set(sync_devices::acknowledged_through.eq(seq))
@@ -72,7 +72,7 @@ pub fn recorded_between(
     device_id: &str,
     from: u64,
     through: u64,
-) -> AppResult<HashMap<u64, RecordedMutation>> {
+) -> StoreResult<HashMap<u64, RecordedMutation>> {
     let seq = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     Ok(sync_mutations::table
         .filter(sync_mutations::device_id.eq(device_id))
@@ -85,7 +85,7 @@ pub fn recorded_between(
 }
 
 /// Records mutations' outcomes.
-pub fn record(conn: &mut DbConnection, rows: &[RecordedMutation]) -> AppResult<()> {
+pub fn record(conn: &mut DbConnection, rows: &[RecordedMutation]) -> StoreResult<()> {
     super::insert_rows!(conn, sync_mutations::table, rows);
     Ok(())
 }
@@ -96,7 +96,7 @@ pub fn received_now() -> chrono::NaiveDateTime {
 }
 
 /// Claims with changes after `after`, each with its latest change number, in change order.
-pub fn changed_claims(conn: &mut DbConnection, after: i64, limit: i64) -> AppResult<Vec<(String, i64)>> {
+pub fn changed_claims(conn: &mut DbConnection, after: i64, limit: i64) -> StoreResult<Vec<(String, i64)>> {
     use super::schema::audit_log;
     use diesel::dsl::max;
     let rows: Vec<(String, Option<i64>)> = audit_log::table
@@ -129,7 +129,7 @@ pub fn rejections(
     users: Option<Vec<String>>,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<Rejection>> {
+) -> StoreResult<Vec<Rejection>> {
     use super::schema::devices;
     let mut query = sync_mutations::table
         .inner_join(devices::table.on(devices::id.eq(sync_mutations::device_id)))

@@ -5,9 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::{claims, visits, work_orders};
 use super::DbConnection;
+use crate::db::{StoreError, StoreResult};
 use crate::domain::work_order::WorkOrderStatus;
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
 #[diesel(table_name = work_orders, treat_none_as_null = true)]
@@ -72,13 +71,13 @@ macro_rules! restrict_work_orders {
     };
 }
 
-pub fn insert(conn: &mut DbConnection, row: &WorkOrderRow) -> AppResult<()> {
+pub fn insert(conn: &mut DbConnection, row: &WorkOrderRow) -> StoreResult<()> {
     diesel::insert_into(work_orders::table).values(row).execute(conn)?;
     Ok(())
 }
 
 /// One work order in scope, or `not_found`.
-pub fn find(conn: &mut DbConnection, scope: &WorkOrderScope, id: &str) -> AppResult<WorkOrderRow> {
+pub fn find(conn: &mut DbConnection, scope: &WorkOrderScope, id: &str) -> StoreResult<WorkOrderRow> {
     let query = work_orders::table
         .inner_join(claims::table)
         .filter(work_orders::id.eq(id))
@@ -95,7 +94,7 @@ pub fn list(
     assigned_to: Option<&str>,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<WorkOrderRow>> {
+) -> StoreResult<Vec<WorkOrderRow>> {
     let mut query =
         work_orders::table.inner_join(claims::table).select(WorkOrderRow::as_select()).into_boxed();
     query = restrict_work_orders!(query, scope);
@@ -113,7 +112,7 @@ pub fn list(
 }
 
 /// Saves a changed work order if nobody changed it since `row.version` was read.
-pub fn save(conn: &mut DbConnection, row: &mut WorkOrderRow) -> AppResult<()> {
+pub fn save(conn: &mut DbConnection, row: &mut WorkOrderRow) -> StoreResult<()> {
     let old = row.version;
     row.version += 1;
     let updated = diesel::update(
@@ -122,12 +121,12 @@ pub fn save(conn: &mut DbConnection, row: &mut WorkOrderRow) -> AppResult<()> {
     .set(&*row)
     .execute(conn)?;
     if updated != 1 {
-        return Err(AppError::new(Code::StaleVersion).detail(old.to_string()));
+        return Err(StoreError::Stale(i64::from(old)));
     }
     Ok(())
 }
 
-pub fn visits_of(conn: &mut DbConnection, work_order_id: &str) -> AppResult<Vec<VisitRow>> {
+pub fn visits_of(conn: &mut DbConnection, work_order_id: &str) -> StoreResult<Vec<VisitRow>> {
     Ok(visits::table
         .filter(visits::work_order_id.eq(work_order_id))
         .order(visits::check_in_at.asc())
@@ -135,18 +134,18 @@ pub fn visits_of(conn: &mut DbConnection, work_order_id: &str) -> AppResult<Vec<
         .load(conn)?)
 }
 
-pub fn insert_visit(conn: &mut DbConnection, visit: &VisitRow) -> AppResult<()> {
+pub fn insert_visit(conn: &mut DbConnection, visit: &VisitRow) -> StoreResult<()> {
     diesel::insert_into(visits::table).values(visit).execute(conn)?;
     Ok(())
 }
 
-pub fn update_visit(conn: &mut DbConnection, visit: &VisitRow) -> AppResult<()> {
+pub fn update_visit(conn: &mut DbConnection, visit: &VisitRow) -> StoreResult<()> {
     diesel::update(visits::table.find(&visit.id)).set(visit).execute(conn)?;
     Ok(())
 }
 
 /// Every visit on a claim's work orders, oldest first.
-pub fn visits_of_claim(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<VisitRow>> {
+pub fn visits_of_claim(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Vec<VisitRow>> {
     Ok(visits::table
         .inner_join(work_orders::table)
         .filter(work_orders::claim_id.eq(claim_id))
@@ -156,7 +155,7 @@ pub fn visits_of_claim(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec
 }
 
 /// The work orders of these claims.
-pub fn for_claims(conn: &mut DbConnection, claim_ids: &[String]) -> AppResult<Vec<WorkOrderRow>> {
+pub fn for_claims(conn: &mut DbConnection, claim_ids: &[String]) -> StoreResult<Vec<WorkOrderRow>> {
     Ok(work_orders::table
         .filter(work_orders::claim_id.eq_any(claim_ids))
         .order(work_orders::created_at.asc())

@@ -73,6 +73,19 @@ pub enum SigningRefusal {
     /// The latest revision is in conflict with a sibling.
     #[error("the cost sheet's revisions are in conflict")]
     Conflict,
+    /// The drawing's bytes are already on the claim, on `revision`: a copy, not a signature.
+    #[error("the drawing is already on revision {revision}")]
+    DrawingReused { revision: i32 },
+}
+
+/// A signature is drawn anew for the sheet it signs: bytes already on the claim (`drawings`, each
+/// revision with its drawing's SHA-256) are a copy, of the owner's own drawing say, never a new
+/// act.
+pub fn fresh_drawing(drawings: &[(i32, String)], sha256: &str) -> Result<(), SigningRefusal> {
+    match drawings.iter().find(|(_, h)| h == sha256) {
+        Some((revision, _)) => Err(SigningRefusal::DrawingReused { revision: *revision }),
+        None => Ok(()),
+    }
 }
 
 /// Decides an attempt to sign (Art. 22).
@@ -178,6 +191,13 @@ mod tests {
         for state in [ClaimState::PlanApproved, ClaimState::CostSheetSubmitted, ClaimState::Paid] {
             assert_eq!(decide(&Attempt { state, ..attempt(APPLICANT) }), Err(SigningRefusal::OutOfOrder));
         }
+    }
+
+    #[test]
+    fn a_drawing_already_on_the_claim_is_a_copy() {
+        let drawings = [(1, "aa".to_string()), (2, "bb".to_string())];
+        assert_eq!(fresh_drawing(&drawings, "bb"), Err(SigningRefusal::DrawingReused { revision: 2 }));
+        assert_eq!(fresh_drawing(&drawings, "cc"), Ok(()));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! out of a use case with its code, its article and what would make it pass.
 
 use super::AppError;
+use crate::db::StoreError;
 use crate::domain::coverage::NotCovered;
 use crate::domain::evidence::AttachRefusal;
 use crate::domain::ledger::OutflowRefused;
@@ -37,6 +38,9 @@ impl From<SigningRefusal> for AppError {
             SigningRefusal::Stale { latest } => AppError::new(Code::StaleVersion).detail(latest.to_string()),
             SigningRefusal::OutOfOrder => AppError::new(Code::StepOutOfOrder).detail("Art. 22"),
             SigningRefusal::Conflict => AppError::new(Code::CostSheetConflict),
+            SigningRefusal::DrawingReused { revision } => {
+                AppError::new(Code::SignatureReused).detail(revision.to_string())
+            }
         }
     }
 }
@@ -103,6 +107,28 @@ impl From<FileRefusal> for AppError {
             }
             FileRefusal::TooLarge { .. } => AppError::new(Code::ImageTooLarge),
             FileRefusal::Corrupt(why) => AppError::new(Code::CorruptFile).detail(why),
+        }
+    }
+}
+
+/// What storage could not do, as the caller hears it: a storage fact, with the rule it implies
+/// left to the use case (which maps a duplicate username, say, to `username_taken` itself).
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> AppError {
+        match err {
+            StoreError::NotFound => AppError::new(Code::NotFound),
+            StoreError::NoSuchUpload => AppError::new(Code::UploadNotFound),
+            StoreError::NoSuchFile(None) => AppError::new(Code::FileNotFound),
+            StoreError::NoSuchFile(Some(id)) => AppError::new(Code::FileNotFound).detail(id),
+            StoreError::Duplicate(None) => AppError::new(Code::AlreadyExists),
+            StoreError::Duplicate(Some(key)) => AppError::new(Code::AlreadyExists).detail(key),
+            StoreError::MissingParent => AppError::new(Code::StepOutOfOrder).detail("parent"),
+            StoreError::OutOfBounds(what) => AppError::invalid("lines").detail(what),
+            StoreError::Stale(version) => AppError::new(Code::StaleVersion).detail(version.to_string()),
+            StoreError::Busy => AppError::new(Code::UploadBusy).retry_after(1),
+            StoreError::Database(err) => err.into(),
+            StoreError::Pool(err) => err.into(),
+            StoreError::Corrupt(cause) => AppError::internal(cause),
         }
     }
 }

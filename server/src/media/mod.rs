@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
+use inspect::ImageLimits;
 use sha2::{Digest, Sha256};
+use store::{BlobStore, Variant};
 use tokio::sync::Semaphore;
 
 use crate::config::Config;
@@ -22,8 +24,6 @@ use crate::db::files::{self as db, BlobRow, FileRow};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
-use inspect::ImageLimits;
-use store::{BlobStore, Variant};
 pub use worker::DerivativePool;
 
 /// Who sent the bytes, and as what.
@@ -233,7 +233,7 @@ impl Media {
     pub async fn forget_upload(&self, db: &Db, id: &str) -> AppResult<()> {
         self.store.remove_parts_of(id).await.map_err(AppError::internal)?;
         let id = id.to_string();
-        db.write(move |conn| db::delete_upload(conn, &id)).await
+        db.write(move |conn| db::delete_upload(conn, &id)).await.map_err(AppError::from)
     }
 
     /// The MAC over a link to a file rendition that expires at `expires` (Unix seconds).

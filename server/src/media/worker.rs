@@ -121,5 +121,5 @@ async fn make(
         }
     };
     let key = hash.to_string();
-    db.write(move |conn| files::set_derivatives(conn, &key, state)).await
+    db.write(move |conn| files::set_derivatives(conn, &key, state)).await.map_err(AppError::from)
 }

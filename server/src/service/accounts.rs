@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::auth::throttle::slowdown;
 use crate::auth::{password, tokens};
 use crate::db::accounts::{self, now, NewUser, Rotation, UserRow};
-use crate::db::{coordination, registry, Db, DbConnection};
+use crate::db::{coordination, registry, Db, DbConnection, StoreError};
 use crate::domain::ids::UserId;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
@@ -132,7 +132,7 @@ async fn open_session(
         .db
         .write(move |conn| {
             let counted = coordination::attempt(conn, &key, Utc::now().timestamp(), window, max)?;
-            Ok((accounts::find_user_by_username(conn, &lookup)?, counted))
+            Ok::<_, AppError>((accounts::find_user_by_username(conn, &lookup)?, counted))
         })
         .await?;
     let pair_attempts = pair_attempts.map_err(|secs| too_many(u64::try_from(secs).unwrap_or(1)))?;
@@ -236,7 +236,7 @@ pub async fn refresh(state: &AppState, body: RefreshRequest) -> AppResult<TokenR
 /// Signs out: the session's access and refresh tokens stop working at once.
 pub async fn logout(ctx: &Context, caller: &Caller) -> AppResult<()> {
     let session = caller.session_id.clone();
-    ctx.db.write(move |conn| accounts::revoke_session(conn, &session, "logout")).await
+    ctx.db.write(move |conn| accounts::revoke_session(conn, &session, "logout")).await.map_err(AppError::from)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -346,7 +346,7 @@ pub fn check_new_account(req: &CreateUserRequest) -> AppResult<()> {
 pub fn create_account_in(conn: &mut DbConnection, req: &CreateUserRequest, hash: &str) -> AppResult<UserRow> {
     let organisation_id = req.organisation_id.as_deref().map(parse_id).transpose()?;
     let user_id = accounts::new_id();
-    accounts::insert_user(
+    let inserted = accounts::insert_user(
         conn,
         &NewUser {
             id: &user_id,
@@ -359,8 +359,13 @@ pub fn create_account_in(conn: &mut DbConnection, req: &CreateUserRequest, hash:
             failed_logins: 0,
             created_at: now(),
         },
-    )?;
+    );
+    if let Err(StoreError::Duplicate(_)) = inserted {
+        return Err(AppError::new(Code::UsernameTaken));
+    }
+    inserted?;
     if let Some(org) = &organisation_id {
+        crate::service::registry::require_member_fits(conn, org, &user_id)?;
         registry::add_membership(conn, org, &user_id, false)?;
     }
     accounts::find_user(conn, &user_id)?.ok_or(AppError::new(Code::NotFound))
@@ -400,7 +405,7 @@ pub async fn caller_of_session(
                     true => Some(crate::db::notify::unread_count(conn, &user.user_id)?),
                     false => None,
                 };
-                Ok(Some((user, orgs, session_id, count)))
+                Ok::<_, AppError>(Some((user, orgs, session_id, count)))
             }
             _ => Ok(None),
         })

@@ -12,6 +12,7 @@ use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{ClaimState, StepName};
 use crate::domain::next_step::Party;
 use crate::domain::registry::Role;
+use crate::error::AppError;
 use crate::error::AppResult;
 use crate::media::store::Variant;
 use crate::service::claims::{page_of, ClaimPage, ClaimQuery, ClaimResponse, CostSheetView, SignatureKind};
@@ -98,7 +99,7 @@ pub async fn queue(ctx: &Context, caller: &Caller, query: &ClaimQuery) -> AppRes
                     .sum()
             };
             let buildings = reg::buildings_in(conn, &jurisdictions)?;
-            Ok((crate::service::claims::with_progress(conn, rows)?, total, counts, buildings))
+            Ok::<_, AppError>((crate::service::claims::with_progress(conn, rows)?, total, counts, buildings))
         })
         .await?;
     if fresh {
@@ -197,7 +198,7 @@ pub async fn dossier(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<
                 _ => (Vec::new(), Vec::new()),
             };
             let page = page_of(conn, &who, row)?;
-            Ok((page, stored, names, (parties, steps), (units, orders, colleagues), drawings))
+            Ok::<_, AppError>((page, stored, names, (parties, steps), (units, orders, colleagues), drawings))
         })
         .await?;
     let sees_drawing = |s: &CostSheetView| {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::accounts::{self, now, DeviceRow};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, StoreError};
 use crate::domain::ids::DeviceId;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
@@ -80,7 +80,13 @@ pub async fn enroll(ctx: &Context, caller: &Caller, req: EnrollDevice) -> AppRes
         retired_at: None,
     };
     let saved = row.clone();
-    ctx.db.write(move |conn| accounts::insert_device(conn, &saved)).await?;
+    ctx.db
+        .write(move |conn| match accounts::insert_device(conn, &saved) {
+            // A device id is never moved between accounts, silently or not.
+            Err(StoreError::Duplicate(_)) => Err(AppError::new(Code::DeviceAlreadyEnrolled)),
+            done => Ok(done?),
+        })
+        .await?;
     Ok(DeviceResponse::from(row))
 }
 
@@ -101,7 +107,7 @@ pub async fn retire(ctx: &Context, caller: &Caller, id: &DeviceId) -> AppResult<
             if device.user_id != user.id && user.role != Role::Admin {
                 return Err(AppError::new(Code::NotFound));
             }
-            accounts::retire_device(conn, &id)
+            accounts::retire_device(conn, &id).map_err(AppError::from)
         })
         .await
 }

@@ -251,7 +251,7 @@ pub async fn start_upload(ctx: &Context, caller: &Caller, new: NewUpload) -> App
                 check_quota(conn, claim, length, quota)?;
             }
             db::insert_upload(conn, &row)?;
-            Ok(row)
+            Ok::<_, AppError>(row)
         })
         .await?;
     Upload::from_row(row)

@@ -1,6 +1,7 @@
 //! What the server reports about itself: the readings `/metrics` takes from the database.
 
 use crate::db::{files, notify};
+use crate::error::AppError;
 use crate::error::AppResult;
 use crate::metrics::Readings;
 use crate::service::Context;
@@ -9,7 +10,9 @@ use crate::service::Context;
 pub async fn readings(ctx: &Context) -> AppResult<Readings> {
     let (pending_derivatives, outbox_backlog) = ctx
         .db
-        .read(|conn| Ok((files::count_pending_derivatives(conn)?, notify::outbox_backlog(conn)?)))
+        .read(|conn| {
+            Ok::<_, AppError>((files::count_pending_derivatives(conn)?, notify::outbox_backlog(conn)?))
+        })
         .await?;
     Ok(Readings { pending_derivatives, outbox_backlog, pools: ctx.db.pool_states() })
 }

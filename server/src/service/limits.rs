@@ -63,7 +63,7 @@ pub async fn admit(ctx: &Context, what: Limited, address: IpAddr, account: Optio
                 let hits = coordination::hit(conn, key, start)?;
                 over |= u32::try_from(hits).unwrap_or(u32::MAX) > *limit;
             }
-            Ok(over)
+            Ok::<_, AppError>(over)
         })
         .await?;
     if over {

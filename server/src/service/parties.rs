@@ -167,7 +167,7 @@ pub async fn applicant_home(ctx: &Context, caller: &Caller) -> AppResult<Applica
                 }
             }
             let (claims, places) = claims_and_places(conn, &who, &db::ClaimFilter::default())?;
-            Ok((units, common_parts, claims, places))
+            Ok::<_, AppError>((units, common_parts, claims, places))
         })
         .await?;
     let claims = responses(claims, caller, HOME_CLAIMS, 0)?.items;
@@ -193,7 +193,7 @@ pub async fn developer_home(ctx: &Context, caller: &Caller) -> AppResult<Develop
                     deposits.push((place(&building, estate_id, estate), notice_view(conn, notice)?));
                 }
             }
-            Ok((claims, places, usage_notices, deposits))
+            Ok::<_, AppError>((claims, places, usage_notices, deposits))
         })
         .await?;
     let claims = responses(claims, caller, HOME_CLAIMS, 0)?.items;
@@ -221,7 +221,7 @@ pub async fn repair_home(ctx: &Context, caller: &Caller) -> AppResult<RepairHome
             }
             orders.sort_by_key(|o| (!o.urgent, o.window_start, o.created_at));
             payments.sort_by_key(|p| std::cmp::Reverse(p.2));
-            Ok((claims, places, (orders, payments)))
+            Ok::<_, AppError>((claims, places, (orders, payments)))
         })
         .await?;
     let claims = responses(claims, caller, HOME_CLAIMS, 0)?.items;

@@ -114,7 +114,7 @@ pub fn rejection_authors(conn: &mut DbConnection, caller: &Caller) -> AppResult<
 /// exists.
 pub fn visible_claim(conn: &mut DbConnection, caller: &Caller, id: &str) -> AppResult<ClaimRow> {
     let scope = claim_scope(conn, caller)?;
-    crate::db::claims::find_claim(conn, &scope, id)
+    crate::db::claims::find_claim(conn, &scope, id).map_err(AppError::from)
 }
 
 /// The registry as the system sees it, for lookups a use case makes on the caller's behalf once

@@ -241,7 +241,7 @@ pub(crate) fn of_claim(
     let scope = policy::work_order_scope(conn, caller)?;
     let mut orders = Vec::new();
     for row in db::for_claims(conn, &[claim_id.to_string()])? {
-        let row = match db::find(conn, &scope, &row.id) {
+        let row = match db::find(conn, &scope, &row.id).map_err(AppError::from) {
             Ok(row) => row,
             Err(e) if e.code == Code::NotFound => continue,
             Err(e) => return Err(e),

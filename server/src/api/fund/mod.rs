@@ -2,15 +2,14 @@
 //! refunds, the yearly publication, the journal, corrections and usage notices. Each handler calls
 //! one use case in `service::fund`; `render` turns statements and certificates into CSV and pages.
 
-use crate::http::documents;
 use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::{AuthUser, DeveloperStaff, Reviewer};
 use crate::domain::ids::{BuildingId, ClaimId, EntryId, HoldId};
 use crate::error::{AppError, AppResult};
-use serde::Deserialize;
-
+use crate::http::documents;
 use crate::service::fund::{
     self, AwardRefundRequest, BuildingFund, CertificateView, DepositNoticeRequest, HoldRequest,
     InterestRunRequest, InterestRunView, JournalEntryView, LiftRequest, NoticeView, ObjectionRequest,

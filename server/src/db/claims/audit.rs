@@ -1,15 +1,16 @@
 //! Claims' audit trails: who took which step, from which device, and what it recorded.
 
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
 use super::next_change;
 use crate::db::accounts::{new_id, now};
 use crate::db::schema::audit_log;
 use crate::db::DbConnection;
+use crate::db::StoreResult;
 use crate::domain::lifecycle::ClaimState;
 use crate::domain::lifecycle::Recorded;
 use crate::domain::registry::Role;
-use crate::error::AppResult;
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
 
 /// Who takes a step, and from which device.
 #[derive(Clone, Debug)]
@@ -62,7 +63,7 @@ impl NewAudit {
 
 /// Appends to claims' audit trails under the current write transaction's change number, in as
 /// few statements as the backend allows.
-pub fn insert_audits(conn: &mut DbConnection, mut entries: Vec<NewAudit>) -> AppResult<()> {
+pub fn insert_audits(conn: &mut DbConnection, mut entries: Vec<NewAudit>) -> StoreResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -83,7 +84,7 @@ pub fn append_audit(
     before: Option<ClaimState>,
     after: ClaimState,
     detail: serde_json::Value,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     insert_audits(conn, vec![NewAudit::new(claim_id, actor, action, before, after, detail)])
 }
 
@@ -103,7 +104,7 @@ pub struct AuditRow {
 }
 
 /// A claim's audit trail, oldest first (ids are time-ordered UUIDv7s).
-pub fn audit_trail(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<AuditRow>> {
+pub fn audit_trail(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Vec<AuditRow>> {
     Ok(audit_log::table
         .filter(audit_log::claim_id.eq(claim_id))
         .order((audit_log::at.asc(), audit_log::id.asc()))

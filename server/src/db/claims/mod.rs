@@ -7,10 +7,9 @@ use serde_json::json;
 use super::accounts::now;
 use super::DbConnection;
 use crate::db::schema::{claim_evidence, claims, unit_owners};
+use crate::db::{StoreError, StoreResult};
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::lifecycle::{Act, Claim, ClaimKind, ClaimState, RejectionReason, WaitingOn};
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
 
 /// The queue key of a claim that waits on the bureau without a legal deadline: it sorts after
 /// every real date, so the queue reads in index order on both backends.
@@ -144,8 +143,8 @@ pub use plans::{approved_plan, approved_plans_for, decide_plan, insert_plan, pla
 pub use revisions::{
     confirm_in_person, cost_sheets_for, cost_sheets_of, dispute_signature, drawing_hashes, insert_cost_sheet,
     insert_revision, insert_revisions, latest_cost_sheet, lines_of, lock_claims, record_verification,
-    require_fresh_drawing, sheet_totals, sign_latest, wire_lines, CostSheetRow, LineRow, NewRevision,
-    OnSiteSignature, SignatureKind, Signing,
+    sheet_totals, sign_latest, wire_lines, CostSheetRow, LineRow, NewRevision, OnSiteSignature,
+    SignatureKind, Signing,
 };
 pub use visits::{claims_in_scope, insert_return_visit, ratings, return_visit_of, Rating};
 
@@ -155,7 +154,7 @@ pub fn insert_claim(
     row: &ClaimRow,
     actor: &Actor,
     evidence: &[(String, String)],
-) -> AppResult<()> {
+) -> StoreResult<()> {
     diesel::insert_into(claims::table).values(row).execute(conn)?;
     for (evidence_id, kind) in evidence {
         attach_evidence(conn, &row.id, evidence_id, kind, &actor.user_id)?;
@@ -178,7 +177,7 @@ pub fn attach_evidence(
     evidence_id: &str,
     kind: &str,
     by: &str,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let exists = claim_evidence::table
         .find((claim_id, evidence_id))
         .select(claim_evidence::claim_id)
@@ -199,18 +198,18 @@ pub fn attach_evidence(
 }
 
 /// One claim, or `not_found` when it does not exist or is out of scope.
-pub fn find_claim(conn: &mut DbConnection, scope: &ClaimScope, id: &str) -> AppResult<ClaimRow> {
+pub fn find_claim(conn: &mut DbConnection, scope: &ClaimScope, id: &str) -> StoreResult<ClaimRow> {
     let query = claims::table.filter(claims::id.eq(id)).select(ClaimRow::as_select()).into_boxed();
     Ok(restrict_claims!(query, scope).first(conn)?)
 }
 
 /// A claim's state as stored, whoever asks: for the audit entries of steps on its parts.
-pub fn state_of(conn: &mut DbConnection, id: &str) -> AppResult<ClaimState> {
+pub fn state_of(conn: &mut DbConnection, id: &str) -> StoreResult<ClaimState> {
     Ok(claims::table.find(id).select(claims::state).first(conn)?)
 }
 
 /// The claims among `ids` that are in scope; the others are simply absent.
-pub fn find_claims(conn: &mut DbConnection, scope: &ClaimScope, ids: &[&str]) -> AppResult<Vec<ClaimRow>> {
+pub fn find_claims(conn: &mut DbConnection, scope: &ClaimScope, ids: &[&str]) -> StoreResult<Vec<ClaimRow>> {
     let query = claims::table.filter(claims::id.eq_any(ids)).select(ClaimRow::as_select()).into_boxed();
     Ok(restrict_claims!(query, scope).load(conn)?)
 }
@@ -275,7 +274,7 @@ pub fn list_claims(
     filter: &ClaimFilter,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<ClaimRow>> {
+) -> StoreResult<Vec<ClaimRow>> {
     let mut query = claims::table.select(ClaimRow::as_select()).into_boxed();
     query = restrict_claims!(query, scope);
     query = filter_claims!(query, filter);
@@ -290,7 +289,7 @@ pub fn queue(
     filter: &ClaimFilter,
     limit: i64,
     offset: i64,
-) -> AppResult<Vec<ClaimRow>> {
+) -> StoreResult<Vec<ClaimRow>> {
     let mut query = filter_claims!(bureau_claims!(jurisdictions), filter).select(ClaimRow::as_select());
     if let Some(due_by) = filter.due_by {
         query = query.filter(claims::bureau_due_on.le(due_by));
@@ -307,7 +306,7 @@ pub fn queue_total(
     conn: &mut DbConnection,
     jurisdictions: &[String],
     filter: &ClaimFilter,
-) -> AppResult<i64> {
+) -> StoreResult<i64> {
     let mut query = filter_claims!(bureau_claims!(jurisdictions), filter);
     if let Some(due_by) = filter.due_by {
         query = query.filter(claims::bureau_due_on.le(due_by));
@@ -316,7 +315,7 @@ pub fn queue_total(
 }
 
 /// How many claims wait on the bureau in these jurisdictions, by state.
-pub fn queue_counts(conn: &mut DbConnection, jurisdictions: &[String]) -> AppResult<Vec<(String, i64)>> {
+pub fn queue_counts(conn: &mut DbConnection, jurisdictions: &[String]) -> StoreResult<Vec<(String, i64)>> {
     Ok(claims::table
         .filter(claims::waiting_on.eq("bureau"))
         .filter(claims::jurisdiction.eq_any(jurisdictions))
@@ -328,7 +327,7 @@ pub fn queue_counts(conn: &mut DbConnection, jurisdictions: &[String]) -> AppRes
 
 /// Saves a claim after a step, bumping its version, only if no one changed it since `row` was
 /// read; otherwise `stale_version` with the version the caller saw.
-pub fn save_step(conn: &mut DbConnection, row: &mut ClaimRow) -> AppResult<()> {
+pub fn save_step(conn: &mut DbConnection, row: &mut ClaimRow) -> StoreResult<()> {
     let old_version = row.version;
     row.version += 1;
     let updated =
@@ -336,7 +335,7 @@ pub fn save_step(conn: &mut DbConnection, row: &mut ClaimRow) -> AppResult<()> {
             .set(&*row)
             .execute(conn)?;
     if updated != 1 {
-        return Err(AppError::new(Code::StaleVersion).detail(old_version.to_string()));
+        return Err(StoreError::Stale(i64::from(old_version)));
     }
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! Payouts, claim evidence links, and the developers whose reply period ran out.
 
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
 use super::CostSheetRow;
 use crate::db::schema::{claim_evidence, claims, cost_sheets, payouts};
 use crate::db::DbConnection;
+use crate::db::StoreResult;
 use crate::domain::lifecycle::ClaimState;
-use crate::error::AppResult;
-use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = payouts)]
@@ -21,17 +22,17 @@ pub struct PayoutRow {
     pub recorded_at: NaiveDateTime,
 }
 
-pub fn insert_payout(conn: &mut DbConnection, payout: &PayoutRow) -> AppResult<()> {
+pub fn insert_payout(conn: &mut DbConnection, payout: &PayoutRow) -> StoreResult<()> {
     diesel::insert_into(payouts::table).values(payout).execute(conn)?;
     Ok(())
 }
 
-pub fn payout_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<PayoutRow>> {
+pub fn payout_of(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Option<PayoutRow>> {
     Ok(payouts::table.find(claim_id).select(PayoutRow::as_select()).first(conn).optional()?)
 }
 
 /// Evidence ids attached to a claim, with their kinds.
-pub fn evidence_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<(String, String)>> {
+pub fn evidence_of(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Vec<(String, String)>> {
     Ok(claim_evidence::table
         .filter(claim_evidence::claim_id.eq(claim_id))
         .order(claim_evidence::attached_at.asc())
@@ -42,7 +43,7 @@ pub fn evidence_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<(St
 /// Claims whose developer let its date pass return to the bureau's queue, due on that date: the
 /// reply date, so a reviewer can record the silence, and the promised repair date, so a reviewer
 /// can record the repair or the default (Art. 17). Returns the ids that moved.
-pub fn surface_overdue_developers(conn: &mut DbConnection, today: NaiveDate) -> AppResult<Vec<String>> {
+pub fn surface_overdue_developers(conn: &mut DbConnection, today: NaiveDate) -> StoreResult<Vec<String>> {
     let silent: Vec<String> = claims::table
         .filter(claims::state.eq(ClaimState::DeveloperAsked.as_str()))
         .filter(claims::waiting_on.eq("developer"))
@@ -70,7 +71,7 @@ pub fn surface_overdue_developers(conn: &mut DbConnection, today: NaiveDate) -> 
 pub fn progress_of(
     conn: &mut DbConnection,
     ids: &[&str],
-) -> AppResult<std::collections::HashMap<String, Progress>> {
+) -> StoreResult<std::collections::HashMap<String, Progress>> {
     use crate::db::schema::{return_visits, work_orders};
     let mut out: std::collections::HashMap<String, Progress> =
         ids.iter().map(|id| ((*id).to_owned(), Progress::default())).collect();

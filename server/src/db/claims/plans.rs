@@ -1,12 +1,12 @@
 //! Repair plans and their budgets, and the bureau's decision on each (Art. 22).
 
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
 use crate::db::accounts::{new_id, now};
 use crate::db::schema::repair_plans;
 use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
-use chrono::NaiveDateTime;
-use diesel::prelude::*;
+use crate::db::{StoreError, StoreResult};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = repair_plans)]
@@ -37,8 +37,8 @@ pub struct PlanLine {
 
 impl PlanRow {
     /// The plan's budget lines, in order.
-    pub fn budget_lines(&self) -> AppResult<Vec<PlanLine>> {
-        serde_json::from_str(&self.lines).map_err(AppError::internal)
+    pub fn budget_lines(&self) -> StoreResult<Vec<PlanLine>> {
+        serde_json::from_str(&self.lines).map_err(StoreError::corrupt)
     }
 
     pub fn is_approved(&self) -> bool {
@@ -47,7 +47,7 @@ impl PlanRow {
 }
 
 /// The approved plans of these claims: each claim's latest revision, where the bureau approved it.
-pub fn approved_plans_for(conn: &mut DbConnection, claim_ids: &[String]) -> AppResult<Vec<PlanRow>> {
+pub fn approved_plans_for(conn: &mut DbConnection, claim_ids: &[String]) -> StoreResult<Vec<PlanRow>> {
     let mut all: Vec<PlanRow> = repair_plans::table
         .filter(repair_plans::claim_id.eq_any(claim_ids))
         .order((repair_plans::claim_id.asc(), repair_plans::revision.desc()))
@@ -59,11 +59,11 @@ pub fn approved_plans_for(conn: &mut DbConnection, claim_ids: &[String]) -> AppR
 }
 
 /// The claim's approved plan: the latest revision, if the bureau approved it.
-pub fn approved_plan(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<PlanRow>> {
+pub fn approved_plan(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Option<PlanRow>> {
     Ok(plans(conn, claim_id)?.pop().filter(PlanRow::is_approved))
 }
 
-pub fn plans(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<PlanRow>> {
+pub fn plans(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Vec<PlanRow>> {
     Ok(repair_plans::table
         .filter(repair_plans::claim_id.eq(claim_id))
         .order(repair_plans::revision.asc())
@@ -78,7 +78,7 @@ pub fn insert_plan(
     description: &str,
     (budget_fen, lines): (i64, &[PlanLine]),
     by: &str,
-) -> AppResult<i32> {
+) -> StoreResult<i32> {
     let last: Option<i32> = repair_plans::table
         .filter(repair_plans::claim_id.eq(claim_id))
         .select(diesel::dsl::max(repair_plans::revision))
@@ -91,7 +91,7 @@ pub fn insert_plan(
             repair_plans::revision.eq(revision),
             repair_plans::description.eq(description),
             repair_plans::budget_fen.eq(budget_fen),
-            repair_plans::lines.eq(serde_json::to_string(lines).map_err(AppError::internal)?),
+            repair_plans::lines.eq(serde_json::to_string(lines).map_err(StoreError::corrupt)?),
             repair_plans::submitted_by.eq(by),
             repair_plans::submitted_at.eq(now()),
         ))
@@ -106,8 +106,8 @@ pub fn decide_plan(
     decision: &str,
     comment: Option<&str>,
     by: &str,
-) -> AppResult<()> {
-    let latest = plans(conn, claim_id)?.pop().ok_or(AppError::new(Code::NotFound))?;
+) -> StoreResult<()> {
+    let latest = plans(conn, claim_id)?.pop().ok_or(StoreError::NotFound)?;
     diesel::update(repair_plans::table.find(&latest.id))
         .set((
             repair_plans::decision.eq(Some(decision)),

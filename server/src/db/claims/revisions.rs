@@ -1,19 +1,20 @@
 //! Cost-sheet revisions with their lines (a JSON document in line order), signatures, and the
 //! bureau's verdicts on each line.
 
-use crate::db::accounts::{new_id, now};
-use crate::db::schema::{claims, cost_sheets, line_decisions};
-use crate::db::DbConnection;
-use crate::domain::signing;
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
+use std::borrow::Cow;
+
 use baoxiu_sync_protocol::cost_sheet;
 use baoxiu_sync_protocol::money::Money;
 use baoxiu_sync_protocol::wire::{CostSheetRevision, WireLine};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
+
+use crate::db::accounts::{new_id, now};
+use crate::db::schema::{claims, cost_sheets, line_decisions};
+use crate::db::DbConnection;
+use crate::db::{StoreError, StoreResult};
+use crate::domain::signing;
 
 #[derive(Queryable, Selectable, Insertable, Debug, Clone)]
 #[diesel(table_name = cost_sheets, treat_none_as_default_value = false)]
@@ -120,7 +121,7 @@ struct StoredLine<'a> {
 }
 
 /// The document that keeps these lines in their revision's row.
-fn lines_document(lines: &[LineRow]) -> AppResult<String> {
+fn lines_document(lines: &[LineRow]) -> StoreResult<String> {
     let stored: Vec<StoredLine<'_>> = lines
         .iter()
         .map(|l| StoredLine {
@@ -133,7 +134,7 @@ fn lines_document(lines: &[LineRow]) -> AppResult<String> {
             budget_fen: l.budget_fen,
         })
         .collect();
-    serde_json::to_string(&stored).map_err(AppError::internal)
+    serde_json::to_string(&stored).map_err(StoreError::corrupt)
 }
 
 /// A reviewer's decision on one line of a revision.
@@ -148,8 +149,8 @@ struct DecisionRow {
 }
 
 /// A revision's lines from its document, with the decisions taken on them.
-fn read_lines(sheet_id: &str, document: &str, decisions: &[DecisionRow]) -> AppResult<Vec<LineRow>> {
-    let stored: Vec<StoredLine<'_>> = serde_json::from_str(document).map_err(AppError::internal)?;
+fn read_lines(sheet_id: &str, document: &str, decisions: &[DecisionRow]) -> StoreResult<Vec<LineRow>> {
+    let stored: Vec<StoredLine<'_>> = serde_json::from_str(document).map_err(StoreError::corrupt)?;
     Ok(stored
         .into_iter()
         .zip(1..)
@@ -182,7 +183,7 @@ struct NewSheet {
     lines: String,
 }
 
-pub fn cost_sheets_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<CostSheetRow>> {
+pub fn cost_sheets_of(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Vec<CostSheetRow>> {
     Ok(cost_sheets::table
         .filter(cost_sheets::claim_id.eq(claim_id))
         .order(cost_sheets::revision.asc())
@@ -190,7 +191,7 @@ pub fn cost_sheets_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<
         .load(conn)?)
 }
 
-pub fn lines_of(conn: &mut DbConnection, cost_sheet_id: &str) -> AppResult<Vec<LineRow>> {
+pub fn lines_of(conn: &mut DbConnection, cost_sheet_id: &str) -> StoreResult<Vec<LineRow>> {
     let Some(document) =
         cost_sheets::table.find(cost_sheet_id).select(cost_sheets::lines).first::<String>(conn).optional()?
     else {
@@ -204,7 +205,7 @@ pub fn lines_of(conn: &mut DbConnection, cost_sheet_id: &str) -> AppResult<Vec<L
 }
 
 /// The latest revision, if any.
-pub fn latest_cost_sheet(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<CostSheetRow>> {
+pub fn latest_cost_sheet(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Option<CostSheetRow>> {
     Ok(cost_sheets::table
         .filter(cost_sheets::claim_id.eq(claim_id))
         .order(cost_sheets::revision.desc())
@@ -222,11 +223,11 @@ pub fn insert_cost_sheet(
     parent_revision: Option<i32>,
     lines: Vec<LineRow>,
     by: &str,
-) -> AppResult<CostSheetRow> {
+) -> StoreResult<CostSheetRow> {
     let latest = latest_cost_sheet(conn, claim_id)?;
     let current = latest.as_ref().map(|c| c.revision);
     if current != parent_revision {
-        return Err(AppError::new(Code::StaleVersion).detail(current.unwrap_or(0).to_string()));
+        return Err(StoreError::Stale(i64::from(current.unwrap_or(0))));
     }
     let parent_hash = latest.and_then(|l| l.revision_hash);
     Ok(insert_revision(conn, NewRevision::new(claim_id, &new_id(), parent_hash, lines, by)?)?.0)
@@ -234,22 +235,22 @@ pub fn insert_cost_sheet(
 
 /// A sheet's total and budget total, summed with checked arithmetic and bounded by the shared
 /// rules (`cost_sheet::total`).
-pub fn sheet_totals(lines: &[LineRow]) -> AppResult<(Money, Money)> {
+pub fn sheet_totals(lines: &[LineRow]) -> StoreResult<(Money, Money)> {
     let sum = |fen: fn(&LineRow) -> i64| {
         cost_sheet::total(lines.iter().map(|l| Money::from_fen(fen(l))))
-            .map_err(|e| AppError::invalid("lines").detail(e.to_string()))
+            .map_err(|e| StoreError::OutOfBounds(e.to_string()))
     };
     Ok((sum(|l| l.amount_fen)?, sum(|l| l.budget_fen)?))
 }
 
 /// The wire form of stored lines, for hashing.
-pub fn wire_lines(lines: &[LineRow]) -> AppResult<Vec<WireLine>> {
+pub fn wire_lines(lines: &[LineRow]) -> StoreResult<Vec<WireLine>> {
     lines
         .iter()
         .map(|l| {
             Ok(WireLine {
                 kind: serde_json::from_value(serde_json::Value::String(l.kind.clone()))
-                    .map_err(AppError::internal)?,
+                    .map_err(StoreError::corrupt)?,
                 description: l.description.clone(),
                 unit: l.unit.clone(),
                 quantity: l.quantity.clone(),
@@ -284,7 +285,7 @@ impl NewRevision {
         parent_hash: Option<String>,
         lines: Vec<LineRow>,
         by: &str,
-    ) -> AppResult<NewRevision> {
+    ) -> StoreResult<NewRevision> {
         Ok(NewRevision::with_wire(claim_id, revision_id, parent_hash, lines, by)?.0)
     }
 
@@ -295,14 +296,14 @@ impl NewRevision {
         parent_hash: Option<String>,
         lines: Vec<LineRow>,
         by: &str,
-    ) -> AppResult<(NewRevision, CostSheetRevision)> {
+    ) -> StoreResult<(NewRevision, CostSheetRevision)> {
         let wire = CostSheetRevision {
             claim_id: claim_id.to_string(),
             revision_id: revision_id.to_string(),
             parent_hash: parent_hash.clone(),
             lines: wire_lines(&lines)?,
         };
-        let hash = wire.hash().map_err(AppError::internal)?;
+        let hash = wire.hash().map_err(StoreError::corrupt)?;
         let document = lines_document(&lines)?;
         let (total, budget_total) = sheet_totals(&lines)?;
         let (total_fen, budget_total_fen) = (total.to_fen(), budget_total.to_fen());
@@ -325,7 +326,7 @@ impl NewRevision {
 /// by side: take it before reading the claims, so that a check of a claim's state still holds at
 /// the commit, and before appending to their cost sheets, so that two appends cannot both number
 /// their revision n + 1. SQLite has a single writer already.
-pub fn lock_claims(conn: &mut DbConnection, ids: &[&str]) -> AppResult<()> {
+pub fn lock_claims(conn: &mut DbConnection, ids: &[&str]) -> StoreResult<()> {
     if let DbConnection::Postgres(pg) = conn {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
@@ -342,16 +343,18 @@ pub fn lock_claims(conn: &mut DbConnection, ids: &[&str]) -> AppResult<()> {
 }
 
 /// Appends a revision; see [`insert_revisions`].
-pub fn insert_revision(conn: &mut DbConnection, revision: NewRevision) -> AppResult<(CostSheetRow, bool)> {
-    insert_revisions(conn, vec![revision])?.pop().unwrap_or(Err(AppError::new(Code::Internal)))
+pub fn insert_revision(conn: &mut DbConnection, revision: NewRevision) -> StoreResult<(CostSheetRow, bool)> {
+    insert_revisions(conn, vec![revision])?
+        .pop()
+        .unwrap_or_else(|| Err(StoreError::corrupt(anyhow::anyhow!("no outcome for the revision"))))
 }
 
 /// Appends revisions in order, each whose parent is the revision hashed `parent_hash`, which must
-/// be one of its claim's, stored before or earlier in the list (else `step_out_of_order`: parent).
+/// be one of its claim's, stored before or earlier in the list (else a missing parent).
 /// When another revision already names the same parent, both are kept and flagged as a conflict
 /// for a person to resolve by adding a revision; nothing is merged. The same content twice (same
 /// id, parent and lines) is the existing revision, and the flag says whether one was added; an id
-/// already used for other content is `already_exists`.
+/// already used for other content is a duplicate.
 ///
 /// Each revision gets its own outcome; a refused one leaves nothing behind. Everything is read in
 /// two queries and written in multi-row statements, so a batch of a hundred from a phone costs a
@@ -360,7 +363,7 @@ pub fn insert_revision(conn: &mut DbConnection, revision: NewRevision) -> AppRes
 pub fn insert_revisions(
     conn: &mut DbConnection,
     revisions: Vec<NewRevision>,
-) -> AppResult<Vec<AppResult<(CostSheetRow, bool)>>> {
+) -> StoreResult<Vec<StoreResult<(CostSheetRow, bool)>>> {
     use std::collections::{HashMap, HashSet};
     let claim_ids: Vec<&str> = revisions.iter().map(|r| r.claim_id.as_str()).collect();
     let ids: Vec<&str> = revisions.iter().map(|r| r.revision_id.as_str()).collect();
@@ -390,12 +393,12 @@ pub fn insert_revisions(
             continue;
         }
         if taken.contains(&new.revision_id) {
-            outcomes.push(Err(AppError::new(Code::AlreadyExists).detail("revision_id")));
+            outcomes.push(Err(StoreError::Duplicate(Some("revision_id"))));
             continue;
         }
         if let Some(parent) = &new.parent_hash {
             if !claim.iter().any(|c| c.revision_hash.as_ref() == Some(parent)) {
-                outcomes.push(Err(AppError::new(Code::StepOutOfOrder).detail("parent")));
+                outcomes.push(Err(StoreError::MissingParent));
                 continue;
             }
         }
@@ -453,11 +456,15 @@ pub fn insert_revisions(
 
 /// The applicant confirms, on their own account, a signature a technician witnessed in person:
 /// the sheet keeps the witness and the drawing and now names the applicant as its signer too.
-pub fn confirm_in_person(conn: &mut DbConnection, sheet: &CostSheetRow, by: &str) -> AppResult<CostSheetRow> {
+pub fn confirm_in_person(
+    conn: &mut DbConnection,
+    sheet: &CostSheetRow,
+    by: &str,
+) -> StoreResult<CostSheetRow> {
     diesel::update(cost_sheets::table.find(&sheet.id))
         .set(cost_sheets::signed_by.eq(Some(by)))
         .execute(conn)?;
-    latest_cost_sheet(conn, &sheet.claim_id)?.ok_or(AppError::new(Code::NotFound))
+    latest_cost_sheet(conn, &sheet.claim_id)?.ok_or(StoreError::NotFound)
 }
 
 /// How a confirmation captured on a phone was made: who signed in person, the signature image,
@@ -493,7 +500,7 @@ pub fn sign_latest(
     latest: CostSheetRow,
     by: &str,
     how: Signing,
-) -> AppResult<CostSheetRow> {
+) -> StoreResult<CostSheetRow> {
     let cleared =
         (cost_sheets::disputed_at.eq(None::<NaiveDateTime>), cost_sheets::dispute_reason.eq(None::<String>));
     match how {
@@ -524,12 +531,12 @@ pub fn sign_latest(
             ))
             .execute(conn)?,
     };
-    latest_cost_sheet(conn, &latest.claim_id)?.ok_or(AppError::new(Code::NotFound))
+    latest_cost_sheet(conn, &latest.claim_id)?.ok_or(StoreError::NotFound)
 }
 
 /// The SHA-256 of each signature drawing on the claim's revisions, by revision: a drawing already
 /// here is never accepted again, and a dossier shows the same bytes under two revisions.
-pub fn drawing_hashes(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<(i32, String)>> {
+pub fn drawing_hashes(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Vec<(i32, String)>> {
     use crate::db::schema::files;
     Ok(cost_sheets::table
         .inner_join(files::table.on(cost_sheets::signature_file_id.eq(files::id.nullable())))
@@ -538,40 +545,26 @@ pub fn drawing_hashes(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<
         .load(conn)?)
 }
 
-/// Refuses a drawing whose bytes are already on the claim: a signature is drawn for the sheet it
-/// signs, and the same bytes again are a copy (of the owner's own drawing, say), never a new act.
-pub fn require_fresh_drawing(conn: &mut DbConnection, claim_id: &str, sha256: &str) -> AppResult<()> {
-    match drawing_hashes(conn, claim_id)?.into_iter().find(|(_, h)| h == sha256) {
-        Some((revision, _)) => Err(AppError::new(Code::SignatureReused).detail(revision.to_string())),
-        None => Ok(()),
-    }
-}
-
 /// The applicant disputes a signature captured in person: it stops counting, and the sheet needs
 /// a signature again.
-pub fn dispute_signature(conn: &mut DbConnection, sheet: &CostSheetRow, reason: &str) -> AppResult<()> {
+pub fn dispute_signature(conn: &mut DbConnection, sheet: &CostSheetRow, reason: &str) -> StoreResult<()> {
     diesel::update(cost_sheets::table.find(&sheet.id))
         .set((cost_sheets::disputed_at.eq(Some(now())), cost_sheets::dispute_reason.eq(Some(reason))))
         .execute(conn)?;
     Ok(())
 }
 
-/// Records the reviewer's decision on each of the sheet's `lines`, as the caller read them, and the
-/// approved total.
+/// Records the reviewer's decision on each line of the sheet, by its number, and the approved
+/// total.
 pub fn record_verification(
     conn: &mut DbConnection,
     sheet: &CostSheetRow,
-    lines: &[LineRow],
     decisions: &[(i32, String, i64, Option<String>)],
     by: &str,
-) -> AppResult<i64> {
-    let count = lines.len();
+) -> StoreResult<i64> {
     let mut approved_total = 0;
     let mut rows = Vec::with_capacity(decisions.len());
     for (line_no, decision, approved_fen, reason) in decisions {
-        if !usize::try_from(*line_no).is_ok_and(|n| (1..=count).contains(&n)) {
-            return Err(AppError::invalid("lines").detail(format!("no line {line_no}")));
-        }
         approved_total += approved_fen;
         rows.push(DecisionRow {
             cost_sheet_id: sheet.id.clone(),
@@ -599,7 +592,7 @@ pub fn record_verification(
 pub fn cost_sheets_for(
     conn: &mut DbConnection,
     claim_ids: &[String],
-) -> AppResult<Vec<(CostSheetRow, Vec<LineRow>)>> {
+) -> StoreResult<Vec<(CostSheetRow, Vec<LineRow>)>> {
     let sheets: Vec<(CostSheetRow, String)> = cost_sheets::table
         .filter(cost_sheets::claim_id.eq_any(claim_ids))
         .order((cost_sheets::claim_id.asc(), cost_sheets::revision.asc()))

@@ -1,12 +1,12 @@
 //! Return visits 回访 and the ratings the bureau reads, and the claims a pull may send.
 
+use diesel::prelude::*;
+
 use super::{ClaimRow, ClaimScope};
 use crate::db::accounts::now;
 use crate::db::schema::{claims, unit_owners};
 use crate::db::DbConnection;
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
-use diesel::prelude::*;
+use crate::db::{StoreError, StoreResult};
 
 /// Records the applicant's rating; a second rating of the same claim is `already_exists`.
 pub fn insert_return_visit(
@@ -15,7 +15,7 @@ pub fn insert_return_visit(
     scores: (i32, i32, i32),
     comment: Option<&str>,
     by: &str,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     use crate::db::schema::return_visits;
     let exists = return_visits::table
         .find(&claim.id)
@@ -23,7 +23,7 @@ pub fn insert_return_visit(
         .first::<String>(conn)
         .optional()?;
     if exists.is_some() {
-        return Err(AppError::new(Code::AlreadyExists));
+        return Err(StoreError::Duplicate(None));
     }
     diesel::insert_into(return_visits::table)
         .values((
@@ -42,7 +42,10 @@ pub fn insert_return_visit(
 
 /// Every rating of repair units on claims in these jurisdictions: (unit, attitude, quality,
 /// resolution).
-pub fn ratings(conn: &mut DbConnection, jurisdictions: &[String]) -> AppResult<Vec<(String, i32, i32, i32)>> {
+pub fn ratings(
+    conn: &mut DbConnection,
+    jurisdictions: &[String],
+) -> StoreResult<Vec<(String, i32, i32, i32)>> {
     use crate::db::schema::return_visits;
     Ok(return_visits::table
         .inner_join(claims::table)
@@ -67,7 +70,7 @@ pub struct Rating {
 }
 
 /// The applicant's own rating of a claim, if given.
-pub fn return_visit_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Option<Rating>> {
+pub fn return_visit_of(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Option<Rating>> {
     use crate::db::schema::return_visits;
     Ok(return_visits::table
         .find(claim_id)
@@ -89,7 +92,7 @@ pub fn claims_in_scope(
     ids: Option<&[String]>,
     after_id: &str,
     limit: i64,
-) -> AppResult<Vec<ClaimRow>> {
+) -> StoreResult<Vec<ClaimRow>> {
     let mut query = claims::table
         .filter(claims::id.gt(after_id.to_string()))
         .order(claims::id.asc())

@@ -3,23 +3,21 @@
 mod interest;
 
 pub use interest::{
-    insert_run, jurisdiction_entries, overlapping_runs, post_interest, runs_of, InterestOutcome,
-    InterestRunRow,
+    insert_run, jurisdiction_entries, overlapping_runs, runs_of, InterestOutcome, InterestRunRow,
 };
 
+use baoxiu_sync_protocol::Money;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::accounts::{new_id, now};
 use super::DbConnection;
 use crate::db::schema::{deposit_evidence, deposit_notices, deposit_payments, journal, shortfalls};
+use crate::db::{StoreError, StoreResult};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deposit_notice::NoticeStatus;
 use crate::domain::ledger::{self, Entry, EntryKind};
 use crate::domain::registry::BuildingClass;
-use crate::error::{AppError, AppResult};
-use crate::messages::Code;
-use baoxiu_sync_protocol::Money;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug, Clone)]
 #[diesel(table_name = deposit_notices, treat_none_as_null = true)]
@@ -81,7 +79,7 @@ pub struct JournalRow {
 
 impl JournalRow {
     /// The balance rules' view of this entry.
-    pub fn entry(&self) -> AppResult<Entry> {
+    pub fn entry(&self) -> StoreResult<Entry> {
         Ok(Entry {
             kind: self.kind,
             category: self.category,
@@ -95,10 +93,10 @@ pub fn insert_notice(
     conn: &mut DbConnection,
     row: &NoticeRow,
     evidence: &[(String, String)],
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let exists = notice_of(conn, &row.building_id)?;
     if exists.is_some() {
-        return Err(AppError::new(Code::AlreadyExists).detail("Art. 12"));
+        return Err(StoreError::Duplicate(Some("Art. 12")));
     }
     diesel::insert_into(deposit_notices::table).values(row).execute(conn)?;
     for (evidence_id, kind) in evidence {
@@ -113,7 +111,7 @@ pub fn insert_notice(
     Ok(())
 }
 
-pub fn notice_of(conn: &mut DbConnection, building_id: &str) -> AppResult<Option<NoticeRow>> {
+pub fn notice_of(conn: &mut DbConnection, building_id: &str) -> StoreResult<Option<NoticeRow>> {
     Ok(deposit_notices::table
         .filter(deposit_notices::building_id.eq(building_id))
         .select(NoticeRow::as_select())
@@ -121,7 +119,7 @@ pub fn notice_of(conn: &mut DbConnection, building_id: &str) -> AppResult<Option
         .optional()?)
 }
 
-pub fn notice_by_certificate(conn: &mut DbConnection, number: &str) -> AppResult<Option<NoticeRow>> {
+pub fn notice_by_certificate(conn: &mut DbConnection, number: &str) -> StoreResult<Option<NoticeRow>> {
     Ok(deposit_notices::table
         .filter(deposit_notices::certificate_number.eq(number))
         .select(NoticeRow::as_select())
@@ -129,7 +127,7 @@ pub fn notice_by_certificate(conn: &mut DbConnection, number: &str) -> AppResult
         .optional()?)
 }
 
-pub fn evidence_of(conn: &mut DbConnection, notice_id: &str) -> AppResult<Vec<(String, String)>> {
+pub fn evidence_of(conn: &mut DbConnection, notice_id: &str) -> StoreResult<Vec<(String, String)>> {
     Ok(deposit_evidence::table
         .filter(deposit_evidence::notice_id.eq(notice_id))
         .select((deposit_evidence::evidence_id, deposit_evidence::kind))
@@ -137,7 +135,7 @@ pub fn evidence_of(conn: &mut DbConnection, notice_id: &str) -> AppResult<Vec<(S
 }
 
 /// The buildings whose deposit notices cite this file as evidence.
-pub fn buildings_with_evidence(conn: &mut DbConnection, file_id: &str) -> AppResult<Vec<String>> {
+pub fn buildings_with_evidence(conn: &mut DbConnection, file_id: &str) -> StoreResult<Vec<String>> {
     Ok(deposit_evidence::table
         .inner_join(deposit_notices::table.on(deposit_notices::id.eq(deposit_evidence::notice_id)))
         .filter(deposit_evidence::evidence_id.eq(file_id))
@@ -146,7 +144,7 @@ pub fn buildings_with_evidence(conn: &mut DbConnection, file_id: &str) -> AppRes
 }
 
 /// Saves a changed notice if nobody changed it since it was read.
-pub fn save_notice(conn: &mut DbConnection, row: &mut NoticeRow) -> AppResult<()> {
+pub fn save_notice(conn: &mut DbConnection, row: &mut NoticeRow) -> StoreResult<()> {
     let old = row.version;
     row.version += 1;
     let updated = diesel::update(
@@ -157,12 +155,12 @@ pub fn save_notice(conn: &mut DbConnection, row: &mut NoticeRow) -> AppResult<()
     .set(&*row)
     .execute(conn)?;
     if updated != 1 {
-        return Err(AppError::new(Code::StaleVersion).detail(old.to_string()));
+        return Err(StoreError::Stale(i64::from(old)));
     }
     Ok(())
 }
 
-pub fn payments_of(conn: &mut DbConnection, notice_id: &str) -> AppResult<Vec<PaymentRow>> {
+pub fn payments_of(conn: &mut DbConnection, notice_id: &str) -> StoreResult<Vec<PaymentRow>> {
     Ok(deposit_payments::table
         .filter(deposit_payments::notice_id.eq(notice_id))
         .order((deposit_payments::paid_on.asc(), deposit_payments::id.asc()))
@@ -170,7 +168,7 @@ pub fn payments_of(conn: &mut DbConnection, notice_id: &str) -> AppResult<Vec<Pa
         .load(conn)?)
 }
 
-pub fn insert_payment(conn: &mut DbConnection, row: &PaymentRow) -> AppResult<()> {
+pub fn insert_payment(conn: &mut DbConnection, row: &PaymentRow) -> StoreResult<()> {
     diesel::insert_into(deposit_payments::table).values(row).execute(conn)?;
     Ok(())
 }
@@ -191,7 +189,7 @@ pub fn post(
     conn: &mut DbConnection,
     p: &Posting<'_>,
     amounts: &[(WarrantyCategory, Money)],
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let at = now();
     for (category, amount) in amounts {
         if *amount == Money::ZERO {
@@ -220,7 +218,7 @@ pub fn post(
 }
 
 /// A building's journal, oldest first.
-pub fn entries_of(conn: &mut DbConnection, building_id: &str) -> AppResult<Vec<JournalRow>> {
+pub fn entries_of(conn: &mut DbConnection, building_id: &str) -> StoreResult<Vec<JournalRow>> {
     Ok(journal::table
         .filter(journal::building_id.eq(building_id))
         .order((journal::entry_date.asc(), journal::id.asc()))
@@ -233,13 +231,13 @@ pub fn category_balance(
     conn: &mut DbConnection,
     building_id: &str,
     category: WarrantyCategory,
-) -> AppResult<ledger::Balance> {
+) -> StoreResult<ledger::Balance> {
     let rows: Vec<JournalRow> = journal::table
         .filter(journal::building_id.eq(building_id))
         .filter(journal::category.eq(category.as_str()))
         .select(JournalRow::as_select())
         .load(conn)?;
-    let entries = rows.iter().map(JournalRow::entry).collect::<AppResult<Vec<_>>>()?;
+    let entries = rows.iter().map(JournalRow::entry).collect::<StoreResult<Vec<_>>>()?;
     Ok(ledger::balance(&entries))
 }
 
@@ -251,7 +249,7 @@ pub fn record_shortfall(
     developer_id: &str,
     category: &str,
     amount: Money,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     diesel::insert_into(shortfalls::table)
         .values((
             shortfalls::id.eq(new_id()),
@@ -267,7 +265,7 @@ pub fn record_shortfall(
 }
 
 /// Shortfalls recorded for a claim.
-pub fn shortfalls_of(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<i64>> {
+pub fn shortfalls_of(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Vec<i64>> {
     Ok(shortfalls::table
         .filter(shortfalls::claim_id.eq(claim_id))
         .select(shortfalls::amount_fen)
@@ -290,7 +288,7 @@ pub struct HoldRow {
     pub lift_reason: Option<String>,
 }
 
-pub fn holds_of(conn: &mut DbConnection, building_id: &str) -> AppResult<Vec<HoldRow>> {
+pub fn holds_of(conn: &mut DbConnection, building_id: &str) -> StoreResult<Vec<HoldRow>> {
     use crate::db::schema::refund_holds as h;
     Ok(h::table
         .filter(h::building_id.eq(building_id))
@@ -305,7 +303,7 @@ pub fn place_hold(
     category: &str,
     reason: &str,
     by: &str,
-) -> AppResult<String> {
+) -> StoreResult<String> {
     use crate::db::schema::refund_holds as h;
     let id = new_id();
     diesel::insert_into(h::table)
@@ -328,7 +326,7 @@ pub fn lift_hold(
     hold_id: &str,
     reason: &str,
     by: &str,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     use crate::db::schema::refund_holds as h;
     let updated = diesel::update(
         h::table
@@ -339,14 +337,14 @@ pub fn lift_hold(
     .set((h::lifted_by.eq(Some(by)), h::lifted_at.eq(Some(now())), h::lift_reason.eq(Some(reason))))
     .execute(conn)?;
     if updated != 1 {
-        return Err(AppError::new(Code::NotFound));
+        return Err(StoreError::NotFound);
     }
     Ok(())
 }
 
 // ---- publications ----
 
-pub fn publish(conn: &mut DbConnection, building_id: &str, year: i32, by: &str) -> AppResult<()> {
+pub fn publish(conn: &mut DbConnection, building_id: &str, year: i32, by: &str) -> StoreResult<()> {
     use crate::db::schema::publications as p;
     if is_published(conn, building_id, year)? {
         return Ok(());
@@ -362,7 +360,7 @@ pub fn publish(conn: &mut DbConnection, building_id: &str, year: i32, by: &str) 
     Ok(())
 }
 
-pub fn is_published(conn: &mut DbConnection, building_id: &str, year: i32) -> AppResult<bool> {
+pub fn is_published(conn: &mut DbConnection, building_id: &str, year: i32) -> StoreResult<bool> {
     use crate::db::schema::publications as p;
     Ok(p::table.find((building_id, year)).select(p::year).first::<i32>(conn).optional()?.is_some())
 }
@@ -376,7 +374,7 @@ pub fn sums(
     building: Option<&str>,
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<(String, Summed, i64)>> {
+) -> StoreResult<Vec<(String, Summed, i64)>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -435,9 +433,9 @@ pub fn sums(
                 kind => {
                     let (kind, reverses) = match kind.strip_prefix("reversal:") {
                         Some(reversed) => {
-                            (EntryKind::Reversal, Some(reversed.parse().map_err(AppError::internal)?))
+                            (EntryKind::Reversal, Some(reversed.parse().map_err(StoreError::corrupt)?))
                         }
-                        None => (kind.parse().map_err(AppError::internal)?, None),
+                        None => (kind.parse().map_err(StoreError::corrupt)?, None),
                     };
                     Summed::Within { kind, reverses }
                 }
@@ -461,7 +459,7 @@ pub fn journal_between(
     jurisdictions: &[String],
     from: NaiveDate,
     to: NaiveDate,
-) -> AppResult<Vec<JournalRow>> {
+) -> StoreResult<Vec<JournalRow>> {
     Ok(journal::table
         .filter(journal::jurisdiction.eq_any(jurisdictions.to_vec()))
         .filter(journal::entry_date.ge(from))
@@ -472,7 +470,7 @@ pub fn journal_between(
 }
 
 /// The date the building's deposit was first paid, which starts its 5-year custody (Art. 27).
-pub fn first_deposit_date(conn: &mut DbConnection, building_id: &str) -> AppResult<Option<NaiveDate>> {
+pub fn first_deposit_date(conn: &mut DbConnection, building_id: &str) -> StoreResult<Option<NaiveDate>> {
     let dates: Vec<NaiveDate> = journal::table
         .filter(journal::building_id.eq(building_id))
         .filter(journal::kind.eq(EntryKind::Deposit.as_str()))
@@ -484,29 +482,26 @@ pub fn first_deposit_date(conn: &mut DbConnection, building_id: &str) -> AppResu
 }
 
 /// One journal entry by id.
-pub fn find_entry(conn: &mut DbConnection, id: &str) -> AppResult<Option<JournalRow>> {
+pub fn find_entry(conn: &mut DbConnection, id: &str) -> StoreResult<Option<JournalRow>> {
     Ok(journal::table.find(id).select(JournalRow::as_select()).first(conn).optional()?)
 }
 
 /// Posts the exact negation of `entry`, with a reason. An entry is reversed at most once (the
-/// database holds `reverses_id` unique) and a reversal is never itself reversed.
+/// database holds `reverses_id` unique): again is a duplicate.
 pub fn reverse(
     conn: &mut DbConnection,
     entry: &JournalRow,
     reason: &str,
     by: &str,
     on: NaiveDate,
-) -> AppResult<JournalRow> {
-    if entry.kind == EntryKind::Reversal {
-        return Err(AppError::new(Code::StepOutOfOrder));
-    }
+) -> StoreResult<JournalRow> {
     let already = journal::table
         .filter(journal::reverses_id.eq(&entry.id))
         .select(journal::id)
         .first::<String>(conn)
         .optional()?;
     if already.is_some() {
-        return Err(AppError::new(Code::AlreadyExists));
+        return Err(StoreError::Duplicate(None));
     }
     let row = JournalRow {
         id: new_id(),
@@ -528,7 +523,7 @@ pub fn reverse(
 }
 
 /// A claim's entries in the journal (its payout, and any reversal of it).
-pub fn entries_of_claim(conn: &mut DbConnection, claim_id: &str) -> AppResult<Vec<JournalRow>> {
+pub fn entries_of_claim(conn: &mut DbConnection, claim_id: &str) -> StoreResult<Vec<JournalRow>> {
     Ok(journal::table
         .filter(journal::claim_id.eq(claim_id))
         .order((journal::entry_date.asc(), journal::id.asc()))
@@ -545,7 +540,7 @@ pub struct Custody {
 }
 
 /// Per building: jurisdiction, first deposit date and balance, aggregated in the database.
-pub fn custody_overview(conn: &mut DbConnection) -> AppResult<Vec<Custody>> {
+pub fn custody_overview(conn: &mut DbConnection) -> StoreResult<Vec<Custody>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -579,7 +574,7 @@ pub fn add_evidence(
     notice_id: &str,
     evidence_id: &str,
     kind: &str,
-) -> AppResult<()> {
+) -> StoreResult<()> {
     let exists = deposit_evidence::table
         .find((notice_id, evidence_id))
         .select(deposit_evidence::kind)

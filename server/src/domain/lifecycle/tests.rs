@@ -1,6 +1,7 @@
-use super::*;
 use proptest::prelude::*;
 use Role::*;
+
+use super::*;
 
 fn names(steps: Vec<StepName>) -> Vec<&'static str> {
     steps.into_iter().map(StepName::as_str).collect()

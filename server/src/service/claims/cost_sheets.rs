@@ -195,7 +195,7 @@ pub async fn sign(
                     }
                     // Signing a signed revision again changes nothing, and checks nothing.
                     if signing != Signing::AlreadySigned {
-                        db::require_fresh_drawing(conn, &id, &blob.sha256)?;
+                        signing::fresh_drawing(&db::drawing_hashes(conn, &id)?, &blob.sha256)?;
                     }
                     Some(blob.sha256)
                 }
@@ -301,7 +301,7 @@ pub async fn submit(
         .read(move |conn| {
             // Out of the caller's sight the claim does not exist: no revision count leaks out.
             policy::visible_claim(conn, &who, &probe)?;
-            Ok(latest_is(conn, &probe, revision)?.is_signed())
+            Ok::<_, AppError>(latest_is(conn, &probe, revision)?.is_signed())
         })
         .await?;
     // Checked again inside the step's transaction, so a revision added meanwhile cannot slip by.
@@ -380,7 +380,8 @@ pub async fn verify(
             };
             decisions.push((line.line_no, decision.to_string(), approved, reason));
         }
-        db::record_verification(conn, &sheet, &lines, &decisions, &by)?;
+        // One decision for each stored line, by its number: read from the lines themselves.
+        db::record_verification(conn, &sheet, &decisions, &by)?;
         Ok(())
     });
     run(ctx, caller, id, Action::Verify, req.version, json!({"revision": revision}), extra).await

@@ -327,7 +327,7 @@ pub async fn file(ctx: &Context, caller: &Caller, req: FileClaim) -> AppResult<C
         .write(move |conn| {
             let row = file_in(conn, &who, None, &rules, req)?;
             let people = crate::db::accounts::people(conn, &[row.applicant_id.as_str()])?;
-            Ok((row, people))
+            Ok::<_, AppError>((row, people))
         })
         .await?;
     claim_response(row, caller, &Default::default(), &people)

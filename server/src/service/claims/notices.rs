@@ -12,6 +12,7 @@ use crate::db::claims::{self as db, ClaimRow};
 use crate::db::{notify, DbConnection};
 use crate::domain::lifecycle::Action;
 use crate::domain::next_step::Party;
+use crate::error::AppError;
 use crate::error::AppResult;
 use crate::messages::Notice;
 
@@ -221,7 +222,7 @@ pub fn tell(
         .collect();
     let pairs: Vec<(&str, &notify::Notify<'_>)> =
         told.iter().zip(&notes).flat_map(|((to, _), n)| to.iter().map(move |u| (u.as_str(), n))).collect();
-    notify::notify_all(conn, &pairs)
+    notify::notify_all(conn, &pairs).map_err(AppError::from)
 }
 
 /// The periodic work: claims whose developer let its reply or promised repair date pass go back

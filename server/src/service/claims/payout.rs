@@ -64,7 +64,7 @@ pub async fn pay(ctx: &Context, caller: &Caller, id: &ClaimId, req: PayRequest) 
         .write(move |conn| {
             let claim = policy::visible_claim(conn, &who, &probe_id)?;
             if claim.state != ClaimState::Verified {
-                return Ok(None);
+                return Ok::<_, AppError>(None);
             }
             let Some(amount) = db::latest_cost_sheet(conn, &claim.id)?.and_then(|s| s.approved_total_fen)
             else {
@@ -139,6 +139,7 @@ pub async fn pay(ctx: &Context, caller: &Caller, id: &ClaimId, req: PayRequest) 
                 recorded_at: now(),
             },
         )
+        .map_err(AppError::from)
     });
     run(ctx, caller, id, Action::Pay, req.version, detail, extra).await
 }

@@ -61,7 +61,7 @@ pub async fn return_visit(
             }
             db::insert_return_visit(conn, &claim, scores, comment.as_deref(), &user.id)?;
             let detail = json!({"attitude": scores.0, "quality": scores.1, "resolution": scores.2, "comment": comment});
-            db::append_audit(conn, &id, &user.actor(None), Act::ReturnVisit, Some(claim.state), claim.state, detail)
+            db::append_audit(conn, &id, &user.actor(None), Act::ReturnVisit, Some(claim.state), claim.state, detail).map_err(AppError::from)
         })
         .await
 }
@@ -94,7 +94,7 @@ pub async fn repair_unit_ratings(ctx: &Context, caller: &Caller) -> AppResult<Ve
                 .into_iter()
                 .map(|o| (o.id, o.name))
                 .collect::<std::collections::HashMap<_, _>>();
-            Ok((rows, names))
+            Ok::<_, AppError>((rows, names))
         })
         .await?;
     let mut by_unit: std::collections::BTreeMap<String, Vec<(i32, i32, i32)>> = Default::default();

@@ -294,6 +294,7 @@ pub async fn developer_unable(
     let extra: Extra = Box::new(move |conn, row| {
         files_db::require_own_files(conn, &by, [&evidence])?;
         db::attach_evidence(conn, &row.id, &evidence, EvidenceKind::DeveloperStatus.as_str(), &by)
+            .map_err(AppError::from)
     });
     run(ctx, caller, id, Action::DeveloperUnable, req.version, detail, extra).await
 }
@@ -332,7 +333,7 @@ pub async fn inspection(
         match &report {
             Some(report) => {
                 files_db::require_own_files(conn, &by, [report])?;
-                db::attach_evidence(conn, &row.id, report, "inspection_report", &by)
+                db::attach_evidence(conn, &row.id, report, "inspection_report", &by).map_err(AppError::from)
             }
             None => Ok(()),
         }
@@ -481,7 +482,9 @@ pub async fn submit_plan(
     let by = caller.id.clone();
     let detail = json!({"budget": req.budget, "lines": lines.len()});
     let extra: Extra = Box::new(move |conn, row| {
-        db::insert_plan(conn, &row.id, &description, (budget, &lines), &by).map(|_| ())
+        db::insert_plan(conn, &row.id, &description, (budget, &lines), &by)
+            .map(|_| ())
+            .map_err(AppError::from)
     });
     run(ctx, caller, id, Action::SubmitPlan, req.version, detail, extra).await
 }
@@ -518,7 +521,8 @@ pub async fn decide_plan(
     };
     let by = caller.id.clone();
     let detail = json!({"decision": decision, "comment": comment});
-    let extra: Extra =
-        Box::new(move |conn, row| db::decide_plan(conn, &row.id, decision, comment.as_deref(), &by));
+    let extra: Extra = Box::new(move |conn, row| {
+        db::decide_plan(conn, &row.id, decision, comment.as_deref(), &by).map_err(AppError::from)
+    });
     run(ctx, caller, id, action, req.version, detail, extra).await
 }

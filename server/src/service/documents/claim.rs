@@ -207,7 +207,15 @@ async fn claim_material(
                 .collect();
             let stored =
                 if with_evidence { Some(crate::service::evidence::read_evidence(conn, &id)?) } else { None };
-            Ok((page_of(conn, &who, row)?, place, repair_unit, names, drawings, device_keys, stored))
+            Ok::<_, AppError>((
+                page_of(conn, &who, row)?,
+                place,
+                repair_unit,
+                names,
+                drawings,
+                device_keys,
+                stored,
+            ))
         })
         .await?;
     let evidence = stored.map(|s| crate::service::evidence::evidence_items(ctx, s)).unwrap_or_default();

@@ -22,7 +22,7 @@ pub async fn deposit(ctx: &Context, caller: &Caller, id: &BuildingId, kind: Kind
                 let (row, _, developer) = policy::building_in_scope(conn, &who, &b)?;
                 let (estate, building, _) = crate::db::registry::place_names(conn, &row.id, None)?;
                 let developer = crate::db::registry::organisation_name(conn, &developer)?.unwrap_or_default();
-                Ok((estate, building, developer))
+                Ok::<_, AppError>((estate, building, developer))
             })
             .await?
     };

@@ -1,7 +1,12 @@
 //! A building's fund as its balances per category, holds, custody limit and journal.
 
+use baoxiu_sync_protocol::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::refund_window;
-use crate::db::fund::{self as db};
+use crate::db::fund as db;
 use crate::db::registry::BuildingRow;
 use crate::db::DbConnection;
 use crate::domain::coverage::{SeasonSettings, WarrantyCategory};
@@ -14,10 +19,6 @@ use crate::service::policy;
 use crate::service::utc;
 use crate::service::Caller;
 use crate::service::Context;
-use baoxiu_sync_protocol::Money;
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct CategoryBalance {
@@ -94,7 +95,7 @@ pub(super) fn fund_view(
     seasons: &SeasonSettings,
 ) -> AppResult<BuildingFund> {
     let rows = db::entries_of(conn, &building_id)?;
-    let entries = rows.iter().map(|r| r.entry()).collect::<AppResult<Vec<_>>>()?;
+    let entries = rows.iter().map(|r| r.entry()).collect::<Result<Vec<_>, _>>()?;
     let holds = db::holds_of(conn, &building_id)?;
     let mut categories = Vec::new();
     for category in SHARE_CATEGORIES {

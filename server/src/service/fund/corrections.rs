@@ -1,13 +1,18 @@
 //! Corrections by reversing entries, and the usage notice to the developer (Art. 26).
 
+use baoxiu_sync_protocol::Money;
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use super::JournalEntryView;
-use crate::db::fund::{self as db};
-use crate::db::registry::{self as reg};
+use crate::db::fund as db;
+use crate::db::registry as reg;
 use crate::db::DbConnection;
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::{ClaimId, EntryId};
-use crate::domain::ledger::{self};
+use crate::domain::ledger::{self, EntryKind};
 use crate::domain::lifecycle::ClaimState;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
@@ -15,10 +20,6 @@ use crate::messages::Code;
 use crate::service::policy;
 use crate::service::Context;
 use crate::service::{text, Caller};
-use baoxiu_sync_protocol::Money;
-use chrono::{NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -45,12 +46,16 @@ pub async fn reverse_entry(
             if !reg::reviewer_jurisdictions(conn, &user.id)?.contains(&entry.jurisdiction) {
                 return Err(AppError::new(Code::NotFound));
             }
+            // A reversal is never itself reversed: the entry it reversed is corrected anew.
+            if entry.kind == EntryKind::Reversal {
+                return Err(AppError::new(Code::StepOutOfOrder));
+            }
             if entry.amount_fen > 0 {
                 let category = entry.category;
                 let available = db::category_balance(conn, &entry.building_id, category)?.balance;
                 ledger::check_outflow(available, Money::from_fen(entry.amount_fen))?;
             }
-            db::reverse(conn, &entry, &reason, &user.id, shanghai_date(Utc::now()))
+            db::reverse(conn, &entry, &reason, &user.id, shanghai_date(Utc::now())).map_err(AppError::from)
         })
         .await?;
     Ok(JournalEntryView::from(row))

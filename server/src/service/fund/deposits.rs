@@ -1,10 +1,17 @@
 //! Deposit notices and payments (Art. 8-16): the bureau notifies, the developer may object, the
 //! bureau re-checks, payments follow with late fees, and the paid notice yields its certificate.
 
+use baoxiu_sync_protocol::Money;
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
 use crate::db::accounts::{new_id, now};
 use crate::db::fund::{self as db, NoticeRow, PaymentRow, Posting};
 use crate::db::notify::{self, Notify};
-use crate::db::registry::{self as reg};
+use crate::db::registry as reg;
 use crate::db::{files as files_db, DbConnection};
 use crate::domain::articles::Article;
 use crate::domain::deadlines::{self, shanghai_date, Clock};
@@ -21,12 +28,6 @@ use crate::service::policy;
 use crate::service::utc;
 use crate::service::Context;
 use crate::service::{parse_id, text, Caller};
-use baoxiu_sync_protocol::Money;
-use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use utoipa::ToSchema;
 
 /// The reductions a reviewer approves (Art. 9), as the wire carries them.
 #[derive(Deserialize, Serialize, ToSchema, Clone, Copy, Default)]

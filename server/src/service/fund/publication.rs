@@ -1,21 +1,22 @@
 //! The yearly publication of a building's fund (Art. 28) and the journal export.
 
+use baoxiu_sync_protocol::Money;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use super::{reviewer_jurisdiction, InterestRunView, JournalEntryView};
-use crate::db::fund::{self as db};
-use crate::db::registry::{self as reg};
+use crate::db::fund as db;
+use crate::db::registry as reg;
 use crate::db::DbConnection;
 use crate::domain::ids::BuildingId;
-use crate::domain::ledger::{self};
+use crate::domain::ledger;
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::policy;
 use crate::service::Caller;
 use crate::service::Context;
-use baoxiu_sync_protocol::Money;
-use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// One building's year: what came in, what was used, what was refunded, and the balance.
 #[derive(Serialize, ToSchema, Clone)]
@@ -98,9 +99,9 @@ pub async fn publish(ctx: &Context, caller: &Caller, path: (BuildingId, i32)) ->
     let building_id = String::from(id);
     year_bounds(year)?;
     ctx.db
-        .write(move |conn| {
+        .write(move |conn| -> AppResult<_> {
             policy::building_in_scope(conn, &user, &building_id)?;
-            db::publish(conn, &building_id, year, &user.id)
+            Ok(db::publish(conn, &building_id, year, &user.id)?)
         })
         .await?;
     Ok(())

@@ -1,6 +1,11 @@
 //! Holds and refunds after a category's warranty expires (Art. 29, 30), and refunds of a deposit
 //! reduction won after an award (Art. 9 iii).
 
+use baoxiu_sync_protocol::Money;
+use chrono::{NaiveDate, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
 use super::{fund_view, BuildingFund, ReductionsInput};
 use crate::db::fund::{self as db, Posting};
 use crate::db::registry::BuildingRow;
@@ -17,10 +22,6 @@ use crate::messages::Code;
 use crate::service::policy;
 use crate::service::Context;
 use crate::service::{parse_id, text, Caller};
-use baoxiu_sync_protocol::Money;
-use chrono::{NaiveDate, Utc};
-use serde::Deserialize;
-use utoipa::ToSchema;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -50,9 +51,9 @@ pub async fn place_hold(
     let reason = text(&body.reason, "reason", 2000)?;
     let category = body.category;
     ctx.db
-        .write(move |conn| {
+        .write(move |conn| -> AppResult<_> {
             policy::building_in_scope(conn, &user, &building_id)?;
-            db::place_hold(conn, &building_id, category.as_str(), &reason, &user.id)
+            Ok(db::place_hold(conn, &building_id, category.as_str(), &reason, &user.id)?)
         })
         .await
 }
@@ -69,9 +70,9 @@ pub async fn lift_hold(
     let (building_id, hold_id) = (String::from(building), String::from(hold));
     let reason = text(&body.reason, "reason", 2000)?;
     ctx.db
-        .write(move |conn| {
+        .write(move |conn| -> AppResult<_> {
             policy::building_in_scope(conn, &user, &building_id)?;
-            db::lift_hold(conn, &building_id, &hold_id, &reason, &user.id)
+            Ok(db::lift_hold(conn, &building_id, &hold_id, &reason, &user.id)?)
         })
         .await?;
     Ok(())

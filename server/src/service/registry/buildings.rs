@@ -10,7 +10,7 @@ use crate::db::accounts::now;
 use crate::db::registry::{self as reg, BuildingChanges, BuildingRow, Scope, UnitChanges, UnitRow};
 use crate::db::DbConnection;
 use crate::domain::ids::{BuildingId, EstateId, UnitId};
-use crate::domain::registry::BuildingClass;
+use crate::domain::registry::{BuildingClass, Role};
 use crate::error::{AppError, AppResult};
 use crate::service::utc;
 use crate::service::Context;
@@ -146,7 +146,7 @@ pub async fn list_buildings(
         .read(move |conn| {
             let scope = reg::scope(conn, &viewer)?;
             let estate = reg::find_estate(conn, &scope, &estate_id)?;
-            Ok((reg::list_buildings(conn, &scope, &estate_id)?, estate.jurisdiction))
+            Ok::<_, AppError>((reg::list_buildings(conn, &scope, &estate_id)?, estate.jurisdiction))
         })
         .await?;
     rows.into_iter().map(|r| building_response(r, jurisdiction.clone())).collect()
@@ -310,7 +310,10 @@ pub fn add_owner_in(
     let user_id = parse_id(&req.user_id)?;
     let scope = reg::scope(conn, &editor.viewer())?;
     reg::find_unit(conn, &scope, unit_id)?;
-    reg::add_unit_owner(conn, unit_id, &user_id)
+    if reg::user_role(conn, &user_id)? != Some(Role::Owner) {
+        return Err(AppError::invalid("user_id"));
+    }
+    Ok(reg::add_unit_owner(conn, unit_id, &user_id)?)
 }
 
 /// The caller's own units (owners).

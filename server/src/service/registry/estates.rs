@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::require_org_kind;
 use crate::db::accounts::now;
 use crate::db::registry::{self as reg, EstateChanges, EstateRow};
 use crate::db::DbConnection;
 use crate::domain::ids::EstateId;
-use crate::domain::registry::{valid_jurisdiction, Role};
+use crate::domain::registry::{valid_jurisdiction, OrgKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::utc;
@@ -86,6 +87,10 @@ pub fn create_estate_in(
     {
         return Err(AppError::new(Code::OutsideJurisdiction));
     }
+    require_org_kind(conn, &row.developer_id, OrgKind::Developer, "developer_id")?;
+    if let Some(pm) = &row.property_manager_id {
+        require_org_kind(conn, pm, OrgKind::PropertyManager, "property_manager_id")?;
+    }
     reg::insert_estate(conn, &row)?;
     Ok(EstateResponse::from(row))
 }
@@ -148,11 +153,14 @@ pub async fn update_estate(
     let viewer = editor.viewer();
     let row = ctx
         .db
-        .write(move |conn| {
+        .write(move |conn| -> AppResult<_> {
             let scope = reg::scope(conn, &viewer)?;
             reg::find_estate(conn, &scope, &id)?;
+            if let Some(Some(pm)) = &changes.property_manager_id {
+                require_org_kind(conn, pm, OrgKind::PropertyManager, "property_manager_id")?;
+            }
             reg::update_estate(conn, &id, &changes)?;
-            reg::find_estate(conn, &scope, &id)
+            Ok(reg::find_estate(conn, &scope, &id)?)
         })
         .await?;
     Ok(row.into())

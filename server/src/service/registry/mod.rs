@@ -146,7 +146,35 @@ pub async fn add_member(
     let _admin = caller.clone();
     let org = id.to_string();
     let user = parse_id(&body.user_id)?;
-    ctx.db.write(move |conn| reg::add_membership(conn, &org, &user, body.office)).await?;
+    ctx.db
+        .write(move |conn| {
+            require_member_fits(conn, &org, &user)?;
+            Ok(reg::add_membership(conn, &org, &user, body.office)?)
+        })
+        .await
+}
+
+/// An account joins an organisation whose kind its role fits (a technician a repair unit, a
+/// reviewer a bureau); a missing organisation or account is not found.
+pub(crate) fn require_member_fits(conn: &mut DbConnection, org: &str, user: &str) -> AppResult<()> {
+    let kind = reg::organisation_kind(conn, org)?.ok_or(AppError::new(Code::NotFound))?;
+    let role = reg::user_role(conn, user)?.ok_or(AppError::new(Code::NotFound))?;
+    if role.organisation_kind() != Some(kind) {
+        return Err(AppError::invalid("user_id").detail("role does not fit this kind of organisation"));
+    }
+    Ok(())
+}
+
+/// The organisation named in `field` is of `kind` (an estate's developer, its property manager).
+pub(crate) fn require_org_kind(
+    conn: &mut DbConnection,
+    id: &str,
+    kind: OrgKind,
+    field: &str,
+) -> AppResult<()> {
+    if reg::organisation_kind(conn, id)? != Some(kind) {
+        return Err(AppError::invalid(field));
+    }
     Ok(())
 }
 
@@ -180,5 +208,14 @@ pub async fn members(ctx: &Context, caller: &Caller, id: &OrganisationId) -> App
 pub async fn remove_member(ctx: &Context, path: (OrganisationId, UserId)) -> AppResult<()> {
     let (org, user) = path;
     let (org, user) = (String::from(org), String::from(user));
-    ctx.db.write(move |conn| reg::remove_membership(conn, &org, &user)).await
+    ctx.db
+        .write(move |conn| {
+            // Its open work orders go to a colleague first: the office reassigns them.
+            let open = reg::open_work_orders_of(conn, &org, &user)?;
+            if open > 0 {
+                return Err(AppError::new(Code::MemberHasOpenWorkOrders).detail(open.to_string()));
+            }
+            Ok(reg::remove_membership(conn, &org, &user)?)
+        })
+        .await
 }

@@ -3,6 +3,8 @@
 //! Refusals the device can act on become a [`RejectReason`]; anything else aborts the batch, so
 //! nothing is acknowledged that did not happen.
 
+use std::collections::HashMap;
+
 use baoxiu_sync_protocol::payloads::{EmergencyClaim, EvidenceAttached, VisitNote, VisitReport};
 use baoxiu_sync_protocol::wire::{CostSheetRevision, MutationKind, RejectReason, SignedConfirmation, Signer};
 use baoxiu_sync_protocol::Money;
@@ -11,11 +13,9 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 use ed25519_dalek::Signature;
-use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use std::collections::HashMap;
-
+use super::stop::{id, parse, reject, Stop};
 use crate::db::accounts::now;
 use crate::db::claims::{self as claims_db, Actor, ClaimRow, NewAudit, NewRevision, OnSiteSignature};
 use crate::db::files::{self as files_db, EvidenceRow};
@@ -25,10 +25,10 @@ use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{Act, ClaimKind, ClaimState};
 use crate::domain::registry::Role;
 use crate::domain::rules::RuleSettings;
-use crate::domain::signing::{self, Signing, SigningRefusal};
+use crate::domain::signing::{self, Signing};
 use crate::domain::work_order::{with_note, witnessed_on_site, SiteVisit};
 use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Notice};
+use crate::messages::Notice;
 use crate::service::claims::{
     file_in, priced_lines, request_signatures, revision_audits, AdvanceInput, EvidenceRef, FileClaim,
     LineInput,
@@ -37,7 +37,7 @@ use crate::service::devices::parse_public_key;
 use crate::service::evidence::attach_on;
 use crate::service::policy::{claim_scope, is_designated_unit};
 use crate::service::work_orders::{check_in_on, check_out_on, SiteReport};
-use crate::service::{parse_id, position, text, Caller};
+use crate::service::{position, text, Caller};
 
 /// The kinds this server applies: all of them.
 pub const CAPABILITIES: &[MutationKind] = &MutationKind::ALL;
@@ -58,113 +58,6 @@ impl Pusher {
     fn actor(&self) -> Actor {
         self.user.actor(Some(&self.device_id))
     }
-}
-
-/// Why a mutation stopped: a rejection to record, or trouble that aborts the batch.
-enum Stop {
-    Reject(RejectReason),
-    Fail(AppError),
-}
-
-impl From<AppError> for Stop {
-    fn from(err: AppError) -> Stop {
-        match rejection(err.code) {
-            Some(reason) => Stop::Reject(reason),
-            None => Stop::Fail(err),
-        }
-    }
-}
-
-/// The wire's reason for a refusal, from what was refused: every code is placed here, so a new
-/// one cannot fall into a class by its HTTP status. `None` is trouble that passes (on our side, or
-/// a moment's contention): the batch aborts and the device sends it again later.
-fn rejection(code: Code) -> Option<RejectReason> {
-    use Code::*;
-    let reason = match code {
-        StaleVersion | SequenceGap | IdempotencyConflict => RejectReason::StaleVersion,
-        NotFound | NoSuchRoute | Forbidden | StepNotForRole | SignatureReused | OutsideJurisdiction
-        | CsrfRefused | Unauthenticated | InvalidToken | TokenExpired | SessionRevoked
-        | InvalidCredentials | RefreshTokenInvalid | RefreshTokenReused | LinkInvalid | MethodNotAllowed => {
-            RejectReason::NotAllowed
-        }
-        FileNotFound | UploadNotFound | UploadExpired => RejectReason::MissingBlob,
-        StepOutOfOrder
-        | ReplyPeriodRunning
-        | CostSheetUnsigned
-        | CostSheetConflict
-        | ClaimQuotaExceeded
-        | UserQuotaExceeded
-        | IneligibleApplicant
-        | OutOfWarranty
-        | BeforeHandover
-        | NoPeriodAgreed
-        | ReportDateNeedsEvidence
-        | EmergencyEvidenceRequired
-        | AdvancedAmountMismatch
-        | ObjectionPeriodOver
-        | PaymentExceedsOutstanding
-        | InsufficientBalance
-        | InterestPeriodOverlaps
-        | RefundNotDue
-        | RefundOnHold
-        | NothingToRefund
-        | MemberHasOpenWorkOrders
-        | FileTooLarge => RejectReason::RuleRefused,
-        InvalidInput
-        | InvalidId
-        | AlreadyExists
-        | MalformedJson
-        | PayloadTooLarge
-        | UnsupportedMediaType
-        | UsernameTaken
-        | DeviceAlreadyEnrolled
-        | InvalidDeviceKey
-        | UnsupportedProtocolVersion
-        | UploadOffsetMismatch
-        | UploadExceedsLength
-        | ChecksumMismatch
-        | ChecksumAlgorithmUnsupported
-        | TusVersionUnsupported
-        | HashMismatch
-        | UnsupportedFileType
-        | HeicNotAccepted
-        | ImageTooLarge
-        | CorruptFile => RejectReason::InvalidPayload,
-        Internal | ServiceUnavailable | BodyTimeout | TooManyAttempts | RateLimited | UploadBusy
-        | UploadInterrupted | PreviewNotReady => return None,
-    };
-    Some(reason)
-}
-
-/// A signature refused by the rule of Art. 22, as the wire says it.
-impl From<SigningRefusal> for Stop {
-    fn from(refusal: SigningRefusal) -> Stop {
-        Stop::Reject(match refusal {
-            SigningRefusal::NotTheSigner => RejectReason::NotAllowed,
-            SigningRefusal::Stale { .. } => RejectReason::StaleVersion,
-            SigningRefusal::NoSheet | SigningRefusal::OutOfOrder | SigningRefusal::Conflict => {
-                RejectReason::RuleRefused
-            }
-        })
-    }
-}
-
-impl From<diesel::result::Error> for Stop {
-    fn from(err: diesel::result::Error) -> Stop {
-        AppError::from(err).into()
-    }
-}
-
-fn reject<T>(reason: RejectReason) -> Result<T, Stop> {
-    Err(Stop::Reject(reason))
-}
-
-fn parse<T: DeserializeOwned>(payload: &serde_json::Value) -> Result<T, Stop> {
-    T::deserialize(payload).map_err(|_| Stop::Reject(RejectReason::InvalidPayload))
-}
-
-fn id(raw: &str) -> Result<String, Stop> {
-    parse_id(raw).map_err(|_| Stop::Reject(RejectReason::InvalidPayload))
 }
 
 /// Applies one mutation: `Ok(Ok(version))` applied, `Ok(Err(reason))` rejected and recorded,
@@ -571,7 +464,7 @@ fn owner_confirmation(
         };
     };
     if decided != Signing::AlreadySigned {
-        claims_db::require_fresh_drawing(conn, &claim.id, &image.sha256)?;
+        signing::fresh_drawing(&claims_db::drawing_hashes(conn, &claim.id)?, &image.sha256)?;
     }
     let on_site = OnSiteSignature {
         witness: in_person.then(|| pusher.user.id.clone()),

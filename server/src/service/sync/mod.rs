@@ -4,6 +4,7 @@
 pub mod kinds;
 pub mod pull;
 pub mod push;
+mod stop;
 
 use baoxiu_sync_protocol::wire::{wire_name, Limits, SyncInfo};
 use baoxiu_sync_protocol::SUPPORTED_VERSIONS;

@@ -9,15 +9,14 @@ use baoxiu_sync_protocol::payloads::{
 };
 use baoxiu_sync_protocol::wire::{wire_name, PullResponse, PulledClaim};
 use baoxiu_sync_protocol::Money;
+use baoxiu_sync_protocol::SUPPORTED_VERSIONS;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::ToSchema;
-
-use baoxiu_sync_protocol::SUPPORTED_VERSIONS;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 use crate::db::claims::{self as claims_db, ClaimRow, ClaimScope};
 use crate::db::registry as reg;
@@ -312,9 +311,9 @@ pub async fn rejections(ctx: &Context, caller: &Caller, page: Page) -> AppResult
     let (limit, offset) = page.bounds()?;
     let rows = ctx
         .db
-        .read(move |conn| {
+        .read(move |conn| -> AppResult<_> {
             let users = policy::rejection_authors(conn, &user)?;
-            db::rejections(conn, users, limit, offset)
+            Ok(db::rejections(conn, users, limit, offset)?)
         })
         .await?;
     Ok(rows
