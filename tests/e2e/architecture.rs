@@ -90,7 +90,7 @@ const RULES: &[Rule] = &[
             "crate::error",
             "AppError",
             "AppResult",
-            "Code::",
+            "Code",
         ],
         why: "storage does not reach up into the layers that use it, and answers with storage \
               errors (db::StoreError), never an API code: the use case decides the rules",
