@@ -155,7 +155,15 @@ pub(crate) async fn derivatives_ready(app: &TestApp, c: &Cast, file: &str) {
 async fn building_balance(web: &WebDriver, app: &TestApp, c: &Cast) -> rust_decimal::Decimal {
     web.goto(format!("{}/review/fund/buildings/{}", app.address, c.building)).await.unwrap();
     let text = wait_for(web, By::Id("building-balance")).await.text().await.unwrap();
-    text.trim_start_matches('¥').parse().unwrap()
+    // As people read it: ¥38,400.00, or −¥100.00.
+    let negative = text.starts_with('\u{2212}');
+    let amount: rust_decimal::Decimal =
+        text.trim_start_matches('\u{2212}').trim_start_matches('¥').replace(',', "").parse().unwrap();
+    if negative {
+        -amount
+    } else {
+        amount
+    }
 }
 
 /// With `BAOXIU_SCREENSHOTS` set, saves the whole page at 1280 px wide into that folder.
@@ -259,15 +267,15 @@ async fn a_reviewer_works_the_claim_nearest_its_deadline_from_the_queue_to_payme
         assert_eq!(notice.text().await.unwrap(), "已办理。");
         assert_eq!(
             wait_for(&web, By::Css(".approved-total")).await.text().await.unwrap(),
-            "¥1300.00",
-            "¥400.00 approved and ¥1050.00 cut to ¥900.00"
+            "¥1,300.00",
+            "¥400.00 approved and ¥1,050.00 cut to ¥900.00"
         );
 
         // Pay it to the repair unit.
         choose(&web, "pay-payee", "repair_unit").await;
         web.find(By::Id("pay-reference")).await.unwrap().send_keys("ICBC-2026-0001").await.unwrap();
         web.find(By::Id("pay-submit")).await.unwrap().click().await.unwrap();
-        assert_eq!(wait_for(&web, By::Id("payout-amount")).await.text().await.unwrap(), "¥1300.00");
+        assert_eq!(wait_for(&web, By::Id("payout-amount")).await.text().await.unwrap(), "¥1,300.00");
         // And tell the developer what was used (Art. 26): nothing more waits on the bureau.
         wait_for(&web, By::Css("#form-notify_developer button")).await.click().await.unwrap();
         wait_for(&web, By::Id("no-steps")).await;

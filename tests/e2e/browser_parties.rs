@@ -220,7 +220,7 @@ async fn a_claim_runs_from_the_developers_dispute_to_the_owner_seeing_it_paid() 
         web.goto(format!("{}/claims/{id}", app.address)).await.unwrap();
         wait_for(&web, By::Id("open-signing")).await.click().await.unwrap();
         let shown = wait_for(&web, By::Id("revision-hash")).await.text().await.unwrap();
-        assert_eq!(wait_for(&web, By::Id("sign-total")).await.text().await.unwrap(), "¥1450.00");
+        assert_eq!(wait_for(&web, By::Id("sign-total")).await.text().await.unwrap(), "¥1,450.00");
         // Confirming an empty canvas is refused on the page.
         web.find(By::Id("sign-confirm")).await.unwrap().click().await.unwrap();
         let message = wait_for(&web, By::Id("sign-message")).await;
@@ -266,7 +266,7 @@ async fn a_claim_runs_from_the_developers_dispute_to_the_owner_seeing_it_paid() 
         choose(&web, "pay-payee", "repair_unit").await;
         web.find(By::Id("pay-reference")).await.unwrap().send_keys("ICBC-2026-0002").await.unwrap();
         web.find(By::Id("pay-submit")).await.unwrap().click().await.unwrap();
-        assert_eq!(wait_for(&web, By::Id("payout-amount")).await.text().await.unwrap(), "¥1450.00");
+        assert_eq!(wait_for(&web, By::Id("payout-amount")).await.text().await.unwrap(), "¥1,450.00");
     })
     .await;
 

@@ -316,8 +316,8 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
         "data-flag=\"no_exif\"",
         "聚氨酯防水涂料",
         "¥400.00",
-        "¥1050.00",
-        "¥1450.00",
+        "¥1,050.00",
+        "¥1,450.00",
         "¥50.00",
         "申请人本人在线签字",
         "签字人 陈桂兰",
@@ -375,7 +375,7 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
         (StatusCode::SEE_OTHER, format!("{here}?notice=done").as_str())
     );
     let verified = web.get(&here).await;
-    assert!(verified.has("class=\"approved-total\">¥1300.00") && verified.has("工日按实核减"));
+    assert!(verified.has("class=\"approved-total\">¥1,300.00") && verified.has("工日按实核减"));
     // The counts at the top of the queue follow the step at once (they are kept only until a write).
     let queue = web.get("/review").await;
     assert!(queue.has("data-state=\"verified\">已核定</a> <strong>1</strong>"), "{}", queue.body);
@@ -397,7 +397,7 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
         )
         .await;
     assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
-    assert!(web.get(&here).await.has("id=\"payout-amount\">¥1300.00"));
+    assert!(web.get(&here).await.has("id=\"payout-amount\">¥1,300.00"));
     assert_eq!(claim(&app, &c.reviewer, &id).await["state"], "paid");
     assert_eq!(yuan(&before) - yuan(&balance(&app, &c).await), yuan("1300.00"));
     // Paid, the claim waits on the bureau only for the usage notice; once sent it leaves the queue.

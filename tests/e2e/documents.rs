@@ -101,13 +101,13 @@ async fn the_cost_sheet_prints_every_line_amount_and_the_signature_and_verifies_
     }
     for line in sheet["lines"].as_array().unwrap() {
         for field in ["amount", "budget", "unit_price"] {
-            let amount = format!("¥{}", line[field].as_str().unwrap());
+            let amount = baoxiu::messages::yuan(line[field].as_str().unwrap());
             assert!(text.contains(&amount), "{amount} is not in {text}");
         }
         assert!(text.contains(line["description"].as_str().unwrap()));
     }
     for total in ["total", "budget_total"] {
-        assert!(text.contains(&format!("¥{}", sheet[total].as_str().unwrap())), "{total}");
+        assert!(text.contains(&baoxiu::messages::yuan(sheet[total].as_str().unwrap())), "{total}");
     }
     assert!(text.contains(sheet["hash"].as_str().unwrap()), "the revision hash is printed");
     assert!(renders(&bytes).starts_with(b"\x89PNG"));
@@ -142,7 +142,7 @@ async fn the_cost_sheet_prints_every_line_amount_and_the_signature_and_verifies_
     assert_ne!(newer, number);
     let text = text_of(&verified);
     assert!(
-        text.contains("核减¥900.00") && text.contains("工日按实核减") && text.contains("¥1300.00"),
+        text.contains("核减¥900.00") && text.contains("工日按实核减") && text.contains("¥1,300.00"),
         "{text}"
     );
     let old = app.call(reqwest::Method::GET, &format!("/api/v1/documents/{number}"), None, None).await;
@@ -171,7 +171,7 @@ async fn the_dossier_usage_notice_and_fund_letters_print_their_headings_names_an
     let (dossier, _) = pdf(&app, &c.reviewer.access, &path("dossier/pdf")).await;
     let text = text_of(&dossier);
     for expected in
-        ["保修金使用申请卷宗", "办理经过", "法定期限", "证据", "孙审核", "陈桂兰", "¥1450.00", "ICBC-7"]
+        ["保修金使用申请卷宗", "办理经过", "法定期限", "证据", "孙审核", "陈桂兰", "¥1,450.00", "ICBC-7"]
     {
         assert!(text.contains(expected), "{expected} is not in the dossier: {text}");
     }
@@ -179,7 +179,7 @@ async fn the_dossier_usage_notice_and_fund_letters_print_their_headings_names_an
 
     let (usage, _) = pdf(&app, &c.developer.access, &path("usage-notice/pdf")).await;
     let text = text_of(&usage);
-    assert!(text.contains("保修金使用情况通知书") && text.contains("¥1450.00"), "{text}");
+    assert!(text.contains("保修金使用情况通知书") && text.contains("¥1,450.00"), "{text}");
     let r = app.get(&path("usage-notice/pdf"), &c.owner.access).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "the usage notice is the developer's and the bureau's");
 
@@ -194,7 +194,7 @@ async fn the_dossier_usage_notice_and_fund_letters_print_their_headings_names_an
         text.contains("保修金交存证明") && text.contains(notice["certificate_number"].as_str().unwrap()),
         "{text}"
     );
-    assert!(text.contains(&format!("¥{}", notice["amount"].as_str().unwrap())), "{text}");
+    assert!(text.contains(&baoxiu::messages::yuan(notice["amount"].as_str().unwrap())), "{text}");
     let (letter, _) =
         pdf(&app, &c.reviewer.access, &format!("/api/v1/buildings/{building}/deposit-notice/pdf")).await;
     assert!(text_of(&letter).contains("保修金交存通知书"));
@@ -207,7 +207,7 @@ async fn the_dossier_usage_notice_and_fund_letters_print_their_headings_names_an
     let text = text_of(&publication);
     assert!(text.contains("保修金年度公示"), "{text}");
     assert!(
-        text.contains(&format!("¥{}", statement["closing_balance"].as_str().unwrap())),
+        text.contains(&baoxiu::messages::yuan(statement["closing_balance"].as_str().unwrap())),
         "{statement} / {text}"
     );
     let stranger = app.login("owner-2-1-101").await;

@@ -144,7 +144,7 @@ async fn a_signature_binds_the_revision_shown_and_a_sheet_changed_meanwhile_is_r
     let sign_path = format!("/claims/{id}/cost-sheets/1/sign");
     let shown = web.get(&sign_path).await;
     assert_eq!(shown.status, StatusCode::OK);
-    assert!(shown.has("聚氨酯防水涂料") && shown.has("¥1450.00") && shown.has("¥1500.00"));
+    assert!(shown.has("聚氨酯防水涂料") && shown.has("¥1,450.00") && shown.has("¥1,500.00"));
     let hash_one = shown.field("revision_hash").unwrap();
     assert!(shown.has(&hash_one), "the hash is shown to the signer");
     let drawing = baoxiu_e2e::photos::png(300, 120);
@@ -189,7 +189,7 @@ async fn a_signature_binds_the_revision_shown_and_a_sheet_changed_meanwhile_is_r
     assert_eq!(old_page.location(), format!("/claims/{id}/cost-sheets/2/sign?notice=changed"));
 
     let shown = web.get(&format!("/claims/{id}/cost-sheets/2/sign?notice=changed")).await;
-    assert!(shown.has("费用清单已有新版本") && shown.has("¥1800.00"));
+    assert!(shown.has("费用清单已有新版本") && shown.has("¥1,800.00"));
     let hash_two = shown.field("revision_hash").unwrap();
     assert_ne!(hash_one, hash_two);
     let signed = sign("2", hash_two.clone()).await;
@@ -269,7 +269,7 @@ async fn the_applicant_rates_the_repair_once_after_payment_and_the_bureau_sees_i
     let developer = Web::sign_in(&app, "developer").await;
     let home = developer.get("/developer").await;
     assert!(
-        home.has(&format!("class=\"usage\" data-claim=\"{id}\"")) && home.has("¥1450.00"),
+        home.has(&format!("class=\"usage\" data-claim=\"{id}\"")) && home.has("¥1,450.00"),
         "{}",
         home.body
     );

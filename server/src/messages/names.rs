@@ -130,3 +130,45 @@ pub fn evidence_kind_name(kind: &str, lang: Lang) -> &'static str {
     };
     lang.pick(zh, en)
 }
+
+/// An amount of money as people read it, on pages and printed documents alike: `¥3,840,000.00`,
+/// and a negative one with a true minus sign before the yuan sign, `−¥100.00`. Anything that is
+/// not a decimal number is shown as it is, after the sign.
+pub fn yuan(amount: impl std::fmt::Display) -> String {
+    let text = amount.to_string();
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').map_or((digits, None), |(w, f)| (w, Some(f)));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return format!("¥{text}");
+    }
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let fraction = fraction.map(|f| format!(".{f}")).unwrap_or_default();
+    let zero = whole.bytes().all(|b| b == b'0') && fraction.bytes().all(|b| b == b'0' || b == b'.');
+    let sign = if negative && !zero { "\u{2212}" } else { "" };
+    format!("{sign}¥{grouped}{fraction}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yuan;
+
+    #[test]
+    fn amounts_read_with_separators_and_a_true_minus() {
+        assert_eq!(yuan("3840000.00"), "¥3,840,000.00");
+        assert_eq!(yuan("-100.00"), "\u{2212}¥100.00");
+        assert_eq!(yuan("999.50"), "¥999.50");
+        assert_eq!(yuan("1000"), "¥1,000");
+        assert_eq!(yuan("-0.00"), "¥0.00");
+        assert_eq!(yuan("n/a"), "¥n/a");
+        assert_eq!(yuan(baoxiu_sync_protocol::Money::from_fen(123_456_789)), "¥1,234,567.89");
+    }
+}

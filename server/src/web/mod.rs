@@ -73,6 +73,10 @@ pub struct ChromeUser {
 }
 
 impl Chrome {
+    /// An amount as people read it: `¥3,840,000.00`, `−¥100.00`.
+    pub fn yuan(&self, amount: impl std::fmt::Display) -> String {
+        crate::messages::yuan(amount)
+    }
     pub fn state_name(&self, s: &ClaimState) -> &'static str {
         texts::state_name(*s, self.lang)
     }

@@ -129,7 +129,10 @@ async fn the_fund_pages_show_the_jurisdictions_buildings_their_categories_and_th
     assert!(overview.has(&format!("data-building=\"{}\"", c.building)), "{}", overview.body);
     let building = web.get(&format!("/review/fund/buildings/{}", c.building)).await;
     let api = app.get(&format!("/api/v1/buildings/{}/fund", c.building), &c.reviewer.access).await;
-    assert!(building.has(&format!("id=\"building-balance\">¥{}", api.body["balance"].as_str().unwrap())));
+    assert!(building.has(&format!(
+        "id=\"building-balance\">{}",
+        baoxiu::messages::yuan(api.body["balance"].as_str().unwrap())
+    )));
     assert!(building.has("data-category=\"seepage\"") && building.has("交存"));
     let journal = web.get("/review/fund/journal?from=2021-01-01&to=2027-01-01").await;
     assert_eq!(journal.status, StatusCode::OK);

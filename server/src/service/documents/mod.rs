@@ -201,7 +201,7 @@ fn filename(kind: Kind, number: &str) -> String {
 
 /// An amount as documents print it.
 fn money(m: Money) -> String {
-    format!("¥{m}")
+    crate::messages::yuan(m)
 }
 
 /// A document issued before, as it was stored.
