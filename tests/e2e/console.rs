@@ -376,6 +376,12 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
     );
     let verified = web.get(&here).await;
     assert!(verified.has("class=\"approved-total\">¥1,300.00") && verified.has("工日按实核减"));
+    // The pay form restates what is paid and names who is paid.
+    let unit = app.get(&format!("/api/v1/organisations/{}", c.repair_unit), &c.reviewer.access).await;
+    let applicant = app.get(&format!("/api/v1/claims/{id}"), &c.reviewer.access).await;
+    assert!(verified.has("id=\"pay-amount\">¥1,300.00"), "{}", verified.body);
+    assert!(verified.has(&format!("维修单位 · {}", unit.body["name"].as_str().unwrap())));
+    assert!(verified.has(&format!("申请人 · {}", applicant.body["claim"]["applicant_name"].as_str().unwrap())));
     // The counts at the top of the queue follow the step at once (they are kept only until a write).
     let queue = web.get("/review").await;
     assert!(queue.has("data-state=\"verified\">已核定</a> <strong>1</strong>"), "{}", queue.body);

@@ -126,6 +126,8 @@ pub struct Dossier {
     pub steps: Vec<StepName>,
     /// The organisations the bureau may designate to repair: (id, name).
     pub repair_units: Vec<(String, String)>,
+    /// The designated repair unit's name, once there is one (the pay form names the payee).
+    pub repair_unit_name: Option<String>,
     /// Short-lived links to the signature images the caller may see, by cost-sheet revision: the
     /// applicant and the bureau see every drawing; the designated unit only those captured in
     /// person on its phones, never the applicant's own.
@@ -178,7 +180,7 @@ pub async fn dossier(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<
         stored,
         (estate, building, unit),
         (parties, steps),
-        (repair_units, work_orders, colleagues),
+        (repair_units, repair_unit_name, work_orders, colleagues),
         drawings,
     ) = ctx
         .db
@@ -191,6 +193,10 @@ pub async fn dossier(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<
             let steps = row.machine().possible_steps_for(who.role, &parties);
             let units =
                 if steps.contains(&StepName::Approve) { reg::designatable_units(conn)? } else { Vec::new() };
+            let unit_name = match &row.repair_unit_id {
+                Some(unit) => reg::organisation_name(conn, unit)?,
+                None => None,
+            };
             let (orders, colleagues) = match &row.repair_unit_id {
                 Some(unit) if parties.contains(&Party::DesignatedUnit) => {
                     (work_orders::of_claim(conn, &who, &row.id)?, work_orders::assignable(conn, unit)?)
@@ -198,7 +204,8 @@ pub async fn dossier(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<
                 _ => (Vec::new(), Vec::new()),
             };
             let page = page_of(conn, &who, row)?;
-            Ok::<_, AppError>((page, stored, names, (parties, steps), (units, orders, colleagues), drawings))
+            let others = (units, unit_name, orders, colleagues);
+            Ok::<_, AppError>((page, stored, names, (parties, steps), others, drawings))
         })
         .await?;
     let sees_drawing = |s: &CostSheetView| {
@@ -233,6 +240,7 @@ pub async fn dossier(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<
         parties,
         steps,
         repair_units,
+        repair_unit_name,
         work_orders,
         colleagues,
     })

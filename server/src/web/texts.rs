@@ -251,6 +251,7 @@ texts! {
     conflicting_revisions: "冲突版本对照", "Conflicting revisions side by side";
     payout: "支付", "Payout";
     payee: "收款方", "Payee";
+    pay_amount: "支付金额（核定总额）", "Amount to pay (the verified total)";
     paid_on: "支付日期", "Paid on";
     bank_reference: "银行流水号", "Bank reference";
     payee_applicant: "申请人", "The applicant";
