@@ -246,8 +246,20 @@ async fn the_queue_lists_the_nearest_deadline_first_with_counts_colours_filters_
         "UPDATE claims SET payout_due_on = '{in_two}', bureau_due_on = '{in_two}' WHERE id = '{soon}'"
     ))
     .await;
+    // An emergency repair its applicant already paid for is marked as such in the queue (Art. 25).
+    app.sql(format!("UPDATE claims SET kind = 'emergency_advance' WHERE id = '{undated}'")).await;
     let web = Web::sign_in(&app, "reviewer").await;
     let page = web.get("/review").await;
+    let row = |id: &str| {
+        let start = page.body.find(&format!("data-claim=\"{id}\"")).unwrap();
+        page.body[start..].split("</tr>").next().unwrap().to_string()
+    };
+    assert!(
+        row(&undated).contains("<span class=\"badge emergency\">紧急垫付报销</span>"),
+        "{}",
+        row(&undated)
+    );
+    assert!(!row(&soon).contains("badge emergency"));
     assert_eq!(page.status, StatusCode::OK);
     let at =
         |id: &str| page.body.find(&format!("data-claim=\"{id}\"")).unwrap_or_else(|| panic!("{id} missing"));
@@ -381,7 +393,9 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
     let applicant = app.get(&format!("/api/v1/claims/{id}"), &c.reviewer.access).await;
     assert!(verified.has("id=\"pay-amount\">¥1,300.00"), "{}", verified.body);
     assert!(verified.has(&format!("维修单位 · {}", unit.body["name"].as_str().unwrap())));
-    assert!(verified.has(&format!("申请人 · {}", applicant.body["claim"]["applicant_name"].as_str().unwrap())));
+    assert!(
+        verified.has(&format!("申请人 · {}", applicant.body["claim"]["applicant_name"].as_str().unwrap()))
+    );
     // The counts at the top of the queue follow the step at once (they are kept only until a write).
     let queue = web.get("/review").await;
     assert!(queue.has("data-state=\"verified\">已核定</a> <strong>1</strong>"), "{}", queue.body);

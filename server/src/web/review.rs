@@ -15,7 +15,7 @@ use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::ClaimId;
-use crate::domain::lifecycle::{ClaimState, RejectionReason, StepName};
+use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, StepName};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
@@ -54,6 +54,8 @@ struct QueueRow {
     state: ClaimState,
     place: String,
     category: WarrantyCategory,
+    /// An emergency repair the applicant already paid for, to reimburse (Art. 25).
+    emergency: bool,
     description: String,
     next: &'static str,
     due_on: Option<NaiveDate>,
@@ -151,6 +153,7 @@ async fn queue(
                 place: format!("{place} {}", claim.location_detail),
                 state: claim.state,
                 category: claim.category,
+                emergency: claim.kind == ClaimKind::EmergencyAdvance,
                 description: claim.description.chars().take(60).collect(),
                 next: claim.next_step.text,
                 due_on,

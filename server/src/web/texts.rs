@@ -97,6 +97,7 @@ texts! {
     check_out: "离场", "Checked out";
     file_claim: "申请维修", "Ask for a repair";
     file_emergency: "紧急维修垫付报销", "Claim back an emergency repair";
+    emergency_badge: "紧急垫付报销", "Emergency reimbursement";
     emergency_explained: "危及安全的紧急情况可先行维修，保留票据和照片，由保修金报销（第二十五条）。", "In an emergency you may repair first with your own money, keep the receipts and photos, and claim it back from the fund (Art. 25).";
     my_claims: "我的申请", "My claims";
     no_claims: "尚无申请。", "No claims yet.";
