@@ -270,6 +270,8 @@ async fn a_reviewer_works_the_claim_nearest_its_deadline_from_the_queue_to_payme
             "¥1,300.00",
             "¥400.00 approved and ¥1,050.00 cut to ¥900.00"
         );
+        // The pay form restates what is paid.
+        assert_eq!(wait_for(&web, By::Id("pay-amount")).await.text().await.unwrap(), "¥1,300.00");
 
         // Pay it to the repair unit.
         choose(&web, "pay-payee", "repair_unit").await;

@@ -201,16 +201,8 @@ pub async fn sign(
                 }
                 None => None,
             };
-            let (sheet, action) = match signing {
-                Signing::ConfirmInPerson => {
-                    (db::confirm_in_person(conn, &latest, &caller.id)?, Act::InPersonSignatureConfirmed)
-                }
-                Signing::AlreadySigned => (latest, Act::CostSheetSigned),
-                Signing::Sign => {
-                    let how = db::Signing::Own { drawing: drawing.clone() };
-                    (db::sign_latest(conn, latest, &caller.id, how)?, Act::CostSheetSigned)
-                }
-            };
+            let how = db::Signing::Own { drawing: drawing.clone() };
+            let (sheet, action) = record_signing(conn, signing, latest, &caller.id, how)?;
             // The timeline keeps what was signed: the revision's hash and the drawing's bytes.
             let detail = json!({
                 "revision": sheet.revision,
@@ -275,6 +267,25 @@ pub struct SubmitCostSheetRequest {
     pub version: Option<i32>,
     /// The revision being handed in: the latest, signed by the applicant.
     pub revision: i32,
+}
+
+/// Records on the latest revision what `domain::signing::decide` decided, for the applicant: the
+/// signature given `how`, or their confirmation of one a technician witnessed; a sheet already
+/// signed stays as it is. With the timeline's name for it. The web, the API and the phone share it.
+pub(crate) fn record_signing(
+    conn: &mut DbConnection,
+    decided: Signing,
+    latest: db::CostSheetRow,
+    applicant: &str,
+    how: db::Signing,
+) -> AppResult<(db::CostSheetRow, Act)> {
+    Ok(match decided {
+        Signing::Sign => (db::sign_latest(conn, latest, applicant, how)?, Act::CostSheetSigned),
+        Signing::ConfirmInPerson => {
+            (db::confirm_in_person(conn, &latest, applicant)?, Act::InPersonSignatureConfirmed)
+        }
+        Signing::AlreadySigned => (latest, Act::CostSheetSigned),
+    })
 }
 
 /// The latest revision, if it is `revision`; otherwise `stale_version` naming the latest.

@@ -17,7 +17,7 @@ pub use cost_sheets::{
     add_revision, dispute_signature, sign, submit, verify, CostSheetRequest, DisputeSignatureRequest,
     LineDecision, LineVerdict, SignRequest, SubmitCostSheetRequest, VerifyRequest,
 };
-pub(crate) use cost_sheets::{request_signatures, revision_audits};
+pub(crate) use cost_sheets::{record_signing, request_signatures, revision_audits};
 pub(crate) use filing::file_in;
 pub use filing::{file, priced_lines, AdvanceInput, EvidenceRef, FileClaim, LineInput};
 pub use payout::{pay, PayRequest, Payee};

@@ -30,8 +30,8 @@ use crate::domain::work_order::{with_note, witnessed_on_site, SiteVisit};
 use crate::error::{AppError, AppResult};
 use crate::messages::Notice;
 use crate::service::claims::{
-    file_in, priced_lines, request_signatures, revision_audits, AdvanceInput, EvidenceRef, FileClaim,
-    LineInput,
+    file_in, priced_lines, record_signing, request_signatures, revision_audits, AdvanceInput, EvidenceRef,
+    FileClaim, LineInput,
 };
 use crate::service::devices::parse_public_key;
 use crate::service::evidence::attach_on;
@@ -476,17 +476,8 @@ fn owner_confirmation(
     };
     // In person, the technician witnesses on the applicant's behalf, who is told at once; on the
     // applicant's own phone, the applicant signs (or confirms what a technician witnessed).
-    let (sheet, action) = match decided {
-        Signing::Sign => {
-            let how = claims_db::Signing::OnSite(on_site);
-            (claims_db::sign_latest(conn, latest, &claim.applicant_id, how)?, Act::CostSheetSigned)
-        }
-        Signing::ConfirmInPerson => (
-            claims_db::confirm_in_person(conn, &latest, &claim.applicant_id)?,
-            Act::InPersonSignatureConfirmed,
-        ),
-        Signing::AlreadySigned => (latest, Act::CostSheetSigned),
-    };
+    let how = claims_db::Signing::OnSite(on_site);
+    let (sheet, action) = record_signing(conn, decided, latest, &claim.applicant_id, how)?;
     if in_person && decided == Signing::Sign {
         let key = format!("{}:{}", sheet.revision, sheet.revision_hash.as_deref().unwrap_or(""));
         let notice = notify::Notify {
