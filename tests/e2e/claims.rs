@@ -69,12 +69,18 @@ pub async fn file_seepage(app: &TestApp, c: &Cast) -> String {
         .to_string()
 }
 
-pub async fn to_in_repair(app: &TestApp, c: &Cast, id: &str, budget: &str) {
+/// Takes a filed claim to "approved": developer silent, the demo repair unit designated.
+pub async fn to_approved(app: &TestApp, c: &Cast, id: &str) {
     let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("ask-developer"), json!({})).await;
     app.let_reply_period_pass(id).await;
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("developer-silent"), json!({})).await;
     baoxiu_e2e::ok(app, &c.reviewer.access, &path("approve"), json!({"repair_unit_id": c.repair_unit})).await;
+}
+
+pub async fn to_in_repair(app: &TestApp, c: &Cast, id: &str, budget: &str) {
+    let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
+    to_approved(app, c, id).await;
     baoxiu_e2e::ok(
         app,
         &c.technician.access,

@@ -366,7 +366,8 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
             .await
         }
     };
-    // A cut without its reason is refused at the form, with what would make it pass.
+    // A cut without its reason is refused at the form, with what would make it pass, and every
+    // decision and amount typed comes back.
     let refused = verify(version.clone(), "").await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(
@@ -374,13 +375,14 @@ async fn the_reviewer_verifies_with_a_cut_and_pays_from_the_dossier_and_the_fund
         "{}",
         refused.body
     );
-    // A stale version reloads the dossier with a notice.
+    assert!(refused.has("<option value=\"cut\" selected>"), "{}", refused.body);
+    assert!(refused.has("id=\"approved_2\" inputmode=\"decimal\" size=\"10\" aria-label=\"核定金额（核减时填写） 2\" value=\"900.00\""));
+    assert!(!refused.has("(lines.reason)") && !refused.has("lines.reason"), "no raw field names");
+    // A stale version shows the dossier as it is now, with a notice and what was typed kept.
     let stale = verify((version.parse::<i32>().unwrap() - 1).to_string(), "工日按实核减").await;
-    assert_eq!(
-        (stale.status, stale.location()),
-        (StatusCode::SEE_OTHER, format!("{here}?notice=stale").as_str())
-    );
-    assert!(web.get(stale.location()).await.has("这份申请刚被他人更新"));
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(stale.has("这份申请刚被他人更新"), "{}", stale.body);
+    assert!(stale.has("value=\"工日按实核减\"") && stale.has("<option value=\"cut\" selected>"));
     let done = verify(version, "工日按实核减").await;
     assert_eq!(
         (done.status, done.location()),

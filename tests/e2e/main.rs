@@ -19,6 +19,7 @@ mod documents;
 mod field;
 mod field_app;
 mod files;
+mod forms;
 mod fund;
 mod fund_year;
 mod health;

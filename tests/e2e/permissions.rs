@@ -302,6 +302,7 @@ pub const ROUTES: &[Route] = &[
         Gate::Roles(&["property", "technician"])
     ),
     route!("get", "/api/v1/notifications", "/api/v1/notifications", Gate::Sees(ALL)),
+    route!("post", "/api/v1/notifications/read", "/api/v1/notifications/read", Gate::Sees(ALL)),
     route!("get", "/api/v1/me/notification-channels", "/api/v1/me/notification-channels", Gate::Sees(ALL)),
     route!("put", "/api/v1/me/notification-channels", "/api/v1/me/notification-channels", Gate::Sees(ALL)),
     route!("get", "/api/v1/admin/outbox", "/api/v1/admin/outbox", Gate::Roles(&["admin"])),

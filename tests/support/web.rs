@@ -31,6 +31,61 @@ impl Page {
         Some(rest[..rest.find('"')?].to_string())
     }
 
+    /// What the control named `name` inside the form `form_id` shows: an input's value, a
+    /// textarea's text, a select's chosen option, the checked radio button's or checkbox's value.
+    /// `None` where the form has no such control (or nothing is chosen).
+    pub fn shown(&self, form_id: &str, name: &str) -> Option<String> {
+        let start = self.body.find(&format!("id=\"{form_id}\""))?;
+        let form = &self.body[start..];
+        let form = &form[..form.find("</form>").unwrap_or(form.len())];
+        let attr = |tag: &str, attr: &str| -> Option<String> {
+            let at = tag.find(&format!(" {attr}=\""))? + attr.len() + 3;
+            Some(tag[at..at + tag[at..].find('"')?].to_string())
+        };
+        let needle = format!("name=\"{name}\"");
+        let mut from = 0;
+        while let Some(found) = form[from..].find(&needle) {
+            let at = from + found;
+            from = at + needle.len();
+            let open = form[..at].rfind('<')?;
+            let close = at + form[at..].find('>')?;
+            let tag = &form[open..=close];
+            if tag.starts_with("<textarea") {
+                let text = &form[close + 1..];
+                return Some(text[..text.find("</textarea>")?].to_string());
+            }
+            if tag.starts_with("<select") {
+                let options = &form[close + 1..];
+                let options = &options[..options.find("</select>")?];
+                let chosen = options.split("<option").find(|o| o.contains(" selected"))?;
+                return attr(chosen, "value");
+            }
+            if tag.starts_with("<input") {
+                let kind = attr(tag, "type").unwrap_or_default();
+                if kind == "radio" || kind == "checkbox" {
+                    if tag.contains(" checked") {
+                        return attr(tag, "value");
+                    }
+                    continue;
+                }
+                return attr(tag, "value");
+            }
+        }
+        None
+    }
+
+    /// Asserts that the form `form_id` shows each (name, value).
+    pub fn keeps(&self, form_id: &str, typed: &[(&str, &str)]) {
+        for (name, value) in typed {
+            assert_eq!(
+                self.shown(form_id, name).as_deref(),
+                Some(*value),
+                "#{form_id} [{name}] lost what was typed:\n{}",
+                self.body
+            );
+        }
+    }
+
     /// The form's CSRF token.
     pub fn csrf(&self) -> String {
         self.field("csrf").unwrap_or_else(|| panic!("no CSRF token in {}", self.body))

@@ -13,6 +13,7 @@ use crate::state::AppState;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(feed)
         .service(mark_read)
+        .service(mark_all_read)
         .service(channels)
         .service(set_channels)
         .service(outbox)
@@ -40,6 +41,20 @@ async fn mark_read(
 ) -> AppResult<HttpResponse> {
     notifications::mark_read(&state, &user, &id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Every unread notification of the caller read at once; answers how many were.
+#[utoipa::path(tag = "notifications", responses((status = 200, body = MarkedRead)), security(("bearer" = [])))]
+#[post("/notifications/read")]
+async fn mark_all_read(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<MarkedRead>> {
+    let marked = notifications::mark_all_read(&state, &user).await?;
+    Ok(web::Json(MarkedRead { marked }))
+}
+
+/// How many notifications were marked read.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct MarkedRead {
+    pub marked: usize,
 }
 
 /// The channels the caller is told on beyond the feed.

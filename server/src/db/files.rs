@@ -215,6 +215,20 @@ pub fn file(conn: &mut DbConnection, id: &str) -> StoreResult<(FileRow, BlobRow)
         .ok_or(StoreError::NoSuchFile(None))
 }
 
+/// The files among `ids` that `user` uploaded, with their blobs.
+pub fn own_files(
+    conn: &mut DbConnection,
+    user: &str,
+    ids: &[String],
+) -> StoreResult<Vec<(FileRow, BlobRow)>> {
+    Ok(files::table
+        .inner_join(blobs::table)
+        .filter(files::id.eq_any(ids))
+        .filter(files::uploaded_by.eq(user))
+        .select((FileRow::as_select(), BlobRow::as_select()))
+        .load(conn)?)
+}
+
 /// The newest file of these bytes that `user` uploaded, if any.
 pub fn own_file_by_hash(conn: &mut DbConnection, user: &str, sha256: &str) -> StoreResult<Option<FileRow>> {
     Ok(files::table

@@ -8,9 +8,13 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use super::accounts::{new_id, now};
-use super::schema::{devices, memberships, notifications, organisations, outbox, users};
+use super::schema::{
+    buildings, claims, devices, estates, memberships, notifications, organisations, outbox, units, users,
+    work_orders,
+};
 use super::DbConnection;
 use crate::db::StoreResult;
+use crate::domain::coverage::WarrantyCategory;
 use crate::domain::registry::{OrgKind, Role};
 use crate::messages::{Lang, Notice};
 
@@ -193,6 +197,16 @@ pub fn feed(
         .load(conn)?)
 }
 
+/// One of the user's notifications; another user's is none.
+pub fn find(conn: &mut DbConnection, user_id: &str, id: &str) -> StoreResult<Option<NotificationRow>> {
+    Ok(notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::user_id.eq(user_id))
+        .select(NotificationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// How many of a user's notifications are unread.
 pub fn unread_count(conn: &mut DbConnection, user_id: &str) -> StoreResult<i64> {
     Ok(notifications::table
@@ -222,6 +236,65 @@ pub fn mark_read(conn: &mut DbConnection, user_id: &str, id: &str) -> StoreResul
         return Ok(mine.is_some());
     }
     Ok(true)
+}
+
+/// Marks every unread notification of the user read; returns how many were.
+pub fn mark_all_read(conn: &mut DbConnection, user_id: &str) -> StoreResult<usize> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(Some(now())))
+    .execute(conn)?)
+}
+
+/// What a notification is about, as its reader names it: the claim's estate, building and unit,
+/// and its category.
+#[derive(Clone, Debug)]
+pub struct About {
+    pub claim_id: String,
+    pub estate: String,
+    pub building: String,
+    pub unit: Option<String>,
+    pub category: WarrantyCategory,
+}
+
+/// The claims the notifications are about, by claim id, and the claim of each work order, by work
+/// order id. Three statements however many notifications there are.
+pub fn about(
+    conn: &mut DbConnection,
+    claim_ids: &[&str],
+    work_order_ids: &[&str],
+) -> StoreResult<(HashMap<String, About>, HashMap<String, String>)> {
+    let of_orders: HashMap<String, String> = work_orders::table
+        .filter(work_orders::id.eq_any(work_order_ids))
+        .select((work_orders::id, work_orders::claim_id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let ids: Vec<&str> = claim_ids.iter().copied().chain(of_orders.values().map(String::as_str)).collect();
+    let rows: Vec<(String, String, String, Option<String>, WarrantyCategory)> = claims::table
+        .inner_join(buildings::table.on(buildings::id.eq(claims::building_id)))
+        .inner_join(estates::table.on(estates::id.eq(buildings::estate_id)))
+        .filter(claims::id.eq_any(&ids))
+        .select((claims::id, estates::name, buildings::name, claims::unit_id, claims::category))
+        .load(conn)?;
+    let unit_ids: Vec<&str> = rows.iter().filter_map(|r| r.3.as_deref()).collect();
+    let numbers: HashMap<String, String> = units::table
+        .filter(units::id.eq_any(&unit_ids))
+        .select((units::id, units::number))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let about = rows
+        .into_iter()
+        .map(|(claim_id, estate, building, unit_id, category)| {
+            let unit = unit_id.and_then(|u| numbers.get(&u).cloned());
+            (claim_id.clone(), About { claim_id, estate, building, unit, category })
+        })
+        .collect();
+    Ok((about, of_orders))
 }
 
 /// One outbox entry, as the sender and the administrator see it.

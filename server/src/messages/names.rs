@@ -157,9 +157,92 @@ pub fn yuan(amount: impl std::fmt::Display) -> String {
     format!("{sign}¥{grouped}{fraction}")
 }
 
+/// An article's number as a Chinese reader reads it: 8 → 八, 22 → 二十二.
+fn chinese_number(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let ones = |d: u32| if d == 0 { "" } else { DIGITS[d as usize] };
+    match n {
+        0..=9 => DIGITS[n as usize].to_string(),
+        10..=19 => format!("十{}", ones(n % 10)),
+        20..=99 => format!("{}十{}", DIGITS[(n / 10) as usize], ones(n % 10)),
+        _ => n.to_string(),
+    }
+}
+
+/// A text with its article references in the reader's language: in Chinese, "Art. 17" becomes
+/// 第十七条, "Art. 18-25" 第十八至二十五条 and "Art. 17, 24" 第十七条、第二十四条; English is left as it is.
+pub fn articles_in(text: &str, lang: Lang) -> String {
+    if lang == Lang::En || !text.contains("Art. ") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(at) = rest.find("Art. ") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 5..];
+        // Numbers joined by "-" (a range) or ", " (a list).
+        let mut numbers: Vec<(u32, char)> = Vec::new();
+        loop {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let Ok(n) = rest[..digits].parse::<u32>() else { break };
+            rest = &rest[digits..];
+            if let Some(next) = rest.strip_prefix('-').filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                numbers.push((n, '-'));
+                rest = next;
+            } else if let Some(next) =
+                rest.strip_prefix(", ").filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                numbers.push((n, ','));
+                rest = next;
+            } else {
+                numbers.push((n, ' '));
+                break;
+            }
+        }
+        if numbers.is_empty() {
+            out.push_str("Art. ");
+            continue;
+        }
+        for (i, (n, joined)) in numbers.iter().enumerate() {
+            let previous = i.checked_sub(1).map(|p| numbers[p].1);
+            match previous {
+                Some('-') => out.push('至'),
+                Some(_) => out.push('、'),
+                None => {}
+            }
+            if previous != Some('-') {
+                out.push('第');
+            }
+            out.push_str(&chinese_number(*n));
+            if *joined != '-' {
+                out.push('条');
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::yuan;
+    use super::{articles_in, yuan};
+    use crate::messages::Lang;
+
+    #[test]
+    fn articles_read_in_chinese_on_chinese_pages() {
+        let zh = |t| articles_in(t, Lang::ZhCn);
+        assert_eq!(zh("Art. 17"), "第十七条");
+        assert_eq!(zh("Art. 9"), "第九条");
+        assert_eq!(zh("Art. 20"), "第二十条");
+        assert_eq!(zh("Art. 18-25"), "第十八至二十五条");
+        assert_eq!(zh("Art. 17, 24"), "第十七条、第二十四条");
+        assert_eq!(zh("Art. 22-23"), "第二十二至二十三条");
+        assert_eq!(zh("deposit (Art. 12)"), "deposit (第十二条)");
+        assert_eq!(zh("Art. 18: 30"), "第十八条: 30");
+        assert_eq!(zh("Art. x"), "Art. x");
+        assert_eq!(articles_in("Art. 17", Lang::En), "Art. 17");
+    }
 
     #[test]
     fn amounts_read_with_separators_and_a_true_minus() {

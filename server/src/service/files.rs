@@ -116,6 +116,38 @@ pub fn signed_link(ctx: &Context, file_id: &str, variant: Variant) -> String {
     )
 }
 
+/// A file the caller uploaded for a form that was then refused: kept, shown again, removable.
+pub struct KeptFile {
+    pub id: String,
+    pub filename: Option<String>,
+    /// A signed link to its thumbnail, once made (a document has none).
+    pub thumbnail: Option<String>,
+}
+
+/// The most files a refused form keeps.
+pub const KEPT_FILES: usize = 100;
+
+/// The caller's own files among `ids`, in their order; another's or none is left out, so a form
+/// cannot show a file its reader may not see.
+pub async fn kept(ctx: &Context, caller: &Caller, ids: Vec<String>) -> AppResult<Vec<KeptFile>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let user = caller.id.clone();
+    let ids: Vec<String> = ids.into_iter().take(KEPT_FILES).collect();
+    let found = ctx.db.read(move |conn| db::own_files(conn, &user, &ids).map(|f| (ids, f))).await?;
+    let (ids, found) = found;
+    Ok(ids
+        .iter()
+        .filter_map(|id| found.iter().find(|(f, _)| &f.id == id))
+        .map(|(file, blob)| KeptFile {
+            id: file.id.clone(),
+            filename: file.filename.clone(),
+            thumbnail: (blob.derivatives == "ready").then(|| signed_link(ctx, &file.id, Variant::Thumbnail)),
+        })
+        .collect())
+}
+
 /// A resumable upload as its owner sees it.
 #[derive(Clone, Debug)]
 pub struct Upload {

@@ -4,10 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::notify;
+use crate::db::notify::{self, NotificationRow};
+use crate::db::DbConnection;
+use crate::domain::coverage::WarrantyCategory;
 use crate::domain::ids::NotificationId;
 use crate::error::{AppError, AppResult};
-use crate::messages::{Code, Notice};
+use crate::messages::{Code, Lang, Notice};
 use crate::service::utc;
 use crate::service::Context;
 use crate::service::{Caller, Page, Paged};
@@ -21,9 +23,20 @@ pub struct NotificationView {
     pub text: &'static str,
     pub claim_id: Option<String>,
     pub work_order_id: Option<String>,
+    /// The claim it is about (a work order's too), named as people name it.
+    pub about: Option<NotificationAbout>,
     pub params: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// The claim a notification is about.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct NotificationAbout {
+    pub claim_id: String,
+    /// The estate, building and unit (or common part): `翠湖花园 3号楼 1201`.
+    pub place: String,
+    pub category: WarrantyCategory,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -41,10 +54,52 @@ pub async fn feed(ctx: &Context, caller: &Caller, query: FeedQuery) -> AppResult
     let (limit, offset) = Page { limit: query.limit, offset: query.offset }.bounds()?;
     let unread = query.unread.unwrap_or(false);
     let user = caller.id.clone();
-    let rows = ctx.db.read(move |conn| notify::feed(conn, &user, unread, limit, offset)).await?;
-    let items = rows
-        .into_iter()
+    let items = ctx
+        .db
+        .read(move |conn| {
+            let rows = notify::feed(conn, &user, unread, limit, offset)?;
+            views(conn, rows, lang)
+        })
+        .await?;
+    Ok(Paged { items, limit, offset })
+}
+
+/// Opens one of the caller's notifications: marks it read and answers it, so that the page can
+/// take its reader where it leads.
+pub async fn open(ctx: &Context, caller: &Caller, id: &NotificationId) -> AppResult<NotificationView> {
+    let (id, user, lang) = (id.to_string(), caller.id.clone(), caller.lang);
+    ctx.db
+        .write(move |conn| {
+            notify::mark_read(conn, &user, &id)?;
+            let row = notify::find(conn, &user, &id)?.ok_or_else(|| AppError::new(Code::NotFound))?;
+            views(conn, vec![row], lang)?.pop().ok_or_else(|| AppError::new(Code::NotFound))
+        })
+        .await
+}
+
+/// Notifications as their reader reads them, each with the claim it is about.
+fn views(
+    conn: &mut DbConnection,
+    rows: Vec<NotificationRow>,
+    lang: Lang,
+) -> AppResult<Vec<NotificationView>> {
+    let claims: Vec<&str> = rows.iter().filter_map(|n| n.claim_id.as_deref()).collect();
+    let orders: Vec<&str> = rows.iter().filter_map(|n| n.work_order_id.as_deref()).collect();
+    let (about, of_orders) = notify::about(conn, &claims, &orders)?;
+    let about_of = |n: &NotificationRow| {
+        let claim =
+            n.claim_id.as_ref().or_else(|| n.work_order_id.as_ref().and_then(|w| of_orders.get(w)))?;
+        let a = about.get(claim)?;
+        let place = [Some(&a.estate), Some(&a.building), a.unit.as_ref()].into_iter().flatten();
+        Some(NotificationAbout {
+            claim_id: a.claim_id.clone(),
+            place: place.map(String::as_str).collect::<Vec<_>>().join(" "),
+            category: a.category,
+        })
+    };
+    rows.into_iter()
         .map(|n| {
+            let about = about_of(&n);
             let notice = Notice::parse(&n.kind)
                 .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown notice {}", n.kind)))?;
             Ok(NotificationView {
@@ -53,13 +108,13 @@ pub async fn feed(ctx: &Context, caller: &Caller, query: FeedQuery) -> AppResult
                 text: notice.text(lang),
                 claim_id: n.claim_id,
                 work_order_id: n.work_order_id,
+                about,
                 params: serde_json::from_str(&n.params).unwrap_or(serde_json::Value::Null),
                 created_at: utc(n.created_at),
                 read_at: n.read_at.map(utc),
             })
         })
-        .collect::<AppResult<_>>()?;
-    Ok(Paged { items, limit, offset })
+        .collect()
 }
 
 /// Marks one of the caller's notifications read.
@@ -71,6 +126,12 @@ pub async fn mark_read(ctx: &Context, caller: &Caller, id: &NotificationId) -> A
         return Err(AppError::new(Code::NotFound));
     }
     Ok(())
+}
+
+/// Marks every unread notification of the caller read; returns how many were.
+pub async fn mark_all_read(ctx: &Context, caller: &Caller) -> AppResult<usize> {
+    let user = caller.id.clone();
+    Ok(ctx.db.write(move |conn| notify::mark_all_read(conn, &user)).await?)
 }
 
 /// The channels a person is told on beyond the feed.

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::session::{multipart_file, Fields, SignedForm};
+use super::typed::{blank, line_numbers, numbered, reshapes, Line, Typed, FORM_LINES};
 use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{ClaimState, StepName};
@@ -37,9 +38,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(claim_view).service(sign_page).service(upload).service(take_step);
 }
 
-/// Rows a plan or cost-sheet form offers; blank rows are left out.
-pub const FORM_LINES: usize = 4;
-
 /// A refusal shown at the form of the step that was refused.
 pub struct Refused {
     pub step: String,
@@ -54,10 +52,57 @@ struct ClaimPageView {
     refused: Option<Refused>,
     today: NaiveDate,
     line_kinds: &'static [LineKind],
-    rows: Vec<usize>,
+    /// What was typed into the form that was refused or asked for a row more or less.
+    typed: Typed,
 }
 
 impl ClaimPageView {
+    /// What was typed into `step`'s form, where it came back.
+    fn typed_in(&self, step: &str, name: &str) -> &str {
+        self.typed.value(step, name)
+    }
+
+    fn stars(&self, score: &str) -> &'static str {
+        ["", "★", "★★", "★★★", "★★★★", "★★★★★"][score.parse::<usize>().unwrap_or(0).min(5)]
+    }
+
+    /// The plan form's rows: as typed, or blank.
+    fn plan_rows(&self) -> Vec<Line> {
+        self.typed.lines("submit_plan", "plan").unwrap_or_else(|| blank(FORM_LINES))
+    }
+
+    /// The cost-sheet form's rows: as typed; or a new revision starting from the last one, each
+    /// line still carrying out the plan line it did, and a blank row for one more; or blank.
+    fn sheet_rows(&self) -> Vec<Line> {
+        if let Some(typed) = self.typed.lines("cost_sheet", "line") {
+            return typed;
+        }
+        let Some(latest) = self.d.latest_sheet() else { return blank(FORM_LINES) };
+        let plan = self.approved_plan_lines();
+        let mut rows: Vec<Line> = latest
+            .lines
+            .iter()
+            .map(|l| {
+                let carried = plan
+                    .iter()
+                    .find(|p| p.description == l.description && p.budget == l.budget)
+                    .or_else(|| plan.iter().find(|p| p.kind == l.kind && p.budget == l.budget));
+                Line {
+                    kind: l.kind.clone(),
+                    description: l.description.clone(),
+                    unit: l.unit.clone(),
+                    quantity: l.quantity.clone(),
+                    unit_price: l.unit_price.to_string(),
+                    budget: l.budget.to_string(),
+                    plan_line: carried.map(|p| p.line_no.to_string()).unwrap_or_default(),
+                    ..Line::default()
+                }
+            })
+            .collect();
+        rows.push(Line::default());
+        numbered(rows)
+    }
+
     fn offers(&self, step: StepName) -> bool {
         self.d.steps.contains(&step)
     }
@@ -154,7 +199,7 @@ async fn claim_page(
     browser: &Browser,
     id: &ClaimId,
     notice: Option<&'static str>,
-    refused: Option<Refused>,
+    (refused, typed): (Option<Refused>, Typed),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let d = console::dossier(state, &browser.caller, id).await.map_err(|e| browser.refused(e))?;
@@ -164,7 +209,7 @@ async fn claim_page(
         refused,
         today: today(),
         line_kinds: &LineKind::ALL,
-        rows: (1..=FORM_LINES).collect(),
+        typed,
     };
     Ok(render(&page, status, Some(browser)))
 }
@@ -181,7 +226,7 @@ async fn claim_view(
         return Ok(see_other(&format!("/review/claims/{id}")));
     }
     let notice = notice_of(&browser.chrome, params.notice.as_deref());
-    claim_page(&state, &browser, &id, notice, None, StatusCode::OK).await
+    claim_page(&state, &browser, &id, notice, (None, Typed::default()), StatusCode::OK).await
 }
 
 #[derive(Template)]
@@ -251,7 +296,7 @@ async fn upload(
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
             let refused = Refused { step: "documents".into(), at: InPlace::of(&e, browser.caller.lang) };
-            claim_page(&state, &browser, &id, None, Some(refused), status).await
+            claim_page(&state, &browser, &id, None, (Some(refused), Typed::default()), status).await
         }
     }
 }
@@ -277,7 +322,13 @@ async fn take_step(
     form: SignedForm,
 ) -> Result<HttpResponse, PageError> {
     let (id, step) = path.into_inner();
-    let parsed = request(&step, &form.fields());
+    let fields = form.fields();
+    let typed = Typed::of(&step, &fields);
+    if reshapes(&fields) {
+        let browser = &form.browser;
+        return claim_page(&state, browser, &id, None, (None, typed), StatusCode::OK).await;
+    }
+    let parsed = request(&step, &fields);
     let browser = form.browser;
     let outcome = match parsed {
         Ok(request) => take(&state, &browser, &id, request).await,
@@ -295,20 +346,29 @@ async fn take_step(
                 None => see_other(&format!("{here}?notice=stale")),
             })
         }
-        Err(e) if e.code == Code::StaleVersion => Ok(see_other(&format!("{here}?notice=stale"))),
         Err(e) if e.code == Code::NotFound || e.code == Code::Internal => Err(browser.refused(e)),
+        // Someone acted on the claim meanwhile: the page as it is now, with what was typed kept.
+        Err(e) if e.code == Code::StaleVersion => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let stale = Some(browser.chrome.t.stale_notice);
+            claim_page(&state, &browser, &id, stale, (None, typed), status).await
+        }
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
             let refused = Refused { step, at: InPlace::of(&e, browser.caller.lang) };
-            claim_page(&state, &browser, &id, None, Some(refused), status).await
+            claim_page(&state, &browser, &id, None, (Some(refused), typed), status).await
         }
     }
 }
 
-/// The filled rows of a plan or cost-sheet form: `{prefix}_{field}_{n}` for n in 1..=FORM_LINES.
-fn rows<T>(prefix: &str, row: impl Fn(&dyn Fn(&str) -> String) -> AppResult<Option<T>>) -> AppResult<Vec<T>> {
+/// The filled rows of a plan or cost-sheet form, `{prefix}_{field}_{n}`, in the order of `n`.
+fn rows<T>(
+    f: &Fields<'_>,
+    prefix: &str,
+    row: impl Fn(&dyn Fn(&str) -> String) -> AppResult<Option<T>>,
+) -> AppResult<Vec<T>> {
     let mut out = Vec::new();
-    for n in 1..=FORM_LINES {
+    for n in line_numbers(f.all().map(|(k, _)| k), prefix) {
         let name = |field: &str| format!("{prefix}_{field}_{n}");
         if let Some(line) = row(&name)? {
             out.push(line);
@@ -320,7 +380,7 @@ fn rows<T>(prefix: &str, row: impl Fn(&dyn Fn(&str) -> String) -> AppResult<Opti
 /// The filled `line_*_{n}` rows of a cost-sheet form: the repair unit's sheet, which may name the
 /// plan's lines (`with_plan`), or the lines of an emergency repair its applicant paid for.
 pub fn sheet_lines(f: &Fields<'_>, with_plan: bool) -> AppResult<Vec<LineInput>> {
-    rows("line", |name| {
+    rows(f, "line", |name| {
         let Some(description) = f.text(&name("description")) else { return Ok(None) };
         let plan_line: Option<i32> = if with_plan { f.parsed(&name("plan_line"))? } else { None };
         Ok(Some(LineInput {
@@ -366,7 +426,7 @@ fn request(step: &str, f: &Fields<'_>) -> AppResult<PartyStep> {
             version: f.version()?,
             description: f.required("description")?,
             budget: f.parsed::<Money>("budget")?.ok_or_else(|| AppError::invalid("budget"))?,
-            lines: rows("plan", |name| {
+            lines: rows(f, "plan", |name| {
                 let Some(description) = f.text(&name("description")) else { return Ok(None) };
                 Ok(Some(PlanLineInput {
                     kind: line_kind(f, &name("kind"))?,

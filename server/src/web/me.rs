@@ -11,14 +11,16 @@ use baoxiu_sync_protocol::Money;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::claim::{sheet_lines, FORM_LINES};
+use super::claim::sheet_lines;
 use super::session::{Fields, SignedForm};
+use super::typed::{blank, reshapes, Line, Typed, FORM_LINES};
 use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::lifecycle::ClaimKind;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::claims::{self as claims, AdvanceInput, ClaimResponse, EvidenceRef, FileClaim};
+use crate::service::files::{self, KeptFile};
 use crate::service::parties::{self, ApplicantHome, Place};
 use crate::state::AppState;
 
@@ -66,41 +68,40 @@ async fn home_page(
     Ok(render(&page, StatusCode::OK, Some(&browser)))
 }
 
-/// What the filing form was given, to show it again after a refusal.
-#[derive(Default)]
-struct Filled {
-    kind: String,
-    place: String,
-    category: String,
-    location_detail: String,
-    description: String,
-    reported_on: String,
-    representatives: bool,
-    photos: Vec<String>,
-    receipts: Vec<String>,
-    amount: String,
-}
-
 #[derive(Template)]
 #[template(path = "file_claim.html")]
 struct FilingPage {
     c: Chrome,
     home: ApplicantHome,
     emergency: bool,
-    filled: Filled,
+    /// What was typed, where the form came back (refused, or a row more or less).
+    typed: Typed,
     refused: Option<InPlace>,
+    /// The photos and receipts uploaded before the form came back, shown again.
+    photos: Vec<KeptFile>,
+    receipts: Vec<KeptFile>,
     categories: &'static [WarrantyCategory],
     line_kinds: &'static [LineKind],
-    rows: Vec<usize>,
     today: NaiveDate,
     property_manager: bool,
 }
 
 impl FilingPage {
-    fn chosen(&self, value: String) -> bool {
-        self.filled.place == value
+    fn typed(&self, name: &str) -> &str {
+        self.typed.value(FILING, name)
+    }
+
+    fn chosen(&self, name: &str, value: String) -> bool {
+        self.typed.picked(FILING, name, &value)
+    }
+
+    fn rows(&self) -> Vec<Line> {
+        self.typed.lines(FILING, "line").unwrap_or_else(|| blank(FORM_LINES))
     }
 }
+
+/// The filing form's name, for what was typed into it.
+const FILING: &str = "filing";
 
 #[derive(Deserialize)]
 struct NewParams {
@@ -110,20 +111,28 @@ struct NewParams {
 async fn filing_page(
     state: &AppState,
     browser: &Browser,
-    filled: Filled,
-    refused: Option<InPlace>,
+    kind: ClaimKind,
+    (typed, refused): (Typed, Option<InPlace>),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let home = parties::applicant_home(state, &browser.caller).await.map_err(|e| browser.refused(e))?;
+    let dropped = typed.value(FILING, "drop").to_owned();
+    let kept = |field: &str| -> Vec<String> {
+        typed.values(FILING, field).into_iter().filter(|id| *id != dropped).map(str::to_owned).collect()
+    };
+    let (photos, receipts) = (kept("photo"), kept("receipt"));
+    let photos = files::kept(state, &browser.caller, photos).await.map_err(|e| browser.refused(e))?;
+    let receipts = files::kept(state, &browser.caller, receipts).await.map_err(|e| browser.refused(e))?;
     let page = FilingPage {
         c: browser.chrome_with(None),
         home,
-        emergency: filled.kind == ClaimKind::EmergencyAdvance.as_str(),
-        filled,
+        emergency: kind == ClaimKind::EmergencyAdvance,
+        typed,
         refused,
+        photos,
+        receipts,
         categories: WarrantyCategory::ALL,
         line_kinds: &LineKind::ALL,
-        rows: (1..=FORM_LINES).collect(),
         today: parties::today(),
         property_manager: browser.caller.role == crate::domain::registry::Role::PropertyManager,
     };
@@ -141,24 +150,7 @@ async fn new_claim(
         Some("emergency_advance") => ClaimKind::EmergencyAdvance,
         _ => ClaimKind::Standard,
     };
-    let filled = Filled { kind: kind.as_str().to_string(), ..Filled::default() };
-    filing_page(&state, &browser, filled, None, StatusCode::OK).await
-}
-
-fn filled_from(f: &Fields<'_>) -> Filled {
-    let text = |name: &str| f.text(name).unwrap_or_default();
-    Filled {
-        kind: text("kind"),
-        place: text("place"),
-        category: text("category"),
-        location_detail: text("location_detail"),
-        description: text("description"),
-        reported_on: text("reported_on"),
-        representatives: f.ticked("with_owner_representatives"),
-        photos: f.values("photo").map(str::to_owned).collect(),
-        receipts: f.values("receipt").map(str::to_owned).collect(),
-        amount: text("amount"),
-    }
+    filing_page(&state, &browser, kind, (Typed::default(), None), StatusCode::OK).await
 }
 
 /// The form as the use case's request. `place` is `unit:{building}:{unit}` or `building:{id}`.
@@ -201,7 +193,14 @@ fn filing(f: &Fields<'_>) -> AppResult<FileClaim> {
 #[post("/me/claims")]
 async fn file_claim(state: web::Data<AppState>, form: SignedForm) -> Result<HttpResponse, PageError> {
     let fields = form.fields();
-    let filled = filled_from(&fields);
+    let typed = Typed::of(FILING, &fields);
+    let kind = match fields.text("kind").as_deref() {
+        Some("emergency_advance") => ClaimKind::EmergencyAdvance,
+        _ => ClaimKind::Standard,
+    };
+    if reshapes(&fields) {
+        return filing_page(&state, &form.browser, kind, (typed, None), StatusCode::OK).await;
+    }
     let request = filing(&fields);
     let browser = form.browser;
     let outcome = match request {
@@ -214,7 +213,7 @@ async fn file_claim(state: web::Data<AppState>, form: SignedForm) -> Result<Http
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
             let refused = InPlace::of(&e, browser.caller.lang);
-            filing_page(&state, &browser, filled, Some(refused), status).await
+            filing_page(&state, &browser, kind, (typed, Some(refused)), status).await
         }
     }
 }

@@ -16,6 +16,7 @@ mod printed;
 mod review;
 mod session;
 pub mod texts;
+mod typed;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -70,6 +71,12 @@ pub struct ChromeUser {
     /// When the session lapses unless a page is opened, in Shanghai time.
     pub expires: String,
     pub unread: i64,
+}
+
+impl std::fmt::Debug for Chrome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chrome").field("path", &self.path).field("lang", &self.lang).finish_non_exhaustive()
+    }
 }
 
 impl Chrome {
@@ -147,6 +154,10 @@ impl Chrome {
         ["note", "reason", "comment"]
             .iter()
             .find_map(|k| entry.detail.get(k).and_then(|v| v.as_str()).map(str::to_owned))
+    }
+    /// One of a zh-CN and English pair, in this page's language.
+    pub fn pick(&self, zh: &'static str, en: &'static str) -> &'static str {
+        self.lang.pick(zh, en)
     }
     /// The CSRF token for this page's forms.
     pub fn csrf(&self) -> &str {
@@ -247,7 +258,7 @@ impl InPlace {
         InPlace {
             message: error.code.text(lang),
             hint: error.explanation.as_ref().and_then(|e| e.hint).map(|h| h.text(lang)),
-            detail: error.detail.clone(),
+            detail: error.detail.as_deref().and_then(|d| texts::detail_text(d, lang)),
         }
     }
 }
@@ -256,8 +267,17 @@ impl InPlace {
 /// a page in the reader's language.
 #[derive(Debug)]
 pub enum PageError {
-    SignIn { next: String, expired: bool },
-    Refused { error: AppError, lang: Lang },
+    SignIn {
+        next: String,
+        expired: bool,
+    },
+    /// The signed-in person's frame, where there is one, so that the page keeps its header and
+    /// leads back to the reader's own home.
+    Refused {
+        error: AppError,
+        lang: Lang,
+        chrome: Option<Box<Chrome>>,
+    },
 }
 
 impl std::fmt::Display for PageError {
@@ -271,7 +291,7 @@ impl std::fmt::Display for PageError {
 
 impl PageError {
     pub fn new(error: AppError, lang: Lang) -> PageError {
-        PageError::Refused { error, lang }
+        PageError::Refused { error, lang, chrome: None }
     }
 }
 
@@ -301,7 +321,7 @@ impl ResponseError for PageError {
                 }
                 see_other(&url)
             }
-            PageError::Refused { error, lang } => {
+            PageError::Refused { error, lang, chrome } => {
                 if error.code == Code::Internal {
                     tracing::error!(error = %error, "page failed");
                 }
@@ -312,12 +332,11 @@ impl ResponseError for PageError {
                     code => code.text(*lang),
                 };
                 let hint = InPlace::of(error, *lang).hint;
-                let page = ErrorPage {
-                    c: Chrome { t, lang: *lang, path: "/".into(), user: None, notice: None },
-                    message,
-                    hint,
-                    status: self.status_code().as_u16(),
+                let c = match chrome {
+                    Some(chrome) => Chrome { notice: None, ..(**chrome).clone() },
+                    None => Chrome { t, lang: *lang, path: "/".into(), user: None, notice: None },
                 };
+                let page = ErrorPage { c, message, hint, status: self.status_code().as_u16() };
                 render(&page, self.status_code(), None)
             }
         }

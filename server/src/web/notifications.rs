@@ -5,20 +5,49 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 
 use super::session::SignedForm;
-use super::{render, see_other, Browser, Chrome, PageError};
+use super::{home_of, render, see_other, Browser, Chrome, PageError};
 use crate::domain::ids::NotificationId;
+use crate::domain::registry::Role;
 use crate::service::notifications::{self, FeedQuery, NotificationView};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(feed).service(mark_read);
+    cfg.service(feed).service(open).service(mark_all_read).service(mark_read);
 }
 
 #[derive(Template)]
 #[template(path = "notifications.html")]
 struct FeedPage {
     c: Chrome,
+    role: Role,
     items: Vec<NotificationView>,
+}
+
+/// Where a notification takes its reader: the bureau's dossier for a reviewer, the work order for
+/// whoever a work order was given to, the claim's page for every other party; a notice about no
+/// claim (a deposit notice, a building's statement) leads to the reader's own home, where it is.
+fn destination(role: Role, n: &NotificationView) -> Option<String> {
+    let claim = n.about.as_ref().map(|a| &a.claim_id).or(n.claim_id.as_ref());
+    match (role, &n.work_order_id, claim) {
+        (Role::Admin, ..) => None,
+        (Role::Reviewer, _, Some(claim)) => Some(format!("/review/claims/{claim}")),
+        (Role::Technician | Role::PropertyManager, Some(order), _) => {
+            Some(format!("/repair/work-orders/{order}"))
+        }
+        (_, _, Some(claim)) => Some(format!("/claims/{claim}")),
+        (role, _, None) => Some(home_of(role).to_string()),
+    }
+}
+
+impl FeedPage {
+    /// Opening a notification that leads somewhere marks it read on the way.
+    fn href(&self, n: &NotificationView) -> Option<String> {
+        destination(self.role, n).map(|_| format!("/notifications/{}/open", n.id))
+    }
+
+    fn unread(&self) -> usize {
+        self.items.iter().filter(|n| n.read_at.is_none()).count()
+    }
 }
 
 /// The newest 100 notifications, unread ones marked.
@@ -27,8 +56,28 @@ async fn feed(state: web::Data<AppState>, browser: Browser) -> Result<HttpRespon
     let query = FeedQuery { unread: None, limit: Some(100), offset: None };
     let items =
         notifications::feed(&state, &browser.caller, query).await.map_err(|e| browser.refused(e))?.items;
-    let page = FeedPage { c: browser.chrome_with(None), items };
+    let page = FeedPage { c: browser.chrome_with(None), role: browser.caller.role, items };
     Ok(render(&page, StatusCode::OK, Some(&browser)))
+}
+
+/// Opens a notification: marks it read and goes where it leads (the feed, where it leads nowhere).
+/// A read mark is the only change, and the session cookie is same-site, so a link may do it.
+#[get("/notifications/{id}/open")]
+async fn open(
+    state: web::Data<AppState>,
+    id: web::Path<NotificationId>,
+    browser: Browser,
+) -> Result<HttpResponse, PageError> {
+    let n = notifications::open(&state, &browser.caller, &id).await.map_err(|e| browser.refused(e))?;
+    Ok(see_other(&destination(browser.caller.role, &n).unwrap_or_else(|| "/notifications".into())))
+}
+
+/// Every unread notification read at once.
+#[post("/notifications/read")]
+async fn mark_all_read(state: web::Data<AppState>, form: SignedForm) -> Result<HttpResponse, PageError> {
+    let browser = form.browser;
+    notifications::mark_all_read(&state, &browser.caller).await.map_err(|e| browser.refused(e))?;
+    Ok(see_other("/notifications"))
 }
 
 #[post("/notifications/{id}/read")]

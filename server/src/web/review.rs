@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::session::{multipart_file, Fields, SignedForm};
+use super::typed::Typed;
 use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::shanghai_date;
@@ -198,6 +199,8 @@ struct DossierPage {
     /// A document the reviewer just uploaded, for the forms that name one.
     document: Option<String>,
     refused: Option<Refused>,
+    /// What was typed into the form that was refused, given back.
+    typed: Typed,
     today: NaiveDate,
     reasons: &'static [RejectionReason],
 }
@@ -209,6 +212,42 @@ impl DossierPage {
 
     fn refusal_at(&self, step: StepName) -> Option<&Refused> {
         self.refused.as_ref().filter(|r| r.step == step)
+    }
+
+    /// What was typed into `step`'s form, where it came back.
+    fn typed_in(&self, step: StepName, name: &str) -> &str {
+        self.typed.value(step.as_str(), name)
+    }
+
+    /// Whether `value` was chosen for `name` in `step`'s form.
+    fn picked(&self, step: StepName, name: &str, value: &str) -> bool {
+        self.typed.picked(step.as_str(), name, value)
+    }
+
+    /// A verification line's typed field, `{field}_{line}`.
+    fn line_typed(&self, field: &str, line: &i32) -> &str {
+        self.typed.value(StepName::Verify.as_str(), &format!("{field}_{line}"))
+    }
+
+    /// What a reviewer may decide on each line: (value, label).
+    fn line_decisions(&self) -> [(&'static str, &'static str); 3] {
+        let t = self.c.t;
+        [("approved", t.line_approved), ("cut", t.line_cut), ("rejected", t.line_rejected)]
+    }
+
+    /// The payment date: as typed, or today.
+    fn paid_on(&self) -> String {
+        let typed = self.typed_in(StepName::Pay, "paid_on");
+        if self.typed.is(StepName::Pay.as_str()) {
+            typed.to_string()
+        } else {
+            self.today.to_string()
+        }
+    }
+
+    /// Whether `value` was chosen for a verification line's `{field}_{line}`.
+    fn line_picked(&self, field: &str, line: &i32, value: &str) -> bool {
+        self.typed.picked(StepName::Verify.as_str(), &format!("{field}_{line}"), value)
     }
 
     /// The cost sheet now with the bureau: the latest revision.
@@ -228,7 +267,7 @@ async fn dossier_page(
     browser: &Browser,
     id: &ClaimId,
     notice: Option<&'static str>,
-    (refused, document): (Option<Refused>, Option<String>),
+    (refused, document, typed): (Option<Refused>, Option<String>, Typed),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let d = console::dossier(state, &browser.caller, id).await.map_err(|e| browser.refused(e))?;
@@ -237,6 +276,7 @@ async fn dossier_page(
         d,
         document,
         refused,
+        typed,
         today: shanghai_date(chrono::Utc::now()),
         reasons: RejectionReason::ALL,
     };
@@ -255,7 +295,7 @@ async fn dossier(
     let notice = notice_of(&browser.chrome, params.notice.as_deref());
     let document = params.document.as_deref().and_then(|d| d.parse::<crate::domain::ids::FileId>().ok());
     let document = document.map(String::from);
-    dossier_page(&state, &browser, &id, notice, (None, document), StatusCode::OK).await
+    dossier_page(&state, &browser, &id, notice, (None, document, Typed::default()), StatusCode::OK).await
 }
 
 /// Uploads a document for a step that names one (the developer's deregistration, the testing
@@ -289,7 +329,9 @@ async fn take_step(
     form.browser.require(Role::Reviewer)?;
     // A step that does not exist is a page that does not exist.
     let step: StepName = step.parse().map_err(|_| form.browser.refused(AppError::new(Code::NotFound)))?;
-    let parsed = request(step, &form.fields());
+    let fields = form.fields();
+    let typed = Typed::of(step.as_str(), &fields);
+    let parsed = request(step, &fields);
     let browser = form.browser;
     let outcome = match parsed {
         Ok(request) => take(&state, &browser, &id, request).await,
@@ -298,12 +340,17 @@ async fn take_step(
     let here = format!("/review/claims/{id}");
     match outcome {
         Ok(()) => Ok(see_other(&format!("{here}?notice=done"))),
-        Err(e) if e.code == Code::StaleVersion => Ok(see_other(&format!("{here}?notice=stale"))),
         Err(e) if e.code == Code::NotFound || e.code == Code::Internal => Err(browser.refused(e)),
+        // Someone acted on the claim meanwhile: the page as it is now, with what was typed kept.
+        Err(e) if e.code == Code::StaleVersion => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let stale = Some(browser.chrome.t.stale_notice);
+            dossier_page(&state, &browser, &id, stale, (None, None, typed), status).await
+        }
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
             let refused = Refused { step, at: InPlace::of(&e, browser.caller.lang) };
-            dossier_page(&state, &browser, &id, None, (Some(refused), None), status).await
+            dossier_page(&state, &browser, &id, None, (Some(refused), None, typed), status).await
         }
     }
 }

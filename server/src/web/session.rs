@@ -81,7 +81,7 @@ impl Browser {
 
     /// A service's refusal, as a page in the reader's language.
     pub fn refused(&self, error: AppError) -> PageError {
-        PageError::new(error, self.caller.lang)
+        PageError::Refused { error, lang: self.caller.lang, chrome: Some(Box::new(self.chrome.clone())) }
     }
 }
 
@@ -214,6 +214,11 @@ impl Fields<'_> {
     /// A checkbox: present means ticked.
     pub fn ticked(&self, name: &str) -> bool {
         self.0.get(name).is_some()
+    }
+
+    /// Every field as posted, in order.
+    pub fn all(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.0.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 
