@@ -122,6 +122,10 @@ codes! {
     MethodNotAllowed = "method_not_allowed", 405, "不支持该请求方式。", "Method not allowed.";
     /// The username is already taken.
     UsernameTaken = "username_taken", 409, "该用户名已被使用。", "That username is already taken.";
+    /// An administrator may not lock their own account (nobody would be left to unlock it).
+    OwnAccount = "own_account", 409, "不能锁定自己的账户。", "You cannot lock your own account.";
+    /// A password-reset link that was used, lapsed or replaced by a newer one.
+    ResetLinkSpent = "reset_link_spent", 410, "该重置链接已使用或已过期，请联系管理员重新发送。", "This reset link was used or has lapsed; ask an administrator for a new one.";
     /// A record with the same natural key already exists.
     AlreadyExists = "already_exists", 409, "该记录已存在。", "That record already exists.";
     /// The device id is enrolled already, perhaps to another account.

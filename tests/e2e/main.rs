@@ -4,6 +4,7 @@
 // A failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod architecture;
 mod auth;
 mod backups;

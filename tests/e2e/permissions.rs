@@ -36,6 +36,16 @@ pub const ROUTES: &[Route] = &[
     route!("post", "/api/v1/users", "/api/v1/users", Gate::Roles(&["admin"])),
     route!("get", "/api/v1/users", "/api/v1/users", Gate::Roles(&["admin"])),
     route!("get", "/api/v1/users/{user}", "/api/v1/users/{id}", Gate::Roles(&["admin"])),
+    route!(
+        "post",
+        "/api/v1/users/{user}/password-reset",
+        "/api/v1/users/{id}/password-reset",
+        Gate::Roles(&["admin"])
+    ),
+    route!("post", "/api/v1/users/{user}/unlock", "/api/v1/users/{id}/unlock", Gate::Roles(&["admin"])),
+    // Locking a demo account would end its session for the rest of the matrix: nobody's is locked.
+    route!("post", "/api/v1/users/{nobody}/lock", "/api/v1/users/{id}/lock", Gate::Roles(&["admin"])),
+    route!("get", "/api/v1/admin/audit", "/api/v1/admin/audit", Gate::Roles(&["admin"])),
     route!("post", "/api/v1/organisations", "/api/v1/organisations", Gate::Roles(&["admin"])),
     route!("get", "/api/v1/organisations", "/api/v1/organisations", Gate::Sees(ALL)),
     route!(
@@ -616,7 +626,8 @@ async fn every_role_reaches_exactly_what_it_may() {
             .replace("{delivery}", &uuid::Uuid::now_v7().to_string())
             .replace("{hold}", &uuid::Uuid::now_v7().to_string())
             .replace("{entry}", &uuid::Uuid::now_v7().to_string())
-            .replace("{device}", &uuid::Uuid::now_v7().to_string());
+            .replace("{device}", &uuid::Uuid::now_v7().to_string())
+            .replace("{nobody}", &uuid::Uuid::now_v7().to_string());
         for role in ALL {
             let method = Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();
             let reply =

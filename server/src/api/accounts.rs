@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::service::accounts::{
     self, AccountResponse, CreateUserRequest, LoginRequest, MeResponse, RefreshRequest, TokenResponse,
 };
+use crate::service::admin::{self, AuditEntry, AuditQuery, ResetLink};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -21,7 +22,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(me)
         .service(create_user)
         .service(list_users)
-        .service(get_user);
+        .service(get_user)
+        .service(lock_user)
+        .service(unlock_user)
+        .service(reset_link)
+        .service(audit);
 }
 
 /// Signs in with username and password.
@@ -116,4 +121,50 @@ async fn get_user(
     id: web::Path<UserId>,
 ) -> AppResult<web::Json<AccountResponse>> {
     Ok(web::Json(accounts::get_user(&state, &id).await?))
+}
+
+/// Locks an account: it signs in nowhere and its sessions end at once (administrators only; not
+/// their own).
+#[utoipa::path(tag = "accounts", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = AccountResponse), (status = 409, description = "own_account")), security(("bearer" = [])))]
+#[post("/users/{id}/lock")]
+async fn lock_user(
+    state: web::Data<AppState>,
+    admin: Admin,
+    id: web::Path<UserId>,
+) -> AppResult<web::Json<AccountResponse>> {
+    Ok(web::Json(admin::set_locked(&state, &admin, &id, true).await?))
+}
+
+/// Unlocks an account (administrators only); its old sessions stay ended.
+#[utoipa::path(tag = "accounts", params(("id" = uuid::Uuid, Path)), responses((status = 200, body = AccountResponse)), security(("bearer" = [])))]
+#[post("/users/{id}/unlock")]
+async fn unlock_user(
+    state: web::Data<AppState>,
+    admin: Admin,
+    id: web::Path<UserId>,
+) -> AppResult<web::Json<AccountResponse>> {
+    Ok(web::Json(admin::set_locked(&state, &admin, &id, false).await?))
+}
+
+/// Issues a one-time password-reset link for an account, valid for 24 hours; an earlier link of
+/// the account stops working (administrators only).
+#[utoipa::path(tag = "accounts", params(("id" = uuid::Uuid, Path)), responses((status = 201, body = ResetLink)), security(("bearer" = [])))]
+#[post("/users/{id}/password-reset")]
+async fn reset_link(
+    state: web::Data<AppState>,
+    admin: Admin,
+    id: web::Path<UserId>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(admin::reset_link(&state, &admin, &id).await?))
+}
+
+/// The audit log by person and date, newest first (administrators only).
+#[utoipa::path(tag = "accounts", params(AuditQuery), responses((status = 200, body = Vec<AuditEntry>)), security(("bearer" = [])))]
+#[get("/admin/audit")]
+async fn audit(
+    state: web::Data<AppState>,
+    _admin: Admin,
+    query: web::Query<AuditQuery>,
+) -> AppResult<web::Json<Vec<AuditEntry>>> {
+    Ok(web::Json(admin::audit(&state, query.into_inner()).await?))
 }

@@ -6,6 +6,7 @@
 //! SQLite's busy lock. PostgreSQL uses one pool for both.
 
 pub mod accounts;
+pub mod admin;
 pub mod backup;
 pub mod claims;
 mod columns;

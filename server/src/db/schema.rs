@@ -102,6 +102,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Text,
         session_id -> Text,
@@ -604,6 +615,7 @@ diesel::joinable!(deposit_payments -> deposit_notices (notice_id));
 diesel::joinable!(journal -> buildings (building_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    password_resets,
     upload_parts,
     issued_documents,
     organisations,

@@ -296,7 +296,7 @@ pub struct AccountResponse {
     pub created_at: DateTime<Utc>,
 }
 
-fn account_response(user: &UserRow) -> AppResult<AccountResponse> {
+pub fn account_response(user: &UserRow) -> AppResult<AccountResponse> {
     Ok(AccountResponse {
         id: user.id.clone(),
         username: user.username.clone(),
@@ -306,6 +306,20 @@ fn account_response(user: &UserRow) -> AppResult<AccountResponse> {
         active: user.active,
         created_at: utc(user.created_at),
     })
+}
+
+/// Sets a new password with a one-time reset link an administrator issued
+/// (`service::admin::reset_link`): the link is spent, the failed sign-ins forgotten and every
+/// session of the account ended. Returns the username.
+pub async fn reset_password(state: &AppState, token: &str, new_password: String) -> AppResult<String> {
+    let username = crate::service::admin::reset_account(state, token).await?;
+    if !password::acceptable(&new_password) {
+        return Err(AppError::invalid("password"));
+    }
+    let hash = state.sign_in.hashing.run(move || password::hash(&new_password)).await??;
+    let token_hash = tokens::refresh_token_hash(token);
+    let spent = state.db.write(move |conn| crate::db::admin::redeem_reset(conn, &token_hash, &hash)).await?;
+    spent.map(|_| username).ok_or_else(|| AppError::new(Code::ResetLinkSpent))
 }
 
 /// Checks a username's form.

@@ -8,6 +8,7 @@
 //! sync push can apply several use cases in one commit, each in its own savepoint.
 
 pub mod accounts;
+pub mod admin;
 pub mod claims;
 pub mod console;
 mod context;

@@ -5,6 +5,7 @@
 //! Every control is a plain link or form; htmx (vendored, `assets`) only swaps parts of a page in
 //! place. Texts come from [`texts`]; refusals show the service's own message.
 
+mod admin;
 mod assets;
 mod claim;
 mod field;
@@ -44,7 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(offices::routes)
         .configure(printed::routes)
         .configure(fund::routes)
-        .configure(notifications::routes);
+        .configure(notifications::routes)
+        .configure(admin::routes);
 }
 
 /// What every page's frame shows: the language, the signed-in person, the notification count,
@@ -122,6 +124,15 @@ impl Chrome {
     pub fn state_text(&self, state: &str) -> &'static str {
         state.parse().map(|s| texts::state_name(s, self.lang)).unwrap_or("")
     }
+    pub fn role_name(&self, role: &Role) -> &'static str {
+        texts::role_name(*role, self.lang)
+    }
+    pub fn org_kind_name(&self, kind: &crate::domain::registry::OrgKind) -> &'static str {
+        texts::org_kind_name(*kind, self.lang)
+    }
+    pub fn class_name(&self, class: &crate::domain::registry::BuildingClass) -> &'static str {
+        texts::class_name(*class, self.lang)
+    }
     pub fn decision_name(&self, decision: &str) -> &'static str {
         texts::decision_name(decision, self.lang)
     }
@@ -186,7 +197,7 @@ pub fn home_of(role: Role) -> &'static str {
         Role::Owner | Role::PropertyManager => "/me",
         Role::Developer => "/developer",
         Role::Technician => "/repair",
-        Role::Admin => "/notifications",
+        Role::Admin => "/admin",
     }
 }
 
@@ -199,7 +210,13 @@ pub fn nav_of(role: Role, t: &'static Texts) -> Vec<(&'static str, &'static str)
         Role::PropertyManager => vec![("/me", t.nav_my_claims), ("/repair", t.nav_repairs)],
         Role::Developer => vec![("/developer", t.nav_developer)],
         Role::Technician => vec![("/repair", t.nav_repairs)],
-        Role::Admin => Vec::new(),
+        Role::Admin => vec![
+            ("/admin", t.admin_accounts),
+            ("/admin/organisations", t.admin_organisations),
+            ("/admin/estates", t.admin_estates),
+            ("/admin/outbox", t.admin_outbox),
+            ("/admin/audit", t.admin_audit),
+        ],
     };
     nav.push(("/notifications", t.nav_notifications));
     nav

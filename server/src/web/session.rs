@@ -267,6 +267,8 @@ struct LoginQuery {
     next: Option<String>,
     expired: Option<String>,
     signed_out: Option<String>,
+    /// A new password was just set with a reset link.
+    reset: Option<String>,
 }
 
 fn login_form(
@@ -302,6 +304,8 @@ async fn login_page(req: HttpRequest, query: web::Query<LoginQuery>) -> HttpResp
         Some(t.session_expired)
     } else if query.signed_out.is_some() {
         Some(t.signed_out)
+    } else if query.reset.is_some() {
+        Some(t.admin_password_set)
     } else {
         None
     };

@@ -5,7 +5,7 @@
 
 use crate::domain::coverage::PartLocation;
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
-use crate::domain::registry::Role;
+use crate::domain::registry::{BuildingClass, OrgKind, Role};
 use crate::domain::work_order::WorkOrderStatus;
 use crate::messages::Lang;
 pub use crate::messages::{
@@ -329,6 +329,83 @@ texts! {
     remove_file: "移除", "Remove";
     remove_line: "删除此行", "Remove line";
     more_lines: "增加一行", "Add a line";
+    admin_title: "系统管理", "Administration";
+    admin_accounts: "账户", "Accounts";
+    admin_organisations: "机构", "Organisations";
+    admin_estates: "小区与楼栋", "Estates and buildings";
+    admin_outbox: "消息投递", "Deliveries";
+    admin_audit: "审计日志", "Audit log";
+    admin_display_name: "姓名", "Name";
+    admin_role: "角色", "Role";
+    admin_status: "状态", "Status";
+    admin_active: "正常", "Active";
+    admin_locked: "已锁定", "Locked";
+    admin_new_account: "新建账户", "New account";
+    admin_organisation: "所属机构", "Organisation";
+    admin_first_password: "初始密码（至少10位）", "First password (10 characters or more)";
+    admin_role_needs_org: "审核人员、建设单位、物业服务企业和维修技术人员须选择对应类型的机构；业主和系统管理员不选。", "Reviewers, developers, property managers and technicians belong to an organisation of their kind; owners and administrators to none.";
+    admin_created: "创建时间", "Created";
+    admin_reset_link: "密码重置链接", "Password-reset link";
+    admin_reset_once: "请将此链接交给账户本人。链接只显示这一次，仅可使用一次，有效期至", "Hand this link to the account's holder. It is shown this once, works once, and lapses at";
+    admin_reset_explained: "生成一次性链接，由账户本人设置新密码；此前的链接随即失效，设置后该账户所有登录会话结束。", "Issues a one-time link with which the holder sets a new password; any earlier link stops working, and setting it ends every session of the account.";
+    admin_issue_reset: "生成重置链接", "Issue a reset link";
+    admin_reset_issued: "已生成密码重置链接。", "A password-reset link was issued.";
+    admin_lock: "锁定账户", "Lock the account";
+    admin_unlock: "解除锁定", "Unlock the account";
+    admin_lock_explained: "锁定后该账户无法登录，已登录的会话立即失效。", "A locked account cannot sign in, and its sessions end at once.";
+    admin_unlock_explained: "解除锁定后可重新登录；此前的会话不会恢复。", "Unlocked, it may sign in again; its earlier sessions stay ended.";
+    admin_memberships: "所属机构", "Memberships";
+    admin_no_memberships: "未加入任何机构。", "No organisation.";
+    admin_join: "加入机构", "Join an organisation";
+    admin_leave: "退出", "Leave";
+    admin_office: "本单位调度（可分派工单、查看同事被退回的同步记录）", "Of the office (assigns work orders, reads colleagues' refused sync records)";
+    admin_name: "名称", "Name";
+    admin_kind: "类型", "Kind";
+    admin_jurisdiction: "辖区代码", "Jurisdiction";
+    admin_jurisdiction_explained: "住房和城乡建设主管部门须填写六位行政区划代码。", "A housing bureau needs its six-digit area code.";
+    admin_new_organisation: "新建机构", "New organisation";
+    admin_members: "成员", "Members";
+    admin_no_members: "尚无成员。", "No members yet.";
+    admin_address: "地址", "Address";
+    admin_property_manager: "物业服务企业", "Property manager";
+    admin_new_estate: "新建小区", "New estate";
+    admin_buildings: "楼栋", "Buildings";
+    admin_class: "建筑类型", "Class";
+    admin_construction_cost: "建安工程造价", "Construction cost";
+    admin_design_life: "设计使用年限（年）", "Design life (years)";
+    admin_handover: "交付日期", "Handed over";
+    admin_new_building: "新建楼栋", "New building";
+    admin_committee: "业主委员会", "Owners' committee";
+    admin_no_committee: "尚未登记业主委员会。", "No owners' committee recorded.";
+    admin_set_committee: "登记业主委员会", "Record the owners' committee";
+    admin_committee_members: "委员（可多选）", "Members (choose several)";
+    admin_units: "房屋", "Units";
+    admin_floor: "楼层", "Floor";
+    admin_new_unit: "新增房屋", "New unit";
+    admin_add_owner: "登记业主", "Record an owner";
+    admin_owner_account: "业主账户", "Owner's account";
+    admin_webhook: "投递地址", "Delivered to";
+    admin_webhook_unset: "未配置（消息只显示在系统内）", "Not configured (notifications stay in the feed)";
+    admin_webhook_explained: "投递地址和密钥属于部署配置（BAOXIU_WEBHOOK_URL、BAOXIU_WEBHOOK_SECRET），不在页面上修改；失败多次的消息列在下方，可重新投递。", "The address and its secret are deployment settings (BAOXIU_WEBHOOK_URL, BAOXIU_WEBHOOK_SECRET), not changed here; deliveries that failed too often are listed below and may be sent again.";
+    admin_backlog: "待投递", "Waiting";
+    admin_dead_letters: "投递失败", "Dead letters";
+    admin_no_dead_letters: "没有投递失败的消息。", "No dead letters.";
+    admin_channel: "渠道", "Channel";
+    admin_recipient: "接收方", "Recipient";
+    admin_attempts: "尝试次数", "Attempts";
+    admin_last_error: "最近错误", "Last error";
+    admin_retry: "重新投递", "Send again";
+    admin_from: "起始日期", "From";
+    admin_to: "截止日期", "To";
+    admin_show: "查询", "Show";
+    admin_no_entries: "该期间没有记录。", "Nothing recorded in that period.";
+    admin_when: "时间", "When";
+    admin_step: "操作", "Step";
+    admin_state_change: "状态变化", "State";
+    admin_reset_title: "设置新密码", "Set a new password";
+    admin_new_password: "新密码", "New password";
+    admin_password_rule: "至少10位。设置后请用新密码登录。", "At least 10 characters. Then sign in with it.";
+    admin_password_set: "新密码已设置，请登录。", "Your new password is set. Please sign in.";
     error_title: "无法完成", "Could not be done";
     not_found: "找不到该页面，或您无权查看。", "There is no such page, or you may not see it.";
     forbidden_page: "此页面仅供住房和城乡建设主管部门审核人员使用。", "This page is for housing-bureau reviewers.";
@@ -447,6 +524,26 @@ pub fn role_name(role: Role, lang: Lang) -> &'static str {
     pick(lang, zh, en)
 }
 
+pub fn org_kind_name(kind: OrgKind, lang: Lang) -> &'static str {
+    let (zh, en) = match kind {
+        OrgKind::HousingBureau => ("住房和城乡建设主管部门", "Housing bureau"),
+        OrgKind::Developer => ("建设单位", "Developer"),
+        OrgKind::PropertyManager => ("物业服务企业", "Property manager"),
+        OrgKind::RepairUnit => ("维修单位", "Repair unit"),
+    };
+    pick(lang, zh, en)
+}
+
+pub fn class_name(class: BuildingClass, lang: Lang) -> &'static str {
+    let (zh, en) = match class {
+        BuildingClass::LowRise => ("低层", "Low-rise"),
+        BuildingClass::MultiStorey => ("多层", "Multi-storey"),
+        BuildingClass::SmallHighRise => ("小高层", "Small high-rise"),
+        BuildingClass::HighRise => ("高层", "High-rise"),
+    };
+    pick(lang, zh, en)
+}
+
 /// A decision on a plan or a cost-sheet line, as stored: `approved`, `returned`, `cut`, `rejected`.
 pub fn decision_name(decision: &str, lang: Lang) -> &'static str {
     let (zh, en) = match decision {
@@ -556,6 +653,24 @@ fn field_label(name: &str, t: &'static Texts) -> Option<&'static str> {
         "revision" => t.revision,
         "username" => t.username,
         "password" => t.password,
+        "display_name" => t.admin_display_name,
+        "phone" => t.phone,
+        "role" => t.admin_role,
+        "organisation_id" | "organisation" => t.admin_organisation,
+        "name" => t.admin_name,
+        "address" => t.admin_address,
+        "jurisdiction" => t.admin_jurisdiction,
+        "developer_id" => t.nav_developer,
+        "property_manager_id" => t.admin_property_manager,
+        "class" => t.admin_class,
+        "construction_cost" => t.admin_construction_cost,
+        "design_life_years" => t.admin_design_life,
+        "handover_date" => t.admin_handover,
+        "number" | "unit_id" => t.unit,
+        "floor" => t.admin_floor,
+        "member_ids" => t.admin_committee_members,
+        "from" => t.admin_from,
+        "to" => t.admin_to,
         _ => return None,
     })
 }

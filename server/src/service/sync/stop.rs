@@ -68,6 +68,8 @@ fn rejection(code: Code) -> Option<RejectReason> {
         | PayloadTooLarge
         | UnsupportedMediaType
         | UsernameTaken
+        | OwnAccount
+        | ResetLinkSpent
         | DeviceAlreadyEnrolled
         | InvalidDeviceKey
         | UnsupportedProtocolVersion
