@@ -95,6 +95,7 @@ fn main() -> anyhow::Result<()> {
                     reported_on: Some(today),
                     repair_due_on: None,
                     inspection_due_on: None,
+                    owner_representatives: None,
                 };
                 diesel::insert_into(claims::table).values(&row).execute(conn)?;
             }

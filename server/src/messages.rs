@@ -579,7 +579,7 @@ hints! {
     /// Common parts by the property manager or committee (Art. 20).
     CommonPartByManagerOrCommittee, "共用部位须由物业服务企业或业主委员会申请。", "Common parts are claimed by the property manager or the owners' committee.";
     /// Without a committee, with owner representatives (Art. 20).
-    ApplyWithOwnerRepresentatives, "本小区未成立业主委员会，物业服务企业须会同业主推选的代表共同申请（with_owner_representatives）。", "This estate has no owners' committee: the property manager applies together with elected owner representatives (with_owner_representatives).";
+    ApplyWithOwnerRepresentatives, "本小区未成立业主委员会，物业服务企业须会同业主推选的代表共同申请，请勾选并写明代表姓名。", "This estate has no owners' committee: the property manager applies together with elected owner representatives: tick the box and name them.";
     /// Only an owner or the property manager advances (Art. 25).
     OnlyOwnerOrManagerAdvances, "紧急抢修只能由业主或物业服务企业先行垫资。", "Only an owner or the property manager may advance an emergency repair.";
     /// An emergency claim is paid to its applicant (Art. 25).

@@ -124,6 +124,12 @@ async fn the_cost_sheet_prints_every_line_amount_and_the_signature_and_verifies_
     let public =
         reqwest::get(format!("{}/verify/{number}", app.address)).await.unwrap().text().await.unwrap();
     assert!(public.contains(&sha256(&bytes)) && public.contains("物业维修工程费用清单"));
+    // Its facts read as people read them, never as the keys they are stored by.
+    let total = baoxiu::messages::yuan(sheet["total"].as_str().unwrap());
+    assert!(public.contains("申请人已签字确认") && public.contains(&total), "{public}");
+    for raw in ["approved_total", "budget_total", "revision_hash", ">true<", ">false<", "Art. "] {
+        assert!(!public.contains(raw), "{raw} on the verification page: {public}");
+    }
     for personal in ["陈桂兰", "13805310004", "主卧卫生间顶棚", "1-1-301"] {
         assert!(
             !check.body.to_string().contains(personal) && !public.contains(personal),
@@ -237,6 +243,9 @@ async fn the_pages_offer_the_pdfs_to_those_who_may_see_them() {
     english.language = Some("en");
     let check = english.get(&format!("/verify/{number}")).await;
     assert!(check.has("Check a document") && check.has(&number), "{}", check.body);
+    assert!(check.has("Signed by the applicant") && !check.has("申请人已签字确认"), "{}", check.body);
+    // Signed in, the same check keeps the reader's header: it is part of the site.
+    assert!(owner.get(&format!("/verify/{number}")).await.has("id=\"sign-out\""));
 }
 
 #[tokio::test]

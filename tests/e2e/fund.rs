@@ -151,6 +151,24 @@ async fn a_deposit_through_objection_recheck_and_late_payment() {
     let forged =
         app.call(Method::GET, "/api/v1/deposit-certificates/BXJ-370102-2026-000000000000", None, None).await;
     assert_eq!(forged.status, StatusCode::NOT_FOUND);
+    // The bureau's page links to the certificate's own page of the site, in the reader's language.
+    let bureau = baoxiu_e2e::web::Web::sign_in(&app, "reviewer").await;
+    let page = bureau.get(&format!("/review/fund/buildings/{b}")).await;
+    assert!(page.has(&format!("href=\"/certificates/{number}\"")), "{}", page.body);
+    let certificate = bureau.get(&format!("/certificates/{number}")).await;
+    assert!(certificate.has("id=\"sign-out\"") && certificate.has("¥200,000.00") && certificate.has("有效"));
+    let mut stranger = baoxiu_e2e::web::Web::new(&app);
+    stranger.language = Some("en");
+    let public = stranger.get(&format!("/certificates/{number}")).await;
+    assert!(
+        public.has("Deposit certificate") && public.has("Valid") && !public.has("有效"),
+        "{}",
+        public.body
+    );
+    assert_eq!(
+        stranger.get("/certificates/BXJ-370102-2026-000000000000").await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // The journal: ¥200,000 deposit and ¥4,500 late fees, shared equally among eight categories.
     let fund = app.get(&format!("/api/v1/buildings/{b}/fund"), &c.reviewer.access).await;

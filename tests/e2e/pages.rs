@@ -299,10 +299,28 @@ async fn a_property_manager_files_for_common_parts_with_the_representatives_art_
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
     assert!(refused.has("id=\"refusal\"") && refused.has("业主推选的代表"), "{}", refused.body);
     fields.push(("with_owner_representatives", "1"));
+    fields.push(("owner_representatives", "王建国、刘秀英"));
     let filed = web.submit("/me/claims/new", "/me/claims", &fields).await;
     assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.body);
-    let claim = api_claim(&app, &c.property.access, &claim_of(&filed)).await;
+    let id = claim_of(&filed);
+    let claim = api_claim(&app, &c.property.access, &id).await;
     assert_eq!(claim["claim"]["location"], "common_part");
+    // The representatives are named on the claim, for every party that reads it.
+    assert_eq!(claim["claim"]["owner_representatives"], "王建国、刘秀英");
+    let page = web.get(&format!("/claims/{id}")).await;
+    assert!(page.has("id=\"owner-representatives\">王建国、刘秀英<"), "{}", page.body);
+    let bureau = Web::sign_in(&app, "reviewer").await;
+    assert!(bureau.get(&format!("/review/claims/{id}")).await.has("王建国、刘秀英"));
+
+    // Its home lists its own applications apart from the owners' claims of its estates it follows,
+    // and offers the repairs only where it was designated to repair.
+    let owners =
+        baoxiu_e2e::ok(&app, &c.owner.access, "/api/v1/claims", crate::claims::seepage_claim(&c)).await;
+    let home = web.get("/me").await;
+    let (mine, followed) = home.body.split_once("id=\"followed-claims\"").expect("a list of followed claims");
+    assert!(mine.contains(&format!("data-claim=\"{id}\"")), "{}", home.body);
+    assert!(followed.contains(&format!("data-claim=\"{}\"", owners["id"].as_str().unwrap())));
+    assert!(!home.has("href=\"/repair\""), "no repairs link for a manager not designated: {}", home.body);
 }
 
 #[tokio::test]

@@ -160,6 +160,7 @@ diesel::table! {
         reported_on -> Nullable<Date>,
         repair_due_on -> Nullable<Date>,
         inspection_due_on -> Nullable<Date>,
+        owner_representatives -> Nullable<Text>,
     }
 }
 

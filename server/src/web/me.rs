@@ -42,11 +42,25 @@ pub fn place_of(places: &[Place], claim: &ClaimResponse) -> String {
 struct HomePage {
     c: Chrome,
     home: ApplicantHome,
+    /// The reader, whose own applications are listed apart from the claims they follow.
+    me: String,
+    /// The reader's organisation was designated to repair (a property manager, Art. 21).
+    repairs: bool,
 }
 
 impl HomePage {
     fn place(&self, claim: &ClaimResponse) -> String {
         place_of(&self.home.places, claim)
+    }
+
+    /// The claims the reader filed.
+    fn mine(&self) -> Vec<&ClaimResponse> {
+        self.home.claims.iter().filter(|c| c.applicant_id == self.me).collect()
+    }
+
+    /// The claims of the reader's estates that others filed: a property manager follows them.
+    fn followed(&self) -> Vec<&ClaimResponse> {
+        self.home.claims.iter().filter(|c| c.applicant_id != self.me).collect()
     }
 }
 
@@ -64,7 +78,13 @@ async fn home_page(
 ) -> Result<HttpResponse, PageError> {
     let home = parties::applicant_home(&state, &browser.caller).await.map_err(|e| browser.refused(e))?;
     let notice = notice_of(&browser.chrome, params.notice.as_deref());
-    let page = HomePage { c: browser.chrome_with(notice), home };
+    let caller = &browser.caller;
+    let repairs = home
+        .claims
+        .iter()
+        .any(|c| c.repair_unit_id.as_ref().is_some_and(|unit| caller.organisation_ids.contains(unit)));
+    let me = caller.id.clone();
+    let page = HomePage { c: browser.chrome_with(notice), home, me, repairs };
     Ok(render(&page, StatusCode::OK, Some(&browser)))
 }
 
@@ -183,6 +203,7 @@ fn filing(f: &Fields<'_>) -> AppResult<FileClaim> {
         description: f.required("description")?,
         reported_on: f.parsed("reported_on")?,
         with_owner_representatives: f.ticked("with_owner_representatives"),
+        owner_representatives: f.text("owner_representatives"),
         evidence,
         advance,
     })

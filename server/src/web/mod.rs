@@ -18,6 +18,7 @@ mod review;
 mod session;
 pub mod texts;
 mod typed;
+mod wording;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -166,6 +167,10 @@ impl Chrome {
             .iter()
             .find_map(|k| entry.detail.get(k).and_then(|v| v.as_str()).map(str::to_owned))
     }
+    /// A text's article references in this page's language: 第十七条 on a Chinese page.
+    pub fn article(&self, text: &str) -> String {
+        crate::messages::articles_in(text, self.lang)
+    }
     /// One of a zh-CN and English pair, in this page's language.
     pub fn pick(&self, zh: &'static str, en: &'static str) -> &'static str {
         self.lang.pick(zh, en)
@@ -206,8 +211,9 @@ pub fn nav_of(role: Role, t: &'static Texts) -> Vec<(&'static str, &'static str)
     let mut nav = match role {
         Role::Reviewer => vec![("/review", t.nav_queue), ("/review/fund", t.nav_fund)],
         Role::Owner => vec![("/me", t.nav_my_claims)],
-        // A property manager applies for common parts and may be designated to repair (Art. 20-21).
-        Role::PropertyManager => vec![("/me", t.nav_my_claims), ("/repair", t.nav_repairs)],
+        // A property manager applies for common parts (Art. 20); where it is designated to repair
+        // (Art. 21) its home page leads to the repairs.
+        Role::PropertyManager => vec![("/me", t.nav_my_claims)],
         Role::Developer => vec![("/developer", t.nav_developer)],
         Role::Technician => vec![("/repair", t.nav_repairs)],
         Role::Admin => vec![
@@ -275,7 +281,7 @@ impl InPlace {
         InPlace {
             message: error.code.text(lang),
             hint: error.explanation.as_ref().and_then(|e| e.hint).map(|h| h.text(lang)),
-            detail: error.detail.as_deref().and_then(|d| texts::detail_text(d, lang)),
+            detail: error.detail.as_deref().and_then(|d| wording::detail_text(d, lang)),
         }
     }
 }

@@ -11,10 +11,12 @@ use super::{render, texts, Browser, Chrome, PageError};
 use crate::domain::ids::{BuildingId, ClaimId};
 use crate::http::pdf_response;
 use crate::service::documents::{self as service, Kind, Verification};
+use crate::service::fund::{self, CertificateView};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(verify)
+        .service(certificate)
         .service(cost_sheet)
         .service(dossier)
         .service(usage_notice)
@@ -28,8 +30,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct VerifyPage {
     c: Chrome,
     v: Verification,
-    /// The amounts and dates printed, as (label, value).
-    facts: Vec<(String, String)>,
+    /// The amounts and dates printed, as (label, value), in the reader's language.
+    facts: Vec<(&'static str, String)>,
+}
+
+/// A public page's frame: the signed-in person's header where they are signed in, so the page
+/// is part of the site for them; the bare frame for anyone else.
+fn public_frame(req: &HttpRequest, browser: Option<&Browser>) -> Chrome {
+    match browser {
+        Some(b) => Chrome { path: req.path().to_string(), ..b.chrome.clone() },
+        None => {
+            let lang = page_lang(req);
+            Chrome { t: texts::texts(lang), lang, path: req.path().to_string(), user: None, notice: None }
+        }
+    }
 }
 
 /// A document's public check, from its QR code.
@@ -38,21 +52,42 @@ async fn verify(
     req: HttpRequest,
     state: web::Data<AppState>,
     number: web::Path<String>,
+    browser: Option<Browser>,
 ) -> Result<HttpResponse, PageError> {
-    let lang = page_lang(&req);
-    let v = service::verify(&state, &number).await.map_err(|e| PageError::new(e, lang))?;
+    let c = public_frame(&req, browser.as_ref());
+    let v = service::verify(&state, &number).await.map_err(|e| refused(e, &c))?;
     let facts = match &v.facts {
-        serde_json::Value::Object(map) => map
-            .iter()
-            .filter(|(_, value)| !value.is_null() && !value.is_object())
-            .map(|(k, value)| {
-                (k.clone(), value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string()))
-            })
-            .collect(),
+        serde_json::Value::Object(map) => {
+            map.iter().filter_map(|(k, value)| super::wording::fact_text(k, value, c.lang)).collect()
+        }
         _ => Vec::new(),
     };
-    let c = Chrome { t: texts::texts(lang), lang, path: req.path().to_string(), user: None, notice: None };
-    Ok(render(&VerifyPage { c, v, facts }, StatusCode::OK, None))
+    Ok(render(&VerifyPage { c, v, facts }, StatusCode::OK, browser.as_ref()))
+}
+
+fn refused(error: crate::error::AppError, c: &Chrome) -> PageError {
+    let chrome = c.user.is_some().then(|| Box::new(c.clone()));
+    PageError::Refused { error, lang: c.lang, chrome }
+}
+
+#[derive(Template)]
+#[template(path = "certificate.html")]
+struct CertificatePage {
+    c: Chrome,
+    cert: CertificateView,
+}
+
+/// A deposit certificate's public check (Art. 15), from its number: part of the site.
+#[get("/certificates/{number}")]
+async fn certificate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+    browser: Option<Browser>,
+) -> Result<HttpResponse, PageError> {
+    let c = public_frame(&req, browser.as_ref());
+    let cert = fund::verify_certificate(&state, &number).await.map_err(|e| refused(e, &c))?;
+    Ok(render(&CertificatePage { c, cert }, StatusCode::OK, browser.as_ref()))
 }
 
 #[get("/claims/{id}/cost-sheets/{revision}/pdf")]

@@ -330,6 +330,24 @@ texts! {
     remove_line: "删除此行", "Remove line";
     more_lines: "增加一行", "Add a line";
     admin_title: "系统管理", "Administration";
+    owner_representatives: "业主代表", "Owners' representatives";
+    fact_budget_total: "预算合计", "Budget total";
+    fact_signed: "申请人已签字确认", "Signed by the applicant";
+    fact_year: "年度", "Year";
+    fact_closing_balance: "期末余额", "Closing balance";
+    yes: "是", "Yes";
+    no: "否", "No";
+    certificate_title: "物业质量保修金交存证明", "Deposit certificate";
+    certificate_explained: "以下为系统登记的交存证明信息，可与纸质证明核对。", "What the system recorded for this certificate, to compare with the paper one.";
+    certificate_valid: "有效", "Valid";
+    certificate_invalid: "无效", "Not valid";
+    paid_on_day: "交存日期", "Paid on";
+    my_applications: "我提交的申请", "My applications";
+    estate_claims: "本小区其他报修（跟进）", "Other claims in my estates (followed)";
+    no_estate_claims: "本小区暂无其他报修。", "No other claims in your estates.";
+    open_repairs: "维修任务（本单位被指定维修）", "Repairs (your unit was designated)";
+    representative_names: "业主推选的代表姓名（共同申请时填写）", "Names of the owners' elected representatives (when applying with them)";
+    representative_example: "例：王建国、刘秀英", "e.g. Wang Jianguo, Liu Xiuying";
     admin_accounts: "账户", "Accounts";
     admin_organisations: "机构", "Organisations";
     admin_estates: "小区与楼栋", "Estates and buildings";
@@ -581,116 +599,5 @@ mod tests {
         }
         assert_ne!(state_name(ClaimState::Paid, Lang::ZhCn), state_name(ClaimState::Paid, Lang::En));
         assert_eq!(texts(Lang::En).lang, "en");
-    }
-}
-
-/// A refusal's detail as its reader reads it: a form's field named by its label (and row), an
-/// article in the reader's language, a number as it is; a detail for programs only (an English
-/// phrase on a Chinese page, a key no label names) is left out.
-pub fn detail_text(detail: &str, lang: Lang) -> Option<String> {
-    let t = texts(lang);
-    let key_like = |d: &str| {
-        !d.is_empty()
-            && d.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.' || b.is_ascii_digit())
-    };
-    if key_like(detail) && detail.bytes().any(|b| b.is_ascii_lowercase()) {
-        // `line_quantity_3`, `lines.reason`, `approved_2`: the field's label, and its row.
-        let (name, row) = match detail.rsplit_once('_') {
-            Some((name, n)) if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() => (name, Some(n)),
-            _ => (detail, None),
-        };
-        let name = name.rsplit('.').next().unwrap_or(name);
-        let name = name.strip_prefix("line_").or_else(|| name.strip_prefix("plan_")).unwrap_or(name);
-        let label = field_label(name, t)?;
-        return Some(match (row, lang) {
-            (Some(n), Lang::ZhCn) => format!("第{n}行 {label}"),
-            (Some(n), Lang::En) => format!("line {n}: {label}"),
-            (None, _) => label.to_string(),
-        });
-    }
-    // `repair_by: 2026-12-06..2027-01-05`: the field's label, then the fact.
-    if let Some((name, rest)) = detail.split_once(": ") {
-        if key_like(name) {
-            let rest = crate::messages::articles_in(rest, lang);
-            let readable = lang == Lang::En || !rest.bytes().any(|b| b.is_ascii_alphabetic());
-            let label = detail_text(name, lang)?;
-            return Some(if readable { format!("{label}: {rest}") } else { label });
-        }
-    }
-    let text = crate::messages::articles_in(detail, lang);
-    let foreign = lang == Lang::ZhCn && text.bytes().any(|b| b.is_ascii_alphabetic());
-    (!foreign).then_some(text)
-}
-
-/// The label of a form's field, by the name the form and the API give it.
-fn field_label(name: &str, t: &'static Texts) -> Option<&'static str> {
-    Some(match name {
-        "description" => t.description,
-        "unit" => t.unit_of_measure,
-        "quantity" => t.quantity,
-        "unit_price" => t.unit_price,
-        "budget" => t.budget,
-        "amount" | "advance" => t.advanced_amount,
-        "kind" => t.line_kind,
-        "plan_line" => t.plan_line,
-        "lines" => t.what_was_paid,
-        "category" => t.category,
-        "location_detail" => t.location_detail,
-        "place" => t.where_defect,
-        "reported_on" => t.reported_on,
-        "reason" => t.reason,
-        "note" => t.note,
-        "comment" => t.comment,
-        "repair_by" => t.repair_by,
-        "paid_on" => t.paid_on,
-        "bank_reference" => t.bank_reference,
-        "payee" => t.payee,
-        "repair_unit_id" => t.repair_unit,
-        "decision" | "developer_liable" => t.decision,
-        "approved" | "approved_amount" => t.approved_amount,
-        "evidence_id" | "evidence" => t.evidence_file,
-        "report_evidence_id" => t.report_file,
-        "revision" => t.revision,
-        "username" => t.username,
-        "password" => t.password,
-        "display_name" => t.admin_display_name,
-        "phone" => t.phone,
-        "role" => t.admin_role,
-        "organisation_id" | "organisation" => t.admin_organisation,
-        "name" => t.admin_name,
-        "address" => t.admin_address,
-        "jurisdiction" => t.admin_jurisdiction,
-        "developer_id" => t.nav_developer,
-        "property_manager_id" => t.admin_property_manager,
-        "class" => t.admin_class,
-        "construction_cost" => t.admin_construction_cost,
-        "design_life_years" => t.admin_design_life,
-        "handover_date" => t.admin_handover,
-        "number" | "unit_id" => t.unit,
-        "floor" => t.admin_floor,
-        "member_ids" => t.admin_committee_members,
-        "from" => t.admin_from,
-        "to" => t.admin_to,
-        _ => return None,
-    })
-}
-
-#[cfg(test)]
-mod detail_tests {
-    use super::*;
-
-    #[test]
-    fn details_name_fields_and_articles_in_the_readers_language() {
-        assert_eq!(detail_text("line_quantity_3", Lang::ZhCn).as_deref(), Some("第3行 数量"));
-        assert_eq!(detail_text("line_quantity_3", Lang::En).as_deref(), Some("line 3: Quantity"));
-        assert_eq!(detail_text("lines.reason", Lang::ZhCn).as_deref(), Some("理由"));
-        assert_eq!(detail_text("approved_2", Lang::ZhCn).as_deref(), Some("第2行 核定金额（核减时填写）"));
-        assert_eq!(detail_text("Art. 22", Lang::ZhCn).as_deref(), Some("第二十二条"));
-        assert_eq!(detail_text("Art. 22", Lang::En).as_deref(), Some("Art. 22"));
-        assert_eq!(detail_text("no verdict for line 3", Lang::ZhCn), None);
-        assert_eq!(detail_text("mutations.seq", Lang::ZhCn), None);
-        assert_eq!(detail_text("3", Lang::ZhCn).as_deref(), Some("3"));
-        let range = "repair_by: 2026-12-06..2027-01-05";
-        assert_eq!(detail_text(range, Lang::ZhCn).as_deref(), Some("完成维修日期: 2026-12-06..2027-01-05"));
     }
 }

@@ -61,6 +61,8 @@ pub struct ClaimRow {
     pub repair_due_on: Option<NaiveDate>,
     /// The day the testing agency's finding is due (Art. 24).
     pub inspection_due_on: Option<NaiveDate>,
+    /// The owners' elected representatives a property manager applies with, by name (Art. 20).
+    pub owner_representatives: Option<String>,
 }
 
 impl ClaimRow {

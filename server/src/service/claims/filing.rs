@@ -28,7 +28,7 @@ use crate::domain::rules::RuleSettings;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint};
 use crate::service::Context;
-use crate::service::{parse_id, text, Caller};
+use crate::service::{optional_text, parse_id, text, Caller};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,6 +114,11 @@ pub struct FileClaim {
     /// elected owner representatives (Art. 20).
     #[serde(default)]
     pub with_owner_representatives: bool,
+    /// Their names, as they sign the application (e.g. "王建国、刘秀英"), shown on the claim; kept
+    /// only with `with_owner_representatives`. The filing page asks for them.
+    #[schema(max_length = 500)]
+    #[serde(default)]
+    pub owner_representatives: Option<String>,
     #[serde(default)]
     pub evidence: Vec<EvidenceRef>,
     /// The repair already done and paid, for an emergency advance claim (Art. 25).
@@ -173,6 +178,10 @@ pub(crate) fn file_in(
     let unit_id = req.unit_id.as_deref().map(parse_id).transpose()?;
     let location_detail = text(&req.location_detail, "location_detail", 200)?;
     let description = text(&req.description, "description", 4000)?;
+    let representatives = match req.with_owner_representatives {
+        true => optional_text(req.owner_representatives.as_deref(), "owner_representatives", 500)?,
+        false => None,
+    };
     let today = shanghai_date(Utc::now());
     let reported_on = req.reported_on.unwrap_or(today);
     let evidence: Vec<(String, String)> = req
@@ -301,6 +310,7 @@ pub(crate) fn file_in(
         reported_on: Some(reported_on),
         repair_due_on: None,
         inspection_due_on: None,
+        owner_representatives: representatives,
     };
     row.refresh_queue_fields(claim.state);
     files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;

@@ -65,6 +65,8 @@ pub struct ClaimResponse {
     /// The applicant's phone number: for the bureau, the designated repair unit and the applicant
     /// only (personal data).
     pub applicant_phone: Option<String>,
+    /// The owners' elected representatives the property manager applied with, by name (Art. 20).
+    pub owner_representatives: Option<String>,
     pub repair_unit_id: Option<String>,
     pub warranty_last_day: NaiveDate,
     pub advanced_amount: Option<Money>,
@@ -222,6 +224,7 @@ pub(crate) fn claim_response(
         applicant_id: row.applicant_id,
         applicant_name,
         applicant_phone,
+        owner_representatives: row.owner_representatives,
         repair_unit_id: row.repair_unit_id,
         warranty_last_day: row.warranty_last_day,
     })

@@ -577,6 +577,8 @@ fn file_claim_of(p: EmergencyClaim, evidence: Vec<EvidenceRef>) -> Result<FileCl
         description: p.description,
         reported_on: p.reported_on.as_deref().map(name).transpose()?,
         with_owner_representatives: p.with_owner_representatives,
+        // The frozen payload carries no names: a phone's filing records the flag only.
+        owner_representatives: None,
         evidence,
         advance,
     })
