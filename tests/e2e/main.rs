@@ -26,6 +26,7 @@ mod fund_year;
 mod health;
 mod hostile;
 mod interleavings;
+mod language;
 mod migrations;
 mod notices;
 mod offline;

@@ -16,6 +16,8 @@ pub struct Page {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (a PDF's bytes).
+    pub bytes: Vec<u8>,
 }
 
 impl Page {
@@ -155,7 +157,8 @@ impl Web {
                 jar.insert(name.to_string(), value.to_string());
             }
         }
-        Page { status, headers, body: response.text().await.unwrap() }
+        let bytes = response.bytes().await.unwrap().to_vec();
+        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes }
     }
 
     pub async fn get(&self, path: &str) -> Page {

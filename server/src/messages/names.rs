@@ -157,6 +157,26 @@ pub fn yuan(amount: impl std::fmt::Display) -> String {
     format!("{sign}¥{grouped}{fraction}")
 }
 
+/// A journal entry's reason as its reader reads it: the reasons the fund's own postings carry
+/// (`deposit (Art. 12)`, `refund (Art. 29) ICBC-…`) in the reader's language, with whatever
+/// follows them (a bank reference) kept; a reason a person typed as typed, its article references
+/// in the reader's language.
+pub fn journal_reason(reason: &str, lang: Lang) -> String {
+    const POSTINGS: &[(&str, &str, &str)] = &[
+        ("deposit (Art. 12)", "交存保修金（第十二条）", "Deposit (Art. 12)"),
+        ("late fee (Art. 16)", "滞纳金（第十六条）", "Late fee (Art. 16)"),
+        ("interest (Art. 27)", "利息（第二十七条）", "Interest (Art. 27)"),
+        ("payout (Art. 23)", "支付维修费用（第二十三条）", "Repair costs paid (Art. 23)"),
+        ("refund (Art. 29)", "返还保修金（第二十九条）", "Refund (Art. 29)"),
+    ];
+    for (stored, zh, en) in POSTINGS {
+        if let Some(rest) = reason.strip_prefix(stored) {
+            return format!("{}{rest}", lang.pick(zh, en));
+        }
+    }
+    articles_in(reason, lang)
+}
+
 /// An article's number as a Chinese reader reads it: 8 → 八, 22 → 二十二.
 fn chinese_number(n: u32) -> String {
     const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
@@ -226,7 +246,7 @@ pub fn articles_in(text: &str, lang: Lang) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{articles_in, yuan};
+    use super::{articles_in, journal_reason, yuan};
     use crate::messages::Lang;
 
     #[test]
@@ -242,6 +262,10 @@ mod tests {
         assert_eq!(zh("Art. 18: 30"), "第十八条: 30");
         assert_eq!(zh("Art. x"), "Art. x");
         assert_eq!(articles_in("Art. 17", Lang::En), "Art. 17");
+        assert_eq!(journal_reason("deposit (Art. 12)", Lang::ZhCn), "交存保修金（第十二条）");
+        assert_eq!(journal_reason("refund (Art. 29) ICBC-1", Lang::ZhCn), "返还保修金（第二十九条） ICBC-1");
+        assert_eq!(journal_reason("refund (Art. 29) ICBC-1", Lang::En), "Refund (Art. 29) ICBC-1");
+        assert_eq!(journal_reason("更正误记（Art. 12）", Lang::ZhCn), "更正误记（第十二条）");
     }
 
     #[test]

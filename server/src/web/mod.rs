@@ -167,6 +167,10 @@ impl Chrome {
             .iter()
             .find_map(|k| entry.detail.get(k).and_then(|v| v.as_str()).map(str::to_owned))
     }
+    /// A journal entry's reason in this page's language.
+    pub fn journal_reason(&self, reason: &str) -> String {
+        crate::messages::journal_reason(reason, self.lang)
+    }
     /// A text's article references in this page's language: 第十七条 on a Chinese page.
     pub fn article(&self, text: &str) -> String {
         crate::messages::articles_in(text, self.lang)

@@ -23,6 +23,14 @@ macro_rules! texts {
 
         const ZH: Texts = Texts { lang: "zh-CN", $($name: $zh,)* };
         const EN: Texts = Texts { lang: "en", $($name: $en,)* };
+
+        impl Texts {
+            /// Every text of this language's set, by name.
+            #[cfg(test)]
+            fn all(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($name), self.$name),)*]
+            }
+        }
     };
 }
 
@@ -586,6 +594,19 @@ pub fn payee_name(payee: &str, lang: Lang) -> &'static str {
 mod tests {
     use super::*;
     use crate::domain::coverage::WarrantyCategory;
+
+    #[test]
+    fn each_language_set_speaks_only_its_language() {
+        let cjk =
+            |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || "，。；：（）".contains(c));
+        for (name, text) in EN.all() {
+            // The switch to the other language names it in that language.
+            assert!(name == "switch_language" || !cjk(text), "English {name}: {text}");
+        }
+        for (name, text) in ZH.all() {
+            assert!(!text.contains("Art. "), "Chinese {name}: {text}");
+        }
+    }
 
     #[test]
     fn both_languages_name_every_state_and_category() {

@@ -9,7 +9,7 @@ use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::ClaimId;
 use crate::error::{AppError, AppResult};
 use crate::media::store::Variant;
-use crate::messages::{Code, Lang};
+use crate::messages::{articles_in, Code, Lang};
 use crate::printing::labels::ZH as L;
 use crate::printing::{self, Block, Picture, Table};
 use crate::service::claims::{page_of, CostSheetView};
@@ -296,7 +296,10 @@ pub async fn dossier(ctx: &Context, caller: &Caller, id: &ClaimId) -> AppResult<
                     format!(
                         "{}{}",
                         printing::clock_name(&d.clock),
-                        d.article.as_ref().map(|a| format!(" {a}")).unwrap_or_default()
+                        d.article
+                            .as_deref()
+                            .map(|a| format!(" {}", articles_in(a, Lang::ZhCn)))
+                            .unwrap_or_default()
                     ),
                     d.due_on.to_string(),
                     match (d.met, met_at(&d.clock, &m.page.timeline)) {
