@@ -463,6 +463,18 @@ pub fn step_text(step: Step, acting: bool, lang: Lang) -> &'static str {
             "等待住建部门审核费用清单。",
             "Waiting for the bureau to verify the cost sheet.",
         ),
+        Step::VerifyReimbursement => (
+            "紧急抢修垫资报销：请核对现场证据、收据和申请人签章的费用清单，逐项核准或核减（第二十五条）；须在20日内支付。",
+            "Emergency reimbursement: check the evidence, the receipts and the sheet the applicant signed, line by line (Art. 25); payment is due within 20 days.",
+            "等待住建部门审核紧急抢修垫资报销。",
+            "Waiting for the bureau to verify the emergency reimbursement.",
+        ),
+        Step::Reimburse => (
+            "请按核准金额向垫资的申请人支付（第二十五条），并登记支付日期和银行流水号。",
+            "Repay the applicant who advanced the repair the approved amount (Art. 25), recording the date and bank reference.",
+            "等待住建部门向垫资的申请人支付。",
+            "Waiting for the bureau to repay the applicant's advance.",
+        ),
         Step::Pay => (
             "请按核准金额支付并登记支付日期和银行流水号。",
             "Pay the approved amount and record the payment date and bank reference.",
@@ -583,7 +595,7 @@ hints! {
     /// Only an owner or the property manager advances (Art. 25).
     OnlyOwnerOrManagerAdvances, "紧急抢修只能由业主或物业服务企业先行垫资。", "Only an owner or the property manager may advance an emergency repair.";
     /// An emergency claim is paid to its applicant (Art. 25).
-    EmergencyPaysTheApplicant, "紧急抢修垫资款项应支付给垫资的申请人（payee: applicant）。", "An emergency advance is repaid to the applicant who advanced it (payee: applicant).";
+    EmergencyPaysTheApplicant, "紧急抢修垫资款项应支付给垫资的申请人。", "An emergency advance is repaid to the applicant who advanced it.";
     /// The assigned technician only.
     AssignedTechnicianOnly, "只有被派单的维修人员可以办理，请先将工单改派给您。", "Only the assigned technician may; have the work order reassigned to you first.";
     /// A newer revision exists.

@@ -192,7 +192,8 @@ pub(crate) async fn overflow(web: &WebDriver) -> String {
         if (document.documentElement.scrollWidth <= window.innerWidth) return "";
         const out = [];
         for (const e of document.querySelectorAll("body *")) {
-            if (e.closest(".table-scroll")) continue;
+            const box = e.closest(".table-scroll");
+            if (box && getComputedStyle(box).overflowX !== "visible") continue;
             const r = e.getBoundingClientRect();
             if (r.right > window.innerWidth + 0.5) out.push(e.tagName + "#" + e.id + "." + e.className + " " + Math.round(r.right));
         }

@@ -247,7 +247,8 @@ async fn the_queue_lists_the_nearest_deadline_first_with_counts_colours_filters_
     ))
     .await;
     // An emergency repair its applicant already paid for is marked as such in the queue (Art. 25).
-    app.sql(format!("UPDATE claims SET kind = 'emergency_advance' WHERE id = '{undated}'")).await;
+    app.sql(format!("UPDATE claims SET kind = 'emergency_advance' WHERE id IN ('{undated}', '{overdue}')"))
+        .await;
     let web = Web::sign_in(&app, "reviewer").await;
     let page = web.get("/review").await;
     let row = |id: &str| {
@@ -260,6 +261,9 @@ async fn the_queue_lists_the_nearest_deadline_first_with_counts_colours_filters_
         row(&undated)
     );
     assert!(!row(&soon).contains("badge emergency"));
+    // With its own next step: a reimbursement to verify, not a repair unit's sheet.
+    assert!(row(&overdue).contains("紧急抢修垫资报销"), "{}", row(&overdue));
+    assert!(!row(&soon).contains("紧急抢修垫资报销"));
     assert_eq!(page.status, StatusCode::OK);
     let at =
         |id: &str| page.body.find(&format!("data-claim=\"{id}\"")).unwrap_or_else(|| panic!("{id} missing"));

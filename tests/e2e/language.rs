@@ -78,7 +78,7 @@ fn strays(text: &str, english: bool) -> Vec<String> {
 
 /// The site's own links on a page that a reader follows by reading: pages and PDFs, not the
 /// language switch, sign-out, assets, the API or a notification's opening (which marks it read).
-fn links(html: &str) -> Vec<String> {
+pub(crate) fn links(html: &str) -> Vec<String> {
     html.match_indices("href=\"/")
         .filter_map(|(at, _)| {
             let rest = &html[at + 6..];
@@ -90,7 +90,7 @@ fn links(html: &str) -> Vec<String> {
 }
 
 /// A path with its ids left out, so that one fault on many claims reads as one.
-fn generic(path: &str) -> String {
+pub(crate) fn generic(path: &str) -> String {
     path.split('/')
         .map(|part| if part.len() == 36 && part.matches('-').count() == 4 { "{id}" } else { part })
         .collect::<Vec<_>>()

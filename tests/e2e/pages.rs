@@ -263,7 +263,10 @@ async fn the_applicant_rates_the_repair_once_after_payment_and_the_bureau_sees_i
     let unit = Web::sign_in(&app, "technician").await;
     assert!(!unit.get(&claim_path).await.has("师傅很专业"));
     let home = unit.get("/repair").await;
-    assert!(home.has(&format!("<tr data-claim=\"{id}\"><td><a href=\"/claims/{id}\">")) && home.has("B-1"));
+    assert!(
+        home.has(&format!("<tr data-claim=\"{id}\"><td data-label=\"申请\"><a href=\"/claims/{id}\">"))
+            && home.has("B-1")
+    );
     // Told what the fund paid (Art. 26), the developer finds the usage notice on its page.
     ok(&app, &c.reviewer.access, &path("notify-developer"), json!({})).await;
     let developer = Web::sign_in(&app, "developer").await;

@@ -87,8 +87,13 @@ text_enum! {
         SubmitCostSheet = "submit_cost_sheet",
         /// Verify the cost sheet line by line, or return it (Art. 23).
         VerifyCostSheet = "verify_cost_sheet",
+        /// Verify an emergency repair the applicant paid for: its evidence, receipts and the sheet
+        /// they signed (Art. 25).
+        VerifyReimbursement = "verify_reimbursement",
         /// Pay the verified amount (Art. 23).
         Pay = "pay",
+        /// Repay the applicant who advanced an emergency repair (Art. 25).
+        Reimburse = "reimburse",
         /// Tell the developer what the fund paid (Art. 26).
         NotifyDeveloper = "notify_developer",
         /// Rate the repair (回访).
@@ -157,7 +162,9 @@ impl Situation {
                 Sheet::Unsigned => return Some((Party::Applicant, Step::SignCostSheet)),
                 Sheet::Signed => Step::SubmitCostSheet,
             },
+            CostSheetSubmitted if self.kind == ClaimKind::EmergencyAdvance => Step::VerifyReimbursement,
             CostSheetSubmitted => Step::VerifyCostSheet,
+            Verified if self.kind == ClaimKind::EmergencyAdvance => Step::Reimburse,
             Verified => Step::Pay,
             Paid => Step::NotifyDeveloper,
             DeveloperNotified | Rejected | Closed => return None,
@@ -381,11 +388,11 @@ mod tests {
             (
                 emergency(CostSheetSubmitted),
                 [
-                    "W:bureau:verify_cost_sheet",
-                    "W:bureau:verify_cost_sheet",
-                    "W:bureau:verify_cost_sheet",
-                    "A:verify_cost_sheet",
-                    "W:bureau:verify_cost_sheet",
+                    "W:bureau:verify_reimbursement",
+                    "W:bureau:verify_reimbursement",
+                    "W:bureau:verify_reimbursement",
+                    "A:verify_reimbursement",
+                    "W:bureau:verify_reimbursement",
                 ],
             ),
             (situation(Verified), ["W:bureau:pay", "W:bureau:pay", "W:bureau:pay", "A:pay", "W:bureau:pay"]),

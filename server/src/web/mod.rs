@@ -87,6 +87,17 @@ impl Chrome {
     pub fn yuan(&self, amount: impl std::fmt::Display) -> String {
         crate::messages::yuan(amount)
     }
+    /// A difference against a budget: over it as money (`¥120.00`), under it as what was saved
+    /// (`节余 ¥100.00`).
+    pub fn variance(&self, amount: impl std::fmt::Display) -> String {
+        let text = amount.to_string();
+        match text.strip_prefix('-') {
+            Some(saved) if saved.bytes().any(|b| (b'1'..=b'9').contains(&b)) => {
+                format!("{} {}", self.t.saving, crate::messages::yuan(saved))
+            }
+            _ => crate::messages::yuan(text.trim_start_matches('-')),
+        }
+    }
     pub fn state_name(&self, s: &ClaimState) -> &'static str {
         texts::state_name(*s, self.lang)
     }
@@ -432,6 +443,21 @@ mod tests {
         }
         assert_eq!(local_path(None), "/");
         assert_eq!(local_path(Some("/review?building=中")), "/review?building=%E4%B8%AD");
+    }
+
+    #[test]
+    fn a_saving_against_the_budget_reads_as_one() {
+        let c = Chrome {
+            t: texts::texts(Lang::ZhCn),
+            lang: Lang::ZhCn,
+            path: "/".into(),
+            user: None,
+            notice: None,
+        };
+        assert_eq!(c.variance("-100.00"), "节余 ¥100.00");
+        assert_eq!(c.variance("1200.50"), "¥1,200.50");
+        assert_eq!(c.variance("0.00"), "¥0.00");
+        assert_eq!(c.variance("-0.00"), "¥0.00");
     }
 
     #[test]

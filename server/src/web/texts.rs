@@ -344,6 +344,7 @@ texts! {
     fact_year: "年度", "Year";
     fact_closing_balance: "期末余额", "Closing balance";
     yes: "是", "Yes";
+    saving: "节余", "Saved";
     no: "否", "No";
     certificate_title: "物业质量保修金交存证明", "Deposit certificate";
     certificate_explained: "以下为系统登记的交存证明信息，可与纸质证明核对。", "What the system recorded for this certificate, to compare with the paper one.";

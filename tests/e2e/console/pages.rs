@@ -179,7 +179,7 @@ async fn the_fund_pages_show_the_jurisdictions_buildings_their_categories_and_th
     );
     let page = web.get("/review/fund").await;
     assert!(
-        page.has("id=\"interest-runs\"") && page.has(&format!("<td>{from}</td><td>{to}</td>")),
+        page.has("id=\"interest-runs\"") && page.has(&format!(">{from}</td><td data-label=\"止\">{to}</td>")),
         "{}",
         page.body
     );

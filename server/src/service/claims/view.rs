@@ -133,7 +133,7 @@ fn due_on(step: Step, row: &ClaimRow) -> Option<NaiveDate> {
         Step::ReplyToBureau | Step::RecordDeveloperSilence => row.developer_reply_due_on,
         Step::RepairAsPromised | Step::RecordDeveloperRepair => row.repair_due_on,
         Step::RecordInspection => row.inspection_due_on,
-        Step::VerifyCostSheet | Step::Pay => row.payout_due_on,
+        Step::VerifyCostSheet | Step::VerifyReimbursement | Step::Pay | Step::Reimburse => row.payout_due_on,
         Step::NotifyDeveloper => row.usage_notice_due_on,
         _ => None,
     }
