@@ -123,7 +123,9 @@ codes! {
     /// The username is already taken.
     UsernameTaken = "username_taken", 409, "该用户名已被使用。", "That username is already taken.";
     /// An administrator may not lock their own account (nobody would be left to unlock it).
-    OwnAccount = "own_account", 409, "不能锁定自己的账户。", "You cannot lock your own account.";
+    OwnAccount = "own_account", 409, "不能锁定自己的账户或更改自己的角色。", "You cannot lock your own account or change your own role.";
+    /// An account still acting in its role (a member of an organisation, a unit's owner) keeps it.
+    RoleInUse = "role_in_use", 409, "该账户仍属于机构或登记为房屋业主，请先解除后再更改角色。", "The account still belongs to an organisation or owns a unit; end those first, then change its role.";
     /// A password-reset link that was used, lapsed or replaced by a newer one.
     ResetLinkSpent = "reset_link_spent", 410, "该重置链接已使用或已过期，请联系管理员重新发送。", "This reset link was used or has lapsed; ask an administrator for a new one.";
     /// A record with the same natural key already exists.

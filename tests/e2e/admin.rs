@@ -27,6 +27,7 @@ const PAGES: &[(&str, &str)] = &[
     ("post", "/admin/accounts/{user}/lock"),
     ("post", "/admin/accounts/{user}/unlock"),
     ("post", "/admin/accounts/{user}/reset"),
+    ("post", "/admin/accounts/{user}/role"),
     ("post", "/admin/accounts/{user}/join"),
     ("post", "/admin/accounts/{user}/leave"),
     ("post", "/admin/organisations"),
@@ -171,6 +172,20 @@ async fn an_account_is_created_locked_unlocked_and_reset_with_a_one_time_link() 
     for hostile in ["/reset/x", "/reset/%00%00", "/reset/..%2F..%2Fadmin"] {
         assert!(stranger.get(hostile).await.status.is_client_error(), "{hostile}");
     }
+    // A role changes only for an account acting in none: out of its repair unit first.
+    let role = web.submit(&page, &format!("{page}/role"), &[("role", "owner")]).await;
+    assert_eq!(role.status, StatusCode::CONFLICT);
+    assert!(role.has("id=\"refusal-role\"") && role.has("请先解除后再更改角色"), "{}", role.body);
+    assert_eq!(role.shown("form-role", "role").as_deref(), Some("owner"), "the role chosen is kept");
+    let left =
+        web.submit(&page, &format!("{page}/leave"), &[("organisation_id", c.repair_unit.as_str())]).await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER, "{}", left.body);
+    let li = app.login_with("li.shifu", "a-new-long-password").await.unwrap();
+    let role = web.submit(&page, &format!("{page}/role"), &[("role", "owner")]).await;
+    assert_eq!(role.status, StatusCode::SEE_OTHER, "{}", role.body);
+    assert_eq!(app.get("/api/v1/me", &li.access).await.status, StatusCode::UNAUTHORIZED, "signs in again");
+    let li = app.login_with("li.shifu", "a-new-long-password").await.unwrap();
+    assert_eq!(app.get("/api/v1/me", &li.access).await.body["role"], "owner");
     // The API does the same.
     let api = app.post(&format!("/api/v1/users/{id}/password-reset"), &admin.access, json!({})).await;
     assert_eq!(api.status, StatusCode::CREATED);

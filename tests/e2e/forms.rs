@@ -378,3 +378,48 @@ async fn a_refusal_page_keeps_the_signed_in_header_and_leads_home() {
         assert!(!page.has("href=\"/review\">"), "{who} is not sent back to the queue");
     }
 }
+
+#[tokio::test]
+async fn the_interest_run_the_deposit_objection_and_the_arrival_window_come_back_with_what_was_typed() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    // The bureau's interest run, its period the wrong way round.
+    let bureau = Web::sign_in(&app, "reviewer").await;
+    let period = [("period_from", "2026-06-30"), ("period_to", "2026-01-01")];
+    let back = refused(&bureau, "/review/fund", "/review/fund/interest", &period).await;
+    back.keeps("form-interest", &period);
+
+    // The developer's objection to a deposit notice, too long to keep.
+    let estate = app.demo_estate(&c.reviewer.access).await;
+    let buildings = format!("/api/v1/estates/{}/buildings", estate["id"].as_str().unwrap());
+    let building = json!({"name": "9号楼", "class": "high_rise", "construction_cost": "10000000.00", "design_life_years": 50});
+    let b = ok(&app, &c.reviewer.access, &buildings, building).await["id"].as_str().unwrap().to_string();
+    let today = baoxiu_e2e::today();
+    ok(&app, &c.reviewer.access, &format!("/api/v1/buildings/{b}/deposit-notice"), json!({"due_on": today}))
+        .await;
+    let developer = Web::sign_in(&app, "developer").await;
+    let reason = "造价口径有误".repeat(700);
+    let typed = [("reason", reason.as_str())];
+    let back =
+        refused(&developer, "/developer", &format!("/developer/buildings/{b}/objection"), &typed).await;
+    back.keeps(&format!("objection-{b}"), &typed);
+
+    // The repair unit's arrival window, ending before it starts.
+    let id = file_seepage(&app, &c).await;
+    to_in_repair(&app, &c, &id, "1000.00").await;
+    let order = ok(
+        &app,
+        &c.technician.access,
+        &format!("/api/v1/claims/{id}/work-orders"),
+        json!({"description": "上门"}),
+    )
+    .await;
+    let page = format!("/repair/work-orders/{}", order["id"].as_str().unwrap());
+    let unit = Web::sign_in(&app, "technician").await;
+    let version = order["version"].to_string();
+    let window = [("window_start", "2026-12-20T14:00"), ("window_end", "2026-12-20T09:00")];
+    let mut fields = vec![("version", version.as_str())];
+    fields.extend_from_slice(&window);
+    let back = refused(&unit, &page, &format!("{page}/schedule"), &fields).await;
+    back.keeps("form-schedule", &window);
+}

@@ -45,6 +45,7 @@ pub const ROUTES: &[Route] = &[
     route!("post", "/api/v1/users/{user}/unlock", "/api/v1/users/{id}/unlock", Gate::Roles(&["admin"])),
     // Locking a demo account would end its session for the rest of the matrix: nobody's is locked.
     route!("post", "/api/v1/users/{nobody}/lock", "/api/v1/users/{id}/lock", Gate::Roles(&["admin"])),
+    route!("post", "/api/v1/users/{nobody}/role", "/api/v1/users/{id}/role", Gate::Roles(&["admin"])),
     route!("get", "/api/v1/admin/audit", "/api/v1/admin/audit", Gate::Roles(&["admin"])),
     route!("post", "/api/v1/organisations", "/api/v1/organisations", Gate::Roles(&["admin"])),
     route!("get", "/api/v1/organisations", "/api/v1/organisations", Gate::Sees(ALL)),
@@ -475,6 +476,7 @@ fn body_for(path: &str, ids: &Ids) -> Option<Value> {
             json!({"kind": "repair_unit", "name": format!("维修公司 {}", uuid::Uuid::now_v7())})
         }
         "/api/v1/organisations/{bureau}/members" => json!({"user_id": ids.reviewer}),
+        "/api/v1/users/{nobody}/role" => json!({"role": "owner"}),
         "/api/v1/estates" => {
             json!({"name": format!("新小区 {}", uuid::Uuid::now_v7()), "address": "济南市历下区", "jurisdiction": "370102", "developer_id": ids.developer_org})
         }

@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::service::accounts::{
     self, AccountResponse, CreateUserRequest, LoginRequest, MeResponse, RefreshRequest, TokenResponse,
 };
-use crate::service::admin::{self, AuditEntry, AuditQuery, ResetLink};
+use crate::service::admin::{self, AuditEntry, AuditQuery, ResetLink, RoleRequest};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(lock_user)
         .service(unlock_user)
         .service(reset_link)
+        .service(set_role)
         .service(audit);
 }
 
@@ -156,6 +157,19 @@ async fn reset_link(
     id: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Created().json(admin::reset_link(&state, &admin, &id).await?))
+}
+
+/// Gives an account another role (administrators only): refused while it belongs to an
+/// organisation or owns a unit (`role_in_use`); its sessions end.
+#[utoipa::path(tag = "accounts", params(("id" = uuid::Uuid, Path)), request_body = RoleRequest, responses((status = 200, body = AccountResponse), (status = 409, description = "role_in_use or own_account")), security(("bearer" = [])))]
+#[post("/users/{id}/role")]
+async fn set_role(
+    state: web::Data<AppState>,
+    admin: Admin,
+    id: web::Path<UserId>,
+    body: web::Json<RoleRequest>,
+) -> AppResult<web::Json<AccountResponse>> {
+    Ok(web::Json(admin::set_role(&state, &admin, &id, body.into_inner()).await?))
 }
 
 /// The audit log by person and date, newest first (administrators only).

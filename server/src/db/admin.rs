@@ -26,6 +26,21 @@ pub fn set_active(conn: &mut DbConnection, user_id: &str, active: bool) -> Store
     Ok(found > 0)
 }
 
+/// Gives the account another role and ends its sessions (a token names the role it was issued
+/// for). Returns whether the account exists.
+pub fn set_role(conn: &mut DbConnection, user_id: &str, role: Role) -> StoreResult<bool> {
+    let found =
+        diesel::update(users::table.find(user_id)).set(users::role.eq(role.as_str())).execute(conn)?;
+    if found > 0 {
+        diesel::update(
+            sessions::table.filter(sessions::user_id.eq(user_id)).filter(sessions::revoked_at.is_null()),
+        )
+        .set((sessions::revoked_at.eq(Some(now())), sessions::revoke_reason.eq(Some("role_changed"))))
+        .execute(conn)?;
+    }
+    Ok(found > 0)
+}
+
 /// Keeps a reset link's token hash for the account; earlier unused links of that account lapse.
 pub fn insert_reset(
     conn: &mut DbConnection,

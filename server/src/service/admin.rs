@@ -43,6 +43,46 @@ pub async fn set_locked(
     account_response(&user)
 }
 
+/// A new role for an account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleRequest {
+    pub role: Role,
+}
+
+/// Gives an account another role. Only an account acting in no role's capacity changes it: one
+/// still in an organisation or owning a unit is refused (`role_in_use`) until that ends, so no
+/// technician is left in a repair unit as an owner. Its sessions end; an administrator cannot
+/// change their own.
+pub async fn set_role(
+    ctx: &Context,
+    admin: &Caller,
+    id: &UserId,
+    req: RoleRequest,
+) -> AppResult<AccountResponse> {
+    let id = id.to_string();
+    if id == admin.id {
+        return Err(AppError::new(Code::OwnAccount));
+    }
+    let user = ctx
+        .db
+        .write(move |conn| {
+            let user = accounts::find_user(conn, &id)?.ok_or_else(|| AppError::new(Code::NotFound))?;
+            if user.role == req.role {
+                return Ok(user);
+            }
+            let in_use = !accounts::organisation_ids(conn, &id)?.is_empty()
+                || !crate::db::registry::owned_unit_ids(conn, &id)?.is_empty();
+            if in_use {
+                return Err(AppError::new(Code::RoleInUse));
+            }
+            admin::set_role(conn, &id, req.role)?;
+            accounts::find_user(conn, &id)?.ok_or_else(|| AppError::new(Code::NotFound))
+        })
+        .await?;
+    account_response(&user)
+}
+
 /// The organisations an account belongs to, by id.
 pub async fn memberships(ctx: &Context, id: &UserId) -> AppResult<Vec<String>> {
     let id = id.to_string();

@@ -9,6 +9,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::session::SignedForm;
+use super::typed::Typed;
 use super::{render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::deadlines::shanghai_date;
 use crate::domain::ids::BuildingId;
@@ -33,21 +34,22 @@ struct FundPage {
     year: i32,
     statements: Vec<YearStatement>,
     runs: Vec<InterestRunView>,
-    /// A refused interest run, shown at its form.
+    /// A refused interest run, shown at its form with the dates typed.
     refused: Option<InPlace>,
+    typed: Typed,
 }
 
 async fn fund_page(
     state: &AppState,
     browser: &Browser,
     notice: Option<&'static str>,
-    refused: Option<InPlace>,
+    (refused, typed): (Option<InPlace>, Typed),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let year = shanghai_date(chrono::Utc::now()).year();
     let (statements, runs) =
         fund::jurisdiction_overview(state, &browser.caller, year).await.map_err(|e| browser.refused(e))?;
-    let page = FundPage { c: browser.chrome_with(notice), year, statements, runs, refused };
+    let page = FundPage { c: browser.chrome_with(notice), year, statements, runs, refused, typed };
     Ok(render(&page, status, Some(browser)))
 }
 
@@ -65,13 +67,14 @@ async fn overview(
 ) -> Result<HttpResponse, PageError> {
     browser.require(Role::Reviewer)?;
     let notice = (params.notice.as_deref() == Some("done")).then_some(browser.chrome.t.done_notice);
-    fund_page(&state, &browser, notice, None, StatusCode::OK).await
+    fund_page(&state, &browser, notice, (None, Typed::default()), StatusCode::OK).await
 }
 
 /// Posts interest for a period on the jurisdiction's fund (Art. 27), from the fund page's form.
 #[post("/review/fund/interest")]
 async fn interest(state: web::Data<AppState>, form: SignedForm) -> Result<HttpResponse, PageError> {
     form.browser.require(Role::Reviewer)?;
+    let typed = Typed::of("interest", &form.fields());
     let dates = (form.filled("period_from"), form.filled("period_to"));
     let browser = form.browser;
     let request = match dates {
@@ -92,7 +95,8 @@ async fn interest(state: web::Data<AppState>, form: SignedForm) -> Result<HttpRe
         Err(e) if e.code == Code::Internal => Err(browser.refused(e)),
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
-            fund_page(&state, &browser, None, Some(InPlace::of(&e, browser.caller.lang)), status).await
+            let refused = Some(InPlace::of(&e, browser.caller.lang));
+            fund_page(&state, &browser, None, (refused, typed), status).await
         }
     }
 }

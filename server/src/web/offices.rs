@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::me::place_of;
 use super::session::SignedForm;
+use super::typed::Typed;
 use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::ids::{BuildingId, WorkOrderId};
 use crate::domain::lifecycle::WaitingOn;
@@ -36,6 +37,8 @@ struct DeveloperPage {
     c: Chrome,
     home: DeveloperHome,
     refused: Option<(String, InPlace)>,
+    /// What was typed into the objection refused, by its building.
+    typed: Typed,
     today: chrono::NaiveDate,
 }
 
@@ -65,11 +68,12 @@ async fn developer_page(
     state: &AppState,
     browser: &Browser,
     notice: Option<&'static str>,
-    refused: Option<(String, InPlace)>,
+    (refused, typed): (Option<(String, InPlace)>, Typed),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let home = parties::developer_home(state, &browser.caller).await.map_err(|e| browser.refused(e))?;
-    let page = DeveloperPage { c: browser.chrome_with(notice), home, refused, today: parties::today() };
+    let page =
+        DeveloperPage { c: browser.chrome_with(notice), home, refused, typed, today: parties::today() };
     Ok(render(&page, status, Some(browser)))
 }
 
@@ -81,7 +85,7 @@ async fn developer(
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, PageError> {
     let notice = notice_of(&browser.chrome, params.notice.as_deref());
-    developer_page(&state, &browser, notice, None, StatusCode::OK).await
+    developer_page(&state, &browser, notice, (None, Typed::default()), StatusCode::OK).await
 }
 
 /// The developer objects to a deposit notice within 7 days of it (Art. 11).
@@ -92,6 +96,7 @@ async fn object(
     form: SignedForm,
 ) -> Result<HttpResponse, PageError> {
     let reason = form.fields().required("reason");
+    let typed = Typed::of(id.to_string(), &form.fields());
     let browser = form.browser;
     let outcome = match reason {
         Ok(reason) => fund::object_to_notice(&state, &browser.caller, &id, ObjectionRequest { reason }).await,
@@ -103,7 +108,7 @@ async fn object(
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
             let refused = (id.to_string(), InPlace::of(&e, browser.caller.lang));
-            developer_page(&state, &browser, None, Some(refused), status).await
+            developer_page(&state, &browser, None, (Some(refused), typed), status).await
         }
     }
 }
@@ -140,11 +145,20 @@ struct OrderPage {
     c: Chrome,
     p: WorkOrderPage,
     refused: Option<(String, InPlace)>,
-    /// The arrival window's form values, in Shanghai time.
+    /// The arrival window's form values, in Shanghai time: as typed where the form came back.
     window: (String, String),
+    typed: Typed,
 }
 
 impl OrderPage {
+    /// The colleague chosen: as typed where the form came back, else the one it is with.
+    fn chosen(&self, id: &str) -> bool {
+        match self.typed.is("assign") {
+            true => self.typed.picked("assign", "technician_id", id),
+            false => self.p.order.technician_id.as_deref() == Some(id),
+        }
+    }
+
     fn refusal_at(&self, step: &str) -> Option<&InPlace> {
         self.refused.as_ref().filter(|(s, _)| s == step).map(|(_, r)| r)
     }
@@ -169,12 +183,17 @@ async fn order_page(
     browser: &Browser,
     id: &WorkOrderId,
     notice: Option<&'static str>,
-    refused: Option<(String, InPlace)>,
+    (refused, typed): (Option<(String, InPlace)>, Typed),
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let p = parties::work_order_page(state, &browser.caller, id).await.map_err(|e| browser.refused(e))?;
-    let window = (local_input(p.order.window_start), local_input(p.order.window_end));
-    let page = OrderPage { c: browser.chrome_with(notice), p, refused, window };
+    let window = match typed.is("schedule") {
+        true => {
+            (typed.value("schedule", "window_start").into(), typed.value("schedule", "window_end").into())
+        }
+        false => (local_input(p.order.window_start), local_input(p.order.window_end)),
+    };
+    let page = OrderPage { c: browser.chrome_with(notice), p, refused, window, typed };
     Ok(render(&page, status, Some(browser)))
 }
 
@@ -187,7 +206,7 @@ async fn work_order(
     params: web::Query<PageParams>,
 ) -> Result<HttpResponse, PageError> {
     let notice = notice_of(&browser.chrome, params.notice.as_deref());
-    order_page(&state, &browser, &id, notice, None, StatusCode::OK).await
+    order_page(&state, &browser, &id, notice, (None, Typed::default()), StatusCode::OK).await
 }
 
 /// A moment typed in Shanghai time (`datetime-local`).
@@ -210,6 +229,7 @@ async fn work_order_step(
 ) -> Result<HttpResponse, PageError> {
     let (id, step) = path.into_inner();
     let f = form.fields();
+    let typed = Typed::of(&step, &f);
     let outcome: AppResult<()> = async {
         let version = f.version()?;
         match step.as_str() {
@@ -232,14 +252,17 @@ async fn work_order_step(
     let browser = &form.browser;
     match outcome {
         Ok(()) => Ok(see_other(&format!("/repair/work-orders/{id}?notice=done"))),
-        Err(e) if e.code == Code::StaleVersion => {
-            Ok(see_other(&format!("/repair/work-orders/{id}?notice=stale")))
-        }
         Err(e) if matches!(e.code, Code::NotFound | Code::Internal) => Err(browser.refused(e)),
+        // Someone changed the work order meanwhile: the page as it is now, with what was typed.
+        Err(e) if e.code == Code::StaleVersion => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let stale = Some(browser.chrome.t.stale_notice);
+            order_page(&state, browser, &id, stale, (None, typed), status).await
+        }
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
             let refused = (step, InPlace::of(&e, browser.caller.lang));
-            order_page(&state, browser, &id, None, Some(refused), status).await
+            order_page(&state, browser, &id, None, (Some(refused), typed), status).await
         }
     }
 }

@@ -378,6 +378,8 @@ texts! {
     admin_issue_reset: "生成重置链接", "Issue a reset link";
     admin_reset_issued: "已生成密码重置链接。", "A password-reset link was issued.";
     admin_lock: "锁定账户", "Lock the account";
+    admin_change_role: "更改角色", "Change the role";
+    admin_role_explained: "仅可更改不属于任何机构、未登记为业主的账户；更改后该账户须重新登录。", "Only an account in no organisation and owning no unit changes role; it then signs in again.";
     admin_unlock: "解除锁定", "Unlock the account";
     admin_lock_explained: "锁定后该账户无法登录，已登录的会话立即失效。", "A locked account cannot sign in, and its sessions end at once.";
     admin_unlock_explained: "解除锁定后可重新登录；此前的会话不会恢复。", "Unlocked, it may sign in again; its earlier sessions stay ended.";

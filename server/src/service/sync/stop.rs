@@ -69,6 +69,7 @@ fn rejection(code: Code) -> Option<RejectReason> {
         | UnsupportedMediaType
         | UsernameTaken
         | OwnAccount
+        | RoleInUse
         | ResetLinkSpent
         | DeviceAlreadyEnrolled
         | InvalidDeviceKey

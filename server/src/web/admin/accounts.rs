@@ -10,7 +10,7 @@ use crate::domain::ids::{OrganisationId, UserId};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
 use crate::service::accounts::{self, AccountResponse, CreateUserRequest};
-use crate::service::admin::{self, ResetLink};
+use crate::service::admin::{self, ResetLink, RoleRequest};
 use crate::service::registry::{self, NewMember, OrganisationResponse};
 use crate::service::Page;
 use crate::state::AppState;
@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(lock)
         .service(unlock)
         .service(issue_reset)
+        .service(change_role)
         .service(join)
         .service(leave);
 }
@@ -118,6 +119,7 @@ struct AccountPage {
     reset: Option<ResetLink>,
     memberships: Vec<OrganisationResponse>,
     organisations: Vec<OrganisationResponse>,
+    roles: &'static [Role],
 }
 
 async fn account_page(
@@ -132,7 +134,15 @@ async fn account_page(
     let organisations =
         registry::list_organisations(state, &browser.caller).await.map_err(|e| browser.refused(e))?;
     let (memberships, organisations) = organisations.into_iter().partition(|o| member_of.contains(&o.id));
-    let page = AccountPage { c: browser.chrome_with(b.notice), b, a, reset, memberships, organisations };
+    let page = AccountPage {
+        c: browser.chrome_with(b.notice),
+        b,
+        a,
+        reset,
+        memberships,
+        organisations,
+        roles: Role::ALL,
+    };
     Ok(render(&page, status, Some(browser)))
 }
 
@@ -193,6 +203,21 @@ async fn issue_reset(
     let link = admin::reset_link(&state, &browser.caller, &id).await.map_err(|e| browser.refused(e))?;
     let back = Back { notice: Some(browser.chrome.t.admin_reset_issued), ..Back::default() };
     account_page(&state, browser, &id, (back, Some(link)), StatusCode::OK).await
+}
+
+/// Gives the account another role (once it belongs to no organisation and owns no unit).
+#[post("/admin/accounts/{id}/role")]
+async fn change_role(
+    state: web::Data<AppState>,
+    id: web::Path<UserId>,
+    form: SignedForm,
+) -> Result<HttpResponse, PageError> {
+    let (browser, fields) = admin_form(&form)?;
+    let role = fields.required("role").and_then(|r| r.parse().map_err(|_| AppError::invalid("role")));
+    let outcome = run(role, |role| admin::set_role(&state, &browser.caller, &id, RoleRequest { role })).await;
+    let done = |a: AccountResponse| format!("/admin/accounts/{}?notice=done", a.id);
+    let again = |b, status| account_page(&state, browser, &id, (b, None), status);
+    answered(outcome, browser, ("role", &fields), done, again).await
 }
 
 /// Adds the account to an organisation (its role must fit the organisation's kind).
