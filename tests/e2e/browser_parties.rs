@@ -20,7 +20,7 @@ use crate::claims::{cast, file_seepage};
 use crate::console::two_lines;
 
 /// Writes `bytes` where the browser's file input can pick it up.
-fn file_at(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn file_at(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
     path
@@ -35,7 +35,7 @@ async fn attr(web: &WebDriver, css: &str, name: &str) -> String {
 }
 
 /// Waits until `css`'s `name` attribute satisfies `test`.
-async fn until_attr(
+pub(crate) async fn until_attr(
     web: &WebDriver,
     css: &str,
     name: &str,
@@ -54,7 +54,7 @@ async fn until_attr(
 }
 
 /// Waits until the element `id` reads `needle`, across the page being replaced meanwhile.
-async fn wait_for_text(web: &WebDriver, id: &str, needle: &str) {
+pub(crate) async fn wait_for_text(web: &WebDriver, id: &str, needle: &str) {
     let started = Instant::now();
     loop {
         if let Ok(found) = web.find(By::Id(id)).await {
@@ -133,7 +133,7 @@ async fn an_owner_on_a_phone_files_a_claim_with_two_photos_one_cut_off_and_resum
 }
 
 /// Draws a signature on the canvas with the pointer, as a finger would.
-async fn draw_signature(web: &WebDriver) {
+pub(crate) async fn draw_signature(web: &WebDriver) {
     let canvas = wait_for(web, By::Id("signature-canvas")).await;
     canvas.scroll_into_view().await.unwrap();
     web.action_chain()

@@ -10,6 +10,7 @@ mod auth;
 mod backups;
 mod blobs;
 mod browser;
+mod browser_forms;
 mod browser_pages;
 mod browser_parties;
 mod claims;
