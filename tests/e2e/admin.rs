@@ -267,7 +267,7 @@ async fn the_registry_is_kept_from_the_pages_and_the_audit_log_read_by_person_an
 }
 
 #[tokio::test]
-async fn the_administrator_creates_a_repair_unit_with_a_technician_who_then_signs_in() {
+async fn in_the_browser_the_administrator_creates_a_repair_unit_with_a_technician_who_then_signs_in() {
     let app = spawn_app().await;
     app.load_demo().await;
     let driver = chromedriver().await;

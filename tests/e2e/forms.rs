@@ -101,7 +101,8 @@ async fn the_bureaus_and_the_developers_refused_forms_come_back_with_everything_
     let id = file_seepage(&app, &c).await;
     to_in_repair(&app, &c, &id, "1000.00").await;
     to_verified(&app, &c, &id, &c.owner, "900.00").await;
-    let pay = [("payee", "applicant"), ("paid_on", "2026-12-01"), ("bank_reference", "BOC-20261201-7")];
+    let today = baoxiu_e2e::today().to_string();
+    let pay = [("payee", "applicant"), ("paid_on", today.as_str()), ("bank_reference", "BOC-20261201-7")];
     refused_as_stale(&bureau, &app, &c, &id, &format!("/review/claims/{id}"), "pay", &pay).await;
 }
 

@@ -167,17 +167,19 @@ const AUDIT_LIMIT: i64 = 500;
 /// The audit log by person and date, newest first, at most 500 entries.
 pub async fn audit(ctx: &Context, query: AuditQuery) -> AppResult<Vec<AuditEntry>> {
     let to = query.to.unwrap_or_else(|| shanghai_date(Utc::now()));
-    let from = query.from.unwrap_or(to - Duration::days(6));
+    let week_before = to.checked_sub_signed(Duration::days(6)).ok_or_else(|| AppError::invalid("to"))?;
+    let from = query.from.unwrap_or(week_before);
     if from > to || (to - from).num_days() > 366 {
         return Err(AppError::invalid("from"));
     }
+    let day_after = to.checked_add_signed(Duration::days(1)).ok_or_else(|| AppError::invalid("to"))?;
     let bound = |day: NaiveDate| {
         day.and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(chrono_tz::Asia::Shanghai).single())
             .map(|t| t.naive_utc())
             .ok_or_else(|| AppError::invalid("from"))
     };
-    let window = (bound(from)?, bound(to + Duration::days(1))?);
+    let window = (bound(from)?, bound(day_after)?);
     let person = query.person.map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
     let rows = ctx.db.read(move |conn| admin::audit_by(conn, person.as_deref(), window, AUDIT_LIMIT)).await?;
     Ok(rows
