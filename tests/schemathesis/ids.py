@@ -55,6 +55,13 @@ ids["technicians"] = [
     m.get("user_id") or m.get("id") for r in ids["repair_units"] for m in items(f"/organisations/{r}/members")
 ]
 ids["technicians"] = [t for t in ids["technicians"] if t] or ids["users"]
+# An account of no party's, for the administrator's steps that would otherwise lock a demo party
+# out of the rest of the run or change its role: made where the party may make accounts.
+headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+spare = {"username": "st-spare-" + hashlib.sha256(token.encode()).hexdigest()[:12], "display_name": "备用账户",
+         "password": "schemathesis-spare", "role": "owner"}
+_, made = send("POST", "/api/v1/users", headers, spare)
+ids["spare_users"] = [made["id"]] if isinstance(made, dict) and "id" in made else []
 # Files the party may read: the evidence of the claims it sees, and a picture of its own.
 ids["files"] = [
     e["file"]["id"] for c in ids["claims"][:5] for e in items(f"/claims/{c}/evidence") if isinstance(e.get("file"), dict)
