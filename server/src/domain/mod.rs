@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod next_step;
 pub mod periods;
 pub mod plausibility;
+pub mod recurrence;
 pub mod registry;
 pub mod rules;
 mod rules_doc;
