@@ -96,6 +96,10 @@ fn main() -> anyhow::Result<()> {
                     repair_due_on: None,
                     inspection_due_on: None,
                     owner_representatives: None,
+                    defect_location: None,
+                    defect_component: None,
+                    severity: None,
+                    defect_codes_version: None,
                 };
                 diesel::insert_into(claims::table).values(&row).execute(conn)?;
             }

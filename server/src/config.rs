@@ -465,6 +465,8 @@ impl Config {
             report_grace_days: self.report_grace_days,
             rates,
             seasons: self.seasons()?,
+            defect_codes: crate::domain::defects::CodeList::parse(crate::domain::defects::DEFAULT_CODES)?,
+            recurrence: crate::domain::recurrence::RecurrenceSettings::default(),
         })
     }
 

@@ -9,7 +9,7 @@ mod names;
 
 pub use names::{
     action_name, articles_in, category_name, clock_name, entry_kind_name, evidence_kind_name, flag_name,
-    journal_reason, recorded_name, yuan,
+    journal_reason, recorded_name, severity_name, yuan,
 };
 
 use crate::domain::lifecycle::RejectionReason;

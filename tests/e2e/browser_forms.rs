@@ -52,6 +52,9 @@ async fn a_refused_emergency_filing_on_a_phone_keeps_every_line_the_amount_and_t
         web.goto(format!("{}/me/claims/new?kind=emergency_advance", app.address)).await.unwrap();
         wait_for(&web, By::Id("photos")).await.send_keys(photo.to_str().unwrap()).await.unwrap();
         until_attr(&web, "#photo-uploads li:nth-child(1)", "data-state", 30, |v| v == "done").await;
+        crate::browser::choose(&web, "defect-location", "kitchen").await;
+        crate::browser::choose(&web, "defect-component", "water_riser").await;
+        web.find(By::Id("severity-serious")).await.unwrap().click().await.unwrap();
         type_into(&web, "location_detail", "厨房给水立管").await;
         type_into(&web, "description", "立管爆裂，已关阀门并请人抢修。").await;
         // Four rows, a fifth added in place, the second removed in place.
@@ -91,6 +94,9 @@ async fn a_refused_emergency_filing_on_a_phone_keeps_every_line_the_amount_and_t
         );
         assert_eq!(value_of(&web, "amount").await, "四百");
         assert_eq!(value_of(&web, "location_detail").await, "厨房给水立管");
+        assert_eq!(value_of(&web, "defect_location").await, "kitchen");
+        assert_eq!(value_of(&web, "defect_component").await, "water_riser");
+        assert!(web.find(By::Id("severity-serious")).await.unwrap().is_selected().await.unwrap());
         let thumb = wait_for(&web, By::Css("#photo-uploads li.kept img")).await;
         assert!(thumb.attr("src").await.unwrap().unwrap_or_default().contains("/signed?"), "a thumbnail");
     })

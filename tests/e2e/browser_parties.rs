@@ -115,6 +115,8 @@ async fn an_owner_on_a_phone_files_a_claim_with_two_photos_one_cut_off_and_resum
         web.find(By::Id("photos")).await.unwrap().send_keys(small_path.to_str().unwrap()).await.unwrap();
         until_attr(&web, "#photo-uploads li:nth-child(2)", "data-state", 30, |v| v == "done").await;
         choose(&web, "category", "seepage").await;
+        choose(&web, "defect-location", "exterior_wall").await;
+        choose(&web, "defect-component", "wall_finish").await;
         web.find(By::Id("location-detail")).await.unwrap().send_keys("客厅外墙").await.unwrap();
         web.find(By::Id("description")).await.unwrap().send_keys("雨后外墙渗水，墙面发霉。").await.unwrap();
         let wider = overflow(&web).await;
@@ -128,6 +130,16 @@ async fn an_owner_on_a_phone_files_a_claim_with_two_photos_one_cut_off_and_resum
             claim["evidence"].as_array().unwrap().iter().filter(|e| e["kind"] == "before").collect();
         assert_eq!(photos.len(), 2, "{claim}");
         assert!(photos.iter().any(|e| e["id"] == json!(file)));
+        // Coded from the list as the owner chose (issue 32), with the list's version.
+        let defect = &claim["claim"]["defect"];
+        assert_eq!(
+            (defect["location"].as_str(), defect["component"].as_str()),
+            (Some("exterior_wall"), Some("wall_finish"))
+        );
+        assert_eq!(
+            (defect["severity"].as_str(), defect["codes_version"].as_str()),
+            (Some("ordinary"), Some("2026-12"))
+        );
     })
     .await;
 }

@@ -225,6 +225,9 @@ async fn an_owners_refused_filing_and_rating_come_back_with_lines_amount_and_pho
         ("kind".into(), "emergency_advance".into()),
         ("place".into(), place),
         ("category".into(), "seepage".into()),
+        ("defect_location".into(), "kitchen".into()),
+        ("defect_component".into(), "water_riser".into()),
+        ("severity".into(), "serious".into()),
         ("location_detail".into(), "厨房给水立管".into()),
         ("description".into(), "立管爆裂，已关阀门并请人抢修。".into()),
         ("reported_on".into(), baoxiu_e2e::today().to_string()),
@@ -423,4 +426,52 @@ async fn the_interest_run_the_deposit_objection_and_the_arrival_window_come_back
     fields.extend_from_slice(&window);
     let back = refused(&unit, &page, &format!("{page}/schedule"), &fields).await;
     back.keeps("form-schedule", &window);
+}
+
+#[tokio::test]
+async fn a_claim_is_coded_from_the_versioned_list_and_a_code_not_offered_is_refused() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let list = app.get("/api/v1/defect-codes", &c.owner.access).await;
+    assert_eq!(list.body["version"], "2026-12");
+    assert!(list.body["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["code"] == "roof" && l["zh"] == "屋面"));
+    let mut claim = crate::claims::seepage_claim(&c);
+    claim["defect"] = json!({"location": "bathroom", "component": "waterproofing", "severity": "ordinary"});
+    let filed = ok(&app, &c.owner.access, "/api/v1/claims", claim.clone()).await;
+    let id = filed["id"].as_str().unwrap();
+    let page = app.get(&format!("/api/v1/claims/{id}"), &c.owner.access).await.body;
+    let defect = &page["claim"]["defect"];
+    assert_eq!(
+        (
+            defect["location_name"].as_str(),
+            defect["component_name"].as_str(),
+            defect["codes_version"].as_str()
+        ),
+        (Some("卫生间"), Some("防水层"), Some("2026-12"))
+    );
+    let owner = Web::sign_in(&app, "owner").await;
+    assert!(owner.get(&format!("/claims/{id}")).await.has("卫生间 · 防水层 · 一般"));
+    let mut english = Web::sign_in(&app, "owner").await;
+    english.language = Some("en");
+    assert!(english.get(&format!("/claims/{id}")).await.has("Bathroom · Waterproofing · Ordinary"));
+    // A location that is a component, or no code at all, is refused naming the field.
+    for (field, wrong) in [("location", "waterproofing"), ("component", "roof")] {
+        let mut bad = claim.clone();
+        bad["defect"][field] = json!(wrong);
+        let refused = app.post("/api/v1/claims", &c.owner.access, bad).await;
+        assert_eq!(
+            (refused.status, refused.body["detail"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(format!("defect.{field}").as_str()))
+        );
+    }
+    // Filed without a coding (an API client, a phone), the claim reads as not coded yet.
+    let plain = ok(&app, &c.owner.access, "/api/v1/claims", crate::claims::seepage_claim(&c)).await;
+    assert!(owner.get(&format!("/claims/{}", plain["id"].as_str().unwrap())).await.has("尚未编码"));
+    // The filing form offers the list.
+    let form = owner.get("/me/claims/new").await;
+    assert!(form.has("name=\"defect_location\"") && form.has(">屋面<") && form.has("name=\"severity\""));
 }

@@ -32,6 +32,7 @@ macro_rules! route {
 /// Every API route behind authentication. The OpenAPI test checks this list against the document.
 pub const ROUTES: &[Route] = &[
     route!("get", "/api/v1/me", "/api/v1/me", Gate::Sees(ALL)),
+    route!("get", "/api/v1/defect-codes", "/api/v1/defect-codes", Gate::Sees(ALL)),
     route!("get", "/api/v1/me/units", "/api/v1/me/units", Gate::Sees(ALL)),
     route!("post", "/api/v1/users", "/api/v1/users", Gate::Roles(&["admin"])),
     route!("get", "/api/v1/users", "/api/v1/users", Gate::Roles(&["admin"])),

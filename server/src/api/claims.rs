@@ -21,7 +21,8 @@ use crate::service::claims::{
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(file_claim)
+    cfg.service(defect_codes)
+        .service(file_claim)
         .service(list_claims)
         .service(get_claim)
         .service(reviewer_queue)
@@ -47,6 +48,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(notify_developer)
         .service(return_visit)
         .service(repair_unit_ratings);
+}
+
+/// The defect code list claims are coded with (locations, components, causes, in zh-CN and
+/// English), and its version.
+#[utoipa::path(tag = "claims", responses((status = 200, body = crate::domain::defects::CodeList)), security(("bearer" = [])))]
+#[get("/defect-codes")]
+async fn defect_codes(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+) -> web::Json<crate::domain::defects::CodeList> {
+    web::Json(crate::service::claims::defect_codes(&state))
 }
 
 /// Files a claim: an owner for their own unit, the property manager for common parts (Art. 20);

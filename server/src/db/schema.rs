@@ -161,6 +161,10 @@ diesel::table! {
         repair_due_on -> Nullable<Date>,
         inspection_due_on -> Nullable<Date>,
         owner_representatives -> Nullable<Text>,
+        defect_location -> Nullable<Text>,
+        defect_component -> Nullable<Text>,
+        severity -> Nullable<Text>,
+        defect_codes_version -> Nullable<Text>,
     }
 }
 

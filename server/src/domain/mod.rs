@@ -7,6 +7,7 @@ pub mod articles;
 pub mod calendar;
 pub mod coverage;
 pub mod deadlines;
+pub mod defects;
 pub mod deposit;
 pub mod deposit_notice;
 pub mod evidence;

@@ -45,12 +45,13 @@ impl Default for RecurrenceSettings {
     }
 }
 
-/// How grave a defect is: serious where structural safety or a vital function is at stake (as in
-/// Art. 25), ordinary otherwise.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
-    Serious,
-    Ordinary,
+super::text_enum! {
+    /// How grave a defect is: serious where structural safety or a vital function is at stake (as
+    /// in Art. 25), ordinary otherwise.
+    pub enum Severity {
+        Serious = "serious",
+        Ordinary = "ordinary",
+    }
 }
 
 /// Where in a building a defect is: one unit, or the common parts.

@@ -7,7 +7,9 @@
 use super::calendar::HolidayCalendar;
 use super::coverage::SeasonSettings;
 use super::deadlines::DayCount;
+use super::defects::CodeList;
 use super::fund::RateTable;
+use super::recurrence::RecurrenceSettings;
 
 /// How the fund's rules run in this deployment.
 #[derive(Clone, Debug)]
@@ -22,4 +24,8 @@ pub struct RuleSettings {
     pub rates: RateTable,
     /// The heating and cooling seasons, which end those systems' warranties (Art. 18).
     pub seasons: SeasonSettings,
+    /// The defect code list claims are coded with.
+    pub defect_codes: CodeList,
+    /// The numbers of the recurring-defect rules (Art. 30 and the early warnings).
+    pub recurrence: RecurrenceSettings,
 }

@@ -157,6 +157,17 @@ pub fn yuan(amount: impl std::fmt::Display) -> String {
     format!("{sign}¥{grouped}{fraction}")
 }
 
+/// A defect's severity by its stored name.
+pub fn severity_name(severity: &str, lang: Lang) -> &'static str {
+    match severity {
+        "serious" => {
+            lang.pick("严重（危及结构安全或主要使用功能）", "Serious (structural safety or a vital function)")
+        }
+        "ordinary" => lang.pick("一般", "Ordinary"),
+        _ => lang.pick("未分级", "Not graded"),
+    }
+}
+
 /// A journal entry's reason as its reader reads it: the reasons the fund's own postings carry
 /// (`deposit (Art. 12)`, `refund (Art. 29) ICBC-…`) in the reader's language, with whatever
 /// follows them (a bank reference) kept; a reason a person typed as typed, its article references

@@ -16,10 +16,13 @@ use super::session::{Fields, SignedForm};
 use super::typed::{blank, reshapes, Line, Typed, FORM_LINES};
 use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::{PartLocation, WarrantyCategory};
+use crate::domain::defects::{Code as DefectCode, Kind};
 use crate::domain::lifecycle::ClaimKind;
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
-use crate::service::claims::{self as claims, AdvanceInput, ClaimResponse, EvidenceRef, FileClaim};
+use crate::service::claims::{
+    self as claims, AdvanceInput, ClaimResponse, DefectCoding, EvidenceRef, FileClaim,
+};
 use crate::service::files::{self, KeptFile};
 use crate::service::parties::{self, ApplicantHome, Place};
 use crate::state::AppState;
@@ -101,6 +104,9 @@ struct FilingPage {
     photos: Vec<KeptFile>,
     receipts: Vec<KeptFile>,
     categories: &'static [WarrantyCategory],
+    /// The code list's locations and components offered for a new claim.
+    locations: Vec<DefectCode>,
+    components: Vec<DefectCode>,
     line_kinds: &'static [LineKind],
     today: NaiveDate,
     property_manager: bool,
@@ -141,6 +147,7 @@ async fn filing_page(
         typed.values(FILING, field).into_iter().filter(|id| *id != dropped).map(str::to_owned).collect()
     };
     let (photos, receipts) = (kept("photo"), kept("receipt"));
+    let codes = claims::defect_codes(state);
     let photos = files::kept(state, &browser.caller, photos).await.map_err(|e| browser.refused(e))?;
     let receipts = files::kept(state, &browser.caller, receipts).await.map_err(|e| browser.refused(e))?;
     let page = FilingPage {
@@ -152,6 +159,8 @@ async fn filing_page(
         photos,
         receipts,
         categories: WarrantyCategory::ALL,
+        locations: codes.offered(Kind::Location).into_iter().cloned().collect(),
+        components: codes.offered(Kind::Component).into_iter().cloned().collect(),
         line_kinds: &LineKind::ALL,
         today: parties::today(),
         property_manager: browser.caller.role == crate::domain::registry::Role::PropertyManager,
@@ -171,6 +180,20 @@ async fn new_claim(
         _ => ClaimKind::Standard,
     };
     filing_page(&state, &browser, kind, (Typed::default(), None), StatusCode::OK).await
+}
+
+/// The defect's coding from the form's three selects (the form always sends them; a post without
+/// any of them is an uncoded filing, as the API allows).
+fn defect_coding(f: &Fields<'_>) -> AppResult<Option<DefectCoding>> {
+    let names = ["defect_location", "defect_component", "severity"];
+    if names.iter().all(|n| f.text(n).is_none()) {
+        return Ok(None);
+    }
+    Ok(Some(DefectCoding {
+        location: f.required("defect_location")?,
+        component: f.required("defect_component")?,
+        severity: f.required("severity")?.parse().map_err(|_| AppError::invalid("severity"))?,
+    }))
 }
 
 /// The form as the use case's request. `place` is `unit:{building}:{unit}` or `building:{id}`.
@@ -204,6 +227,7 @@ fn filing(f: &Fields<'_>) -> AppResult<FileClaim> {
         reported_on: f.parsed("reported_on")?,
         with_owner_representatives: f.ticked("with_owner_representatives"),
         owner_representatives: f.text("owner_representatives"),
+        defect: defect_coding(f)?,
         evidence,
         advance,
     })

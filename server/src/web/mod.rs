@@ -136,6 +136,13 @@ impl Chrome {
     pub fn state_text(&self, state: &str) -> &'static str {
         state.parse().map(|s| texts::state_name(s, self.lang)).unwrap_or("")
     }
+    /// A defect code's name in this page's language.
+    pub fn code_name<'a>(&self, code: &'a crate::domain::defects::Code) -> &'a str {
+        match self.lang {
+            Lang::ZhCn => &code.zh,
+            Lang::En => &code.en,
+        }
+    }
     pub fn role_name(&self, role: &Role) -> &'static str {
         texts::role_name(*role, self.lang)
     }

@@ -345,6 +345,13 @@ texts! {
     fact_closing_balance: "期末余额", "Closing balance";
     yes: "是", "Yes";
     saving: "节余", "Saved";
+    defect_location: "缺陷部位", "Where in the building";
+    defect_component: "缺陷构件", "Which component";
+    severity: "严重程度", "How serious";
+    severity_ordinary: "一般", "Ordinary";
+    severity_serious: "严重：危及结构安全或主要使用功能", "Serious: structural safety or a vital function at stake";
+    defect_coding: "缺陷编码", "Defect coding";
+    not_coded: "尚未编码", "Not coded yet";
     no: "否", "No";
     certificate_title: "物业质量保修金交存证明", "Deposit certificate";
     certificate_explained: "以下为系统登记的交存证明信息，可与纸质证明核对。", "What the system recorded for this certificate, to compare with the paper one.";

@@ -63,6 +63,12 @@ pub struct ClaimRow {
     pub inspection_due_on: Option<NaiveDate>,
     /// The owners' elected representatives a property manager applies with, by name (Art. 20).
     pub owner_representatives: Option<String>,
+    /// The defect's coded location and component, its severity (`serious`, `ordinary`) and the
+    /// code list's version; empty on a claim filed before coding.
+    pub defect_location: Option<String>,
+    pub defect_component: Option<String>,
+    pub severity: Option<String>,
+    pub defect_codes_version: Option<String>,
 }
 
 impl ClaimRow {

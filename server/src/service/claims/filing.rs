@@ -20,9 +20,11 @@ use crate::domain::coverage::{
     WarrantyCategory,
 };
 use crate::domain::deadlines::shanghai_date;
+use crate::domain::defects::{CodeList, Kind};
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{Claim, ClaimKind, ClaimState};
 use crate::domain::next_step::Party;
+use crate::domain::recurrence::Severity;
 use crate::domain::registry::Role;
 use crate::domain::rules::RuleSettings;
 use crate::error::{AppError, AppResult};
@@ -121,8 +123,28 @@ pub struct FileClaim {
     pub owner_representatives: Option<String>,
     #[serde(default)]
     pub evidence: Vec<EvidenceRef>,
+    /// Where the defect is and in what, from the code list (`GET /defect-codes`), and how grave;
+    /// the pages ask for it, an API filing without it is coded later.
+    #[serde(default)]
+    pub defect: Option<DefectCoding>,
     /// The repair already done and paid, for an emergency advance claim (Art. 25).
     pub advance: Option<AdvanceInput>,
+}
+
+/// A defect's coding: a location and a component offered by the code list, and a severity.
+#[derive(Deserialize, serde::Serialize, ToSchema, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct DefectCoding {
+    #[schema(example = "roof")]
+    pub location: String,
+    #[schema(example = "waterproofing")]
+    pub component: String,
+    pub severity: Severity,
+}
+
+/// The defect code list new claims are coded with, and its version.
+pub fn defect_codes(ctx: &Context) -> CodeList {
+    ctx.rules.defect_codes.clone()
 }
 
 /// Prices and bounds a sheet's lines by the shared arithmetic (`cost_sheet`): each line within its
@@ -178,6 +200,16 @@ pub(crate) fn file_in(
     let unit_id = req.unit_id.as_deref().map(parse_id).transpose()?;
     let location_detail = text(&req.location_detail, "location_detail", 200)?;
     let description = text(&req.description, "description", 4000)?;
+    let coding = req.defect.clone();
+    if let Some(d) = &coding {
+        let codes = &rules.defect_codes;
+        if !codes.offers(Kind::Location, &d.location) {
+            return Err(AppError::invalid("defect.location"));
+        }
+        if !codes.offers(Kind::Component, &d.component) {
+            return Err(AppError::invalid("defect.component"));
+        }
+    }
     let representatives = match req.with_owner_representatives {
         true => optional_text(req.owner_representatives.as_deref(), "owner_representatives", 500)?,
         false => None,
@@ -311,6 +343,10 @@ pub(crate) fn file_in(
         repair_due_on: None,
         inspection_due_on: None,
         owner_representatives: representatives,
+        defect_location: coding.as_ref().map(|d| d.location.clone()),
+        defect_component: coding.as_ref().map(|d| d.component.clone()),
+        severity: coding.as_ref().map(|d| d.severity.as_str().to_string()),
+        defect_codes_version: coding.as_ref().map(|_| rules.defect_codes.version.clone()),
     };
     row.refresh_queue_fields(claim.state);
     files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;

@@ -19,7 +19,9 @@ pub use cost_sheets::{
 };
 pub(crate) use cost_sheets::{record_signing, request_signatures, revision_audits};
 pub(crate) use filing::file_in;
-pub use filing::{file, priced_lines, AdvanceInput, EvidenceRef, FileClaim, LineInput};
+pub use filing::{
+    defect_codes, file, priced_lines, AdvanceInput, DefectCoding, EvidenceRef, FileClaim, LineInput,
+};
 pub use payout::{pay, PayRequest, Payee};
 pub use ratings::{repair_unit_ratings, return_visit, RepairUnitRating, ReturnVisitRequest};
 pub use steps::{

@@ -14,7 +14,7 @@ use crate::domain::deadlines::{self, Clock};
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
 use crate::domain::next_step::{NextStep, Party, Sheet, Situation, Step};
 use crate::error::AppResult;
-use crate::messages::{done_text, rejection_text, step_text};
+use crate::messages::{done_text, rejection_text, step_text, Lang};
 use crate::service::policy::{self, Caller};
 use crate::service::utc;
 
@@ -42,6 +42,47 @@ pub struct Rejection {
     pub note: Option<String>,
 }
 
+/// A claim's defect coding as stored, with the version of the code list it names.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct DefectView {
+    pub location: String,
+    pub component: String,
+    pub severity: String,
+    pub codes_version: String,
+    /// The location's, component's and severity's names, in the caller's language.
+    pub location_name: String,
+    pub component_name: String,
+    pub severity_name: &'static str,
+}
+
+impl DefectView {
+    fn new(
+        location: String,
+        component: String,
+        severity: String,
+        codes_version: String,
+        lang: Lang,
+    ) -> DefectView {
+        use crate::domain::defects::{shipped, Kind};
+        let name = |kind, code: &str| {
+            let (zh, en) = shipped().map_or((code, code), |list| list.names(kind, code));
+            match lang {
+                Lang::ZhCn => zh.to_string(),
+                Lang::En => en.to_string(),
+            }
+        };
+        DefectView {
+            location_name: name(Kind::Location, &location),
+            component_name: name(Kind::Component, &component),
+            severity_name: crate::messages::severity_name(&severity, lang),
+            location,
+            component,
+            severity,
+            codes_version,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ClaimResponse {
     pub id: String,
@@ -67,6 +108,8 @@ pub struct ClaimResponse {
     pub applicant_phone: Option<String>,
     /// The owners' elected representatives the property manager applied with, by name (Art. 20).
     pub owner_representatives: Option<String>,
+    /// The defect's coding, once coded: location, component, severity and the code list's version.
+    pub defect: Option<DefectView>,
     pub repair_unit_id: Option<String>,
     pub warranty_last_day: NaiveDate,
     pub advanced_amount: Option<Money>,
@@ -225,6 +268,12 @@ pub(crate) fn claim_response(
         applicant_name,
         applicant_phone,
         owner_representatives: row.owner_representatives,
+        defect: match (row.defect_location, row.defect_component, row.severity, row.defect_codes_version) {
+            (Some(location), Some(component), Some(severity), Some(codes_version)) => {
+                Some(DefectView::new(location, component, severity, codes_version, user.lang))
+            }
+            _ => None,
+        },
         repair_unit_id: row.repair_unit_id,
         warranty_last_day: row.warranty_last_day,
     })

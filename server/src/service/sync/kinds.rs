@@ -579,6 +579,8 @@ fn file_claim_of(p: EmergencyClaim, evidence: Vec<EvidenceRef>) -> Result<FileCl
         with_owner_representatives: p.with_owner_representatives,
         // The frozen payload carries no names: a phone's filing records the flag only.
         owner_representatives: None,
+        // Nor a defect coding: the bureau codes a phone's filing.
+        defect: None,
         evidence,
         advance,
     })
