@@ -100,6 +100,8 @@ fn main() -> anyhow::Result<()> {
                     defect_component: None,
                     severity: None,
                     defect_codes_version: None,
+                    duplicate_of: None,
+                    repeat_of: None,
                 };
                 diesel::insert_into(claims::table).values(&row).execute(conn)?;
             }

@@ -35,6 +35,7 @@ mod offline;
 mod pages;
 mod permissions;
 mod plans;
+mod recurrence;
 mod registry;
 mod servers;
 mod snapshots;

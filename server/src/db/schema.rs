@@ -165,6 +165,8 @@ diesel::table! {
         defect_component -> Nullable<Text>,
         severity -> Nullable<Text>,
         defect_codes_version -> Nullable<Text>,
+        duplicate_of -> Nullable<Text>,
+        repeat_of -> Nullable<Text>,
     }
 }
 

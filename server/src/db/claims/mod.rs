@@ -69,6 +69,10 @@ pub struct ClaimRow {
     pub defect_component: Option<String>,
     pub severity: Option<String>,
     pub defect_codes_version: Option<String>,
+    /// The open claim of the same defect this one duplicates, or the completed repair it repeats
+    /// (Art. 30, `domain::recurrence::link`).
+    pub duplicate_of: Option<String>,
+    pub repeat_of: Option<String>,
 }
 
 impl ClaimRow {
@@ -155,6 +159,40 @@ pub use revisions::{
     SignatureKind, Signing,
 };
 pub use visits::{claims_in_scope, insert_return_visit, ratings, return_visit_of, Rating};
+
+/// An earlier claim of the same defect key: id, filing time, state, when the bureau received its
+/// cost sheet (the repair completed), and what it duplicates.
+pub type SameDefect = (String, NaiveDateTime, ClaimState, Option<NaiveDateTime>, Option<String>);
+
+/// The other claims of a coded claim's defect key: the same building, unit (or common parts),
+/// coded location and component, and category. None for an uncoded claim.
+pub fn same_defect(conn: &mut DbConnection, row: &ClaimRow) -> StoreResult<Vec<SameDefect>> {
+    let (Some(location), Some(component)) = (&row.defect_location, &row.defect_component) else {
+        return Ok(Vec::new());
+    };
+    let mut query = claims::table
+        .filter(claims::building_id.eq(&row.building_id))
+        .filter(claims::defect_location.eq(location))
+        .filter(claims::defect_component.eq(component))
+        .filter(claims::category.eq(row.category))
+        .filter(claims::id.ne(&row.id))
+        .into_boxed();
+    query = match &row.unit_id {
+        Some(unit) => query.filter(claims::unit_id.eq(unit)),
+        None => query.filter(claims::unit_id.is_null()),
+    };
+    Ok(query
+        .select((
+            claims::id,
+            claims::filed_at,
+            claims::state,
+            claims::cost_sheet_received_at,
+            claims::duplicate_of,
+        ))
+        .order(claims::filed_at.asc())
+        .limit(500)
+        .load(conn)?)
+}
 
 /// Stores a new claim and its first audit entry.
 pub fn insert_claim(

@@ -110,6 +110,10 @@ pub struct ClaimResponse {
     pub owner_representatives: Option<String>,
     /// The defect's coding, once coded: location, component, severity and the code list's version.
     pub defect: Option<DefectView>,
+    /// The open claim of the same defect this one duplicates (it counts once), or the completed
+    /// repair it repeats (Art. 30).
+    pub duplicate_of: Option<String>,
+    pub repeat_of: Option<String>,
     pub repair_unit_id: Option<String>,
     pub warranty_last_day: NaiveDate,
     pub advanced_amount: Option<Money>,
@@ -268,6 +272,8 @@ pub(crate) fn claim_response(
         applicant_name,
         applicant_phone,
         owner_representatives: row.owner_representatives,
+        duplicate_of: row.duplicate_of,
+        repeat_of: row.repeat_of,
         defect: match (row.defect_location, row.defect_component, row.severity, row.defect_codes_version) {
             (Some(location), Some(component), Some(severity), Some(codes_version)) => {
                 Some(DefectView::new(location, component, severity, codes_version, user.lang))

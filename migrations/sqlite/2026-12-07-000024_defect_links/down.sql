@@ -1,0 +1,2 @@
+ALTER TABLE claims DROP COLUMN repeat_of;
+ALTER TABLE claims DROP COLUMN duplicate_of;
