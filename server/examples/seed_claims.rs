@@ -102,6 +102,8 @@ fn main() -> anyhow::Result<()> {
                     defect_codes_version: None,
                     duplicate_of: None,
                     repeat_of: None,
+                    defect_cause: None,
+                    defect_solution: None,
                 };
                 diesel::insert_into(claims::table).values(&row).execute(conn)?;
             }

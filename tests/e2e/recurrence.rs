@@ -69,3 +69,44 @@ async fn a_repair_completed_more_than_180_days_before_is_not_repeated() {
     let again = file(&app, &c, coded(&c)).await;
     assert_eq!(links(&app, &c, &again).await, (Value::Null, Value::Null));
 }
+
+#[tokio::test]
+async fn the_repair_unit_records_what_the_repair_found_when_it_hands_the_sheet_in() {
+    let app = spawn_app().await;
+    let c = cast(&app).await;
+    let id = file(&app, &c, coded(&c)).await;
+    to_in_repair(&app, &c, &id, "1500.00").await;
+    let path = |step: &str| format!("/api/v1/claims/{id}/{step}");
+    ok(&app, &c.technician.access, &path("cost-sheets"), crate::console::two_lines()).await;
+    baoxiu_e2e::sign_as_shown(&app, &c.owner.access, &path("cost-sheets/1/sign")).await;
+    let unit = Web::sign_in(&app, "technician").await;
+    let page = format!("/claims/{id}");
+    let form = unit.get(&page).await;
+    assert!(form.has("id=\"repair-cause\"") && form.has(">施工<"), "{}", form.body);
+    let claim_api = format!("/api/v1/claims/{id}");
+    let version = app.get(&claim_api, &c.technician.access).await.body["claim"]["version"].to_string();
+    assert!(version.parse::<i32>().is_ok(), "{version}");
+    // A cause the list does not offer is refused, with what was typed kept.
+    let typed = [("cause", "weather"), ("solution", "铲除旧防水层，重做聚氨酯防水")];
+    let fields = [("version", version.as_str()), ("revision", "1"), typed[0], typed[1]];
+    let refused = unit.submit(&page, &format!("{page}/submit_cost_sheet"), &fields).await;
+    assert_eq!(refused.status, reqwest::StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(refused.has("(缺陷原因)"), "the refusal names the field: {}", refused.body);
+    assert_eq!(refused.shown("form-submit_cost_sheet", "solution").as_deref(), Some(typed[1].1));
+    let fields = [("version", version.as_str()), ("revision", "1"), ("cause", "workmanship"), typed[1]];
+    let done = unit.submit(&page, &format!("{page}/submit_cost_sheet"), &fields).await;
+    assert_eq!(done.status, reqwest::StatusCode::SEE_OTHER, "{}", done.body);
+    let claim = app.get(&claim_api, &c.reviewer.access).await.body;
+    let finding = &claim["claim"]["finding"];
+    assert_eq!(
+        (finding["cause"].as_str(), finding["cause_name"].as_str()),
+        (Some("workmanship"), Some("施工"))
+    );
+    let bureau = Web::sign_in(&app, "reviewer").await;
+    assert!(bureau.get(&format!("/review/claims/{id}")).await.has("施工：铲除旧防水层，重做聚氨酯防水"));
+    // The API takes the same, and refuses the same.
+    let api = app
+        .post(&path("submit-cost-sheet"), &c.technician.access, json!({"revision": 1, "cause": "weather"}))
+        .await;
+    assert_eq!(api.body["detail"], "cause");
+}

@@ -167,6 +167,8 @@ diesel::table! {
         defect_codes_version -> Nullable<Text>,
         duplicate_of -> Nullable<Text>,
         repeat_of -> Nullable<Text>,
+        defect_cause -> Nullable<Text>,
+        defect_solution -> Nullable<Text>,
     }
 }
 

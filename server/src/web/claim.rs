@@ -54,6 +54,8 @@ struct ClaimPageView {
     line_kinds: &'static [LineKind],
     /// What was typed into the form that was refused or asked for a row more or less.
     typed: Typed,
+    /// The causes a repair may find (the defect code list).
+    causes: Vec<crate::domain::defects::Code>,
 }
 
 impl ClaimPageView {
@@ -210,6 +212,11 @@ async fn claim_page(
         today: today(),
         line_kinds: &LineKind::ALL,
         typed,
+        causes: claims::defect_codes(state)
+            .offered(crate::domain::defects::Kind::Cause)
+            .into_iter()
+            .cloned()
+            .collect(),
     };
     Ok(render(&page, status, Some(browser)))
 }
@@ -443,9 +450,12 @@ fn request(step: &str, f: &Fields<'_>) -> AppResult<PartyStep> {
             parent_revision: f.parsed("parent_revision")?,
             lines: sheet_lines(f, true)?,
         }),
-        "submit_cost_sheet" => {
-            PartyStep::Submit(SubmitCostSheetRequest { version: f.version()?, revision: revision()? })
-        }
+        "submit_cost_sheet" => PartyStep::Submit(SubmitCostSheetRequest {
+            version: f.version()?,
+            revision: revision()?,
+            cause: f.text("cause"),
+            solution: f.text("solution"),
+        }),
         "sign" => PartyStep::Sign(
             revision()?,
             SignRequest {

@@ -355,6 +355,9 @@ texts! {
     duplicate_of: "与未办结的申请重复（同一缺陷，合并计数）", "Duplicates an open claim (the same defect, counted once)";
     repeat_of: "重复维修（同一缺陷在维修完成后180日内再次报修）", "Repeat repair (the same defect again within 180 days of its repair)";
     earlier_claim: "查看先前的申请", "The earlier claim";
+    repair_cause: "缺陷原因", "Cause found";
+    repair_solution: "处理方法", "What was done";
+    repair_finding: "维修结论", "What the repair found";
     no: "否", "No";
     certificate_title: "物业质量保修金交存证明", "Deposit certificate";
     certificate_explained: "以下为系统登记的交存证明信息，可与纸质证明核对。", "What the system recorded for this certificate, to compare with the paper one.";

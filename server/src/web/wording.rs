@@ -90,6 +90,8 @@ fn field_label(name: &str, t: &'static Texts) -> Option<&'static str> {
         "floor" => t.admin_floor,
         "member_ids" => t.admin_committee_members,
         "from" => t.admin_from,
+        "cause" => t.repair_cause,
+        "solution" => t.repair_solution,
         "to" => t.admin_to,
         _ => return None,
     })

@@ -73,6 +73,10 @@ pub struct ClaimRow {
     /// (Art. 30, `domain::recurrence::link`).
     pub duplicate_of: Option<String>,
     pub repeat_of: Option<String>,
+    /// What the repair found: the cause (a code of the list) and the solution, recorded with the
+    /// signed cost sheet handed in.
+    pub defect_cause: Option<String>,
+    pub defect_solution: Option<String>,
 }
 
 impl ClaimRow {

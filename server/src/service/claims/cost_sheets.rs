@@ -12,6 +12,7 @@ use super::steps::{run, Extra};
 use super::view::{claim_page, ClaimPage};
 use crate::db::claims::{self as db, Actor, ClaimRow};
 use crate::db::{notify, DbConnection};
+use crate::domain::defects::Kind;
 use crate::domain::ids::ClaimId;
 use crate::domain::lifecycle::{Act, Action, ClaimState};
 use crate::domain::signing::{self, Signer, Signing};
@@ -267,6 +268,14 @@ pub struct SubmitCostSheetRequest {
     pub version: Option<i32>,
     /// The revision being handed in: the latest, signed by the applicant.
     pub revision: i32,
+    /// What the repair found: the cause, a code of the defect code list (`GET /defect-codes`,
+    /// `causes`), and the solution; the repair unit's page asks for both.
+    #[schema(example = "workmanship")]
+    #[serde(default)]
+    pub cause: Option<String>,
+    #[schema(max_length = 2000)]
+    #[serde(default)]
+    pub solution: Option<String>,
 }
 
 /// Records on the latest revision what `domain::signing::decide` decided, for the applicant: the
@@ -306,6 +315,11 @@ pub async fn submit(
     req: SubmitCostSheetRequest,
 ) -> AppResult<ClaimPage> {
     let revision = req.revision;
+    let solution = optional_text(req.solution.as_deref(), "solution", 2000)?;
+    let cause = req.cause.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    if cause.as_ref().is_some_and(|c| !ctx.rules.defect_codes.offers(Kind::Cause, c)) {
+        return Err(AppError::invalid("cause"));
+    }
     let (probe, who) = (id.to_string(), caller.clone());
     let signed = ctx
         .db
@@ -317,7 +331,11 @@ pub async fn submit(
         .await?;
     // Checked again inside the step's transaction, so a revision added meanwhile cannot slip by.
     let extra: Extra = Box::new(move |conn, row| match latest_is(conn, &row.id, revision)? {
-        sheet if sheet.is_signed() => Ok(()),
+        sheet if sheet.is_signed() => {
+            row.defect_cause = cause.or(row.defect_cause.take());
+            row.defect_solution = solution.or(row.defect_solution.take());
+            Ok(())
+        }
         _ => Err(AppError::new(Code::StaleVersion).detail(revision.to_string())),
     });
     let action = Action::SubmitCostSheet { signed_by_applicant: signed };

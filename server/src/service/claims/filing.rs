@@ -379,6 +379,8 @@ pub(crate) fn file_in(
         defect_codes_version: coding.as_ref().map(|_| rules.defect_codes.version.clone()),
         duplicate_of: None,
         repeat_of: None,
+        defect_cause: None,
+        defect_solution: None,
     };
     row.refresh_queue_fields(claim.state);
     link_same_defect(conn, &mut row, &rules.recurrence)?;

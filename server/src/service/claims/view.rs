@@ -42,6 +42,14 @@ pub struct Rejection {
     pub note: Option<String>,
 }
 
+/// What a repair found.
+#[derive(Serialize, ToSchema, Clone)]
+pub struct FindingView {
+    pub cause: Option<String>,
+    pub cause_name: Option<String>,
+    pub solution: Option<String>,
+}
+
 /// A claim's defect coding as stored, with the version of the code list it names.
 #[derive(Serialize, ToSchema, Clone)]
 pub struct DefectView {
@@ -114,6 +122,9 @@ pub struct ClaimResponse {
     /// repair it repeats (Art. 30).
     pub duplicate_of: Option<String>,
     pub repeat_of: Option<String>,
+    /// What the repair found, once the repair unit handed the sheet in: the cause's code and name
+    /// (in the caller's language) and the solution.
+    pub finding: Option<FindingView>,
     pub repair_unit_id: Option<String>,
     pub warranty_last_day: NaiveDate,
     pub advanced_amount: Option<Money>,
@@ -274,6 +285,18 @@ pub(crate) fn claim_response(
         owner_representatives: row.owner_representatives,
         duplicate_of: row.duplicate_of,
         repeat_of: row.repeat_of,
+        finding: (row.defect_cause.is_some() || row.defect_solution.is_some()).then(|| FindingView {
+            cause_name: row.defect_cause.as_deref().map(|code| {
+                use crate::domain::defects::{shipped, Kind};
+                let (zh, en) = shipped().map_or((code, code), |list| list.names(Kind::Cause, code));
+                match user.lang {
+                    Lang::ZhCn => zh.to_string(),
+                    Lang::En => en.to_string(),
+                }
+            }),
+            cause: row.defect_cause,
+            solution: row.defect_solution,
+        }),
         defect: match (row.defect_location, row.defect_component, row.severity, row.defect_codes_version) {
             (Some(location), Some(component), Some(severity), Some(codes_version)) => {
                 Some(DefectView::new(location, component, severity, codes_version, user.lang))
