@@ -52,6 +52,9 @@ pub struct ApplicantHome {
     pub common_parts: Vec<Place>,
     pub claims: Vec<ClaimResponse>,
     pub places: Vec<Place>,
+    /// The caller's organisation is designated to repair one of these claims (a property manager,
+    /// Art. 21): its repairs are its to open.
+    pub designated: bool,
 }
 
 /// A developer's home.
@@ -171,7 +174,10 @@ pub async fn applicant_home(ctx: &Context, caller: &Caller) -> AppResult<Applica
         })
         .await?;
     let claims = responses(claims, caller, HOME_CLAIMS, 0)?.items;
-    Ok(ApplicantHome { units, common_parts, claims, places })
+    let designated = claims
+        .iter()
+        .any(|c| c.repair_unit_id.as_ref().is_some_and(|unit| caller.organisation_ids.contains(unit)));
+    Ok(ApplicantHome { units, common_parts, claims, places, designated })
 }
 
 /// A developer's home page.

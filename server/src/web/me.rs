@@ -47,8 +47,6 @@ struct HomePage {
     home: ApplicantHome,
     /// The reader, whose own applications are listed apart from the claims they follow.
     me: String,
-    /// The reader's organisation was designated to repair (a property manager, Art. 21).
-    repairs: bool,
 }
 
 impl HomePage {
@@ -81,13 +79,8 @@ async fn home_page(
 ) -> Result<HttpResponse, PageError> {
     let home = parties::applicant_home(&state, &browser.caller).await.map_err(|e| browser.refused(e))?;
     let notice = notice_of(&browser.chrome, params.notice.as_deref());
-    let caller = &browser.caller;
-    let repairs = home
-        .claims
-        .iter()
-        .any(|c| c.repair_unit_id.as_ref().is_some_and(|unit| caller.organisation_ids.contains(unit)));
-    let me = caller.id.clone();
-    let page = HomePage { c: browser.chrome_with(notice), home, me, repairs };
+    let me = browser.caller.id.clone();
+    let page = HomePage { c: browser.chrome_with(notice), home, me };
     Ok(render(&page, StatusCode::OK, Some(&browser)))
 }
 

@@ -45,8 +45,10 @@ impl FeedPage {
         destination(self.role, n).map(|_| format!("/notifications/{}/open", n.id))
     }
 
-    fn unread(&self) -> usize {
-        self.items.iter().filter(|n| n.read_at.is_none()).count()
+    /// The reader's unread notifications, all of them (the header counts them), not only the
+    /// hundred this page lists.
+    fn unread(&self) -> i64 {
+        self.c.user.as_ref().map_or(0, |u| u.unread)
     }
 }
 

@@ -63,6 +63,15 @@ pub struct DefectView {
     pub severity_name: &'static str,
 }
 
+/// A defect code's name in `lang`, from the shipped list (the code itself where it does not know it).
+fn code_name(kind: crate::domain::defects::Kind, code: &str, lang: Lang) -> String {
+    let (zh, en) = crate::domain::defects::shipped().map_or((code, code), |list| list.names(kind, code));
+    match lang {
+        Lang::ZhCn => zh.to_string(),
+        Lang::En => en.to_string(),
+    }
+}
+
 impl DefectView {
     fn new(
         location: String,
@@ -71,17 +80,10 @@ impl DefectView {
         codes_version: String,
         lang: Lang,
     ) -> DefectView {
-        use crate::domain::defects::{shipped, Kind};
-        let name = |kind, code: &str| {
-            let (zh, en) = shipped().map_or((code, code), |list| list.names(kind, code));
-            match lang {
-                Lang::ZhCn => zh.to_string(),
-                Lang::En => en.to_string(),
-            }
-        };
+        use crate::domain::defects::Kind;
         DefectView {
-            location_name: name(Kind::Location, &location),
-            component_name: name(Kind::Component, &component),
+            location_name: code_name(Kind::Location, &location, lang),
+            component_name: code_name(Kind::Component, &component, lang),
             severity_name: crate::messages::severity_name(&severity, lang),
             location,
             component,
@@ -286,14 +288,10 @@ pub(crate) fn claim_response(
         duplicate_of: row.duplicate_of,
         repeat_of: row.repeat_of,
         finding: (row.defect_cause.is_some() || row.defect_solution.is_some()).then(|| FindingView {
-            cause_name: row.defect_cause.as_deref().map(|code| {
-                use crate::domain::defects::{shipped, Kind};
-                let (zh, en) = shipped().map_or((code, code), |list| list.names(Kind::Cause, code));
-                match user.lang {
-                    Lang::ZhCn => zh.to_string(),
-                    Lang::En => en.to_string(),
-                }
-            }),
+            cause_name: row
+                .defect_cause
+                .as_deref()
+                .map(|code| code_name(crate::domain::defects::Kind::Cause, code, user.lang)),
             cause: row.defect_cause,
             solution: row.defect_solution,
         }),
