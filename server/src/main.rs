@@ -56,6 +56,10 @@ enum Command {
         #[arg(long = "as")]
         as_user: String,
     },
+    /// Raise the early warnings of recurring defects the last months call for, as the periodic job
+    /// does, and send the day's digest if no server has yet; prints how many were new and how long
+    /// it took. A second run raises nothing new.
+    Warnings,
     /// Copy the database (one consistent snapshot, while the server runs), the local blob folder
     /// and the signing key into an empty folder. On PostgreSQL it runs pg_dump; with an S3 bucket,
     /// the bucket's versioning keeps the blobs and the backup records the time to restore it to.
@@ -193,6 +197,26 @@ fn main() -> anyhow::Result<()> {
                 run.period_to,
                 run.total,
                 if run.posted_now { "posted" } else { "already posted; nothing changed" }
+            );
+            Ok(())
+        }
+        Command::Warnings => {
+            let db = Db::connect(&config.database_url(), 2)?;
+            let rules = config.rule_settings()?;
+            let today = baoxiu::domain::deadlines::shanghai_date(chrono::Utc::now());
+            let started = std::time::Instant::now();
+            let mut conn = db.conn()?;
+            let (raised, told) = write_transaction(&mut conn, |conn| {
+                use baoxiu::service::recurrence::warnings::{digest_in, raise_in};
+                Ok::<_, baoxiu::error::AppError>((
+                    raise_in(conn, &rules, today)?,
+                    digest_in(conn, today, "cli")?,
+                ))
+            })
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "warnings: {raised} new, {told} people told, in {:.2} s",
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }

@@ -171,6 +171,8 @@ codes! {
     RefundNotDue = "refund_not_due", 409, "该分部工程保修期尚未届满，不能退还。", "The warranty for this part has not expired yet.";
     /// A hold for an unresolved serious defect blocks the refund (Art. 30).
     RefundOnHold = "refund_on_hold", 409, "存在尚未修复的严重质量问题，保修金暂不退还。", "A serious defect is unresolved; the refund is on hold.";
+    /// An open or confirmed entry of the building's Art. 30 register refuses the refund (Art. 29-30).
+    RecurringDefectRegistered = "recurring_defect_registered", 409, "该楼栋此分部工程在第三十条登记簿中有反复维修的质量问题尚未排除，保修金不予退还。", "This part of the building has an open or confirmed entry in the Art. 30 register (a defect repaired again and again); the refund is refused until the bureau dismisses it.";
     /// Nothing is left to refund in this category.
     NothingToRefund = "nothing_to_refund", 409, "该项保修金已无余额可退。", "Nothing is left to refund.";
     /// The account still has open work orders in the organisation it would leave; `detail` is how many.
@@ -363,6 +365,14 @@ notices! {
     DepositNotified = "deposit_notified", "住建部门已函告一幢楼的保修金交存标准和数额，如有异议请于7日内申请复核。", "The bureau has notified a building's deposit; you may object within 7 days.";
     /// A building's fund nears or passes the 5-year custody limit with money left (Art. 27).
     CustodyLimit = "custody_limit", "一幢楼的保修金存储即将或已经满5年，请按规定办理退还。", "A building's fund nears or passes the 5-year custody limit; arrange its refund.";
+    /// A repair made a defect an Art. 30 candidate: an entry opened in the building's register.
+    RegisterEntryOpened = "register_entry_opened", "同一质量问题反复维修，已列入该楼栋第三十条登记簿，待住建部门认定；认定前该分部工程保修金不予退还。", "A defect repaired again and again entered the building's Art. 30 register; until the bureau decides, that part's refund is refused.";
+    /// The bureau confirmed or dismissed an entry of the Art. 30 register.
+    RegisterEntryDecided = "register_entry_decided", "住建部门已对第三十条登记簿中的一项反复维修问题作出认定，请查看理由。", "The bureau decided an entry of the Art. 30 register; see its reason.";
+    /// The day's new early warnings of recurring defects, one digest a day.
+    DefectWarnings = "defect_warnings", "有新的质量问题预警（本月、本季或本年度反复出现），请查看并处理。", "New early warnings of recurring defects (this month, quarter or year); please review them.";
+    /// The developer closed a warning with its cause and measures.
+    DefectWarningClosed = "defect_warning_closed", "开发企业已就一项质量问题预警说明原因及整改措施。", "The developer closed an early warning with its cause and measures.";
     /// A legal deadline falls due within five days.
     DeadlineIn5Days = "deadline_in_5_days", "一项法定办理期限将在5日内到期。", "A legal deadline falls due within 5 days.";
     /// A legal deadline falls due within two days.

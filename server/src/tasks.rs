@@ -20,16 +20,19 @@ pub enum Job {
     Custody,
     /// Unfinished uploads past their expiry, with their parts; old rate windows and job runs.
     Housekeeping,
+    /// Early warnings of recurring defects raised, and the day's digest sent (issue 32).
+    Warnings,
 }
 
 impl Job {
-    pub const ALL: [Job; 3] = [Job::Deadlines, Job::Custody, Job::Housekeeping];
+    pub const ALL: [Job; 4] = [Job::Deadlines, Job::Custody, Job::Housekeeping, Job::Warnings];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Job::Deadlines => "deadlines",
             Job::Custody => "custody",
             Job::Housekeeping => "housekeeping",
+            Job::Warnings => "warnings",
         }
     }
 }
@@ -89,6 +92,7 @@ pub async fn run_job(state: &crate::state::AppState, job: Job) -> bool {
         Job::Deadlines => deadlines(&state.db).await,
         Job::Custody => custody_alerts(&state.db, shanghai_date(Utc::now())).await,
         Job::Housekeeping => housekeeping(state).await,
+        Job::Warnings => warnings(&state.ctx, &state.instance).await.map(|_| ()),
     };
     let failed = outcome.is_err();
     if let Err(err) = &outcome {
@@ -143,6 +147,22 @@ pub async fn deadlines(db: &Db) -> crate::error::AppResult<()> {
         );
     }
     Ok(())
+}
+
+/// Raises the early warnings of recurring defects the last months call for, and sends the day's
+/// digest if no server has yet today. Returns how many warnings were new.
+pub async fn warnings(ctx: &crate::service::Context, instance: &str) -> crate::error::AppResult<usize> {
+    use crate::service::recurrence::warnings::{digest_in, raise_in};
+    let today = shanghai_date(Utc::now());
+    let (rules, me) = (ctx.rules.clone(), instance.to_string());
+    let (raised, told) = ctx
+        .db
+        .write(move |conn| Ok::<_, AppError>((raise_in(conn, &rules, today)?, digest_in(conn, today, &me)?)))
+        .await?;
+    if raised > 0 || told > 0 {
+        tracing::info!(warnings = raised, people = told, "early warnings of recurring defects raised");
+    }
+    Ok(raised)
 }
 
 /// Every round of periodic work at once, whoever else runs it (the tests and the CLI drive it).

@@ -15,4 +15,4 @@ pub mod wire;
 pub use money::{Money, MoneyError};
 
 /// The protocol versions this build speaks, oldest first.
-pub const SUPPORTED_VERSIONS: std::ops::RangeInclusive<u32> = 1..=3;
+pub const SUPPORTED_VERSIONS: std::ops::RangeInclusive<u32> = 1..=4;

@@ -181,6 +181,20 @@ async fn the_javascript_canonical_hash_equals_the_rust_one_for_every_vector() {
         )
         .await;
         assert_eq!(refused, json!(["refused", "refused"]));
+        // Amounts read on the phone as the server's pages write them, a true minus included.
+        let fen = [0i64, 1, -1, -10_000, 99_999, 100_000, 384_000_000];
+        let shown = script(
+            &web,
+            &format!(
+                "return import('/field/js/money.js').then((m) => {}.map((f) => m.displayFen(BigInt(f))));",
+                json!(fen)
+            ),
+        )
+        .await;
+        let server: Vec<String> =
+            fen.iter().map(|f| baoxiu::messages::yuan(baoxiu_sync_protocol::Money::from_fen(*f))).collect();
+        assert_eq!(shown, json!(server));
+        assert_eq!(server[3], "−¥100.00");
     })
     .await;
 }

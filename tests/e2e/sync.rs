@@ -93,7 +93,7 @@ async fn info_names_versions_capabilities_and_limits() {
     let app = spawn_app().await;
     let info = app.call(Method::GET, "/api/sync/info", None, None).await;
     assert_eq!(info.status, StatusCode::OK);
-    assert_eq!((info.body["min_version"].as_u64(), info.body["max_version"].as_u64()), (Some(1), Some(3)));
+    assert_eq!((info.body["min_version"].as_u64(), info.body["max_version"].as_u64()), (Some(1), Some(4)));
     assert_eq!(
         info.body["capabilities"],
         json!([
@@ -181,7 +181,7 @@ async fn a_pushed_visit_lands_once_and_a_retry_changes_nothing() {
     .await;
     assert_eq!(
         (old.status, old.code(), old.body["detail"].as_str()),
-        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=3"))
+        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=4"))
     );
     // A body that is not a push says what is wrong with it.
     let malformed = app.post("/api/sync/push", &c.technician.access, json!({"protocol_version": 2})).await;

@@ -29,6 +29,13 @@ async fn a_pull_starts_from_a_snapshot_then_follows_changes_including_unassignme
     let cold = pull(&app, &c.technician, None, None).await;
     assert_eq!(cold["more"], false);
     assert!(cold["reference"]["categories"].as_array().unwrap().iter().any(|k| k["category"] == "seepage"));
+    // Protocol 4 brings the defect code list the server codes claims with; earlier ones do not.
+    assert!(cold["reference"].get("defect_codes").is_none(), "protocol 1 has no code list");
+    let four = app.get("/api/sync/pull?protocol_version=4", &c.technician.access).await.body;
+    let codes = &four["reference"]["defect_codes"];
+    assert_eq!(codes["version"], app.get("/api/v1/defect-codes", &c.technician.access).await.body["version"]);
+    assert!(codes["locations"].as_array().unwrap().iter().any(|l| l["code"] == "roof" && l["zh"] == "屋面"));
+    assert!(codes["causes"].as_array().unwrap().iter().any(|l| l["code"] == "workmanship"));
     let mine = cold["changes"]
         .as_array()
         .unwrap()
@@ -147,9 +154,9 @@ async fn a_pull_starts_again_when_what_the_caller_may_see_changes() {
     assert_eq!(phone.outbox.claim(&claim).unwrap(), None, "the claim left the technician's view");
     let old = pull_v(1, &before).await.body;
     assert_eq!((old["reset"].clone(), old["changes"].clone()), (Value::Null, json!([])));
-    let future = pull_v(4, &before).await;
+    let future = pull_v(5, &before).await;
     assert_eq!(
         (future.status, future.code(), future.body["detail"].as_str()),
-        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=3"))
+        (StatusCode::BAD_REQUEST, "unsupported_protocol_version", Some("1..=4"))
     );
 }

@@ -25,10 +25,10 @@ export function formatFen(fen) {
   return negative && abs !== 0n ? "-" + text : text;
 }
 
-/** "¥1,234.50", for reading. */
+/** "¥1,234.50" and "−¥100.00" (a true minus, as the server's pages write it), for reading. */
 export function displayFen(fen) {
   const [whole, part] = formatFen(fen).split(".");
-  const sign = whole.startsWith("-") ? "-" : "";
+  const sign = whole.startsWith("-") ? "\u2212" : "";
   const digits = whole.replace("-", "").replace(/\B(?=(\d{3})+$)/g, ",");
   return sign + "¥" + digits + "." + part;
 }

@@ -7,7 +7,7 @@
 import * as store from "./store.js";
 import { canonical } from "./canonical.js";
 
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 const LIMIT_MUTATIONS = 100;
 
 /** Transient trouble (no connection, a 5xx, a 429): try again later. */

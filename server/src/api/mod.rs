@@ -13,6 +13,7 @@ mod fund;
 mod health;
 pub mod middleware;
 mod notifications;
+mod recurrence;
 mod registry;
 mod sync;
 mod sync_pull;
@@ -73,7 +74,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
                 .configure(work_orders::routes)
                 .configure(notifications::routes)
                 .configure(fund::routes)
-                .configure(documents::routes),
+                .configure(documents::routes)
+                .configure(recurrence::routes),
         );
 }
 

@@ -179,6 +179,11 @@ role_guard!(
     DeveloperStaff: Developer
 );
 role_guard!(
+    /// Whoever reads recurring defects: the bureau for its jurisdictions, a developer for its
+    /// buildings, the administrator for all.
+    InsightReader: Admin | Reviewer | Developer
+);
+role_guard!(
     /// Staff of a repair unit: technicians, or property-manager staff where the bureau designated
     /// the property manager to repair (Art. 21).
     RepairUnitStaff: Technician | PropertyManager

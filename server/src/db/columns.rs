@@ -71,6 +71,8 @@ text_columns!(
     crate::domain::work_order::WorkOrderStatus,
     crate::domain::deposit_notice::NoticeStatus,
     crate::domain::ledger::EntryKind,
+    crate::domain::recurrence::EntryStatus,
+    crate::domain::warnings::WarningLevel,
 );
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 // One diesel schema for both backends: the migrations in `migrations/sqlite` and
 // `migrations/postgres` declare the same columns with the same types.
 
+mod recurrence;
+pub use recurrence::{art30_entries, defect_warnings};
+
 diesel::table! {
     organisations (id) {
         id -> Text,
@@ -665,4 +668,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_devices,
     sync_mutations,
     change_counter,
+    art30_entries,
+    defect_warnings,
 );

@@ -93,6 +93,10 @@ id_types! {
     HoldId,
     /// A notification in someone's feed.
     NotificationId,
+    /// An entry of a building's Art. 30 register.
+    RegisterEntryId,
+    /// An early warning of recurring defects.
+    WarningId,
 }
 
 #[cfg(test)]

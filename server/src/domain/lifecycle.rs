@@ -335,6 +335,8 @@ text_enum! {
         VisitCheckOut = "visit_check_out",
         VisitNote = "visit_note",
         ReturnVisit = "return_visit",
+        DefectRecoded = "defect_recoded",
+        RegisterDecided = "register_decided",
     }
 }
 

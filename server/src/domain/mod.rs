@@ -23,6 +23,7 @@ pub mod registry;
 pub mod rules;
 mod rules_doc;
 pub mod signing;
+pub mod warnings;
 pub mod work_order;
 
 /// Declares a closed set of snake_case names with `as_str`, `FromStr`, serde and an OpenAPI schema.

@@ -28,6 +28,8 @@ pub struct RecurrenceSettings {
     pub quarter_least: u32,
     /// Quarters of the last twelve months with a quarter warning that warn for the year.
     pub year_quarters: usize,
+    /// Working days the developer has to acknowledge a warning.
+    pub acknowledge_days: u32,
 }
 
 impl Default for RecurrenceSettings {
@@ -41,6 +43,7 @@ impl Default for RecurrenceSettings {
             quarter_growth: 2,
             quarter_least: 5,
             year_quarters: 2,
+            acknowledge_days: 5,
         }
     }
 }
@@ -144,6 +147,55 @@ pub fn art30_candidate(
         earlier.iter().filter(|e| !e.duplicate).filter_map(|e| e.repaired_on).filter(inside).count()
             + usize::from(repaired_now.as_ref().is_some_and(inside) && !matches!(link, Link::DuplicateOf(_)));
     (repairs >= settings.art30_repairs).then_some(Art30Reason::RepairedTimes(repairs))
+}
+
+impl Art30Reason {
+    /// The stored name of the reason.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Art30Reason::SeriousRepeat { .. } => "serious_repeat",
+            Art30Reason::RepairedTimes(_) => "repaired_times",
+        }
+    }
+}
+
+super::text_enum! {
+    /// Where an entry of the Art. 30 register stands: open until the bureau decides; confirmed
+    /// when the defect still impairs normal use; dismissed when it does not.
+    pub enum EntryStatus {
+        Open = "open",
+        Confirmed = "confirmed",
+        Dismissed = "dismissed",
+    }
+}
+
+super::text_enum! {
+    /// What the bureau decides of a register entry.
+    pub enum EntryDecision {
+        Confirm = "confirm",
+        Dismiss = "dismiss",
+    }
+}
+
+impl EntryStatus {
+    /// Whether the entry refuses its building's refund of its category (Art. 29-30): while it is
+    /// open or confirmed.
+    pub fn holds_refund(self) -> bool {
+        self != EntryStatus::Dismissed
+    }
+
+    /// The status after a decision: an open entry is confirmed or dismissed; a confirmed one may
+    /// still be dismissed once the defect no longer impairs use; a dismissal is final (a later
+    /// repair that makes the defect a candidate again opens a new entry).
+    pub fn decide(self, decision: EntryDecision) -> Option<EntryStatus> {
+        match (self, decision) {
+            (EntryStatus::Open, EntryDecision::Confirm) => Some(EntryStatus::Confirmed),
+            (EntryStatus::Open | EntryStatus::Confirmed, EntryDecision::Dismiss) => {
+                Some(EntryStatus::Dismissed)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A period a warning is for; its key names it once (`2026-11`, `2026-Q4`, `2026`).
@@ -344,6 +396,19 @@ mod tests {
             art30_candidate(&Link::New, Severity::Ordinary, &[two[0].clone(), dup], None, end, &s),
             None
         );
+    }
+
+    #[test]
+    fn an_open_or_confirmed_entry_holds_the_refund_and_a_dismissal_is_final() {
+        use EntryDecision::{Confirm, Dismiss};
+        assert!(EntryStatus::Open.holds_refund() && EntryStatus::Confirmed.holds_refund());
+        assert!(!EntryStatus::Dismissed.holds_refund());
+        assert_eq!(EntryStatus::Open.decide(Confirm), Some(EntryStatus::Confirmed));
+        assert_eq!(EntryStatus::Open.decide(Dismiss), Some(EntryStatus::Dismissed));
+        assert_eq!(EntryStatus::Confirmed.decide(Dismiss), Some(EntryStatus::Dismissed));
+        assert_eq!(EntryStatus::Confirmed.decide(Confirm), None);
+        assert_eq!(EntryStatus::Dismissed.decide(Confirm), None);
+        assert_eq!(EntryStatus::Dismissed.decide(Dismiss), None);
     }
 
     #[test]

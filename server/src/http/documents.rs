@@ -118,3 +118,39 @@ pub fn journal_csv(rows: Vec<JournalLine>, file_name: &str) -> AppResult<HttpRes
         .insert_header(super::content_disposition(DispositionType::Attachment, file_name))
         .body(bytes))
 }
+
+/// A table as CSV for a spreadsheet: its header and rows. A cell a spreadsheet would read as a
+/// formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) is kept as text with a leading
+/// apostrophe, so that a name typed into the registry cannot run in the reader's spreadsheet;
+/// numbers, which may be negative, are written as they are.
+pub fn table_csv(header: &[&str], rows: Vec<Vec<String>>, file_name: &str) -> AppResult<HttpResponse> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(header).map_err(AppError::internal)?;
+    for row in rows {
+        out.write_record(row.iter().map(|cell| guarded(cell).into_owned())).map_err(AppError::internal)?;
+    }
+    let bytes = out.into_inner().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(super::content_disposition(DispositionType::Attachment, file_name))
+        .body(bytes))
+}
+
+fn guarded(cell: &str) -> std::borrow::Cow<'_, str> {
+    let number = cell.parse::<f64>().is_ok();
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') if !number => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_cell_a_spreadsheet_would_run_is_kept_as_text_and_numbers_stay_numbers() {
+        assert_eq!(super::guarded("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(super::guarded("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(super::guarded("-12.50"), "-12.50");
+        assert_eq!(super::guarded("1号楼"), "1号楼");
+    }
+}

@@ -99,6 +99,8 @@ pub fn recorded_name(recorded: Recorded, lang: Lang) -> &'static str {
             Act::VisitCheckOut => ("离场签退", "Checked out"),
             Act::VisitNote => ("上门记录", "Visit note"),
             Act::ReturnVisit => ("回访评价", "Return visit"),
+            Act::DefectRecoded => ("更正问题编码", "Defect coding corrected"),
+            Act::RegisterDecided => ("第三十条登记认定", "Art. 30 register entry decided"),
         },
     };
     lang.pick(zh, en)

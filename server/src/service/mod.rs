@@ -23,6 +23,7 @@ pub mod limits;
 pub mod notifications;
 pub mod parties;
 pub mod policy;
+pub mod recurrence;
 pub mod registry;
 pub mod sync;
 pub mod work_orders;

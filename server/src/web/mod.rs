@@ -7,9 +7,11 @@
 
 mod admin;
 mod assets;
+mod charts;
 mod claim;
 mod field;
 mod fund;
+mod insights;
 mod me;
 mod notifications;
 mod offices;
@@ -46,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(offices::routes)
         .configure(printed::routes)
         .configure(fund::routes)
+        .configure(insights::routes)
         .configure(notifications::routes)
         .configure(admin::routes);
 }
@@ -137,6 +140,16 @@ impl Chrome {
         state.parse().map(|s| texts::state_name(s, self.lang)).unwrap_or("")
     }
     /// A defect code's name in this page's language.
+    /// Where an Art. 30 register entry stands, in this page's language.
+    pub fn entry_status(&self, status: &crate::domain::recurrence::EntryStatus) -> &'static str {
+        use crate::domain::recurrence::EntryStatus;
+        let i = insights::insight_texts(self.lang);
+        match status {
+            EntryStatus::Open => i.entry_open,
+            EntryStatus::Confirmed => i.entry_confirmed,
+            EntryStatus::Dismissed => i.entry_dismissed,
+        }
+    }
     pub fn code_name<'a>(&self, code: &'a crate::domain::defects::Code) -> &'a str {
         match self.lang {
             Lang::ZhCn => &code.zh,
@@ -231,12 +244,14 @@ pub fn home_of(role: Role) -> &'static str {
 /// The pages a person of `role` works in, for the header.
 pub fn nav_of(role: Role, t: &'static Texts) -> Vec<(&'static str, &'static str)> {
     let mut nav = match role {
-        Role::Reviewer => vec![("/review", t.nav_queue), ("/review/fund", t.nav_fund)],
+        Role::Reviewer => {
+            vec![("/review", t.nav_queue), ("/review/fund", t.nav_fund), ("/review/insights", t.nav_insights)]
+        }
         Role::Owner => vec![("/me", t.nav_my_claims)],
         // A property manager applies for common parts (Art. 20); where it is designated to repair
         // (Art. 21) its home page leads to the repairs.
         Role::PropertyManager => vec![("/me", t.nav_my_claims)],
-        Role::Developer => vec![("/developer", t.nav_developer)],
+        Role::Developer => vec![("/developer", t.nav_developer), ("/developer/insights", t.nav_insights)],
         Role::Technician => vec![("/repair", t.nav_repairs)],
         Role::Admin => vec![
             ("/admin", t.admin_accounts),

@@ -15,7 +15,7 @@ use super::typed::Typed;
 use super::{notice_of, render, see_other, Browser, Chrome, InPlace, PageError};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::deadlines::shanghai_date;
-use crate::domain::ids::ClaimId;
+use crate::domain::ids::{ClaimId, RegisterEntryId};
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, StepName};
 use crate::domain::registry::Role;
 use crate::error::{AppError, AppResult};
@@ -27,10 +27,17 @@ use crate::service::claims::{
 };
 use crate::service::console::{self, Dossier};
 use crate::service::files::PlainUpload;
+use crate::service::recurrence::{self, DecideEntryRequest, RecodeRequest};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(queue).service(dossier).service(upload_document).service(take_step);
+    // The coding's form before the steps', whose `{step}` would take its path.
+    cfg.service(queue)
+        .service(dossier)
+        .service(upload_document)
+        .service(recode)
+        .service(decide_entry)
+        .service(take_step);
 }
 
 /// Claims on a queue page.
@@ -185,9 +192,10 @@ async fn queue(
     Ok(render(&template, StatusCode::OK, Some(&browser)))
 }
 
-/// A refusal shown at the form of the step that was refused.
+/// A refusal shown at the form that was refused: a step's (its name), the coding's (`defect`) or
+/// a register entry's (its id).
 struct Refused {
-    step: StepName,
+    step: String,
     at: InPlace,
 }
 
@@ -203,6 +211,8 @@ struct DossierPage {
     typed: Typed,
     today: NaiveDate,
     reasons: &'static [RejectionReason],
+    /// The defect code list the coding's form offers.
+    codes: crate::domain::defects::CodeList,
 }
 
 impl DossierPage {
@@ -211,7 +221,35 @@ impl DossierPage {
     }
 
     fn refusal_at(&self, step: StepName) -> Option<&Refused> {
-        self.refused.as_ref().filter(|r| r.step == step)
+        self.refusal_for(step.as_str())
+    }
+
+    /// The refusal of the form named `form`, where it came back.
+    fn refusal_for(&self, form: &str) -> Option<&Refused> {
+        self.refused.as_ref().filter(|r| r.step == form)
+    }
+
+    fn locations(&self) -> Vec<&crate::domain::defects::Code> {
+        self.codes.offered(crate::domain::defects::Kind::Location)
+    }
+
+    fn components(&self) -> Vec<&crate::domain::defects::Code> {
+        self.codes.offered(crate::domain::defects::Kind::Component)
+    }
+
+    /// The coding's value as typed where its form came back, else as the claim carries it.
+    fn coded(&self, name: &str) -> String {
+        if self.typed.is("defect") {
+            return self.typed.value("defect", name).to_string();
+        }
+        let coding = self.d.page.claim.defect.as_ref();
+        match name {
+            "location" => coding.map(|d| d.location.clone()),
+            "component" => coding.map(|d| d.component.clone()),
+            "severity" => coding.map(|d| d.severity.clone()),
+            _ => None,
+        }
+        .unwrap_or_default()
     }
 
     /// What was typed into `step`'s form, where it came back.
@@ -279,6 +317,7 @@ async fn dossier_page(
         typed,
         today: shanghai_date(chrono::Utc::now()),
         reasons: RejectionReason::ALL,
+        codes: crate::service::claims::defect_codes(state),
     };
     Ok(render(&template, status, Some(browser)))
 }
@@ -349,10 +388,90 @@ async fn take_step(
         }
         Err(e) => {
             let status = actix_web::ResponseError::status_code(&e);
-            let refused = Refused { step, at: InPlace::of(&e, browser.caller.lang) };
+            let refused =
+                Refused { step: step.as_str().to_string(), at: InPlace::of(&e, browser.caller.lang) };
             dossier_page(&state, &browser, &id, None, (Some(refused), None, typed), status).await
         }
     }
+}
+
+/// The dossier after one of its own forms (not a lifecycle step): back to it, or the refusal at
+/// the form with what was typed.
+async fn after_form(
+    state: &AppState,
+    browser: &Browser,
+    id: &ClaimId,
+    form: String,
+    outcome: AppResult<()>,
+    typed: Typed,
+) -> Result<HttpResponse, PageError> {
+    match outcome {
+        Ok(()) => Ok(see_other(&format!("/review/claims/{id}?notice=done"))),
+        Err(e) if e.code == Code::NotFound || e.code == Code::Internal => Err(browser.refused(e)),
+        Err(e) => {
+            let status = actix_web::ResponseError::status_code(&e);
+            let refused = Refused { step: form, at: InPlace::of(&e, browser.caller.lang) };
+            dossier_page(state, browser, id, None, (Some(refused), None, typed), status).await
+        }
+    }
+}
+
+/// The bureau corrects the claim's defect coding, with a reason its timeline keeps.
+#[post("/review/claims/{id}/defect")]
+async fn recode(
+    state: web::Data<AppState>,
+    id: web::Path<ClaimId>,
+    form: SignedForm,
+) -> Result<HttpResponse, PageError> {
+    form.browser.require(Role::Reviewer)?;
+    let (typed, request) = {
+        let f = form.fields();
+        let request = (|| {
+            Ok(RecodeRequest {
+                version: f.version()?.ok_or_else(|| AppError::invalid("version"))?,
+                location: f.required("location")?,
+                component: f.required("component")?,
+                severity: f.parsed("severity")?.ok_or_else(|| AppError::invalid("severity"))?,
+                reason: f.required("reason")?,
+            })
+        })();
+        (Typed::of("defect", &f), request)
+    };
+    let browser = form.browser;
+    let outcome = match request {
+        Ok(req) => recurrence::recode(&state, &browser.caller, id.to_string(), req).await,
+        Err(e) => Err(e),
+    };
+    after_form(&state, &browser, &id, "defect".into(), outcome, typed).await
+}
+
+/// The bureau confirms or dismisses an Art. 30 register entry from the dossier of a claim it
+/// names, with a reason and a document it uploaded.
+#[post("/review/claims/{id}/register/{entry}")]
+async fn decide_entry(
+    state: web::Data<AppState>,
+    path: web::Path<(ClaimId, RegisterEntryId)>,
+    form: SignedForm,
+) -> Result<HttpResponse, PageError> {
+    form.browser.require(Role::Reviewer)?;
+    let (id, entry) = path.into_inner();
+    let (typed, request) = {
+        let f = form.fields();
+        let request = (|| {
+            Ok(DecideEntryRequest {
+                decision: f.parsed("decision")?.ok_or_else(|| AppError::invalid("decision"))?,
+                reason: f.required("reason")?,
+                evidence: vec![f.required("evidence")?],
+            })
+        })();
+        (Typed::of(entry.as_str(), &f), request)
+    };
+    let browser = form.browser;
+    let outcome = match request {
+        Ok(req) => recurrence::decide(&state, &browser.caller, entry.to_string(), req).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after_form(&state, &browser, &id, entry.to_string(), outcome, typed).await
 }
 
 /// A reviewer's step as its use case takes it.

@@ -12,29 +12,35 @@ pub use crate::messages::{
     action_name, category_name, clock_name, entry_kind_name, evidence_kind_name, flag_name,
 };
 
-macro_rules! texts {
-    ($($name:ident: $zh:literal, $en:literal;)*) => {
-        /// The fixed texts of the pages, one language's set.
-        pub struct Texts {
+/// Declares a set of page texts: a struct with one `&'static str` per text and its two
+/// languages' values, `ZH` and `EN`.
+macro_rules! text_set {
+    ($(#[$meta:meta])* $set:ident { $($name:ident: $zh:literal, $en:literal;)* }) => {
+        $(#[$meta])*
+        pub struct $set {
             /// The page's `lang` attribute.
+            #[allow(dead_code)]
             pub lang: &'static str,
             $(pub $name: &'static str,)*
         }
 
-        const ZH: Texts = Texts { lang: "zh-CN", $($name: $zh,)* };
-        const EN: Texts = Texts { lang: "en", $($name: $en,)* };
+        const ZH: $set = $set { lang: "zh-CN", $($name: $zh,)* };
+        const EN: $set = $set { lang: "en", $($name: $en,)* };
 
-        impl Texts {
+        impl $set {
             /// Every text of this language's set, by name.
             #[cfg(test)]
-            fn all(&self) -> Vec<(&'static str, &'static str)> {
+            pub(crate) fn all(&self) -> Vec<(&'static str, &'static str)> {
                 vec![$((stringify!($name), self.$name),)*]
             }
         }
     };
 }
+pub(crate) use text_set;
 
-texts! {
+text_set! {
+    /// The fixed texts of the pages, one language's set.
+    Texts {
     app_name: "保修金维修", "Baoxiu warranty repairs";
     skip_to_content: "跳到正文", "Skip to content";
     switch_language: "English", "中文";
@@ -301,6 +307,7 @@ texts! {
     document: "文件（图片或 PDF）", "File (image or PDF)";
     upload: "上传", "Upload";
     fund_title: "保修金", "The fund";
+    nav_insights: "质量分析", "Insights";
     buildings: "楼栋", "Buildings";
     balance: "余额", "Balance";
     journal: "账目", "Journal";
@@ -351,6 +358,17 @@ texts! {
     severity_ordinary: "一般", "Ordinary";
     severity_serious: "严重：危及结构安全或主要使用功能", "Serious: structural safety or a vital function at stake";
     defect_coding: "缺陷编码", "Defect coding";
+    defect_history: "同一部位同一缺陷的历史", "This defect at this place before";
+    repaired_on: "完工日期", "Repaired";
+    history_open: "处理中", "Open";
+    history_done: "已办结", "Done";
+    history_duplicate: "重复申请（合并计数）", "Duplicate (counted once)";
+    register_entry: "反复维修登记", "Register entry";
+    decide_entry: "认定反复维修登记", "Decide the register entry";
+    entry_decision: "认定", "Decision";
+    confirm_entry: "确认：仍影响正常使用，该分部工程保修金不予退还", "Confirm: it still impairs normal use; no refund of that part";
+    dismiss_entry: "排除：已不影响正常使用", "Dismiss: it no longer impairs normal use";
+    recode_title: "更正缺陷编码", "Correct the defect coding";
     not_coded: "尚未编码", "Not coded yet";
     duplicate_of: "与未办结的申请重复（同一缺陷，合并计数）", "Duplicates an open claim (the same defect, counted once)";
     repeat_of: "重复维修（同一缺陷在维修完成后180日内再次报修）", "Repeat repair (the same defect again within 180 days of its repair)";
@@ -451,6 +469,7 @@ texts! {
     error_title: "无法完成", "Could not be done";
     not_found: "找不到该页面，或您无权查看。", "There is no such page, or you may not see it.";
     forbidden_page: "此页面仅供住房和城乡建设主管部门审核人员使用。", "This page is for housing-bureau reviewers.";
+    }
 }
 
 /// The texts in `lang`.

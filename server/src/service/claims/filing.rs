@@ -24,13 +24,13 @@ use crate::domain::defects::{CodeList, Kind};
 use crate::domain::evidence::EvidenceKind;
 use crate::domain::lifecycle::{Claim, ClaimKind, ClaimState};
 use crate::domain::next_step::Party;
-use crate::domain::recurrence::{self, Earlier, Link, RecurrenceSettings, Severity};
+use crate::domain::recurrence::Severity;
 use crate::domain::registry::Role;
 use crate::domain::rules::RuleSettings;
 use crate::error::{AppError, AppResult};
 use crate::messages::{Code, Hint};
 use crate::service::Context;
-use crate::service::{optional_text, parse_id, text, utc, Caller};
+use crate::service::{optional_text, parse_id, text, Caller};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -129,36 +129,6 @@ pub struct FileClaim {
     pub defect: Option<DefectCoding>,
     /// The repair already done and paid, for an emergency advance claim (Art. 25).
     pub advance: Option<AdvanceInput>,
-}
-
-/// Links a coded claim to the earlier claims of its defect (Art. 30): the open one it duplicates,
-/// or the repair completed within the window that it repeats.
-fn link_same_defect(
-    conn: &mut DbConnection,
-    row: &mut ClaimRow,
-    settings: &RecurrenceSettings,
-) -> AppResult<()> {
-    let day = |at| shanghai_date(utc(at));
-    let earlier: Vec<Earlier> = db::same_defect(conn, row)?
-        .into_iter()
-        .map(|(claim_id, filed_at, state, received, duplicate_of)| Earlier {
-            claim_id,
-            filed_on: day(filed_at),
-            open: received.is_none()
-                && !matches!(
-                    state,
-                    ClaimState::DeveloperNotified | ClaimState::Closed | ClaimState::Rejected
-                ),
-            repaired_on: received.map(day),
-            duplicate: duplicate_of.is_some(),
-        })
-        .collect();
-    match recurrence::link(day(row.filed_at), &earlier, settings) {
-        Link::DuplicateOf(id) => row.duplicate_of = Some(id),
-        Link::RepeatOf { claim_id, .. } => row.repeat_of = Some(claim_id),
-        Link::New => {}
-    }
-    Ok(())
 }
 
 /// A defect's coding: a location and a component offered by the code list, and a severity.
@@ -383,7 +353,7 @@ pub(crate) fn file_in(
         defect_solution: None,
     };
     row.refresh_queue_fields(claim.state);
-    link_same_defect(conn, &mut row, &rules.recurrence)?;
+    crate::service::recurrence::link_same_defect(conn, &mut row, &rules.recurrence)?;
     files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
     db::insert_claim(conn, &row, &actor, &evidence)?;
     let params = json!({"state": row.state, "kind": row.kind, "category": row.category});

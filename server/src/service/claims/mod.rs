@@ -29,11 +29,11 @@ pub use steps::{
     ApproveRequest, DeveloperAnswer, DeveloperReply, DeveloperUnableRequest, InspectionResult, PlanDecision,
     PlanDecisionRequest, PlanLineInput, PlanRequest, RejectRequest, SimpleStep, StepRequest,
 };
-pub(crate) use view::page_of;
 pub use view::{
     claim_page, ClaimPage, ClaimResponse, CostSheetView, DeadlineView, EvidenceView, LineView, PayoutView,
     PlanLineView, PlanView, Rejection, ReturnVisitView, TimelineEntry,
 };
+pub(crate) use view::{code_name, page_of};
 
 use self::view::claim_response;
 use crate::db::claims::{self as db, ClaimFilter};

@@ -56,6 +56,7 @@ pub(super) fn apply_step(
         }
     }
     let before = row.state;
+    let repaired_before = row.cost_sheet_received_at.is_some();
     let today = deadlines::shanghai_date(at);
     // What the state machine must know that only the claim's stored clocks say (Art. 17).
     let action = match action {
@@ -108,6 +109,10 @@ pub(super) fn apply_step(
     extra(conn, &mut row)?;
     db::save_step(conn, &mut row)?;
     db::append_audit(conn, &row.id, &caller.actor(None), action.name(), Some(before), row.state, detail)?;
+    // The repair is complete: is the defect now one the Art. 30 register must hold?
+    if !repaired_before && row.cost_sheet_received_at.is_some() {
+        crate::service::recurrence::on_repair(conn, &row, &rules.recurrence, at)?;
+    }
     notify_after_step(conn, &row, action, &caller.id)?;
     Ok(row)
 }

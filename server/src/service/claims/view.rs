@@ -13,6 +13,7 @@ use crate::domain::coverage::{PartLocation, WarrantyCategory};
 use crate::domain::deadlines::{self, Clock};
 use crate::domain::lifecycle::{ClaimKind, ClaimState, RejectionReason, WaitingOn};
 use crate::domain::next_step::{NextStep, Party, Sheet, Situation, Step};
+use crate::domain::registry::Role;
 use crate::error::AppResult;
 use crate::messages::{done_text, rejection_text, step_text, Lang};
 use crate::service::policy::{self, Caller};
@@ -64,7 +65,7 @@ pub struct DefectView {
 }
 
 /// A defect code's name in `lang`, from the shipped list (the code itself where it does not know it).
-fn code_name(kind: crate::domain::defects::Kind, code: &str, lang: Lang) -> String {
+pub(crate) fn code_name(kind: crate::domain::defects::Kind, code: &str, lang: Lang) -> String {
     let (zh, en) = crate::domain::defects::shipped().map_or((code, code), |list| list.names(kind, code));
     match lang {
         Lang::ZhCn => zh.to_string(),
@@ -419,6 +420,24 @@ pub struct ClaimPage {
     pub evidence: Vec<EvidenceView>,
     /// The applicant's return-visit rating, once given.
     pub return_visit: Option<ReturnVisitView>,
+    /// The defect's history at this place, for the bureau and the developer: the earlier claims of
+    /// the same building, unit or common part, location, component and category.
+    pub defect_history: Vec<DefectHistoryEntry>,
+    /// The Art. 30 register's entries that name this claim, for the bureau and the developer.
+    pub register: Vec<crate::service::recurrence::RegisterEntry>,
+}
+
+/// An earlier claim of the same defect at the same place.
+#[derive(Serialize, ToSchema)]
+pub struct DefectHistoryEntry {
+    pub claim_id: String,
+    pub filed_on: NaiveDate,
+    /// The day its repair completed, if it did.
+    pub repaired_on: Option<NaiveDate>,
+    /// Still open.
+    pub open: bool,
+    /// It duplicated another and counts once, with it.
+    pub duplicate: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -559,7 +578,25 @@ pub(crate) fn page_of(conn: &mut DbConnection, user: &Caller, row: ClaimRow) -> 
         resolution: r.resolution,
         comment: r.comment,
     });
+    let oversees = matches!(user.role, Role::Reviewer | Role::Developer | Role::Admin);
+    let (defect_history, register) = if oversees {
+        let history = crate::service::recurrence::earlier_of(conn, &row)?
+            .into_iter()
+            .map(|e| DefectHistoryEntry {
+                claim_id: e.claim_id,
+                filed_on: e.filed_on,
+                repaired_on: e.repaired_on,
+                open: e.open,
+                duplicate: e.duplicate,
+            })
+            .collect();
+        (history, crate::service::recurrence::entries_of_claim(conn, id, user.lang)?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     Ok(ClaimPage {
+        defect_history,
+        register,
         claim: claim_response(row, user, &progress, &people)?,
         timeline,
         plans,

@@ -30,4 +30,4 @@ pub use refunds::{
 // Shared between the areas.
 use balances::{fund_view, visible_fund};
 use interest::reviewer_jurisdiction;
-use refunds::refund_window;
+pub(crate) use refunds::refund_window;

@@ -20,6 +20,7 @@ use crate::domain::ledger::{self, EntryKind};
 use crate::error::{AppError, AppResult};
 use crate::messages::Code;
 use crate::service::policy;
+use crate::service::recurrence;
 use crate::service::Context;
 use crate::service::{parse_id, text, Caller};
 
@@ -89,7 +90,7 @@ pub struct RefundRequest {
 
 /// When a category's refund may be paid (`domain::fund::refund_window`), from the building's
 /// warranty and its first deposit.
-pub(super) fn refund_window(
+pub(crate) fn refund_window(
     conn: &mut DbConnection,
     building: &BuildingRow,
     category: WarrantyCategory,
@@ -133,6 +134,10 @@ pub async fn refund(
                 fund::FundError::OnHold => AppError::new(Code::RefundOnHold).detail(e.article().to_string()),
                 _ => AppError::new(Code::RefundNotDue).detail(format!("{}: {}", e.article(), last_day)),
             })?;
+            // A defect repaired again and again: the register's open or confirmed entry refuses it.
+            if let Some(why) = recurrence::refund_refused_by(conn, &building_id, req.category)? {
+                return Err(AppError::new(Code::RecurringDefectRegistered).detail(why));
+            }
             let b = db::category_balance(conn, &building_id, req.category)?;
             // Art. 29: the category's share of principal plus interest, less what left it.
             let principal = b.deposits + b.late_fees - b.award_refunds;

@@ -96,6 +96,11 @@ pub async fn pull(ctx: &Context, caller: &Caller, query: PullQuery) -> AppResult
             change.plan = None;
         }
     }
+    // Protocol 4: the reference data carries the defect code list the claims are coded with.
+    if let (true, Some(reference)) = (version >= 4, response.reference.as_mut()) {
+        reference["defect_codes"] =
+            serde_json::to_value(&ctx.rules.defect_codes).map_err(AppError::internal)?;
+    }
     Ok(response)
 }
 

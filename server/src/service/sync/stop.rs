@@ -58,6 +58,7 @@ fn rejection(code: Code) -> Option<RejectReason> {
         | InterestPeriodOverlaps
         | RefundNotDue
         | RefundOnHold
+        | RecurringDefectRegistered
         | NothingToRefund
         | MemberHasOpenWorkOrders
         | FileTooLarge => RejectReason::RuleRefused,

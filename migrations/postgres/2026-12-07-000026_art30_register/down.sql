@@ -1,0 +1,3 @@
+DROP INDEX claims_by_building_category;
+DROP TABLE defect_warnings;
+DROP TABLE art30_entries;
