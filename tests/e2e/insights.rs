@@ -89,6 +89,11 @@ async fn the_bureaus_numbers_agree_with_the_api_and_lead_to_the_claims_behind_th
     // A filter the form never sends is a clear refusal; one building narrows the grid.
     assert_eq!(web.get("/review/insights?category=moon").await.status, StatusCode::BAD_REQUEST);
     assert_eq!(web.get("/review/insights?from=2020-01&to=2026-01").await.status, StatusCode::BAD_REQUEST);
+    for hostile in ["to=-262000-01", "to=262000-12", "from=2026-13", "to=2026-1x", "from=2027-01&to=2026-01"]
+    {
+        let reply = app.get(&format!("/api/v1/insights?{hostile}"), &c.reviewer.access).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{hostile}: {}", reply.body);
+    }
     let one = app.get(&format!("/api/v1/insights?building={}", c.building), &c.reviewer.access).await.body;
     assert_eq!(one["grid"].as_array().unwrap().len(), 1);
     // Nobody else's: the owner may not open it; the developer has its own.

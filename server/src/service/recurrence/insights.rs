@@ -161,6 +161,9 @@ pub fn months_of(query: &InsightsQuery, today: NaiveDate) -> AppResult<Vec<Naive
         Some(f) => month_of(f, "from")?,
         None => months_up_to(to, 12)[0],
     };
+    if !(2000..=2100).contains(&to.year()) {
+        return Err(AppError::invalid("to"));
+    }
     let span = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
     if span < 1 || span > MOST_MONTHS as i32 {
         return Err(AppError::invalid("from"));
