@@ -129,6 +129,9 @@ pub struct Config {
     /// A demand-deposit rate table in the format of `fixtures/demand-deposit-rates.toml`, for
     /// interest on the fund (Art. 27). Default: the shipped one.
     pub interest_rates: Option<PathBuf>,
+    /// A TOML file of the recurring-defect rules' numbers: a `[default]` set and one per
+    /// jurisdiction (`[jurisdiction.370102]`); unset, the built-in defaults (`docs/RULES.md`).
+    pub recurrence_settings: Option<PathBuf>,
     /// The heating season, `MM-DD..MM-DD`: a heating system's warranty ends with its second
     /// (Art. 18). Default `11-15..03-15`, Shandong's statutory season.
     pub heating_season: String,
@@ -258,6 +261,7 @@ impl Default for Config {
             cooling_season: "06-01..09-30".into(),
             holiday_calendar: None,
             interest_rates: None,
+            recurrence_settings: None,
             max_file_bytes: 50 * 1024 * 1024,
             plain_upload_max_bytes: 16 * 1024 * 1024,
             claim_quota_bytes: 2 * 1024 * 1024 * 1024,
@@ -466,7 +470,13 @@ impl Config {
             rates,
             seasons: self.seasons()?,
             defect_codes: crate::domain::defects::CodeList::parse(crate::domain::defects::DEFAULT_CODES)?,
-            recurrence: crate::domain::recurrence::RecurrenceSettings::default(),
+            recurrence: match &self.recurrence_settings {
+                Some(path) => {
+                    crate::domain::recurrence::RecurrenceTable::parse(&std::fs::read_to_string(path)?)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+                }
+                None => crate::domain::recurrence::RecurrenceTable::default(),
+            },
         })
     }
 

@@ -281,3 +281,18 @@ async fn the_bureau_decides_the_entry_and_corrects_the_coding_from_the_dossier_k
     let claim = app.get(&format!("/api/v1/claims/{third}"), &c.reviewer.access).await.body;
     assert_eq!(claim["claim"]["defect"]["severity"], "serious");
 }
+
+#[tokio::test]
+async fn a_jurisdiction_that_sets_two_repairs_opens_the_entry_at_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("recurrence.toml");
+    std::fs::write(&file, "[default]\nart30_repairs = 4\n\n[jurisdiction.370102]\nart30_repairs = 2\n")
+        .unwrap();
+    let app = baoxiu_e2e::spawn_app_with(|c| c.recurrence_settings = Some(file.clone())).await;
+    let c = cast(&app).await;
+    roof_repaired(&app, &c).await;
+    assert!(app.get("/api/v1/art30", &c.reviewer.access).await.body.as_array().unwrap().is_empty());
+    roof_repaired(&app, &c).await;
+    let register = app.get("/api/v1/art30", &c.reviewer.access).await.body;
+    assert_eq!(register[0]["repairs"], 2, "{register}");
+}

@@ -11,7 +11,8 @@ use chrono::{Datelike, NaiveDate};
 use super::coverage::WarrantyCategory;
 
 /// Where the numbers of these rules come from: each jurisdiction's settings, with these defaults.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct RecurrenceSettings {
     /// A claim filed within this many days after a completed repair of the same defect repeats it.
     pub repeat_window_days: i64,
@@ -45,6 +46,79 @@ impl Default for RecurrenceSettings {
             year_quarters: 2,
             acknowledge_days: 5,
         }
+    }
+}
+
+impl RecurrenceSettings {
+    /// Whether the numbers make sense: windows and counts that can be met, a positive spread.
+    fn check(&self) -> Result<(), String> {
+        let fine = (1..=3650).contains(&self.repeat_window_days)
+            && (2..=50).contains(&self.art30_repairs)
+            && (2..=1000).contains(&self.month_units)
+            && self.sigmas.is_finite()
+            && self.sigmas > 0.0
+            && (1..=3).contains(&self.quarter_months)
+            && self.quarter_growth >= 1
+            && self.quarter_least >= 1
+            && (1..=4).contains(&self.year_quarters)
+            && (1..=60).contains(&self.acknowledge_days);
+        fine.then_some(()).ok_or_else(|| format!("recurrence settings out of range: {self:?}"))
+    }
+}
+
+/// The recurrence settings of a deployment: a default set, and a set per jurisdiction (its
+/// six-digit division code) where a city sets its own. Read from a TOML file:
+///
+/// ```toml
+/// [default]
+/// repeat_window_days = 180
+///
+/// [jurisdiction.370102]
+/// art30_repairs = 2
+/// ```
+///
+/// Each set starts from the built-in defaults; a jurisdiction's set starts from the file's default.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecurrenceTable {
+    pub default: RecurrenceSettings,
+    pub jurisdictions: std::collections::BTreeMap<String, RecurrenceSettings>,
+}
+
+impl RecurrenceTable {
+    /// The settings a jurisdiction's claims are judged by.
+    pub fn of(&self, jurisdiction: &str) -> &RecurrenceSettings {
+        self.jurisdictions.get(jurisdiction).unwrap_or(&self.default)
+    }
+
+    pub fn parse(text: &str) -> Result<RecurrenceTable, String> {
+        use figment::providers::{Format, Serialized, Toml};
+        use figment::value::Dict;
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            #[serde(default)]
+            default: Dict,
+            #[serde(default)]
+            jurisdiction: std::collections::BTreeMap<String, Dict>,
+        }
+        let file: File = figment::Figment::from(Toml::string(text)).extract().map_err(|e| e.to_string())?;
+        let settings = |dict: Dict| -> Result<RecurrenceSettings, String> {
+            let settings: RecurrenceSettings =
+                figment::Figment::from(Serialized::defaults(dict)).extract().map_err(|e| e.to_string())?;
+            settings.check()?;
+            Ok(settings)
+        };
+        let default = settings(file.default.clone())?;
+        let mut jurisdictions = std::collections::BTreeMap::new();
+        for (code, table) in file.jurisdiction {
+            if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("jurisdiction {code:?} is not a six-digit division code"));
+            }
+            let mut merged = file.default.clone();
+            merged.extend(table);
+            jurisdictions.insert(code.clone(), settings(merged).map_err(|e| format!("{code}: {e}"))?);
+        }
+        Ok(RecurrenceTable { default, jurisdictions })
     }
 }
 
@@ -396,6 +470,26 @@ mod tests {
             art30_candidate(&Link::New, Severity::Ordinary, &[two[0].clone(), dup], None, end, &s),
             None
         );
+    }
+
+    #[test]
+    fn a_jurisdiction_sets_its_own_numbers_on_top_of_the_deployments_defaults() {
+        let table = RecurrenceTable::parse(
+            "[default]\nrepeat_window_days = 90\n\n[jurisdiction.370102]\nart30_repairs = 2\n",
+        )
+        .unwrap();
+        assert_eq!(table.of("370000").repeat_window_days, 90);
+        assert_eq!(table.of("370000").art30_repairs, 3);
+        assert_eq!((table.of("370102").repeat_window_days, table.of("370102").art30_repairs), (90, 2));
+        assert_eq!(RecurrenceTable::parse("").unwrap(), RecurrenceTable::default());
+        for bad in [
+            "[default]\nsigmas = -1.0\n",
+            "[default]\nrepeat_windows = 3\n",
+            "[jurisdiction.jinan]\nmonth_units = 4\n",
+            "[jurisdiction.370102]\nart30_repairs = 1\n",
+        ] {
+            assert!(RecurrenceTable::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::coverage::SeasonSettings;
 use super::deadlines::DayCount;
 use super::defects::CodeList;
 use super::fund::RateTable;
-use super::recurrence::RecurrenceSettings;
+use super::recurrence::RecurrenceTable;
 
 /// How the fund's rules run in this deployment.
 #[derive(Clone, Debug)]
@@ -26,6 +26,6 @@ pub struct RuleSettings {
     pub seasons: SeasonSettings,
     /// The defect code list claims are coded with.
     pub defect_codes: CodeList,
-    /// The numbers of the recurring-defect rules (Art. 30 and the early warnings).
-    pub recurrence: RecurrenceSettings,
+    /// The numbers of the recurring-defect rules (Art. 30 and the early warnings), per jurisdiction.
+    pub recurrence: RecurrenceTable,
 }

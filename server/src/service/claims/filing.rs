@@ -353,7 +353,8 @@ pub(crate) fn file_in(
         defect_solution: None,
     };
     row.refresh_queue_fields(claim.state);
-    crate::service::recurrence::link_same_defect(conn, &mut row, &rules.recurrence)?;
+    let settings = *rules.recurrence.of(&row.jurisdiction);
+    crate::service::recurrence::link_same_defect(conn, &mut row, &settings)?;
     files_db::require_own_files(conn, &actor.user_id, evidence.iter().map(|(id, _)| id))?;
     db::insert_claim(conn, &row, &actor, &evidence)?;
     let params = json!({"state": row.state, "kind": row.kind, "category": row.category});

@@ -111,7 +111,7 @@ pub(super) fn apply_step(
     db::append_audit(conn, &row.id, &caller.actor(None), action.name(), Some(before), row.state, detail)?;
     // The repair is complete: is the defect now one the Art. 30 register must hold?
     if !repaired_before && row.cost_sheet_received_at.is_some() {
-        crate::service::recurrence::on_repair(conn, &row, &rules.recurrence, at)?;
+        crate::service::recurrence::on_repair(conn, &row, rules.recurrence.of(&row.jurisdiction), at)?;
     }
     notify_after_step(conn, &row, action, &caller.id)?;
     Ok(row)

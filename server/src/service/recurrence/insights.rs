@@ -337,6 +337,15 @@ fn rates(
     warnings: &[WarningView],
     rules: &crate::domain::rules::RuleSettings,
 ) -> Vec<RatePoint> {
+    // The spread of the jurisdiction of the buildings shown (the deployment's default if several).
+    let mut jurisdictions = buildings.iter().map(|b| b.jurisdiction.as_str());
+    let sigmas = match (
+        jurisdictions.next(),
+        jurisdictions.all(|j| Some(j) == buildings.first().map(|b| b.jurisdiction.as_str())),
+    ) {
+        (Some(j), true) => rules.recurrence.of(j).sigmas,
+        _ => rules.recurrence.default.sigmas,
+    };
     // Without a category, a unit counts while its building's structure is in warranty.
     let exposure_category = category.unwrap_or(WarrantyCategory::Structural);
     let series: Vec<Exposure> = read
@@ -352,7 +361,7 @@ fn rates(
         .collect();
     (12..read.len())
         .map(|i| {
-            let limits = control_limits(&series[i - 12..i], series[i].units, rules.recurrence.sigmas);
+            let limits = control_limits(&series[i - 12..i], series[i].units, sigmas);
             let key = Period::month_of(read[i]).key();
             RatePoint {
                 warnings: warnings

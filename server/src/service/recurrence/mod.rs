@@ -405,7 +405,8 @@ pub async fn recode(ctx: &Context, caller: &Caller, claim_id: String, req: Recod
             row.defect_component = Some(req.component.clone());
             row.severity = Some(req.severity.as_str().to_string());
             row.defect_codes_version = Some(rules.defect_codes.version.clone());
-            link_same_defect(conn, &mut row, &rules.recurrence)?;
+            let settings = *rules.recurrence.of(&row.jurisdiction);
+            link_same_defect(conn, &mut row, &settings)?;
             let to = coding(&row.defect_location, &row.defect_component, &row.severity);
             claims_db::save_step(conn, &mut row)?;
             let detail = json!({"from": from, "to": to, "reason": reason});

@@ -76,7 +76,6 @@ pub(crate) fn by_building_category<'a>(
 /// Raises the warnings the last months call for, each once per building, category and period;
 /// returns how many are new. The job calls it on its own period; a second run raises nothing new.
 pub fn raise_in(conn: &mut DbConnection, rules_set: &RuleSettings, today: NaiveDate) -> AppResult<usize> {
-    let settings = &rules_set.recurrence;
     let months = rules::months_up_to(today, MONTHS_READ);
     let Some(first) = months.first() else { return Ok(0) };
     let buildings = db::counted_buildings(conn, &Scope::All)?;
@@ -124,7 +123,7 @@ pub fn raise_in(conn: &mut DbConnection, rules_set: &RuleSettings, today: NaiveD
                 }
             })
             .collect();
-        for warning in rules::evaluate(&figures, settings) {
+        for warning in rules::evaluate(&figures, rules_set.recurrence.of(&b.jurisdiction)) {
             let claim_ids: Vec<&str> = counted
                 .iter()
                 .map(|(_, c)| *c)
@@ -137,7 +136,13 @@ pub fn raise_in(conn: &mut DbConnection, rules_set: &RuleSettings, today: NaiveD
     let periods: Vec<String> = raised.iter().map(|(_, _, w, _)| w.period.key()).collect();
     let known = db::warned_keys(conn, &periods)?;
     let at = crate::db::accounts::now();
-    let acknowledge_by = rules::acknowledge_by(today, settings.acknowledge_days, &rules_set.calendar);
+    let acknowledge_by = |jurisdiction: &str| {
+        rules::acknowledge_by(
+            today,
+            rules_set.recurrence.of(jurisdiction).acknowledge_days,
+            &rules_set.calendar,
+        )
+    };
     let rows: Vec<WarningRow> = raised
         .into_iter()
         .filter(|(b, c, w, _)| !known.contains(&format!("{}:{}:{}", b.id, c, w.period.key())))
@@ -153,7 +158,7 @@ pub fn raise_in(conn: &mut DbConnection, rules_set: &RuleSettings, today: NaiveD
             figures: serde_json::to_string(&warning.rule).unwrap_or_default(),
             claim_ids: json!(claim_ids).to_string(),
             raised_at: at,
-            acknowledge_by,
+            acknowledge_by: acknowledge_by(&b.jurisdiction),
             digested_at: None,
             acknowledged_at: None,
             acknowledged_by: None,

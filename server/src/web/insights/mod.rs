@@ -216,8 +216,9 @@ impl InsightsPage {
         class.parse().map(|k| crate::web::texts::class_name(k, self.c.lang).to_string()).unwrap_or_default()
     }
 
-    fn trend_rows(&self) -> Vec<&insights::TrendRow> {
-        self.x.trends.iter().filter(|t| t.level != WarningLevel::Month).collect()
+    /// The claims behind a month's count.
+    fn month_link(&self, month: &str) -> String {
+        format!("{}/claims?{}", self.base, keep(&self.q, month, month))
     }
 }
 
