@@ -165,6 +165,9 @@ async fn a_reviewer_opens_the_insights_in_a_browser_on_a_phone_and_at_a_desk() {
                 assert!(rect.width > 100.0 && rect.height > 40.0, "{id} at {width}: {rect:?}");
             }
             assert_eq!(overflow(&web).await, "", "nothing sticks out at {width} px");
+            if width == 1280 {
+                crate::browser::for_the_docs(&web, "insights.png").await;
+            }
             // The table's months agree with the API's.
             let months = web.find_all(By::Css("#rates-table tbody tr")).await.unwrap();
             assert_eq!(months.len(), figures["rates"].as_array().unwrap().len());

@@ -323,11 +323,12 @@ pub struct ControlLimits {
 }
 
 /// The limits for a period of `units` from the `baseline` periods (the developer's buildings over
-/// the previous twelve months); `None` without a baseline or units to measure.
+/// the previous twelve months); `None` without a baseline, without a claim in it (a chart centred
+/// on zero would call the first claim out of control), or without units to measure.
 pub fn control_limits(baseline: &[Exposure], units: u32, sigmas: f64) -> Option<ControlLimits> {
     let claims: u32 = baseline.iter().map(|e| e.claims).sum();
     let exposure: u32 = baseline.iter().map(|e| e.units).sum();
-    if exposure == 0 || units == 0 {
+    if exposure == 0 || units == 0 || claims == 0 {
         return None;
     }
     let centre = f64::from(claims) * 100.0 / f64::from(exposure);
@@ -530,8 +531,10 @@ mod tests {
         );
         // Just under: 3 claims in 80 units (3.75) against 1 + 3·√(1/0.8) ≈ 4.35.
         assert_eq!(month_warning(1, Exposure { claims: 3, units: 80 }, &baseline, &s), None);
-        // No baseline, or no unit in warranty: nothing to compare against.
+        // No baseline, a baseline without a claim, or no unit in warranty: nothing to compare with.
         assert_eq!(month_warning(1, Exposure { claims: 9, units: 100 }, &[], &s), None);
+        let quiet = [Exposure { claims: 0, units: 100 }; 12];
+        assert_eq!(month_warning(1, Exposure { claims: 1, units: 100 }, &quiet, &s), None);
         assert_eq!(month_warning(1, Exposure { claims: 9, units: 0 }, &baseline, &s), None);
     }
 
