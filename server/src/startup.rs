@@ -51,6 +51,7 @@ impl Application {
             limits: Limits::from_config(&config),
             metrics: crate::metrics::Metrics::new(),
             queue_counts: Default::default(),
+            insights: Default::default(),
         };
         let state = web::Data::new(AppState {
             ctx,

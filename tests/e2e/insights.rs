@@ -109,6 +109,11 @@ async fn the_developer_acknowledges_and_closes_a_warning_on_its_page_and_a_refus
     let c = cast(&app).await;
     three_units_claim(&app, &c).await;
     let web = Web::sign_in(&app, "developer").await;
+    // The day's digest opens the warnings.
+    let feed = app.get("/api/v1/notifications", &c.developer.access).await.body;
+    let digest = feed["items"].as_array().unwrap().iter().find(|n| n["kind"] == "defect_warnings").unwrap();
+    let opened = web.get(&format!("/notifications/{}/open", digest["id"].as_str().unwrap())).await;
+    assert_eq!(opened.location(), "/developer/insights#warnings");
     let page = web.get("/developer/insights").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(

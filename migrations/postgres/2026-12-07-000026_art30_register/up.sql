@@ -54,3 +54,5 @@ CREATE INDEX defect_warnings_by_developer ON defect_warnings (developer_id, rais
 CREATE INDEX defect_warnings_by_jurisdiction ON defect_warnings (jurisdiction, raised_at);
 -- The warning job and the insights read claims by building, category and filing day.
 CREATE INDEX claims_by_building_category ON claims (building_id, category, filed_at);
+CREATE INDEX claims_by_jurisdiction_filed ON claims (jurisdiction, filed_at);
+CREATE INDEX claims_by_developer_filed ON claims (developer_id, filed_at);

@@ -3,21 +3,68 @@
 //! claims of some buildings filed in a period.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::min;
 use diesel::prelude::*;
 
+use super::recurrence::{CountedClaim, Scope};
 use super::schema::{audit_log, claims, cost_sheets, payouts, return_visits, visits, work_orders};
 use super::{DbConnection, StoreResult};
 use crate::domain::coverage::WarrantyCategory;
 
-/// Claims of these buildings filed from `since` to before `until` (both UTC).
-macro_rules! claims_of {
-    ($buildings:expr, $since:expr, $until:expr) => {
-        claims::building_id
-            .eq_any($buildings.to_vec())
-            .and(claims::filed_at.ge($since))
-            .and(claims::filed_at.lt($until))
-    };
+/// Which claims the insights count: the reader's scope (a reviewer's jurisdictions, a developer's
+/// organisations, or all), narrowed to an estate, a building and a category where the filter names
+/// them. Read from the claim's own columns, so that no list of buildings is sent.
+pub struct Counted<'a> {
+    pub scope: &'a Scope,
+    pub estate: Option<&'a str>,
+    pub building: Option<&'a str>,
+    pub category: Option<WarrantyCategory>,
+}
+
+/// A boxed query over `claims` (alone or joined) narrowed to a [`Counted`].
+macro_rules! counted {
+    ($query:expr, $f:expr) => {{
+        let f: &Counted<'_> = $f;
+        let mut q = $query.into_boxed();
+        q = match f.scope {
+            Scope::All => q,
+            Scope::Jurisdictions(j) => q.filter(claims::jurisdiction.eq_any(j.clone())),
+            Scope::Developers(d) => q.filter(claims::developer_id.eq_any(d.clone())),
+        };
+        if let Some(estate) = f.estate {
+            q = q.filter(claims::estate_id.eq(estate.to_string()));
+        }
+        if let Some(building) = f.building {
+            q = q.filter(claims::building_id.eq(building.to_string()));
+        }
+        if let Some(category) = f.category {
+            q = q.filter(claims::category.eq(category));
+        }
+        q
+    }};
+}
+
+/// The claims counted, filed from `since` to before `until` (UTC), oldest first.
+pub fn claims(
+    conn: &mut DbConnection,
+    f: &Counted<'_>,
+    since: NaiveDateTime,
+    until: NaiveDateTime,
+) -> StoreResult<Vec<CountedClaim>> {
+    Ok(counted!(claims::table, f)
+        .filter(claims::filed_at.ge(since))
+        .filter(claims::filed_at.lt(until))
+        .order(claims::filed_at.asc())
+        .select((
+            claims::id,
+            claims::building_id,
+            claims::unit_id,
+            claims::category,
+            claims::filed_at,
+            claims::duplicate_of,
+            claims::repeat_of,
+            claims::repair_unit_id,
+        ))
+        .load(conn)?)
 }
 
 /// A payout of a claim: its category, amount, day paid and the Art. 23 deadline it had.
@@ -30,16 +77,14 @@ pub struct PaidClaim {
     pub due_on: Option<NaiveDate>,
 }
 
-/// The payouts of claims of these buildings (any filing date), paid from `since` to `until`.
+/// The payouts of the claims counted (any filing date), paid from `since` to `until`.
 pub fn payouts(
     conn: &mut DbConnection,
-    buildings: &[String],
+    f: &Counted<'_>,
     since: NaiveDate,
     until: NaiveDate,
 ) -> StoreResult<Vec<PaidClaim>> {
-    Ok(payouts::table
-        .inner_join(claims::table)
-        .filter(claims::building_id.eq_any(buildings.to_vec()))
+    Ok(counted!(payouts::table.inner_join(claims::table), f)
         .filter(payouts::paid_on.ge(since))
         .filter(payouts::paid_on.le(until))
         .select((
@@ -52,16 +97,16 @@ pub fn payouts(
         .load(conn)?)
 }
 
-/// The payouts of these claims, by claim: what the fund paid for each.
+/// What the fund paid for each claim counted that was filed from `since` to before `until`.
 pub fn paid_for(
     conn: &mut DbConnection,
-    buildings: &[String],
+    f: &Counted<'_>,
     since: NaiveDateTime,
     until: NaiveDateTime,
 ) -> StoreResult<Vec<(String, i64)>> {
-    Ok(payouts::table
-        .inner_join(claims::table)
-        .filter(claims_of!(buildings, since, until))
+    Ok(counted!(payouts::table.inner_join(claims::table), f)
+        .filter(claims::filed_at.ge(since))
+        .filter(claims::filed_at.lt(until))
         .select((payouts::claim_id, payouts::amount_fen))
         .load(conn)?)
 }
@@ -80,45 +125,49 @@ pub struct RepairFacts {
     pub rating: Option<(i32, i32, i32)>,
 }
 
-/// The facts of each claim with a repair unit among these buildings' claims filed in the period.
+/// The facts of each claim counted with a repair unit, filed from `since` to before `until`.
 pub fn repair_facts(
     conn: &mut DbConnection,
-    buildings: &[String],
+    f: &Counted<'_>,
     since: NaiveDateTime,
     until: NaiveDateTime,
 ) -> StoreResult<std::collections::HashMap<String, RepairFacts>> {
     let mut facts: std::collections::HashMap<String, RepairFacts> = std::collections::HashMap::new();
-    let finished: Vec<(String, Option<NaiveDateTime>)> = claims::table
-        .filter(claims_of!(buildings, since, until))
+    let finished: Vec<(String, Option<NaiveDateTime>)> = counted!(claims::table, f)
+        .filter(claims::filed_at.ge(since))
+        .filter(claims::filed_at.lt(until))
         .filter(claims::repair_unit_id.is_not_null())
         .select((claims::id, claims::cost_sheet_received_at))
         .load(conn)?;
     for (claim, at) in finished {
         facts.entry(claim).or_default().finished_at = at;
     }
-    let approved: Vec<(String, Option<NaiveDateTime>)> = audit_log::table
-        .inner_join(claims::table)
-        .filter(claims_of!(buildings, since, until))
+    // The first approval and the first check-in of each claim (the minimum taken here: a boxed
+    // query cannot be grouped).
+    let approved: Vec<(String, NaiveDateTime)> = counted!(audit_log::table.inner_join(claims::table), f)
+        .filter(claims::filed_at.ge(since))
+        .filter(claims::filed_at.lt(until))
         .filter(claims::repair_unit_id.is_not_null())
         .filter(audit_log::action.eq("approve"))
-        .group_by(audit_log::claim_id)
-        .select((audit_log::claim_id, min(audit_log::at)))
+        .select((audit_log::claim_id, audit_log::at))
         .load(conn)?;
     for (claim, at) in approved {
-        facts.entry(claim).or_default().approved_at = at;
+        let entry = facts.entry(claim).or_default();
+        entry.approved_at = Some(entry.approved_at.map_or(at, |seen| seen.min(at)));
     }
-    let arrived: Vec<(String, Option<NaiveDateTime>)> = visits::table
-        .inner_join(work_orders::table.inner_join(claims::table))
-        .filter(claims_of!(buildings, since, until))
-        .group_by(work_orders::claim_id)
-        .select((work_orders::claim_id, min(visits::check_in_at)))
-        .load(conn)?;
+    let arrived: Vec<(String, NaiveDateTime)> =
+        counted!(visits::table.inner_join(work_orders::table.inner_join(claims::table)), f)
+            .filter(claims::filed_at.ge(since))
+            .filter(claims::filed_at.lt(until))
+            .select((work_orders::claim_id, visits::check_in_at))
+            .load(conn)?;
     for (claim, at) in arrived {
-        facts.entry(claim).or_default().first_check_in = at;
+        let entry = facts.entry(claim).or_default();
+        entry.first_check_in = Some(entry.first_check_in.map_or(at, |seen| seen.min(at)));
     }
-    let sheets: Vec<(String, i64, Option<i64>)> = cost_sheets::table
-        .inner_join(claims::table)
-        .filter(claims_of!(buildings, since, until))
+    let sheets: Vec<(String, i64, Option<i64>)> = counted!(cost_sheets::table.inner_join(claims::table), f)
+        .filter(claims::filed_at.ge(since))
+        .filter(claims::filed_at.lt(until))
         .filter(cost_sheets::verified_at.is_not_null())
         .select((cost_sheets::claim_id, cost_sheets::total_fen, cost_sheets::approved_total_fen))
         .load(conn)?;
@@ -127,9 +176,9 @@ pub fn repair_facts(
         entry.claimed_fen = entry.claimed_fen.saturating_add(total);
         entry.approved_fen = entry.approved_fen.saturating_add(approved.unwrap_or(total));
     }
-    let ratings: Vec<(String, i32, i32, i32)> = return_visits::table
-        .inner_join(claims::table)
-        .filter(claims_of!(buildings, since, until))
+    let ratings: Vec<(String, i32, i32, i32)> = counted!(return_visits::table.inner_join(claims::table), f)
+        .filter(claims::filed_at.ge(since))
+        .filter(claims::filed_at.lt(until))
         .select((
             return_visits::claim_id,
             return_visits::attitude,

@@ -38,6 +38,7 @@ pub struct EntryRow {
 
 /// Whose entries and warnings a reader sees: a reviewer's jurisdictions, a developer's
 /// organisations, or all of them (an administrator).
+#[derive(Debug)]
 pub enum Scope {
     Jurisdictions(Vec<String>),
     Developers(Vec<String>),

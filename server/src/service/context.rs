@@ -25,6 +25,8 @@ pub struct Context {
     pub metrics: Metrics,
     /// The console's queue counts, kept for a moment (`service::console`).
     pub queue_counts: QueueCounts,
+    /// The insights' figures, kept a minute (`service::recurrence::insights`).
+    pub insights: crate::service::recurrence::insights::InsightsCache,
 }
 
 /// The limits and addresses of this deployment that the use cases apply (`Config` holds them all).

@@ -28,6 +28,14 @@ struct FeedPage {
 /// claim (a deposit notice, a building's statement) leads to the reader's own home, where it is.
 fn destination(role: Role, n: &NotificationView) -> Option<String> {
     let claim = n.about.as_ref().map(|a| &a.claim_id).or(n.claim_id.as_ref());
+    // The day's digest of early warnings leads to the warnings themselves.
+    if n.kind == crate::messages::Notice::DefectWarnings.as_str() {
+        return match role {
+            Role::Reviewer => Some("/review/insights#warnings".into()),
+            Role::Developer => Some("/developer/insights#warnings".into()),
+            _ => None,
+        };
+    }
     match (role, &n.work_order_id, claim) {
         (Role::Admin, ..) => None,
         (Role::Reviewer, _, Some(claim)) => Some(format!("/review/claims/{claim}")),

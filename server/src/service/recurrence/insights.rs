@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::warnings::{building_names, day_start, units_in_warranty, warning_view, WarningView};
+use super::warnings::{day_start, units_in_warranty, warning_view, WarningView};
 use super::{entry_view, scope_of, RegisterEntry};
 use crate::db::insights as facts_db;
 use crate::db::recurrence::{self as db, CountedBuilding, CountedClaim};
@@ -27,6 +27,9 @@ use crate::service::{utc, Caller, Context};
 
 /// The most months one view spans.
 pub const MOST_MONTHS: u32 = 36;
+
+/// The most warnings one view lists, newest first.
+pub const MOST_WARNINGS: usize = 200;
 
 /// What the insights read: a span of months and, optionally, one estate, building and category.
 #[derive(Deserialize, IntoParams, Default, Clone, Debug)]
@@ -130,6 +133,9 @@ pub struct TrendRow {
 pub struct Insights {
     pub from: String,
     pub to: String,
+    /// When the figures of the claims were drawn (they are kept a minute); the warnings and the
+    /// register are as they are now.
+    pub computed_at: chrono::DateTime<Utc>,
     /// The estates and buildings the filter may name: (id, name) and (id, name, estate id).
     pub estates: Vec<(String, String)>,
     pub buildings: Vec<(String, String, String)>,
@@ -202,9 +208,7 @@ pub async fn claims(ctx: &Context, caller: &Caller, query: InsightsQuery) -> App
     ctx.db
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let buildings = chosen(&db::counted_buildings(conn, &scope)?, &query);
-            let ids: Vec<String> = buildings.iter().map(|b| b.id.clone()).collect();
-            Ok(claims_in(conn, &ids, &months, query.category)?
+            Ok(claims_in(conn, &counted(&scope, &query), &months)?
                 .into_iter()
                 .map(|(_, c)| ClaimBehind {
                     id: c.id,
@@ -234,90 +238,198 @@ pub async fn building_list(ctx: &Context, caller: &Caller) -> AppResult<Vec<(Str
         .await
 }
 
-/// The claims of these buildings filed in `months` (and the category, if named), with each one's
-/// month index; from `extra` months earlier too when asked (negative indices are not kept).
+/// The claims counted that were filed in `months`, each with its month's index.
 fn claims_in(
     conn: &mut DbConnection,
-    buildings: &[String],
+    filter: &facts_db::Counted<'_>,
     months: &[NaiveDate],
-    category: Option<WarrantyCategory>,
 ) -> AppResult<Vec<(usize, CountedClaim)>> {
-    let (Some(first), Some(last)) = (months.first(), months.last()) else { return Ok(Vec::new()) };
-    let end = last.checked_add_months(chrono::Months::new(1)).unwrap_or(*last);
-    let rows = db::claims_since(conn, day_start(*first), Some(buildings))?;
-    Ok(rows
+    let (since, until) = span(months);
+    Ok(facts_db::claims(conn, filter, since, until)?
         .into_iter()
-        .filter(|c| c.filed_at < day_start(end))
-        .filter(|c| category.is_none_or(|k| c.category == k))
         .filter_map(|c| super::warnings::month_index(months, c.filed_at).map(|i| (i, c)))
         .collect())
 }
 
-/// The insights for the caller (a reviewer's jurisdictions, a developer's buildings).
+/// The query's filter over the reader's scope.
+fn counted<'a>(scope: &'a db::Scope, q: &'a InsightsQuery) -> facts_db::Counted<'a> {
+    let named = |v: &'a Option<String>| v.as_deref().filter(|v| !v.is_empty());
+    facts_db::Counted { scope, estate: named(&q.estate), building: named(&q.building), category: q.category }
+}
+
+/// The figures drawn from the claims (everything but the warnings and the register, which are read
+/// fresh on every view): kept a minute per reader's scope, filter and language, since 100,000
+/// claims take longer to read than a page may.
+#[derive(Clone)]
+struct Figures {
+    from: String,
+    to: String,
+    buildings: Vec<CountedBuilding>,
+    rates: Vec<RatePoint>,
+    pareto: Vec<ParetoRow>,
+    grid: Vec<GridRow>,
+    repair_units: Vec<RepairUnitRow>,
+    payouts: Vec<PayoutMonth>,
+    repeats: Vec<RepeatRow>,
+    trends: Vec<TrendRow>,
+    computed_at: chrono::DateTime<Utc>,
+}
+
+/// How long the figures are kept: the pages say when they were drawn.
+pub const FIGURES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Views kept at once; beyond it the oldest half is dropped, so memory stays bounded.
+const FIGURES_KEPT: usize = 256;
+
+/// Figures and when they were drawn.
+type Kept = (std::time::Instant, std::sync::Arc<Figures>);
+
+/// The kept figures, shared by every request of this server.
+#[derive(Clone, Default)]
+pub struct InsightsCache(std::sync::Arc<std::sync::Mutex<HashMap<String, Kept>>>);
+
+impl InsightsCache {
+    fn get(&self, key: &str) -> Option<std::sync::Arc<Figures>> {
+        let kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.get(key).filter(|(at, _)| at.elapsed() < FIGURES_TTL).map(|(_, f)| f.clone())
+    }
+
+    fn put(&self, key: String, figures: std::sync::Arc<Figures>) {
+        let mut kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if kept.len() >= FIGURES_KEPT {
+            let mut ages: Vec<std::time::Instant> = kept.values().map(|(at, _)| *at).collect();
+            ages.sort_unstable();
+            let cut = ages[ages.len() / 2];
+            kept.retain(|_, (at, _)| *at > cut);
+        }
+        kept.insert(key, (std::time::Instant::now(), figures));
+    }
+}
+
+/// Draws the figures of the claims the filter counts.
+fn figures(
+    conn: &mut DbConnection,
+    scope: &db::Scope,
+    query: &InsightsQuery,
+    months: &[NaiveDate],
+    lang: Lang,
+    rules: &crate::domain::rules::RuleSettings,
+) -> AppResult<Figures> {
+    let all = db::counted_buildings(conn, scope)?;
+    let buildings = chosen(&all, query);
+    let filter = counted(scope, query);
+    // The twelve months before the first are the u-chart's baseline.
+    let mut read = months_up_to(months[0], 13);
+    read.pop();
+    read.extend(months.iter().copied());
+    let claims = claims_in(conn, &filter, &read)?;
+    let rates = rates(&claims, &buildings, &read, query.category, rules);
+    let in_view: Vec<&CountedClaim> = claims.iter().filter(|(i, _)| *i >= 12).map(|(_, c)| c).collect();
+    let (since, until) = span(months);
+    let paid: HashMap<String, i64> = facts_db::paid_for(conn, &filter, since, until)?.into_iter().collect();
+    let facts = facts_db::repair_facts(conn, &filter, since, until)?;
+    let units: Vec<String> =
+        in_view.iter().filter_map(|c| c.repair_unit_id.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let unit_names = facts_db::organisation_names(conn, &units)?;
+    let last_day = months[months.len() - 1]
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(months[0]);
+    let payouts = payouts(&facts_db::payouts(conn, &filter, months[0], last_day)?, months, query.category);
+    Ok(Figures {
+        from: Period::month_of(months[0]).key(),
+        to: Period::month_of(months[months.len() - 1]).key(),
+        pareto: pareto(&in_view, &paid, lang),
+        grid: grid(&in_view, &buildings),
+        repair_units: repair_units(&in_view, &claims, &facts, &unit_names),
+        repeats: repeats(&in_view, &claims, &unit_names, lang),
+        trends: trends(&claims, &read, &buildings, lang),
+        buildings: all,
+        rates,
+        payouts,
+        computed_at: Utc::now(),
+    })
+}
+
+/// The insights for the caller (a reviewer's jurisdictions, a developer's buildings): the figures
+/// of the claims as drawn within the last minute, the warnings and the register as they are now.
 pub async fn insights(ctx: &Context, caller: &Caller, query: InsightsQuery) -> AppResult<Insights> {
     let user = caller.clone();
     let today = shanghai_date(Utc::now());
     let months = months_of(&query, today)?;
     let rules = ctx.rules.clone();
+    let cache = ctx.insights.clone();
     ctx.db
         .read(move |conn| {
             let scope = scope_of(conn, &user)?;
-            let (all, names) = building_names(conn, &scope)?;
-            let buildings = chosen(&all, &query);
-            let ids: Vec<String> = buildings.iter().map(|b| b.id.clone()).collect();
-            // The twelve months before the first are the u-chart's baseline.
-            let mut read = months_up_to(months[0], 13);
-            read.pop();
-            read.extend(months.iter().copied());
-            let claims = claims_in(conn, &ids, &read, query.category)?;
             let lang = user.lang;
-            let warnings: Vec<WarningView> = db::warnings(conn, &scope, None, 2000)?
+            let key = format!("{scope:?}|{query:?}|{lang:?}|{today}");
+            let figures = match cache.get(&key) {
+                Some(kept) => kept,
+                None => {
+                    let drawn = std::sync::Arc::new(figures(conn, &scope, &query, &months, lang, &rules)?);
+                    cache.put(key, drawn.clone());
+                    drawn
+                }
+            };
+            let Figures {
+                from,
+                to,
+                buildings: all,
+                rates,
+                pareto,
+                grid,
+                repair_units,
+                payouts,
+                repeats,
+                trends,
+                computed_at,
+            } = (*figures).clone();
+            let names = all.iter().map(|b| (b.id.clone(), (b.name.clone(), b.estate_name.clone()))).collect();
+            let shown: HashSet<String> = chosen(&all, &query).into_iter().map(|b| b.id).collect();
+            let fresh: Vec<_> =
+                db::warnings(conn, &scope, query.building.as_deref().filter(|b| !b.is_empty()), 2000)?
+                    .into_iter()
+                    .filter(|w| {
+                        shown.contains(&w.building_id) && query.category.is_none_or(|c| c == w.category)
+                    })
+                    .collect();
+            // The chart marks the month warnings raised for each month, as they are now.
+            let rates = rates
                 .into_iter()
-                .filter(|w| ids.contains(&w.building_id) && query.category.is_none_or(|c| c == w.category))
-                .map(|w| warning_view(w, &names, today, lang))
+                .map(|r| RatePoint {
+                    warnings: fresh
+                        .iter()
+                        .filter(|w| w.level == WarningLevel::Month && w.period == r.month)
+                        .count(),
+                    ..r
+                })
                 .collect();
-            let rates = rates(&claims, &buildings, &read, query.category, &warnings, &rules);
-            let in_view: Vec<&CountedClaim> =
-                claims.iter().filter(|(i, _)| *i >= 12).map(|(_, c)| c).collect();
-            let (since, until) = span(&months);
-            let paid: HashMap<String, i64> =
-                facts_db::paid_for(conn, &ids, since, until)?.into_iter().collect();
-            let facts = facts_db::repair_facts(conn, &ids, since, until)?;
-            let units: Vec<String> = in_view
-                .iter()
-                .filter_map(|c| c.repair_unit_id.clone())
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            let unit_names = facts_db::organisation_names(conn, &units)?;
+            let warnings: Vec<WarningView> =
+                fresh.into_iter().take(MOST_WARNINGS).map(|w| warning_view(w, &names, today, lang)).collect();
             let register = db::entries(conn, &scope, None, 500)?
                 .into_iter()
-                .filter(|e| ids.contains(&e.building_id) && query.category.is_none_or(|c| c == e.category))
+                .filter(|e| shown.contains(&e.building_id) && query.category.is_none_or(|c| c == e.category))
                 .map(|e| entry_view(conn, e, lang, &rules.seasons))
                 .collect::<AppResult<Vec<_>>>()?;
-            let last_day = months_up_to(months[months.len() - 1], 1)[0]
-                .checked_add_months(chrono::Months::new(1))
-                .and_then(|d| d.pred_opt())
-                .unwrap_or(months[0]);
-            let payouts =
-                payouts(&facts_db::payouts(conn, &ids, months[0], last_day)?, &months, query.category);
             let estates: BTreeMap<String, String> =
                 all.iter().map(|b| (b.estate_id.clone(), b.estate_name.clone())).collect();
             Ok(Insights {
-                from: Period::month_of(months[0]).key(),
-                to: Period::month_of(months[months.len() - 1]).key(),
+                from,
+                to,
+                computed_at,
                 estates: estates.into_iter().collect(),
                 buildings: all.iter().map(|b| (b.id.clone(), b.name.clone(), b.estate_id.clone())).collect(),
                 categories: WarrantyCategory::ALL.to_vec(),
-                pareto: pareto(&in_view, &paid, lang),
-                grid: grid(&in_view, &buildings),
-                repair_units: repair_units(&in_view, &claims, &facts, &unit_names),
-                repeats: repeats(&in_view, &claims, &unit_names, lang),
-                trends: trends(&in_view, &buildings, lang),
                 rates,
+                pareto,
+                grid,
                 register,
+                repair_units,
                 payouts,
                 warnings,
+                repeats,
+                trends,
             })
         })
         .await
@@ -334,7 +446,6 @@ fn rates(
     buildings: &[CountedBuilding],
     read: &[NaiveDate],
     category: Option<WarrantyCategory>,
-    warnings: &[WarningView],
     rules: &crate::domain::rules::RuleSettings,
 ) -> Vec<RatePoint> {
     // The spread of the jurisdiction of the buildings shown (the deployment's default if several).
@@ -364,10 +475,7 @@ fn rates(
             let limits = control_limits(&series[i - 12..i], series[i].units, sigmas);
             let key = Period::month_of(read[i]).key();
             RatePoint {
-                warnings: warnings
-                    .iter()
-                    .filter(|w| w.level == WarningLevel::Month && w.period == key)
-                    .count(),
+                warnings: 0,
                 month: key,
                 claims: series[i].claims,
                 units: series[i].units,
@@ -408,23 +516,22 @@ fn pareto(claims: &[&CountedClaim], paid: &HashMap<String, i64>, lang: Lang) -> 
 }
 
 fn grid(claims: &[&CountedClaim], buildings: &[CountedBuilding]) -> Vec<GridRow> {
+    let column = |k: WarrantyCategory| WarrantyCategory::ALL.iter().position(|c| *c == k).unwrap_or(0);
+    let mut counts: HashMap<&str, Vec<u32>> = HashMap::new();
+    for c in claims.iter().filter(|c| c.duplicate_of.is_none()) {
+        counts.entry(c.building_id.as_str()).or_insert_with(|| vec![0; WarrantyCategory::ALL.len()])
+            [column(c.category)] += 1;
+    }
     buildings
         .iter()
-        .map(|b| GridRow {
-            building_id: b.id.clone(),
-            building_name: b.name.clone(),
-            estate_name: b.estate_name.clone(),
-            counts: WarrantyCategory::ALL
-                .iter()
-                .map(|k| {
-                    claims
-                        .iter()
-                        .filter(|c| c.building_id == b.id && c.category == *k && c.duplicate_of.is_none())
-                        .count() as u32
-                })
-                .collect(),
+        .filter_map(|b| {
+            counts.get(b.id.as_str()).map(|row| GridRow {
+                building_id: b.id.clone(),
+                building_name: b.name.clone(),
+                estate_name: b.estate_name.clone(),
+                counts: row.clone(),
+            })
         })
-        .filter(|row| row.counts.iter().any(|n| *n > 0))
         .collect()
 }
 
@@ -536,18 +643,29 @@ fn repeats(
         .collect()
 }
 
-fn trends(claims: &[&CountedClaim], buildings: &[CountedBuilding], lang: Lang) -> Vec<TrendRow> {
+/// Claims by building type and category, per month, quarter and year of the view: counted by
+/// month first (a claim's period keys are not made one claim at a time).
+fn trends(
+    claims: &[(usize, CountedClaim)],
+    read: &[NaiveDate],
+    buildings: &[CountedBuilding],
+    lang: Lang,
+) -> Vec<TrendRow> {
     let class: HashMap<&str, &str> = buildings.iter().map(|b| (b.id.as_str(), b.class.as_str())).collect();
+    let mut monthly: HashMap<(&str, WarrantyCategory, usize), u32> = HashMap::new();
+    for (i, c) in claims.iter().filter(|(i, c)| *i >= 12 && c.duplicate_of.is_none()) {
+        let kind = class.get(c.building_id.as_str()).copied().unwrap_or_default();
+        *monthly.entry((kind, c.category, *i)).or_default() += 1;
+    }
     let mut by: BTreeMap<(String, WarrantyCategory, WarningLevel, String), u32> = BTreeMap::new();
-    for c in claims.iter().filter(|c| c.duplicate_of.is_none()) {
-        let day = shanghai_date(utc(c.filed_at));
-        let kind = class.get(c.building_id.as_str()).copied().unwrap_or_default().to_string();
+    for ((kind, category, i), n) in monthly {
+        let day = read[i];
         for (level, period) in [
             (WarningLevel::Month, Period::month_of(day)),
             (WarningLevel::Quarter, Period::quarter_of(day)),
             (WarningLevel::Year, Period::Year { year: day.year() }),
         ] {
-            *by.entry((kind.clone(), c.category, level, period.key())).or_default() += 1;
+            *by.entry((kind.to_string(), category, level, period.key())).or_default() += n;
         }
     }
     by.into_iter()

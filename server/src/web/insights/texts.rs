@@ -16,6 +16,8 @@ text_set! {
         all: "全部", "All";
         apply: "查看", "Show";
         csv: "下载 CSV", "Download CSV";
+        as_of: "统计数据生成于", "Figures as of";
+        as_of_note: "每分钟更新；预警和登记簿为实时数据", "refreshed each minute; the warnings and the register are live";
         no_data: "所选范围内暂无数据。", "Nothing in the chosen range.";
         month: "月份", "Month";
         claims: "申请件数", "Claims";
