@@ -74,6 +74,13 @@ async fn the_bureaus_numbers_agree_with_the_api_and_lead_to_the_claims_behind_th
     for id in &filed {
         assert!(behind.has(&format!("href=\"/review/claims/{id}\"")), "{id} not behind the cell");
     }
+    // A warning's count leads to the claims behind it.
+    let warning = page.body.split("class=\"warning-claims\"").next().unwrap();
+    let href = warning.rsplit("href=\"").next().unwrap().split('"').next().unwrap().replace("&amp;", "&");
+    let behind = web.get(&href).await;
+    for id in &filed {
+        assert!(behind.has(&format!("href=\"/review/claims/{id}\"")), "{id} not behind the warning ({href})");
+    }
     // The rates table agrees with the API month by month.
     for r in figures["rates"].as_array().unwrap() {
         let month = r["month"].as_str().unwrap();

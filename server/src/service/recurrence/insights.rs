@@ -31,6 +31,9 @@ pub const MOST_MONTHS: u32 = 36;
 /// The most warnings one view lists, newest first.
 pub const MOST_WARNINGS: usize = 200;
 
+/// The most buildings the grid shows, those with the most claims first (the CSV has them all).
+pub const MOST_GRID_ROWS: usize = 100;
+
 /// What the insights read: a span of months and, optionally, one estate, building and category.
 #[derive(Deserialize, IntoParams, Default, Clone, Debug)]
 #[into_params(parameter_in = Query)]
@@ -284,9 +287,13 @@ const FIGURES_KEPT: usize = 256;
 /// Figures and when they were drawn.
 type Kept = (std::time::Instant, std::sync::Arc<Figures>);
 
-/// The kept figures, shared by every request of this server.
+/// The kept figures, shared by every request of this server; and a lock that lets one request draw
+/// figures at a time, so that a burst of views of the same filter draws them once.
 #[derive(Clone, Default)]
-pub struct InsightsCache(std::sync::Arc<std::sync::Mutex<HashMap<String, Kept>>>);
+pub struct InsightsCache(
+    std::sync::Arc<std::sync::Mutex<HashMap<String, Kept>>>,
+    std::sync::Arc<std::sync::Mutex<()>>,
+);
 
 impl InsightsCache {
     fn get(&self, key: &str) -> Option<std::sync::Arc<Figures>> {
@@ -367,9 +374,16 @@ pub async fn insights(ctx: &Context, caller: &Caller, query: InsightsQuery) -> A
             let figures = match cache.get(&key) {
                 Some(kept) => kept,
                 None => {
-                    let drawn = std::sync::Arc::new(figures(conn, &scope, &query, &months, lang, &rules)?);
-                    cache.put(key, drawn.clone());
-                    drawn
+                    let _drawing = cache.1.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    match cache.get(&key) {
+                        Some(kept) => kept,
+                        None => {
+                            let drawn =
+                                std::sync::Arc::new(figures(conn, &scope, &query, &months, lang, &rules)?);
+                            cache.put(key, drawn.clone());
+                            drawn
+                        }
+                    }
                 }
             };
             let Figures {
@@ -522,7 +536,7 @@ fn grid(claims: &[&CountedClaim], buildings: &[CountedBuilding]) -> Vec<GridRow>
         counts.entry(c.building_id.as_str()).or_insert_with(|| vec![0; WarrantyCategory::ALL.len()])
             [column(c.category)] += 1;
     }
-    buildings
+    let mut rows: Vec<GridRow> = buildings
         .iter()
         .filter_map(|b| {
             counts.get(b.id.as_str()).map(|row| GridRow {
@@ -532,7 +546,9 @@ fn grid(claims: &[&CountedClaim], buildings: &[CountedBuilding]) -> Vec<GridRow>
                 counts: row.clone(),
             })
         })
-        .collect()
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.counts.iter().sum::<u32>()));
+    rows
 }
 
 /// How many of these repaired claims were claimed again as repeats (by any later claim read).

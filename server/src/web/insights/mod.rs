@@ -217,6 +217,31 @@ impl InsightsPage {
     }
 
     /// The claims behind a month's count.
+    /// The grid's rows shown: the buildings with the most claims.
+    fn grid_rows(&self) -> &[insights::GridRow] {
+        &self.x.grid[..self.x.grid.len().min(insights::MOST_GRID_ROWS)]
+    }
+
+    /// The claims behind a warning: its building and category over the months of its period.
+    fn warning_link(&self, w: &WarningView) -> String {
+        let (from, to) = match w.level {
+            WarningLevel::Month => (w.period.clone(), w.period.clone()),
+            WarningLevel::Quarter => {
+                let (year, q) = w.period.split_once("-Q").unwrap_or((&w.period, "1"));
+                let q: u32 = q.parse().unwrap_or(1);
+                (format!("{year}-{:02}", q * 3 - 2), format!("{year}-{:02}", q * 3))
+            }
+            WarningLevel::Year => (format!("{}-01", w.period), format!("{}-12", w.period)),
+        };
+        let q = InsightsQuery {
+            building: Some(w.building_id.clone()),
+            category: Some(w.category),
+            estate: None,
+            ..self.q.clone()
+        };
+        format!("{}/claims?{}", self.base, keep(&q, &from, &to))
+    }
+
     fn month_link(&self, month: &str) -> String {
         format!("{}/claims?{}", self.base, keep(&self.q, month, month))
     }

@@ -33,6 +33,7 @@ text_set! {
         cumulative: "累计占比", "Cumulative";
         paid: "保修金已支付", "Fund paid";
         grid_title: "楼栋 × 分部工程", "Building × part";
+        grid_more: "仅列出申请最多的楼栋，可按小区或楼栋筛选，CSV 含全部楼栋", "Only the buildings with the most claims are listed: filter by estate or building, or download the CSV for all";
         grid_caption: "数字为所选期间的申请件数（重复申请计一次），点击查看相关申请。", "Claims in the period (a duplicate counts once); a number leads to its claims.";
         register_title: "第三十条登记簿", "Art. 30 register";
         register_caption: "同一部位同一问题反复维修的记录；登记待认定或已确认时，该楼栋该分部工程的保修金不予退还（第二十九条、第三十条）。", "Defects repaired again and again at one place; while an entry is open or confirmed, that building's refund of that part is refused (Art. 29-30).";
