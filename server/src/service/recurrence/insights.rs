@@ -160,6 +160,15 @@ fn month_of(text: &str, field: &str) -> AppResult<NaiveDate> {
         .map_err(|_| AppError::invalid(field))
 }
 
+/// The query with its estate and building as the ids they must be (a text that is no id is refused
+/// before it reaches the database), a blank one as none.
+fn checked(query: InsightsQuery) -> AppResult<InsightsQuery> {
+    let id = |v: Option<String>| {
+        v.filter(|v| !v.trim().is_empty()).map(|v| crate::service::parse_id(v.trim())).transpose()
+    };
+    Ok(InsightsQuery { estate: id(query.estate)?, building: id(query.building)?, ..query })
+}
+
 /// The query's months, first days, oldest first; at most [`MOST_MONTHS`].
 pub fn months_of(query: &InsightsQuery, today: NaiveDate) -> AppResult<Vec<NaiveDate>> {
     let to = match query.to.as_deref().filter(|t| !t.trim().is_empty()) {
@@ -206,6 +215,7 @@ pub struct ClaimBehind {
 /// The claims behind a number: the buildings and category of the filter, filed in its months,
 /// oldest first.
 pub async fn claims(ctx: &Context, caller: &Caller, query: InsightsQuery) -> AppResult<Vec<ClaimBehind>> {
+    let query = checked(query)?;
     let user = caller.clone();
     let months = months_of(&query, shanghai_date(Utc::now()))?;
     ctx.db
@@ -361,6 +371,7 @@ fn figures(
 /// The insights for the caller (a reviewer's jurisdictions, a developer's buildings): the figures
 /// of the claims as drawn within the last minute, the warnings and the register as they are now.
 pub async fn insights(ctx: &Context, caller: &Caller, query: InsightsQuery) -> AppResult<Insights> {
+    let query = checked(query)?;
     let user = caller.clone();
     let today = shanghai_date(Utc::now());
     let months = months_of(&query, today)?;
