@@ -274,7 +274,7 @@ fn counted<'a>(scope: &'a db::Scope, q: &'a InsightsQuery) -> facts_db::Counted<
 /// fresh on every view): kept a minute per reader's scope, filter and language, since 100,000
 /// claims take longer to read than a page may.
 #[derive(Clone)]
-struct Figures {
+pub struct Figures {
     from: String,
     to: String,
     buildings: Vec<CountedBuilding>,
@@ -288,40 +288,8 @@ struct Figures {
     computed_at: chrono::DateTime<Utc>,
 }
 
-/// How long the figures are kept: the pages say when they were drawn.
-pub const FIGURES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// Views kept at once; beyond it the oldest half is dropped, so memory stays bounded.
-const FIGURES_KEPT: usize = 256;
-
-/// Figures and when they were drawn.
-type Kept = (std::time::Instant, std::sync::Arc<Figures>);
-
-/// The kept figures, shared by every request of this server; and a lock that lets one request draw
-/// figures at a time, so that a burst of views of the same filter draws them once.
-#[derive(Clone, Default)]
-pub struct InsightsCache(
-    std::sync::Arc<std::sync::Mutex<HashMap<String, Kept>>>,
-    std::sync::Arc<std::sync::Mutex<()>>,
-);
-
-impl InsightsCache {
-    fn get(&self, key: &str) -> Option<std::sync::Arc<Figures>> {
-        let kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        kept.get(key).filter(|(at, _)| at.elapsed() < FIGURES_TTL).map(|(_, f)| f.clone())
-    }
-
-    fn put(&self, key: String, figures: std::sync::Arc<Figures>) {
-        let mut kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if kept.len() >= FIGURES_KEPT {
-            let mut ages: Vec<std::time::Instant> = kept.values().map(|(at, _)| *at).collect();
-            ages.sort_unstable();
-            let cut = ages[ages.len() / 2];
-            kept.retain(|_, (at, _)| *at > cut);
-        }
-        kept.insert(key, (std::time::Instant::now(), figures));
-    }
-}
+/// The figures kept a minute (`kept::Kept`), shared by every request of this server.
+pub type InsightsCache = super::kept::Kept<Figures>;
 
 /// Draws the figures of the claims the filter counts.
 fn figures(
@@ -385,7 +353,7 @@ pub async fn insights(ctx: &Context, caller: &Caller, query: InsightsQuery) -> A
             let figures = match cache.get(&key) {
                 Some(kept) => kept,
                 None => {
-                    let _drawing = cache.1.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    let _drawing = cache.drawing();
                     match cache.get(&key) {
                         Some(kept) => kept,
                         None => {

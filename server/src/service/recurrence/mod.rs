@@ -3,6 +3,7 @@
 //! the bureau), the early warnings (`warnings`) and the insights pages' figures (`insights`).
 
 pub mod insights;
+mod kept;
 pub mod warnings;
 
 use chrono::{DateTime, NaiveDate, Utc};
