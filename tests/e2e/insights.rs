@@ -13,7 +13,7 @@ use crate::browser::{browser, chromedriver, overflow, sign_in, story, wait_for};
 use crate::claims::{cast, seepage_claim, Cast};
 
 /// Three owners of the demo building claim seepage this month, and the warning job runs.
-async fn three_units_claim(app: &TestApp, c: &Cast) -> Vec<String> {
+pub(crate) async fn three_units_claim(app: &TestApp, c: &Cast) -> Vec<String> {
     let mut filed = Vec::new();
     for (n, owner) in ["owner-1-1-101", "owner-1-1-102", "owner-1-1-201"].into_iter().enumerate() {
         let s = app.login(owner).await;

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::schema::{art30_entries, buildings, claims, defect_warnings, estates, units};
+use super::schema::{art30_entries, buildings, defect_warnings, estates, units};
 use super::{DbConnection, StoreResult};
 use crate::domain::coverage::WarrantyCategory;
 use crate::domain::recurrence::EntryStatus;
@@ -263,31 +263,6 @@ pub struct CountedClaim {
     pub duplicate_of: Option<String>,
     pub repeat_of: Option<String>,
     pub repair_unit_id: Option<String>,
-}
-
-/// The claims filed from `since`, oldest first, optionally of some buildings.
-pub fn claims_since(
-    conn: &mut DbConnection,
-    since: NaiveDateTime,
-    buildings: Option<&[String]>,
-) -> StoreResult<Vec<CountedClaim>> {
-    let mut query = claims::table.filter(claims::filed_at.ge(since)).into_boxed();
-    if let Some(ids) = buildings {
-        query = query.filter(claims::building_id.eq_any(ids.to_vec()));
-    }
-    Ok(query
-        .order(claims::filed_at.asc())
-        .select((
-            claims::id,
-            claims::building_id,
-            claims::unit_id,
-            claims::category,
-            claims::filed_at,
-            claims::duplicate_of,
-            claims::repeat_of,
-            claims::repair_unit_id,
-        ))
-        .load(conn)?)
 }
 
 /// A building as the counts read it: its estate's jurisdiction and developer, its hand-over, its

@@ -79,7 +79,10 @@ pub fn raise_in(conn: &mut DbConnection, rules_set: &RuleSettings, today: NaiveD
     let months = rules::months_up_to(today, MONTHS_READ);
     let Some(first) = months.first() else { return Ok(0) };
     let buildings = db::counted_buildings(conn, &Scope::All)?;
-    let claims = db::claims_since(conn, day_start(*first), None)?;
+    let every =
+        crate::db::insights::Counted { scope: &Scope::All, estate: None, building: None, category: None };
+    let next_month = months[months.len() - 1].checked_add_months(chrono::Months::new(1)).unwrap_or(today);
+    let claims = crate::db::insights::claims(conn, &every, day_start(*first), day_start(next_month))?;
     let grouped = by_building_category(&claims, &months);
     let by_id: HashMap<&str, &CountedBuilding> = buildings.iter().map(|b| (b.id.as_str(), b)).collect();
     // The developer's buildings pooled, per category and month: claims and units in warranty.
